@@ -1,0 +1,90 @@
+# Strowger — PSTN-to-SIP media gateway.
+#
+# Subsystems, one folder each (see README.md "Layout"); each folder's module.mk appends
+# its sources to LIB_SRCS (linked into the daemon and the tests) or names a program.
+#   common/   logging and small helpers every module shares
+#   conf/     configuration schema, parser, example file
+#   tdm/      DAHDI spans and channels, ISDN PRI (libpri), analog signalling
+#   media/    TDM <-> RTP/UDPTL media engine
+#   sip/      Sofia-SIP user agent, trunks, SDP offer/answer
+#   gateway/  the daemon: calls, routing, cause mapping
+#   tests/    unit tests (Criterion), PSTN simulator, DAHDI guest harness, benchmarks
+#
+# make            build build/strowger
+# make test       unit tests under ASan+UBSan, then the real-DAHDI guest tier
+# make unit       unit tests only        make guest   guest tier only
+# make demo       the main job in the guest      make bench   media benchmarks (host)
+# make deps       install every Debian package the project needs (root)
+# V=1 shows commands; WERROR=1 adds -Werror (CI); SANITIZE=address,undefined instruments.
+
+MODULES := common conf tdm media sip gateway
+BUILD   ?= build
+V       ?= 0
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+           -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# Dependencies: pkg-config where the package ships a .pc; mk/check-deps.sh turns a missing one
+# into a single line naming the Debian package.
+PKGS        := spandsp sofia-sip-ua libsrtp2 inih
+DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpri -ltonezone -lpthread -lm
+TEST_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null)
+
+ALL_CFLAGS  = $(WARN) $(CFLAGS) -I. $(DEP_CFLAGS) -MMD -MP
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+LIB_SRCS :=
+PROGS    :=
+include $(patsubst %,%/module.mk,$(MODULES))
+include tests/module.mk
+
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+LIB      := $(BUILD)/libstrowger.a
+
+.DEFAULT_GOAL := all
+.PHONY: all test unit guest demo bench deps check-deps clean
+
+all: $(BUILD)/strowger $(PROGS)
+
+$(BUILD)/%.o: %.c | check-deps
+	$(call msg,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/strowger: $(BUILD)/gateway/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+check-deps:
+	@sh mk/check-deps.sh
+
+deps:
+	@sh mk/deps.sh
+
+clean:
+	$(call msg,RM,$(BUILD))
+	$(Q)rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

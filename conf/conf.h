@@ -1,0 +1,119 @@
+/* Configuration: one INI file, validated against one table of options (conf/options.c).
+ *
+ * Sections: [general], [span N] (N = DAHDI span number), [trunk NAME], [route NAME].
+ * Every error names file:line. The result is plain typed data; gateway/ hands each module
+ * the part it needs. */
+#ifndef STROWGER_CONF_H
+#define STROWGER_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_DEFAULT_PATH "/etc/strowger/strowger.conf"
+#define CONF_NAME_MAX     32	/* trunk and route names */
+#define CONF_STR_MAX      256
+#define CONF_MAX_CHANS    31	/* E1: 31 timeslots; T1: 24 */
+
+enum conf_span_type { SPAN_E1, SPAN_T1 };
+
+/* What the gateway is on this span. PRI roles follow Q.931: cpe = user side, net = network
+ * side. fxs/fxo are analog ports presented through a channel bank (fxoks/fxsks signalling). */
+enum conf_span_sig { SIG_PRI_CPE, SIG_PRI_NET, SIG_FXS, SIG_FXO };
+
+enum conf_switch { SW_EUROISDN, SW_NI2, SW_DMS100, SW_5ESS, SW_4ESS, SW_QSIG };
+
+enum conf_law { LAW_ALAW, LAW_ULAW };
+
+enum conf_transport { TRANSPORT_UDP, TRANSPORT_TCP };
+
+enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK };
+
+/* A route's source or destination: "any", "span N" or "trunk NAME". */
+struct conf_endpoint {
+	enum conf_endpoint_kind kind;
+	unsigned span;			/* EP_SPAN */
+	char trunk[CONF_NAME_MAX];	/* EP_TRUNK */
+};
+
+struct conf_general {
+	int log_target;			/* enum log_target */
+	int log_level;			/* enum log_level, every subsystem */
+	char log_levels[CONF_STR_MAX];	/* "pri=debug,sip=debug" on top of log_level */
+	char dahdi_dir[CONF_STR_MAX];	/* normally /dev/dahdi */
+	unsigned alarm_poll_ms;		/* [ms] span status poll interval */
+};
+
+struct conf_span {
+	unsigned number;		/* DAHDI span number */
+	enum conf_span_type type;
+	enum conf_span_sig sig;
+	enum conf_switch switchtype;	/* PRI only */
+	enum conf_law law;
+	uint32_t bchans;		/* bit n set = span position n is a bearer channel */
+	unsigned dchannel;		/* span position of the D-channel; 0 for analog */
+	unsigned line;			/* where the section starts */
+};
+
+struct conf_trunk {
+	char name[CONF_NAME_MAX];
+	char proxy[CONF_STR_MAX];	/* sip:host[:port] */
+	enum conf_transport transport;
+	char username[CONF_STR_MAX];
+	char password[CONF_STR_MAX];
+	bool registration;
+	unsigned line;
+};
+
+struct conf_route {
+	char name[CONF_NAME_MAX];
+	struct conf_endpoint from;	/* EP_ANY matches every source */
+	char match[CONF_STR_MAX];	/* called number: prefix, or /regex/ (POSIX ERE) */
+	struct conf_endpoint to;	/* EP_SPAN or EP_TRUNK */
+	unsigned strip;			/* digits removed from the front */
+	char prepend[CONF_NAME_MAX];
+	unsigned line;
+};
+
+struct conf {
+	char path[CONF_STR_MAX];
+	struct conf_general general;
+	struct conf_span *spans;
+	unsigned nspans;
+	struct conf_trunk *trunks;
+	unsigned ntrunks;
+	struct conf_route *routes;
+	unsigned nroutes;
+};
+
+/* Every error found while loading, each "file:line: what is wrong". */
+struct conf_errors {
+	char **msgs;
+	unsigned count;
+};
+
+/* Parse and validate path. On success *confp is a new config and 0 is returned; on failure
+ * errs holds one message per mistake (at least one) and EINVAL (or the errno of an unreadable
+ * file) is returned. errs must be released with conf_errors_clear() either way. */
+int conf_load(struct conf **confp, const char *path, struct conf_errors *errs);
+
+/* The same, from a string; name stands for the file name in messages (tests). */
+int conf_load_string(struct conf **confp, const char *text, const char *name,
+		     struct conf_errors *errs);
+
+void conf_free(struct conf *conf);
+void conf_errors_clear(struct conf_errors *errs);
+
+/* Print the effective configuration, defaults filled in, as a valid config file. */
+void conf_print(const struct conf *conf, FILE *out);
+
+/* Describe options that differ between old and new but cannot change on reload, one
+ * "[section] key" per line into buf. Return how many there are (0: new can be applied). */
+unsigned conf_restart_needed(const struct conf *old, const struct conf *new, char *buf,
+			     unsigned buflen);
+
+/* Lookups; NULL when absent. */
+const struct conf_span *conf_span_find(const struct conf *conf, unsigned number);
+const struct conf_trunk *conf_trunk_find(const struct conf *conf, const char *name);
+
+#endif

@@ -1,0 +1,94 @@
+/* strowger: the gateway daemon's entry point (command line, config, run). */
+#include "common/log.h"
+#include "conf/conf.h"
+#include "gateway/daemon.h"
+#include "media/dsp_log.h"
+#include "tdm/tdm.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Exit statuses: 0 done, 1 could not run, 2 configuration or usage error. */
+enum { EXIT_RUNTIME = 1, EXIT_CONFIG = 2 };
+
+#ifndef STROWGER_VERSION
+#define STROWGER_VERSION "0.1"
+#endif
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: strowger [-c FILE] [--check]\n"
+		"  -c, --config FILE  configuration file (default %s)\n"
+		"      --check        validate the file, print the effective configuration, exit\n"
+		"  -V, --version      print the version\n"
+		"  -h, --help         this text\n"
+		"Exit status: 0 ok, 1 could not run, 2 configuration or usage error.\n",
+		CONF_DEFAULT_PATH);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *path = CONF_DEFAULT_PATH;
+	struct conf_errors errs = {0};
+	struct conf *conf = NULL;
+	struct daemon *d = NULL;
+	bool check = false;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'k': check = true; break;
+		case 'V': printf("strowger %s\n", STROWGER_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "strowger: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+
+	if (conf_load(&conf, path, &errs)) {
+		for (unsigned i = 0; i < errs.count; i++)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		fprintf(stderr, "strowger: %u error%s in the configuration; nothing started\n",
+			errs.count, errs.count == 1 ? "" : "s");
+		conf_errors_clear(&errs);
+		return EXIT_CONFIG;
+	}
+	conf_errors_clear(&errs);
+	if (check) {
+		conf_print(conf, stdout);
+		conf_free(conf);
+		return 0;
+	}
+
+	daemon_apply_logging(conf);
+	tdm_log_init();
+	dsp_log_init();
+	LOGN(LS_MAIN, "strowger %s starting with %s", STROWGER_VERSION, path);
+
+	struct daemon_params p = { .conf_path = path, .conf = conf };
+	err = daemon_alloc(&d, &p);
+	if (err) {
+		LOGE(LS_MAIN, "cannot start: %s", strerror(err));
+		conf_free(conf);
+		return EXIT_RUNTIME;
+	}
+	daemon_run(d);
+	daemon_free(d);
+	LOGN(LS_MAIN, "stopped");
+	return 0;
+}

@@ -1,0 +1,144 @@
+/* Thin wrappers over the DAHDI character devices. */
+#include "tdm/dahdi.h"
+
+#include <dahdi/user.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static int open_dev(const char *dir, const char *name, int *fdp)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno;
+	*fdp = fd;
+	return 0;
+}
+
+int dahdi_chan_open(int *fdp, const char *dir, unsigned channo, enum dahdi_chan_mode mode)
+{
+	struct dahdi_bufferinfo bi = {
+		.txbufpolicy = DAHDI_POLICY_IMMEDIATE,
+		.rxbufpolicy = DAHDI_POLICY_IMMEDIATE,
+	};
+	int fd = -1, err, num = (int)channo;
+
+	if (!fdp || !dir || !channo)
+		return EINVAL;
+	err = open_dev(dir, "channel", &fd);
+	if (err)
+		return err;
+	if (ioctl(fd, DAHDI_SPECIFY, &num))
+		goto fail;
+	if (mode == DAHDI_MODE_AUDIO) {
+		int bs = DAHDI_FRAME_BYTES;
+		/* Guest scheduling can miss a 20 ms slot: keep 8 buffers of slack. */
+		bi.numbufs = 8;
+		bi.bufsize = DAHDI_FRAME_BYTES;
+		if (ioctl(fd, DAHDI_SET_BUFINFO, &bi) || ioctl(fd, DAHDI_SET_BLOCKSIZE, &bs))
+			goto fail;
+	} else {
+		bi.numbufs = 16;
+		bi.bufsize = 1024;
+		if (ioctl(fd, DAHDI_SET_BUFINFO, &bi))
+			goto fail;
+	}
+	*fdp = fd;
+	return 0;
+fail:
+	err = errno;
+	close(fd);
+	return err;
+}
+
+int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *info)
+{
+	struct dahdi_spaninfo si;
+	int fd = -1, err;
+
+	if (!dir || !spanno || !info)
+		return EINVAL;
+	err = open_dev(dir, "ctl", &fd);
+	if (err)
+		return err;
+	memset(&si, 0, sizeof(si));
+	si.spanno = (int)spanno;
+	err = ioctl(fd, DAHDI_SPANSTAT, &si) ? errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	info->alarms = si.alarms;
+	info->totalchans = si.totalchans > 0 ? (unsigned)si.totalchans : 0;
+	info->numchans = si.numchans > 0 ? (unsigned)si.numchans : 0;
+	snprintf(info->name, sizeof(info->name), "%.*s", (int)sizeof(si.name), si.name);
+	snprintf(info->desc, sizeof(info->desc), "%.*s", (int)sizeof(si.desc), si.desc);
+	return 0;
+}
+
+int dahdi_span_channels(const char *dir, unsigned spanno, unsigned *chan_of_pos, unsigned npos)
+{
+	unsigned found = 0;
+	int fd = -1, err;
+
+	if (!dir || !spanno || !chan_of_pos)
+		return EINVAL;
+	err = open_dev(dir, "ctl", &fd);
+	if (err)
+		return err;
+	memset(chan_of_pos, 0, sizeof(*chan_of_pos) * (npos + 1));
+	/* DAHDI numbers channels globally; walk them once and keep this span's. */
+	for (int channo = 1; channo < DAHDI_MAX_CHANNELS && found < npos; channo++) {
+		struct dahdi_params p;
+
+		memset(&p, 0, sizeof(p));
+		p.channo = channo;
+		if (ioctl(fd, DAHDI_GET_PARAMS, &p))
+			continue;
+		if (p.spanno != (int)spanno || p.chanpos < 1 || (unsigned)p.chanpos > npos)
+			continue;
+		chan_of_pos[p.chanpos] = (unsigned)channo;
+		found++;
+	}
+	close(fd);
+	return found ? 0 : ENXIO;
+}
+
+int dahdi_get_event(int fd, int *event)
+{
+	*event = DAHDI_EVENT_NONE;
+	return ioctl(fd, DAHDI_GETEVENT, event) ? errno : 0;
+}
+
+const char *dahdi_alarm_str(int alarms, char *buf, unsigned buflen)
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} names[] = {
+		{DAHDI_ALARM_RED, "RED"},	{DAHDI_ALARM_YELLOW, "YELLOW"},
+		{DAHDI_ALARM_BLUE, "BLUE"},	{DAHDI_ALARM_RECOVER, "RECOVERING"},
+		{DAHDI_ALARM_LOOPBACK, "LOOPBACK"}, {DAHDI_ALARM_NOTOPEN, "NOT-OPEN"},
+		{DAHDI_ALARM_LOS, "LOS"},	{DAHDI_ALARM_LFA, "LFA"},
+		{DAHDI_ALARM_LMFA, "LMFA"},
+	};
+	unsigned used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(alarms & names[i].bit))
+			continue;
+		int n = snprintf(buf + used, buflen - used, "%s%s", used ? "+" : "", names[i].name);
+		if (n < 0 || (unsigned)n >= buflen - used)
+			break;
+		used += (unsigned)n;
+	}
+	if (!used)
+		snprintf(buf, buflen, alarms ? "0x%x" : "none", (unsigned)alarms);
+	return buf;
+}

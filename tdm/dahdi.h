@@ -1,0 +1,41 @@
+/* Thin wrappers over the DAHDI character devices: every ioctl the gateway issues goes
+ * through here, each returning 0 or an errno value. */
+#ifndef STROWGER_TDM_DAHDI_H
+#define STROWGER_TDM_DAHDI_H
+
+#include <stdbool.h>
+
+#define DAHDI_FRAME_BYTES 160	/* [bytes] one 20 ms block of 8 kHz G.711 */
+
+enum dahdi_chan_mode {
+	DAHDI_MODE_AUDIO,	/* B-channel / analog port: blocksize 160, immediate policy */
+	DAHDI_MODE_HDLC,	/* D-channel: one HDLC frame per read */
+};
+
+/* Open "<dir>/channel" and bind it to DAHDI channel number channo (DAHDI_SPECIFY), then
+ * set up buffering for mode. *fdp is a non-blocking fd on success. */
+int dahdi_chan_open(int *fdp, const char *dir, unsigned channo, enum dahdi_chan_mode mode);
+
+/* The span's state as DAHDI_SPANSTAT reports it. */
+struct dahdi_span_info {
+	int alarms;			/* DAHDI_ALARM_* bits */
+	unsigned totalchans;		/* channels the span has */
+	unsigned numchans;		/* of which configured */
+	char name[24];
+	char desc[48];
+};
+
+/* Query span number spanno through "<dir>/ctl". ENXIO/EINVAL: no such span. */
+int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *info);
+
+/* Find the global channel numbers of span spanno: chan_of_pos[p] for span positions
+ * 1..npos (0 where the position has no channel). Uses DAHDI_GET_PARAMS on ctl. */
+int dahdi_span_channels(const char *dir, unsigned spanno, unsigned *chan_of_pos, unsigned npos);
+
+/* Read one pending event (DAHDI_GETEVENT); *event is DAHDI_EVENT_NONE if none. */
+int dahdi_get_event(int fd, int *event);
+
+/* "RED+LOS" etc. for DAHDI_ALARM_* bits; "none" for 0. */
+const char *dahdi_alarm_str(int alarms, char *buf, unsigned buflen);
+
+#endif

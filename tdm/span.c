@@ -1,0 +1,248 @@
+/* A DAHDI span: channels, alarms, state changes. */
+#include "tdm/span.h"
+
+#include "common/log.h"
+#include "tdm/dahdi.h"
+
+#include <dahdi/user.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct tdm_chan {
+	unsigned pos;		/* span position, 1-based */
+	unsigned channo;	/* DAHDI global channel number, 0 until resolved */
+	int fd;			/* -1 while closed */
+	bool dchan;
+	bool open_failed;	/* logged once per failure streak */
+};
+
+struct tdm_span {
+	struct tdm_span_params p;
+	char *dahdi_dir;
+	enum tdm_span_state state;
+	int alarms;		/* DAHDI_ALARM_* bits last seen */
+	int last_err;		/* errno of the last failed SPANSTAT, to log once */
+	bool seen;		/* state has been reported at least once */
+	struct tdm_chan chans[TDM_MAX_POS + 1];
+	unsigned nchans;
+};
+
+static void noop_state(struct tdm_span *s, enum tdm_span_state st, void *a) { }
+static void noop_fd(struct tdm_span *s, int fd, bool added, void *a) { }
+
+const char *tdm_span_state_name(enum tdm_span_state state)
+{
+	static const char *const names[] = {
+		[TDM_SPAN_ABSENT] = "absent", [TDM_SPAN_ALARM] = "alarm", [TDM_SPAN_UP] = "up",
+	};
+	return (unsigned)state < 3 ? names[state] : "?";
+}
+
+static bool is_event_chan(const struct tdm_span *span, const struct tdm_chan *c)
+{
+	return span->p.sig == TDM_SIG_ANALOG || c->dchan;
+}
+
+int tdm_span_alloc(struct tdm_span **spanp, const struct tdm_span_params *p)
+{
+	struct tdm_span *span;
+
+	if (!spanp || !p || !p->number || !p->dahdi_dir)
+		return EINVAL;
+	if (p->dchannel > TDM_MAX_POS || (p->bchans & 1u))
+		return EINVAL;
+	span = calloc(1, sizeof(*span));
+	if (!span)
+		return ENOMEM;
+	span->p = *p;
+	span->dahdi_dir = strdup(p->dahdi_dir);
+	if (!span->dahdi_dir) {
+		free(span);
+		return ENOMEM;
+	}
+	span->p.dahdi_dir = span->dahdi_dir;
+	if (!span->p.stateh)
+		span->p.stateh = noop_state;
+	if (!span->p.fdh)
+		span->p.fdh = noop_fd;
+	for (unsigned pos = 1; pos <= TDM_MAX_POS; pos++) {
+		bool d = pos == p->dchannel;
+		if (!d && !(p->bchans & (1u << pos)))
+			continue;
+		span->chans[span->nchans++] = (struct tdm_chan){ .pos = pos, .fd = -1, .dchan = d };
+	}
+	span->state = TDM_SPAN_ABSENT;
+	*spanp = span;
+	return 0;
+}
+
+static void close_chan(struct tdm_span *span, struct tdm_chan *c)
+{
+	if (c->fd < 0)
+		return;
+	if (is_event_chan(span, c))
+		span->p.fdh(span, c->fd, false, span->p.arg);
+	close(c->fd);
+	c->fd = -1;
+}
+
+void tdm_span_free(struct tdm_span *span)
+{
+	if (!span)
+		return;
+	for (unsigned i = 0; i < span->nchans; i++)
+		close_chan(span, &span->chans[i]);
+	free(span->dahdi_dir);
+	free(span);
+}
+
+static void set_state(struct tdm_span *span, enum tdm_span_state state, int alarms)
+{
+	char a[64], b[64];
+
+	if (span->seen && state == span->state && alarms == span->alarms)
+		return;
+	if (state == TDM_SPAN_UP && span->seen && span->state == TDM_SPAN_ALARM)
+		LOGN(LS_TDM, "span %u: alarm cleared (was %s), span up", span->p.number,
+		     dahdi_alarm_str(span->alarms, b, sizeof(b)));
+	else if (state == TDM_SPAN_UP)
+		LOGN(LS_TDM, "span %u: up, %u of %u channels open", span->p.number,
+		     tdm_span_open_channels(span), span->nchans);
+	else if (state == TDM_SPAN_ALARM)
+		LOGW(LS_TDM, "span %u: in alarm %s, span unusable", span->p.number,
+		     dahdi_alarm_str(alarms, a, sizeof(a)));
+	bool changed = !span->seen || state != span->state;
+	span->seen = true;
+	span->state = state;
+	span->alarms = alarms;
+	if (changed)
+		span->p.stateh(span, state, span->p.arg);
+}
+
+/* Resolve channel numbers and open what is closed; log each failure once. */
+static void open_channels(struct tdm_span *span)
+{
+	unsigned chan_of_pos[TDM_MAX_POS + 1];
+	bool resolved = false;
+
+	for (unsigned i = 0; i < span->nchans; i++) {
+		struct tdm_chan *c = &span->chans[i];
+		int err;
+
+		if (c->fd >= 0)
+			continue;
+		if (!resolved) {
+			err = dahdi_span_channels(span->dahdi_dir, span->p.number, chan_of_pos,
+						  TDM_MAX_POS);
+			if (err) {
+				LOGE(LS_TDM, "span %u: cannot list its channels: %s", span->p.number,
+				     strerror(err));
+				return;
+			}
+			resolved = true;
+		}
+		c->channo = chan_of_pos[c->pos];
+		if (!c->channo) {
+			if (!c->open_failed)
+				LOGE(LS_TDM, "span %u ch %u: the span has no such channel", span->p.number,
+				     c->pos);
+			c->open_failed = true;
+			continue;
+		}
+		err = dahdi_chan_open(&c->fd, span->dahdi_dir, c->channo,
+				      c->dchan ? DAHDI_MODE_HDLC : DAHDI_MODE_AUDIO);
+		if (err) {
+			if (!c->open_failed)
+				LOGE(LS_TDM, "span %u ch %u (dahdi %u): cannot open %s: %s", span->p.number,
+				     c->pos, c->channo, c->dchan ? "D-channel" : "channel", strerror(err));
+			c->open_failed = true;
+			continue;
+		}
+		if (c->open_failed)
+			LOGN(LS_TDM, "span %u ch %u (dahdi %u): opened", span->p.number, c->pos,
+			     c->channo);
+		c->open_failed = false;
+		LOGD(LS_TDM, "span %u ch %u (dahdi %u): open, fd %d", span->p.number, c->pos,
+		     c->channo, c->fd);
+		if (is_event_chan(span, c))
+			span->p.fdh(span, c->fd, true, span->p.arg);
+	}
+}
+
+void tdm_span_poll(struct tdm_span *span)
+{
+	struct dahdi_span_info info;
+	int err = dahdi_span_stat(span->dahdi_dir, span->p.number, &info);
+
+	if (err) {
+		if (err != span->last_err) {
+			if (err == ENOENT)
+				LOGE(LS_TDM, "span %u: %s/ctl does not exist (is DAHDI loaded?)",
+				     span->p.number, span->dahdi_dir);
+			else if (err == EINVAL || err == ENXIO)
+				LOGE(LS_TDM, "span %u: DAHDI has no such span", span->p.number);
+			else
+				LOGE(LS_TDM, "span %u: cannot read span status: %s", span->p.number,
+				     strerror(err));
+		}
+		span->last_err = err;
+		/* Channels of a vanished span are dead: close them, reopen when it returns. */
+		for (unsigned i = 0; i < span->nchans; i++)
+			close_chan(span, &span->chans[i]);
+		set_state(span, TDM_SPAN_ABSENT, 0);
+		return;
+	}
+	if (span->last_err)
+		LOGN(LS_TDM, "span %u: found (%s)", span->p.number, info.desc);
+	span->last_err = 0;
+	open_channels(span);
+	set_state(span, info.alarms ? TDM_SPAN_ALARM : TDM_SPAN_UP, info.alarms);
+}
+
+void tdm_span_handle_event(struct tdm_span *span, int fd)
+{
+	int event, err;
+
+	/* Drain every queued event; alarms re-read the span status rather than trusting
+	 * the order of events. */
+	for (int n = 0; n < 16; n++) {
+		err = dahdi_get_event(fd, &event);
+		if (err) {
+			LOGW(LS_TDM, "span %u: DAHDI_GETEVENT on fd %d: %s", span->p.number, fd,
+			     strerror(err));
+			return;
+		}
+		switch (event) {
+		case DAHDI_EVENT_NONE:
+			return;
+		case DAHDI_EVENT_ALARM:
+		case DAHDI_EVENT_NOALARM:
+			tdm_span_poll(span);
+			break;
+		default:
+			LOGD(LS_TDM, "span %u: event %d on fd %d", span->p.number, event, fd);
+			break;
+		}
+	}
+}
+
+enum tdm_span_state tdm_span_state(const struct tdm_span *span)
+{
+	return span->state;
+}
+
+unsigned tdm_span_number(const struct tdm_span *span)
+{
+	return span->p.number;
+}
+
+unsigned tdm_span_open_channels(const struct tdm_span *span)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < span->nchans; i++)
+		n += span->chans[i].fd >= 0;
+	return n;
+}

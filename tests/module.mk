@@ -1,0 +1,32 @@
+# Test tiers (DESIGN.md §3): unit (host, Criterion, ASan+UBSan), guest (real DAHDI in qemu),
+# bench (host). Programs that run in the guest are built here and listed in PROGS.
+
+SAN_BUILD := build/san
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BIN  := $(BUILD)/tests/unit-tests
+
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(TEST_CFLAGS)
+
+$(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS)) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
+
+include $(wildcard tests/*/module.mk)
+
+# Unit tier: always the sanitized build, so a leak or UB fails the run.
+unit:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=address,undefined $(SAN_BUILD)/tests/unit-tests
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(SAN_BUILD)/tests/unit-tests $(UNIT_ARGS)
+
+# Guest tier: the daemon and the PSTN simulator against the real DAHDI driver.
+guest: all
+	$(Q)tests/guest/run.sh --build $(BUILD) tests/guest/suite.sh
+
+demo: all
+	$(Q)tests/guest/run.sh --build $(BUILD) tests/guest/demo.sh
+
+test: unit guest
+
+bench:
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/tests/bench/media-bench
+	$(Q)$(BUILD)/tests/bench/media-bench
