@@ -1,0 +1,862 @@
+/* Configuration loading (libinih), validation against conf_opts[], printing and reload checks.
+ *
+ * Loading runs in two passes. While inih reads the file, our line reader counts lines, notes
+ * each [section] header and every line inih would reject, and the key handler files each raw
+ * value under its table row (unknown and duplicate keys are found here). Then every section
+ * is built by walking the table in order: the user's text or the default text goes through
+ * the same parser. Cross references (routes to spans and trunks) are checked last. Every
+ * error is collected; they are reported sorted by line. */
+#include "conf/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "conf/options.h"
+
+/* Longest line we accept, without its line break. inih's own limit (ini_max_line, 200 by
+ * default) would cut longer lines silently and read the rest as further lines; we raise it
+ * to fit and turn anything longer into an error in our reader. */
+#define CONF_LINE_MAX 1000
+
+struct raw_value {
+	char *text;			/* as inih passed it: trimmed, inline comment removed */
+	unsigned line;
+};
+
+struct sect {
+	enum conf_sect_kind kind;
+	char *title;			/* "span 2"; as written when the name is bad */
+	unsigned line;
+	unsigned number;		/* CS_SPAN */
+	char name[CONF_NAME_MAX];	/* CS_TRUNK, CS_ROUTE */
+	bool skip;			/* bad name or duplicate: keys checked, never built */
+	bool failed;			/* an error while building */
+	void *obj;			/* the built struct inside struct conf */
+	struct raw_value vals[];	/* indexed like conf_opts[] */
+};
+
+struct err {
+	unsigned line;
+	char *msg;
+};
+
+struct loader {
+	const char *name;		/* file name for messages */
+	unsigned lineno;		/* line the reader handed to inih last */
+
+	/* line source: a FILE or a string */
+	FILE *file;
+	const char *str;
+	char *buf;			/* getline() buffer */
+	size_t bufcap;
+	int read_errno;
+
+	struct sect **sects;
+	unsigned nsects;
+	struct sect *cur;		/* NULL: before any section, or after a bad header */
+	bool cur_ignored;		/* keys after a bad header are dropped silently */
+
+	struct err *errs;
+	unsigned nerrs;
+	bool nomem;
+};
+
+static void add_error(struct loader *ld, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_error(struct loader *ld, unsigned line, const char *fmt, ...)
+{
+	char text[512], *msg;
+	struct err *grown;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (line)
+		n = asprintf(&msg, "%s:%u: %s", ld->name, line, text);
+	else
+		n = asprintf(&msg, "%s: %s", ld->name, text);
+	grown = n < 0 ? NULL : realloc(ld->errs, (ld->nerrs + 1) * sizeof(*ld->errs));
+	if (!grown) {
+		if (n >= 0)
+			free(msg);
+		ld->nomem = true;
+		return;
+	}
+	ld->errs = grown;
+	ld->errs[ld->nerrs++] = (struct err){ .line = line, .msg = msg };
+}
+
+static bool has_error_at(const struct loader *ld, unsigned line)
+{
+	for (unsigned i = 0; i < ld->nerrs; i++)
+		if (ld->errs[i].line == line)
+			return true;
+	return false;
+}
+
+/* ---- sections ------------------------------------------------------------------------ */
+
+static struct sect *sect_new(struct loader *ld, enum conf_sect_kind kind, const char *title,
+			     unsigned line)
+{
+	struct sect *s = calloc(1, sizeof(*s) + conf_nopts * sizeof(s->vals[0]));
+	struct sect **grown = realloc(ld->sects, (ld->nsects + 1) * sizeof(*ld->sects));
+
+	if (grown)
+		ld->sects = grown;
+	if (!s || !grown || !(s->title = strdup(title))) {
+		free(s);
+		ld->nomem = true;
+		return NULL;
+	}
+	s->kind = kind;
+	s->line = line;
+	ld->sects[ld->nsects++] = s;
+	return s;
+}
+
+static void sect_free(struct sect *s)
+{
+	for (unsigned i = 0; i < conf_nopts; i++)
+		free(s->vals[i].text);
+	free(s->title);
+	free(s);
+}
+
+static struct sect *sect_find(const struct loader *ld, enum conf_sect_kind kind,
+			      unsigned number, const char *name)
+{
+	for (unsigned i = 0; i < ld->nsects; i++) {
+		struct sect *s = ld->sects[i];
+		if (s->kind != kind || s->skip)
+			continue;
+		if (kind == CS_GENERAL || (kind == CS_SPAN && s->number == number) ||
+		    (kind != CS_SPAN && name && !strcmp(s->name, name)))
+			return s;
+	}
+	return NULL;
+}
+
+/* A "[kind name]" header on line. Bad headers leave ld->cur NULL and ignored. */
+static void section_start(struct loader *ld, const char *title, unsigned line)
+{
+	size_t kindlen = strcspn(title, " \t");
+	const char *name = title + kindlen + strspn(title + kindlen, " \t");
+	char canon[CONF_NAME_MAX + 16];
+	enum conf_sect_kind kind;
+	struct sect *s, *first;
+	unsigned number = 0;
+	bool bad = false;
+
+	ld->cur = NULL;
+	ld->cur_ignored = true;
+	for (kind = 0; kind < CS_COUNT; kind++)
+		if (strlen(conf_sect_kind_name(kind)) == kindlen &&
+		    !strncmp(title, conf_sect_kind_name(kind), kindlen))
+			break;
+	switch (kind) {
+	case CS_GENERAL:
+		if ((bad = *name))
+			add_error(ld, line, "bad section name [%s]: [general] takes no name", title);
+		snprintf(canon, sizeof(canon), "general");
+		break;
+	case CS_SPAN:
+		if ((bad = conf_span_number_parse(name, &number)))
+			add_error(ld, line, "bad section name [%s]: the span number must be an "
+				  "integer 1..%d", title, CONF_SPAN_MAX);
+		snprintf(canon, sizeof(canon), "span %u", number);
+		break;
+	case CS_TRUNK:
+	case CS_ROUTE:
+		if ((bad = !conf_name_valid(name)))
+			add_error(ld, line, "bad section name [%s]: a %s name is 1 to %d "
+				  "characters of A-Z a-z 0-9 _ -", title,
+				  conf_sect_kind_name(kind), CONF_NAME_MAX - 1);
+		else
+			snprintf(canon, sizeof(canon), "%s %s", conf_sect_kind_name(kind), name);
+		break;
+	default:
+		add_error(ld, line, "unknown section kind '%.*s' in [%s] (expected general, "
+			  "span N, trunk NAME or route NAME)", (int)kindlen, title, title);
+		return;
+	}
+	/* Keys of a section with a bad name are still checked; it is never built. */
+	s = sect_new(ld, kind, bad ? title : canon, line);
+	if (!s)
+		return;
+	ld->cur = s;
+	ld->cur_ignored = false;
+	s->skip = bad;
+	if (bad)
+		return;
+	s->number = number;
+	if (kind == CS_TRUNK || kind == CS_ROUTE)
+		snprintf(s->name, sizeof(s->name), "%s", name);
+	first = sect_find(ld, kind, s->number, s->name);
+	if (first != s) {
+		add_error(ld, line, "duplicate section [%s] (first on line %u)", s->title,
+			  first->line);
+		s->skip = true;
+	}
+}
+
+/* ---- the line reader: inih's view of each line, mirrored to find every error ---------- */
+
+/* inih's rule: an inline comment is ';' preceded by whitespace. Return the first of chars
+ * or the start of an inline comment, or the end of s. */
+static char *find_chars_or_comment(char *s, const char *chars)
+{
+	bool was_space = false;
+
+	while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+static void classify_line(struct loader *ld, char *text, unsigned line)
+{
+	char *end;
+
+	if (line == 1 && !strncmp(text, "\xEF\xBB\xBF", 3))
+		text += 3;
+	while (isspace((unsigned char)*text))
+		text++;
+	end = text + strlen(text);
+	while (end > text && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (!*text || *text == ';' || *text == '#')
+		return;
+	if (*text == '[') {
+		char *close = find_chars_or_comment(text + 1, "]"), *rest, *title;
+		if (*close != ']') {
+			add_error(ld, line, "syntax error: '[' without ']'");
+			ld->cur = NULL;
+			ld->cur_ignored = true;
+			return;
+		}
+		*close = '\0';
+		rest = close + 1 + strspn(close + 1, " \t");
+		if (*rest && *rest != ';' && *rest != '#') {
+			add_error(ld, line, "syntax error: text after ']'");
+			ld->cur = NULL;
+			ld->cur_ignored = true;
+			return;
+		}
+		title = text + 1;
+		while (isspace((unsigned char)*title))
+			title++;
+		end = title + strlen(title);
+		while (end > title && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		section_start(ld, title, line);
+		return;
+	}
+	end = find_chars_or_comment(text, "=:");
+	if (*end != '=' && *end != ':')
+		add_error(ld, line, "syntax error: expected [section] or key = value");
+}
+
+/* Next line from the source into ld->buf; its length, or -1 at the end or on error. */
+static ssize_t next_line(struct loader *ld)
+{
+	if (ld->file) {
+		ssize_t n;
+		errno = 0;
+		n = getline(&ld->buf, &ld->bufcap, ld->file);
+		if (n < 0 && ferror(ld->file))
+			ld->read_errno = errno ? errno : EIO;
+		return n;
+	}
+	if (!*ld->str)
+		return -1;
+	size_t n = strcspn(ld->str, "\n");
+	if (ld->str[n] == '\n')
+		n++;
+	if (n + 1 > ld->bufcap) {
+		char *grown = realloc(ld->buf, n + 1);
+		if (!grown) {
+			ld->nomem = true;
+			return -1;
+		}
+		ld->buf = grown;
+		ld->bufcap = n + 1;
+	}
+	memcpy(ld->buf, ld->str, n);
+	ld->buf[n] = '\0';
+	ld->str += n;
+	return (ssize_t)n;
+}
+
+/* inih's fgets-like reader (ini_reader). Hands inih exactly one line per call, so inih's
+ * line numbers and ours agree; a line that is too long is reported here and replaced by an
+ * empty one. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *ld = stream;
+	ssize_t n = next_line(ld);
+	size_t len;
+
+	if (n < 0)
+		return NULL;
+	ld->lineno++;
+	len = (size_t)n;
+	if (len && ld->buf[len - 1] == '\n')
+		len--;
+	if (len && ld->buf[len - 1] == '\r')
+		len--;
+	ld->buf[len] = '\0';
+	if (strlen(ld->buf) != len) {
+		add_error(ld, ld->lineno, "syntax error: NUL byte in the line");
+		ld->buf[0] = '\0';
+	} else if (len > CONF_LINE_MAX || len + 2 > (size_t)num) {
+		add_error(ld, ld->lineno, "line too long (%zu characters; at most %d)", len,
+			  CONF_LINE_MAX);
+		ld->buf[0] = '\0';
+	}
+	snprintf(str, (size_t)num, "%s\n", ld->buf);
+	classify_line(ld, ld->buf, ld->lineno);
+	return str;
+}
+
+/* Edit distance (Levenshtein), for "did you mean". Long inputs are not compared. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	unsigned row[64], la = (unsigned)strlen(a), lb = (unsigned)strlen(b);
+
+	if (lb >= sizeof(row) / sizeof(row[0]) || la >= 64)
+		return ~0u;
+	for (unsigned j = 0; j <= lb; j++)
+		row[j] = j;
+	for (unsigned i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+		row[0] = i;
+		for (unsigned j = 1; j <= lb; j++) {
+			unsigned up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* inih's key handler (ini_handler). Always returns nonzero: our own errors are collected
+ * here, inih's return value only tells of lines it could not parse. */
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct loader *ld = user;
+	struct sect *s = ld->cur;
+	const struct conf_opt *o;
+	unsigned line = ld->lineno, idx;
+
+	(void)section;	/* ours is in ld->cur: inih truncates long section names */
+	if (!*key) {
+		add_error(ld, line, "syntax error: no key before '='");
+		return 1;
+	}
+	if (!s) {
+		if (!ld->cur_ignored)
+			add_error(ld, line, "key '%s' outside any section (put it under "
+				  "[general])", key);
+		return 1;
+	}
+	o = conf_opt_find(s->kind, key);
+	if (!o) {
+		const char *best = NULL;
+		unsigned best_d = 3;
+		for (unsigned i = 0; i < conf_nopts; i++) {
+			unsigned d;
+			if (conf_opts[i].sect != s->kind)
+				continue;
+			d = edit_distance(key, conf_opts[i].name);
+			if (d < best_d) {
+				best_d = d;
+				best = conf_opts[i].name;
+			}
+		}
+		if (best)
+			add_error(ld, line, "unknown key '%s' in [%s] (did you mean '%s'?)", key,
+				  s->title, best);
+		else
+			add_error(ld, line, "unknown key '%s' in [%s]", key, s->title);
+		return 1;
+	}
+	idx = (unsigned)(o - conf_opts);
+	if (s->vals[idx].text) {
+		add_error(ld, line, "duplicate key '%s' (first set on line %u)", key,
+			  s->vals[idx].line);
+		return 1;
+	}
+	s->vals[idx].text = strdup(value);
+	s->vals[idx].line = line;
+	if (!s->vals[idx].text)
+		ld->nomem = true;
+	return 1;
+}
+
+/* Run inih over the source with our reader; inih's settings are restored afterwards.
+ * (Debian's libinih exposes them as variables; this is not thread-safe, and loading happens
+ * on the signalling thread only.) */
+static void parse(struct loader *ld)
+{
+	int saved_max = ini_max_line;
+	bool saved_multi = ini_allow_multiline;
+	int rc;
+
+	ini_max_line = CONF_LINE_MAX + 3;	/* line, "\r\n", NUL */
+	ini_allow_multiline = false;		/* an indented line is a key, not a continuation */
+	rc = ini_parse_stream(reader, ld, on_key, ld);
+	ini_max_line = saved_max;
+	ini_allow_multiline = saved_multi;
+	if (rc > 0 && !has_error_at(ld, (unsigned)rc))
+		add_error(ld, (unsigned)rc, "syntax error");
+	else if (rc < 0 && !ld->read_errno)
+		ld->nomem = true;
+}
+
+/* ---- building the configuration ------------------------------------------------------ */
+
+static void check_span(struct loader *ld, struct sect *s, struct conf_span *span)
+{
+	unsigned idx_d = (unsigned)(conf_opt_find(CS_SPAN, "dchannel") - conf_opts);
+	unsigned idx_c = (unsigned)(conf_opt_find(CS_SPAN, "channels") - conf_opts);
+
+	if (span->sig != SIG_PRI_CPE && span->sig != SIG_PRI_NET)
+		return;
+	if (span->bchans & (UINT32_C(1) << span->dchannel)) {
+		unsigned line = s->vals[idx_d].text ? s->vals[idx_d].line
+			      : s->vals[idx_c].text ? s->vals[idx_c].line : s->line;
+		char chans[128];
+		conf_opt_format(&conf_opts[idx_c], span, chans, sizeof(chans));
+		add_error(ld, line, "dchannel: %u is inside the bearer channels (%s)",
+			  span->dchannel, chans);
+		s->failed = true;
+	}
+}
+
+static void check_trunk(struct loader *ld, struct sect *s, struct conf_trunk *trunk)
+{
+	const struct conf_opt *o = conf_opt_find(CS_TRUNK, "register");
+	unsigned idx = (unsigned)(o - conf_opts);
+
+	if (trunk->registration && !trunk->username[0]) {
+		add_error(ld, s->vals[idx].line ? s->vals[idx].line : s->line,
+			  "register = yes needs a username");
+		s->failed = true;
+	}
+}
+
+/* Walk the table for one section: the user's text, else the default, through one parser. */
+static void build_sect(struct loader *ld, struct sect *s, void *obj)
+{
+	char err[256];
+
+	s->obj = obj;
+	for (unsigned i = 0; i < conf_nopts; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		const char *text = s->vals[i].text;
+		unsigned line = text ? s->vals[i].line : s->line;
+
+		if (o->sect != s->kind)
+			continue;
+		if ((o->flags & OPT_DEPENDS) && s->failed)
+			continue;	/* type or signalling is wrong: no basis to judge */
+		if (!conf_opt_applies(o, obj)) {
+			if (text) {
+				char sig[16];
+				conf_opt_format(conf_opt_find(CS_SPAN, "signalling"), obj, sig,
+						sizeof(sig));
+				add_error(ld, line, "%s: not valid on an %s span (PRI only)",
+					  o->name, sig);
+				s->failed = true;
+			}
+			continue;
+		}
+		if (!text)
+			text = conf_opt_default(o, obj);
+		if (!text) {
+			add_error(ld, s->line, "[%s]: missing required key '%s'", s->title,
+				  o->name);
+			s->failed = true;
+			continue;
+		}
+		if (conf_opt_parse(o, text, obj, err, sizeof(err))) {
+			add_error(ld, line, "%s: %s", o->name, err);
+			s->failed = true;
+		}
+	}
+	if (s->failed)
+		return;
+	if (s->kind == CS_SPAN)
+		check_span(ld, s, obj);
+	else if (s->kind == CS_TRUNK)
+		check_trunk(ld, s, obj);
+}
+
+/* A route's from/to must name a span or trunk that has a section in this file. */
+static void check_endpoint(struct loader *ld, struct sect *s, const char *key)
+{
+	const struct conf_opt *o = conf_opt_find(CS_ROUTE, key);
+	unsigned idx = (unsigned)(o - conf_opts);
+	const struct conf_endpoint *ep =
+		(const struct conf_endpoint *)((const char *)s->obj + o->off);
+	unsigned line = s->vals[idx].text ? s->vals[idx].line : s->line;
+
+	if (ep->kind == EP_SPAN && !sect_find(ld, CS_SPAN, ep->span, NULL))
+		add_error(ld, line, "%s: span %u is not defined", key, ep->span);
+	else if (ep->kind == EP_TRUNK && !sect_find(ld, CS_TRUNK, 0, ep->trunk))
+		add_error(ld, line, "%s: trunk '%s' is not defined", key, ep->trunk);
+}
+
+static int build(struct loader *ld, struct conf *conf)
+{
+	unsigned count[CS_COUNT] = { 0 };
+
+	for (unsigned i = 0; i < ld->nsects; i++)
+		if (!ld->sects[i]->skip)
+			count[ld->sects[i]->kind]++;
+	if ((count[CS_SPAN] && !(conf->spans = calloc(count[CS_SPAN], sizeof(*conf->spans)))) ||
+	    (count[CS_TRUNK] &&
+	     !(conf->trunks = calloc(count[CS_TRUNK], sizeof(*conf->trunks)))) ||
+	    (count[CS_ROUTE] &&
+	     !(conf->routes = calloc(count[CS_ROUTE], sizeof(*conf->routes)))))
+		return ENOMEM;
+
+	/* [general] is always there, defaults when absent from the file. */
+	struct sect *g = sect_find(ld, CS_GENERAL, 0, NULL);
+	if (!g && !(g = sect_new(ld, CS_GENERAL, "general", 0)))
+		return ENOMEM;
+	build_sect(ld, g, &conf->general);
+
+	for (unsigned i = 0; i < ld->nsects; i++) {
+		struct sect *s = ld->sects[i];
+		if (s->skip)
+			continue;
+		if (s->kind == CS_SPAN) {
+			struct conf_span *span = &conf->spans[conf->nspans++];
+			span->number = s->number;
+			span->line = s->line;
+			build_sect(ld, s, span);
+		} else if (s->kind == CS_TRUNK) {
+			struct conf_trunk *trunk = &conf->trunks[conf->ntrunks++];
+			snprintf(trunk->name, sizeof(trunk->name), "%s", s->name);
+			trunk->line = s->line;
+			build_sect(ld, s, trunk);
+		} else if (s->kind == CS_ROUTE) {
+			struct conf_route *route = &conf->routes[conf->nroutes++];
+			snprintf(route->name, sizeof(route->name), "%s", s->name);
+			route->line = s->line;
+			build_sect(ld, s, route);
+		}
+	}
+	for (unsigned i = 0; i < ld->nsects; i++) {
+		struct sect *s = ld->sects[i];
+		if (s->kind != CS_ROUTE || s->skip || s->failed)
+			continue;
+		check_endpoint(ld, s, "from");
+		check_endpoint(ld, s, "to");
+	}
+	return 0;
+}
+
+/* Hand the collected errors to the caller, sorted by line (file-level errors first). */
+static int move_errors(struct loader *ld, struct conf_errors *errs)
+{
+	char **grown;
+
+	if (!ld->nerrs)
+		return 0;
+	/* Insertion sort: stable, so errors on one line keep the order they were found in. */
+	for (unsigned i = 1; i < ld->nerrs; i++) {
+		struct err e = ld->errs[i];
+		unsigned j = i;
+		while (j > 0 && ld->errs[j - 1].line > e.line) {
+			ld->errs[j] = ld->errs[j - 1];
+			j--;
+		}
+		ld->errs[j] = e;
+	}
+	grown = realloc(errs->msgs, (errs->count + ld->nerrs) * sizeof(*errs->msgs));
+	if (!grown)
+		return ENOMEM;
+	errs->msgs = grown;
+	for (unsigned i = 0; i < ld->nerrs; i++) {
+		errs->msgs[errs->count++] = ld->errs[i].msg;
+		ld->errs[i].msg = NULL;
+	}
+	return 0;
+}
+
+static void loader_release(struct loader *ld)
+{
+	for (unsigned i = 0; i < ld->nsects; i++)
+		sect_free(ld->sects[i]);
+	free(ld->sects);
+	for (unsigned i = 0; i < ld->nerrs; i++)
+		free(ld->errs[i].msg);
+	free(ld->errs);
+	free(ld->buf);
+}
+
+static int load(struct conf **confp, struct loader *ld, struct conf_errors *errs)
+{
+	struct conf *conf = calloc(1, sizeof(*conf));
+	int err = 0;
+
+	if (!conf) {
+		err = ENOMEM;
+		goto out;
+	}
+	snprintf(conf->path, sizeof(conf->path), "%s", ld->name);
+	parse(ld);
+	if (ld->read_errno) {
+		/* Partial reads would only produce confusing follow-up errors. */
+		for (unsigned i = 0; i < ld->nerrs; i++)
+			free(ld->errs[i].msg);
+		ld->nerrs = 0;
+		err = ld->read_errno;
+		add_error(ld, 0, "cannot read: %s", strerror(err));
+		goto out;
+	}
+	if (!ld->nomem)
+		err = build(ld, conf);
+	if (ld->nomem || err == ENOMEM) {
+		err = ENOMEM;
+		add_error(ld, 0, "out of memory");
+	} else if (ld->nerrs) {
+		err = EINVAL;
+	}
+out:
+	if (move_errors(ld, errs) && !err)
+		err = ENOMEM;
+	if (err)
+		conf_free(conf);
+	else
+		*confp = conf;
+	loader_release(ld);
+	return err;
+}
+
+int conf_load(struct conf **confp, const char *path, struct conf_errors *errs)
+{
+	struct loader ld = { .name = path };
+	int err;
+
+	if (!confp || !path || !errs)
+		return EINVAL;
+	ld.file = fopen(path, "r");
+	if (!ld.file) {
+		err = errno;
+		add_error(&ld, 0, "cannot read: %s", strerror(err));
+		if (move_errors(&ld, errs))
+			err = ENOMEM;
+		loader_release(&ld);
+		return err;
+	}
+	err = load(confp, &ld, errs);
+	fclose(ld.file);
+	return err;
+}
+
+int conf_load_string(struct conf **confp, const char *text, const char *name,
+		     struct conf_errors *errs)
+{
+	struct loader ld = { .name = name, .str = text };
+
+	if (!confp || !text || !name || !errs)
+		return EINVAL;
+	return load(confp, &ld, errs);
+}
+
+void conf_free(struct conf *conf)
+{
+	if (!conf)
+		return;
+	free(conf->spans);
+	free(conf->trunks);
+	free(conf->routes);
+	free(conf);
+}
+
+void conf_errors_clear(struct conf_errors *errs)
+{
+	if (!errs)
+		return;
+	for (unsigned i = 0; i < errs->count; i++)
+		free(errs->msgs[i]);
+	free(errs->msgs);
+	errs->msgs = NULL;
+	errs->count = 0;
+}
+
+/* ---- printing ------------------------------------------------------------------------ */
+
+static void print_sect(FILE *out, enum conf_sect_kind kind, const char *title,
+		       const void *obj)
+{
+	char value[CONF_STR_MAX + 32];
+
+	fprintf(out, "\n[%s]\n", title);
+	for (unsigned i = 0; i < conf_nopts; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		if (o->sect != kind)
+			continue;
+		if (!conf_opt_applies(o, obj)) {
+			fprintf(out, "; %s: PRI only\n", o->name);
+			continue;
+		}
+		conf_opt_format(o, obj, value, sizeof(value));
+		/* inih reads " ;" as the start of a comment: a value that starts with ';'
+		 * must follow '=' directly. Values never end in blanks (inih trims them). */
+		if (!value[0])
+			fprintf(out, "%s =\n", o->name);
+		else if (value[0] == ';')
+			fprintf(out, "%s =%s\n", o->name, value);
+		else
+			fprintf(out, "%s = %s\n", o->name, value);
+	}
+}
+
+void conf_print(const struct conf *conf, FILE *out)
+{
+	char title[CONF_NAME_MAX + 16];
+
+	if (!conf || !out)
+		return;
+	fprintf(out, "; Strowger effective configuration: every option, defaults filled in.\n"
+		"; It contains secrets (trunk passwords): keep it private.\n");
+	print_sect(out, CS_GENERAL, "general", &conf->general);
+	for (unsigned i = 0; i < conf->nspans; i++) {
+		snprintf(title, sizeof(title), "span %u", conf->spans[i].number);
+		print_sect(out, CS_SPAN, title, &conf->spans[i]);
+	}
+	for (unsigned i = 0; i < conf->ntrunks; i++) {
+		snprintf(title, sizeof(title), "trunk %s", conf->trunks[i].name);
+		print_sect(out, CS_TRUNK, title, &conf->trunks[i]);
+	}
+	for (unsigned i = 0; i < conf->nroutes; i++) {
+		snprintf(title, sizeof(title), "route %s", conf->routes[i].name);
+		print_sect(out, CS_ROUTE, title, &conf->routes[i]);
+	}
+}
+
+/* ---- reload -------------------------------------------------------------------------- */
+
+struct diff {
+	char *buf;
+	unsigned len, used, count;
+};
+
+static void diff_add(struct diff *d, const char *title, const char *what)
+{
+	int n;
+
+	d->count++;
+	if (!d->buf || d->used >= d->len)
+		return;
+	n = snprintf(d->buf + d->used, d->len - d->used, "[%s] %s\n", title, what);
+	if (n > 0)
+		d->used += (unsigned)n < d->len - d->used ? (unsigned)n : d->len - d->used - 1;
+}
+
+/* Options of kind that differ between a and b and cannot change on reload. */
+static void diff_sect(struct diff *d, enum conf_sect_kind kind, const char *title,
+		      const void *a, const void *b)
+{
+	for (unsigned i = 0; i < conf_nopts; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		if (o->sect != kind || (o->flags & OPT_RELOAD))
+			continue;
+		if (conf_opt_applies(o, a) != conf_opt_applies(o, b) ||
+		    (conf_opt_applies(o, a) && !conf_opt_equal(o, a, b)))
+			diff_add(d, title, o->name);
+	}
+}
+
+unsigned conf_restart_needed(const struct conf *old, const struct conf *new, char *buf,
+			     unsigned buflen)
+{
+	struct diff d = { .buf = buf, .len = buflen };
+	char title[CONF_NAME_MAX + 16];
+
+	if (buf && buflen)
+		buf[0] = '\0';
+	if (!old || !new)
+		return 0;
+	diff_sect(&d, CS_GENERAL, "general", &old->general, &new->general);
+	for (unsigned i = 0; i < old->nspans; i++) {
+		const struct conf_span *a = &old->spans[i];
+		const struct conf_span *b = conf_span_find(new, a->number);
+		snprintf(title, sizeof(title), "span %u", a->number);
+		if (!b)
+			diff_add(&d, title, "removed");
+		else
+			diff_sect(&d, CS_SPAN, title, a, b);
+	}
+	for (unsigned i = 0; i < new->nspans; i++) {
+		if (!conf_span_find(old, new->spans[i].number)) {
+			snprintf(title, sizeof(title), "span %u", new->spans[i].number);
+			diff_add(&d, title, "added");
+		}
+	}
+	for (unsigned i = 0; i < old->ntrunks; i++) {
+		const struct conf_trunk *a = &old->trunks[i], *b;
+		snprintf(title, sizeof(title), "trunk %s", a->name);
+		b = conf_trunk_find(new, a->name);
+		if (!b)
+			diff_add(&d, title, "removed");
+		else
+			diff_sect(&d, CS_TRUNK, title, a, b);
+	}
+	for (unsigned i = 0; i < new->ntrunks; i++) {
+		if (!conf_trunk_find(old, new->trunks[i].name)) {
+			snprintf(title, sizeof(title), "trunk %s", new->trunks[i].name);
+			diff_add(&d, title, "added");
+		}
+	}
+	/* Routes are all reloadable; the walk keeps that true if a row changes. */
+	for (unsigned i = 0; i < old->nroutes; i++) {
+		for (unsigned j = 0; j < new->nroutes; j++) {
+			if (strcmp(old->routes[i].name, new->routes[j].name))
+				continue;
+			snprintf(title, sizeof(title), "route %s", old->routes[i].name);
+			diff_sect(&d, CS_ROUTE, title, &old->routes[i], &new->routes[j]);
+		}
+	}
+	return d.count;
+}
+
+/* ---- lookups ------------------------------------------------------------------------- */
+
+const struct conf_span *conf_span_find(const struct conf *conf, unsigned number)
+{
+	if (!conf)
+		return NULL;
+	for (unsigned i = 0; i < conf->nspans; i++)
+		if (conf->spans[i].number == number)
+			return &conf->spans[i];
+	return NULL;
+}
+
+const struct conf_trunk *conf_trunk_find(const struct conf *conf, const char *name)
+{
+	if (!conf || !name)
+		return NULL;
+	for (unsigned i = 0; i < conf->ntrunks; i++)
+		if (!strcmp(conf->trunks[i].name, name))
+			return &conf->trunks[i];
+	return NULL;
+}

@@ -1,0 +1,639 @@
+/* THE table of configuration options, and the parsers and printers of its value types. */
+#include "conf/options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "conf/conf.h"
+
+/* OT_ENUM fields are C enums or ints, read and written as int. */
+_Static_assert(sizeof(enum conf_law) == sizeof(int), "enum fields are int-sized");
+_Static_assert(sizeof(enum log_level) == sizeof(int), "enum fields are int-sized");
+
+/* Allowed values, in the order of the C enum each one lands in. */
+static const char *const log_target_names[] = { "stderr", "syslog", NULL };
+static const char *const log_level_names[] = { "error", "warn", "notice", "info", "debug",
+					       NULL };
+static const char *const span_type_names[] = { "e1", "t1", NULL };
+static const char *const span_sig_names[] = { "pri_cpe", "pri_net", "fxs", "fxo", NULL };
+static const char *const switch_names[] = { "euroisdn", "ni2", "dms100", "5ess", "4ess",
+					    "qsig", NULL };
+static const char *const law_names[] = { "alaw", "ulaw", NULL };
+static const char *const transport_names[] = { "udp", "tcp", NULL };
+
+static bool sig_is_pri(enum conf_span_sig sig)
+{
+	return sig == SIG_PRI_CPE || sig == SIG_PRI_NET;
+}
+
+/* Highest span position: E1 has 31 timeslots after TS0 (framing), T1 has 24. */
+static unsigned span_positions(enum conf_span_type type)
+{
+	return type == SPAN_E1 ? 31 : 24;
+}
+
+/* ---- string rules -------------------------------------------------------------------- */
+
+/* The rules of log_set_levels() (common/log.c), without touching the live levels. */
+static int check_log_levels(const char *value, char *err, size_t errlen)
+{
+	char buf[CONF_STR_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *save = NULL, *item = strtok_r(buf, ", \t", &save); item;
+	     item = strtok_r(NULL, ", \t", &save)) {
+		char *eq = strchr(item, '=');
+		if (!eq) {
+			snprintf(err, errlen, "'%s' is not subsystem=level", item);
+			return EINVAL;
+		}
+		*eq = '\0';
+		if (log_ss_parse(item) < 0) {
+			snprintf(err, errlen, "unknown log subsystem '%s'", item);
+			return EINVAL;
+		}
+		if (log_level_parse(eq + 1) < 0) {
+			snprintf(err, errlen, "unknown log level '%s' for %s", eq + 1, item);
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int check_nonempty(const char *value, char *err, size_t errlen)
+{
+	if (!*value) {
+		snprintf(err, errlen, "must not be empty");
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* sip:[user@]host[:port][;params], RFC 3261 §19.1.1; host is a name, IPv4 or [IPv6]. */
+static int check_proxy(const char *value, char *err, size_t errlen)
+{
+	const char *p = value, *at, *host;
+	size_t hostlen;
+
+	if (strncmp(p, "sip:", 4))
+		goto bad;
+	p += 4;
+	at = strchr(p, '@');
+	if (at && (!strchr(p, ';') || at < strchr(p, ';')))
+		p = at + 1;
+	host = p;
+	if (*p == '[') {
+		p = strchr(p, ']');
+		if (!p)
+			goto bad;
+		p++;
+	} else {
+		while (isalnum((unsigned char)*p) || *p == '.' || *p == '-')
+			p++;
+	}
+	hostlen = (size_t)(p - host);
+	if (hostlen == 0 || (*host == '[' && hostlen < 3))
+		goto bad;
+	if (*p == ':') {
+		char *end;
+		errno = 0;
+		long port = strtol(++p, &end, 10);
+		if (end == p || !isdigit((unsigned char)*p) || errno || port < 1 || port > 65535)
+			goto bad;
+		p = end;
+	}
+	if (*p && *p != ';')
+		goto bad;
+	for (; *p; p++)
+		if (isspace((unsigned char)*p))
+			goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s' is not sip:host[:port]", value);
+	return EINVAL;
+}
+
+static bool is_dialstring(const char *s)
+{
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s) && !strchr("*#+", *s))
+			return false;
+	return true;
+}
+
+static int check_dialstring(const char *value, char *err, size_t errlen)
+{
+	if (!is_dialstring(value)) {
+		snprintf(err, errlen, "'%s' may hold only digits, *, # and +", value);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* A called-number prefix, or /regex/ in POSIX extended syntax. */
+static int check_match(const char *value, char *err, size_t errlen)
+{
+	size_t len = strlen(value);
+
+	if (len && value[0] == '/') {
+		char re_text[CONF_STR_MAX], why[128];
+		regex_t re;
+		int rc;
+
+		if (len < 2 || value[len - 1] != '/') {
+			snprintf(err, errlen, "bad regex '%s': it must end with '/'", value);
+			return EINVAL;
+		}
+		snprintf(re_text, sizeof(re_text), "%.*s", (int)(len - 2), value + 1);
+		rc = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			regerror(rc, &re, why, sizeof(why));
+			snprintf(err, errlen, "bad regex '%s': %s", value, why);
+			return EINVAL;
+		}
+		regfree(&re);
+		return 0;
+	}
+	if (!is_dialstring(value)) {
+		snprintf(err, errlen,
+			 "'%s' is neither a prefix of digits, *, #, + nor a /regex/", value);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* ---- defaults that depend on the span ------------------------------------------------ */
+
+static const char *def_switchtype(const void *sect)
+{
+	return ((const struct conf_span *)sect)->type == SPAN_E1 ? "euroisdn" : "ni2";
+}
+
+static const char *def_law(const void *sect)
+{
+	return ((const struct conf_span *)sect)->type == SPAN_E1 ? "alaw" : "ulaw";
+}
+
+/* Every position but the D-channel's on PRI; every position but TS16 (E1 signalling
+ * timeslot) on an analog E1 channel bank. */
+static const char *def_channels(const void *sect)
+{
+	const struct conf_span *s = sect;
+
+	if (s->type == SPAN_E1)
+		return "1-15,17-31";
+	return sig_is_pri(s->sig) ? "1-23" : "1-24";
+}
+
+static const char *def_dchannel(const void *sect)
+{
+	return ((const struct conf_span *)sect)->type == SPAN_E1 ? "16" : "24";
+}
+
+/* ---- THE TABLE ----------------------------------------------------------------------- */
+
+#define FIELD(type, member) .off = offsetof(type, member), \
+			    .size = sizeof(((type *)0)->member)
+#define G(m) FIELD(struct conf_general, m)
+#define S(m) FIELD(struct conf_span, m)
+#define T(m) FIELD(struct conf_trunk, m)
+#define R(m) FIELD(struct conf_route, m)
+
+const struct conf_opt conf_opts[] = {
+	/* [general] */
+	{ CS_GENERAL, "log_target", OT_ENUM, OPT_RELOAD, .names = log_target_names,
+	  .def = "stderr", G(log_target), .desc = "where log lines go: stderr or syslog" },
+	{ CS_GENERAL, "log_level", OT_ENUM, OPT_RELOAD, .names = log_level_names,
+	  .def = "info", G(log_level), .desc = "level of every log subsystem" },
+	{ CS_GENERAL, "log_levels", OT_STRING, OPT_RELOAD, .check = check_log_levels,
+	  .def = "", G(log_levels),
+	  .desc = "per-subsystem levels on top of log_level, \"pri=debug,sip=warn\"" },
+	{ CS_GENERAL, "dahdi_dir", OT_STRING, 0, .check = check_nonempty,
+	  .def = "/dev/dahdi", G(dahdi_dir), .desc = "directory of the DAHDI device nodes" },
+	{ CS_GENERAL, "alarm_poll_ms", OT_UINT, OPT_RELOAD, .min = 100, .max = 60000,
+	  .def = "1000", G(alarm_poll_ms), .desc = "span alarm poll interval [ms]" },
+
+	/* [span N]: type and signalling first, the rest follows from them. */
+	{ CS_SPAN, "type", OT_ENUM, OPT_REQUIRED, .names = span_type_names,
+	  S(type), .desc = "line type: e1 (2048 kbit/s) or t1 (1544 kbit/s)" },
+	{ CS_SPAN, "signalling", OT_ENUM, OPT_REQUIRED, .names = span_sig_names,
+	  S(sig), .desc = "pri_cpe (Q.931 user side), pri_net (network side), fxs or fxo" },
+	{ CS_SPAN, "switchtype", OT_ENUM, OPT_PRI_ONLY | OPT_DEPENDS, .names = switch_names,
+	  .def_fn = def_switchtype, S(switchtype),
+	  .desc = "ISDN variant (PRI only): euroisdn on e1, ni2 on t1 by default" },
+	{ CS_SPAN, "law", OT_ENUM, OPT_DEPENDS, .names = law_names,
+	  .def_fn = def_law, S(law), .desc = "G.711 companding: alaw on e1, ulaw on t1" },
+	{ CS_SPAN, "channels", OT_CHANLIST, OPT_DEPENDS, .def_fn = def_channels, S(bchans),
+	  .desc = "bearer channels as span positions (1..31 on e1, 1..24 on t1)" },
+	{ CS_SPAN, "dchannel", OT_TIMESLOT, OPT_PRI_ONLY | OPT_DEPENDS,
+	  .def_fn = def_dchannel, S(dchannel),
+	  .desc = "D-channel span position (PRI only): 16 on e1, 24 on t1" },
+
+	/* [trunk NAME] */
+	{ CS_TRUNK, "proxy", OT_STRING, OPT_REQUIRED, .check = check_proxy, T(proxy),
+	  .desc = "where requests go, sip:host[:port]" },
+	{ CS_TRUNK, "transport", OT_ENUM, 0, .names = transport_names, .def = "udp",
+	  T(transport), .desc = "SIP transport: udp or tcp" },
+	{ CS_TRUNK, "username", OT_STRING, 0, .def = "", T(username),
+	  .desc = "digest user name (RFC 3261 §22)" },
+	{ CS_TRUNK, "password", OT_STRING, 0, .def = "", T(password),
+	  .desc = "digest password" },
+	{ CS_TRUNK, "register", OT_BOOL, 0, .def = "no", T(registration),
+	  .desc = "REGISTER with the proxy (needs username)" },
+
+	/* [route NAME] */
+	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),
+	  .desc = "source of the call: any, span N or trunk NAME" },
+	{ CS_ROUTE, "match", OT_STRING, OPT_RELOAD, .check = check_match, .def = "",
+	  R(match), .desc = "called number: prefix of digits,*,#,+ or /regex/ (empty: all)" },
+	{ CS_ROUTE, "to", OT_ENDPOINT, OPT_REQUIRED | OPT_RELOAD | OPT_NO_ANY, R(to),
+	  .desc = "destination: span N or trunk NAME" },
+	{ CS_ROUTE, "strip", OT_UINT, OPT_RELOAD, .min = 0, .max = 32, .def = "0", R(strip),
+	  .desc = "digits removed from the front of the called number [digits]" },
+	{ CS_ROUTE, "prepend", OT_STRING, OPT_RELOAD, .check = check_dialstring, .def = "",
+	  R(prepend), .desc = "digits put in front of the called number after strip" },
+};
+
+const unsigned conf_nopts = sizeof(conf_opts) / sizeof(conf_opts[0]);
+
+/* ---- lookups ------------------------------------------------------------------------- */
+
+const char *conf_sect_kind_name(enum conf_sect_kind kind)
+{
+	static const char *const names[CS_COUNT] = {
+		[CS_GENERAL] = "general", [CS_SPAN] = "span", [CS_TRUNK] = "trunk",
+		[CS_ROUTE] = "route",
+	};
+	return (unsigned)kind < CS_COUNT ? names[kind] : "?";
+}
+
+const struct conf_opt *conf_opt_find(enum conf_sect_kind kind, const char *name)
+{
+	for (unsigned i = 0; i < conf_nopts; i++)
+		if (conf_opts[i].sect == kind && !strcmp(conf_opts[i].name, name))
+			return &conf_opts[i];
+	return NULL;
+}
+
+bool conf_opt_applies(const struct conf_opt *o, const void *sect)
+{
+	if (!(o->flags & OPT_PRI_ONLY))
+		return true;
+	return sig_is_pri(((const struct conf_span *)sect)->sig);
+}
+
+const char *conf_opt_default(const struct conf_opt *o, const void *sect)
+{
+	return o->def_fn ? o->def_fn(sect) : o->def;
+}
+
+bool conf_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= CONF_NAME_MAX)
+		return false;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name) && *name != '_' && *name != '-')
+			return false;
+	return true;
+}
+
+/* Digits only: no sign, no spaces; then a range check. ERANGE-safe. */
+static int parse_long(const char *text, long *v)
+{
+	const char *p = text;
+	char *end;
+
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return EINVAL;
+	errno = 0;
+	*v = strtol(text, &end, 10);
+	if (*end)
+		return EINVAL;
+	if (errno == ERANGE)
+		*v = *text == '-' ? LONG_MIN : LONG_MAX;
+	return 0;
+}
+
+int conf_span_number_parse(const char *text, unsigned *number)
+{
+	long v;
+
+	if (*text == '-' || parse_long(text, &v) || v < 1 || v > CONF_SPAN_MAX)
+		return EINVAL;
+	*number = (unsigned)v;
+	return 0;
+}
+
+/* ---- value types --------------------------------------------------------------------- */
+
+static int parse_uint(const struct conf_opt *o, const char *text, unsigned *field, char *err,
+		      size_t errlen)
+{
+	long v;
+
+	if (parse_long(text, &v)) {
+		snprintf(err, errlen, "'%s' is not a number", text);
+		return EINVAL;
+	}
+	if (v < o->min || v > o->max) {
+		snprintf(err, errlen, "%s is out of range (%ld..%ld)", text, o->min, o->max);
+		return EINVAL;
+	}
+	*field = (unsigned)v;
+	return 0;
+}
+
+static int parse_bool(const char *text, bool *field, char *err, size_t errlen)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (!strcasecmp(text, yes[i])) {
+			*field = true;
+			return 0;
+		}
+		if (!strcasecmp(text, no[i])) {
+			*field = false;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "'%s' is not a boolean (yes/no, true/false, on/off, 1/0)", text);
+	return EINVAL;
+}
+
+static int parse_enum(const struct conf_opt *o, const char *text, int *field, char *err,
+		      size_t errlen)
+{
+	size_t n;
+
+	for (int i = 0; o->names[i]; i++) {
+		if (!strcasecmp(text, o->names[i])) {
+			*field = i;
+			return 0;
+		}
+	}
+	n = (size_t)snprintf(err, errlen, "'%s' is not one of", text);
+	for (int i = 0; o->names[i] && n < errlen; i++)
+		n += (size_t)snprintf(err + n, errlen - n, "%s %s", i ? "," : "", o->names[i]);
+	return EINVAL;
+}
+
+static int parse_string(const struct conf_opt *o, const char *text, char *field, char *err,
+			size_t errlen)
+{
+	if (strlen(text) >= o->size) {
+		snprintf(err, errlen, "longer than %zu characters", o->size - 1);
+		return EINVAL;
+	}
+	for (const char *p = text; *p; p++) {
+		if (iscntrl((unsigned char)*p)) {
+			snprintf(err, errlen, "control character in the value");
+			return EINVAL;
+		}
+	}
+	if (o->check && o->check(text, err, errlen))
+		return EINVAL;
+	snprintf(field, o->size, "%s", text);
+	return 0;
+}
+
+/* "1-15,17-31": positions or ranges, comma separated, each position once. */
+static int parse_chanlist(const char *text, const struct conf_span *span, uint32_t *field,
+			  char *err, size_t errlen)
+{
+	unsigned top = span_positions(span->type);
+	const char *p = text;
+	uint32_t mask = 0;
+
+	for (;;) {
+		unsigned long lo, hi;
+		char *end;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			goto syntax;
+		lo = hi = strtoul(p, &end, 10);
+		p = end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '-') {
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!isdigit((unsigned char)*p))
+				goto syntax;
+			hi = strtoul(p, &end, 10);
+			p = end;
+			while (*p == ' ' || *p == '\t')
+				p++;
+		}
+		if (lo > hi) {
+			snprintf(err, errlen, "bad channel list '%s': range %lu-%lu runs backwards",
+				 text, lo, hi);
+			return EINVAL;
+		}
+		if (lo < 1 || hi > top) {
+			snprintf(err, errlen,
+				 "bad channel list '%s': position %lu is outside 1..%u (%s)", text,
+				 lo < 1 ? lo : hi, top, span_type_names[span->type]);
+			return EINVAL;
+		}
+		for (unsigned long c = lo; c <= hi; c++) {
+			if (mask & (UINT32_C(1) << c)) {
+				snprintf(err, errlen, "bad channel list '%s': position %lu listed "
+					 "twice", text, c);
+				return EINVAL;
+			}
+			mask |= UINT32_C(1) << c;
+		}
+		if (!*p)
+			break;
+		if (*p++ != ',')
+			goto syntax;
+	}
+	*field = mask;
+	return 0;
+syntax:
+	snprintf(err, errlen, "bad channel list '%s': expected positions and ranges like "
+		 "1-15,17-31", text);
+	return EINVAL;
+}
+
+static int parse_timeslot(const char *text, const struct conf_span *span, unsigned *field,
+			  char *err, size_t errlen)
+{
+	unsigned top = span_positions(span->type);
+	long v;
+
+	if (parse_long(text, &v)) {
+		snprintf(err, errlen, "'%s' is not a number", text);
+		return EINVAL;
+	}
+	if (v < 1 || v > (long)top) {
+		snprintf(err, errlen, "%s is out of range (1..%u on %s)", text, top,
+			 span_type_names[span->type]);
+		return EINVAL;
+	}
+	*field = (unsigned)v;
+	return 0;
+}
+
+static int parse_endpoint(const struct conf_opt *o, const char *text,
+			  struct conf_endpoint *field, char *err, size_t errlen)
+{
+	const char *arg;
+	struct conf_endpoint ep = { .kind = EP_ANY };
+
+	if (!strcmp(text, "any")) {
+		if (o->flags & OPT_NO_ANY) {
+			snprintf(err, errlen, "'any' is not allowed here (expected span N or "
+				 "trunk NAME)");
+			return EINVAL;
+		}
+	} else if (!strncmp(text, "span", 4) && (text[4] == ' ' || text[4] == '\t')) {
+		arg = text + 5 + strspn(text + 5, " \t");
+		if (conf_span_number_parse(arg, &ep.span)) {
+			snprintf(err, errlen, "'%s': the span number must be 1..%d", text,
+				 CONF_SPAN_MAX);
+			return EINVAL;
+		}
+		ep.kind = EP_SPAN;
+	} else if (!strncmp(text, "trunk", 5) && (text[5] == ' ' || text[5] == '\t')) {
+		arg = text + 6 + strspn(text + 6, " \t");
+		if (!conf_name_valid(arg)) {
+			snprintf(err, errlen, "'%s': a trunk name is 1 to %d characters of "
+				 "A-Z a-z 0-9 _ -", text, CONF_NAME_MAX - 1);
+			return EINVAL;
+		}
+		ep.kind = EP_TRUNK;
+		snprintf(ep.trunk, sizeof(ep.trunk), "%s", arg);
+	} else {
+		snprintf(err, errlen, "'%s' is not %sspan N or trunk NAME", text,
+			 o->flags & OPT_NO_ANY ? "" : "any, ");
+		return EINVAL;
+	}
+	*field = ep;
+	return 0;
+}
+
+int conf_opt_parse(const struct conf_opt *o, const char *text, void *sect, char *err,
+		   size_t errlen)
+{
+	void *field = (char *)sect + o->off;
+	int v;
+
+	switch (o->type) {
+	case OT_UINT:
+		STROWGER_ASSERT(o->size == sizeof(unsigned));
+		return parse_uint(o, text, field, err, errlen);
+	case OT_BOOL:
+		STROWGER_ASSERT(o->size == sizeof(bool));
+		return parse_bool(text, field, err, errlen);
+	case OT_ENUM:
+		STROWGER_ASSERT(o->size == sizeof(int));
+		if (parse_enum(o, text, &v, err, errlen))
+			return EINVAL;
+		memcpy(field, &v, sizeof(v));
+		return 0;
+	case OT_STRING:
+		return parse_string(o, text, field, err, errlen);
+	case OT_CHANLIST:
+		STROWGER_ASSERT(o->sect == CS_SPAN && o->size == sizeof(uint32_t));
+		return parse_chanlist(text, sect, field, err, errlen);
+	case OT_TIMESLOT:
+		STROWGER_ASSERT(o->sect == CS_SPAN && o->size == sizeof(unsigned));
+		return parse_timeslot(text, sect, field, err, errlen);
+	case OT_ENDPOINT:
+		STROWGER_ASSERT(o->size == sizeof(struct conf_endpoint));
+		return parse_endpoint(o, text, field, err, errlen);
+	}
+	STROWGER_ASSERT(!"unknown option type");
+	return EINVAL;
+}
+
+static void format_chanlist(uint32_t mask, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned c = 1; c <= CONF_MAX_CHANS && n < len; c++) {
+		unsigned end = c;
+		if (!(mask & (UINT32_C(1) << c)))
+			continue;
+		while (end + 1 <= CONF_MAX_CHANS && (mask & (UINT32_C(1) << (end + 1))))
+			end++;
+		if (end == c)
+			n += (size_t)snprintf(buf + n, len - n, "%s%u", n ? "," : "", c);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%u-%u", n ? "," : "", c, end);
+		c = end;
+	}
+}
+
+void conf_opt_format(const struct conf_opt *o, const void *sect, char *buf, size_t len)
+{
+	const void *field = (const char *)sect + o->off;
+	const struct conf_endpoint *ep;
+	int v;
+
+	switch (o->type) {
+	case OT_UINT:
+	case OT_TIMESLOT:
+		snprintf(buf, len, "%u", *(const unsigned *)field);
+		return;
+	case OT_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
+		return;
+	case OT_ENUM:
+		memcpy(&v, field, sizeof(v));
+		snprintf(buf, len, "%s", o->names[v]);
+		return;
+	case OT_STRING:
+		snprintf(buf, len, "%s", (const char *)field);
+		return;
+	case OT_CHANLIST:
+		format_chanlist(*(const uint32_t *)field, buf, len);
+		return;
+	case OT_ENDPOINT:
+		ep = field;
+		if (ep->kind == EP_SPAN)
+			snprintf(buf, len, "span %u", ep->span);
+		else if (ep->kind == EP_TRUNK)
+			snprintf(buf, len, "trunk %s", ep->trunk);
+		else
+			snprintf(buf, len, "any");
+		return;
+	}
+	STROWGER_ASSERT(!"unknown option type");
+}
+
+bool conf_opt_equal(const struct conf_opt *o, const void *a, const void *b)
+{
+	const void *fa = (const char *)a + o->off, *fb = (const char *)b + o->off;
+	const struct conf_endpoint *ea = fa, *eb = fb;
+
+	switch (o->type) {
+	case OT_STRING:
+		return !strcmp(fa, fb);
+	case OT_ENDPOINT:
+		return ea->kind == eb->kind &&
+		       (ea->kind != EP_SPAN || ea->span == eb->span) &&
+		       (ea->kind != EP_TRUNK || !strcmp(ea->trunk, eb->trunk));
+	default:
+		return !memcmp(fa, fb, o->size);
+	}
+}

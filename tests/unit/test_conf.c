@@ -1,0 +1,779 @@
+/* Unit tests of conf/: loading, every kind of error with its file:line, printing round trip,
+ * reload checks, and the example file against the option table. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "conf/conf.h"
+#include "conf/options.h"
+
+#define EXAMPLE "conf/strowger.conf"	/* tests run from the top of the tree */
+
+static struct conf_errors errs;
+
+static void teardown(void)
+{
+	conf_errors_clear(&errs);
+}
+
+TestSuite(conf, .fini = teardown);
+
+static char *errs_text(void)
+{
+	static char buf[4096];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < errs.count && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "  %s\n", errs.msgs[i]);
+	return buf;
+}
+
+static struct conf *load_ok(const char *text)
+{
+	struct conf *c = NULL;
+	int rc = conf_load_string(&c, text, "t.conf", &errs);
+
+	cr_assert_eq(rc, 0, "load failed (%d):\n%s", rc, errs_text());
+	cr_assert_not_null(c);
+	cr_assert_eq(errs.count, 0);
+	return c;
+}
+
+/* Load text and expect exactly the n messages given, in this order. */
+static void expect_errors(const char *text, unsigned n, ...)
+{
+	struct conf *c = NULL;
+	int rc = conf_load_string(&c, text, "t.conf", &errs);
+	va_list ap;
+
+	cr_assert_eq(rc, EINVAL, "expected EINVAL, got %d; errors:\n%s", rc, errs_text());
+	cr_assert_null(c);
+	cr_assert_eq(errs.count, n, "expected %u errors, got:\n%s", n, errs_text());
+	va_start(ap, n);
+	for (unsigned i = 0; i < n; i++) {
+		const char *want = va_arg(ap, const char *);
+		cr_expect_str_eq(errs.msgs[i], want, "error %u: got\n  %s\nwant\n  %s", i,
+				 errs.msgs[i], want);
+	}
+	va_end(ap);
+}
+
+#define expect_error(text, msg) expect_errors(text, 1, msg)
+
+/* ---- valid files --------------------------------------------------------------------- */
+
+Test(conf, empty_file_is_all_defaults)
+{
+	struct conf *c = load_ok("");
+
+	cr_assert_eq(c->general.log_target, LOG_TO_STDERR);
+	cr_assert_eq(c->general.log_level, LL_INFO);
+	cr_assert_str_eq(c->general.log_levels, "");
+	cr_assert_str_eq(c->general.dahdi_dir, "/dev/dahdi");
+	cr_assert_eq(c->general.alarm_poll_ms, 1000);
+	cr_assert_eq(c->nspans, 0);
+	cr_assert_eq(c->ntrunks, 0);
+	cr_assert_eq(c->nroutes, 0);
+	cr_assert_null(conf_span_find(c, 1));
+	cr_assert_str_eq(c->path, "t.conf");
+	conf_free(c);
+}
+
+Test(conf, empty_file_on_disk)
+{
+	char path[] = "/tmp/strowger-conf-XXXXXX";
+	int fd = mkstemp(path);
+	struct conf *c = NULL;
+
+	cr_assert(fd >= 0);
+	close(fd);
+	cr_assert_eq(conf_load(&c, path, &errs), 0, "%s", errs_text());
+	unlink(path);
+	cr_assert_eq(c->nspans, 0);
+	cr_assert_eq(c->general.alarm_poll_ms, 1000);
+	conf_free(c);
+}
+
+Test(conf, comments_only_file)
+{
+	conf_free(load_ok("; nothing here\n# nor here\n\n   \n"));
+}
+
+Test(conf, general_values)
+{
+	struct conf *c = load_ok("[general]\nlog_target = syslog\nlog_level = DEBUG\n"
+				 "log_levels = pri=debug, sip=warn\ndahdi_dir = /tmp/dahdi\n"
+				 "alarm_poll_ms = 100 ; the minimum\n");
+
+	cr_assert_eq(c->general.log_target, LOG_TO_SYSLOG);
+	cr_assert_eq(c->general.log_level, LL_DEBUG);
+	cr_assert_str_eq(c->general.log_levels, "pri=debug, sip=warn");
+	cr_assert_str_eq(c->general.dahdi_dir, "/tmp/dahdi");
+	cr_assert_eq(c->general.alarm_poll_ms, 100);
+	conf_free(c);
+}
+
+Test(conf, span_defaults_follow_type_and_signalling)
+{
+	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_cpe\n"
+				 "[span 2]\ntype = t1\nsignalling = pri_net\n"
+				 "[span 3]\ntype = t1\nsignalling = fxs\n"
+				 "[span 4]\ntype = e1\nsignalling = fxo\n");
+	const struct conf_span *s;
+
+	cr_assert_eq(c->nspans, 4);
+	s = conf_span_find(c, 1);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->type, SPAN_E1);
+	cr_assert_eq(s->sig, SIG_PRI_CPE);
+	cr_assert_eq(s->switchtype, SW_EUROISDN);
+	cr_assert_eq(s->law, LAW_ALAW);
+	cr_assert_eq(s->bchans, 0xFFFEFFFEu);	/* 1-15, 17-31 */
+	cr_assert_eq(s->dchannel, 16);
+	cr_assert_eq(s->line, 1);
+
+	s = conf_span_find(c, 2);
+	cr_assert_eq(s->switchtype, SW_NI2);
+	cr_assert_eq(s->law, LAW_ULAW);
+	cr_assert_eq(s->bchans, 0x00FFFFFEu);	/* 1-23 */
+	cr_assert_eq(s->dchannel, 24);
+	cr_assert_eq(s->line, 4);
+
+	s = conf_span_find(c, 3);
+	cr_assert_eq(s->sig, SIG_FXS);
+	cr_assert_eq(s->law, LAW_ULAW);
+	cr_assert_eq(s->bchans, 0x01FFFFFEu);	/* 1-24 */
+	cr_assert_eq(s->dchannel, 0);
+
+	s = conf_span_find(c, 4);
+	cr_assert_eq(s->sig, SIG_FXO);
+	cr_assert_eq(s->law, LAW_ALAW);
+	cr_assert_eq(s->bchans, 0xFFFEFFFEu);
+	cr_assert_eq(s->dchannel, 0);
+	cr_assert_null(conf_span_find(c, 5));
+	conf_free(c);
+}
+
+Test(conf, span_explicit_values)
+{
+	struct conf *c = load_ok("[span 7]\ntype = T1\nsignalling = pri_cpe\nswitchtype = 5ess\n"
+				 "law = alaw\nchannels = 1, 3-5 ,24\ndchannel = 23\n");
+	const struct conf_span *s = conf_span_find(c, 7);
+
+	cr_assert_eq(s->switchtype, SW_5ESS);
+	cr_assert_eq(s->law, LAW_ALAW);
+	cr_assert_eq(s->bchans, (1u << 1) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 24));
+	cr_assert_eq(s->dchannel, 23);
+	conf_free(c);
+}
+
+Test(conf, trunks_and_routes)
+{
+	struct conf *c = load_ok("[trunk itsp-1]\nproxy = sip:[::1]:5070;transport=tcp\n"
+				 "transport = tcp\nusername = alice\npassword = s3cr;t\n"
+				 "register = on\n"
+				 "[span 1]\ntype = e1\nsignalling = pri_cpe\n"
+				 "[route in]\nfrom = trunk itsp-1\nmatch = +49*#\nto = span 1\n"
+				 "strip = 3\nprepend = 0\n"
+				 "[route out]\nmatch = /^0[1-9]+$/\nto = trunk itsp-1\n");
+	const struct conf_trunk *t = conf_trunk_find(c, "itsp-1");
+
+	cr_assert_not_null(t);
+	cr_assert_str_eq(t->proxy, "sip:[::1]:5070;transport=tcp");
+	cr_assert_eq(t->transport, TRANSPORT_TCP);
+	cr_assert_str_eq(t->username, "alice");
+	cr_assert_str_eq(t->password, "s3cr;t");
+	cr_assert(t->registration);
+	cr_assert_eq(t->line, 1);
+	cr_assert_null(conf_trunk_find(c, "itsp"));
+
+	cr_assert_eq(c->nroutes, 2);
+	cr_assert_str_eq(c->routes[0].name, "in");
+	cr_assert_eq(c->routes[0].from.kind, EP_TRUNK);
+	cr_assert_str_eq(c->routes[0].from.trunk, "itsp-1");
+	cr_assert_eq(c->routes[0].to.kind, EP_SPAN);
+	cr_assert_eq(c->routes[0].to.span, 1);
+	cr_assert_str_eq(c->routes[0].match, "+49*#");
+	cr_assert_eq(c->routes[0].strip, 3);
+	cr_assert_str_eq(c->routes[0].prepend, "0");
+	cr_assert_eq(c->routes[1].from.kind, EP_ANY);
+	cr_assert_str_eq(c->routes[1].match, "/^0[1-9]+$/");
+	cr_assert_eq(c->routes[1].to.kind, EP_TRUNK);
+	cr_assert_eq(c->routes[1].strip, 0);
+	cr_assert_str_eq(c->routes[1].prepend, "");
+	conf_free(c);
+}
+
+Test(conf, booleans)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "YES" };
+	static const char *const no[] = { "no", "false", "off", "0", "Off" };
+	char text[256];
+
+	for (unsigned i = 0; i < 5; i++) {
+		for (unsigned v = 0; v < 2; v++) {
+			snprintf(text, sizeof(text), "[trunk a]\nproxy = sip:h\nusername = u\n"
+				 "register = %s\n", v ? yes[i] : no[i]);
+			struct conf *c = load_ok(text);
+			cr_assert_eq(c->trunks[0].registration, (bool)v, "%s", text);
+			conf_free(c);
+		}
+	}
+}
+
+Test(conf, crlf_bom_colon_and_indent)
+{
+	struct conf *c = load_ok("\xEF\xBB\xBF[general]\r\n  alarm_poll_ms : 250\r\n"
+				 "\tlog_level = warn\r\n[ span 2 ]\r\ntype=e1\r\nsignalling=fxs");
+
+	cr_assert_eq(c->general.alarm_poll_ms, 250);
+	cr_assert_eq(c->general.log_level, LL_WARN);
+	cr_assert_not_null(conf_span_find(c, 2));
+	conf_free(c);
+}
+
+/* ---- every kind of error, with its file:line ----------------------------------------- */
+
+Test(conf, err_syntax)
+{
+	expect_errors("[general]\nlog_level info\n[span 1\ntype = e1\n[general] x\n", 3,
+		      "t.conf:2: syntax error: expected [section] or key = value",
+		      "t.conf:3: syntax error: '[' without ']'",
+		      "t.conf:5: syntax error: text after ']'");
+	conf_errors_clear(&errs);
+	expect_error("[general]\n = 3\n", "t.conf:2: syntax error: no key before '='");
+}
+
+Test(conf, err_key_outside_section)
+{
+	expect_error("log_level = info\n",
+		     "t.conf:1: key 'log_level' outside any section (put it under [general])");
+}
+
+Test(conf, err_unknown_section_kind)
+{
+	expect_error("\n[spam 1]\ntype = e1\n",
+		     "t.conf:2: unknown section kind 'spam' in [spam 1] (expected general, "
+		     "span N, trunk NAME or route NAME)");
+}
+
+Test(conf, err_bad_section_name)
+{
+	expect_errors("[span x]\ntype = e1\n[span 256]\n[span 0]\n[trunk bad name]\n"
+		      "[route]\n[general main]\n", 6,
+		      "t.conf:1: bad section name [span x]: the span number must be an "
+		      "integer 1..255",
+		      "t.conf:3: bad section name [span 256]: the span number must be an "
+		      "integer 1..255",
+		      "t.conf:4: bad section name [span 0]: the span number must be an "
+		      "integer 1..255",
+		      "t.conf:5: bad section name [trunk bad name]: a trunk name is 1 to 31 "
+		      "characters of A-Z a-z 0-9 _ -",
+		      "t.conf:6: bad section name [route]: a route name is 1 to 31 "
+		      "characters of A-Z a-z 0-9 _ -",
+		      "t.conf:7: bad section name [general main]: [general] takes no name");
+}
+
+Test(conf, err_unknown_key_with_suggestion)
+{
+	expect_errors("[span 2]\ntype = e1\nsignalling = pri_cpe\ndchanel = 16\n"
+		      "[general]\nfoo = bar\nloglevel = info\n", 3,
+		      "t.conf:4: unknown key 'dchanel' in [span 2] (did you mean 'dchannel'?)",
+		      "t.conf:6: unknown key 'foo' in [general]",
+		      "t.conf:7: unknown key 'loglevel' in [general] (did you mean "
+		      "'log_level'?)");
+}
+
+Test(conf, err_unknown_key_in_bad_section_still_reported)
+{
+	expect_errors("[trunk a b]\nproxi = sip:x\n", 2,
+		      "t.conf:1: bad section name [trunk a b]: a trunk name is 1 to 31 "
+		      "characters of A-Z a-z 0-9 _ -",
+		      "t.conf:2: unknown key 'proxi' in [trunk a b] (did you mean 'proxy'?)");
+}
+
+Test(conf, err_bad_enum)
+{
+	expect_errors("[general]\nlog_target = file\n[span 1]\ntype = j1\nsignalling = pri\n", 3,
+		      "t.conf:2: log_target: 'file' is not one of stderr, syslog",
+		      "t.conf:4: type: 'j1' is not one of e1, t1",
+		      "t.conf:5: signalling: 'pri' is not one of pri_cpe, pri_net, fxs, fxo");
+}
+
+Test(conf, err_not_a_number)
+{
+	expect_errors("[general]\nalarm_poll_ms = fast\n[route r]\nto = span 1\nstrip = 2x\n"
+		      "[span 1]\ntype = e1\nsignalling = pri_net\n", 2,
+		      "t.conf:2: alarm_poll_ms: 'fast' is not a number",
+		      "t.conf:5: strip: '2x' is not a number");
+}
+
+Test(conf, err_out_of_range)
+{
+	expect_errors("[general]\nalarm_poll_ms = 99\n[span 1]\ntype = t1\nsignalling = pri_cpe\n"
+		      "dchannel = 25\n[route r]\nto = span 1\nstrip = 33\n"
+		      "[general]\n", 4,
+		      "t.conf:2: alarm_poll_ms: 99 is out of range (100..60000)",
+		      "t.conf:6: dchannel: 25 is out of range (1..24 on t1)",
+		      "t.conf:9: strip: 33 is out of range (0..32)",
+		      "t.conf:10: duplicate section [general] (first on line 1)");
+	conf_errors_clear(&errs);
+	expect_error("[general]\nalarm_poll_ms = 99999999999999999999999\n",
+		     "t.conf:2: alarm_poll_ms: 99999999999999999999999 is out of range "
+		     "(100..60000)");
+	conf_errors_clear(&errs);
+	expect_error("[general]\nalarm_poll_ms = -5\n",
+		     "t.conf:2: alarm_poll_ms: -5 is out of range (100..60000)");
+}
+
+Test(conf, err_duplicate_key)
+{
+	expect_error("[general]\nlog_level = info\n\nlog_level = debug\n",
+		     "t.conf:4: duplicate key 'log_level' (first set on line 2)");
+}
+
+Test(conf, err_duplicate_section)
+{
+	expect_errors("[span 1]\ntype = e1\nsignalling = fxs\n[span 01]\ntype = t1\n"
+		      "[trunk a]\nproxy = sip:a\n[trunk a]\nproxy = sip:b\n", 2,
+		      "t.conf:4: duplicate section [span 1] (first on line 1)",
+		      "t.conf:8: duplicate section [trunk a] (first on line 6)");
+}
+
+Test(conf, err_missing_required)
+{
+	expect_errors("[span 3]\nlaw = alaw\n[trunk t]\n[route r]\nfrom = any\n", 4,
+		      "t.conf:1: [span 3]: missing required key 'type'",
+		      "t.conf:1: [span 3]: missing required key 'signalling'",
+		      "t.conf:3: [trunk t]: missing required key 'proxy'",
+		      "t.conf:4: [route r]: missing required key 'to'");
+}
+
+Test(conf, err_bad_channel_list)
+{
+	expect_errors("[span 1]\ntype = e1\nsignalling = fxo\nchannels = 1-40\n"
+		      "[span 2]\ntype = t1\nsignalling = fxs\nchannels = 1-10,5\n"
+		      "[span 3]\ntype = t1\nsignalling = fxs\nchannels = 1-\n"
+		      "[span 4]\ntype = t1\nsignalling = fxs\nchannels = 9-3\n"
+		      "[span 5]\ntype = t1\nsignalling = fxs\nchannels = 0,1\n"
+		      "[span 6]\ntype = t1\nsignalling = fxs\nchannels =\n", 6,
+		      "t.conf:4: channels: bad channel list '1-40': position 40 is outside "
+		      "1..31 (e1)",
+		      "t.conf:8: channels: bad channel list '1-10,5': position 5 listed twice",
+		      "t.conf:12: channels: bad channel list '1-': expected positions and "
+		      "ranges like 1-15,17-31",
+		      "t.conf:16: channels: bad channel list '9-3': range 9-3 runs backwards",
+		      "t.conf:20: channels: bad channel list '0,1': position 0 is outside "
+		      "1..24 (t1)",
+		      "t.conf:24: channels: bad channel list '': expected positions and "
+		      "ranges like 1-15,17-31");
+}
+
+Test(conf, err_dchannel_inside_bearers)
+{
+	expect_errors("[span 1]\ntype = e1\nsignalling = pri_cpe\nchannels = 1-20\ndchannel = 16\n"
+		      "[span 2]\ntype = e1\nsignalling = pri_net\nchannels = 1-31\n"
+		      "[span 3]\ntype = t1\nsignalling = pri_net\nchannels = 1-24\n", 3,
+		      "t.conf:5: dchannel: 16 is inside the bearer channels (1-20)",
+		      "t.conf:9: dchannel: 16 is inside the bearer channels (1-31)",
+		      "t.conf:13: dchannel: 24 is inside the bearer channels (1-24)");
+}
+
+Test(conf, err_option_not_valid_for_signalling)
+{
+	expect_errors("[span 1]\nswitchtype = euroisdn\ntype = e1\nsignalling = fxs\n"
+		      "[span 2]\ntype = t1\nsignalling = fxo\ndchannel = 24\n", 2,
+		      "t.conf:2: switchtype: not valid on an fxs span (PRI only)",
+		      "t.conf:8: dchannel: not valid on an fxo span (PRI only)");
+}
+
+Test(conf, err_span_not_defined)
+{
+	expect_errors("[span 1]\ntype = e1\nsignalling = fxs\n[route a]\nfrom = span 2\n"
+		      "to = span 1\n[route b]\nto = span 9\n", 2,
+		      "t.conf:5: from: span 2 is not defined",
+		      "t.conf:8: to: span 9 is not defined");
+}
+
+Test(conf, err_trunk_not_defined)
+{
+	expect_errors("[route a]\nfrom = trunk nope\nto = trunk gone\n", 2,
+		      "t.conf:2: from: trunk 'nope' is not defined",
+		      "t.conf:3: to: trunk 'gone' is not defined");
+}
+
+Test(conf, err_bad_endpoint)
+{
+	expect_errors("[route a]\nfrom = pbx\nto = any\n[route b]\nto = span x\n"
+		      "[route c]\nto = trunk a b\n", 4,
+		      "t.conf:2: from: 'pbx' is not any, span N or trunk NAME",
+		      "t.conf:3: to: 'any' is not allowed here (expected span N or trunk NAME)",
+		      "t.conf:5: to: 'span x': the span number must be 1..255",
+		      "t.conf:7: to: 'trunk a b': a trunk name is 1 to 31 characters of "
+		      "A-Z a-z 0-9 _ -");
+}
+
+Test(conf, err_bad_regex_and_dialstrings)
+{
+	struct conf *c = NULL;
+
+	cr_assert_eq(conf_load_string(&c, "[route a]\nmatch = /([0-9]/\nto = trunk t\n"
+				      "[trunk t]\nproxy = sip:t\n", "t.conf", &errs), EINVAL);
+	cr_assert_eq(errs.count, 1, "%s", errs_text());
+	/* The reason is regerror()'s text, which belongs to the C library. */
+	cr_assert(!strncmp(errs.msgs[0], "t.conf:2: match: bad regex '/([0-9]/': ",
+			   strlen("t.conf:2: match: bad regex '/([0-9]/': ")), "%s", errs.msgs[0]);
+	conf_errors_clear(&errs);
+	expect_errors("[trunk t]\nproxy = sip:t\n[route a]\nmatch = /abc\nto = trunk t\n"
+		      "[route b]\nmatch = 12a\nto = trunk t\nprepend = 0x\n", 3,
+		      "t.conf:4: match: bad regex '/abc': it must end with '/'",
+		      "t.conf:7: match: '12a' is neither a prefix of digits, *, #, + nor a "
+		      "/regex/",
+		      "t.conf:9: prepend: '0x' may hold only digits, *, # and +");
+}
+
+Test(conf, err_register_without_username)
+{
+	expect_error("[trunk t]\nproxy = sip:example.org\nregister = yes\n",
+		     "t.conf:3: register = yes needs a username");
+}
+
+Test(conf, err_bad_proxy)
+{
+	expect_errors("[trunk a]\nproxy = example.org\n[trunk b]\nproxy = sip:\n"
+		      "[trunk c]\nproxy = sip:h:99999\n[trunk d]\nproxy = sip:h x\n", 4,
+		      "t.conf:2: proxy: 'example.org' is not sip:host[:port]",
+		      "t.conf:4: proxy: 'sip:' is not sip:host[:port]",
+		      "t.conf:6: proxy: 'sip:h:99999' is not sip:host[:port]",
+		      "t.conf:8: proxy: 'sip:h x' is not sip:host[:port]");
+}
+
+Test(conf, err_bad_log_levels)
+{
+	expect_errors("[general]\nlog_levels = pri=debug,nosuch=info\n[general]\n", 2,
+		      "t.conf:2: log_levels: unknown log subsystem 'nosuch'",
+		      "t.conf:3: duplicate section [general] (first on line 1)");
+	conf_errors_clear(&errs);
+	expect_error("[general]\nlog_levels = sip=loud\n",
+		     "t.conf:2: log_levels: unknown log level 'loud' for sip");
+	conf_errors_clear(&errs);
+	expect_error("[general]\nlog_levels = sip\n",
+		     "t.conf:2: log_levels: 'sip' is not subsystem=level");
+}
+
+Test(conf, err_value_too_long)
+{
+	char text[600];
+
+	snprintf(text, sizeof(text), "[general]\ndahdi_dir = /%0300d\n", 0);
+	expect_error(text, "t.conf:2: dahdi_dir: longer than 255 characters");
+}
+
+Test(conf, err_line_too_long)
+{
+	static char text[4096];
+	int n = snprintf(text, sizeof(text), "[general]\nlog_levels = ");
+
+	memset(text + n, 'x', 1200);
+	strcpy(text + n + 1200, "\nalarm_poll_ms = 1\n");
+	expect_errors(text, 2, "t.conf:2: line too long (1213 characters; at most 1000)",
+		      "t.conf:3: alarm_poll_ms: 1 is out of range (100..60000)");
+}
+
+Test(conf, long_line_below_limit_is_read_whole)
+{
+	/* Longer than inih's default 200 characters: must not be cut. */
+	static char text[2048];
+	int n = snprintf(text, sizeof(text), "[general]\nlog_levels = ");
+
+	for (int i = 0; i < 20; i++)	/* 212 characters */
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%spri=debug", i ? "," : "");
+	strcpy(text + n, "\nalarm_poll_ms = 1\n");
+	expect_error(text, "t.conf:3: alarm_poll_ms: 1 is out of range (100..60000)");
+}
+
+Test(conf, unreadable_file)
+{
+	struct conf *c = NULL;
+
+	cr_assert_eq(conf_load(&c, "/nonexistent/strowger.conf", &errs), ENOENT);
+	cr_assert_null(c);
+	cr_assert_eq(errs.count, 1);
+	cr_assert_str_eq(errs.msgs[0],
+			 "/nonexistent/strowger.conf: cannot read: No such file or directory");
+	conf_errors_clear(&errs);
+	cr_assert_eq(conf_load(&c, "/tmp", &errs), EISDIR);
+	cr_assert_str_eq(errs.msgs[0], "/tmp: cannot read: Is a directory");
+}
+
+Test(conf, all_errors_collected_in_line_order)
+{
+	expect_errors("[route r]\nto = span 4\nstrip = 99\n[span 4]\ntype = e1\n"
+		      "signalling = pri_cpe\nlaw = mu\nbogus = 1\n", 3,
+		      "t.conf:3: strip: 99 is out of range (0..32)",
+		      "t.conf:7: law: 'mu' is not one of alaw, ulaw",
+		      "t.conf:8: unknown key 'bogus' in [span 4]");
+}
+
+Test(conf, bad_arguments)
+{
+	struct conf *c = NULL;
+
+	cr_assert_eq(conf_load(NULL, "x", &errs), EINVAL);
+	cr_assert_eq(conf_load(&c, NULL, &errs), EINVAL);
+	cr_assert_eq(conf_load_string(&c, "", "x", NULL), EINVAL);
+	conf_free(NULL);
+	conf_errors_clear(NULL);
+	cr_assert_eq(conf_restart_needed(NULL, NULL, NULL, 0), 0);
+}
+
+/* Garbage made of config-like pieces: never a crash, a leak or a silent success with errors;
+ * whatever loads prints and loads again. */
+Test(conf, random_input_is_handled)
+{
+	static const char *const pieces[] = {
+		"[", "]", "span", "trunk", "route", "general", " ", "\t", "=", ":", ";", "#",
+		"\n", "\r\n", "1", "31", "-", ",", "type", "e1", "t1", "signalling", "pri_cpe",
+		"fxs", "channels", "dchannel", "to", "from", "any", "proxy", "sip:", "h", "/",
+		"(", "register", "yes", "username", "x", "\xEF\xBB\xBF", "strip", "match",
+	};
+	const unsigned npieces = sizeof(pieces) / sizeof(pieces[0]);
+	uint32_t seed = 12345;
+	char text[2048];
+
+	for (unsigned iter = 0; iter < 2000; iter++) {
+		size_t n = 0;
+		unsigned count = 1 + iter % 120;
+		for (unsigned k = 0; k < count; k++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *p = pieces[(seed >> 16) % npieces];
+			if (n + strlen(p) + 1 >= sizeof(text))
+				break;
+			memcpy(text + n, p, strlen(p));
+			n += strlen(p);
+		}
+		text[n] = '\0';
+		struct conf *c = NULL;
+		int rc = conf_load_string(&c, text, "r.conf", &errs);
+		cr_assert(rc == 0 || rc == EINVAL, "rc %d for:\n%s", rc, text);
+		cr_assert_eq(rc == 0, errs.count == 0, "%s", text);
+		if (c) {
+			char *out = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&out, &len);
+			struct conf *again = NULL;
+			conf_print(c, f);
+			fclose(f);
+			cr_assert_eq(conf_load_string(&again, out, "p.conf", &errs), 0,
+				     "%s\nprinted as\n%s\n%s", text, out, errs_text());
+			conf_free(again);
+			free(out);
+			conf_free(c);
+		}
+		conf_errors_clear(&errs);
+	}
+}
+
+/* ---- printing ------------------------------------------------------------------------ */
+
+static char *print_to_string(const struct conf *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert_not_null(f);
+	conf_print(c, f);
+	fclose(f);
+	return text;
+}
+
+/* Print, load what was printed, print again: the two texts are identical. */
+static void round_trip(const char *text)
+{
+	struct conf *a = load_ok(text), *b;
+	char *first = print_to_string(a), *second;
+
+	b = load_ok(first);
+	second = print_to_string(b);
+	cr_assert_str_eq(first, second);
+	cr_assert_eq(conf_restart_needed(a, b, NULL, 0), 0);
+	free(first);
+	free(second);
+	conf_free(a);
+	conf_free(b);
+}
+
+Test(conf, print_round_trip_empty)
+{
+	round_trip("");
+}
+
+Test(conf, print_round_trip_everything)
+{
+	round_trip("[general]\nlog_target = syslog\nlog_levels = rtp=debug\n"
+		   "[span 1]\ntype = e1\nsignalling = pri_cpe\nchannels = 1-3,5,7-15,17-31\n"
+		   "[span 2]\ntype = t1\nsignalling = fxo\n"
+		   "[trunk t]\nproxy = sip:u@h;lr\nusername = u\npassword =;odd pass\n"
+		   "register = yes\n"
+		   "[route r]\nfrom = span 2\nmatch = /^[0-9]{3}$/\nto = trunk t\nstrip = 1\n"
+		   "prepend = +1\n");
+}
+
+Test(conf, print_has_every_option_and_warns_of_secrets)
+{
+	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_net\n"
+				 "[trunk t]\nproxy = sip:h\npassword = hunter2\n"
+				 "[route r]\nto = trunk t\n");
+	char *text = print_to_string(c), needle[64];
+
+	cr_assert(strstr(text, "secrets"), "%s", text);
+	cr_assert(strstr(text, "password = hunter2\n"), "%s", text);
+	for (unsigned i = 0; i < conf_nopts; i++) {
+		snprintf(needle, sizeof(needle), "\n%s =", conf_opts[i].name);
+		cr_assert(strstr(text, needle), "'%s' missing from:\n%s", conf_opts[i].name, text);
+	}
+	cr_assert(strstr(text, "\nchannels = 1-15,17-31\n"), "%s", text);
+	cr_assert(strstr(text, "\ndchannel = 16\n"), "%s", text);
+	free(text);
+	conf_free(c);
+}
+
+/* ---- reload -------------------------------------------------------------------------- */
+
+Test(conf, restart_needed)
+{
+	struct conf *a = load_ok("[general]\nlog_level = info\n"
+				 "[span 1]\ntype = e1\nsignalling = pri_cpe\n"
+				 "[span 2]\ntype = t1\nsignalling = fxs\n"
+				 "[trunk t]\nproxy = sip:h\n[trunk u]\nproxy = sip:u\n"
+				 "[route r]\nto = span 1\n");
+	struct conf *b = load_ok("[general]\nlog_level = debug\nalarm_poll_ms = 500\n"
+				 "dahdi_dir = /tmp/dahdi\n"
+				 "[span 1]\ntype = e1\nsignalling = pri_cpe\nlaw = ulaw\n"
+				 "[span 3]\ntype = t1\nsignalling = fxo\n"
+				 "[trunk t]\nproxy = sip:h\ntransport = tcp\n[trunk v]\nproxy = sip:v\n"
+				 "[route r]\nto = span 3\nmatch = 9\n[route s]\nto = trunk t\n");
+	struct conf *c = load_ok("[general]\nlog_level = debug\nlog_target = syslog\n"
+				 "log_levels = sip=debug\n"
+				 "[span 1]\ntype = e1\nsignalling = pri_cpe\n"
+				 "[span 2]\ntype = t1\nsignalling = fxs\n"
+				 "[trunk t]\nproxy = sip:h\n[trunk u]\nproxy = sip:u\n"
+				 "[route x]\nto = trunk u\n");
+	char buf[512];
+
+	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 7);
+	cr_assert_str_eq(buf, "[general] dahdi_dir\n"
+			      "[span 1] law\n"
+			      "[span 2] removed\n"
+			      "[span 3] added\n"
+			      "[trunk t] transport\n"
+			      "[trunk u] removed\n"
+			      "[trunk v] added\n");
+	/* Only reloadable options and routes changed. */
+	cr_assert_eq(conf_restart_needed(a, c, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "");
+	/* A short buffer truncates the text, not the count. */
+	cr_assert_eq(conf_restart_needed(a, b, buf, 12), 7);
+	cr_assert_str_eq(buf, "[general] d");
+	conf_free(a);
+	conf_free(b);
+	conf_free(c);
+}
+
+Test(conf, restart_needed_when_signalling_changes)
+{
+	struct conf *a = load_ok("[span 1]\ntype = e1\nsignalling = pri_cpe\n");
+	struct conf *b = load_ok("[span 1]\ntype = e1\nsignalling = fxs\n");
+	char buf[256];
+
+	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 3);
+	cr_assert_str_eq(buf, "[span 1] signalling\n[span 1] switchtype\n[span 1] dchannel\n");
+	conf_free(a);
+	conf_free(b);
+}
+
+/* ---- the table and the example file -------------------------------------------------- */
+
+Test(conf, table_is_sound)
+{
+	for (unsigned i = 0; i < conf_nopts; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		cr_assert(o->name && o->desc && *o->desc, "row %u", i);
+		cr_assert_eq(!!(o->flags & OPT_REQUIRED), !o->def && !o->def_fn, "%s", o->name);
+		cr_assert_eq(conf_opt_find(o->sect, o->name), o, "%s listed twice", o->name);
+		if (o->type == OT_ENUM)
+			cr_assert_not_null(o->names, "%s", o->name);
+	}
+	/* log_level's names are common/log.c's, in the same order. */
+	const struct conf_opt *o = conf_opt_find(CS_GENERAL, "log_level");
+	for (int l = 0; l < LL_COUNT; l++)
+		cr_assert_str_eq(o->names[l], log_level_name(l));
+	cr_assert_null(o->names[LL_COUNT]);
+}
+
+Test(conf, example_file_documents_every_key)
+{
+	FILE *f = fopen(EXAMPLE, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	bool seen[64] = { false };
+
+	cr_assert_not_null(f, "cannot open %s from %s", EXAMPLE, getcwd(NULL, 0));
+	cr_assert(conf_nopts <= 64);
+	/* "key = value", commented out or not. */
+	while (getline(&line, &cap, f) >= 0) {
+		const char *p = line + strspn(line, ";# \t");
+		for (unsigned i = 0; i < conf_nopts; i++) {
+			size_t n = strlen(conf_opts[i].name);
+			if (!strncmp(p, conf_opts[i].name, n) &&
+			    p[n + strspn(p + n, " \t")] == '=')
+				seen[i] = true;
+		}
+	}
+	free(line);
+	fclose(f);
+	for (unsigned i = 0; i < conf_nopts; i++)
+		cr_expect(seen[i], "%s does not show '%s = ...'", EXAMPLE, conf_opts[i].name);
+}
+
+Test(conf, example_file_loads_cleanly)
+{
+	struct conf *c = NULL;
+	int rc = conf_load(&c, EXAMPLE, &errs);
+
+	cr_assert_eq(rc, 0, "%s", errs_text());
+	cr_assert_eq(c->nspans, 3);
+	cr_assert_eq(c->ntrunks, 2);
+	cr_assert_eq(c->nroutes, 3);
+	cr_assert_str_eq(c->path, EXAMPLE);
+	conf_free(c);
+}
+
+Test(conf, file_round_trip_through_disk)
+{
+	char path[] = "/tmp/strowger-conf-XXXXXX";
+	int fd = mkstemp(path);
+	struct conf *a = NULL, *b = NULL;
+	FILE *f;
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(conf_load(&a, EXAMPLE, &errs), 0, "%s", errs_text());
+	f = fdopen(fd, "w");
+	conf_print(a, f);
+	fclose(f);
+	cr_assert_eq(conf_load(&b, path, &errs), 0, "%s", errs_text());
+	unlink(path);
+	char *ta = print_to_string(a), *tb = print_to_string(b);
+	cr_assert_str_eq(ta, tb);
+	free(ta);
+	free(tb);
+	conf_free(a);
+	conf_free(b);
+}
