@@ -1,0 +1,81 @@
+/* Call routing and called-number rewriting: the config's [route] sections, first match in
+ * config order, with overlap dialling (Q.931 §5.1.3 overlap sending: digits arrive one
+ * INFORMATION message at a time).
+ *
+ * I/O-free: a route table is built once from struct conf_route (regexes compiled then) and
+ * answers lookups for (source, called number, complete?). */
+#ifndef STROWGER_GATEWAY_ROUTE_H
+#define STROWGER_GATEWAY_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf/conf.h"
+
+/* Longest called number looked up; longer numbers never match. */
+#define ROUTE_NUMBER_MAX	64
+/* Default for route_table_params.max_digits (see ROUTE_NEED_MORE). */
+#define ROUTE_MAX_DIGITS	20
+
+enum route_state {
+	ROUTE_NO_MATCH,		/* no route takes this number, nor any longer one */
+	ROUTE_NEED_MORE,	/* wait: more digits could select a route (or an earlier one) */
+	ROUTE_MATCH,		/* route now; more digits would not change the route */
+};
+
+struct route_table;
+
+struct route_table_params {
+	const struct conf_route *routes;	/* copied; may be NULL when nroutes is 0 */
+	unsigned nroutes;
+	/* Overlap rule for /regex/ routes: POSIX regexec cannot tell "would match with more
+	 * digits", so a regex route that does not match yet counts as "could still match"
+	 * while the number is shorter than this many digits. 0 = ROUTE_MAX_DIGITS. */
+	unsigned max_digits;
+	char *err;		/* optional: why alloc failed, "route NAME (line N): ..." */
+	size_t errlen;
+};
+
+/* Build a table. Return 0, EINVAL (a bad match or destination; see p->err) or ENOMEM. */
+int route_table_alloc(struct route_table **tp, const struct route_table_params *p);
+void route_table_free(struct route_table *t);
+
+struct route_result {
+	enum route_state state;
+	const struct conf_route *route;	/* ROUTE_MATCH: the route (the table's copy) */
+	unsigned index;			/* ROUTE_MATCH: position in config order, from 0 */
+	char number[ROUTE_NUMBER_MAX + CONF_NAME_MAX];	/* ROUTE_MATCH: rewritten number */
+};
+
+/* Route a call from src (EP_SPAN n or EP_TRUNK name) to the called number (digits, and
+ * '*', '+'; the caller removes a trailing '#' and sets complete instead).
+ *
+ * Matching, per route in config order: `from` must be EP_ANY or equal src; `match` empty
+ * takes every number, "/re/" is a POSIX ERE searched in the number (anchor it with ^ and $
+ * yourself), anything else is a literal prefix. The first route that matches wins; its
+ * number is rewritten: `strip` leading characters removed (all of them if the number is
+ * shorter), then `prepend` put in front.
+ *
+ * Overlap (complete == false):
+ *   MATCH      a route matches and no route *before it* could match a longer number (a
+ *              later route can never win over it, so waiting would change nothing);
+ *   NEED_MORE  a route before the first match (or, if none matches, any route) could still
+ *              match a longer number. A prefix route could when the number is a proper
+ *              prefix of its prefix. A regex route that does not match could while the
+ *              number is shorter than max_digits, unless the regex starts with ^ and
+ *              literal digits the number already contradicts. The empty number is never
+ *              a MATCH before it is complete: even a catch-all route waits for digits;
+ *   NO_MATCH   otherwise.
+ * complete == true (sending complete, '#', or the inter-digit timer expired): nothing more
+ * will come, so the first matching route is the MATCH, or NO_MATCH.
+ * Returns the state, which is also res->state. */
+enum route_state route_lookup(const struct route_table *t, const struct conf_endpoint *src,
+			      const char *number, bool complete, struct route_result *res);
+
+/* "no match", "need more", "match". */
+const char *route_state_name(enum route_state s);
+
+/* Describe an endpoint for logs: "any", "span 2", "trunk carrier". */
+const char *route_endpoint_str(const struct conf_endpoint *ep, char *buf, size_t len);
+
+#endif

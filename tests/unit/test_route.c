@@ -1,0 +1,513 @@
+/* Routing and number rewriting: first match in config order, overlap dialling. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "gateway/route.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct conf_endpoint ep_any(void)
+{
+	return (struct conf_endpoint){ .kind = EP_ANY };
+}
+
+static struct conf_endpoint ep_span(unsigned n)
+{
+	return (struct conf_endpoint){ .kind = EP_SPAN, .span = n };
+}
+
+static struct conf_endpoint ep_trunk(const char *name)
+{
+	struct conf_endpoint ep = { .kind = EP_TRUNK };
+
+	snprintf(ep.trunk, sizeof(ep.trunk), "%s", name);
+	return ep;
+}
+
+static struct conf_route rt(const char *name, struct conf_endpoint from, const char *match,
+			    struct conf_endpoint to, unsigned strip, const char *prepend)
+{
+	struct conf_route r = { .from = from, .to = to, .strip = strip, .line = 1 };
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	snprintf(r.match, sizeof(r.match), "%s", match);
+	snprintf(r.prepend, sizeof(r.prepend), "%s", prepend);
+	return r;
+}
+
+static struct route_table *table(const struct conf_route *routes, unsigned n, unsigned maxd)
+{
+	struct route_table *t = NULL;
+	char err[256] = "";
+	struct route_table_params p = {
+		.routes = routes, .nroutes = n, .max_digits = maxd,
+		.err = err, .errlen = sizeof(err),
+	};
+
+	cr_assert_eq(route_table_alloc(&t, &p), 0, "%s", err);
+	cr_assert_not_null(t);
+	return t;
+}
+
+/* One lookup and what it must give. idx and number only checked on ROUTE_MATCH. */
+struct lcase {
+	struct conf_endpoint src;
+	const char *number;
+	bool complete;
+	enum route_state state;
+	unsigned idx;
+	const char *out;
+};
+
+static void run(const struct route_table *t, const struct lcase *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct route_result res;
+		enum route_state s = route_lookup(t, &c[i].src, c[i].number, c[i].complete, &res);
+
+		cr_expect_eq(s, c[i].state, "#%zu [%s]%s: %s, want %s", i, c[i].number,
+			     c[i].complete ? " complete" : "", route_state_name(s),
+			     route_state_name(c[i].state));
+		cr_expect_eq(res.state, s);
+		if (s != ROUTE_MATCH || c[i].state != ROUTE_MATCH) {
+			cr_expect_null(res.route, "#%zu", i);
+			cr_expect_str_eq(res.number, "", "#%zu", i);
+			continue;
+		}
+		cr_expect_eq(res.index, c[i].idx, "#%zu [%s]: route %u, want %u", i,
+			     c[i].number, res.index, c[i].idx);
+		cr_assert_not_null(res.route);
+		cr_expect_str_eq(res.number, c[i].out, "#%zu [%s]", i, c[i].number);
+	}
+}
+
+#define S1 ep_span(1)
+#define YES true
+#define NO false
+
+Test(route, prefix)
+{
+	const struct conf_route r[] = {
+		rt("intl", ep_any(), "00", ep_trunk("carrier"), 0, ""),
+		rt("national", ep_any(), "0", ep_trunk("carrier2"), 0, ""),
+		rt("service", ep_any(), "*#", ep_span(3), 0, ""),
+	};
+	const struct lcase c[] = {
+		{ S1, "0049301234", YES, ROUTE_MATCH, 0, "0049301234" },
+		{ S1, "0301234", YES, ROUTE_MATCH, 1, "0301234" },
+		{ S1, "00", YES, ROUTE_MATCH, 0, "00" },
+		{ S1, "0", YES, ROUTE_MATCH, 1, "0" },
+		{ S1, "*#21", YES, ROUTE_MATCH, 2, "*#21" },
+		{ S1, "1234", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "+4930", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "", YES, ROUTE_NO_MATCH, 0, NULL },
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+	struct route_result res;
+
+	run(t, c, NELEM(c));
+	route_lookup(t, &c[0].src, "0049", true, &res);
+	cr_expect_str_eq(res.route->name, "intl");
+	cr_expect_eq(res.route->to.kind, EP_TRUNK);
+	cr_expect_str_eq(res.route->to.trunk, "carrier");
+	route_table_free(t);
+}
+
+Test(route, regex)
+{
+	const struct conf_route r[] = {
+		rt("emergency", ep_any(), "/^11[02]$/", ep_span(1), 0, ""),
+		rt("ext", ep_any(), "/^[2-4][0-9]{2}$/", ep_trunk("pbx"), 0, ""),
+		rt("e164", ep_any(), "/^\\+[1-9][0-9]{6,14}$/", ep_trunk("carrier"), 0, ""),
+		rt("anywhere", ep_any(), "/99/", ep_span(2), 0, ""),
+	};
+	const struct lcase c[] = {
+		{ S1, "110", YES, ROUTE_MATCH, 0, "110" },
+		{ S1, "112", YES, ROUTE_MATCH, 0, "112" },
+		{ S1, "111", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "1100", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "250", YES, ROUTE_MATCH, 1, "250" },
+		{ S1, "2500", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "+4930123456", YES, ROUTE_MATCH, 2, "+4930123456" },
+		{ S1, "+0301234567", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "12993", YES, ROUTE_MATCH, 3, "12993" },
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+
+	run(t, c, NELEM(c));
+	route_table_free(t);
+}
+
+Test(route, config_order)
+{
+	/* Both match "0049..."; the first in the file wins, not the longest. */
+	const struct conf_route r[] = {
+		rt("a", ep_any(), "0", ep_trunk("a"), 0, ""),
+		rt("b", ep_any(), "00", ep_trunk("b"), 0, ""),
+		rt("c", ep_any(), "/^1/", ep_trunk("c"), 0, ""),
+		rt("d", ep_any(), "1", ep_trunk("d"), 0, ""),
+		rt("e", ep_any(), "", ep_trunk("e"), 0, ""),
+		rt("f", ep_any(), "7", ep_trunk("f"), 0, ""),
+	};
+	const struct lcase c[] = {
+		{ S1, "0049", YES, ROUTE_MATCH, 0, "0049" },
+		{ S1, "123", YES, ROUTE_MATCH, 2, "123" },
+		{ S1, "777", YES, ROUTE_MATCH, 4, "777" },	/* catch-all before "7" */
+		{ S1, "", YES, ROUTE_MATCH, 4, "" },
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+
+	run(t, c, NELEM(c));
+	route_table_free(t);
+}
+
+Test(route, from_filter)
+{
+	const struct conf_route r[] = {
+		rt("span1-out", ep_span(1), "", ep_trunk("carrier"), 0, ""),
+		rt("pbx-in", ep_trunk("pbx"), "", ep_span(2), 0, ""),
+		rt("nines", ep_any(), "9", ep_span(3), 0, ""),
+	};
+	const struct lcase c[] = {
+		{ ep_span(1), "123", YES, ROUTE_MATCH, 0, "123" },
+		{ ep_span(1), "91", YES, ROUTE_MATCH, 0, "91" },
+		{ ep_span(2), "123", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_span(2), "91", YES, ROUTE_MATCH, 2, "91" },
+		{ ep_span(11), "123", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_trunk("pbx"), "5", YES, ROUTE_MATCH, 1, "5" },
+		{ ep_trunk("pbx"), "9", YES, ROUTE_MATCH, 1, "9" },
+		{ ep_trunk("pbx2"), "5", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_trunk("pb"), "5", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_trunk("PBX"), "5", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_trunk("other"), "99", YES, ROUTE_MATCH, 2, "99" },
+		/* A source "any" is only taken by routes from any. */
+		{ ep_any(), "99", YES, ROUTE_MATCH, 2, "99" },
+		{ ep_any(), "5", YES, ROUTE_NO_MATCH, 0, NULL },
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+
+	run(t, c, NELEM(c));
+	route_table_free(t);
+}
+
+Test(route, strip_and_prepend)
+{
+	const struct conf_route r[] = {
+		rt("intl", ep_any(), "00", ep_trunk("c"), 2, "+"),
+		rt("national", ep_any(), "0", ep_trunk("c"), 1, "+49"),
+		rt("ext", ep_any(), "/^[2-4]/", ep_trunk("pbx"), 0, "030555"),
+		rt("strip-only", ep_any(), "8", ep_span(1), 1, ""),
+		rt("long-strip", ep_any(), "5", ep_span(1), 10, "9"),
+		rt("exact-strip", ep_any(), "6", ep_span(1), 3, ""),
+		rt("long-prepend", ep_any(), "7", ep_span(1), 0, "1234567890123456789012345678901"),
+	};
+	const struct lcase c[] = {
+		{ S1, "0049301234", YES, ROUTE_MATCH, 0, "+49301234" },
+		{ S1, "030123", YES, ROUTE_MATCH, 1, "+4930123" },
+		{ S1, "250", YES, ROUTE_MATCH, 2, "030555250" },
+		{ S1, "8123", YES, ROUTE_MATCH, 3, "123" },
+		{ S1, "8", YES, ROUTE_MATCH, 3, "" },
+		/* strip longer than the number: nothing left but the prepend */
+		{ S1, "512", YES, ROUTE_MATCH, 4, "9" },
+		{ S1, "612", YES, ROUTE_MATCH, 5, "" },
+		{ S1, "6123", YES, ROUTE_MATCH, 5, "3" },
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+	char longest[ROUTE_NUMBER_MAX + 1], want[CONF_NAME_MAX + ROUTE_NUMBER_MAX];
+	struct route_result res;
+
+	run(t, c, NELEM(c));
+	/* The longest number and the longest prepend still fit. */
+	memset(longest, '7', ROUTE_NUMBER_MAX);
+	longest[ROUTE_NUMBER_MAX] = '\0';
+	snprintf(want, sizeof(want), "%s%s", r[6].prepend, longest);
+	cr_assert_eq(strlen(r[6].prepend), CONF_NAME_MAX - 1);
+	cr_assert_eq(route_lookup(t, &c[0].src, longest, true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 6);
+	cr_expect_str_eq(res.number, want);
+	route_table_free(t);
+}
+
+Test(route, overlap_prefix_and_regex)
+{
+	const struct conf_route r[] = {
+		rt("police", ep_any(), "110", ep_span(1), 0, ""),
+		rt("out", ep_any(), "0", ep_trunk("t"), 0, ""),
+		rt("ext", ep_any(), "/^2[0-9]{3}$/", ep_span(2), 0, ""),
+	};
+	const struct lcase c[] = {
+		{ S1, "", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "1", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "11", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "110", NO, ROUTE_MATCH, 0, "110" },
+		{ S1, "1100", NO, ROUTE_MATCH, 0, "1100" },
+		{ S1, "12", NO, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "0", NO, ROUTE_MATCH, 1, "0" },
+		{ S1, "2", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "200", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "2000", NO, ROUTE_MATCH, 2, "2000" },
+		/* The regex no longer matches, but regexec cannot say it never will. */
+		{ S1, "20000", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "3", NO, ROUTE_NO_MATCH, 0, NULL },	/* ^2 contradicted */
+		/* Complete: nothing more comes. */
+		{ S1, "", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "1", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "200", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "20000", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "2000", YES, ROUTE_MATCH, 2, "2000" },
+		{ S1, "110", YES, ROUTE_MATCH, 0, "110" },
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+
+	run(t, c, NELEM(c));
+	route_table_free(t);
+}
+
+Test(route, overlap_earlier_route_decides)
+{
+	/* An earlier route that could still match holds the later match back... */
+	const struct conf_route r1[] = {
+		rt("long", ep_any(), "123", ep_span(1), 0, ""),
+		rt("short", ep_any(), "1", ep_span(2), 0, ""),
+	};
+	const struct lcase c1[] = {
+		{ S1, "1", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "12", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "124", NO, ROUTE_MATCH, 1, "124" },
+		{ S1, "123", NO, ROUTE_MATCH, 0, "123" },
+		{ S1, "1", YES, ROUTE_MATCH, 1, "1" },
+		{ S1, "12", YES, ROUTE_MATCH, 1, "12" },
+	};
+	/* ...a later one cannot: it would never win over the current match. */
+	const struct conf_route r2[] = {
+		rt("short", ep_any(), "1", ep_span(2), 0, ""),
+		rt("long", ep_any(), "123", ep_span(1), 0, ""),
+	};
+	const struct lcase c2[] = {
+		{ S1, "1", NO, ROUTE_MATCH, 0, "1" },
+		{ S1, "123", NO, ROUTE_MATCH, 0, "123" },
+	};
+	/* Routes of other sources do not count. */
+	const struct conf_route r3[] = {
+		rt("other", ep_span(9), "123", ep_span(1), 0, ""),
+		rt("short", ep_any(), "1", ep_span(2), 0, ""),
+	};
+	const struct lcase c3[] = {
+		{ S1, "1", NO, ROUTE_MATCH, 1, "1" },
+		{ ep_span(9), "1", NO, ROUTE_NEED_MORE, 0, NULL },
+	};
+	struct route_table *t;
+
+	t = table(r1, NELEM(r1), 0);
+	run(t, c1, NELEM(c1));
+	route_table_free(t);
+	t = table(r2, NELEM(r2), 0);
+	run(t, c2, NELEM(c2));
+	route_table_free(t);
+	t = table(r3, NELEM(r3), 0);
+	run(t, c3, NELEM(c3));
+	route_table_free(t);
+}
+
+Test(route, overlap_regex_max_digits)
+{
+	/* No leading literal: the regex "could match" until max_digits (here 3). */
+	const struct conf_route r[] = {
+		rt("four", ep_any(), "/^[0-9]{4}$/", ep_span(1), 0, ""),
+		rt("nine", ep_any(), "9", ep_span(2), 0, ""),
+	};
+	const struct lcase c[] = {
+		{ S1, "9", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "99", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "999", NO, ROUTE_MATCH, 1, "999" },
+		{ S1, "9999", NO, ROUTE_MATCH, 0, "9999" },
+		{ S1, "99", YES, ROUTE_MATCH, 1, "99" },
+		{ S1, "5", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "555", NO, ROUTE_NO_MATCH, 0, NULL },
+	};
+	struct route_table *t = table(r, NELEM(r), 3);
+
+	run(t, c, NELEM(c));
+	route_table_free(t);
+}
+
+Test(route, overlap_regex_literal)
+{
+	const struct conf_route r[] = {
+		rt("alt", ep_any(), "/^12|^34/", ep_span(1), 0, ""),
+		rt("opt", ep_any(), "/^56?7/", ep_span(2), 0, ""),
+		rt("lit", ep_any(), "/^89[0-9]/", ep_span(3), 0, ""),
+	};
+	const struct lcase c[] = {
+		/* Alternation: no literal is trusted, so anything may still match. */
+		{ S1, "0", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "3", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "34", NO, ROUTE_MATCH, 0, "34" },
+	};
+	const struct conf_route r2[] = {
+		rt("opt", ep_any(), "/^56?7/", ep_span(2), 0, ""),
+		rt("lit", ep_any(), "/^89[0-9]/", ep_span(3), 0, ""),
+	};
+	const struct lcase c2[] = {
+		{ S1, "57", NO, ROUTE_MATCH, 0, "57" },
+		{ S1, "567", NO, ROUTE_MATCH, 0, "567" },
+		{ S1, "58", NO, ROUTE_NEED_MORE, 0, NULL },	/* literal is only "5" */
+		{ S1, "6", NO, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "8", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "89", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ S1, "890", NO, ROUTE_MATCH, 1, "890" },
+		{ S1, "88", NO, ROUTE_NO_MATCH, 0, NULL },
+	};
+	struct route_table *t;
+
+	t = table(r, NELEM(r), 0);
+	run(t, c, NELEM(c));
+	route_table_free(t);
+	t = table(r2, NELEM(r2), 0);
+	run(t, c2, NELEM(c2));
+	route_table_free(t);
+}
+
+Test(route, overlap_catch_all)
+{
+	const struct conf_route r[] = {
+		rt("all", ep_any(), "", ep_trunk("t"), 0, "+"),
+	};
+	const struct lcase c[] = {
+		{ S1, "", NO, ROUTE_NEED_MORE, 0, NULL },	/* never route an empty number early */
+		{ S1, "", YES, ROUTE_MATCH, 0, "+" },
+		{ S1, "5", NO, ROUTE_MATCH, 0, "+5" },
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+
+	run(t, c, NELEM(c));
+	route_table_free(t);
+}
+
+Test(route, no_route)
+{
+	const struct conf_route r[] = {
+		rt("a", ep_span(1), "1", ep_trunk("t"), 0, ""),
+		rt("b", ep_trunk("t"), "/^2/", ep_span(1), 0, ""),
+	};
+	const struct lcase c[] = {
+		{ S1, "2", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ S1, "2", NO, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_trunk("t"), "1", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_span(2), "1", NO, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_span(2), "", NO, ROUTE_NO_MATCH, 0, NULL },
+	};
+	char too_long[ROUTE_NUMBER_MAX + 2];
+	struct route_table *t = table(r, NELEM(r), 0);
+	struct route_result res;
+
+	run(t, c, NELEM(c));
+	memset(too_long, '1', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+	cr_expect_eq(route_lookup(t, &c[0].src, too_long, true, &res), ROUTE_NO_MATCH);
+	cr_expect_eq(route_lookup(t, &c[0].src, too_long + 1, true, &res), ROUTE_MATCH);
+	cr_expect_eq(route_lookup(t, &c[0].src, NULL, true, &res), ROUTE_NO_MATCH);
+	cr_expect_eq(route_lookup(t, NULL, "1", true, &res), ROUTE_NO_MATCH);
+	cr_expect_eq(route_lookup(NULL, &c[0].src, "1", true, &res), ROUTE_NO_MATCH);
+	cr_expect_eq(route_lookup(t, &c[0].src, "1", true, NULL), ROUTE_NO_MATCH);
+	route_table_free(t);
+}
+
+Test(route, empty_table)
+{
+	struct route_table *t = NULL;
+	struct route_table_params p = { .routes = NULL, .nroutes = 0 };
+	struct conf_endpoint src = ep_span(1);
+	struct route_result res;
+
+	cr_assert_eq(route_table_alloc(&t, &p), 0);
+	cr_expect_eq(route_lookup(t, &src, "123", true, &res), ROUTE_NO_MATCH);
+	cr_expect_eq(route_lookup(t, &src, "123", false, &res), ROUTE_NO_MATCH);
+	cr_expect_eq(route_lookup(t, &src, "", false, &res), ROUTE_NO_MATCH);
+	cr_expect_eq(route_lookup(t, &src, "", true, &res), ROUTE_NO_MATCH);
+	route_table_free(t);
+	route_table_free(NULL);
+}
+
+Test(route, table_owns_a_copy)
+{
+	struct conf_route r[] = { rt("a", ep_any(), "1", ep_trunk("t"), 1, "9") };
+	struct route_table *t = table(r, NELEM(r), 0);
+	struct conf_endpoint src = ep_span(1);
+	struct route_result res;
+
+	memset(r, 0xff, sizeof(r));
+	cr_assert_eq(route_lookup(t, &src, "12", true, &res), ROUTE_MATCH);
+	cr_expect_str_eq(res.number, "92");
+	cr_expect_str_eq(res.route->name, "a");
+	route_table_free(t);
+}
+
+struct bad_case {
+	struct conf_route route;
+	const char *err;
+};
+
+Test(route, bad_config)
+{
+	const struct bad_case bad[] = {
+		{ rt("bad", ep_any(), "/[/", ep_span(1), 0, ""),
+		  "route bad (line 1): match \"/[/\": " },
+		{ rt("empty-re", ep_any(), "//", ep_span(1), 0, ""),
+		  "route empty-re (line 1): match \"//\": a regex is written /re/" },
+		{ rt("open", ep_any(), "/12", ep_span(1), 0, ""),
+		  "route open (line 1): match \"/12\": a regex is written /re/" },
+		{ rt("slash", ep_any(), "/", ep_span(1), 0, ""),
+		  "route slash (line 1): match \"/\": a regex is written /re/" },
+		{ rt("letters", ep_any(), "12a", ep_span(1), 0, ""),
+		  "route letters (line 1): match \"12a\": a prefix is digits, * # +" },
+		{ rt("to-any", ep_any(), "1", ep_any(), 0, ""),
+		  "route to-any (line 1): the destination must be a span or a trunk" },
+		{ rt("no-trunk", ep_any(), "1", ep_trunk(""), 0, ""),
+		  "route no-trunk (line 1): empty trunk name" },
+		{ rt("no-from", ep_trunk(""), "1", ep_span(1), 0, ""),
+		  "route no-from (line 1): empty trunk name" },
+	};
+
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		/* A good regex route first: its compiled regex must be freed on failure. */
+		struct conf_route r[2] = { rt("ok", ep_any(), "/^1/", ep_span(1), 0, ""),
+					   bad[i].route };
+		struct route_table *t = (struct route_table *)&r;	/* must stay untouched */
+		char err[256] = "x";
+		struct route_table_params p = {
+			.routes = r, .nroutes = 2, .err = err, .errlen = sizeof(err),
+		};
+
+		cr_expect_eq(route_table_alloc(&t, &p), EINVAL, "#%zu", i);
+		cr_expect_eq(t, (struct route_table *)&r, "#%zu", i);
+		cr_expect_eq(strncmp(err, bad[i].err, strlen(bad[i].err)), 0, "#%zu: %s", i, err);
+	}
+
+	/* Without an error buffer, and with bad arguments. */
+	struct conf_route r = rt("bad", ep_any(), "/(/", ep_span(1), 0, "");
+	struct route_table_params p = { .routes = &r, .nroutes = 1 };
+	struct route_table *t = NULL;
+
+	cr_expect_eq(route_table_alloc(&t, &p), EINVAL);
+	cr_expect_null(t);
+	p.routes = NULL;
+	cr_expect_eq(route_table_alloc(&t, &p), EINVAL);
+	cr_expect_eq(route_table_alloc(NULL, &p), EINVAL);
+	cr_expect_eq(route_table_alloc(&t, NULL), EINVAL);
+}
+
+Test(route, names)
+{
+	char buf[64];
+	struct conf_endpoint a = ep_any(), s = ep_span(2), tr = ep_trunk("carrier");
+
+	cr_expect_str_eq(route_state_name(ROUTE_NO_MATCH), "no match");
+	cr_expect_str_eq(route_state_name(ROUTE_NEED_MORE), "need more");
+	cr_expect_str_eq(route_state_name(ROUTE_MATCH), "match");
+	cr_expect_str_eq(route_endpoint_str(&a, buf, sizeof(buf)), "any");
+	cr_expect_str_eq(route_endpoint_str(&s, buf, sizeof(buf)), "span 2");
+	cr_expect_str_eq(route_endpoint_str(&tr, buf, sizeof(buf)), "trunk carrier");
+}
