@@ -1,0 +1,689 @@
+/* The media engine thread: epoll over B-channel fds and RTP sockets, TDM-paced. */
+#include "media/engine.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <spandsp.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "media/dtmf.h"
+#include "media/jbuf.h"
+#include "media/rtp.h"
+
+#define MAX_EPOLL_EVENTS 256
+#define RTP_BUF_LEN	1500	/* [bytes] */
+#define SWEEP_US	1000000	/* [µs] RTP timeout check period */
+
+/* epoll data tags in the low bits of the channel pointer */
+enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_MASK = 3 };
+
+struct media_chan {
+	struct media_chan *prev, *next;		/* engine's list (media thread only) */
+	uint64_t cookie;
+	int tdm_fd, rtp_fd;
+	bool tdm_dead;
+	struct sockaddr_storage remote;
+	socklen_t remote_len;			/* 0: peer unknown, nothing is sent */
+	enum g711_law tdm_law, rtp_law;
+	bool symmetric, latched;
+	uint32_t latched_ssrc;
+	struct rtp_packetiser pk;
+	struct jbuf *jb;
+	plc_state_t plc;
+	struct dtmf_det *det;			/* NULL: detection off */
+	uint8_t held[MEDIA_FRAME_SAMPLES];	/* audio held one frame, TDM law */
+	bool held_valid, held_tone;
+	char digit;				/* in progress, for duration */
+	uint64_t digit_start_us;
+	uint64_t last_rx_us;			/* [µs] last valid RTP */
+	bool timed_out;
+};
+
+enum cmd_type { CMD_ADD, CMD_MODIFY, CMD_REMOVE };
+
+struct cmd {
+	enum cmd_type type;
+	struct media_chan *ch;
+	struct media_chan_params p;
+};
+
+/* Fixed-size ring protected by a mutex; single producer side per direction in practice. */
+struct ring {
+	pthread_mutex_t lock;
+	unsigned head, tail, cap;	/* head: next to take; tail: next free */
+	size_t elem;
+	uint8_t *buf;
+};
+
+struct media_engine {
+	struct media_engine_params p;
+	pthread_t thread;
+	bool running;
+	int epfd, cmd_fd, ev_fd;
+	struct ring cmds, events;
+	struct media_chan *chans;		/* media thread only */
+	atomic_bool stop;
+	struct log_ratelimit rl_invalid, rl_send;
+
+	/* Counters: one writer (the media thread), flushed once per loop pass. */
+	struct media_engine_stats local;
+	_Atomic uint64_t st[8];
+};
+
+enum { ST_FRAMES, ST_SENT, ST_RECV, ST_INVALID, ST_CONCEAL, ST_IDLE, ST_SENDERR, ST_EVDROP };
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int ring_init(struct ring *r, unsigned cap, size_t elem)
+{
+	r->buf = calloc(cap, elem);
+	if (!r->buf)
+		return ENOMEM;
+	r->cap = cap;
+	r->elem = elem;
+	r->head = r->tail = 0;
+	pthread_mutex_init(&r->lock, NULL);
+	return 0;
+}
+
+static void ring_destroy(struct ring *r)
+{
+	if (!r->buf)
+		return;
+	pthread_mutex_destroy(&r->lock);
+	free(r->buf);
+	r->buf = NULL;
+}
+
+static int ring_push(struct ring *r, const void *item)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->tail - r->head >= r->cap)
+		err = EAGAIN;
+	else
+		memcpy(r->buf + (r->tail++ % r->cap) * r->elem, item, r->elem);
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+static int ring_pop(struct ring *r, void *item)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->head == r->tail)
+		err = EAGAIN;
+	else
+		memcpy(item, r->buf + (r->head++ % r->cap) * r->elem, r->elem);
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+static void kick(int fd)
+{
+	uint64_t one = 1;
+
+	(void)!write(fd, &one, sizeof one);
+}
+
+static void post_event(struct media_engine *e, const struct media_event *ev)
+{
+	if (ring_push(&e->events, ev)) {
+		e->local.events_dropped++;
+		return;
+	}
+	kick(e->ev_fd);
+}
+
+static socklen_t addr_len(const struct sockaddr_storage *ss)
+{
+	switch (ss->ss_family) {
+	case AF_INET:
+		return sizeof(struct sockaddr_in);
+	case AF_INET6:
+		return sizeof(struct sockaddr_in6);
+	default:
+		return 0;
+	}
+}
+
+static enum g711_law pt_law(uint8_t pt)
+{
+	return pt == 8 ? G711_LAW_ALAW : G711_LAW_ULAW;
+}
+
+static void apply_params(struct media_chan *ch, const struct media_chan_params *p)
+{
+	ch->remote = p->remote;
+	ch->remote_len = addr_len(&p->remote);
+	ch->tdm_law = p->tdm_law;
+	ch->rtp_law = pt_law(p->pt);
+	ch->pk.pt = p->pt;
+	ch->symmetric = p->symmetric;
+	ch->latched = false;
+}
+
+static void chan_free(struct media_chan *ch)
+{
+	if (!ch)
+		return;
+	jbuf_free(ch->jb);
+	dtmf_det_free(ch->det);
+	free(ch);
+}
+
+/* ---- media thread ---- */
+
+static int ep_add(struct media_engine *e, int fd, struct media_chan *ch, unsigned tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uintptr_t)ch | tag };
+
+	return epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) ? errno : 0;
+}
+
+static void chan_unlink(struct media_engine *e, struct media_chan *ch)
+{
+	if (!ch->tdm_dead)
+		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->tdm_fd, NULL);
+	(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->rtp_fd, NULL);
+	if (ch->prev)
+		ch->prev->next = ch->next;
+	else
+		e->chans = ch->next;
+	if (ch->next)
+		ch->next->prev = ch->prev;
+}
+
+static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
+{
+	struct media_chan *ch = c->ch;
+	int err;
+
+	switch (c->type) {
+	case CMD_ADD:
+		ch->last_rx_us = now;
+		ch->next = e->chans;
+		if (e->chans)
+			e->chans->prev = ch;
+		e->chans = ch;
+		err = ep_add(e, ch->tdm_fd, ch, TAG_TDM);
+		if (!err)
+			err = ep_add(e, ch->rtp_fd, ch, TAG_RTP);
+		if (err)
+			LOGE(LS_RTP, "channel %llu: epoll add: %s", (unsigned long long)ch->cookie,
+			     strerror(err));
+		break;
+	case CMD_MODIFY:
+		apply_params(ch, &c->p);
+		break;
+	case CMD_REMOVE:
+		chan_unlink(e, ch);
+		post_event(e, &(struct media_event){ .type = MEDIA_EV_REMOVED,
+						     .cookie = ch->cookie });
+		chan_free(ch);
+		break;
+	}
+}
+
+static void send_frame(struct media_engine *e, struct media_chan *ch, const uint8_t *audio)
+{
+	uint8_t pkt[RTP_HDR_LEN + MEDIA_FRAME_SAMPLES];
+
+	if (!ch->remote_len) {
+		ch->pk.seq++;	/* keep the stream's clock running */
+		ch->pk.ts += MEDIA_FRAME_SAMPLES;
+		return;
+	}
+	rtp_packetiser_next(&ch->pk, pkt, MEDIA_FRAME_SAMPLES);
+	g711_block_transcode(ch->tdm_law, ch->rtp_law, pkt + RTP_HDR_LEN, audio,
+			     MEDIA_FRAME_SAMPLES);
+	if (sendto(ch->rtp_fd, pkt, sizeof pkt, 0, (struct sockaddr *)&ch->remote,
+		   ch->remote_len) < 0) {
+		unsigned sup;
+
+		e->local.send_errors++;
+		if (log_ratelimit_ok(&e->rl_send, now_us() / 1000, 5, 10000, &sup))
+			LOGW(LS_RTP, "channel %llu: RTP send: %s (%u suppressed)",
+			     (unsigned long long)ch->cookie, strerror(errno), sup);
+		return;
+	}
+	e->local.rtp_sent++;
+}
+
+static void dtmf_events(struct media_engine *e, struct media_chan *ch,
+			const struct dtmf_det_event *dev, unsigned n, uint64_t now)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct media_event ev = { .cookie = ch->cookie, .digit = dev[i].digit };
+
+		if (!dev[i].end) {
+			ev.type = MEDIA_EV_DTMF_START;
+			ch->digit = dev[i].digit;
+			ch->digit_start_us = now;
+		} else {
+			ev.type = MEDIA_EV_DTMF_END;
+			ev.duration_ms = (unsigned)((now - ch->digit_start_us) / 1000);
+			ch->digit = 0;
+		}
+		post_event(e, &ev);
+	}
+}
+
+/* One B-channel frame: detect DTMF, send RTP, and play one frame back (TDM-paced). */
+static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
+{
+	uint8_t in[MEDIA_FRAME_SAMPLES], out[MEDIA_FRAME_SAMPLES];
+	int16_t lin[MEDIA_FRAME_SAMPLES];
+	size_t len;
+	ssize_t r;
+
+	r = read(ch->tdm_fd, in, sizeof in);
+	if (r != (ssize_t)sizeof in) {
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r > 0)	/* a short block: not ours to reframe */
+			return;
+		LOGW(LS_RTP, "channel %llu: B-channel %s; stop reading it",
+		     (unsigned long long)ch->cookie, r ? strerror(errno) : "closed");
+		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->tdm_fd, NULL);
+		ch->tdm_dead = true;
+		return;
+	}
+	e->local.tdm_frames++;
+
+	if (ch->det) {
+		/* Hold audio one frame so the frame before a detected tone can be silenced
+		 * too; tone frames go out as silence (digits travel as events). */
+		struct dtmf_det_event dev[4];
+		bool tone;
+		unsigned n;
+
+		g711_block_decode(ch->tdm_law, lin, in, MEDIA_FRAME_SAMPLES);
+		n = dtmf_det_process(ch->det, lin, MEDIA_FRAME_SAMPLES, dev, 4, &tone);
+		if (n)
+			dtmf_events(e, ch, dev, n, now);
+		if (tone && ch->held_valid)
+			memset(ch->held, g711_silence(ch->tdm_law), sizeof ch->held);
+		if (ch->held_valid)
+			send_frame(e, ch, ch->held);
+		if (tone)
+			memset(ch->held, g711_silence(ch->tdm_law), sizeof ch->held);
+		else
+			memcpy(ch->held, in, sizeof in);
+		ch->held_valid = true;
+		ch->held_tone = tone;
+	} else {
+		send_frame(e, ch, in);
+	}
+
+	switch (jbuf_get(ch->jb, now, out, &len)) {
+	case JBUF_FRAME:
+		if (len != MEDIA_FRAME_SAMPLES)
+			memset(out + len, g711_silence(ch->rtp_law), sizeof out - len);
+		g711_block_decode(ch->rtp_law, lin, out, MEDIA_FRAME_SAMPLES);
+		plc_rx(&ch->plc, lin, MEDIA_FRAME_SAMPLES);
+		g711_block_transcode(ch->rtp_law, ch->tdm_law, out, out, MEDIA_FRAME_SAMPLES);
+		break;
+	case JBUF_CONCEAL:
+		plc_fillin(&ch->plc, lin, MEDIA_FRAME_SAMPLES);
+		g711_block_encode(ch->tdm_law, out, lin, MEDIA_FRAME_SAMPLES);
+		e->local.concealed++;
+		break;
+	case JBUF_IDLE:
+		memset(out, g711_silence(ch->tdm_law), sizeof out);
+		e->local.idle++;
+		break;
+	}
+	(void)!write(ch->tdm_fd, out, sizeof out);
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr);
+	}
+	return false;
+}
+
+/* One datagram per readiness: the level-triggered loop comes back for more, which saves
+ * the EAGAIN read a drain loop would cost on every wakeup. */
+static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
+{
+	uint8_t buf[RTP_BUF_LEN];
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof from;
+	struct rtp_hdr h;
+	const uint8_t *pl;
+	size_t plen;
+	ssize_t r;
+	int err;
+
+	r = recvfrom(ch->rtp_fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
+	if (r < 0)
+		return;
+	err = rtp_decode(&h, buf, (size_t)r, &pl, &plen);
+	if (err || h.pt != ch->pk.pt) {
+		unsigned sup;
+
+		e->local.rtp_invalid++;
+		if (log_ratelimit_ok(&e->rl_invalid, now / 1000, 5, 10000, &sup))
+			LOGI(LS_RTP, "channel %llu: far end sent %s (%u suppressed)",
+			     (unsigned long long)ch->cookie,
+			     err ? strerror(err) : "an unexpected payload type", sup);
+		return;
+	}
+	if (ch->symmetric && (!ch->latched || (h.ssrc != ch->latched_ssrc &&
+					       !same_addr(&from, &ch->remote)))) {
+		/* Symmetric RTP (RFC 4961): answer where the media comes from. */
+		ch->remote = from;
+		ch->remote_len = fromlen;
+		ch->latched = true;
+		ch->latched_ssrc = h.ssrc;
+	}
+	(void)jbuf_put(ch->jb, &(struct jbuf_pkt){ .ssrc = h.ssrc, .seq = h.seq, .ts = h.ts,
+						   .data = pl, .len = plen }, now);
+	e->local.rtp_received++;
+	ch->last_rx_us = now;
+	ch->timed_out = false;
+}
+
+static void sweep(struct media_engine *e, uint64_t now)
+{
+	uint64_t limit = (uint64_t)e->p.rtp_timeout_ms * 1000u;
+
+	if (!limit)
+		return;
+	for (struct media_chan *ch = e->chans; ch; ch = ch->next) {
+		if (!ch->timed_out && now - ch->last_rx_us > limit) {
+			ch->timed_out = true;
+			post_event(e, &(struct media_event){ .type = MEDIA_EV_RTP_TIMEOUT,
+							     .cookie = ch->cookie });
+		}
+	}
+}
+
+static void flush_stats(struct media_engine *e)
+{
+	const uint64_t *v[8] = { &e->local.tdm_frames, &e->local.rtp_sent,
+				 &e->local.rtp_received, &e->local.rtp_invalid,
+				 &e->local.concealed, &e->local.idle, &e->local.send_errors,
+				 &e->local.events_dropped };
+
+	for (int i = 0; i < 8; i++)
+		if (*v[i])
+			atomic_store_explicit(&e->st[i], atomic_load_explicit(&e->st[i],
+					      memory_order_relaxed) + *v[i], memory_order_relaxed);
+	memset(&e->local, 0, sizeof e->local);
+}
+
+static void *engine_main(void *arg)
+{
+	struct media_engine *e = arg;
+	struct epoll_event evs[MAX_EPOLL_EVENTS];
+	uint64_t next_sweep = now_us() + SWEEP_US;
+
+	while (!atomic_load(&e->stop)) {
+		int n = epoll_wait(e->epfd, evs, MAX_EPOLL_EVENTS, 200);
+		uint64_t now = now_us();
+
+		for (int i = 0; i < n; i++) {
+			uint64_t d = evs[i].data.u64;
+			struct media_chan *ch = (struct media_chan *)(uintptr_t)(d & ~(uint64_t)TAG_MASK);
+
+			switch (d & TAG_MASK) {
+			case TAG_TDM:
+				on_tdm(e, ch, now);
+				break;
+			case TAG_RTP:
+				on_rtp(e, ch, now);
+				break;
+			case TAG_CMD: {
+				uint64_t cnt;
+				struct cmd c;
+
+				(void)!read(e->cmd_fd, &cnt, sizeof cnt);
+				while (!ring_pop(&e->cmds, &c)) {
+					do_cmd(e, &c, now);
+					/* A removed channel may have later events in this batch. */
+					if (c.type == CMD_REMOVE)
+						for (int j = i + 1; j < n; j++)
+							if ((evs[j].data.u64 & ~(uint64_t)TAG_MASK) ==
+							    (uintptr_t)c.ch)
+								evs[j].data.u64 = TAG_NONE;
+				}
+				break;
+			}
+			}
+		}
+		if (now >= next_sweep) {
+			sweep(e, now);
+			next_sweep = now + SWEEP_US;
+		}
+		flush_stats(e);
+	}
+	return NULL;
+}
+
+/* ---- signalling-thread API ---- */
+
+int media_engine_alloc(struct media_engine **ep, const struct media_engine_params *p)
+{
+	struct media_engine *e;
+	unsigned qlen;
+	int err;
+
+	if (!ep || !p)
+		return EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return ENOMEM;
+	e->p = *p;
+	if (!e->p.jb_min_ms)
+		e->p.jb_min_ms = 20;
+	if (!e->p.jb_max_ms)
+		e->p.jb_max_ms = 200;
+	qlen = p->queue_len ? p->queue_len : 4096;
+	e->epfd = e->cmd_fd = e->ev_fd = -1;
+	atomic_init(&e->stop, false);
+	for (int i = 0; i < 8; i++)
+		atomic_init(&e->st[i], 0);
+
+	err = ring_init(&e->cmds, qlen, sizeof(struct cmd));
+	if (!err)
+		err = ring_init(&e->events, qlen, sizeof(struct media_event));
+	if (err)
+		goto out;
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	e->cmd_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	e->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->epfd < 0 || e->cmd_fd < 0 || e->ev_fd < 0) {
+		err = errno;
+		goto out;
+	}
+	err = ep_add(e, e->cmd_fd, NULL, TAG_CMD);
+	if (err)
+		goto out;
+	err = pthread_create(&e->thread, NULL, engine_main, e);
+	if (err)
+		goto out;
+	e->running = true;
+	*ep = e;
+	return 0;
+out:
+	media_engine_free(e);
+	return err;
+}
+
+void media_engine_free(struct media_engine *e)
+{
+	struct cmd c;
+
+	if (!e)
+		return;
+	if (e->running) {
+		atomic_store(&e->stop, true);
+		kick(e->cmd_fd);
+		pthread_join(e->thread, NULL);
+	}
+	/* Channels added but never picked up, then those in the loop. */
+	while (e->cmds.buf && !ring_pop(&e->cmds, &c))
+		if (c.type == CMD_ADD)
+			chan_free(c.ch);
+	while (e->chans) {
+		struct media_chan *ch = e->chans;
+
+		e->chans = ch->next;
+		chan_free(ch);
+	}
+	if (e->epfd >= 0)
+		close(e->epfd);
+	if (e->cmd_fd >= 0)
+		close(e->cmd_fd);
+	if (e->ev_fd >= 0)
+		close(e->ev_fd);
+	ring_destroy(&e->cmds);
+	ring_destroy(&e->events);
+	free(e);
+}
+
+static int valid_params(const struct media_chan_params *p)
+{
+	if (p->pt != 0 && p->pt != 8)
+		return EINVAL;
+	if (p->tdm_law != G711_LAW_ALAW && p->tdm_law != G711_LAW_ULAW)
+		return EINVAL;
+	if (p->remote.ss_family != AF_UNSPEC && !addr_len(&p->remote))
+		return EINVAL;
+	return 0;
+}
+
+int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
+		     struct media_chan **chp)
+{
+	struct media_chan *ch;
+	struct cmd c = { .type = CMD_ADD };
+	const struct jbuf_params jp = { .frame_ms = 20, .min_ms = e->p.jb_min_ms,
+					.max_ms = e->p.jb_max_ms, .clock_rate = 8000,
+					.max_payload = MEDIA_FRAME_SAMPLES };
+	int err;
+
+	if (!e || !p || !chp || p->tdm_fd < 0 || p->rtp_fd < 0)
+		return EINVAL;
+	err = valid_params(p);
+	if (err)
+		return err;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ENOMEM;
+	ch->cookie = p->cookie;
+	ch->tdm_fd = p->tdm_fd;
+	ch->rtp_fd = p->rtp_fd;
+	rtp_packetiser_init(&ch->pk, p->pt, p->ssrc, p->seq0, p->ts0);
+	apply_params(ch, p);
+	plc_init(&ch->plc);
+	err = jbuf_alloc(&ch->jb, &jp);
+	if (!err && p->dtmf_detect)
+		err = dtmf_det_alloc(&ch->det);
+	if (err)
+		goto out;
+	c.ch = ch;
+	err = ring_push(&e->cmds, &c);
+	if (err)
+		goto out;
+	kick(e->cmd_fd);
+	*chp = ch;
+	return 0;
+out:
+	chan_free(ch);
+	return err;
+}
+
+int media_engine_modify(struct media_engine *e, struct media_chan *ch,
+			const struct media_chan_params *p)
+{
+	struct cmd c = { .type = CMD_MODIFY, .ch = ch };
+	int err;
+
+	if (!e || !ch || !p)
+		return EINVAL;
+	err = valid_params(p);
+	if (err)
+		return err;
+	c.p = *p;
+	err = ring_push(&e->cmds, &c);
+	if (!err)
+		kick(e->cmd_fd);
+	return err;
+}
+
+int media_engine_remove(struct media_engine *e, struct media_chan *ch)
+{
+	struct cmd c = { .type = CMD_REMOVE, .ch = ch };
+	int err;
+
+	if (!e || !ch)
+		return EINVAL;
+	err = ring_push(&e->cmds, &c);
+	if (!err)
+		kick(e->cmd_fd);
+	return err;
+}
+
+int media_engine_event_fd(const struct media_engine *e)
+{
+	return e->ev_fd;
+}
+
+int media_engine_event_get(struct media_engine *e, struct media_event *ev)
+{
+	uint64_t cnt;
+	int err = ring_pop(&e->events, ev);
+
+	if (err)
+		(void)!read(e->ev_fd, &cnt, sizeof cnt);	/* drained: clear readiness */
+	return err;
+}
+
+void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
+{
+	uint64_t v[8];
+	clockid_t cid;
+	struct timespec ts;
+
+	for (int i = 0; i < 8; i++)
+		v[i] = atomic_load_explicit(&e->st[i], memory_order_relaxed);
+	*st = (struct media_engine_stats){
+		.tdm_frames = v[ST_FRAMES], .rtp_sent = v[ST_SENT], .rtp_received = v[ST_RECV],
+		.rtp_invalid = v[ST_INVALID], .concealed = v[ST_CONCEAL], .idle = v[ST_IDLE],
+		.send_errors = v[ST_SENDERR], .events_dropped = v[ST_EVDROP],
+	};
+	if (e->running && !pthread_getcpuclockid(e->thread, &cid) &&
+	    !clock_gettime(cid, &ts))
+		st->cpu_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

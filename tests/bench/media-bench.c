@@ -1,0 +1,297 @@
+/* Media engine benchmark: N channels of 20 ms G.711 both ways through one engine thread,
+ * socketpairs standing in for B-channels and loopback UDP peers, DTMF detection on.
+ * Reports engine CPU per channel per 20 ms against a bare UDP send+receive measured in
+ * the same run. Bounded: warm-up + rounds of 1 s each. */
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "media/engine.h"
+#include "media/g711.h"
+#include "media/rtp.h"
+
+#define FRAME 160
+#define PKT_LEN (RTP_HDR_LEN + FRAME)	/* 172 bytes */
+
+struct bench_chan {
+	int tdm_drv;		/* driver's end of the socketpair */
+	int tdm_eng;
+	int rtp_eng, rtp_peer;
+	struct sockaddr_in eng_addr;
+	struct rtp_packetiser pk;
+	struct media_chan *mc;
+};
+
+static struct bench_chan *chans;
+static unsigned nchan = 1000;
+static atomic_bool stop_driver;
+static atomic_ulong driver_overruns, driver_rx_tdm, driver_rx_rtp;
+static uint8_t audio[8000];	/* 1 s of speech-like A-law */
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int udp_bound(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		die("socket");
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)a, sizeof(*a)) || getsockname(fd, (struct sockaddr *)a, &len))
+		die("bind");
+	return fd;
+}
+
+/* Bare floor: one 172-byte datagram sent and received on loopback, per iteration. */
+static double bare_udp_us(void)
+{
+	struct sockaddr_in a, b;
+	int fa = udp_bound(&a), fb = udp_bound(&b);
+	uint8_t pkt[PKT_LEN] = { 0x80 }, in[2048];
+	double r[5];
+
+	for (int round = 0; round < 5; round++) {
+		enum { N = 20000 };
+		uint64_t t0 = thread_cpu_ns();
+
+		for (int i = 0; i < N; i++) {
+			if (sendto(fa, pkt, sizeof pkt, 0, (struct sockaddr *)&b, sizeof b) < 0)
+				die("sendto");
+			while (recv(fb, in, sizeof in, 0) < 0)
+				;
+		}
+		r[round] = (double)(thread_cpu_ns() - t0) / 1000.0 / N;
+	}
+	close(fa);
+	close(fb);
+	for (int i = 0; i < 5; i++)	/* median of 5 */
+		for (int j = i + 1; j < 5; j++)
+			if (r[j] < r[i]) {
+				double t = r[i];
+
+				r[i] = r[j];
+				r[j] = t;
+			}
+	return r[2];
+}
+
+/* Every 20 ms, for each channel: the TDM driver (arg 0) writes one frame into the B-channel
+ * socketpair and reads back what the engine wrote; the RTP peer (arg 1) sends one packet
+ * and receives the engine's. One read per tick: the engine answers each frame with one. */
+static void *driver(void *arg)
+{
+	bool rtp = arg != NULL;
+	struct timespec next;
+	unsigned pos = 0;
+	uint8_t pkt[PKT_LEN], in[2048];
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!atomic_load(&stop_driver)) {
+		struct timespec now;
+		unsigned long rx = 0;
+
+		for (unsigned i = 0; i < nchan; i++) {
+			struct bench_chan *c = &chans[i];
+
+			if (!rtp) {
+				(void)!write(c->tdm_drv, audio + pos, FRAME);
+				rx += read(c->tdm_drv, in, sizeof in) > 0;
+			} else {
+				rtp_packetiser_next(&c->pk, pkt, FRAME);
+				memcpy(pkt + RTP_HDR_LEN, audio + pos, FRAME);
+				(void)sendto(c->rtp_peer, pkt, sizeof pkt, 0,
+					     (struct sockaddr *)&c->eng_addr, sizeof c->eng_addr);
+				rx += recv(c->rtp_peer, in, sizeof in, 0) > 0;
+			}
+		}
+		atomic_fetch_add(rtp ? &driver_rx_rtp : &driver_rx_tdm, rx);
+		pos = (pos + FRAME) % sizeof audio;
+		next.tv_nsec += 20000000;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_nsec -= 1000000000;
+			next.tv_sec++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > next.tv_sec ||
+		    (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec)) {
+			atomic_fetch_add(&driver_overruns, 1);
+			next = now;
+		} else {
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		}
+	}
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: media-bench [-n channels (1000)] [-r rounds of 1 s (6)]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned rounds = 6;
+	struct media_engine *eng;
+	struct media_engine_params ep = { .rtp_timeout_ms = 0 };
+	struct media_engine_stats s0, s1;
+	pthread_t drv, peer;
+	struct rlimit rl;
+	double bare, per[32], disp[32], med, med_disp;
+	unsigned seed = 42;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+		switch (opt) {
+		case 'n':
+			nchan = (unsigned)atoi(optarg);
+			break;
+		case 'r':
+			rounds = (unsigned)atoi(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!nchan || nchan > 20000 || !rounds || rounds > 32)
+		usage();
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if ((rlim_t)nchan * 4 + 64 > rl.rlim_cur) {
+		fprintf(stderr, "need %u fds, limit %lu\n", nchan * 4 + 64,
+			(unsigned long)rl.rlim_cur);
+		return 1;
+	}
+
+	/* Speech-like test signal: two drifting tones plus noise, -20 dBm0-ish. */
+	for (unsigned i = 0; i < sizeof audio; i++) {
+		double t = i / 8000.0;
+		double v = 2000 * sin(2 * M_PI * (300 + 200 * sin(2 * M_PI * 0.5 * t)) * t) +
+			   1200 * sin(2 * M_PI * 1130 * t) + (rand_r(&seed) % 800) - 400;
+
+		audio[i] = g711_linear_to_alaw((int16_t)v);
+	}
+
+	printf("media-bench: %u channels, 20 ms G.711 both ways, DTMF detection on, "
+	       "jitter buffer + PLC, half the channels transcoding A-law <-> PCMU\n", nchan);
+	bare = bare_udp_us();
+	printf("bare UDP send+receive of a %d-byte packet on loopback: %.2f us (median of 5)\n",
+	       PKT_LEN, bare);
+
+	if (media_engine_alloc(&eng, &ep))
+		die("media_engine_alloc");
+	chans = calloc(nchan, sizeof(*chans));
+	if (!chans)
+		die("calloc");
+	for (unsigned i = 0; i < nchan; i++) {
+		struct bench_chan *c = &chans[i];
+		struct sockaddr_in peer_addr;
+		int sp[2];
+		struct media_chan_params p = { .cookie = i, .tdm_law = G711_LAW_ALAW,
+					       .pt = (i & 1) ? 0 : 8, .dtmf_detect = true,
+					       .ssrc = (uint32_t)rand_r(&seed),
+					       .seq0 = (uint16_t)rand_r(&seed),
+					       .ts0 = (uint32_t)rand_r(&seed) };
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sp))
+			die("socketpair");
+		c->tdm_eng = sp[0];
+		c->tdm_drv = sp[1];
+		c->rtp_eng = udp_bound(&c->eng_addr);
+		c->rtp_peer = udp_bound(&peer_addr);
+		memcpy(&p.remote, &peer_addr, sizeof peer_addr);
+		p.tdm_fd = c->tdm_eng;
+		p.rtp_fd = c->rtp_eng;
+		rtp_packetiser_init(&c->pk, p.pt, (uint32_t)rand_r(&seed), 0, 0);
+		if (media_engine_add(eng, &p, &c->mc))
+			die("media_engine_add");
+	}
+	if (pthread_create(&drv, NULL, driver, NULL) ||
+	    pthread_create(&peer, NULL, driver, (void *)1))
+		die("pthread_create");
+
+	sleep(1); /* warm-up: jitter buffers fill, caches settle */
+	for (unsigned r = 0; r < rounds; r++) {
+		struct timespec wait = { 1, 0 };
+
+		media_engine_stats(eng, &s0);
+		nanosleep(&wait, NULL);
+		media_engine_stats(eng, &s1);
+		per[r] = s1.tdm_frames > s0.tdm_frames
+				 ? (double)(s1.cpu_ns - s0.cpu_ns) / 1000.0 /
+					   (double)(s1.tdm_frames - s0.tdm_frames)
+				 : 0;
+		disp[r] = (double)(s1.tdm_frames - s0.tdm_frames);
+		printf("  round %u: %.0f frames/s (expected %u), %.2f us per channel per 20 ms\n",
+		       r + 1, disp[r], nchan * 50, per[r]);
+	}
+	atomic_store(&stop_driver, true);
+	pthread_join(drv, NULL);
+	pthread_join(peer, NULL);
+	media_engine_stats(eng, &s1);
+
+	qsort(per, rounds, sizeof per[0], cmp_double);
+	qsort(disp, rounds, sizeof disp[0], cmp_double);
+	med = per[rounds / 2];
+	med_disp = disp[rounds / 2];
+	printf("engine CPU per channel per 20 ms (thread CPU time / TDM frames, median of %u "
+	       "rounds): %.2f us\n", rounds, med);
+	printf("channels per core (20000 us / that): %.0f\n", 20000.0 / med);
+	printf("ratio = per-channel cost / (2 x bare UDP send+receive) "
+	       "[the engine does one RTP send and one RTP receive per channel per 20 ms]: %.2f\n",
+	       med / (2 * bare));
+	printf("targets: >= 2000 channels per core, ratio <= 2.5\n");
+	printf("totals: tdm frames %lu, rtp sent %lu, rtp received %lu, invalid %lu, "
+	       "concealed %lu, idle %lu, send errors %lu; driver: %lu TDM frames and %lu RTP "
+	       "packets back, %lu driver ticks overran; median throughput %.0f frames/s\n",
+	       (unsigned long)s1.tdm_frames, (unsigned long)s1.rtp_sent,
+	       (unsigned long)s1.rtp_received, (unsigned long)s1.rtp_invalid,
+	       (unsigned long)s1.concealed, (unsigned long)s1.idle,
+	       (unsigned long)s1.send_errors, (unsigned long)atomic_load(&driver_rx_tdm),
+	       (unsigned long)atomic_load(&driver_rx_rtp),
+	       (unsigned long)atomic_load(&driver_overruns), med_disp);
+
+	media_engine_free(eng);
+	for (unsigned i = 0; i < nchan; i++) {
+		close(chans[i].tdm_eng);
+		close(chans[i].tdm_drv);
+		close(chans[i].rtp_eng);
+		close(chans[i].rtp_peer);
+	}
+	free(chans);
+	return 0;
+}
