@@ -4,19 +4,26 @@
 SAN_BUILD := build/san
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
+# I/O-free sources of test programs that unit tests exercise; tests/*/module.mk append.
+UNIT_EXTRA_SRCS :=
 
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(TEST_CFLAGS)
 
 $(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS)) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(DEP_LIBS) $(TEST_LIBS)
 
 include $(wildcard tests/*/module.mk)
+
+# Known only once tests/*/module.mk have been read.
+$(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(UNIT_EXTRA_SRCS))
 
 # Unit tier: always the sanitized build, so a leak or UB fails the run.
 unit:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=address,undefined $(SAN_BUILD)/tests/unit-tests
-	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(SAN_BUILD)/tests/unit-tests $(UNIT_ARGS)
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp:print_suppressions=0 \
+		$(SAN_BUILD)/tests/unit-tests $(UNIT_ARGS)
 
 # Guest tier: the daemon and the PSTN simulator against the real DAHDI driver.
 guest: all

@@ -1,0 +1,637 @@
+/* Unit tests for tdm/pri: our PRI layer (as cpe and as net) against libpri's other side
+ * over a SOCK_SEQPACKET socketpair, single-threaded, driven by libpri's own timers. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <libpri.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "tdm/bchan.h"
+#include "tdm/pri.h"
+
+#define SPAN		1
+#define MAX_EV		64
+
+/* The far end: plain libpri, what the gateway will face on a real span. */
+struct far {
+	struct pri *pri;
+	int fd;
+	bool up;
+	int events[MAX_EV];
+	int nev;
+	q931_call *call;		/* the one call of the test */
+	pri_event_ring ring;		/* last SETUP/INFO received */
+	int cause;			/* last hangup cause */
+	int channel;			/* last channel reported */
+	int progressmask;
+	bool hangup_auto;		/* answer DISCONNECT with RELEASE */
+	struct timeval t_hangup;	/* when the first HANGUP* arrived */
+};
+
+struct ours_ev {
+	enum pri_event_type type;
+	struct pri_call *call;
+	int cause;
+	bool inband;
+	struct bchan_ref chan;
+	char digits[PRI_NUM_MAX + 1];
+};
+
+/* Our side and what its handler saw. */
+struct ours {
+	struct pri_span *span;
+	struct bchan_group *g;
+	int fd;
+	struct ours_ev ev[MAX_EV];
+	int nev;
+	struct pri_setup setup;		/* last SETUP/INFO */
+	struct pri_call *call;
+	int reject_cause;		/* on SETUP: hang up with this cause at once */
+	bool more_info;			/* on SETUP: ask for more digits */
+};
+
+static struct far far;
+static struct ours ours;
+
+static struct timeval tv_now(void)
+{
+	struct timeval t;
+
+	gettimeofday(&t, NULL);
+	return t;
+}
+
+static long ms_since(struct timeval a)
+{
+	struct timeval b = tv_now();
+
+	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_usec - a.tv_usec) / 1000;
+}
+
+static int far_read(struct pri *pri, void *buf, int buflen)
+{
+	ssize_t n = recv(far.fd, buf, (size_t)buflen - 2, MSG_DONTWAIT);
+
+	if (n <= 0)
+		return 0;
+	memset((char *)buf + n, 0, 2);
+	return (int)n + 2;
+}
+
+static int far_write(struct pri *pri, void *buf, int buflen)
+{
+	if (send(far.fd, buf, (size_t)buflen - 2, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return -1;
+	return buflen;
+}
+
+static void far_handle(pri_event *e)
+{
+	if (far.nev < MAX_EV)
+		far.events[far.nev++] = e->e;
+	switch (e->e) {
+	case PRI_EVENT_DCHAN_UP:
+		far.up = true;
+		break;
+	case PRI_EVENT_DCHAN_DOWN:
+		far.up = false;
+		break;
+	case PRI_EVENT_RING:
+	case PRI_EVENT_INFO_RECEIVED:
+		far.ring = e->ring;
+		far.call = e->ring.call;
+		far.channel = e->ring.channel;
+		break;
+	case PRI_EVENT_PROCEEDING:
+	case PRI_EVENT_PROGRESS:
+		far.channel = e->proceeding.channel;
+		far.progressmask = e->proceeding.progressmask;
+		break;
+	case PRI_EVENT_RINGING:
+		far.channel = e->ringing.channel;
+		far.progressmask = e->ringing.progressmask;
+		break;
+	case PRI_EVENT_ANSWER:
+		far.channel = e->answer.channel;
+		break;
+	case PRI_EVENT_HANGUP_REQ:
+		far.cause = e->hangup.cause;
+		if (!far.t_hangup.tv_sec)
+			far.t_hangup = tv_now();
+		if (far.hangup_auto && e->hangup.call == far.call)
+			pri_hangup(far.pri, e->hangup.call, e->hangup.cause);
+		break;
+	case PRI_EVENT_HANGUP:
+		far.cause = e->hangup.cause;
+		if (!far.t_hangup.tv_sec)
+			far.t_hangup = tv_now();
+		/* Give libpri its call back. */
+		if (e->hangup.call == far.call) {
+			pri_hangup(far.pri, e->hangup.call, e->hangup.cause);
+			far.call = NULL;
+		}
+		break;
+	case PRI_EVENT_HANGUP_ACK:
+		if (e->hangup.call == far.call)
+			far.call = NULL;
+		break;
+	}
+}
+
+static void ours_handler(const struct pri_event *ev, void *arg)
+{
+	struct ours *o = arg;
+	struct ours_ev *r;
+
+	cr_assert_eq(ev->span, o->span);
+	cr_assert(o->nev < MAX_EV);
+	r = &o->ev[o->nev++];
+	r->type = ev->type;
+	r->call = ev->call;
+	r->cause = ev->cause;
+	r->inband = ev->inband;
+	r->chan = ev->chan;
+	if (ev->digits)
+		snprintf(r->digits, sizeof(r->digits), "%s", ev->digits);
+	if (ev->setup)
+		o->setup = *ev->setup;
+	switch (ev->type) {
+	case PRI_EV_SETUP:
+		o->call = ev->call;
+		if (o->reject_cause)
+			cr_assert_eq(pri_call_hangup(ev->call, o->reject_cause), 0);
+		else if (o->more_info)
+			cr_assert_eq(pri_call_more_info(ev->call), 0);
+		break;
+	case PRI_EV_DISCONNECT:
+		cr_assert_eq(pri_call_hangup(ev->call, ev->cause), 0);
+		break;
+	case PRI_EV_RELEASE:
+		if (o->call == ev->call)
+			o->call = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+static int timeout_of(struct timeval *next)
+{
+	struct timeval t = tv_now();
+	long ms;
+
+	if (!next)
+		return -1;
+	ms = (next->tv_sec - t.tv_sec) * 1000 + (next->tv_usec - t.tv_usec + 999) / 1000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* One pass of the loop: poll both ends with the libpri timeouts (at most max_ms). */
+static void pass(int max_ms)
+{
+	struct pollfd pfd[2] = { { .fd = pri_span_fd(ours.span), .events = POLLIN },
+				 { .fd = far.fd, .events = POLLIN } };
+	int t1 = pri_span_next_timeout_ms(ours.span, NULL);
+	int t2 = timeout_of(pri_schedule_next(far.pri));
+	int t = max_ms;
+	pri_event *e;
+
+	if (t1 >= 0 && t1 < t)
+		t = t1;
+	if (t2 >= 0 && t2 < t)
+		t = t2;
+	cr_assert_geq(poll(pfd, 2, t), 0);
+	if (pfd[0].revents)
+		pri_span_on_readable(ours.span);
+	if (pfd[1].revents & POLLIN) {
+		e = pri_check_event(far.pri);
+		if (e)
+			far_handle(e);
+	}
+	pri_span_run_timers(ours.span);
+	while ((e = pri_schedule_run(far.pri)))
+		far_handle(e);
+}
+
+/* Run until cond holds or max_ms pass; returns cond. */
+#define RUN_UNTIL(cond, max_ms) ({						\
+	struct timeval t0_ = tv_now();						\
+	while (!(cond) && ms_since(t0_) < (max_ms))				\
+		pass(20);							\
+	(cond);									\
+})
+
+static bool ours_saw(enum pri_event_type type)
+{
+	for (int i = 0; i < ours.nev; i++)
+		if (ours.ev[i].type == type)
+			return true;
+	return false;
+}
+
+static const struct ours_ev *ours_last(enum pri_event_type type)
+{
+	for (int i = ours.nev; i-- > 0;)
+		if (ours.ev[i].type == type)
+			return &ours.ev[i];
+	return NULL;
+}
+
+static bool far_saw(int e)
+{
+	for (int i = 0; i < far.nev; i++)
+		if (far.events[i] == e)
+			return true;
+	return false;
+}
+
+static void far_clear_events(void)
+{
+	far.nev = 0;
+	ours.nev = 0;
+}
+
+/* Our span in role `role` with E1 positions 1..3 (D on 16), the far end the other role. */
+static void setup_rig(enum pri_role role, enum pri_switch sw, bool overlap)
+{
+	static const struct bchan_ref chans[] = { { SPAN, 1 }, { SPAN, 2 }, { SPAN, 3 } };
+	struct bchan_params bp = { .chans = chans, .nchans = 3, .hunt = BCHAN_HUNT_ASC };
+	struct pri_span_params p = {
+		.span = SPAN, .role = role, .sw = sw, .line = PRI_LINE_E1, .io = PRI_IO_SOCKET,
+		.overlap = overlap, .eh = ours_handler, .arg = &ours,
+	};
+	int sv[2];
+	int farsw = sw == PRI_SW_NI2 ? PRI_SWITCH_NI2 : sw == PRI_SW_QSIG ? PRI_SWITCH_QSIG
+		    : PRI_SWITCH_EUROISDN_E1;
+
+	memset(&far, 0, sizeof(far));
+	memset(&ours, 0, sizeof(ours));
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	ours.fd = sv[0];
+	far.fd = sv[1];
+	far.hangup_auto = true;
+	cr_assert_eq(bchan_alloc(&ours.g, &bp), 0);
+	p.fd = ours.fd;
+	p.chans = ours.g;
+	cr_assert_eq(pri_span_alloc(&ours.span, &p), 0);
+	far.pri = pri_new_cb(far.fd, role == PRI_ROLE_CPE ? PRI_NETWORK : PRI_CPE, farsw,
+			     far_read, far_write, NULL);
+	cr_assert_not_null(far.pri);
+	pri_set_overlapdial(far.pri, 1);
+	cr_assert(RUN_UNTIL(pri_span_dchan_up(ours.span) && far.up, 1500),
+		  "D-channel did not come up");
+	cr_expect(ours_saw(PRI_EV_DCHAN_UP));
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	far_clear_events();
+}
+
+static void teardown_rig(void)
+{
+	if (far.call)
+		pri_destroycall(far.pri, far.call);
+	pri_span_free(ours.span);
+	bchan_free(ours.g);
+	if (ours.fd >= 0)
+		close(ours.fd);
+	if (far.fd >= 0)
+		close(far.fd);
+	/* far.pri: libpri 1.6.0 has no destructor (tests/unit/lsan.supp). */
+}
+
+/* The far end places a call to us. */
+static q931_call *far_call(const char *called, bool complete, int channel, bool exclusive)
+{
+	struct pri_sr *sr = pri_sr_new();
+	q931_call *c = pri_new_call(far.pri);
+	char num[32], cli[] = "0301234567", name[] = "Alice";
+
+	snprintf(num, sizeof(num), "%s", called);
+	cr_assert_not_null(sr);
+	cr_assert_not_null(c);
+	pri_sr_set_channel(sr, channel, exclusive, 0);
+	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
+	pri_sr_set_called(sr, num, PRI_NATIONAL_ISDN, complete);
+	pri_sr_set_caller(sr, cli, name, PRI_NATIONAL_ISDN, PRES_ALLOWED_USER_NUMBER_PASSED_SCREEN);
+	cr_assert_eq(pri_setup(far.pri, c, sr), 0);
+	pri_sr_free(sr);
+	far.call = c;
+	return c;
+}
+
+static struct pri_call *ours_call(const char *called, enum bchan_want want, unsigned pos)
+{
+	struct pri_call_params p = {
+		.called = { .ton = Q931_TON_INTERNATIONAL, .npi = Q931_NPI_E164 },
+		.calling = { .number = { "4930123456", Q931_TON_NATIONAL, Q931_NPI_E164 },
+			     .pres = Q931_PRES_RESTRICTED, .screen = Q931_SCREEN_USER_PASSED },
+		.bearer = PRI_BEARER_SPEECH,
+		.chan = { .want = want, .chan = { SPAN, pos } },
+		.complete = true,
+	};
+	struct pri_call *c = NULL;
+	int cause = 0;
+
+	snprintf(p.called.digits, sizeof(p.called.digits), "%s", called);
+	cr_assert_eq(pri_call_place(ours.span, &c, &p, &cause), 0);
+	ours.call = c;
+	return c;
+}
+
+static void outgoing_call_answered_then_cleared(enum pri_role role, bool we_hang_up)
+{
+	struct pri_call *c;
+	const struct ours_ev *ev;
+
+	setup_rig(role, PRI_SW_EUROISDN, false);
+	c = ours_call("4989765432", BCHAN_WANT_ANY, 0);
+	cr_expect_eq(pri_call_state(c), role == PRI_ROLE_CPE ? PRI_CS_CALL_INITIATED
+		     : PRI_CS_CALL_PRESENT);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1000));
+	/* What the far end got: numbers, ToN/NPI, presentation, channel. */
+	cr_expect_str_eq(far.ring.callednum, "4989765432");
+	cr_expect_eq(far.ring.calledplan, PRI_INTERNATIONAL_ISDN);
+	cr_expect_str_eq(far.ring.callingnum, "4930123456");
+	cr_expect_eq(far.ring.callingplan, PRI_NATIONAL_ISDN);
+	cr_expect_eq(far.ring.callingpres, PRES_PROHIB_USER_NUMBER_PASSED_SCREEN);
+	cr_expect_eq(far.ring.channel & 0xff, 1);
+	cr_expect_eq(far.ring.layer1, PRI_LAYER_1_ALAW);
+	cr_expect_eq(pri_call_chan(c).pos, 1);
+
+	cr_assert_eq(pri_proceeding(far.pri, far.call, 1, 0), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_PROCEEDING), 1000));
+	cr_assert_eq(pri_acknowledge(far.pri, far.call, 1, 1), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_ALERTING), 1000));
+	cr_expect(ours_last(PRI_EV_ALERTING)->inband);
+	cr_assert_eq(pri_answer(far.pri, far.call, 1, 0), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_CONNECT), 1000));
+	cr_expect_eq(pri_call_state(c), PRI_CS_ACTIVE);
+
+	if (we_hang_up) {
+		cr_assert_eq(pri_call_hangup(c, 16), 0);
+		cr_expect_eq(pri_call_state(c), role == PRI_ROLE_CPE
+			     ? PRI_CS_DISCONNECT_REQUEST : PRI_CS_DISCONNECT_INDICATION);
+		cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+		cr_expect_eq(far.cause, 16);
+	} else {
+		cr_assert_eq(pri_hangup(far.pri, far.call, 16), 0);
+		cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+		ev = ours_last(PRI_EV_DISCONNECT);
+		cr_assert_not_null(ev);
+		cr_expect_eq(ev->cause, 16);
+	}
+	ev = ours_last(PRI_EV_RELEASE);
+	cr_expect_eq(ev->cause, 16);
+	cr_expect_eq(ev->call, c);
+	cr_expect_null(ours.call);
+	cr_expect_eq(pri_span_calls(ours.span), 0);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	/* Let the far end finish its side. */
+	RUN_UNTIL(!far.call, 500);
+	cr_expect_null(far.call);
+	teardown_rig();
+}
+
+Test(pri, cpe_call_answered_we_hang_up)
+{
+	outgoing_call_answered_then_cleared(PRI_ROLE_CPE, true);
+}
+
+Test(pri, cpe_call_answered_far_hangs_up)
+{
+	outgoing_call_answered_then_cleared(PRI_ROLE_CPE, false);
+}
+
+Test(pri, net_call_answered_we_hang_up)
+{
+	outgoing_call_answered_then_cleared(PRI_ROLE_NET, true);
+}
+
+Test(pri, net_call_answered_far_hangs_up)
+{
+	outgoing_call_answered_then_cleared(PRI_ROLE_NET, false);
+}
+
+static void incoming_rejected_busy(enum pri_role role)
+{
+	const struct ours_ev *ev;
+
+	setup_rig(role, PRI_SW_EUROISDN, false);
+	ours.reject_cause = 17;
+	far_call("200", true, 2, false);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_SETUP), 1000));
+	cr_expect_str_eq(ours.setup.called.digits, "200");
+	cr_expect_eq(ours.setup.called.ton, Q931_TON_NATIONAL);
+	cr_expect_eq(ours.setup.called.npi, Q931_NPI_E164);
+	cr_expect_str_eq(ours.setup.calling.number.digits, "0301234567");
+	cr_expect_eq(ours.setup.calling.pres, Q931_PRES_ALLOWED);
+	cr_expect_eq(ours.setup.calling.screen, Q931_SCREEN_USER_PASSED);
+	cr_expect_eq(ours.setup.bearer, PRI_BEARER_SPEECH);
+	cr_expect_eq(ours.setup.law, PRI_LAW_ALAW);
+	cr_expect_eq(ours.setup.requested.want, BCHAN_WANT_PREFERRED);
+	cr_expect_eq(ours.setup.requested.chan.pos, 2);
+	cr_expect(ours.setup.complete);
+	cr_expect_eq(ours_last(PRI_EV_SETUP)->chan.pos, 2);
+	/* The far end must see 17 promptly, not 18 after T303/T310. */
+	cr_assert(RUN_UNTIL(far.t_hangup.tv_sec != 0, 1500), "far end never saw the cause");
+	cr_expect_eq(far.cause, 17);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+	ev = ours_last(PRI_EV_RELEASE);
+	cr_expect_eq(ev->cause, 17);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	RUN_UNTIL(!far.call, 500);
+	teardown_rig();
+}
+
+Test(pri, cpe_rejects_incoming_busy)
+{
+	incoming_rejected_busy(PRI_ROLE_CPE);
+}
+
+Test(pri, net_rejects_incoming_busy)
+{
+	incoming_rejected_busy(PRI_ROLE_NET);
+}
+
+static void overlap_receiving(enum pri_role role)
+{
+	const struct ours_ev *ev;
+
+	setup_rig(role, PRI_SW_EUROISDN, true);
+	ours.more_info = true;
+	far_call("12", false, 0xff, false);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_SETUP), 1000));
+	cr_expect_not(ours.setup.complete);
+	cr_expect_str_eq(ours.setup.called.digits, "12");
+	cr_expect_eq(ours.setup.requested.want, BCHAN_WANT_ANY);
+	/* The user receiving SETUP is in U25; the network receiving it in N2. */
+	cr_expect_eq(pri_call_state(ours.call), role == PRI_ROLE_CPE ? PRI_CS_OVERLAP_RECEIVING
+		     : PRI_CS_OVERLAP_SENDING);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_SETUP_ACK), 1000));
+	cr_assert_eq(pri_information(far.pri, far.call, '3'), 0);
+	cr_assert_eq(pri_information(far.pri, far.call, '4'), 0);
+	cr_assert(RUN_UNTIL(!strcmp(ours.setup.called.digits, "1234"), 1000),
+		  "called number is '%s'", ours.setup.called.digits);
+	ev = ours_last(PRI_EV_INFO);
+	cr_assert_not_null(ev);
+	cr_expect_str_eq(ev->digits, "4");
+	cr_assert_eq(pri_call_proceeding(ours.call), 0);
+	cr_assert_eq(pri_call_alerting(ours.call, true), 0);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RINGING), 1000));
+	cr_expect(far.progressmask & PRI_PROG_INBAND_AVAILABLE);
+	cr_assert_eq(pri_call_answer(ours.call), 0);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_ANSWER), 1000));
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_CONNECT), 1000), "CONNECT ACKNOWLEDGE not reported");
+	cr_expect_eq(pri_call_state(ours.call), PRI_CS_ACTIVE);
+	cr_assert_eq(pri_hangup(far.pri, far.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+	cr_expect_eq(ours_last(PRI_EV_RELEASE)->cause, 16);
+	RUN_UNTIL(!far.call, 500);
+	teardown_rig();
+}
+
+Test(pri, cpe_overlap_receiving)
+{
+	overlap_receiving(PRI_ROLE_CPE);
+}
+
+Test(pri, net_overlap_receiving)
+{
+	overlap_receiving(PRI_ROLE_NET);
+}
+
+Test(pri, exclusive_channel_busy_gives_44)
+{
+	setup_rig(PRI_ROLE_CPE, PRI_SW_EUROISDN, false);
+	ours_call("100", BCHAN_WANT_EXCLUSIVE, 3);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1000));
+	far.call = NULL;	/* keep it ringing; the far end's next call is separate */
+	far_clear_events();
+	far_call("200", true, 3, true);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_HANGUP), 1500));
+	cr_expect_eq(far.cause, 44);
+	cr_expect_not(ours_saw(PRI_EV_SETUP));
+	/* And locally: an exclusive request for a busy channel is refused with 44. */
+	{
+		struct pri_call_params p = { .called = { "300" },
+					     .chan = { BCHAN_WANT_EXCLUSIVE, { SPAN, 3 } } };
+		struct pri_call *c = NULL;
+		int cause = 0;
+
+		cr_expect_eq(pri_call_place(ours.span, &c, &p, &cause), EBUSY);
+		cr_expect_eq(cause, 44);
+		cr_expect_null(c);
+	}
+	cr_assert_eq(pri_call_hangup(ours.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1500));
+	teardown_rig();
+}
+
+Test(pri, no_channel_gives_34)
+{
+	setup_rig(PRI_ROLE_NET, PRI_SW_EUROISDN, false);
+	for (unsigned pos = 1; pos <= 3; pos++) {
+		struct bchan_req req = { BCHAN_WANT_EXCLUSIVE, { SPAN, pos }, true };
+		struct bchan_ref got;
+		int cause;
+
+		cr_assert_eq(bchan_acquire(ours.g, &req, &got, &cause), 0);
+	}
+	far_call("200", true, 0xff, false);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_HANGUP), 1500));
+	cr_expect_eq(far.cause, 34);
+	cr_expect_not(ours_saw(PRI_EV_SETUP));
+	{
+		struct pri_call_params p = { .called = { "300" } };
+		struct pri_call *c = NULL;
+		int cause = 0;
+
+		cr_expect_eq(pri_call_place(ours.span, &c, &p, &cause), EBUSY);
+		cr_expect_eq(cause, 34);
+	}
+	teardown_rig();
+}
+
+Test(pri, dchannel_lost_clears_calls)
+{
+	const struct ours_ev *ev;
+
+	setup_rig(PRI_ROLE_CPE, PRI_SW_EUROISDN, false);
+	ours_call("100", BCHAN_WANT_ANY, 0);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1000));
+	cr_assert_eq(pri_proceeding(far.pri, far.call, 1, 0), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_PROCEEDING), 1000));
+	far.call = NULL;	/* its libpri state goes with the far end */
+	close(far.fd);
+	far.fd = -1;
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_DCHAN_DOWN), 1000));
+	ev = ours_last(PRI_EV_RELEASE);
+	cr_assert_not_null(ev, "no RELEASE for the call");
+	cr_expect_eq(ev->cause, 38);
+	cr_expect_eq(pri_span_calls(ours.span), 0);
+	cr_expect_not(pri_span_dchan_up(ours.span));
+	cr_expect_eq(pri_span_fd(ours.span), -1);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 0);
+	cr_expect_not(bchan_span_usable(ours.g, SPAN));
+	{
+		struct pri_call_params p = { .called = { "300" } };
+		struct pri_call *c = NULL;
+		int cause = 0;
+
+		cr_expect_eq(pri_call_place(ours.span, &c, &p, &cause), ENOTCONN);
+		cr_expect_eq(cause, 38);
+	}
+	teardown_rig();
+}
+
+Test(pri, alarm_clears_calls_and_recovers)
+{
+	setup_rig(PRI_ROLE_NET, PRI_SW_EUROISDN, false);
+	ours_call("100", BCHAN_WANT_ANY, 0);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1000));
+	pri_span_set_alarm(ours.span, true);
+	cr_expect(ours_saw(PRI_EV_RELEASE));
+	cr_expect(ours_saw(PRI_EV_DCHAN_DOWN));
+	cr_expect_eq(bchan_available(ours.g, SPAN), 0);
+	pri_span_set_alarm(ours.span, false);
+	cr_expect(pri_span_dchan_up(ours.span));
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	teardown_rig();
+}
+
+Test(pri, garbage_frames_do_not_crash)
+{
+	static const unsigned char junk[][8] = {
+		{ 0x00 }, { 0xff, 0xff }, { 0x02, 0x01, 0x00 }, { 0x00, 0x01, 0x02, 0x03, 0x08, 0x02 },
+		{ 0x02, 0x01, 0x02, 0x02, 0x08, 0x02, 0x80, 0x05 }, { 0xfc, 0x03, 0x7f, 0x08, 0x99 },
+	};
+
+	setup_rig(PRI_ROLE_CPE, PRI_SW_NI2, false);
+	for (unsigned i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		size_t n = 1;
+
+		while (n < sizeof(junk[i]) && junk[i][n])
+			n++;
+		cr_assert_geq(send(far.fd, junk[i], n, 0), 0);
+		pass(20);
+	}
+	RUN_UNTIL(false, 200);
+	/* Still usable: a call goes through. */
+	ours_call("100", BCHAN_WANT_ANY, 0);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1500));
+	cr_assert_eq(pri_call_hangup(ours.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1500));
+	RUN_UNTIL(!far.call, 500);
+	teardown_rig();
+}
+
+Test(pri, names)
+{
+	cr_expect_str_eq(pri_call_state_name(PRI_CS_OUTGOING_CALL_PROCEEDING),
+			 "Outgoing Call Proceeding");
+	cr_expect_str_eq(pri_call_state_name(5), "?");
+	cr_expect_str_eq(pri_event_name(PRI_EV_RESTART), "RESTART");
+}
