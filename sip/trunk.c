@@ -1,0 +1,495 @@
+/* SIP trunks: REGISTER with digest auth and back-off (RFC 3261 §10.2), OPTIONS keepalive. */
+#define SU_TIMER_ARG_T struct sip_trunk
+
+#include "sip/trunk.h"
+
+#include "common/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/su_wait.h>
+
+#define URI_MAX 512
+
+#define EXPIRES_DEFAULT		3600	/* [s] */
+#define KEEPALIVE_FAILS_DEFAULT 2
+#define RETRY_MIN_DEFAULT	1	/* [s] */
+#define RETRY_MAX_DEFAULT	60	/* [s] */
+
+struct sip_trunk {
+	struct sip_hctx reg_ctx;	/* magic of reg_nh */
+	struct sip_hctx opt_ctx;	/* magic of opt_nh */
+	struct sipua *ua;
+	char *name;
+	char *username;
+	char *password;
+	char hostport[INET6_ADDRSTRLEN + 8];	/* "127.0.0.1:5070", "[::1]:5070" */
+	enum sip_transport transport;
+	struct sockaddr_storage addr;	/* the proxy, for matching request sources */
+	bool do_register;
+	unsigned expires;		/* [s] requested */
+	unsigned keepalive;		/* [s] */
+	unsigned keepalive_fails;
+	unsigned retry_min, retry_max;	/* [s] */
+
+	enum sip_trunk_reg_state reg_state;
+	nua_handle_t *reg_nh;
+	bool reg_auth_tried;		/* credentials sent since the last 2xx */
+	unsigned backoff;		/* [s] next retry delay */
+	su_timer_t *reg_timer;
+
+	nua_handle_t *opt_nh;		/* OPTIONS outstanding, or NULL */
+	su_timer_t *opt_timer;
+	unsigned opt_failures;		/* in a row */
+	int up;				/* -1 unknown, 0 down, 1 up */
+};
+
+static const char *const reg_state_names[] = {
+	[SIP_TRUNK_UNREGISTERED] = "unregistered",
+	[SIP_TRUNK_REGISTERING] = "registering",
+	[SIP_TRUNK_REGISTERED] = "registered",
+	[SIP_TRUNK_REG_WAIT] = "waiting to retry",
+};
+
+const char *sip_trunk_reg_state_name(enum sip_trunk_reg_state s)
+{
+	return (unsigned)s <= SIP_TRUNK_REG_WAIT ? reg_state_names[s] : "?";
+}
+
+const char *sip_trunk_name(const struct sip_trunk *t)
+{
+	return t ? t->name : "-";
+}
+
+enum sip_trunk_reg_state sip_trunk_reg_state(const struct sip_trunk *t)
+{
+	return t->reg_state;
+}
+
+bool sip_trunk_is_up(const struct sip_trunk *t)
+{
+	return t->up != 0;
+}
+
+static void set_reg_state(struct sip_trunk *t, enum sip_trunk_reg_state s)
+{
+	if (s == t->reg_state)
+		return;
+	LOGD(LS_SIP, "trunk %s: registration %s -> %s", t->name, reg_state_names[t->reg_state],
+	     reg_state_names[s]);
+	t->reg_state = s;
+}
+
+/* "sip:<numeric host>[:port]" (a ";param" tail is ignored) into addr and hostport. */
+static int parse_proxy(struct sip_trunk *t, const char *proxy)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *s, *end;
+	unsigned long port = 5060;
+	size_t n;
+
+	if (strncasecmp(proxy, "sip:", 4))
+		return EINVAL;
+	s = proxy + 4;
+	if (strchr(s, '@'))
+		return EINVAL;
+	if (*s == '[') {
+		end = strchr(++s, ']');
+		if (!end)
+			return EINVAL;
+		n = (size_t)(end - s);
+		end++;
+	} else {
+		end = s + strcspn(s, ":;");
+		n = (size_t)(end - s);
+	}
+	if (!n || n >= sizeof(host))
+		return EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (*end == ':') {
+		char *e;
+		port = strtoul(end + 1, &e, 10);
+		if (!port || port > 65535 || (*e && *e != ';'))
+			return EINVAL;
+	} else if (*end && *end != ';') {
+		return EINVAL;
+	}
+
+	memset(&t->addr, 0, sizeof(t->addr));
+	struct sockaddr_in *in = (struct sockaddr_in *)&t->addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&t->addr;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		snprintf(t->hostport, sizeof(t->hostport), "%s:%lu", host, port);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		snprintf(t->hostport, sizeof(t->hostport), "[%s]:%lu", host, port);
+	} else {
+		return EINVAL;	/* never a hostname: no DNS on the signalling thread */
+	}
+	return 0;
+}
+
+bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp)
+{
+	if (sa->sa_family != t->addr.ss_family)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)sa;
+		const struct sockaddr_in *b = (const void *)&t->addr;
+		return a->sin_addr.s_addr == b->sin_addr.s_addr && (tcp || a->sin_port == b->sin_port);
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)sa;
+		const struct sockaddr_in6 *b = (const void *)&t->addr;
+		return !memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) &&
+		       (tcp || a->sin6_port == b->sin6_port);
+	}
+	return false;
+}
+
+static int uri_build(const struct sip_trunk *t, const char *user, bool with_transport,
+		     char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "sip:%s%s%s%s", user && user[0] ? user : "",
+			 user && user[0] ? "@" : "", t->hostport,
+			 with_transport && t->transport == SIP_TP_TCP ? ";transport=tcp" : "");
+	return n < 0 || (size_t)n >= len ? ENOSPC : 0;
+}
+
+int sip_trunk_uri(const struct sip_trunk *t, const char *user, char *buf, size_t len)
+{
+	return uri_build(t, user, true, buf, len);
+}
+
+int sip_trunk_auth(const struct sip_trunk *t, const char *realm, char *buf, size_t len)
+{
+	if (!t->username || !t->password)
+		return ENOENT;
+	bool quoted = realm[0] == '"';
+	int n = snprintf(buf, len, "Digest:%s%s%s:%s:%s", quoted ? "" : "\"", realm,
+			 quoted ? "" : "\"", t->username, t->password);
+	return n < 0 || (size_t)n >= len ? ENOSPC : 0;
+}
+
+/* ---- Registration (RFC 3261 §10.2) ------------------------------------------------------ */
+
+static void reg_send(struct sip_trunk *t)
+{
+	char aor[URI_MAX], registrar[URI_MAX], expires[16];
+	nua_t *nua = sipua_nua(t->ua);
+
+	if (uri_build(t, t->username, false, aor, sizeof(aor)) ||
+	    uri_build(t, NULL, true, registrar, sizeof(registrar)))
+		return;	/* sizes checked at alloc */
+	snprintf(expires, sizeof(expires), "%u", t->expires);
+	t->reg_auth_tried = false;
+	t->reg_nh = nua_handle(nua, &t->reg_ctx, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor),
+			       TAG_END());
+	if (!t->reg_nh) {
+		LOGE(LS_SIP, "trunk %s: cannot create a REGISTER handle", t->name);
+		return;
+	}
+	set_reg_state(t, SIP_TRUNK_REGISTERING);
+	LOGI(LS_SIP, "trunk %s: REGISTER %s to %s (expires %s s)", t->name, aor, registrar,
+	     expires);
+	nua_register(t->reg_nh, NUTAG_REGISTRAR(registrar), SIPTAG_EXPIRES_STR(expires),
+		     TAG_IF(t->username, NUTAG_M_USERNAME(t->username)), TAG_END());
+}
+
+static void reg_retry_timer(su_root_magic_t *magic, su_timer_t *timer, struct sip_trunk *t)
+{
+	(void)magic;
+	(void)timer;
+	reg_send(t);
+}
+
+static void reg_failed(struct sip_trunk *t, int status, const char *phrase)
+{
+	struct sipua_event ev = {
+		.type = SIPUA_EV_TRUNK_REG_FAILED,
+		.trunk = t,
+		.status = status,
+		.phrase = phrase,
+		.retry_in = t->backoff,
+	};
+
+	LOGW(LS_SIP, "trunk %s: registration failed: %d %s, retry in %u s", t->name, status,
+	     phrase ? phrase : "", t->backoff);
+	nua_handle_bind(t->reg_nh, NULL);
+	nua_handle_destroy(t->reg_nh);
+	t->reg_nh = NULL;
+	set_reg_state(t, SIP_TRUNK_REG_WAIT);
+	su_timer_set_interval(t->reg_timer, reg_retry_timer, t, t->backoff * 1000);
+	t->backoff = t->backoff * 2 > t->retry_max ? t->retry_max : t->backoff * 2;
+	sipua_emit(t->ua, &ev);
+}
+
+/* The expiry the registrar granted: our Contact's expires param, else Expires (§10.2.4). */
+static unsigned granted_expires(const struct sip_trunk *t, const sip_t *sip)
+{
+	unsigned best = 0;
+
+	for (const sip_contact_t *m = sip ? sip->sip_contact : NULL; m; m = m->m_next) {
+		if (!m->m_expires)
+			continue;
+		unsigned v = (unsigned)strtoul(m->m_expires, NULL, 10);
+		if (m->m_url->url_user && t->username && strcmp(m->m_url->url_user, t->username))
+			continue;
+		if (!best || v < best)
+			best = v;
+	}
+	if (!best && sip && sip->sip_expires)
+		best = (unsigned)sip->sip_expires->ex_delta;
+	return best ? best : t->expires;
+}
+
+static void reg_response(struct sip_trunk *t, int status, const char *phrase, const sip_t *sip)
+{
+	if (status < 200)
+		return;
+	if (status < 300) {
+		unsigned exp = granted_expires(t, sip);
+		t->reg_auth_tried = false;
+		t->backoff = t->retry_min;
+		if (t->reg_state != SIP_TRUNK_REGISTERED) {
+			struct sipua_event ev = {
+				.type = SIPUA_EV_TRUNK_REGISTERED,
+				.trunk = t,
+				.status = status,
+				.phrase = phrase,
+				.expires = exp,
+			};
+			set_reg_state(t, SIP_TRUNK_REGISTERED);
+			LOGN(LS_SIP, "trunk %s: registered (expires %u s)", t->name, exp);
+			sipua_emit(t->ua, &ev);
+		} else {
+			LOGD(LS_SIP, "trunk %s: registration refreshed (expires %u s)", t->name, exp);
+		}
+		return;
+	}
+	if ((status == 401 || status == 407) && !t->reg_auth_tried && sip) {
+		const msg_param_t *params = NULL;
+		char auth[512];
+
+		if (status == 407 && sip->sip_proxy_authenticate)
+			params = sip->sip_proxy_authenticate->au_params;
+		else if (sip->sip_www_authenticate)
+			params = sip->sip_www_authenticate->au_params;
+		const char *realm = params ? msg_params_find(params, "realm=") : NULL;
+		if (realm && !sip_trunk_auth(t, realm, auth, sizeof(auth))) {
+			t->reg_auth_tried = true;
+			LOGI(LS_SIP, "trunk %s: challenged by realm %s, sending credentials", t->name,
+			     realm);
+			nua_authenticate(t->reg_nh, NUTAG_AUTH(auth), TAG_END());
+			return;
+		}
+	}
+	reg_failed(t, status, phrase);
+}
+
+/* ---- OPTIONS keepalive (RFC 3261 §11) --------------------------------------------------- */
+
+static void opt_result(struct sip_trunk *t, bool ok, int status, const char *what)
+{
+	struct sipua_event ev = { .trunk = t, .status = status, .phrase = what };
+
+	if (ok) {
+		t->opt_failures = 0;
+		if (t->up == 1)
+			return;
+		t->up = 1;
+		LOGN(LS_SIP, "trunk %s: up (OPTIONS answered %d %s)", t->name, status, what);
+		ev.type = SIPUA_EV_TRUNK_UP;
+		sipua_emit(t->ua, &ev);
+		return;
+	}
+	t->opt_failures++;
+	LOGI(LS_SIP, "trunk %s: OPTIONS failed (%u in a row): %d %s", t->name, t->opt_failures,
+	     status, what);
+	if (t->opt_failures < t->keepalive_fails || t->up == 0)
+		return;
+	t->up = 0;
+	LOGW(LS_SIP, "trunk %s: down (%u OPTIONS failed, last: %d %s)", t->name, t->opt_failures,
+	     status, what);
+	ev.type = SIPUA_EV_TRUNK_DOWN;
+	sipua_emit(t->ua, &ev);
+}
+
+static void opt_drop(struct sip_trunk *t)
+{
+	if (!t->opt_nh)
+		return;
+	nua_handle_bind(t->opt_nh, NULL);
+	nua_handle_destroy(t->opt_nh);
+	t->opt_nh = NULL;
+}
+
+static void opt_send(struct sip_trunk *t)
+{
+	char uri[URI_MAX], to[URI_MAX];
+
+	if (t->opt_nh) {	/* the previous probe is still unanswered */
+		char what[64];
+		snprintf(what, sizeof(what), "no answer within %u s", t->keepalive);
+		opt_drop(t);
+		opt_result(t, false, 408, what);
+	}
+	if (uri_build(t, NULL, true, uri, sizeof(uri)) ||
+	    uri_build(t, NULL, false, to, sizeof(to)))
+		return;
+	t->opt_nh = nua_handle(sipua_nua(t->ua), &t->opt_ctx, SIPTAG_TO_STR(to), TAG_END());
+	if (!t->opt_nh)
+		return;
+	nua_options(t->opt_nh, NUTAG_URL(uri), TAG_END());
+}
+
+static void opt_timer(su_root_magic_t *magic, su_timer_t *timer, struct sip_trunk *t)
+{
+	(void)magic;
+	(void)timer;
+	opt_send(t);
+}
+
+static void opt_response(struct sip_trunk *t, nua_handle_t *nh, int status, const char *phrase)
+{
+	if (nh != t->opt_nh || status < 200)
+		return;
+	opt_drop(t);
+	/* A peer that answers at all is alive, whatever it thinks of OPTIONS; 408 and 5xx/6xx
+	 * (including Sofia's own 503 for an unreachable transport) are not. */
+	opt_result(t, status != 408 && status < 500, status, phrase ? phrase : "");
+}
+
+void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char *phrase,
+			 struct nua_handle_s *nh, const struct sip_s *sip)
+{
+	struct sip_trunk *t;
+
+	if (ctx->kind == SIP_HK_REGISTER) {
+		t = (struct sip_trunk *)((char *)ctx - offsetof(struct sip_trunk, reg_ctx));
+		if (event == nua_r_register && nh == t->reg_nh)
+			reg_response(t, status, phrase, sip);
+		else
+			LOGD(LS_SIP, "trunk %s: %s %d %s", t->name, nua_event_name(event), status,
+			     phrase ? phrase : "");
+	} else {
+		t = (struct sip_trunk *)((char *)ctx - offsetof(struct sip_trunk, opt_ctx));
+		if (event == nua_r_options)
+			opt_response(t, nh, status, phrase);
+	}
+}
+
+/* ---- Lifecycle -------------------------------------------------------------------------- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void trunk_release(struct sip_trunk *t)
+{
+	if (t->reg_timer)
+		su_timer_destroy(t->reg_timer);
+	if (t->opt_timer)
+		su_timer_destroy(t->opt_timer);
+	if (t->reg_nh) {
+		nua_handle_bind(t->reg_nh, NULL);
+		nua_handle_destroy(t->reg_nh);
+	}
+	opt_drop(t);
+	free(t->name);
+	free(t->username);
+	free(t->password);
+	free(t);
+}
+
+int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_trunk_params *p)
+{
+	struct sip_trunk *t;
+	char probe[URI_MAX];
+	int err;
+
+	if (!tp || !ua || !p || !p->name || !p->proxy || p->transport > SIP_TP_TCP)
+		return EINVAL;
+	if (p->do_register && (!p->username || !p->username[0]))
+		return EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return ENOMEM;
+	t->reg_ctx.kind = SIP_HK_REGISTER;
+	t->opt_ctx.kind = SIP_HK_OPTIONS;
+	t->ua = ua;
+	t->up = -1;
+	t->transport = p->transport;
+	t->do_register = p->do_register;
+	t->expires = p->expires ? p->expires : EXPIRES_DEFAULT;
+	t->keepalive = p->keepalive;
+	t->keepalive_fails = p->keepalive_fails ? p->keepalive_fails : KEEPALIVE_FAILS_DEFAULT;
+	t->retry_min = p->retry_min ? p->retry_min : RETRY_MIN_DEFAULT;
+	t->retry_max = p->retry_max ? p->retry_max : RETRY_MAX_DEFAULT;
+	if (t->retry_max < t->retry_min)
+		t->retry_max = t->retry_min;
+	t->backoff = t->retry_min;
+
+	err = parse_proxy(t, p->proxy);
+	if (err) {
+		LOGE(LS_SIP, "trunk %s: proxy \"%s\" is not sip:<numeric address>[:port]", p->name,
+		     p->proxy);
+		goto out;
+	}
+	err = ENOMEM;
+	t->name = strdup(p->name);
+	t->username = dup_or_null(p->username);
+	t->password = dup_or_null(p->password);
+	if (!t->name || (p->username && !t->username) || (p->password && !t->password))
+		goto out;
+	err = EINVAL;
+	if (uri_build(t, t->username, true, probe, sizeof(probe)))
+		goto out;
+	err = ENOMEM;
+	t->reg_timer = su_timer_create(su_root_task(sipua_root(ua)), 0);
+	if (t->keepalive)
+		t->opt_timer = su_timer_create(su_root_task(sipua_root(ua)), t->keepalive * 1000);
+	if (!t->reg_timer || (t->keepalive && !t->opt_timer))
+		goto out;
+	err = sipua_trunk_add(ua, t);
+	if (err)
+		goto out;
+
+	LOGN(LS_SIP, "trunk %s: proxy %s/%s%s, keepalive %u s", t->name, t->hostport,
+	     t->transport == SIP_TP_TCP ? "tcp" : "udp", t->do_register ? ", registering" : "",
+	     t->keepalive);
+	if (t->do_register)
+		reg_send(t);
+	if (t->keepalive) {
+		opt_send(t);
+		su_timer_run(t->opt_timer, opt_timer, t);
+	}
+	*tp = t;
+	return 0;
+out:
+	trunk_release(t);
+	return err;
+}
+
+void sip_trunk_free(struct sip_trunk *t)
+{
+	if (!t)
+		return;
+	sipua_trunk_remove(t->ua, t);
+	trunk_release(t);
+}

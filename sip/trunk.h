@@ -1,0 +1,76 @@
+/* SIP trunks: outbound registration with digest auth and OPTIONS keepalive.
+ *
+ * REGISTER per RFC 3261 §10.2 with digest authentication (§22.2, RFC 2617): the realm comes
+ * from the challenge, the credentials from the trunk; Sofia-SIP refreshes the binding before
+ * it expires. A failed registration is retried with exponential back-off (retry_min doubling
+ * to retry_max): a registrar that refuses us should not be hammered, and 60 s bounds the
+ * outage after it recovers. OPTIONS (§11) probes the trunk every keepalive seconds; an
+ * OPTIONS not answered before the next probe, or answered 408/5xx/6xx, is a failure, and
+ * keepalive_fails failures in a row mark the trunk down. Any other final answer proves the
+ * peer alive (it may well answer 404 or 405 to OPTIONS) and marks it up.
+ *
+ * A trunk also names the peer an incoming INVITE may come from: its proxy's numeric address
+ * (and port for UDP; over TCP the peer's source port is ephemeral, so the address alone).
+ */
+#ifndef STROWGER_SIP_TRUNK_H
+#define STROWGER_SIP_TRUNK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sip/ua.h"
+
+enum sip_transport { SIP_TP_UDP, SIP_TP_TCP };
+
+struct sip_trunk_params {
+	const char *name;		/* for logs and events */
+	const char *proxy;		/* "sip:127.0.0.1:5070": numeric host, port default 5060 */
+	enum sip_transport transport;
+	const char *username;		/* digest user and REGISTER To/From user; may be NULL */
+	const char *password;
+	bool do_register;		/* send REGISTER to the proxy */
+	unsigned expires;		/* [s] requested registration expiry (default 3600) */
+	unsigned keepalive;		/* [s] OPTIONS interval; 0 = no keepalive */
+	unsigned keepalive_fails;	/* failures in a row that mark the trunk down (default 2) */
+	unsigned retry_min;		/* [s] first re-registration delay (default 1) */
+	unsigned retry_max;		/* [s] longest delay (default 60) */
+};
+
+enum sip_trunk_reg_state {
+	SIP_TRUNK_UNREGISTERED,		/* registration off, or not started */
+	SIP_TRUNK_REGISTERING,		/* REGISTER outstanding */
+	SIP_TRUNK_REGISTERED,
+	SIP_TRUNK_REG_WAIT,		/* failed; retry timer running */
+};
+
+/* Create a trunk on ua and start registering / probing. The UA owns it afterwards (freed
+ * by sipua_free) unless freed earlier with sip_trunk_free(). Return 0, EINVAL (bad params,
+ * proxy not "sip:<numeric address>[:port]"), ENOMEM. */
+int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_trunk_params *p);
+
+/* Stop timers, drop the nua handles (no un-REGISTER is sent) and free. */
+void sip_trunk_free(struct sip_trunk *t);
+
+const char *sip_trunk_name(const struct sip_trunk *t);
+enum sip_trunk_reg_state sip_trunk_reg_state(const struct sip_trunk *t);
+const char *sip_trunk_reg_state_name(enum sip_trunk_reg_state s);
+/* Keepalive verdict: true when the last probes succeeded (true too with keepalive off). */
+bool sip_trunk_is_up(const struct sip_trunk *t);
+
+/* ---- For sip/ua.c only -------------------------------------------------------------- */
+struct nua_handle_s;
+struct sip_s;
+struct sockaddr;
+
+/* A response or event on one of the trunk's handles (kind REGISTER or OPTIONS). */
+void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char *phrase,
+			 struct nua_handle_s *nh, const struct sip_s *sip);
+/* Does a request from sa (over TCP if tcp) come from this trunk? */
+bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp);
+/* "sip:user@host:port[;transport=tcp]" for a request to the trunk. Return 0 or ENOSPC. */
+int sip_trunk_uri(const struct sip_trunk *t, const char *user, char *buf, size_t len);
+/* NUTAG_AUTH string for a challenge's realm (quoted, as in the header). 0 or ENOSPC/ENOENT
+ * (no credentials configured). */
+int sip_trunk_auth(const struct sip_trunk *t, const char *realm, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,799 @@
+/* The SIP user agent: nua setup, event dispatch, INVITE dialogs (RFC 3261 §12-§15). */
+#include "sip/ua.h"
+
+#include "common/log.h"
+#include "sip/trunk.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/su_wait.h>
+
+#define SHUTDOWN_WAIT_MS 5000	/* bound on sipua_free()'s wait for nua_r_shutdown */
+#define CALL_ID_MAX	 128
+#define URI_MAX		 512
+#define AUTH_MAX	 512
+
+struct sipua_call {
+	struct sip_hctx ctx;		/* first: the nua handle magic */
+	struct sipua *ua;
+	struct sipua_call *prev, *next;
+	nua_handle_t *nh;
+	struct sip_trunk *trunk;
+	enum sipua_call_state state;
+	bool outgoing;
+	bool answered;			/* 2xx to the initial INVITE sent or received */
+	bool confirmed;			/* CONFIRMED reported */
+	bool auth_tried;		/* credentials sent once for this INVITE */
+	bool invite_in;			/* incoming initial INVITE not answered finally yet */
+	bool reinvite_in;		/* incoming re-INVITE waiting for our answer */
+	bool reinvite_out;		/* our re-INVITE waiting for its final response */
+	char call_id[CALL_ID_MAX];
+	void *priv;
+};
+
+struct sipua {
+	su_root_t *root;
+	nua_t *nua;
+	sipua_event_h *evh;
+	void *arg;
+	unsigned max_calls;
+	unsigned retry_after;		/* [s] */
+	struct sipua_call *calls;	/* list head */
+	unsigned ncalls;
+	struct sip_trunk **trunks;
+	unsigned ntrunks;
+	struct sip_hctx reject_ctx;	/* bound to handles of INVITEs we refused */
+	bool shutdown_done;
+};
+
+static const char *const state_names[SIPUA_CS_COUNT] = {
+	[SIPUA_CS_INIT] = "init",		[SIPUA_CS_AUTHENTICATING] = "authenticating",
+	[SIPUA_CS_CALLING] = "calling",		[SIPUA_CS_PROCEEDING] = "proceeding",
+	[SIPUA_CS_COMPLETING] = "completing",	[SIPUA_CS_RECEIVED] = "received",
+	[SIPUA_CS_EARLY] = "early",		[SIPUA_CS_COMPLETED] = "completed",
+	[SIPUA_CS_READY] = "ready",		[SIPUA_CS_TERMINATING] = "terminating",
+	[SIPUA_CS_TERMINATED] = "terminated",
+};
+
+static void evh_noop(const struct sipua_event *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+}
+
+const char *sipua_call_state_name(enum sipua_call_state s)
+{
+	return (unsigned)s < SIPUA_CS_COUNT ? state_names[s] : "?";
+}
+
+/* ---- Small helpers over Sofia's parsed message ---------------------------------------- */
+
+/* The body as a NUL-terminated copy if it is SDP (or untyped); NULL otherwise. */
+static char *body_dup(const sip_t *sip)
+{
+	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_len)
+		return NULL;
+	if (sip->sip_content_type && sip->sip_content_type->c_type &&
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp"))
+		return NULL;
+	return strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+/* Every Reason header (RFC 3326 §2) joined with ", "; NULL if none. */
+static char *reason_dup(const sip_t *sip)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	char *out = NULL;
+	size_t len = 0;
+
+	if (!sip || !sip->sip_reason)
+		return NULL;
+	for (const sip_reason_t *r = sip->sip_reason; r; r = r->re_next) {
+		char *s = sip_header_as_string(home, (const sip_header_t *)r);
+		if (!s)
+			continue;
+		size_t n = strlen(s);
+		char *grown = realloc(out, len + n + 3);
+		if (!grown)
+			break;
+		out = grown;
+		if (len) {
+			memcpy(out + len, ", ", 2);
+			len += 2;
+		}
+		memcpy(out + len, s, n + 1);
+		len += n;
+	}
+	su_home_deinit(home);
+	return out;
+}
+
+/* A display name without its quotes and backslash escapes (RFC 3261 §25.1 quoted-string). */
+static void display_unquote(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	size_t n = strlen(in);
+
+	if (n >= 2 && in[0] == '"' && in[n - 1] == '"') {
+		in++;
+		n -= 2;
+	}
+	for (size_t i = 0; i < n && o + 1 < size; i++) {
+		if (in[i] == '\\' && i + 1 < n)
+			i++;
+		out[o++] = in[i];
+	}
+	out[o] = '\0';
+}
+
+/* ---- Calls ------------------------------------------------------------------------------ */
+
+static void call_link(struct sipua *ua, struct sipua_call *c)
+{
+	c->next = ua->calls;
+	if (ua->calls)
+		ua->calls->prev = c;
+	ua->calls = c;
+	ua->ncalls++;
+}
+
+static void call_unlink(struct sipua *ua, struct sipua_call *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ua->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	ua->ncalls--;
+}
+
+static struct sipua_call *call_new(struct sipua *ua, struct sip_trunk *trunk, bool outgoing)
+{
+	struct sipua_call *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ctx.kind = SIP_HK_CALL;
+	c->ua = ua;
+	c->trunk = trunk;
+	c->outgoing = outgoing;
+	c->state = SIPUA_CS_INIT;
+	return c;
+}
+
+/* The one place a call changes state. */
+static void set_state(struct sipua_call *c, enum sipua_call_state s)
+{
+	if (s == c->state)
+		return;
+	LOGI(LS_SIP, "call %s (%s, trunk %s): %s -> %s", c->call_id[0] ? c->call_id : "-",
+	     c->outgoing ? "out" : "in", sip_trunk_name(c->trunk), state_names[c->state],
+	     state_names[s]);
+	c->state = s;
+}
+
+static void call_emit(struct sipua_call *c, struct sipua_event *ev)
+{
+	ev->call = c;
+	ev->trunk = c->trunk;
+	ev->call_id = c->call_id[0] ? c->call_id : NULL;
+	c->ua->evh(ev, c->ua->arg);
+}
+
+/* The call is over: last event, then the handle and the object go (DESIGN.md §4: only at
+ * nua_callstate_terminated, or when we abandon a handle nua still waits on). */
+static void call_destroy(struct sipua_call *c)
+{
+	struct sipua *ua = c->ua;
+	struct sipua_event ev = { .type = SIPUA_EV_CALL_TERMINATED };
+
+	set_state(c, SIPUA_CS_TERMINATED);
+	call_emit(c, &ev);
+	call_unlink(ua, c);
+	nua_handle_bind(c->nh, NULL);
+	nua_handle_destroy(c->nh);
+	free(c);
+}
+
+static void call_note_id(struct sipua_call *c, const sip_t *sip)
+{
+	if (!c->call_id[0] && sip && sip->sip_call_id && sip->sip_call_id->i_id)
+		snprintf(c->call_id, sizeof(c->call_id), "%s", sip->sip_call_id->i_id);
+}
+
+static enum sipua_call_state map_callstate(int cs)
+{
+	switch (cs) {
+	case nua_callstate_init:		return SIPUA_CS_INIT;
+	case nua_callstate_authenticating:	return SIPUA_CS_AUTHENTICATING;
+	case nua_callstate_calling:		return SIPUA_CS_CALLING;
+	case nua_callstate_proceeding:		return SIPUA_CS_PROCEEDING;
+	case nua_callstate_completing:		return SIPUA_CS_COMPLETING;
+	case nua_callstate_received:		return SIPUA_CS_RECEIVED;
+	case nua_callstate_early:		return SIPUA_CS_EARLY;
+	case nua_callstate_completed:		return SIPUA_CS_COMPLETED;
+	case nua_callstate_ready:		return SIPUA_CS_READY;
+	case nua_callstate_terminating:		return SIPUA_CS_TERMINATING;
+	default:				return SIPUA_CS_TERMINATED;
+	}
+}
+
+/* Answer a 401/407 on our INVITE once with the trunk's credentials (RFC 3261 §22.2/§22.3). */
+static bool call_authenticate(struct sipua_call *c, const sip_t *sip)
+{
+	const msg_param_t *params = NULL;
+	char auth[AUTH_MAX];
+
+	if (c->auth_tried || !sip)
+		return false;
+	if (sip->sip_proxy_authenticate)
+		params = sip->sip_proxy_authenticate->au_params;
+	else if (sip->sip_www_authenticate)
+		params = sip->sip_www_authenticate->au_params;
+	const char *realm = params ? msg_params_find(params, "realm=") : NULL;
+	if (!realm || sip_trunk_auth(c->trunk, realm, auth, sizeof(auth)))
+		return false;
+	c->auth_tried = true;
+	LOGI(LS_SIP, "call %s: challenged by realm %s, sending credentials", c->call_id, realm);
+	nua_authenticate(c->nh, NUTAG_AUTH(auth), TAG_END());
+	return true;
+}
+
+static void on_invite_response(struct sipua_call *c, int status, const char *phrase,
+			       const sip_t *sip)
+{
+	struct sipua_event ev = { .status = status, .phrase = phrase };
+	char *sdp = body_dup(sip);
+	char *reason = reason_dup(sip);
+
+	ev.sdp = sdp;
+	ev.reason = reason;
+	if (status < 200) {
+		if (!c->answered) {
+			ev.type = SIPUA_EV_CALL_PROGRESS;
+			call_emit(c, &ev);
+		}
+	} else if ((status == 401 || status == 407) && !c->answered && call_authenticate(c, sip)) {
+		/* Resent with credentials; the answer to that is what counts. */
+	} else if (c->answered) {
+		c->reinvite_out = false;
+		ev.type = SIPUA_EV_CALL_REINVITE_ANSWER;
+		call_emit(c, &ev);
+	} else if (status < 300) {
+		c->answered = true;
+		ev.type = SIPUA_EV_CALL_ANSWERED;
+		call_emit(c, &ev);
+	} else {
+		LOGN(LS_SIP, "call %s: INVITE failed: %d %s%s%s", c->call_id, status,
+		     phrase ? phrase : "", reason ? ", Reason: " : "", reason ? reason : "");
+		ev.type = SIPUA_EV_CALL_FAILED;
+		call_emit(c, &ev);
+		/* A challenge we do not answer leaves nua waiting for credentials: let go. */
+		if (status == 401 || status == 407) {
+			free(sdp);
+			free(reason);
+			call_destroy(c);
+			return;
+		}
+	}
+	free(sdp);
+	free(reason);
+}
+
+static void call_event(struct sipua_call *c, nua_event_t event, int status, const char *phrase,
+		       const sip_t *sip, tagi_t tags[])
+{
+	struct sipua_event ev = { .status = status, .phrase = phrase };
+	int cs = -1;
+
+	call_note_id(c, sip);
+	switch (event) {
+	case nua_i_state:
+		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+		if (cs < 0)
+			break;
+		if (cs == nua_callstate_terminated) {
+			call_destroy(c);
+			return;
+		}
+		set_state(c, map_callstate(cs));
+		if (c->state == SIPUA_CS_READY && !c->confirmed) {
+			c->confirmed = true;
+			ev.type = SIPUA_EV_CALL_CONFIRMED;
+			call_emit(c, &ev);
+		}
+		break;
+	case nua_r_invite:
+		on_invite_response(c, status, phrase, sip);
+		break;
+	case nua_i_invite: {	/* re-INVITE (§14.2) */
+		char *sdp = body_dup(sip);
+		c->reinvite_in = true;
+		ev.type = SIPUA_EV_CALL_REINVITE;
+		ev.sdp = sdp;
+		call_emit(c, &ev);
+		free(sdp);
+		break;
+	}
+	case nua_i_cancel:
+	case nua_i_bye: {
+		char *reason = reason_dup(sip);
+		LOGI(LS_SIP, "call %s: %s received%s%s", c->call_id,
+		     event == nua_i_bye ? "BYE" : "CANCEL", reason ? ", Reason: " : "",
+		     reason ? reason : "");
+		ev.type = event == nua_i_bye ? SIPUA_EV_CALL_BYE : SIPUA_EV_CALL_CANCELLED;
+		ev.reason = reason;
+		if (event == nua_i_cancel)
+			c->invite_in = false;
+		call_emit(c, &ev);
+		free(reason);
+		break;
+	}
+	case nua_r_bye:
+	case nua_r_cancel:
+		LOGD(LS_SIP, "call %s: %s answered %d %s", c->call_id, nua_event_name(event),
+		     status, phrase ? phrase : "");
+		break;
+	case nua_i_error:
+		LOGW(LS_SIP, "call %s: nua error %d %s", c->call_id, status, phrase ? phrase : "");
+		break;
+	default:
+		LOGD(LS_SIP, "call %s: %s %d %s", c->call_id, nua_event_name(event), status,
+		     phrase ? phrase : "");
+		break;
+	}
+}
+
+/* ---- Incoming INVITE ----------------------------------------------------------------- */
+
+static void reject(struct sipua *ua, nua_handle_t *nh, int status, const char *phrase,
+		   bool retry_after)
+{
+	char ra[16];
+
+	snprintf(ra, sizeof(ra), "%u", ua->retry_after);
+	nua_handle_bind(nh, &ua->reject_ctx);
+	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(ua->nua),
+		    TAG_IF(retry_after, SIPTAG_RETRY_AFTER_STR(ra)), TAG_END());
+}
+
+static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(buf, size, "%s:%u", host, port);
+}
+
+static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip)
+{
+	msg_t *msg = nua_current_request(ua->nua);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+	const struct sockaddr *sa = ai ? ai->ai_addr : NULL;
+	bool tcp = ai && ai->ai_protocol == IPPROTO_TCP;
+	const char *cid = sip && sip->sip_call_id ? sip->sip_call_id->i_id : "-";
+	struct sip_trunk *trunk = NULL;
+	char from[INET6_ADDRSTRLEN + 8];
+
+	addr_text(sa, from, sizeof(from));
+	for (unsigned i = 0; sa && i < ua->ntrunks && !trunk; i++)
+		if (sip_trunk_match_source(ua->trunks[i], sa, tcp))
+			trunk = ua->trunks[i];
+	if (!trunk) {
+		LOGW(LS_SIP, "INVITE %s from %s/%s matches no trunk: 403 Forbidden", cid, from,
+		     tcp ? "tcp" : "udp");
+		reject(ua, nh, SIP_403_FORBIDDEN, false);
+		return;
+	}
+	if (ua->max_calls && ua->ncalls >= ua->max_calls) {
+		LOGW(LS_SIP, "INVITE %s from trunk %s: %u calls, limit reached: 503, Retry-After %u",
+		     cid, sip_trunk_name(trunk), ua->ncalls, ua->retry_after);
+		reject(ua, nh, SIP_503_SERVICE_UNAVAILABLE, true);
+		return;
+	}
+	struct sipua_call *c = call_new(ua, trunk, false);
+	if (!c) {
+		LOGE(LS_SIP, "INVITE %s: out of memory: 500", cid);
+		reject(ua, nh, SIP_500_INTERNAL_SERVER_ERROR, false);
+		return;
+	}
+	c->nh = nh;
+	c->invite_in = true;
+	call_note_id(c, sip);
+	nua_handle_bind(nh, &c->ctx);
+	call_link(ua, c);
+	set_state(c, SIPUA_CS_RECEIVED);
+
+	char display[128] = "";
+	const sip_from_t *f = sip ? sip->sip_from : NULL;
+	if (f && f->a_display)
+		display_unquote(f->a_display, display, sizeof(display));
+	char *sdp = body_dup(sip);
+	char *reason = reason_dup(sip);
+	struct sipua_event ev = {
+		.type = SIPUA_EV_CALL_INCOMING,
+		.ruri_user = sip && sip->sip_request ? sip->sip_request->rq_url->url_user : NULL,
+		.from_user = f ? f->a_url->url_user : NULL,
+		.from_display = display[0] ? display : NULL,
+		.sdp = sdp,
+		.reason = reason,
+	};
+	LOGN(LS_SIP, "call %s: INVITE from trunk %s (%s), to %s, from %s", c->call_id,
+	     sip_trunk_name(trunk), from, ev.ruri_user ? ev.ruri_user : "-",
+	     ev.from_user ? ev.from_user : "-");
+	call_emit(c, &ev);
+	free(sdp);
+	free(reason);
+}
+
+/* ---- The nua callback ----------------------------------------------------------------- */
+
+static void nua_callback(nua_event_t event, int status, char const *phrase, nua_t *nua,
+			 nua_magic_t *magic, nua_handle_t *nh, nua_hmagic_t *hmagic,
+			 sip_t const *sip, tagi_t tags[])
+{
+	struct sipua *ua = magic;
+	struct sip_hctx *ctx = hmagic;
+	int cs = -1;
+
+	(void)nua;
+	if (event == nua_r_shutdown) {
+		LOGD(LS_SIP, "nua shutdown: %d %s", status, phrase ? phrase : "");
+		if (status >= 200)
+			ua->shutdown_done = true;
+		return;
+	}
+	if (!ctx) {
+		switch (event) {
+		case nua_i_invite:
+			incoming_invite(ua, nh, sip);
+			break;
+		case nua_i_options:	/* answered by nua (Allow, Accept, Supported) */
+			nua_handle_destroy(nh);
+			break;
+		case nua_i_state:
+			tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+			if (cs == nua_callstate_terminated && nh)
+				nua_handle_destroy(nh);
+			break;
+		default:
+			LOGD(LS_SIP, "unbound %s %d %s", nua_event_name(event), status,
+			     phrase ? phrase : "");
+			break;
+		}
+		return;
+	}
+	switch (ctx->kind) {
+	case SIP_HK_CALL:
+		call_event((struct sipua_call *)ctx, event, status, phrase, sip, tags);
+		break;
+	case SIP_HK_REGISTER:
+	case SIP_HK_OPTIONS:
+		sip_trunk_nua_event(ctx, event, status, phrase, nh, sip);
+		break;
+	case SIP_HK_REJECT:
+		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+		if (event == nua_i_state && cs == nua_callstate_terminated) {
+			nua_handle_bind(nh, NULL);
+			nua_handle_destroy(nh);
+		}
+		break;
+	}
+}
+
+/* ---- The UA ------------------------------------------------------------------------------ */
+
+int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
+{
+	struct sipua *ua;
+	char url[URI_MAX];
+	const char *tp = "";
+	bool v6;
+	int err;
+
+	if (!uap || !p || !p->root || !p->addr || !p->port ||
+	    (p->transports & ~(unsigned)(SIPUA_TP_UDP | SIPUA_TP_TCP)))
+		return EINVAL;
+	v6 = strchr(p->addr, ':') != NULL;
+	if (p->transports == SIPUA_TP_UDP)
+		tp = ";transport=udp";
+	else if (p->transports == SIPUA_TP_TCP)
+		tp = ";transport=tcp";
+	if (snprintf(url, sizeof(url), "sip:%s%s%s:%u%s", v6 ? "[" : "", p->addr, v6 ? "]" : "",
+		     p->port, tp) >= (int)sizeof(url))
+		return EINVAL;
+
+	ua = calloc(1, sizeof(*ua));
+	if (!ua)
+		return ENOMEM;
+	ua->root = p->root;
+	ua->evh = p->evh ? p->evh : evh_noop;
+	ua->arg = p->arg;
+	ua->max_calls = p->max_calls;
+	ua->retry_after = p->retry_after ? p->retry_after : 5;
+	ua->reject_ctx.kind = SIP_HK_REJECT;
+
+	const char *agent = p->user_agent ? p->user_agent : "Strowger";
+	ua->nua = nua_create(p->root, nua_callback, ua,
+			     NUTAG_URL(url),
+			     NUTAG_MEDIA_ENABLE(0),
+			     /* No OPTIONS to ourselves through the registrar (outbound validate),
+			      * no NAT games: the trunk keepalive is ours. */
+			     NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"),
+			     NUTAG_AUTOANSWER(0),
+			     NUTAG_AUTOACK(1),
+			     SIPTAG_USER_AGENT_STR(agent),
+			     SIPTAG_SERVER_STR(agent),
+			     SIPTAG_ACCEPT_STR("application/sdp"),
+			     TAG_END());
+	if (!ua->nua) {
+		LOGE(LS_SIP, "cannot start the SIP stack on %s", url);
+		err = EIO;
+		goto out;
+	}
+	LOGN(LS_SIP, "SIP user agent on %s", url);
+	*uap = ua;
+	return 0;
+out:
+	free(ua);
+	return err;
+}
+
+void sipua_free(struct sipua *ua)
+{
+	if (!ua)
+		return;
+	while (ua->calls) {
+		struct sipua_call *c = ua->calls;
+		LOGI(LS_SIP, "call %s: dropped at shutdown in state %s", c->call_id,
+		     state_names[c->state]);
+		call_unlink(ua, c);
+		nua_handle_bind(c->nh, NULL);
+		nua_handle_destroy(c->nh);
+		free(c);
+	}
+	while (ua->ntrunks)
+		sip_trunk_free(ua->trunks[ua->ntrunks - 1]);
+	free(ua->trunks);
+
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nua_shutdown(ua->nua);
+	while (!ua->shutdown_done) {
+		su_root_step(ua->root, 100);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >
+		    SHUTDOWN_WAIT_MS) {
+			LOGW(LS_SIP, "nua shutdown did not complete in %d ms", SHUTDOWN_WAIT_MS);
+			break;
+		}
+	}
+	nua_destroy(ua->nua);
+	free(ua);
+}
+
+unsigned sipua_call_count(const struct sipua *ua)
+{
+	return ua ? ua->ncalls : 0;
+}
+
+struct nua_s *sipua_nua(const struct sipua *ua)
+{
+	return ua->nua;
+}
+
+struct su_root_s *sipua_root(const struct sipua *ua)
+{
+	return ua->root;
+}
+
+void sipua_emit(struct sipua *ua, const struct sipua_event *ev)
+{
+	ua->evh(ev, ua->arg);
+}
+
+int sipua_trunk_add(struct sipua *ua, struct sip_trunk *t)
+{
+	struct sip_trunk **grown = realloc(ua->trunks, (ua->ntrunks + 1) * sizeof(*grown));
+
+	if (!grown)
+		return ENOMEM;
+	ua->trunks = grown;
+	ua->trunks[ua->ntrunks++] = t;
+	return 0;
+}
+
+void sipua_trunk_remove(struct sipua *ua, struct sip_trunk *t)
+{
+	for (unsigned i = 0; i < ua->ntrunks; i++) {
+		if (ua->trunks[i] != t)
+			continue;
+		ua->trunks[i] = ua->trunks[--ua->ntrunks];
+		break;
+	}
+	/* Calls keep a trunk pointer: none may outlive it. */
+	for (struct sipua_call *c = ua->calls; c; c = c->next)
+		STROWGER_ASSERT(c->trunk != t);
+}
+
+/* ---- Call commands -------------------------------------------------------------------- */
+
+int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct sipua_dial *d)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	char to[URI_MAX], from[URI_MAX], fdisp[160] = "";
+	struct sipua_call *c;
+
+	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0] || !d->from_user)
+		return EINVAL;
+	if (ua->max_calls && ua->ncalls >= ua->max_calls)
+		return EBUSY;
+	if (sip_trunk_uri(d->trunk, d->user, to, sizeof(to)) ||
+	    sip_trunk_uri(d->trunk, d->from_user, from, sizeof(from)))
+		return EINVAL;
+	if (d->from_display) {
+		size_t o = 0;
+		fdisp[o++] = '"';
+		for (const char *s = d->from_display; *s && o + 4 < sizeof(fdisp); s++) {
+			if (*s == '"' || *s == '\\')
+				fdisp[o++] = '\\';
+			fdisp[o++] = *s;
+		}
+		fdisp[o++] = '"';
+		fdisp[o++] = ' ';
+		fdisp[o] = '\0';
+	}
+	char *from_hdr = su_sprintf(home, "%s<%s>", fdisp, from);
+	char *to_hdr = su_sprintf(home, "<%s>", to);
+	sip_call_id_t *cid = sip_call_id_create(home, NULL);
+
+	c = call_new(ua, d->trunk, true);
+	if (!c || !from_hdr || !to_hdr || !cid) {
+		free(c);
+		su_home_deinit(home);
+		return ENOMEM;
+	}
+	snprintf(c->call_id, sizeof(c->call_id), "%s", cid->i_id);
+	c->priv = d->priv;
+	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
+			   SIPTAG_CALL_ID(cid), TAG_END());
+	if (!c->nh) {
+		free(c);
+		su_home_deinit(home);
+		return ENOMEM;
+	}
+	call_link(ua, c);
+	LOGN(LS_SIP, "call %s: INVITE %s via trunk %s, from %s", c->call_id, to,
+	     sip_trunk_name(d->trunk), from_hdr);
+	nua_invite(c->nh, NUTAG_URL(to),
+		   TAG_IF(d->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		   TAG_IF(d->sdp, SIPTAG_PAYLOAD_STR(d->sdp)),
+		   TAG_IF(d->reason, SIPTAG_REASON_STR(d->reason)),
+		   TAG_END());
+	su_home_deinit(home);
+	*callp = c;
+	return 0;
+}
+
+int sipua_call_respond(struct sipua_call *c, int status, const char *phrase, const char *sdp,
+		       const char *reason)
+{
+	if (!c || status < 100 || status > 699)
+		return EINVAL;
+	if (!c->invite_in && !c->reinvite_in)
+		return EPROTO;
+	if (!phrase)
+		phrase = sip_status_phrase(status);
+	if (!phrase)
+		phrase = "";
+	LOGI(LS_SIP, "call %s: sending %d %s%s", c->call_id, status, phrase,
+	     sdp ? " with SDP" : "");
+	nua_respond(c->nh, status, phrase,
+		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
+		    TAG_IF(reason, SIPTAG_REASON_STR(reason)),
+		    TAG_END());
+	if (status >= 200) {
+		if (c->reinvite_in) {
+			c->reinvite_in = false;
+		} else {
+			c->invite_in = false;
+			if (status < 300)
+				c->answered = true;
+		}
+	}
+	return 0;
+}
+
+int sipua_call_cancel(struct sipua_call *c, const char *reason)
+{
+	if (!c)
+		return EINVAL;
+	if (!c->outgoing || c->answered || c->state == SIPUA_CS_TERMINATING)
+		return EPROTO;
+	LOGI(LS_SIP, "call %s: sending CANCEL%s%s", c->call_id, reason ? ", Reason: " : "",
+	     reason ? reason : "");
+	nua_cancel(c->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
+	return 0;
+}
+
+int sipua_call_bye(struct sipua_call *c, const char *reason)
+{
+	if (!c)
+		return EINVAL;
+	if (!c->answered || c->state == SIPUA_CS_TERMINATING)
+		return EPROTO;
+	LOGI(LS_SIP, "call %s: sending BYE%s%s", c->call_id, reason ? ", Reason: " : "",
+	     reason ? reason : "");
+	nua_bye(c->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
+	return 0;
+}
+
+int sipua_call_reinvite(struct sipua_call *c, const char *sdp)
+{
+	if (!c || !sdp)
+		return EINVAL;
+	if (c->state != SIPUA_CS_READY || c->reinvite_out || c->reinvite_in)
+		return EPROTO;
+	c->reinvite_out = true;
+	LOGI(LS_SIP, "call %s: sending re-INVITE", c->call_id);
+	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
+		   TAG_END());
+	return 0;
+}
+
+void sipua_call_set_priv(struct sipua_call *c, void *priv)
+{
+	c->priv = priv;
+}
+
+void *sipua_call_priv(const struct sipua_call *c)
+{
+	return c->priv;
+}
+
+const char *sipua_call_id(const struct sipua_call *c)
+{
+	return c->call_id;
+}
+
+struct sip_trunk *sipua_call_trunk(const struct sipua_call *c)
+{
+	return c->trunk;
+}
+
+enum sipua_call_state sipua_call_state(const struct sipua_call *c)
+{
+	return c->state;
+}
+
+bool sipua_call_is_outgoing(const struct sipua_call *c)
+{
+	return c->outgoing;
+}

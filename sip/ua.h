@@ -1,0 +1,160 @@
+/* The SIP user agent: one Sofia-SIP nua on the caller's su_root, INVITE dialogs, trunks.
+ *
+ * RFC 3261 §13-§15 (INVITE, CANCEL, BYE) and §12 (dialogs), RFC 3326 (Reason). Sofia-SIP
+ * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0), DESIGN.md §4)
+ * and carry SDP bodies as opaque strings. Everything runs on the signalling thread: every
+ * function here and every event is called on the su_root loop given in sipua_params.
+ *
+ * Ownership: the UA owns trunks (sip/trunk.h) and calls. A call lives from its INCOMING
+ * event (or sipua_call_invite()) to its SIPUA_EV_CALL_TERMINATED event; the pointer is
+ * invalid once that handler returns. Strings in an event are valid during the handler only.
+ */
+#ifndef STROWGER_SIP_UA_H
+#define STROWGER_SIP_UA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct su_root_s;
+struct sipua;
+struct sipua_call;
+struct sip_trunk;
+
+/* What the UA tells its owner. One handler receives them all. */
+enum sipua_event_type {
+	/* Trunks (event.trunk set, event.call NULL). */
+	SIPUA_EV_TRUNK_REGISTERED,	/* 2xx to REGISTER; expires */
+	SIPUA_EV_TRUNK_REG_FAILED,	/* status, phrase; retry_in */
+	SIPUA_EV_TRUNK_UP,		/* OPTIONS answered after the trunk was down/unknown */
+	SIPUA_EV_TRUNK_DOWN,		/* keepalive failures reached the limit */
+	/* Calls (event.call set; event.trunk is the call's trunk). */
+	SIPUA_EV_CALL_INCOMING,		/* new INVITE: ruri_user, from_*, sdp, reason */
+	SIPUA_EV_CALL_PROGRESS,		/* 1xx to our INVITE (180, 183 +/- sdp) */
+	SIPUA_EV_CALL_ANSWERED,		/* 2xx to our INVITE, sdp (ACK is sent by the UA) */
+	SIPUA_EV_CALL_FAILED,		/* final >= 300 to our INVITE: status, phrase, reason */
+	SIPUA_EV_CALL_CONFIRMED,	/* dialog confirmed: ACK sent or received (§13.3.1.4) */
+	SIPUA_EV_CALL_CANCELLED,	/* CANCEL received for an incoming call; reason */
+	SIPUA_EV_CALL_BYE,		/* BYE received (answered 200 by the UA); reason */
+	SIPUA_EV_CALL_REINVITE,		/* re-INVITE received: sdp; answer with respond() */
+	SIPUA_EV_CALL_REINVITE_ANSWER,	/* final response to our re-INVITE: status, sdp */
+	SIPUA_EV_CALL_TERMINATED,	/* the call is gone; last event for this call */
+};
+
+struct sipua_event {
+	enum sipua_event_type type;
+	struct sip_trunk *trunk;
+	struct sipua_call *call;
+	const char *call_id;		/* Call-ID, or NULL */
+	int status;			/* SIP status code of the response, or 0 */
+	const char *phrase;		/* its reason phrase, or NULL */
+	const char *ruri_user;		/* INCOMING: user part of the Request-URI */
+	const char *from_user;		/* INCOMING: user part of From */
+	const char *from_display;	/* INCOMING: From display name, unquoted, or NULL */
+	const char *sdp;		/* message body (application/sdp), NUL-terminated, or NULL */
+	const char *reason;		/* Reason header value (RFC 3326), e.g.
+					 * "Q.850;cause=17;text=\"User busy\"", or NULL */
+	unsigned expires;		/* TRUNK_REGISTERED: [s] granted by the registrar */
+	unsigned retry_in;		/* TRUNK_REG_FAILED: [s] until the next attempt */
+};
+
+typedef void (sipua_event_h)(const struct sipua_event *ev, void *arg);
+
+enum sipua_transports {
+	SIPUA_TP_UDP = 1,
+	SIPUA_TP_TCP = 2,
+};
+
+struct sipua_params {
+	struct su_root_s *root;		/* caller's loop; su_root_threading(root, 0) already done */
+	const char *addr;		/* numeric local address to bind, "127.0.0.1" */
+	uint16_t port;			/* local SIP port */
+	unsigned transports;		/* SIPUA_TP_* mask; 0 means UDP and TCP */
+	unsigned max_calls;		/* beyond it new INVITEs get 503; 0 = no limit */
+	unsigned retry_after;		/* [s] Retry-After in that 503 (default 5) */
+	const char *user_agent;		/* User-Agent/Server header, NULL for "Strowger" */
+	sipua_event_h *evh;		/* events; NULL for a no-op */
+	void *arg;			/* passed to evh */
+};
+
+/* Call states: Sofia-SIP's nua call states, which follow RFC 3261 §13 / §17 (nua.h). */
+enum sipua_call_state {
+	SIPUA_CS_INIT,		/* handle created, nothing sent */
+	SIPUA_CS_AUTHENTICATING, /* 401/407 received, credentials being added (§22.2) */
+	SIPUA_CS_CALLING,	/* INVITE sent (§17.1.1 Calling) */
+	SIPUA_CS_PROCEEDING,	/* 1xx received (§17.1.1 Proceeding) */
+	SIPUA_CS_COMPLETING,	/* 2xx received, ACK pending */
+	SIPUA_CS_RECEIVED,	/* INVITE received (§17.2.1 Proceeding, nothing sent) */
+	SIPUA_CS_EARLY,		/* 18x sent */
+	SIPUA_CS_COMPLETED,	/* 2xx sent, waiting for ACK */
+	SIPUA_CS_READY,		/* dialog confirmed (§12) */
+	SIPUA_CS_TERMINATING,	/* BYE sent or received */
+	SIPUA_CS_TERMINATED,
+	SIPUA_CS_COUNT
+};
+
+/* Create the UA: nua bound to addr:port on the requested transports.
+ * Return 0, EINVAL (bad params), EIO (nua_create failed: address unusable or in use)
+ * or ENOMEM. */
+int sipua_alloc(struct sipua **uap, const struct sipua_params *p);
+
+/* Tear down: drops remaining calls without events (their handles are destroyed), frees the
+ * trunks, shuts nua down and runs the root until that completes (at most ~5 s). */
+void sipua_free(struct sipua *ua);
+
+/* Number of calls alive (incoming and outgoing). */
+unsigned sipua_call_count(const struct sipua *ua);
+
+/* An outgoing call to a trunk. Strings are copied. */
+struct sipua_dial {
+	struct sip_trunk *trunk;	/* required */
+	const char *user;		/* called number: Request-URI/To user part */
+	const char *from_user;		/* calling number: From user part */
+	const char *from_display;	/* From display name, or NULL */
+	const char *sdp;		/* offer body, or NULL */
+	const char *reason;		/* Reason header to carry (e.g. ISUP cause), or NULL */
+	void *priv;			/* owner's pointer, see sipua_call_priv() */
+};
+
+/* Send an INVITE (RFC 3261 §13.2.1). A 401/407 is answered once with the trunk's
+ * credentials. Return 0 with *callp set, EINVAL, EBUSY (call limit) or ENOMEM. */
+int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct sipua_dial *d);
+
+/* Respond to the call's pending INVITE (initial or re-INVITE): status 100..699, phrase
+ * NULL for the standard one, sdp body or NULL, reason a Reason header value (RFC 3326, e.g.
+ * "Q.850;cause=17") or NULL. Return 0, EINVAL or EPROTO (no INVITE to answer). */
+int sipua_call_respond(struct sipua_call *call, int status, const char *phrase,
+		       const char *sdp, const char *reason);
+
+/* CANCEL our unanswered INVITE (§9.1). Return 0 or EPROTO (not outgoing / not early). */
+int sipua_call_cancel(struct sipua_call *call, const char *reason);
+
+/* End an established call with BYE (§15.1.1), Reason header optional. Return 0 or EPROTO. */
+int sipua_call_bye(struct sipua_call *call, const char *reason);
+
+/* Send a re-INVITE with a new offer (hold/resume, §14.1). Return 0, EINVAL or EPROTO. */
+int sipua_call_reinvite(struct sipua_call *call, const char *sdp);
+
+void sipua_call_set_priv(struct sipua_call *call, void *priv);
+void *sipua_call_priv(const struct sipua_call *call);
+const char *sipua_call_id(const struct sipua_call *call);
+struct sip_trunk *sipua_call_trunk(const struct sipua_call *call);
+enum sipua_call_state sipua_call_state(const struct sipua_call *call);
+bool sipua_call_is_outgoing(const struct sipua_call *call);
+const char *sipua_call_state_name(enum sipua_call_state state);
+
+/* ---- For sip/trunk.c only ---------------------------------------------------------- */
+struct nua_s;
+
+/* Every nua handle we create is bound to one of these, the first member of its owner. */
+enum sip_hkind { SIP_HK_CALL = 1, SIP_HK_REGISTER, SIP_HK_OPTIONS, SIP_HK_REJECT };
+struct sip_hctx {
+	enum sip_hkind kind;
+};
+
+struct nua_s *sipua_nua(const struct sipua *ua);
+struct su_root_s *sipua_root(const struct sipua *ua);
+void sipua_emit(struct sipua *ua, const struct sipua_event *ev);
+int sipua_trunk_add(struct sipua *ua, struct sip_trunk *t);
+void sipua_trunk_remove(struct sipua *ua, struct sip_trunk *t);
+
+#endif

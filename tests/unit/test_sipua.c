@@ -1,0 +1,742 @@
+/* sip/ua + sip/trunk against SIPp on 127.0.0.1: REGISTER with digest (RFC 3261 §22), INVITE
+ * dialogs both ways (§13-§15), CANCEL (§9), 403 for strangers, 486 + Reason (RFC 3326),
+ * 407 (§22.3), OPTIONS keepalive and capabilities (§11), overload 503 + Retry-After.
+ *
+ * Each test runs a real su_root with our UA and one SIPp peer forked with PDEATHSIG, bounded
+ * by -m and -timeout. Ports: test i uses 25060 + 9*i (UA), +1 (SIPp), +2 (SIPp control),
+ * +4..+7 (SIPp media), all inside 25060-25199; test 13 (bad_params) binds only its UA port. Scenarios are in tests/sip/; SIPp logs go to /tmp/sipua-<port>-*.log. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_md5.h>
+#include <sofia-sip/su_wait.h>
+
+#include "common/log.h"
+#include "sip/trunk.h"
+#include "sip/ua.h"
+
+#define PORT_BASE 25060
+#define PORT_STEP 9
+#define EV_MAX	  64
+
+static const char test_sdp[] =
+	"v=0\r\n"
+	"o=strowger 1 1 IN IP4 127.0.0.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 127.0.0.1\r\n"
+	"t=0 0\r\n"
+	"m=audio 40000 RTP/AVP 8 0\r\n"
+	"a=rtpmap:8 PCMA/8000\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n";
+
+struct rec {
+	enum sipua_event_type type;
+	struct sipua_call *call;
+	struct sip_trunk *trunk;
+	int status;
+	unsigned expires, retry_in;
+	bool has_sdp;
+	bool taken;
+	char reason[256];
+	char ruri_user[64];
+	char from_user[64];
+	char from_display[64];
+	char call_id[128];
+};
+
+static struct {
+	su_root_t *root;
+	struct sipua *ua;
+	struct rec ev[EV_MAX];
+	unsigned nev;
+	void (*hook)(const struct sipua_event *ev);
+	pid_t sipp;
+	uint16_t base;
+} H;
+
+static void copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static void on_event(const struct sipua_event *ev, void *arg)
+{
+	(void)arg;
+	cr_assert_lt(H.nev, EV_MAX, "too many events");
+	struct rec *r = &H.ev[H.nev++];
+	r->type = ev->type;
+	r->call = ev->call;
+	r->trunk = ev->trunk;
+	r->status = ev->status;
+	r->expires = ev->expires;
+	r->retry_in = ev->retry_in;
+	r->has_sdp = ev->sdp && strstr(ev->sdp, "m=audio");
+	copy(r->reason, sizeof(r->reason), ev->reason);
+	copy(r->ruri_user, sizeof(r->ruri_user), ev->ruri_user);
+	copy(r->from_user, sizeof(r->from_user), ev->from_user);
+	copy(r->from_display, sizeof(r->from_display), ev->from_display);
+	copy(r->call_id, sizeof(r->call_id), ev->call_id);
+	if (H.hook)
+		H.hook(ev);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void run_for(unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	while (now_ms() < end)
+		su_root_step(H.root, 20);
+}
+
+/* The first not yet taken event of this type, running the loop up to ms for it. */
+static struct rec *wait_event(enum sipua_event_type type, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	for (;;) {
+		for (unsigned i = 0; i < H.nev; i++) {
+			if (H.ev[i].type == type && !H.ev[i].taken) {
+				H.ev[i].taken = true;
+				return &H.ev[i];
+			}
+		}
+		if (now_ms() >= end)
+			return NULL;
+		su_root_step(H.root, 20);
+	}
+}
+
+static unsigned count_events(enum sipua_event_type type)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < H.nev; i++)
+		n += H.ev[i].type == type;
+	return n;
+}
+
+/* Is a UDP socket bound to 127.0.0.1:port (SIPp ready)? From /proc, so that probing never
+ * races SIPp for the port. */
+static bool udp_bound(uint16_t port)
+{
+	char line[512], want[32];
+	bool found = false;
+	FILE *f = fopen("/proc/net/udp", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "0100007F:%04X ", port);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Fork SIPp on H.base+1: UAS when target is 0, else UAC towards 127.0.0.1:target. */
+static void sipp_start_set(const char *scenario, uint16_t target, unsigned calls,
+			   const char *service, const char *set_name, const char *set_value)
+{
+	char path[PATH_MAX], sf[PATH_MAX + 16], port[8], cport[8], mport[8], m[8], tgt[32];
+	char msgf[64], errf[64];
+
+	snprintf(sf, sizeof(sf), "tests/sip/%s", scenario);
+	cr_assert_not_null(realpath(sf, path), "scenario %s not found (run from the repo root)", sf);
+	snprintf(port, sizeof(port), "%u", H.base + 1);
+	snprintf(cport, sizeof(cport), "%u", H.base + 2);
+	snprintf(mport, sizeof(mport), "%u", H.base + 4);
+	snprintf(m, sizeof(m), "%u", calls);
+	snprintf(tgt, sizeof(tgt), "127.0.0.1:%u", target);
+	snprintf(msgf, sizeof(msgf), "/tmp/sipua-%u-messages.log", H.base);
+	snprintf(errf, sizeof(errf), "/tmp/sipua-%u-errors.log", H.base);
+
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+		int fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (chdir("/tmp"))
+			_exit(127);
+		const char *argv[40];
+		int n = 0;
+		argv[n++] = "sipp";
+		argv[n++] = "-sf";
+		argv[n++] = path;
+		argv[n++] = "-i";
+		argv[n++] = "127.0.0.1";
+		argv[n++] = "-p";
+		argv[n++] = port;
+		argv[n++] = "-cp";
+		argv[n++] = cport;
+		argv[n++] = "-mp";
+		argv[n++] = mport;
+		argv[n++] = "-m";
+		argv[n++] = m;
+		argv[n++] = "-timeout";
+		argv[n++] = "20s";
+		argv[n++] = "-timeout_error";
+		argv[n++] = "-nostdin";
+		argv[n++] = "-trace_msg";
+		argv[n++] = "-message_file";
+		argv[n++] = msgf;
+		argv[n++] = "-trace_err";
+		argv[n++] = "-error_file";
+		argv[n++] = errf;
+		if (service) {
+			argv[n++] = "-s";
+			argv[n++] = service;
+		}
+		if (set_name) {
+			argv[n++] = "-set";
+			argv[n++] = set_name;
+			argv[n++] = set_value;
+		}
+		if (target)
+			argv[n++] = tgt;
+		argv[n] = NULL;
+		execvp("sipp", (char *const *)argv);
+		_exit(127);
+	}
+	H.sipp = pid;
+	if (!target) {	/* a UAS must listen before we send to it */
+		uint64_t end = now_ms() + 5000;
+		while (!udp_bound(H.base + 1) && now_ms() < end)
+			usleep(10000);
+		cr_assert(udp_bound(H.base + 1), "SIPp did not bind 127.0.0.1:%u", H.base + 1);
+	}
+}
+
+static void sipp_start(const char *scenario, uint16_t target, unsigned calls, const char *service)
+{
+	sipp_start_set(scenario, target, calls, service, NULL, NULL);
+}
+
+static void md5_hex(char out[33], const char *a, const char *b, const char *c)
+{
+	su_md5_t md5;
+
+	su_md5_init(&md5);
+	su_md5_strupdate(&md5, a);
+	su_md5_strupdate(&md5, ":");
+	su_md5_strupdate(&md5, b);
+	su_md5_strupdate(&md5, ":");
+	su_md5_strupdate(&md5, c);
+	su_md5_hexdigest(&md5, out);
+}
+
+/* The digest response (RFC 2617 §3.2.2, no qop) to uas_auth407.xml's challenge for an INVITE
+ * to user at SIPp, with the right password: what SIPp compares against. */
+static void sipp_start_auth407(const char *user)
+{
+	char ha1[33], ha2[33], resp[33], uri[64];
+	su_md5_t md5;
+
+	snprintf(uri, sizeof(uri), "sip:%s@127.0.0.1:%u", user, H.base + 1);
+	md5_hex(ha1, "alice", "proxy.test", "secret");
+	su_md5_init(&md5);
+	su_md5_strupdate(&md5, "INVITE:");
+	su_md5_strupdate(&md5, uri);
+	su_md5_hexdigest(&md5, ha2);
+	md5_hex(resp, ha1, "4fa9e2c1d07b46a1b5cb2f20b6e37a91", ha2);
+	sipp_start_set("uas_auth407.xml", 0, 1, NULL, "expected", resp);
+}
+
+/* Run the loop until SIPp exits; its exit status (0: every call passed), -1 on timeout. */
+static int sipp_wait(unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	int st;
+
+	while (H.sipp > 0) {
+		pid_t r = waitpid(H.sipp, &st, WNOHANG);
+		if (r == H.sipp) {
+			H.sipp = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+		if (now_ms() >= end)
+			return -1;
+		su_root_step(H.root, 20);
+	}
+	return -1;
+}
+
+static void sipp_kill(void)
+{
+	if (H.sipp > 0) {
+		kill(H.sipp, SIGKILL);
+		(void)waitpid(H.sipp, NULL, 0);
+		H.sipp = 0;
+	}
+}
+
+static void ua_start(unsigned test_index, unsigned max_calls)
+{
+	H.base = PORT_BASE + PORT_STEP * test_index;
+	cr_assert_leq(H.base + PORT_STEP - 1, 25199);
+	log_set_all(LL_INFO);
+	cr_assert_eq(su_init(), 0);
+	H.root = su_root_create(NULL);
+	cr_assert_not_null(H.root);
+	su_root_threading(H.root, 0);
+	struct sipua_params p = {
+		.root = H.root,
+		.addr = "127.0.0.1",
+		.port = H.base,
+		.max_calls = max_calls,
+		.retry_after = 7,
+		.evh = on_event,
+	};
+	cr_assert_eq(sipua_alloc(&H.ua, &p), 0);
+}
+
+static struct sip_trunk *trunk_add(const char *name, uint16_t port, bool reg, const char *pass,
+				   unsigned keepalive)
+{
+	char proxy[64];
+	struct sip_trunk *t = NULL;
+
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%u", port);
+	struct sip_trunk_params p = {
+		.name = name,
+		.proxy = proxy,
+		.transport = SIP_TP_UDP,
+		.username = "alice",
+		.password = pass,
+		.do_register = reg,
+		.expires = 3600,
+		.keepalive = keepalive,
+		.keepalive_fails = 2,
+	};
+	cr_assert_eq(sip_trunk_alloc(&t, H.ua, &p), 0);
+	return t;
+}
+
+static void teardown(void)
+{
+	sipp_kill();
+	if (H.ua)
+		sipua_free(H.ua);
+	if (H.root)
+		su_root_destroy(H.root);
+	su_deinit();
+	memset(&H, 0, sizeof(H));
+}
+
+/* The end of every test: tear down, then fail on any leak. Criterion has reported the test
+ * by the time LeakSanitizer's exit-time check runs (and ignores failures in .fini). */
+static void done(void)
+{
+	teardown();
+#ifdef __SANITIZE_ADDRESS__
+	cr_expect_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked (report above)");
+#endif
+}
+
+TestSuite(sipua, .fini = teardown, .timeout = 40);
+
+/* ---- Parameter checks (no network) ------------------------------------------------------ */
+
+Test(sipua, bad_params)
+{
+	struct sipua *ua = NULL;
+	struct sipua_params p = { 0 };
+
+	cr_expect_eq(sipua_alloc(&ua, &p), EINVAL);
+	ua_start(13, 0);
+	struct sip_trunk *t = NULL;
+	struct sip_trunk_params tp = { .name = "x", .proxy = "sip:example.com:5060" };
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &tp), EINVAL, "hostnames are refused");
+	tp.proxy = "sip:127.0.0.1:99999";
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &tp), EINVAL);
+	tp.proxy = "sip:127.0.0.1";
+	tp.do_register = true;
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &tp), EINVAL, "REGISTER needs a username");
+	tp.do_register = false;
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &tp), 0);
+	struct sipua_dial d = { .trunk = t, .user = "", .from_user = "1" };
+	struct sipua_call *c = NULL;
+	cr_expect_eq(sipua_call_invite(&c, H.ua, &d), EINVAL);
+	cr_expect_str_eq(sipua_call_state_name(SIPUA_CS_EARLY), "early");
+	done();
+}
+
+/* ---- (a) REGISTER with digest ---------------------------------------------------------------- */
+
+Test(sipua, register_digest)
+{
+	ua_start(0, 0);
+	sipp_start("reg_auth.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("reg", H.base + 1, true, "secret", 0);
+	struct rec *r = wait_event(SIPUA_EV_TRUNK_REGISTERED, 5000);
+	cr_assert_not_null(r, "not registered");
+	cr_expect_eq(r->trunk, t);
+	cr_expect_eq(r->status, 200);
+	cr_expect_eq(r->expires, 60, "granted expiry, not the requested 3600");
+	cr_expect_eq(sip_trunk_reg_state(t), SIP_TRUNK_REGISTERED);
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp: digest check failed (see /tmp/sipua-%u-*.log)",
+		     H.base);
+	cr_expect_eq(count_events(SIPUA_EV_TRUNK_REG_FAILED), 0);
+	done();
+}
+
+Test(sipua, register_wrong_password_backs_off)
+{
+	ua_start(1, 0);
+	sipp_start("reg_auth.xml", 0, 2, NULL);
+	struct sip_trunk *t = trunk_add("reg", H.base + 1, true, "wrong", 0);
+	struct rec *r = wait_event(SIPUA_EV_TRUNK_REG_FAILED, 5000);
+	cr_assert_not_null(r, "no failure reported");
+	cr_expect_eq(r->status, 403);
+	cr_expect_eq(r->retry_in, 1);
+	cr_expect_eq(sip_trunk_reg_state(t), SIP_TRUNK_REG_WAIT);
+	uint64_t t0 = now_ms();
+	r = wait_event(SIPUA_EV_TRUNK_REG_FAILED, 5000);
+	cr_assert_not_null(r, "no retry after 1 s");
+	cr_expect_geq(now_ms() - t0, 900, "retried too early");
+	cr_expect_eq(r->status, 403);
+	cr_expect_eq(r->retry_in, 2, "back-off doubles");
+	cr_expect_eq(count_events(SIPUA_EV_TRUNK_REGISTERED), 0);
+	cr_expect_eq(sipp_wait(5000), 0);
+	done();
+}
+
+/* ---- (b) outgoing call, BYE from us ---------------------------------------------------------- */
+
+Test(sipua, outgoing_call_bye)
+{
+	ua_start(2, 0);
+	sipp_start("uas_answer.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = {
+		.trunk = t, .user = "5551234", .from_user = "2125551000",
+		.from_display = "Bob \"the\" Gateway", .sdp = test_sdp,
+	};
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	cr_expect(sipua_call_is_outgoing(c));
+	struct rec *r = wait_event(SIPUA_EV_CALL_PROGRESS, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 180);
+	cr_expect_eq(r->call, c);
+	r = wait_event(SIPUA_EV_CALL_ANSWERED, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 200);
+	cr_expect(r->has_sdp, "answer SDP delivered");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000));
+	cr_expect_eq(sipua_call_state(c), SIPUA_CS_READY);
+	cr_expect_str_eq(sipua_call_id(c), r->call_id);
+	cr_expect_eq(sipua_call_cancel(c, NULL), EPROTO, "no CANCEL once answered");
+	cr_assert_eq(sipua_call_bye(c, "Q.850;cause=16"), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+/* ---- (c) incoming call, BYE with Reason from the peer ---------------------------------------- */
+
+static void answer_hook(const struct sipua_event *ev)
+{
+	if (ev->type != SIPUA_EV_CALL_INCOMING)
+		return;
+	cr_expect_eq(sipua_call_respond(ev->call, 180, NULL, NULL, NULL), 0);
+	cr_expect_eq(sipua_call_respond(ev->call, 200, NULL, test_sdp, NULL), 0);
+}
+
+Test(sipua, incoming_call_bye_reason)
+{
+	ua_start(3, 0);
+	struct sip_trunk *t = trunk_add("in", H.base + 1, false, NULL, 0);
+	H.hook = answer_hook;
+	sipp_start("uac_call.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->trunk, t);
+	cr_expect_str_eq(r->ruri_user, "5550100");
+	cr_expect_str_eq(r->from_user, "2125551000");
+	cr_expect_str_eq(r->from_display, "Alice Smith");
+	cr_expect(r->has_sdp);
+	cr_expect_neq(r->call_id[0], '\0');
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 5000), "no ACK");
+	r = wait_event(SIPUA_EV_CALL_BYE, 5000);
+	cr_assert_not_null(r);
+	cr_expect(strstr(r->reason, "Q.850") && strstr(r->reason, "cause=16"), "reason: %s",
+		  r->reason);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
+
+/* ---- (d) INVITE from no trunk's address: 403, the owner never hears of it ------------------- */
+
+Test(sipua, unknown_source_forbidden)
+{
+	ua_start(4, 0);
+	/* The trunk names SIPp's address but another port. */
+	trunk_add("other", H.base + 3, false, NULL, 0);
+	sipp_start("uac_forbidden.xml", H.base, 1, "5550100");
+	cr_expect_eq(sipp_wait(8000), 0, "SIPp did not get 403 (see /tmp/sipua-%u-*.log)", H.base);
+	run_for(200);
+	cr_expect_eq(H.nev, 0, "the owner saw %u events", H.nev);
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
+
+/* ---- (e) 486 with Reason Q.850 cause 17 ------------------------------------------------------ */
+
+Test(sipua, busy_with_reason)
+{
+	ua_start(5, 0);
+	sipp_start("uas_busy.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "1000",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_FAILED, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 486);
+	cr_expect(strstr(r->reason, "Q.850") && strstr(r->reason, "cause=17"), "reason: %s",
+		  r->reason);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0);
+	done();
+}
+
+/* ---- (f) CANCEL before answer, both ways -------------------------------------------------- */
+
+static void cancel_on_ringing(const struct sipua_event *ev)
+{
+	if (ev->type == SIPUA_EV_CALL_PROGRESS && ev->status == 180)
+		cr_expect_eq(sipua_call_cancel(ev->call, "Q.850;cause=16"), 0);
+}
+
+Test(sipua, cancel_outgoing)
+{
+	ua_start(6, 0);
+	sipp_start("uas_ring_cancel.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	H.hook = cancel_on_ringing;
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "1000",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_FAILED, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 487);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(count_events(SIPUA_EV_CALL_ANSWERED), 0);
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+static void ring_hook(const struct sipua_event *ev)
+{
+	if (ev->type == SIPUA_EV_CALL_INCOMING)
+		cr_expect_eq(sipua_call_respond(ev->call, 180, NULL, NULL, NULL), 0);
+}
+
+Test(sipua, cancel_incoming)
+{
+	ua_start(7, 0);
+	trunk_add("in", H.base + 1, false, NULL, 0);
+	H.hook = ring_hook;
+	sipp_start("uac_cancel.xml", H.base, 1, "5550100");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
+	struct rec *r = wait_event(SIPUA_EV_CALL_CANCELLED, 5000);
+	cr_assert_not_null(r);
+	cr_expect(strstr(r->reason, "cause=31"), "reason: %s", r->reason);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+/* ---- (g) 407 on INVITE answered once with the trunk's credentials --------------------------- */
+
+static void bye_on_answer(const struct sipua_event *ev)
+{
+	if (ev->type == SIPUA_EV_CALL_CONFIRMED)
+		cr_expect_eq(sipua_call_bye(ev->call, NULL), 0);
+}
+
+Test(sipua, proxy_auth_on_invite)
+{
+	ua_start(8, 0);
+	sipp_start_auth407("5551234");
+	struct sip_trunk *t = trunk_add("auth", H.base + 1, false, "secret", 0);
+	H.hook = bye_on_answer;
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "1000",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_ANSWERED, 5000);
+	cr_assert_not_null(r, "not answered after 407 (see /tmp/sipua-%u-*.log)", H.base);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(count_events(SIPUA_EV_CALL_FAILED), 0);
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+Test(sipua, proxy_auth_wrong_password_fails_once)
+{
+	ua_start(9, 0);
+	sipp_start_auth407("5551234");
+	struct sip_trunk *t = trunk_add("auth", H.base + 1, false, "wrong", 0);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "1000" };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_FAILED, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 403);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0);
+	done();
+}
+
+/* ---- (h) OPTIONS keepalive: up, down when the peer goes, up when it returns --------------- */
+
+Test(sipua, options_keepalive_up_down_up)
+{
+	ua_start(10, 0);
+	sipp_start("uas_options.xml", 0, 2, NULL);
+	struct sip_trunk *t = trunk_add("ka", H.base + 1, false, NULL, 1);
+	struct rec *r = wait_event(SIPUA_EV_TRUNK_UP, 3000);
+	cr_assert_not_null(r, "never up");
+	cr_expect_eq(r->trunk, t);
+	cr_expect(sip_trunk_is_up(t));
+	cr_expect_eq(sipp_wait(5000), 0);	/* answered 2 probes and left */
+	r = wait_event(SIPUA_EV_TRUNK_DOWN, 6000);
+	cr_assert_not_null(r, "never down");
+	cr_expect(!sip_trunk_is_up(t));
+	sipp_start("uas_options.xml", 0, 1, NULL);
+	cr_assert_not_null(wait_event(SIPUA_EV_TRUNK_UP, 4000), "not up again");
+	cr_expect_eq(sipp_wait(5000), 0);
+	cr_expect_eq(count_events(SIPUA_EV_TRUNK_DOWN), 1);
+	done();
+}
+
+Test(sipua, options_answered_with_capabilities)
+{
+	ua_start(11, 0);
+	sipp_start("uac_options.xml", H.base, 1, NULL);
+	cr_expect_eq(sipp_wait(5000), 0, "Allow/Accept check failed (see /tmp/sipua-%u-*.log)",
+		     H.base);
+	done();
+}
+
+/* ---- Overload: beyond max_calls, 503 + Retry-After -------------------------------------------- */
+
+Test(sipua, overload_503_retry_after)
+{
+	ua_start(12, 1);
+	struct sip_trunk *t = trunk_add("in", H.base + 1, false, NULL, 0);
+	/* One call occupies the only slot: an outgoing INVITE to a socket that never answers
+	 * (bound, so no ICMP error ends the call early). */
+	int sink = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(H.base + 3),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	cr_assert_eq(bind(sink, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct sip_trunk *dead = trunk_add("dead", H.base + 3, false, NULL, 0);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = dead, .user = "1", .from_user = "2" };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	cr_expect_eq(sipua_call_invite(&c, H.ua, &d), EBUSY);
+	(void)t;
+	sipp_start("uac_overload.xml", H.base, 1, "5550100");
+	cr_expect_eq(sipp_wait(8000), 0, "no 503 + Retry-After (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_INCOMING), 0);
+	close(sink);
+	done();
+}
+
+/* ---- re-INVITE both ways (hold, RFC 3264 §8.4), 183 with SDP ----------------------------- */
+
+static const char held_sdp[] =
+	"v=0\r\n"
+	"o=strowger 1 2 IN IP4 127.0.0.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 127.0.0.1\r\n"
+	"t=0 0\r\n"
+	"m=audio 40000 RTP/AVP 0\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n"
+	"a=recvonly\r\n";
+
+static const char hold_sdp[] =
+	"v=0\r\n"
+	"o=strowger 1 3 IN IP4 127.0.0.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 127.0.0.1\r\n"
+	"t=0 0\r\n"
+	"m=audio 40000 RTP/AVP 0\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n"
+	"a=sendonly\r\n";
+
+static void early_answer_hook(const struct sipua_event *ev)
+{
+	if (ev->type == SIPUA_EV_CALL_INCOMING) {
+		cr_expect_eq(sipua_call_respond(ev->call, 183, NULL, test_sdp, NULL), 0);
+		cr_expect_eq(sipua_call_respond(ev->call, 200, NULL, test_sdp, NULL), 0);
+	} else if (ev->type == SIPUA_EV_CALL_REINVITE) {
+		cr_expect(ev->sdp && strstr(ev->sdp, "a=sendonly"));
+		cr_expect_eq(sipua_call_respond(ev->call, 200, NULL, held_sdp, NULL), 0);
+	}
+}
+
+Test(sipua, reinvite_both_ways)
+{
+	ua_start(14, 0);
+	trunk_add("in", H.base + 1, false, NULL, 0);
+	H.hook = early_answer_hook;
+	sipp_start("uac_reinvite.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r);
+	struct sipua_call *c = r->call;
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_REINVITE, 5000), "no re-INVITE from SIPp");
+	/* Wait for SIPp's ACK to our answer before offering ourselves (RFC 3261 §14.1). */
+	uint64_t end = now_ms() + 3000;
+	while (!count_events(SIPUA_EV_CALL_TERMINATED) && sipua_call_state(c) != SIPUA_CS_READY &&
+	       now_ms() < end)
+		su_root_step(H.root, 20);
+	run_for(100);
+	cr_assert_eq(count_events(SIPUA_EV_CALL_TERMINATED), 0, "call ended early (see /tmp/sipua-%u-*.log)",
+		     H.base);
+	cr_assert_eq(sipua_call_reinvite(c, hold_sdp), 0);
+	cr_expect_eq(sipua_call_reinvite(c, hold_sdp), EPROTO, "one re-INVITE at a time");
+	r = wait_event(SIPUA_EV_CALL_REINVITE_ANSWER, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 200);
+	cr_expect(r->has_sdp);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
