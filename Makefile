@@ -51,13 +51,12 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
+LIB      := $(BUILD)/libstrowger.a
 LIB_SRCS :=
 PROGS    :=
 include $(patsubst %,%/module.mk,$(MODULES))
-include tests/module.mk
-
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
-LIB      := $(BUILD)/libstrowger.a
+include tests/module.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all test unit guest demo bench deps check-deps clean

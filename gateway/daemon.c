@@ -116,9 +116,11 @@ static void poll_spans(struct daemon *d)
 		tdm_span_poll(d->spans[i]);
 }
 
+/* su_timer_set_interval() fires once; re-arm here so a reload can change the interval. */
 static void on_poll_timer(struct daemon *d, su_timer_t *t, void *arg)
 {
 	poll_spans(d);
+	su_timer_set_interval(t, on_poll_timer, NULL, d->conf->general.alarm_poll_ms);
 }
 
 static int open_spans(struct daemon *d)

@@ -6,6 +6,7 @@
 
 #include <dahdi/user.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct tdm_span {
 	int alarms;		/* DAHDI_ALARM_* bits last seen */
 	int last_err;		/* errno of the last failed SPANSTAT, to log once */
 	bool seen;		/* state has been reported at least once */
+	unsigned reported_open;	/* open channels when state was last logged */
 	struct tdm_chan chans[TDM_MAX_POS + 1];
 	unsigned nchans;
 };
@@ -102,14 +104,18 @@ static void set_state(struct tdm_span *span, enum tdm_span_state state, int alar
 {
 	char a[64], b[64];
 
-	if (span->seen && state == span->state && alarms == span->alarms)
+	unsigned open = tdm_span_open_channels(span);
+
+	if (span->seen && state == span->state && alarms == span->alarms &&
+	    (state != TDM_SPAN_UP || open == span->reported_open))
 		return;
+	span->reported_open = open;
 	if (state == TDM_SPAN_UP && span->seen && span->state == TDM_SPAN_ALARM)
 		LOGN(LS_TDM, "span %u: alarm cleared (was %s), span up", span->p.number,
 		     dahdi_alarm_str(span->alarms, b, sizeof(b)));
 	else if (state == TDM_SPAN_UP)
-		LOGN(LS_TDM, "span %u: up, %u of %u channels open", span->p.number,
-		     tdm_span_open_channels(span), span->nchans);
+		LOGN(LS_TDM, "span %u: up, %u of %u channels open", span->p.number, open,
+		     span->nchans);
 	else if (state == TDM_SPAN_ALARM)
 		LOGW(LS_TDM, "span %u: in alarm %s, span unusable", span->p.number,
 		     dahdi_alarm_str(alarms, a, sizeof(a)));
@@ -121,54 +127,97 @@ static void set_state(struct tdm_span *span, enum tdm_span_state state, int alar
 		span->p.stateh(span, state, span->p.arg);
 }
 
-/* Resolve channel numbers and open what is closed; log each failure once. */
+/* "1-15,17-31" for the positions set in mask. */
+static const char *pos_list(uint32_t mask, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned p = 1; p <= TDM_MAX_POS && used < len; p++) {
+		if (!(mask & (1u << p)))
+			continue;
+		unsigned q = p;
+		while (q < TDM_MAX_POS && (mask & (1u << (q + 1))))
+			q++;
+		int n = q > p ? snprintf(buf + used, len - used, "%s%u-%u", used ? "," : "", p, q)
+			      : snprintf(buf + used, len - used, "%s%u", used ? "," : "", p);
+		used += n > 0 ? (size_t)n : 0;
+		p = q;
+	}
+	return buf;
+}
+
+/* Resolve channel numbers and open what is closed. Failures are logged once per streak,
+ * one line per reason with the channels it hit: a span of 31 unconfigured channels is one
+ * line, not 31. */
 static void open_channels(struct tdm_span *span)
 {
 	unsigned chan_of_pos[TDM_MAX_POS + 1];
-	bool resolved = false;
+	struct open_fail { int err; uint32_t mask; } fails[4];
+	unsigned nfails = 0;
+	uint32_t opened = 0, recovered = 0;
+	char list[96];
+	int err;
 
+	bool need = false;
+	for (unsigned i = 0; i < span->nchans; i++)
+		need |= span->chans[i].fd < 0;
+	if (!need)
+		return;
+	err = dahdi_span_channels(span->dahdi_dir, span->p.number, chan_of_pos, TDM_MAX_POS);
+	if (err) {
+		LOGE(LS_TDM, "span %u: cannot list its channels: %s", span->p.number, strerror(err));
+		return;
+	}
 	for (unsigned i = 0; i < span->nchans; i++) {
 		struct tdm_chan *c = &span->chans[i];
-		int err;
 
 		if (c->fd >= 0)
 			continue;
-		if (!resolved) {
-			err = dahdi_span_channels(span->dahdi_dir, span->p.number, chan_of_pos,
-						  TDM_MAX_POS);
-			if (err) {
-				LOGE(LS_TDM, "span %u: cannot list its channels: %s", span->p.number,
-				     strerror(err));
-				return;
-			}
-			resolved = true;
-		}
 		c->channo = chan_of_pos[c->pos];
-		if (!c->channo) {
-			if (!c->open_failed)
-				LOGE(LS_TDM, "span %u ch %u: the span has no such channel", span->p.number,
-				     c->pos);
-			c->open_failed = true;
-			continue;
-		}
-		err = dahdi_chan_open(&c->fd, span->dahdi_dir, c->channo,
-				      c->dchan ? DAHDI_MODE_HDLC : DAHDI_MODE_AUDIO);
+		err = c->channo ? dahdi_chan_open(&c->fd, span->dahdi_dir, c->channo,
+						  c->dchan ? DAHDI_MODE_HDLC : DAHDI_MODE_AUDIO)
+				: ENODEV;
 		if (err) {
-			if (!c->open_failed)
-				LOGE(LS_TDM, "span %u ch %u (dahdi %u): cannot open %s: %s", span->p.number,
-				     c->pos, c->channo, c->dchan ? "D-channel" : "channel", strerror(err));
+			if (c->open_failed)
+				continue;
 			c->open_failed = true;
+			if (c->dchan || !c->channo) {
+				LOGE(LS_TDM, "span %u ch %u (dahdi %u): cannot open %s: %s", span->p.number,
+				     c->pos, c->channo, c->dchan ? "D-channel" : "channel",
+				     c->channo ? strerror(err) : "the span has no such channel");
+				continue;
+			}
+			unsigned k = 0;
+			while (k < nfails && fails[k].err != err)
+				k++;
+			if (k == nfails && nfails < 4)
+				fails[nfails++] = (struct open_fail){ .err = err, .mask = 0 };
+			if (k < nfails)
+				fails[k].mask |= 1u << c->pos;
 			continue;
 		}
 		if (c->open_failed)
-			LOGN(LS_TDM, "span %u ch %u (dahdi %u): opened", span->p.number, c->pos,
-			     c->channo);
+			recovered |= 1u << c->pos;
 		c->open_failed = false;
-		LOGD(LS_TDM, "span %u ch %u (dahdi %u): open, fd %d", span->p.number, c->pos,
-		     c->channo, c->fd);
+		opened |= 1u << c->pos;
 		if (is_event_chan(span, c))
 			span->p.fdh(span, c->fd, true, span->p.arg);
 	}
+	for (unsigned k = 0; k < nfails; k++) {
+		unsigned first = 0;
+		for (unsigned i = 0; i < span->nchans && !first; i++)
+			if (fails[k].mask & (1u << span->chans[i].pos))
+				first = span->chans[i].channo;
+		LOGE(LS_TDM, "span %u ch %s (dahdi %u...): cannot open channel: %s%s", span->p.number,
+		     pos_list(fails[k].mask, list, sizeof(list)), first, strerror(fails[k].err),
+		     fails[k].err == ENXIO ? " (not configured: run dahdi_cfg)" : "");
+	}
+	if (recovered)
+		LOGN(LS_TDM, "span %u ch %s: opened after earlier failure", span->p.number,
+		     pos_list(recovered, list, sizeof(list)));
+	if (opened)
+		LOGD(LS_TDM, "span %u ch %s: open", span->p.number, pos_list(opened, list, sizeof(list)));
 }
 
 void tdm_span_poll(struct tdm_span *span)
