@@ -75,16 +75,15 @@ const char *log_ss_name(enum log_ss ss)
 	return (unsigned)ss < LS_COUNT ? ss_names[ss] : "?";
 }
 
-int log_set_levels(const char *spec, char *err, unsigned errlen)
+/* Apply spec on top of levels[]; levels[] is left half-changed on error. */
+static int parse_levels(const char *spec, enum log_level *levels, char *err, unsigned errlen)
 {
-	enum log_level next[LS_COUNT];
 	char buf[512];
 
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(err, errlen, "list is longer than %zu characters", sizeof(buf) - 1);
 		return EINVAL;
 	}
-	memcpy(next, log_levels, sizeof(next));
 	strcpy(buf, spec);
 	for (char *save = NULL, *item = strtok_r(buf, ", \t", &save); item;
 	     item = strtok_r(NULL, ", \t", &save)) {
@@ -103,10 +102,27 @@ int log_set_levels(const char *spec, char *err, unsigned errlen)
 			snprintf(err, errlen, "unknown log level '%s' for %s", eq + 1, item);
 			return EINVAL;
 		}
-		next[ss] = lvl;
+		levels[ss] = lvl;
 	}
-	memcpy(log_levels, next, sizeof(next));
 	return 0;
+}
+
+int log_check_levels(const char *spec, char *err, unsigned errlen)
+{
+	enum log_level scratch[LS_COUNT];
+
+	return parse_levels(spec, scratch, err, errlen);
+}
+
+int log_set_levels(const char *spec, char *err, unsigned errlen)
+{
+	enum log_level next[LS_COUNT];
+
+	memcpy(next, log_levels, sizeof(next));
+	int e = parse_levels(spec, next, err, errlen);
+	if (!e)
+		memcpy(log_levels, next, sizeof(next));
+	return e;
 }
 
 void log_write(enum log_ss ss, enum log_level level, const char *fmt, ...)

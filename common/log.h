@@ -29,6 +29,9 @@ void log_set_all(enum log_level level);
  * Return 0, or EINVAL naming the bad item in err (size errlen). */
 int log_set_levels(const char *spec, char *err, unsigned errlen);
 
+/* Validate such a list without applying it. */
+int log_check_levels(const char *spec, char *err, unsigned errlen);
+
 /* Name <-> value; return -1 / NULL when unknown. */
 int log_level_parse(const char *name);
 int log_ss_parse(const char *name);

@@ -42,30 +42,9 @@ static unsigned span_positions(enum conf_span_type type)
 
 /* ---- string rules -------------------------------------------------------------------- */
 
-/* The rules of log_set_levels() (common/log.c), without touching the live levels. */
 static int check_log_levels(const char *value, char *err, size_t errlen)
 {
-	char buf[CONF_STR_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", value);
-	for (char *save = NULL, *item = strtok_r(buf, ", \t", &save); item;
-	     item = strtok_r(NULL, ", \t", &save)) {
-		char *eq = strchr(item, '=');
-		if (!eq) {
-			snprintf(err, errlen, "'%s' is not subsystem=level", item);
-			return EINVAL;
-		}
-		*eq = '\0';
-		if (log_ss_parse(item) < 0) {
-			snprintf(err, errlen, "unknown log subsystem '%s'", item);
-			return EINVAL;
-		}
-		if (log_level_parse(eq + 1) < 0) {
-			snprintf(err, errlen, "unknown log level '%s' for %s", eq + 1, item);
-			return EINVAL;
-		}
-	}
-	return 0;
+	return log_check_levels(value, err, (unsigned)errlen);
 }
 
 static int check_nonempty(const char *value, char *err, size_t errlen)
