@@ -459,6 +459,20 @@ static void check_trunk(struct loader *ld, struct sect *s, struct conf_trunk *tr
 	}
 }
 
+static void check_general(struct loader *ld, struct sect *s, struct conf_general *g)
+{
+	const struct conf_opt *o = conf_opt_find(CS_GENERAL, "rtp_port_max");
+	unsigned idx = (unsigned)(o - conf_opts);
+
+	/* At least one RTP/RTCP pair: an even port and the odd one above it. */
+	if (g->rtp_port_max < g->rtp_port_min + 1) {
+		add_error(ld, s->vals[idx].line ? s->vals[idx].line : s->line,
+			  "rtp_port_max: %u leaves no RTP port pair above rtp_port_min %u",
+			  g->rtp_port_max, g->rtp_port_min);
+		s->failed = true;
+	}
+}
+
 /* Walk the table for one section: the user's text, else the default, through one parser. */
 static void build_sect(struct loader *ld, struct sect *s, void *obj)
 {
@@ -504,6 +518,8 @@ static void build_sect(struct loader *ld, struct sect *s, void *obj)
 		check_span(ld, s, obj);
 	else if (s->kind == CS_TRUNK)
 		check_trunk(ld, s, obj);
+	else if (s->kind == CS_GENERAL)
+		check_general(ld, s, obj);
 }
 
 /* A route's from/to must name a span or trunk that has a section in this file. */

@@ -27,6 +27,8 @@ enum conf_law { LAW_ALAW, LAW_ULAW };
 
 enum conf_transport { TRANSPORT_UDP, TRANSPORT_TCP };
 
+enum conf_hunt { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUNDROBIN };
+
 enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK };
 
 /* A route's source or destination: "any", "span N" or "trunk NAME". */
@@ -42,6 +44,16 @@ struct conf_general {
 	char log_levels[CONF_STR_MAX];	/* "pri=debug,sip=debug" on top of log_level */
 	char dahdi_dir[CONF_STR_MAX];	/* normally /dev/dahdi */
 	unsigned alarm_poll_ms;		/* [ms] span status poll interval */
+	char sip_address[CONF_NAME_MAX + 16];	/* numeric address the SIP stack binds */
+	unsigned sip_port;
+	char rtp_address[CONF_NAME_MAX + 16];	/* numeric address of the RTP sockets */
+	unsigned rtp_port_min;		/* RTP ports, even ones used, RTCP on the next odd */
+	unsigned rtp_port_max;
+	bool symmetric_rtp;		/* send RTP where the peer's RTP comes from */
+	unsigned max_calls;		/* 0: no limit; beyond it 503 / cause 34 */
+	bool reason_header;		/* send Reason: Q.850 (RFC 3326) */
+	char cause_map[CONF_STR_MAX];	/* overrides "17=486,486=17" (RFC 3398 tables) */
+	unsigned digit_timeout_ms;	/* [ms] overlap dialling inter-digit timeout */
 };
 
 struct conf_span {
@@ -52,6 +64,8 @@ struct conf_span {
 	enum conf_law law;
 	uint32_t bchans;		/* bit n set = span position n is a bearer channel */
 	unsigned dchannel;		/* span position of the D-channel; 0 for analog */
+	bool overlap;			/* PRI: accept incomplete SETUPs, collect INFO digits */
+	int hunt;			/* enum conf_hunt: B-channel order for our calls */
 	unsigned line;			/* where the section starts */
 };
 
@@ -62,6 +76,8 @@ struct conf_trunk {
 	char username[CONF_STR_MAX];
 	char password[CONF_STR_MAX];
 	bool registration;
+	unsigned expires;		/* [s] requested registration lifetime */
+	unsigned keepalive;		/* [s] OPTIONS interval, 0 = none */
 	unsigned line;
 };
 

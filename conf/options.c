@@ -1,6 +1,7 @@
 /* THE table of configuration options, and the parsers and printers of its value types. */
 #include "conf/options.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -28,6 +29,7 @@ static const char *const switch_names[] = { "euroisdn", "ni2", "dms100", "5ess",
 					    "qsig", NULL };
 static const char *const law_names[] = { "alaw", "ulaw", NULL };
 static const char *const transport_names[] = { "udp", "tcp", NULL };
+static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
 static bool sig_is_pri(enum conf_span_sig sig)
 {
@@ -45,6 +47,43 @@ static unsigned span_positions(enum conf_span_type type)
 static int check_log_levels(const char *value, char *err, size_t errlen)
 {
 	return log_check_levels(value, err, (unsigned)errlen);
+}
+
+/* A numeric IPv4 or IPv6 address: we never resolve names (DESIGN.md, test rules). */
+static int check_ip_literal(const char *value, char *err, size_t errlen)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, value, buf) == 1 || inet_pton(AF_INET6, value, buf) == 1)
+		return 0;
+	snprintf(err, errlen, "'%s' is not a numeric IPv4 or IPv6 address", value);
+	return EINVAL;
+}
+
+/* "17=486, 486=17": Q.850 cause (1..127) = SIP status (300..699) or the reverse
+ * (RFC 3398 tables overridden); gateway/cause.c applies it. */
+static int check_cause_map(const char *value, char *err, size_t errlen)
+{
+	char buf[CONF_STR_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *save = NULL, *item = strtok_r(buf, ", \t", &save); item;
+	     item = strtok_r(NULL, ", \t", &save)) {
+		char *eq = strchr(item, '='), *end1, *end2;
+		long a = eq ? strtol(item, &end1, 10) : 0, b = eq ? strtol(eq + 1, &end2, 10) : 0;
+		if (!eq || end1 != eq || *end2 || eq == item || !eq[1]) {
+			snprintf(err, errlen, "'%s' is not CAUSE=STATUS or STATUS=CAUSE", item);
+			return EINVAL;
+		}
+		bool q2s = a >= 1 && a <= 127 && b >= 300 && b <= 699;
+		bool s2q = a >= 300 && a <= 699 && b >= 1 && b <= 127;
+		if (!q2s && !s2q) {
+			snprintf(err, errlen, "'%s': need a Q.850 cause 1..127 and a SIP status 300..699",
+				 item);
+			return EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int check_nonempty(const char *value, char *err, size_t errlen)
@@ -199,6 +238,26 @@ const struct conf_opt conf_opts[] = {
 	  .def = "/dev/dahdi", G(dahdi_dir), .desc = "directory of the DAHDI device nodes" },
 	{ CS_GENERAL, "alarm_poll_ms", OT_UINT, OPT_RELOAD, .min = 100, .max = 60000,
 	  .def = "1000", G(alarm_poll_ms), .desc = "span alarm poll interval [ms]" },
+	{ CS_GENERAL, "sip_address", OT_STRING, 0, .check = check_ip_literal,
+	  .def = "127.0.0.1", G(sip_address), .desc = "numeric address the SIP stack listens on" },
+	{ CS_GENERAL, "sip_port", OT_UINT, 0, .min = 1, .max = 65535, .def = "5060",
+	  G(sip_port), .desc = "SIP port, UDP and TCP" },
+	{ CS_GENERAL, "rtp_address", OT_STRING, 0, .check = check_ip_literal,
+	  .def = "127.0.0.1", G(rtp_address), .desc = "numeric address of the RTP sockets" },
+	{ CS_GENERAL, "rtp_port_min", OT_UINT, 0, .min = 1024, .max = 65534, .def = "10000",
+	  G(rtp_port_min), .desc = "lowest RTP port (even ports carry RTP, RFC 3550 §11)" },
+	{ CS_GENERAL, "rtp_port_max", OT_UINT, 0, .min = 1025, .max = 65535, .def = "20000",
+	  G(rtp_port_max), .desc = "highest RTP port" },
+	{ CS_GENERAL, "symmetric_rtp", OT_BOOL, 0, .def = "yes", G(symmetric_rtp),
+	  .desc = "send RTP to where the peer's RTP comes from (NAT), not only to its SDP" },
+	{ CS_GENERAL, "max_calls", OT_UINT, 0, .min = 0, .max = 100000, .def = "0",
+	  G(max_calls), .desc = "calls at once; beyond it 503 + Retry-After / cause 34 (0: no limit)" },
+	{ CS_GENERAL, "reason_header", OT_BOOL, OPT_RELOAD, .def = "yes", G(reason_header),
+	  .desc = "send Reason: Q.850;cause=N with BYE, CANCEL and failures (RFC 3326)" },
+	{ CS_GENERAL, "cause_map", OT_STRING, OPT_RELOAD, .check = check_cause_map, .def = "",
+	  G(cause_map), .desc = "overrides of RFC 3398's tables: \"17=486, 480=18\" (cause=status, status=cause)" },
+	{ CS_GENERAL, "digit_timeout_ms", OT_UINT, OPT_RELOAD, .min = 500, .max = 30000,
+	  .def = "4000", G(digit_timeout_ms), .desc = "overlap dialling: inter-digit timeout [ms]" },
 
 	/* [span N]: type and signalling first, the rest follows from them. */
 	{ CS_SPAN, "type", OT_ENUM, OPT_REQUIRED, .names = span_type_names,
@@ -215,6 +274,10 @@ const struct conf_opt conf_opts[] = {
 	{ CS_SPAN, "dchannel", OT_TIMESLOT, OPT_PRI_ONLY | OPT_DEPENDS,
 	  .def_fn = def_dchannel, S(dchannel),
 	  .desc = "D-channel span position (PRI only): 16 on e1, 24 on t1" },
+	{ CS_SPAN, "overlap", OT_BOOL, OPT_PRI_ONLY, .def = "no", S(overlap),
+	  .desc = "PRI: accept SETUPs without the whole number and collect INFO digits" },
+	{ CS_SPAN, "hunt", OT_ENUM, OPT_PRI_ONLY, .names = hunt_names, .def = "ascending",
+	  S(hunt), .desc = "PRI: B-channel order for outgoing calls: ascending, descending, roundrobin" },
 
 	/* [trunk NAME] */
 	{ CS_TRUNK, "proxy", OT_STRING, OPT_REQUIRED, .check = check_proxy, T(proxy),
@@ -227,6 +290,10 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "digest password" },
 	{ CS_TRUNK, "register", OT_BOOL, 0, .def = "no", T(registration),
 	  .desc = "REGISTER with the proxy (needs username)" },
+	{ CS_TRUNK, "expires", OT_UINT, 0, .min = 60, .max = 86400, .def = "3600", T(expires),
+	  .desc = "registration lifetime asked for [s]" },
+	{ CS_TRUNK, "keepalive", OT_UINT, 0, .min = 0, .max = 3600, .def = "30", T(keepalive),
+	  .desc = "OPTIONS keepalive interval [s]; 0 turns it off (trunk always up)" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),

@@ -693,8 +693,9 @@ Test(conf, restart_needed_when_signalling_changes)
 	struct conf *b = load_ok("[span 1]\ntype = e1\nsignalling = fxs\n");
 	char buf[256];
 
-	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 3);
-	cr_assert_str_eq(buf, "[span 1] signalling\n[span 1] switchtype\n[span 1] dchannel\n");
+	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 5);
+	cr_assert_str_eq(buf, "[span 1] signalling\n[span 1] switchtype\n[span 1] dchannel\n"
+			      "[span 1] overlap\n[span 1] hunt\n");
 	conf_free(a);
 	conf_free(b);
 }
@@ -776,4 +777,61 @@ Test(conf, file_round_trip_through_disk)
 	free(tb);
 	conf_free(a);
 	conf_free(b);
+}
+
+/* ---- SIP, RTP and cause options ------------------------------------------------------ */
+
+Test(conf, sip_address_must_be_numeric)
+{
+	expect_error("[general]\nsip_address = gw.example.net\n",
+		     "t.conf:2: sip_address: 'gw.example.net' is not a numeric IPv4 or IPv6 address");
+}
+
+Test(conf, sip_and_rtp_addresses)
+{
+	struct conf *c = load_ok("[general]\nsip_address = ::1\nrtp_address = 127.0.0.2\n");
+	cr_assert_str_eq(c->general.sip_address, "::1");
+	cr_assert_str_eq(c->general.rtp_address, "127.0.0.2");
+	cr_assert_eq(c->general.sip_port, 5060);
+	conf_free(c);
+}
+
+Test(conf, rtp_range_needs_a_port_pair)
+{
+	expect_error("[general]\nrtp_port_min = 30000\nrtp_port_max = 30000\n",
+		     "t.conf:3: rtp_port_max: 30000 leaves no RTP port pair above rtp_port_min 30000");
+}
+
+Test(conf, cause_map_item_syntax)
+{
+	expect_error("[general]\ncause_map = 17=486, 17:486\n",
+		     "t.conf:2: cause_map: '17:486' is not CAUSE=STATUS or STATUS=CAUSE");
+}
+
+Test(conf, cause_map_item_ranges)
+{
+	expect_error("[general]\ncause_map = 200=17\n",
+		     "t.conf:2: cause_map: '200=17': need a Q.850 cause 1..127 and a SIP status 300..699");
+}
+
+Test(conf, cause_map_valid)
+{
+	struct conf *c = load_ok("[general]\ncause_map = 17=486, 480=18\n");
+	cr_assert_str_eq(c->general.cause_map, "17=486, 480=18");
+	conf_free(c);
+}
+
+Test(conf, pri_span_overlap_and_hunt)
+{
+	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_net\noverlap = yes\n"
+				 "hunt = roundrobin\n");
+	cr_assert(c->spans[0].overlap);
+	cr_assert_eq(c->spans[0].hunt, HUNT_ROUNDROBIN);
+	conf_free(c);
+}
+
+Test(conf, hunt_is_pri_only)
+{
+	expect_error("[span 3]\ntype = t1\nsignalling = fxs\nhunt = descending\n",
+		     "t.conf:4: hunt: not valid on an fxs span (PRI only)");
 }
