@@ -1,0 +1,83 @@
+/* PSTN simulator: the script language (README.md), parsed into steps; free of I/O. */
+#ifndef STROWGER_PSTNSIM_SCRIPT_H
+#define STROWGER_PSTNSIM_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum sim_op {
+	OP_WAIT_UP,		/* wait-up [T] */
+	OP_CALL,		/* call NUM [from NUM] [chan N|any] [x COUNT] [as NAME] */
+	OP_ANSWER,		/* answer [after D] */
+	OP_RING,		/* ring: ALERTING without answering */
+	OP_PROCEED,		/* proceed: CALL PROCEEDING */
+	OP_REJECT,		/* reject [CAUSE] */
+	OP_HANGUP,		/* hangup [CAUSE] */
+	OP_TONE,		/* tone F [LEVEL] | tone off */
+	OP_DTMF,		/* dtmf DIGITS */
+	OP_SLEEP,		/* sleep D */
+	OP_USE,			/* use NAME */
+	OP_ON_RING,		/* on-ring answer [after D] | ring | reject [CAUSE] | none */
+	OP_EXIT,		/* exit */
+	OP_EXPECT_RING,		/* expect ring [x COUNT] [from NUM] [to NUM] [as NAME] [T] */
+	OP_EXPECT_PROCEEDING,	/* expect proceeding [T] */
+	OP_EXPECT_ALERTING,	/* expect alerting [T] */
+	OP_EXPECT_ANSWER,	/* expect answer [T] */
+	OP_EXPECT_HANGUP,	/* expect hangup [CAUSE] [T] */
+	OP_EXPECT_TONE,		/* expect-tone F [D] [within T] [min PCT] */
+	OP_EXPECT_SILENCE,	/* expect-silence [D] [min PCT] */
+	OP_EXPECT_DTMF,		/* expect-dtmf DIGITS [T] */
+	OP_COUNT
+};
+
+/* What an on-ring policy does with a new incoming call. */
+enum sim_on_ring { ON_RING_NONE, ON_RING_ANSWER, ON_RING_RING, ON_RING_REJECT };
+
+#define SIM_NUM_LEN	32
+#define SIM_NAME_LEN	16
+
+struct sim_cmd {
+	enum sim_op op;
+	unsigned line;			/* script line (1-based) */
+	bool negate;			/* "!": the step passes iff the expectation fails */
+	char text[160];			/* the step as written, for log lines */
+	char target[SIM_NAME_LEN];	/* "@NAME": "" = current call, "all" = every call */
+	char name[SIM_NAME_LEN];	/* "as NAME" */
+	char num[SIM_NUM_LEN];		/* called number (call, expect ring "to") */
+	char from[SIM_NUM_LEN];		/* calling number */
+	char digits[SIM_NUM_LEN * 2];	/* dtmf / expect-dtmf */
+	int chan;			/* B-channel timeslot; 0 = pick one, -1 = "any" */
+	unsigned count;			/* x COUNT */
+	int cause;			/* Q.850 cause; -1 = not given */
+	unsigned freq;			/* [Hz] */
+	int level;			/* [dBm0] */
+	unsigned timeout_ms;		/* [ms] T; 0 = not given */
+	unsigned dur_ms;		/* [ms] D */
+	unsigned within_ms;		/* [ms] */
+	unsigned min_pct;		/* [%] 0 = default */
+	enum sim_on_ring on_ring;
+};
+
+struct sim_script {
+	struct sim_cmd *cmds;
+	size_t n;
+};
+
+/*
+ * Parse script text: steps separated by newlines or ';'; a line starting with '#' is a
+ * comment (a '#' elsewhere is a DTMF digit). Return 0, or EINVAL with "line N: why" in
+ * err (size errlen). On success free the script with sim_script_free().
+ */
+int sim_script_parse(struct sim_script *s, const char *text, char *err, size_t errlen);
+void sim_script_free(struct sim_script *s);
+
+/* Parse a duration: "5s", "500ms", "1.5s", "2m", bare number = seconds. 0 or EINVAL. */
+int sim_parse_duration(const char *tok, unsigned *ms);
+
+/* Name of an op as written in scripts. */
+const char *sim_op_name(enum sim_op op);
+
+/* True for the expect* steps (those that can fail on their own). */
+bool sim_op_is_expect(enum sim_op op);
+
+#endif

@@ -1,0 +1,402 @@
+/* Unit tests of the PSTN simulator's I/O-free parts: script parser, tone and DTMF checks. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "tests/pstnsim/audio.h"
+#include "tests/pstnsim/script.h"
+
+/* ---------------------------------------------------------------- script */
+
+static struct sim_script parse_ok(const char *text)
+{
+	struct sim_script s;
+	char err[128];
+	int rc = sim_script_parse(&s, text, err, sizeof(err));
+
+	cr_assert_eq(rc, 0, "parse failed: %s", err);
+	return s;
+}
+
+static void parse_bad(const char *text, const char *want_in_err)
+{
+	struct sim_script s;
+	char err[128];
+
+	cr_assert_eq(sim_script_parse(&s, text, err, sizeof(err)), EINVAL, "accepted: %s", text);
+	cr_assert(strstr(err, want_in_err), "error '%s' lacks '%s'", err, want_in_err);
+	cr_assert_null(s.cmds);
+}
+
+Test(pstnsim_script, full_call)
+{
+	struct sim_script s = parse_ok(
+		"# the network side\n"
+		"wait-up 20s\n"
+		"call 4930123456 from 5551000 chan 5 as a; expect answer 5s\n"
+		"tone 1004 -13dBm0; expect-tone 1800 2s within 3s min 90%\n"
+		"dtmf 123#; expect-dtmf 456* 5s\n"
+		"  # indented comment; with a semicolon\n"
+		"hangup 16; expect hangup normal 5s @all\n");
+
+	cr_assert_eq(s.n, 9);
+	cr_assert_eq(s.cmds[0].op, OP_WAIT_UP);
+	cr_assert_eq(s.cmds[0].timeout_ms, 20000);
+	cr_assert_eq(s.cmds[0].line, 2);
+	cr_assert_eq(s.cmds[1].op, OP_CALL);
+	cr_assert_str_eq(s.cmds[1].num, "4930123456");
+	cr_assert_str_eq(s.cmds[1].from, "5551000");
+	cr_assert_eq(s.cmds[1].chan, 5);
+	cr_assert_str_eq(s.cmds[1].name, "a");
+	cr_assert_eq(s.cmds[2].op, OP_EXPECT_ANSWER);
+	cr_assert_eq(s.cmds[2].timeout_ms, 5000);
+	cr_assert_eq(s.cmds[2].line, 3);
+	cr_assert_eq(s.cmds[3].op, OP_TONE);
+	cr_assert_eq(s.cmds[3].freq, 1004);
+	cr_assert_eq(s.cmds[3].level, -13);
+	cr_assert_eq(s.cmds[4].op, OP_EXPECT_TONE);
+	cr_assert_eq(s.cmds[4].freq, 1800);
+	cr_assert_eq(s.cmds[4].dur_ms, 2000);
+	cr_assert_eq(s.cmds[4].within_ms, 3000);
+	cr_assert_eq(s.cmds[4].min_pct, 90);
+	cr_assert_str_eq(s.cmds[5].digits, "123#");
+	cr_assert_eq(s.cmds[6].op, OP_EXPECT_DTMF);
+	cr_assert_str_eq(s.cmds[6].digits, "456*");
+	cr_assert_eq(s.cmds[6].timeout_ms, 5000);
+	cr_assert_eq(s.cmds[7].op, OP_HANGUP);
+	cr_assert_eq(s.cmds[7].cause, 16);
+	cr_assert_eq(s.cmds[8].op, OP_EXPECT_HANGUP);
+	cr_assert_eq(s.cmds[8].cause, 16);
+	cr_assert_eq(s.cmds[8].timeout_ms, 5000);
+	cr_assert_str_eq(s.cmds[8].target, "all");
+	cr_assert_eq(s.cmds[8].line, 7);
+	sim_script_free(&s);
+}
+
+Test(pstnsim_script, answering_side)
+{
+	struct sim_script s = parse_ok(
+		"expect ring x 3 to 4930 from 555 10s; answer after 1.5s; ring; proceed\n"
+		"reject 17; reject busy; on-ring answer after 200ms; on-ring reject 34; on-ring none\n"
+		"silence; tone off; sleep 250ms; use c2; ! expect-silence 500ms; exit");
+
+	cr_assert_eq(s.n, 15);
+	cr_assert_eq(s.cmds[0].op, OP_EXPECT_RING);
+	cr_assert_eq(s.cmds[0].count, 3);
+	cr_assert_str_eq(s.cmds[0].num, "4930");
+	cr_assert_str_eq(s.cmds[0].from, "555");
+	cr_assert_eq(s.cmds[0].timeout_ms, 10000);
+	cr_assert_eq(s.cmds[1].op, OP_ANSWER);
+	cr_assert_eq(s.cmds[1].dur_ms, 1500);
+	cr_assert_eq(s.cmds[2].op, OP_RING);
+	cr_assert_eq(s.cmds[3].op, OP_PROCEED);
+	cr_assert_eq(s.cmds[4].cause, 17);
+	cr_assert_eq(s.cmds[5].cause, 17);
+	cr_assert_eq(s.cmds[6].on_ring, ON_RING_ANSWER);
+	cr_assert_eq(s.cmds[6].dur_ms, 200);
+	cr_assert_eq(s.cmds[7].on_ring, ON_RING_REJECT);
+	cr_assert_eq(s.cmds[7].cause, 34);
+	cr_assert_eq(s.cmds[8].on_ring, ON_RING_NONE);
+	cr_assert_eq(s.cmds[9].op, OP_TONE);
+	cr_assert_eq(s.cmds[9].freq, 0);
+	cr_assert_eq(s.cmds[10].freq, 0);
+	cr_assert_eq(s.cmds[11].dur_ms, 250);
+	cr_assert_str_eq(s.cmds[12].name, "c2");
+	cr_assert(s.cmds[13].negate);
+	cr_assert_eq(s.cmds[13].op, OP_EXPECT_SILENCE);
+	cr_assert_eq(s.cmds[13].dur_ms, 500);
+	cr_assert_eq(s.cmds[14].op, OP_EXIT);
+	sim_script_free(&s);
+}
+
+Test(pstnsim_script, hangup_cause_versus_duration)
+{
+	struct sim_script s = parse_ok("expect hangup 5s; expect hangup 17; hangup; call 1 chan any x 30");
+
+	cr_assert_eq(s.cmds[0].cause, -1);
+	cr_assert_eq(s.cmds[0].timeout_ms, 5000);
+	cr_assert_eq(s.cmds[1].cause, 17);
+	cr_assert_eq(s.cmds[1].timeout_ms, 0);
+	cr_assert_eq(s.cmds[2].cause, -1);
+	cr_assert_eq(s.cmds[3].chan, -1);
+	cr_assert_eq(s.cmds[3].count, 30);
+	sim_script_free(&s);
+}
+
+Test(pstnsim_script, errors_name_the_line)
+{
+	parse_bad("wait-up\nfrobnicate", "line 2: unknown command 'frobnicate'");
+	parse_bad("tone 5000", "bad frequency");
+	parse_bad("! hangup", "expectations only");
+	parse_bad("dtmf 12x", "digits");
+	parse_bad("call 123 chan 0", "bad channel");
+	parse_bad("expect answer soon", "unexpected 'soon'");
+	parse_bad("expect nothing", "unknown expectation");
+	parse_bad("sleep", "duration expected");
+	parse_bad("hangup 200", "unexpected '200'");
+	parse_bad("answer @", "bad call");
+}
+
+Test(pstnsim_script, durations)
+{
+	unsigned ms;
+
+	cr_assert_eq(sim_parse_duration("5s", &ms), 0);
+	cr_assert_eq(ms, 5000);
+	cr_assert_eq(sim_parse_duration("1.5", &ms), 0);
+	cr_assert_eq(ms, 1500);
+	cr_assert_eq(sim_parse_duration("20ms", &ms), 0);
+	cr_assert_eq(ms, 20);
+	cr_assert_eq(sim_parse_duration("2m", &ms), 0);
+	cr_assert_eq(ms, 120000);
+	cr_assert_eq(sim_parse_duration("5x", &ms), EINVAL);
+	cr_assert_eq(sim_parse_duration("-1s", &ms), EINVAL);
+	cr_assert_eq(sim_parse_duration("", &ms), EINVAL);
+}
+
+/* ---------------------------------------------------------------- audio */
+
+#define MS(x) ((size_t)(x) * (SIM_RATE / 1000))
+
+/* Generate n bytes from tx into buf, then overwrite `gaps` holes of `gap` bytes with fill. */
+static void make_line(struct sim_tx *tx, uint8_t *buf, size_t n, unsigned gaps, size_t gap,
+		      uint8_t fill)
+{
+	sim_tx_fill(tx, buf, n);
+	for (unsigned g = 0; g < gaps; g++) {
+		size_t at = (n / (gaps + 1)) * (g + 1) + 37 * g;
+		memset(buf + at, fill, gap);
+	}
+}
+
+/* Feed in DAHDI-sized blocks, as the simulator does. */
+static void feed(struct sim_rx *rx, const uint8_t *buf, size_t n)
+{
+	for (size_t off = 0; off < n; off += SIM_BLOCK)
+		sim_rx_feed(rx, buf + off, n - off < SIM_BLOCK ? n - off : SIM_BLOCK);
+}
+
+static enum sim_tone_state check_tone(enum sim_law txlaw, enum sim_law rxlaw, unsigned send_hz,
+				      unsigned expect_hz, unsigned gaps, size_t gap,
+				      struct sim_tone_result *res)
+{
+	static uint8_t buf[MS(3000)];
+	struct sim_tx *tx;
+	struct sim_rx *rx;
+	struct sim_tone_params p = { .freq = expect_hz, .window_ms = 1000, .within_ms = 1500 };
+
+	cr_assert_eq(sim_tx_alloc(&tx, txlaw), 0);
+	cr_assert_eq(sim_rx_alloc(&rx, rxlaw), 0);
+	cr_assert_eq(sim_tx_tone(tx, send_hz, -10), 0);
+	make_line(tx, buf, sizeof(buf), gaps, gap, 0xFF);
+	if (txlaw != rxlaw) {	/* a transcoding gateway in between */
+		int16_t lin[1];
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			sim_law_decode(txlaw, &buf[i], lin, 1);
+			sim_law_encode(rxlaw, lin, &buf[i], 1);
+		}
+	}
+	cr_assert_eq(sim_rx_tone_start(rx, &p), 0);
+	feed(rx, buf, sizeof(buf));
+	sim_rx_tone_result(rx, res);
+	sim_tx_free(tx);
+	sim_rx_free(rx);
+	return res->state;
+}
+
+Test(pstnsim_audio, tone_heard)
+{
+	struct sim_tone_result r;
+	char d[160];
+
+	cr_assert_eq(check_tone(SIM_LAW_ALAW, SIM_LAW_ALAW, 1004, 1004, 0, 0, &r), SIM_TONE_PASS);
+	cr_assert_geq(r.match_ms, 960);
+	cr_assert(r.heard_hz >= 994 && r.heard_hz <= 1014, "heard %u", r.heard_hz);
+	sim_tone_describe(&r, d, sizeof(d));
+	cr_assert(strstr(d, "audio ok: heard 1004 Hz for"), "%s", d);
+}
+
+Test(pstnsim_audio, wrong_frequency_fails)
+{
+	struct sim_tone_result r;
+	char d[160];
+
+	cr_assert_eq(check_tone(SIM_LAW_ALAW, SIM_LAW_ALAW, 1004, 1800, 0, 0, &r), SIM_TONE_FAIL);
+	cr_assert_eq(r.match_ms, 0);
+	cr_assert(r.heard_hz >= 990 && r.heard_hz <= 1020, "heard %u", r.heard_hz);
+	sim_tone_describe(&r, d, sizeof(d));
+	cr_assert(strstr(d, "audio FAIL: expected 1800 Hz, heard 10"), "%s", d);
+	/* close neighbours are told apart too */
+	cr_assert_eq(check_tone(SIM_LAW_ULAW, SIM_LAW_ULAW, 1004, 1100, 0, 0, &r), SIM_TONE_FAIL);
+}
+
+Test(pstnsim_audio, silence_fails)
+{
+	struct sim_tone_result r;
+	char d[160];
+
+	cr_assert_eq(check_tone(SIM_LAW_ALAW, SIM_LAW_ALAW, 0, 1004, 0, 0, &r), SIM_TONE_FAIL);
+	cr_assert_eq(r.heard_hz, 0);
+	sim_tone_describe(&r, d, sizeof(d));
+	cr_assert(strstr(d, "heard silence"), "%s", d);
+	/* the idle pattern (all 0xFF, as DAHDI sends when nobody writes) is silence too */
+	cr_assert_eq(check_tone(SIM_LAW_ULAW, SIM_LAW_ULAW, 0, 1004, 0, 0, &r), SIM_TONE_FAIL);
+}
+
+Test(pstnsim_audio, tolerates_guest_gaps)
+{
+	struct sim_tone_result r;
+
+	/* five holes of 8 ms of idle 0xFF, worse than the 1-3 of 4-8 ms per 5 s seen */
+	cr_assert_eq(check_tone(SIM_LAW_ALAW, SIM_LAW_ALAW, 1800, 1800, 5, 64, &r), SIM_TONE_PASS);
+	cr_assert_eq(check_tone(SIM_LAW_ULAW, SIM_LAW_ULAW, 1800, 1800, 5, 64, &r), SIM_TONE_PASS);
+	cr_assert_geq(r.match_ms, 900);
+}
+
+Test(pstnsim_audio, through_transcoding)
+{
+	struct sim_tone_result r;
+
+	cr_assert_eq(check_tone(SIM_LAW_ALAW, SIM_LAW_ULAW, 1004, 1004, 3, 48, &r), SIM_TONE_PASS);
+	cr_assert_eq(check_tone(SIM_LAW_ULAW, SIM_LAW_ALAW, 1800, 1800, 3, 48, &r), SIM_TONE_PASS);
+	cr_assert_eq(check_tone(SIM_LAW_ULAW, SIM_LAW_ALAW, 1800, 1004, 0, 0, &r), SIM_TONE_FAIL);
+}
+
+Test(pstnsim_audio, onset_and_mostly_gap)
+{
+	static uint8_t buf[MS(3000)];
+	struct sim_tx *tx;
+	struct sim_rx *rx;
+	struct sim_tone_params p = { .freq = 697, .window_ms = 1000, .within_ms = 2000 };
+	struct sim_tone_result r;
+
+	cr_assert_eq(sim_tx_alloc(&tx, SIM_LAW_ALAW), 0);
+	cr_assert_eq(sim_rx_alloc(&rx, SIM_LAW_ALAW), 0);
+	/* 600 ms of idle, then the tone */
+	memset(buf, 0xD5, MS(600));
+	cr_assert_eq(sim_tx_tone(tx, 697, -20), 0);
+	sim_tx_fill(tx, buf + MS(600), sizeof(buf) - MS(600));
+	cr_assert_eq(sim_rx_tone_start(rx, &p), 0);
+	feed(rx, buf, sizeof(buf));
+	cr_assert_eq(sim_rx_tone_result(rx, &r), SIM_TONE_PASS);
+	cr_assert(r.onset_ms >= 560 && r.onset_ms <= 640, "onset %u", r.onset_ms);
+
+	/* a tone that is cut to shreds: gaps make up more than half the window */
+	sim_tx_fill(tx, buf, sizeof(buf));
+	for (size_t off = 0; off + 160 <= sizeof(buf); off += 160)
+		memset(buf + off + 50, 0xFF, 110);
+	cr_assert_eq(sim_rx_tone_start(rx, &p), 0);
+	feed(rx, buf, sizeof(buf));
+	cr_assert_eq(sim_rx_tone_result(rx, &r), SIM_TONE_FAIL);
+	sim_tx_free(tx);
+	sim_rx_free(rx);
+}
+
+Test(pstnsim_audio, expect_silence)
+{
+	static uint8_t buf[MS(1500)];
+	struct sim_tx *tx;
+	struct sim_rx *rx;
+	struct sim_tone_params p = { .freq = 0, .window_ms = 1000 };
+	struct sim_tone_result r;
+
+	cr_assert_eq(sim_tx_alloc(&tx, SIM_LAW_ULAW), 0);
+	cr_assert_eq(sim_rx_alloc(&rx, SIM_LAW_ULAW), 0);
+	sim_tx_fill(tx, buf, sizeof(buf));	/* silence by default */
+	cr_assert_eq(sim_rx_tone_start(rx, &p), 0);
+	feed(rx, buf, sizeof(buf));
+	cr_assert_eq(sim_rx_tone_result(rx, &r), SIM_TONE_PASS);
+	cr_assert_eq(sim_tx_tone(tx, 440, -10), 0);
+	sim_tx_fill(tx, buf, sizeof(buf));
+	cr_assert_eq(sim_rx_tone_start(rx, &p), 0);
+	feed(rx, buf, sizeof(buf));
+	cr_assert_eq(sim_rx_tone_result(rx, &r), SIM_TONE_FAIL);
+	cr_assert(r.heard_hz >= 430 && r.heard_hz <= 450, "heard %u", r.heard_hz);
+	sim_tx_free(tx);
+	sim_rx_free(rx);
+}
+
+Test(pstnsim_audio, abort_without_audio)
+{
+	struct sim_rx *rx;
+	struct sim_tone_params p = { .freq = 1004, .window_ms = 1000, .within_ms = 1000 };
+
+	cr_assert_eq(sim_rx_alloc(&rx, SIM_LAW_ALAW), 0);
+	cr_assert_eq(sim_rx_tone_start(rx, &p), 0);
+	cr_assert_eq(sim_rx_tone_result(rx, NULL), SIM_TONE_WAIT);
+	sim_rx_tone_abort(rx);
+	cr_assert_eq(sim_rx_tone_result(rx, NULL), SIM_TONE_FAIL);
+	sim_rx_free(rx);
+}
+
+static void dtmf_roundtrip(enum sim_law txlaw, enum sim_law rxlaw, const char *digits,
+			   unsigned gaps, const char *want)
+{
+	static uint8_t buf[MS(4000)];
+	struct sim_tx *tx;
+	struct sim_rx *rx;
+
+	cr_assert_eq(sim_tx_alloc(&tx, txlaw), 0);
+	cr_assert_eq(sim_rx_alloc(&rx, rxlaw), 0);
+	cr_assert_eq(sim_tx_tone(tx, 1004, -10), 0);	/* the tone stops while digits play */
+	cr_assert_eq(sim_tx_dtmf(tx, digits, 80, 80), 0);
+	cr_assert(sim_tx_busy(tx));
+	/* holes of 6 ms every ~170 ms land inside digits as well as between them */
+	make_line(tx, buf, sizeof(buf), gaps, 48, 0xFF);
+	cr_assert_not(sim_tx_busy(tx));
+	if (txlaw != rxlaw) {
+		int16_t lin[1];
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			sim_law_decode(txlaw, &buf[i], lin, 1);
+			sim_law_encode(rxlaw, lin, &buf[i], 1);
+		}
+	}
+	feed(rx, buf, sizeof(buf));
+	cr_assert_str_eq(sim_rx_digits(rx), want);
+	cr_assert_str_eq(sim_tx_digits(tx), digits);
+	sim_tx_free(tx);
+	sim_rx_free(rx);
+}
+
+Test(pstnsim_audio, dtmf)
+{
+	dtmf_roundtrip(SIM_LAW_ALAW, SIM_LAW_ALAW, "123#", 0, "123#");
+	dtmf_roundtrip(SIM_LAW_ULAW, SIM_LAW_ULAW, "0123456789*#ABCD", 0, "0123456789*#ABCD");
+	dtmf_roundtrip(SIM_LAW_ALAW, SIM_LAW_ALAW, "456*", 20, "456*");
+	dtmf_roundtrip(SIM_LAW_ALAW, SIM_LAW_ULAW, "9876", 20, "9876");
+}
+
+Test(pstnsim_audio, dtmf_rejects_bad_digits)
+{
+	struct sim_tx *tx;
+
+	cr_assert_eq(sim_tx_alloc(&tx, SIM_LAW_ALAW), 0);
+	cr_assert_eq(sim_tx_dtmf(tx, "12x", 80, 80), EINVAL);
+	cr_assert_eq(sim_tx_dtmf(tx, "", 80, 80), EINVAL);
+	cr_assert_not(sim_tx_busy(tx));
+	sim_tx_free(tx);
+}
+
+Test(pstnsim_audio, gap_filter)
+{
+	struct sim_gapf g = { 0 };
+	uint8_t in[40], out[40 + SIM_GAP_RUN];
+	size_t n = 0;
+
+	/* 1 2 2 2 | eight 7s | 3 ...: the short run survives, the long one is cut */
+	memset(in, 0, sizeof(in));
+	in[0] = 1;
+	in[1] = in[2] = in[3] = 2;
+	memset(in + 4, 7, 8);
+	in[12] = 3;
+	for (int i = 13; i < 40; i++)
+		in[i] = (uint8_t)(10 + i % 2);
+	/* in two pieces, splitting the long run */
+	n += sim_gapf_run(&g, in, 8, out);
+	n += sim_gapf_run(&g, in + 8, sizeof(in) - 8, out + n);
+	cr_assert_eq(g.gap, 8);
+	cr_assert_eq(n, 40 - 8 - 1);	/* the last byte is held until its run ends */
+	cr_assert_eq(out[0], 1);
+	cr_assert_eq(out[3], 2);
+	cr_assert_eq(out[4], 3);
+}
