@@ -1,12 +1,15 @@
-/* The daemon: configuration, the signalling loop, spans, signals. */
-#define SU_ROOT_MAGIC_T  struct daemon
-#define SU_WAKEUP_ARG_T  void
-#define SU_TIMER_ARG_T   void
-
+/* The daemon: configuration, the signalling loop, spans, trunks, media, signals. */
+#include "gateway/gw.h"
 #include "gateway/daemon.h"
 
 #include "common/log.h"
-#include "conf/conf.h"
+#include "gateway/call.h"
+#include "gateway/cause.h"
+#include "gateway/pri_link.h"
+#include "gateway/route.h"
+#include "media/engine.h"
+#include "sip/trunk.h"
+#include "sip/ua.h"
 #include "tdm/span.h"
 
 #include <errno.h>
@@ -14,32 +17,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sofia-sip/su.h>
-#include <sofia-sip/su_wait.h>
 
-#define MAX_WATCHES 512
+#define STOP_GRACE_MS 3000	/* [ms] for calls to clear on SIGTERM before we stop anyway */
 
-/* One fd the loop watches for DAHDI events (POLLPRI). */
-struct watch {
-	int fd;
-	int index;		/* su_root registration, > 0 */
-	struct tdm_span *span;
-};
+uint64_t gw_now_us(void)
+{
+	struct timespec ts;
 
-struct daemon {
-	const char *conf_path;
-	struct conf *conf;
-	su_root_t *root;
-	su_timer_t *poll_timer;
-	int sigfd;
-	int sig_index;
-	struct tdm_span **spans;
-	unsigned nspans;
-	struct watch watches[MAX_WATCHES];
-	unsigned nwatches;
-};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name)
+{
+	for (unsigned i = 0; i < d->ntrunks; i++)
+		if (!strcmp(d->trunks[i].name, name))
+			return d->trunks[i].trunk;
+	return NULL;
+}
+
+struct pri_link *gw_link_find(struct daemon *d, unsigned span)
+{
+	for (unsigned i = 0; i < d->nlinks; i++)
+		if (pri_link_span(d->links[i]) == span)
+			return d->links[i];
+	return NULL;
+}
+
+static struct pri_link *link_of_span(struct daemon *d, const struct tdm_span *span)
+{
+	return gw_link_find(d, tdm_span_number(span));
+}
 
 void daemon_apply_logging(const struct conf *conf)
 {
@@ -52,43 +64,61 @@ void daemon_apply_logging(const struct conf *conf)
 		LOGE(LS_CONF, "log_levels: %s", err);
 }
 
-static int on_dahdi_event(struct daemon *d, su_wait_t *w, void *arg)
+/* ---- DAHDI fds in the loop ------------------------------------------------------------- */
+
+static int on_dahdi_fd(struct daemon *d, su_wait_t *w, void *arg)
 {
 	struct watch *wt = arg;
+	int revents = su_wait_events(w, wt->fd);
 
-	(void)su_wait_events(w, wt->fd);
-	tdm_span_handle_event(wt->span, wt->fd);
+	/* Events first: with one pending, a read of the D-channel fails (ELAST). */
+	if (revents & POLLPRI)
+		tdm_span_handle_event(wt->span, wt->fd);
+	if ((revents & POLLIN) && wt->link)
+		pri_link_on_readable(wt->link);
 	return 0;
 }
 
-static void on_span_fd(struct tdm_span *span, int fd, bool added, void *arg)
+static int watch_add(struct daemon *d, struct watch *wt)
+{
+	su_wait_t w;
+	int events = wt->link ? (POLLIN | POLLPRI) : POLLPRI;
+
+	if (su_wait_create(&w, wt->fd, events) < 0)
+		return ENOMEM;
+	/* The loop hands back the argument: the watch slot, stable until removed. */
+	wt->index = su_root_register(d->root, &w, on_dahdi_fd, wt, 0);
+	if (wt->index <= 0) {
+		su_wait_destroy(&w);
+		return ENOMEM;
+	}
+	return 0;
+}
+
+static void on_span_fd(struct tdm_span *span, int fd, bool dchan, bool added, void *arg)
 {
 	struct daemon *d = arg;
+	struct pri_link *link = dchan ? link_of_span(d, span) : NULL;
 
 	if (added) {
-		su_wait_t w;
-
 		if (d->nwatches == MAX_WATCHES) {
 			LOGE(LS_MAIN, "span %u: more than %d event fds, fd %d not watched",
 			     tdm_span_number(span), MAX_WATCHES, fd);
 			return;
 		}
 		struct watch *wt = &d->watches[d->nwatches];
-		if (su_wait_create(&w, fd, POLLPRI) < 0) {
+		*wt = (struct watch){ .fd = fd, .span = span, .link = link };
+		if (watch_add(d, wt)) {
 			LOGE(LS_MAIN, "span %u: cannot watch fd %d", tdm_span_number(span), fd);
 			return;
 		}
-		/* The loop hands back the argument: the watch slot, stable until removed. */
-		int index = su_root_register(d->root, &w, on_dahdi_event, wt, 0);
-		if (index <= 0) {
-			su_wait_destroy(&w);
-			LOGE(LS_MAIN, "span %u: cannot register fd %d", tdm_span_number(span), fd);
-			return;
-		}
-		*wt = (struct watch){ .fd = fd, .index = index, .span = span };
 		d->nwatches++;
+		if (link)
+			pri_link_attach(link, fd);
 		return;
 	}
+	if (link)
+		pri_link_detach(link);
 	for (unsigned i = 0; i < d->nwatches; i++) {
 		if (d->watches[i].fd != fd)
 			continue;
@@ -98,16 +128,20 @@ static void on_span_fd(struct tdm_span *span, int fd, bool added, void *arg)
 		if (i != d->nwatches) {
 			su_root_deregister(d->root, last.index);
 			d->watches[i] = last;
-			su_wait_t w;
-			if (su_wait_create(&w, last.fd, POLLPRI) == 0) {
-				d->watches[i].index = su_root_register(d->root, &w, on_dahdi_event,
-								       &d->watches[i], 0);
-				if (d->watches[i].index <= 0)
-					su_wait_destroy(&w);
-			}
+			if (watch_add(d, &d->watches[i]))
+				LOGE(LS_MAIN, "span %u: lost the watch on fd %d",
+				     tdm_span_number(last.span), last.fd);
 		}
 		return;
 	}
+}
+
+static void on_span_state(struct tdm_span *span, enum tdm_span_state state, void *arg)
+{
+	struct pri_link *link = link_of_span(arg, span);
+
+	if (link)
+		pri_link_set_alarm(link, state != TDM_SPAN_UP);
 }
 
 static void poll_spans(struct daemon *d)
@@ -123,12 +157,19 @@ static void on_poll_timer(struct daemon *d, su_timer_t *t, void *arg)
 	su_timer_set_interval(t, on_poll_timer, NULL, d->conf->general.alarm_poll_ms);
 }
 
+static void on_prepoll(struct daemon *d, su_root_t *root)
+{
+	pri_link_prepoll(d);
+}
+
 static int open_spans(struct daemon *d)
 {
 	const struct conf *conf = d->conf;
+	unsigned n = conf->nspans ? conf->nspans : 1;
 
-	d->spans = calloc(conf->nspans ? conf->nspans : 1, sizeof(*d->spans));
-	if (!d->spans)
+	d->spans = calloc(n, sizeof(*d->spans));
+	d->links = calloc(n, sizeof(*d->links));
+	if (!d->spans || !d->links)
 		return ENOMEM;
 	for (unsigned i = 0; i < conf->nspans; i++) {
 		const struct conf_span *cs = &conf->spans[i];
@@ -139,6 +180,7 @@ static int open_spans(struct daemon *d)
 			.bchans = cs->bchans,
 			.dchannel = pri ? cs->dchannel : 0,
 			.dahdi_dir = conf->general.dahdi_dir,
+			.stateh = on_span_state,
 			.fdh = on_span_fd,
 			.arg = d,
 		};
@@ -148,10 +190,132 @@ static int open_spans(struct daemon *d)
 			return err;
 		}
 		d->nspans++;
+		if (!pri)
+			continue;
+		err = pri_link_alloc(&d->links[d->nlinks], d, cs, d->spans[d->nspans - 1]);
+		if (err) {
+			LOGE(LS_PRI, "span %u: %s", cs->number, strerror(err));
+			return err;
+		}
+		d->nlinks++;
 	}
 	poll_spans(d);
 	return 0;
 }
+
+/* ---- SIP ------------------------------------------------------------------------------- */
+
+static void on_sip_event(const struct sipua_event *ev, void *arg)
+{
+	call_on_sip_event(arg, ev);
+}
+
+static int start_sip(struct daemon *d)
+{
+	const struct conf *conf = d->conf;
+	struct sipua_params up = {
+		.root = d->root,
+		.addr = conf->general.sip_address,
+		.port = (uint16_t)conf->general.sip_port,
+		.max_calls = conf->general.max_calls,
+		.evh = on_sip_event,
+		.arg = d,
+	};
+	int err = sipua_alloc(&d->ua, &up);
+
+	if (err) {
+		LOGE(LS_SIP, "cannot start SIP on %s:%u (port in use, or not an address of this "
+		     "host?): %s", up.addr, up.port, strerror(err));
+		return err;
+	}
+	d->trunks = calloc(conf->ntrunks ? conf->ntrunks : 1, sizeof(*d->trunks));
+	if (!d->trunks)
+		return ENOMEM;
+	for (unsigned i = 0; i < conf->ntrunks; i++) {
+		const struct conf_trunk *ct = &conf->trunks[i];
+		struct sip_trunk_params tp = {
+			.name = ct->name,
+			.proxy = ct->proxy,
+			.transport = ct->transport == TRANSPORT_TCP ? SIP_TP_TCP : SIP_TP_UDP,
+			.username = ct->username[0] ? ct->username : NULL,
+			.password = ct->password,
+			.do_register = ct->registration,
+			.expires = ct->expires,
+			.keepalive = ct->keepalive,
+		};
+		struct gw_trunk *gt = &d->trunks[d->ntrunks];
+		err = sip_trunk_alloc(&gt->trunk, d->ua, &tp);
+		if (err) {
+			LOGE(LS_SIP, "trunk %s: cannot start: %s", ct->name, strerror(err));
+			return err;
+		}
+		snprintf(gt->name, sizeof(gt->name), "%s", ct->name);
+		d->ntrunks++;
+	}
+	return 0;
+}
+
+/* ---- routes and causes (reloadable) ---------------------------------------------------- */
+
+static int build_routing(const struct conf *conf, struct route_table **rtp,
+			 struct cause_map **cmp)
+{
+	char err[256] = "";
+	struct route_table_params rp = {
+		.routes = conf->routes, .nroutes = conf->nroutes, .err = err, .errlen = sizeof(err),
+	};
+	int e = route_table_alloc(rtp, &rp);
+
+	if (e) {
+		LOGE(LS_CONF, "routes: %s", err[0] ? err : strerror(e));
+		return e;
+	}
+	e = cause_map_alloc(cmp);
+	if (!e && conf->general.cause_map[0])
+		e = cause_map_override(*cmp, conf->general.cause_map, err, sizeof(err));
+	if (e) {
+		LOGE(LS_CONF, "cause_map: %s", err[0] ? err : strerror(e));
+		route_table_free(*rtp);
+		cause_map_free(*cmp);
+		*rtp = NULL;
+		*cmp = NULL;
+	}
+	return e;
+}
+
+/* ---- media ----------------------------------------------------------------------------- */
+
+static int on_media_events(struct daemon *d, su_wait_t *w, void *arg)
+{
+	struct media_event ev;
+
+	(void)su_wait_events(w, media_engine_event_fd(d->media));
+	while (media_engine_event_get(d->media, &ev) == 0)
+		call_on_media_event(d, &ev);
+	return 0;
+}
+
+static int start_media(struct daemon *d)
+{
+	struct media_engine_params mp = { .rtp_timeout_ms = 0 };
+	su_wait_t w;
+	int err = media_engine_alloc(&d->media, &mp);
+
+	if (err) {
+		LOGE(LS_RTP, "cannot start the media engine: %s", strerror(err));
+		return err;
+	}
+	if (su_wait_create(&w, media_engine_event_fd(d->media), SU_WAIT_IN) < 0)
+		return ENOMEM;
+	d->media_index = su_root_register(d->root, &w, on_media_events, NULL, 0);
+	if (d->media_index <= 0) {
+		su_wait_destroy(&w);
+		return ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- reload and stop ------------------------------------------------------------------- */
 
 /* SIGHUP: re-read the file. A broken file changes nothing; options that need a restart
  * are named and left as they run; the rest takes effect now. */
@@ -159,6 +323,8 @@ static void reload(struct daemon *d)
 {
 	struct conf_errors errs = {0};
 	struct conf *next = NULL;
+	struct route_table *routes;
+	struct cause_map *causes;
 	char restart[1024];
 
 	LOGN(LS_CONF, "SIGHUP: reloading %s", d->conf_path);
@@ -171,6 +337,11 @@ static void reload(struct daemon *d)
 		return;
 	}
 	conf_errors_clear(&errs);
+	if (build_routing(next, &routes, &causes)) {
+		LOGE(LS_CONF, "reload failed: still running the previous configuration");
+		conf_free(next);
+		return;
+	}
 
 	unsigned n = conf_restart_needed(d->conf, next, restart, sizeof(restart));
 	if (n) {
@@ -178,25 +349,59 @@ static void reload(struct daemon *d)
 		     l = strtok_r(NULL, "\n", &save))
 			LOGW(LS_CONF, "reload: %s changed: takes effect after a restart", l);
 		/* Keep what runs; take the reloadable parts of the new file. */
-		d->conf->general.log_target = next->general.log_target;
-		d->conf->general.log_level = next->general.log_level;
-		memcpy(d->conf->general.log_levels, next->general.log_levels,
-		       sizeof(d->conf->general.log_levels));
-		d->conf->general.alarm_poll_ms = next->general.alarm_poll_ms;
-		struct conf_route *routes = d->conf->routes;
-		unsigned nroutes = d->conf->nroutes;
+		struct conf_general *g = &d->conf->general, *ng = &next->general;
+		g->log_target = ng->log_target;
+		g->log_level = ng->log_level;
+		memcpy(g->log_levels, ng->log_levels, sizeof(g->log_levels));
+		g->alarm_poll_ms = ng->alarm_poll_ms;
+		g->reason_header = ng->reason_header;
+		memcpy(g->cause_map, ng->cause_map, sizeof(g->cause_map));
+		g->digit_timeout_ms = ng->digit_timeout_ms;
+		struct conf_route *r = d->conf->routes;
+		unsigned nr = d->conf->nroutes;
 		d->conf->routes = next->routes;
 		d->conf->nroutes = next->nroutes;
-		next->routes = routes;
-		next->nroutes = nroutes;
+		next->routes = r;
+		next->nroutes = nr;
 		conf_free(next);
 	} else {
 		conf_free(d->conf);
 		d->conf = next;
 	}
+	/* The route table copies its routes: calls in progress keep their own strings. */
+	route_table_free(d->routes);
+	cause_map_free(d->causes);
+	d->routes = routes;
+	d->causes = causes;
 	daemon_apply_logging(d->conf);
 	su_timer_set_interval(d->poll_timer, on_poll_timer, NULL, d->conf->general.alarm_poll_ms);
 	LOGN(LS_CONF, "reload done: %u route%s", d->conf->nroutes, d->conf->nroutes == 1 ? "" : "s");
+}
+
+static void on_stop_timer(struct daemon *d, su_timer_t *t, void *arg)
+{
+	if (d->ncalls)
+		LOGW(LS_MAIN, "stopping with %u call%s not yet cleared", d->ncalls,
+		     d->ncalls == 1 ? "" : "s");
+	su_root_break(d->root);
+}
+
+static void stop(struct daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	if (!d->ncalls) {
+		su_root_break(d->root);
+		return;
+	}
+	/* Clear calls properly (BYE, DISCONNECT) and give the far ends a moment to answer. */
+	LOGN(LS_MAIN, "clearing %u call%s before stopping", d->ncalls, d->ncalls == 1 ? "" : "s");
+	call_clear_all(d, CAUSE_TEMPORARY_FAILURE);
+	d->stop_timer = su_timer_create(su_root_task(d->root), 0);
+	if (!d->stop_timer || su_timer_set_interval(d->stop_timer, on_stop_timer, NULL,
+						    STOP_GRACE_MS))
+		su_root_break(d->root);
 }
 
 static int on_signal(struct daemon *d, su_wait_t *w, void *arg)
@@ -212,7 +417,7 @@ static int on_signal(struct daemon *d, su_wait_t *w, void *arg)
 		case SIGTERM:
 		case SIGINT:
 			LOGN(LS_MAIN, "%s: stopping", strsignal((int)si.ssi_signo));
-			su_root_break(d->root);
+			stop(d);
 			break;
 		}
 	}
@@ -272,9 +477,22 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 	err = setup_signals(d);
 	if (err)
 		goto out;
+	err = build_routing(d->conf, &d->routes, &d->causes);
+	if (err)
+		goto out;
+	err = start_media(d);
+	if (err)
+		goto out;
+	err = start_sip(d);
+	if (err)
+		goto out;
 	d->poll_timer = su_timer_create(su_root_task(d->root), 0);
 	if (!d->poll_timer || su_timer_set_interval(d->poll_timer, on_poll_timer, NULL,
 						    d->conf->general.alarm_poll_ms)) {
+		err = ENOMEM;
+		goto out;
+	}
+	if (su_root_add_prepoll(d->root, on_prepoll, d)) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -291,10 +509,15 @@ out:
 
 int daemon_run(struct daemon *d)
 {
-	LOGN(LS_MAIN, "running: %u span%s, %u trunk%s, %u route%s", d->conf->nspans,
-	     d->conf->nspans == 1 ? "" : "s", d->conf->ntrunks, d->conf->ntrunks == 1 ? "" : "s",
-	     d->conf->nroutes, d->conf->nroutes == 1 ? "" : "s");
+	LOGN(LS_MAIN, "running: %u span%s, %u trunk%s, %u route%s, SIP on %s:%u",
+	     d->conf->nspans, d->conf->nspans == 1 ? "" : "s", d->conf->ntrunks,
+	     d->conf->ntrunks == 1 ? "" : "s", d->conf->nroutes, d->conf->nroutes == 1 ? "" : "s",
+	     d->conf->general.sip_address, d->conf->general.sip_port);
 	su_root_run(d->root);
+	LOGN(LS_MAIN, "calls: %llu from spans, %llu from trunks, %llu answered, %llu not answered",
+	     (unsigned long long)d->stats.calls_in_tdm, (unsigned long long)d->stats.calls_in_sip,
+	     (unsigned long long)d->stats.calls_answered,
+	     (unsigned long long)d->stats.calls_failed);
 	return 0;
 }
 
@@ -302,9 +525,31 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
+	/* sipua_free() below still turns the loop: nothing of ours may run in it. */
+	if (d->root)
+		su_root_remove_prepoll(d->root);
+	/* Media first: the engine borrows B-channel fds and owns nothing of the calls. */
+	if (d->media_index > 0)
+		su_root_deregister(d->root, d->media_index);
+	d->media_index = 0;
+	media_engine_free(d->media);
+	d->media = NULL;
+	call_free_all(d);
+	/* Spans before links: closing a D-channel detaches its link. */
 	for (unsigned i = 0; i < d->nspans; i++)
 		tdm_span_free(d->spans[i]);
 	free(d->spans);
+	for (unsigned i = 0; i < d->nlinks; i++)
+		pri_link_free(d->links[i]);
+	free(d->links);
+	for (unsigned i = 0; i < d->ntrunks; i++)
+		sip_trunk_free(d->trunks[i].trunk);
+	free(d->trunks);
+	sipua_free(d->ua);
+	route_table_free(d->routes);
+	cause_map_free(d->causes);
+	if (d->stop_timer)
+		su_timer_destroy(d->stop_timer);
 	if (d->poll_timer)
 		su_timer_destroy(d->poll_timer);
 	if (d->root) {

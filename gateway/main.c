@@ -6,6 +6,8 @@
 #include "tdm/tdm.h"
 
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,15 @@ int main(int argc, char **argv)
 		conf_free(conf);
 		return 0;
 	}
+
+	/* Before any library starts a thread: every thread inherits this mask, and the daemon
+	 * takes these signals through a signalfd. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	daemon_apply_logging(conf);
 	tdm_log_init();

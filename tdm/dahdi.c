@@ -109,6 +109,28 @@ int dahdi_span_channels(const char *dir, unsigned spanno, unsigned *chan_of_pos,
 	return found ? 0 : ENXIO;
 }
 
+int dahdi_chan_tone(int fd, enum dahdi_tone tone)
+{
+	static const int ids[] = {
+		[DAHDI_TONE_OFF] = DAHDI_TONE_STOP, [DAHDI_TONE_RINGBACK] = DAHDI_TONE_RINGTONE,
+		[DAHDI_TONE_BUSY_SIGNAL] = DAHDI_TONE_BUSY,
+		[DAHDI_TONE_CONGESTION_SIGNAL] = DAHDI_TONE_CONGESTION,
+	};
+	int id;
+
+	if ((unsigned)tone >= sizeof(ids) / sizeof(ids[0]))
+		return EINVAL;
+	id = ids[tone];
+	return ioctl(fd, DAHDI_SENDTONE, &id) ? errno : 0;
+}
+
+int dahdi_chan_flush(int fd)
+{
+	int what = DAHDI_FLUSH_READ | DAHDI_FLUSH_WRITE;
+
+	return ioctl(fd, DAHDI_FLUSH, &what) ? errno : 0;
+}
+
 int dahdi_get_event(int fd, int *event)
 {
 	*event = DAHDI_EVENT_NONE;

@@ -32,6 +32,16 @@ int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *in
  * 1..npos (0 where the position has no channel). Uses DAHDI_GET_PARAMS on ctl. */
 int dahdi_span_channels(const char *dir, unsigned spanno, unsigned *chan_of_pos, unsigned npos);
 
+/* Tones DAHDI generates itself from the span's tone zone (loadzone in system.conf). */
+enum dahdi_tone { DAHDI_TONE_OFF, DAHDI_TONE_RINGBACK, DAHDI_TONE_BUSY_SIGNAL,
+		  DAHDI_TONE_CONGESTION_SIGNAL };
+
+/* Start (or stop, DAHDI_TONE_OFF) a tone on a channel (DAHDI_SENDTONE). ENODATA: no zone. */
+int dahdi_chan_tone(int fd, enum dahdi_tone tone);
+
+/* Drop what is buffered in both directions (DAHDI_FLUSH), e.g. before a call's audio starts. */
+int dahdi_chan_flush(int fd);
+
 /* Read one pending event (DAHDI_GETEVENT); *event is DAHDI_EVENT_NONE if none. */
 int dahdi_get_event(int fd, int *event);
 

@@ -32,7 +32,7 @@ struct tdm_span {
 };
 
 static void noop_state(struct tdm_span *s, enum tdm_span_state st, void *a) { }
-static void noop_fd(struct tdm_span *s, int fd, bool added, void *a) { }
+static void noop_fd(struct tdm_span *s, int fd, bool d, bool added, void *a) { }
 
 const char *tdm_span_state_name(enum tdm_span_state state)
 {
@@ -85,7 +85,7 @@ static void close_chan(struct tdm_span *span, struct tdm_chan *c)
 	if (c->fd < 0)
 		return;
 	if (is_event_chan(span, c))
-		span->p.fdh(span, c->fd, false, span->p.arg);
+		span->p.fdh(span, c->fd, c->dchan, false, span->p.arg);
 	close(c->fd);
 	c->fd = -1;
 }
@@ -202,7 +202,7 @@ static void open_channels(struct tdm_span *span)
 		c->open_failed = false;
 		opened |= 1u << c->pos;
 		if (is_event_chan(span, c))
-			span->p.fdh(span, c->fd, true, span->p.arg);
+			span->p.fdh(span, c->fd, c->dchan, true, span->p.arg);
 	}
 	for (unsigned k = 0; k < nfails; k++) {
 		unsigned first = 0;
@@ -275,6 +275,14 @@ void tdm_span_handle_event(struct tdm_span *span, int fd)
 			break;
 		}
 	}
+}
+
+int tdm_span_chan_fd(const struct tdm_span *span, unsigned pos)
+{
+	for (unsigned i = 0; i < span->nchans; i++)
+		if (span->chans[i].pos == pos)
+			return span->chans[i].fd;
+	return -1;
 }
 
 enum tdm_span_state tdm_span_state(const struct tdm_span *span)

@@ -24,8 +24,9 @@ enum tdm_span_state {
 typedef void (tdm_span_state_h)(struct tdm_span *span, enum tdm_span_state state, void *arg);
 
 /* An fd that carries signalling events was opened (added) or is about to be closed: the
- * caller's event loop watches it for POLLPRI and calls tdm_span_handle_event(). */
-typedef void (tdm_span_fd_h)(struct tdm_span *span, int fd, bool added, void *arg);
+ * caller's event loop watches it for POLLPRI and calls tdm_span_handle_event(). dchan: it
+ * is the span's D-channel (HDLC frames to read as well). */
+typedef void (tdm_span_fd_h)(struct tdm_span *span, int fd, bool dchan, bool added, void *arg);
 
 struct tdm_span_params {
 	unsigned number;		/* DAHDI span number */
@@ -50,6 +51,10 @@ void tdm_span_poll(struct tdm_span *span);
 
 /* An fd of this span reported POLLPRI: read its DAHDI events and act on them. */
 void tdm_span_handle_event(struct tdm_span *span, int fd);
+
+/* The open fd of span position pos, or -1 (closed, or not one of this span's channels).
+ * B-channel fds belong to the span; the media engine borrows them during a call. */
+int tdm_span_chan_fd(const struct tdm_span *span, unsigned pos);
 
 enum tdm_span_state tdm_span_state(const struct tdm_span *span);
 unsigned tdm_span_number(const struct tdm_span *span);

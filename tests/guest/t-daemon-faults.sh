@@ -21,6 +21,8 @@ gw_wait_up 2 31 || t_fail "span 2 not up beside a missing span"
 
 # A second gateway on the same span: every channel is busy; it says so and keeps running.
 cat >"$T_LOGDIR/second.conf" <<-EOC
+	[general]
+	sip_port = 5062
 	[span 2]
 	type = e1
 	signalling = pri_cpe
@@ -36,6 +38,7 @@ t_stop "$second"
 # No DAHDI device directory.
 cat >"$T_LOGDIR/nodev.conf" <<-EOC
 	[general]
+	sip_port = 5064
 	dahdi_dir = /nonexistent/dahdi
 	[span 2]
 	type = e1
@@ -47,6 +50,18 @@ t_wait_log gw3 "span 2: /nonexistent/dahdi/ctl does not exist" 5 || t_fail "miss
 sleep 1
 kill -0 "$nodev" || t_fail "daemon died without /dev/dahdi"
 t_stop "$nodev"
+
+# Our SIP port already taken (by the first daemon): a clear reason, exit status 1.
+cat >"$T_LOGDIR/portbusy.conf" <<-EOC
+	[span 4]
+	type = t1
+	signalling = pri_cpe
+EOC
+t_start gw4 "$(t_bin strowger)" -c "$T_LOGDIR/portbusy.conf"
+t_wait_exit "$T_PID" 10
+[ "$T_RC" = 1 ] || t_fail "daemon with a busy SIP port exited with $T_RC, not 1"
+grep -q "cannot start SIP on 127.0.0.1:5060 (port in use" "$T_LOGDIR/gw4.log" ||
+	t_fail "busy SIP port not explained"
 
 # Reload with a broken file: errors named, old configuration kept, channels still open.
 fds=$(gw_fds)

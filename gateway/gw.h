@@ -1,0 +1,93 @@
+/* The daemon's objects, shared by the files of gateway/ (daemon.c, pri_link.c, call.c,
+ * rtp_port.c). Not an API for other modules: gateway/ is the only place that knows tdm/,
+ * sip/ and media/ at once. */
+#ifndef STROWGER_GW_H
+#define STROWGER_GW_H
+
+#define SU_ROOT_MAGIC_T    struct daemon
+#define SU_WAKEUP_ARG_T    void
+#define SU_TIMER_ARG_T     void
+#define SU_PREPOLL_MAGIC_T struct daemon
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sofia-sip/su_wait.h>
+
+#include "conf/conf.h"
+
+struct call;
+struct cause_map;
+struct media_engine;
+struct pri_link;
+struct route_table;
+struct sip_trunk;
+struct sipua;
+struct tdm_span;
+
+#define MAX_WATCHES 512
+
+/* One fd the loop watches for DAHDI events, and for D-channel frames on PRI spans. */
+struct watch {
+	int fd;
+	int index;			/* su_root registration, > 0 */
+	struct tdm_span *span;
+	struct pri_link *link;		/* set on a PRI span's D-channel */
+};
+
+struct gw_trunk {
+	char name[CONF_NAME_MAX];
+	struct sip_trunk *trunk;
+};
+
+/* Counters an engineer asks for first; logged at exit. */
+struct gw_stats {
+	uint64_t calls_in_tdm;		/* calls that arrived on a span */
+	uint64_t calls_in_sip;		/* calls that arrived on a trunk */
+	uint64_t calls_answered;
+	uint64_t calls_failed;		/* cleared before answer */
+};
+
+struct daemon {
+	const char *conf_path;
+	struct conf *conf;
+	su_root_t *root;
+	su_timer_t *poll_timer;
+	su_timer_t *stop_timer;
+	bool stopping;
+	int sigfd;
+	int sig_index;
+	int media_index;
+	struct tdm_span **spans;
+	unsigned nspans;
+	struct pri_link **links;	/* one per PRI span, same order as conf spans */
+	unsigned nlinks;
+	struct watch watches[MAX_WATCHES];
+	unsigned nwatches;
+	struct sipua *ua;
+	struct gw_trunk *trunks;
+	unsigned ntrunks;
+	struct media_engine *media;
+	struct route_table *routes;
+	struct cause_map *causes;
+	struct call *calls;		/* list of calls not yet freed */
+	unsigned ncalls;
+	uint64_t next_call_id;
+	uint16_t next_rtp_port;
+	struct gw_stats stats;
+};
+
+/* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */
+uint64_t gw_now_us(void);
+
+/* The trunk called name, or NULL. */
+struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name);
+
+/* The PRI link of DAHDI span number span, or NULL. */
+struct pri_link *gw_link_find(struct daemon *d, unsigned span);
+
+/* Bind a UDP socket on the next free even port of the configured RTP range.
+ * *fdp non-blocking; *portp its port. Returns 0 or an errno value (EADDRINUSE: full). */
+int rtp_port_open(struct daemon *d, int *fdp, uint16_t *portp);
+
+#endif

@@ -1,0 +1,36 @@
+/* A PRI span as the daemon runs it: its B-channel group, and libpri on its D-channel once
+ * DAHDI has opened it; events go to the call layer. */
+#ifndef STROWGER_PRI_LINK_H
+#define STROWGER_PRI_LINK_H
+
+#include <stdbool.h>
+
+struct conf_span;
+struct daemon;
+struct pri_link;
+struct pri_span;
+struct tdm_span;
+
+int pri_link_alloc(struct pri_link **lp, struct daemon *d, const struct conf_span *cs,
+		   struct tdm_span *tspan);
+void pri_link_free(struct pri_link *l);
+
+/* The D-channel fd opened: start libpri on it. Closed: stop (calls are cleared). */
+void pri_link_attach(struct pri_link *l, int fd);
+void pri_link_detach(struct pri_link *l);
+
+/* The span went into alarm (true) or out of it. */
+void pri_link_set_alarm(struct pri_link *l, bool alarm);
+
+/* The D-channel fd is readable: feed libpri one frame. */
+void pri_link_on_readable(struct pri_link *l);
+
+/* Before the loop sleeps: arm the libpri timer of every link. */
+void pri_link_prepoll(struct daemon *d);
+
+unsigned pri_link_span(const struct pri_link *l);
+struct pri_span *pri_link_pri(const struct pri_link *l);	/* NULL while detached */
+struct tdm_span *pri_link_tdm(const struct pri_link *l);
+bool pri_link_alaw(const struct pri_link *l);			/* the line's law */
+
+#endif
