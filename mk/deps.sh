@@ -28,7 +28,7 @@ BUILD_PKGS="build-essential pkg-config libinih-dev dahdi-source libtonezone-dev 
 	libspandsp-dev libsofia-sip-ua-dev libsrtp2-dev"
 # Tests: Criterion, SIP peers, and the qemu guest that runs the real DAHDI driver
 # ("dahdi" for dahdi_cfg; naming dahdi-source too keeps apt from building dahdi-dkms).
-TEST_PKGS="libcriterion-dev sip-tester dahdi qemu-system-x86 busybox-static kmod cpio iproute2"
+TEST_PKGS="libcriterion-dev sip-tester dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2"
 
 have_all() {
 	for p in $BUILD_PKGS $TEST_PKGS "$@"; do
