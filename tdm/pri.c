@@ -968,6 +968,28 @@ int pri_call_answer(struct pri_call *c)
 	return 0;
 }
 
+/* libpri's q931_hangup() answers these causes with RELEASE COMPLETE in every state before
+ * the call is active and drops the call record at once, with no event to follow: the
+ * call is over the moment pri_hangup() returns (Q.931 §5.3.2 a/e). */
+static bool cleared_by_release_complete(const struct pri_call *c)
+{
+	switch (c->cause) {
+	case 1: case 34: case 44: case 81: case 82:
+		break;
+	default:
+		return false;
+	}
+	switch (c->state) {
+	case PRI_CS_CALL_INITIATED: case PRI_CS_OVERLAP_SENDING:
+	case PRI_CS_OUTGOING_CALL_PROCEEDING: case PRI_CS_CALL_DELIVERED:
+	case PRI_CS_CALL_PRESENT: case PRI_CS_CALL_RECEIVED: case PRI_CS_CONNECT_REQUEST:
+	case PRI_CS_INCOMING_CALL_PROCEEDING: case PRI_CS_OVERLAP_RECEIVING:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int pri_call_hangup(struct pri_call *c, int cause)
 {
 	struct pri_span *span;
@@ -996,6 +1018,12 @@ int pri_call_hangup(struct pri_call *c, int cause)
 		/* The far end disconnected first: this is our RELEASE (§5.3.3/§5.3.4). */
 		pri_hangup(span->pri, c->qc, c->cause);
 		set_state(c, PRI_CS_RELEASE_REQUEST);
+		return 0;
+	}
+	if (cleared_by_release_complete(c)) {
+		pri_hangup(span->pri, c->qc, c->cause);
+		c->qc = NULL;		/* libpri has destroyed it */
+		c->finishing = true;	/* RELEASE event on the next pass */
 		return 0;
 	}
 	pri_hangup(span->pri, c->qc, c->cause);

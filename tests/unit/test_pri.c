@@ -415,12 +415,12 @@ Test(pri, net_call_answered_far_hangs_up)
 	outgoing_call_answered_then_cleared(PRI_ROLE_NET, false);
 }
 
-static void incoming_rejected_busy(enum pri_role role)
+static void incoming_rejected(enum pri_role role, int cause)
 {
 	const struct ours_ev *ev;
 
 	setup_rig(role, PRI_SW_EUROISDN, false);
-	ours.reject_cause = 17;
+	ours.reject_cause = cause;
 	far_call("200", true, 2, false);
 	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_SETUP), 1000));
 	cr_expect_str_eq(ours.setup.called.digits, "200");
@@ -435,12 +435,14 @@ static void incoming_rejected_busy(enum pri_role role)
 	cr_expect_eq(ours.setup.requested.chan.pos, 2);
 	cr_expect(ours.setup.complete);
 	cr_expect_eq(ours_last(PRI_EV_SETUP)->chan.pos, 2);
-	/* The far end must see 17 promptly, not 18 after T303/T310. */
+	/* The far end must see the cause promptly, not 18 after T303/T310. */
 	cr_assert(RUN_UNTIL(far.t_hangup.tv_sec != 0, 1500), "far end never saw the cause");
-	cr_expect_eq(far.cause, 17);
+	cr_expect_eq(far.cause, cause);
+	/* Causes 1, 34, 44, 81, 82 go out as RELEASE COMPLETE and libpri drops the call: the
+	 * channel must come free all the same. */
 	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
 	ev = ours_last(PRI_EV_RELEASE);
-	cr_expect_eq(ev->cause, 17);
+	cr_expect_eq(ev->cause, cause);
 	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
 	RUN_UNTIL(!far.call, 500);
 	teardown_rig();
@@ -448,12 +450,22 @@ static void incoming_rejected_busy(enum pri_role role)
 
 Test(pri, cpe_rejects_incoming_busy)
 {
-	incoming_rejected_busy(PRI_ROLE_CPE);
+	incoming_rejected(PRI_ROLE_CPE, 17);
 }
 
 Test(pri, net_rejects_incoming_busy)
 {
-	incoming_rejected_busy(PRI_ROLE_NET);
+	incoming_rejected(PRI_ROLE_NET, 17);
+}
+
+Test(pri, cpe_rejects_unallocated_channel_freed)
+{
+	incoming_rejected(PRI_ROLE_CPE, 1);
+}
+
+Test(pri, net_rejects_no_circuit_channel_freed)
+{
+	incoming_rejected(PRI_ROLE_NET, 34);
 }
 
 static void overlap_receiving(enum pri_role role)
