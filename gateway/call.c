@@ -674,8 +674,10 @@ void call_on_pri_event(struct daemon *d, struct pri_link *link, const struct pri
 		CLOG(LL_INFO, c, "ALERTING%s", ev->inband ? " (in-band information)" : "");
 		if (c->from_tdm)
 			break;
+		/* ALERTING is ringing either way: 180, with SDP when the network plays the
+		 * ringback in-band (early media); PROGRESS maps to 183. */
 		if (ev->inband)
-			sip_early(c, 183);
+			sip_early(c, 180);
 		else if (!c->sip_final && c->sip) {
 			(void)sipua_call_respond(c->sip, 180, NULL, NULL, NULL);
 			set_state(c, CALL_EARLY);

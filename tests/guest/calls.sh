@@ -1,0 +1,27 @@
+# Helpers for call tests (source after lib.sh): the PBX simulator on each PRI pair and
+# SIPp with the gateway scenarios in tests/sip/ (the peer of trunk "peer": 127.0.0.1:5070).
+#   "${PBX_E1[@]}" -e SCRIPT / "${PBX_T1[@]}" -e SCRIPT   run the simulator as the PBX
+#   sip_uas SCENARIO PROBE_PORT [sipp args]                start a UAS (T_PID), log sipp-uas
+#   sip_uac SCENARIO PROBE_PORT NUMBER [sipp args]         run a UAC to the gateway, log sipp-uac
+
+PBX_E1=("$(t_bin tests/pstnsim/pstnsim)" --dchan "$E1_PBX_D" --bchans "$E1_PBX_B" --role net
+	--switch euroisdn --law alaw --tag pbx)
+PBX_T1=("$(t_bin tests/pstnsim/pstnsim)" --dchan "$T1_PBX_D" --bchans "$T1_PBX_B" --role net
+	--switch ni2 --law ulaw --tag pbx)
+SIP_SCEN=$STROWGER_ROOT/tests/sip
+
+sip_uas() {
+	local scen=$1 port=$2
+	shift 2
+	t_start sipp-uas sipp -sf "$SIP_SCEN/$scen" -key probe_port "$port" -i 127.0.0.1 -p 5070 \
+		-m 1 -timeout 60s -timeout_error -nostdin -trace_err \
+		-error_file "$T_LOGDIR/sipp-uas-err.log" "$@"
+}
+
+sip_uac() {
+	local scen=$1 port=$2 number=$3
+	shift 3
+	t_run sipp-uac 60 sipp -sf "$SIP_SCEN/$scen" -key probe_port "$port" -s "$number" \
+		-i 127.0.0.1 -p 5070 127.0.0.1:5060 -m 1 -timeout 45s -timeout_error -nostdin \
+		-trace_err -error_file "$T_LOGDIR/sipp-uac-err.log" "$@"
+}
