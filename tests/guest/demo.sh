@@ -1,11 +1,11 @@
 #!/bin/bash
-# make demo: the main job in the guest. Placeholder until the gateway demo exists: it runs
-# the tests named in $STROWGER_DEMO_TESTS (default: the DAHDI loop check) through the same
-# runner as suite.sh, so it reports result lines like the suite does.
+# make demo: the main job in the guest: t-demo.sh places calls through the gateway both
+# ways and prints a line per call ("demo: ..."). $STROWGER_DEMO_TESTS names other tests to
+# run instead; they go through the same runner as suite.sh.
 set -u
 . "$STROWGER_ROOT/tests/guest/runner.sh"
 demo=()
-for name in ${STROWGER_DEMO_TESTS:-dahdi-loop}; do
+for name in ${STROWGER_DEMO_TESTS:-demo}; do
 	demo+=("$STROWGER_ROOT/tests/guest/t-$name.sh")
 done
 run_tests "${demo[@]}"

@@ -11,7 +11,7 @@
 #   STROWGER_GUEST_MEM     guest RAM [MiB] (default 768)
 #   STROWGER_GUEST_TESTS   run only these tests (names or globs: "dahdi-loop pri-*")
 #   STROWGER_TEST_TIMEOUT  per-test bound [s] unless the test says "# timeout: N" (300)
-#   STROWGER_DEMO_TESTS    tests demo.sh runs (default dahdi-loop)
+#   STROWGER_DEMO_TESTS    tests demo.sh runs (default demo: t-demo.sh)
 #   STROWGER_GUEST_KV      guest kernel ABI (default: tests/guest/kernel-version.sh)
 # Exit status: 0 only if every test passed and at least one ran. See tests/guest/README.md.
 set -u
@@ -64,7 +64,7 @@ selected() {
 scripts=("$SUITE_ABS")
 case $(basename "$SUITE_ABS") in
 suite.sh) for t in "$ROOT"/tests/guest/t-*.sh; do [ -f "$t" ] && selected "$(basename "$t" .sh)" && scripts+=("$t"); done ;;
-demo.sh) for n in ${STROWGER_DEMO_TESTS:-dahdi-loop}; do
+demo.sh) for n in ${STROWGER_DEMO_TESTS:-demo}; do
 		t=$ROOT/tests/guest/t-$n.sh
 		[ -f "$t" ] && selected "t-$n" && scripts+=("$t")
 	done ;;
@@ -306,7 +306,7 @@ STROWGER_DAHDI_MODULES='$C/dahdi'
 STROWGER_GUEST_TESTS='${STROWGER_GUEST_TESTS:-}'
 STROWGER_TEST_TIMEOUT='${STROWGER_TEST_TIMEOUT:-300}'
 STROWGER_GUEST_DEADLINE='$DEADLINE'
-STROWGER_DEMO_TESTS='${STROWGER_DEMO_TESTS:-dahdi-loop}'
+STROWGER_DEMO_TESTS='${STROWGER_DEMO_TESTS:-demo}'
 EOF
 
 # Copy the console to fd 3 (no pipe buffering on the way: the timestamps must be right);
@@ -322,7 +322,7 @@ watch_console() {
 		"=== DAHDI configured"*) echo "WALL_DAHDI=$(since "$TB")" >>"$R/host-timing.env" ;;
 		esac
 		case $line in
-		"=== "* | "PASS "* | "FAIL "* | strowger-init* | spans:* | runner:* | *"Kernel panic"*)
+		"=== "* | "PASS "* | "FAIL "* | "demo: "* | strowger-init* | spans:* | runner:* | *"Kernel panic"*)
 			echo "guest| $line" ;;
 		esac
 	done
@@ -373,6 +373,11 @@ tests_s=-
 say "timing: prepare ${PREP_S}s ($PREP_HOW)"
 say "timing: boot to userspace $(fmt "$WALL_USERSPACE") wall ($(fmt "$GUEST_USERSPACE") guest uptime), DAHDI configured $(fmt "$WALL_DAHDI") wall ($(fmt "$GUEST_DAHDI") uptime)"
 say "timing: tests $tests_s, qemu ${QEMU_S}s, total $(since "$T0")s"
+
+# The demo's report: one line per call, from the tests that wrote "demo: " lines.
+for log in "$R"/logs/*/test.log; do
+	[ -f "$log" ] && grep -h '^demo: ' "$log"
+done
 
 pass=0 fail=0
 {

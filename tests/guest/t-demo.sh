@@ -1,0 +1,84 @@
+#!/bin/bash
+# The gateway's main job (make demo): the PBX simulator places calls through the gateway to a
+# SIP peer on loopback, and the peer calls back into the PBX, on the E1 span (A-law) and the
+# T1 span (u-law), PCMU on the trunk. For each call: setup time, audio checked in both
+# directions (different tones each way), the hang-up cause; one "demo:" line per call, then
+# a summary. PASS only if every call passed.
+# needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
+# timeout: 400
+. "$STROWGER_ROOT/tests/guest/lib.sh"
+. "$STROWGER_ROOT/tests/guest/daemon.sh"
+. "$STROWGER_ROOT/tests/guest/calls.sh"
+t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
+PROBE=$(t_bin tests/rtpprobe/rtpprobe)
+ROUNDS=${STROWGER_DEMO_ROUNDS:-2}
+n=0 passed=0
+
+# "key=value" from the first line of FILE starting with PREFIX.
+field() {
+	grep -m1 "^$2" "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$3=//p" | head -1
+}
+
+# report NAME PBX_LOG PROBE_LOG OK: one line per call from the simulator's CALL line and the
+# probe's PROBE line.
+report() {
+	local name=$1 pbx=$T_LOGDIR/$2.log probe=$T_LOGDIR/$3.log ok=$4
+	local setup tdm_audio sip_audio cause
+	setup=$(field "$pbx" "CALL pbx" setup_ms)
+	tdm_audio=$(field "$pbx" "CALL pbx" audio)
+	sip_audio=$(field "$probe" "PROBE" tone)
+	cause=$(field "$pbx" "CALL pbx" cause)
+	n=$((n + 1))
+	[ "$ok" = 0 ] && passed=$((passed + 1))
+	echo "demo: call $n $name: setup ${setup:-?} ms, heard at PBX ${tdm_audio:-none}," \
+		"heard at SIP ${sip_audio:-none}, cause ${cause:-?}: $([ "$ok" = 0 ] && echo PASS || echo FAIL)"
+}
+
+# call_out NAME PBX_ARRAY NUMBER: the PBX calls NUMBER, SIPp answers, tones both ways, PBX hangs up.
+call_out() {
+	local name=$1 pbxvar=$2 number=$3 ok=0 uas probe
+	local -n pbx=$pbxvar
+	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6000 --tag sip --send-tone 1800 \
+		--expect-tone 1004 --duration 8 --wait-first 12
+	probe=$T_PID
+	sip_uas gw_uas_answer.xml 6000 -d 300
+	uas=$T_PID
+	t_run "pbx-$n" 40 "${pbx[@]}" -e "wait-up 30s; call $number from 5551000; expect answer 10s;
+		tone 1004; expect-tone 1800 2s within 5s; hangup 16; expect hangup 5s" || ok=1
+	t_wait_exit "$uas" 10 || ok=1
+	kill -TERM "$probe" 2>/dev/null
+	t_wait_exit "$probe" 5 || ok=1
+	report "$name PBX -> SIP $number" "pbx-$n" "probe-$n" $ok
+}
+
+# call_in NAME PBX_ARRAY NUMBER: SIPp calls NUMBER, the PBX answers, tones both ways, SIPp hangs up.
+call_in() {
+	local name=$1 pbxvar=$2 number=$3 ok=0 pbxpid probe
+	local -n pbx=$pbxvar
+	t_start "pbx-$n" "${pbx[@]}" -e "wait-up 30s; expect ring to $number 30s; ring; sleep 200ms;
+		answer; tone 1004; expect-tone 1800 2s within 5s; expect hangup 16 20s"
+	pbxpid=$T_PID
+	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6002 --tag sip --send-tone 1800 \
+		--expect-tone 1004 --duration 10 --wait-first 15
+	probe=$T_PID
+	sleep 2
+	sip_uac gw_uac_call.xml 6002 "$number" -d 4000 || ok=1
+	t_wait_exit "$pbxpid" 20 || ok=1
+	kill -TERM "$probe" 2>/dev/null
+	t_wait_exit "$probe" 5 || ok=1
+	report "$name SIP -> PBX $number" "pbx-$n" "probe-$n" $ok
+}
+
+gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
+gw_wait_up 2 31 && gw_wait_up 4 24 || t_fail "spans not up"
+for r in $(seq "$ROUNDS"); do
+	call_out "E1" PBX_E1 "493012$r"
+	call_in "E1" PBX_E1 "493099$r"
+	call_out "T1" PBX_T1 "212555$r"
+	call_in "T1" PBX_T1 "1212555$r"
+done
+gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
+grep "CALL id=" "$T_LOGDIR/gw.log" | sed 's/^.*CALL /demo: gateway: CALL /'
+echo "demo: $n calls, $passed passed, $((n - passed)) failed"
+[ "$passed" = "$n" ] || t_fail "$((n - passed)) of $n demo calls failed"
+t_pass
