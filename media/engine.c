@@ -17,10 +17,13 @@
 #include "media/dtmf.h"
 #include "media/jbuf.h"
 #include "media/rtp.h"
+#include "media/te.h"
 
 #define MAX_EPOLL_EVENTS 256
 #define RTP_BUF_LEN	1500	/* [bytes] */
 #define SWEEP_US	1000000	/* [µs] RTP timeout check period */
+#define SAMPLES_PER_MS	8	/* RTP clock of G.711 and its telephone-events */
+#define NSTATS		10
 
 /* epoll data tags in the low bits of the channel pointer */
 enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_MASK = 3 };
@@ -39,6 +42,11 @@ struct media_chan {
 	struct jbuf *jb;
 	plc_state_t plc;
 	struct dtmf_det *det;			/* NULL: detection off */
+	int te_pt, rx_te_pt;			/* RFC 4733 PTs; ≤ 0: none */
+	struct te_tx te;			/* events out (shares pk's sequence) */
+	struct te_rx terx;			/* events in */
+	struct dtmf_gen *gen;			/* plays received events */
+	bool playing;				/* gen has something: ask it each frame */
 	uint8_t held[MEDIA_FRAME_SAMPLES];	/* audio held one frame, TDM law */
 	bool held_valid, held_tone;
 	char digit;				/* in progress, for duration */
@@ -75,10 +83,11 @@ struct media_engine {
 
 	/* Counters: one writer (the media thread), flushed once per loop pass. */
 	struct media_engine_stats local;
-	_Atomic uint64_t st[8];
+	_Atomic uint64_t st[NSTATS];
 };
 
-enum { ST_FRAMES, ST_SENT, ST_RECV, ST_INVALID, ST_CONCEAL, ST_IDLE, ST_SENDERR, ST_EVDROP };
+enum { ST_FRAMES, ST_SENT, ST_RECV, ST_INVALID, ST_CONCEAL, ST_IDLE, ST_SENDERR, ST_EVDROP,
+       ST_TE_SENT, ST_TE_RECV };
 
 static uint64_t now_us(void)
 {
@@ -177,6 +186,10 @@ static void apply_params(struct media_chan *ch, const struct media_chan_params *
 	ch->pk.pt = p->pt;
 	ch->symmetric = p->symmetric;
 	ch->latched = false;
+	ch->te_pt = p->te_pt > 0 ? p->te_pt : 0;
+	if (!ch->te_pt)		/* sending turned off: drop an event in progress */
+		te_tx_init(&ch->te, NULL);
+	ch->rx_te_pt = p->rx_te_pt > 0 ? p->rx_te_pt : 0;
 }
 
 static void chan_free(struct media_chan *ch)
@@ -185,6 +198,7 @@ static void chan_free(struct media_chan *ch)
 		return;
 	jbuf_free(ch->jb);
 	dtmf_det_free(ch->det);
+	dtmf_gen_free(ch->gen);
 	free(ch);
 }
 
@@ -241,6 +255,16 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 	}
 }
 
+static void send_failed(struct media_engine *e, struct media_chan *ch)
+{
+	unsigned sup;
+
+	e->local.send_errors++;
+	if (log_ratelimit_ok(&e->rl_send, now_us() / 1000, 5, 10000, &sup))
+		LOGW(LS_RTP, "channel %llu: RTP send: %s (%u suppressed)",
+		     (unsigned long long)ch->cookie, strerror(errno), sup);
+}
+
 static void send_frame(struct media_engine *e, struct media_chan *ch, const uint8_t *audio)
 {
 	uint8_t pkt[RTP_HDR_LEN + MEDIA_FRAME_SAMPLES];
@@ -255,31 +279,89 @@ static void send_frame(struct media_engine *e, struct media_chan *ch, const uint
 			     MEDIA_FRAME_SAMPLES);
 	if (sendto(ch->rtp_fd, pkt, sizeof pkt, 0, (struct sockaddr *)&ch->remote,
 		   ch->remote_len) < 0) {
-		unsigned sup;
-
-		e->local.send_errors++;
-		if (log_ratelimit_ok(&e->rl_send, now_us() / 1000, 5, 10000, &sup))
-			LOGW(LS_RTP, "channel %llu: RTP send: %s (%u suppressed)",
-			     (unsigned long long)ch->cookie, strerror(errno), sup);
+		send_failed(e, ch);
 		return;
 	}
 	e->local.rtp_sent++;
 }
 
+/* RFC 4733 packets from the sender, numbered in the audio stream's sequence space. */
+static void send_te(struct media_engine *e, struct media_chan *ch, const struct te_pkt *tp,
+		    unsigned n)
+{
+	uint8_t pkt[RTP_HDR_LEN + TE_PAYLOAD_LEN];
+
+	for (unsigned i = 0; i < n; i++) {
+		rtp_packetiser_other(&ch->pk, pkt, (uint8_t)ch->te_pt, tp[i].ts, tp[i].marker);
+		if (!ch->remote_len)
+			continue;
+		(void)te_encode(&tp[i].pl, pkt + RTP_HDR_LEN, TE_PAYLOAD_LEN);
+		if (sendto(ch->rtp_fd, pkt, sizeof pkt, 0, (struct sockaddr *)&ch->remote,
+			   ch->remote_len) < 0) {
+			send_failed(e, ch);
+			continue;
+		}
+		e->local.rtp_sent++;
+		e->local.te_sent++;
+	}
+}
+
+/* Digits detected on the B-channel: report them and, with te_pt, drive the RFC 4733
+ * sender. ts_now is the end of the held frame, the audio this tick accounts for: an event
+ * starts with the held frame (the one before the frame its detection completed in, which
+ * carried the tone's start anyway) and ends after the held frame of the tick its end was
+ * detected in, so both edges carry the same detection delay. */
 static void dtmf_events(struct media_engine *e, struct media_chan *ch,
 			const struct dtmf_det_event *dev, unsigned n, uint64_t now)
 {
+	uint32_t ts_now = ch->pk.ts + MEDIA_FRAME_SAMPLES;
+
 	for (unsigned i = 0; i < n; i++) {
-		struct media_event ev = { .cookie = ch->cookie, .digit = dev[i].digit };
+		struct media_event ev = { .cookie = ch->cookie, .digit = dev[i].digit,
+					  .dir = MEDIA_DTMF_FROM_TDM };
+		struct te_pkt tp[TE_TX_MAX_PKTS];
+		unsigned k = 0;
 
 		if (!dev[i].end) {
+			int code = dtmf_digit_to_event(dev[i].digit);
+
 			ev.type = MEDIA_EV_DTMF_START;
 			ch->digit = dev[i].digit;
 			ch->digit_start_us = now;
+			if (ch->te_pt && code >= 0)
+				k = te_tx_start(&ch->te, (uint8_t)code, ch->pk.ts, ts_now, tp);
 		} else {
 			ev.type = MEDIA_EV_DTMF_END;
 			ev.duration_ms = (unsigned)((now - ch->digit_start_us) / 1000);
 			ch->digit = 0;
+			k = te_tx_stop(&ch->te, ts_now, tp);
+		}
+		if (k)
+			send_te(e, ch, tp, k);
+		post_event(e, &ev);
+	}
+}
+
+/* Events received and ended by timeout: report them and play them to the B-channel. */
+static void rx_te_events(struct media_engine *e, struct media_chan *ch,
+			 const struct te_rx_event *rev, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		char digit = dtmf_event_to_digit(rev[i].event);
+		struct media_event ev = { .cookie = ch->cookie, .digit = digit,
+					  .dir = MEDIA_DTMF_FROM_RTP };
+
+		if (!digit)
+			continue;	/* not DTMF (§3.2 covers only 0-15 here) */
+		if (!rev[i].end) {
+			ev.type = MEDIA_EV_RTP_DTMF_START;
+			if (!dtmf_gen_start(ch->gen, digit, rev[i].volume))
+				ch->playing = true;
+		} else {
+			ev.type = MEDIA_EV_RTP_DTMF_END;
+			ev.duration_ms = rev[i].duration / SAMPLES_PER_MS;
+			ev.timed_out = rev[i].timed_out;
+			dtmf_gen_end(ch->gen, rev[i].duration);
 		}
 		post_event(e, &ev);
 	}
@@ -311,16 +393,30 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		/* Hold audio one frame so the frame before a detected tone can be silenced
 		 * too; tone frames go out as silence (digits travel as events). */
 		struct dtmf_det_event dev[4];
-		bool tone;
+		bool tone, covered = ch->te.active;
 		unsigned n;
 
 		g711_block_decode(ch->tdm_law, lin, in, MEDIA_FRAME_SAMPLES);
 		n = dtmf_det_process(ch->det, lin, MEDIA_FRAME_SAMPLES, dev, 4, &tone);
 		if (n)
 			dtmf_events(e, ch, dev, n, now);
-		if (tone && ch->held_valid)
+		if (te_tx_busy(&ch->te)) {
+			/* RFC 4733: updates and retransmissions; the held frame belongs to the
+			 * event and is not sent as audio (§2.5.1.1 style replacement: the
+			 * timestamp moves on, the next audio packet starts a talkspurt). */
+			struct te_pkt tp[TE_TX_MAX_PKTS];
+			unsigned k;
+
+			covered |= ch->te.active;
+			k = te_tx_tick(&ch->te, ch->pk.ts + MEDIA_FRAME_SAMPLES, tp);
+			if (k)
+				send_te(e, ch, tp, k);
+		}
+		if (covered && ch->held_valid)
+			rtp_packetiser_skip(&ch->pk, MEDIA_FRAME_SAMPLES);
+		else if (tone && ch->held_valid)
 			memset(ch->held, g711_silence(ch->tdm_law), sizeof ch->held);
-		if (ch->held_valid)
+		if (ch->held_valid && !covered)
 			send_frame(e, ch, ch->held);
 		if (tone)
 			memset(ch->held, g711_silence(ch->tdm_law), sizeof ch->held);
@@ -349,6 +445,19 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		memset(out, g711_silence(ch->tdm_law), sizeof out);
 		e->local.idle++;
 		break;
+	}
+	if (ch->terx.active) {	/* end an event whose end packets were all lost */
+		struct te_rx_event rev[TE_RX_MAX_EVENTS];
+		unsigned k = te_rx_tick(&ch->terx, now, rev);
+
+		if (k)
+			rx_te_events(e, ch, rev, k);
+	}
+	if (ch->playing) {	/* received digits replace the jitter buffer's audio */
+		if (dtmf_gen_frame(ch->gen, lin, MEDIA_FRAME_SAMPLES))
+			g711_block_encode(ch->tdm_law, out, lin, MEDIA_FRAME_SAMPLES);
+		else
+			ch->playing = false;
 	}
 	(void)!write(ch->tdm_fd, out, sizeof out);
 }
@@ -379,16 +488,22 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	struct sockaddr_storage from;
 	socklen_t fromlen = sizeof from;
 	struct rtp_hdr h;
+	struct te_payload tev;
 	const uint8_t *pl;
 	size_t plen;
 	ssize_t r;
 	int err;
+	bool te = false;
 
 	r = recvfrom(ch->rtp_fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
 	if (r < 0)
 		return;
 	err = rtp_decode(&h, buf, (size_t)r, &pl, &plen);
-	if (err || h.pt != ch->pk.pt) {
+	if (!err && ch->rx_te_pt && h.pt == ch->rx_te_pt) {
+		err = te_decode(&tev, pl, plen);
+		te = true;
+	}
+	if (err || (!te && h.pt != ch->pk.pt)) {
 		unsigned sup;
 
 		e->local.rtp_invalid++;
@@ -406,8 +521,18 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		ch->latched = true;
 		ch->latched_ssrc = h.ssrc;
 	}
-	(void)jbuf_put(ch->jb, &(struct jbuf_pkt){ .ssrc = h.ssrc, .seq = h.seq, .ts = h.ts,
-						   .data = pl, .len = plen }, now);
+	if (te) {
+		struct te_rx_event rev[TE_RX_MAX_EVENTS];
+		unsigned k = te_rx_packet(&ch->terx, h.ssrc, h.ts, &tev, now, rev);
+
+		if (k)
+			rx_te_events(e, ch, rev, k);
+		e->local.te_received++;
+	} else {
+		(void)jbuf_put(ch->jb, &(struct jbuf_pkt){ .ssrc = h.ssrc, .seq = h.seq,
+							   .ts = h.ts, .data = pl,
+							   .len = plen }, now);
+	}
 	e->local.rtp_received++;
 	ch->last_rx_us = now;
 	ch->timed_out = false;
@@ -430,12 +555,13 @@ static void sweep(struct media_engine *e, uint64_t now)
 
 static void flush_stats(struct media_engine *e)
 {
-	const uint64_t *v[8] = { &e->local.tdm_frames, &e->local.rtp_sent,
-				 &e->local.rtp_received, &e->local.rtp_invalid,
-				 &e->local.concealed, &e->local.idle, &e->local.send_errors,
-				 &e->local.events_dropped };
+	const uint64_t *v[NSTATS] = { &e->local.tdm_frames, &e->local.rtp_sent,
+				      &e->local.rtp_received, &e->local.rtp_invalid,
+				      &e->local.concealed, &e->local.idle, &e->local.send_errors,
+				      &e->local.events_dropped, &e->local.te_sent,
+				      &e->local.te_received };
 
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < NSTATS; i++)
 		if (*v[i])
 			atomic_store_explicit(&e->st[i], atomic_load_explicit(&e->st[i],
 					      memory_order_relaxed) + *v[i], memory_order_relaxed);
@@ -511,7 +637,7 @@ int media_engine_alloc(struct media_engine **ep, const struct media_engine_param
 	qlen = p->queue_len ? p->queue_len : 4096;
 	e->epfd = e->cmd_fd = e->ev_fd = -1;
 	atomic_init(&e->stop, false);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < NSTATS; i++)
 		atomic_init(&e->st[i], 0);
 
 	err = ring_init(&e->cmds, qlen, sizeof(struct cmd));
@@ -580,6 +706,9 @@ static int valid_params(const struct media_chan_params *p)
 		return EINVAL;
 	if (p->remote.ss_family != AF_UNSPEC && !addr_len(&p->remote))
 		return EINVAL;
+	if (p->te_pt < -1 || p->te_pt > 127 || (p->te_pt > 0 && p->te_pt == p->pt) ||
+	    p->rx_te_pt < -1 || p->rx_te_pt > 127 || (p->rx_te_pt > 0 && p->rx_te_pt == p->pt))
+		return EINVAL;
 	return 0;
 }
 
@@ -606,10 +735,15 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	ch->rtp_fd = p->rtp_fd;
 	rtp_packetiser_init(&ch->pk, p->pt, p->ssrc, p->seq0, p->ts0);
 	apply_params(ch, p);
+	te_tx_init(&ch->te, NULL);
+	te_rx_init(&ch->terx, 0);
 	plc_init(&ch->plc);
 	err = jbuf_alloc(&ch->jb, &jp);
-	if (!err && p->dtmf_detect)
+	if (!err && (p->dtmf_detect || p->te_pt > 0))
 		err = dtmf_det_alloc(&ch->det);
+	/* The player is small; always there so that modify can enable rx_te_pt. */
+	if (!err)
+		err = dtmf_gen_alloc(&ch->gen);
 	if (err)
 		goto out;
 	c.ch = ch;
@@ -672,16 +806,17 @@ int media_engine_event_get(struct media_engine *e, struct media_event *ev)
 
 void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
 {
-	uint64_t v[8];
+	uint64_t v[NSTATS];
 	clockid_t cid;
 	struct timespec ts;
 
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < NSTATS; i++)
 		v[i] = atomic_load_explicit(&e->st[i], memory_order_relaxed);
 	*st = (struct media_engine_stats){
 		.tdm_frames = v[ST_FRAMES], .rtp_sent = v[ST_SENT], .rtp_received = v[ST_RECV],
 		.rtp_invalid = v[ST_INVALID], .concealed = v[ST_CONCEAL], .idle = v[ST_IDLE],
 		.send_errors = v[ST_SENDERR], .events_dropped = v[ST_EVDROP],
+		.te_sent = v[ST_TE_SENT], .te_received = v[ST_TE_RECV],
 	};
 	if (e->running && !pthread_getcpuclockid(e->thread, &cid) &&
 	    !clock_gettime(cid, &ts))

@@ -32,16 +32,29 @@ struct media_chan_params {
 	uint8_t pt;			/* RTP payload type: 0 (PCMU) or 8 (PCMA) */
 	bool symmetric;			/* learn the peer from received RTP (RFC 4961 style) */
 	bool dtmf_detect;		/* detect DTMF in TDM audio, keep it out of RTP */
+	/* RFC 4733 telephone-events (-1 or 0: none). te_pt: PT we send digits detected on
+	 * the B-channel with (turns detection on); without it they are muted and only
+	 * reported. rx_te_pt: PT we accept events on; they play as tones into the
+	 * B-channel. Both may differ (each side's SDP names its own). */
+	int te_pt;
+	int rx_te_pt;
 	uint32_t ssrc;			/* RTP stream: initial values, normally random */
 	uint16_t seq0;
 	uint32_t ts0;
 };
 
 enum media_event_type {
-	MEDIA_EV_DTMF_START,	/* digit began on the TDM side */
+	MEDIA_EV_DTMF_START,	/* digit began on the TDM side (sent as RFC 4733 if te_pt) */
 	MEDIA_EV_DTMF_END,	/* digit ended; duration_ms set */
 	MEDIA_EV_RTP_TIMEOUT,	/* no valid RTP for rtp_timeout_ms */
 	MEDIA_EV_REMOVED,	/* remove done: the channel's fds may be closed */
+	MEDIA_EV_RTP_DTMF_START,	/* RFC 4733 digit received (played to the B-channel) */
+	MEDIA_EV_RTP_DTMF_END,		/* its end; duration_ms from the events */
+};
+
+enum media_dtmf_dir {
+	MEDIA_DTMF_FROM_TDM,	/* detected in B-channel audio */
+	MEDIA_DTMF_FROM_RTP,	/* received as RFC 4733 events */
 };
 
 struct media_event {
@@ -49,6 +62,8 @@ struct media_event {
 	uint64_t cookie;
 	char digit;
 	unsigned duration_ms;	/* [ms] */
+	enum media_dtmf_dir dir;	/* DTMF events: where the digit came from */
+	bool timed_out;		/* MEDIA_EV_RTP_DTMF_END: its end packets were lost */
 };
 
 struct media_engine_stats {
@@ -60,6 +75,8 @@ struct media_engine_stats {
 	uint64_t idle;		/* frames played as silence (no stream yet) */
 	uint64_t send_errors;
 	uint64_t events_dropped;
+	uint64_t te_sent;	/* RFC 4733 packets sent (also counted in rtp_sent) */
+	uint64_t te_received;	/* RFC 4733 packets accepted (also in rtp_received) */
 	uint64_t cpu_ns;	/* [ns] engine thread CPU time */
 };
 
@@ -72,8 +89,9 @@ void media_engine_free(struct media_engine *e);
  * the caller's thread. Return 0, EINVAL, ENOMEM or EAGAIN (command queue full). */
 int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 		     struct media_chan **chp);
-/* Change remote address, PT, TDM law and symmetric learning of a channel (other fields of
- * p are ignored). Return 0, EINVAL or EAGAIN. */
+/* Change remote address, PT, TDM law, symmetric learning and the telephone-event PTs of a
+ * channel (other fields of p are ignored; te_pt sends only if the channel was added with
+ * dtmf_detect or te_pt). Return 0, EINVAL or EAGAIN. */
 int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 			const struct media_chan_params *p);
 /* Remove a channel; MEDIA_EV_REMOVED follows. Return 0 or EAGAIN. */

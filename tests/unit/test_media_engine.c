@@ -14,6 +14,7 @@
 #include "media/engine.h"
 #include "media/g711.h"
 #include "media/rtp.h"
+#include "media/te.h"
 
 /* 160-sample frames of "1", "2" (SpanDSP dtmf_tx: 50 ms on, 55 ms off) then silence. */
 static int dtmf_frames(const char *digits, int16_t (*frames)[160], int nframes)
@@ -210,4 +211,221 @@ Test(media_engine, rtp_timeout_event_and_bad_params)
 	close(sp[0]);
 	close(sp[1]);
 	close(fd);
+}
+
+static void collect_digit(void *arg, int code, int level, int delay)
+{
+	char *s = arg;
+	size_t n = strlen(s);
+
+	(void)level;
+	(void)delay;
+	if (code && n < 15) {
+		s[n] = (char)code;
+		s[n + 1] = 0;
+	}
+}
+
+/* RFC 4733 both ways through the engine: "123#" played into the B-channel leaves as
+ * telephone-events (and no tone in audio); events sent by the peer come out of the
+ * B-channel as tones SpanDSP decodes. */
+Test(media_engine, rfc4733_end_to_end)
+{
+	enum { NF = 60, TE_PT = 101 };
+	struct media_engine *e;
+	struct media_engine_params ep = { .rtp_timeout_ms = 0 };
+	struct media_chan *ch;
+	struct sockaddr_in eng_a, peer_a;
+	int sp[2], rtp_e, rtp_p;
+	static int16_t f[NF][160];
+	uint8_t frame[160], buf[2048];
+	dtmf_tx_state_t *tx = dtmf_tx_init(NULL);
+	dtmf_rx_state_t *rx;
+	struct media_event ev;
+	char ev_digits[4][8] = { "", "", "", "" };	/* TDM start/end, RTP start/end */
+	char te_digits[8] = "", heard[16] = "";
+	uint16_t next_seq = 4000;
+	uint32_t cur_ts = 0, cur_dur = 0, last_audio_ts = 0;
+	unsigned ends = 0, loud = 0, audio = 0, te_pkts = 0, e_count[4] = { 0 };
+	bool have_cur = false, seq_ok = true, overlap = false;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sp), 0);
+	rtp_e = udp(&eng_a);
+	rtp_p = udp(&peer_a);
+	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
+	struct media_chan_params p = { .cookie = 9, .tdm_fd = sp[0], .rtp_fd = rtp_e,
+				       .tdm_law = G711_LAW_ALAW, .pt = 0, .dtmf_detect = true,
+				       .te_pt = TE_PT, .rx_te_pt = TE_PT, .ssrc = 0xABCD,
+				       .seq0 = 4000, .ts0 = 80000 };
+	memcpy(&p.remote, &peer_a, sizeof peer_a);
+	p.pt = 8;
+	p.te_pt = 8;
+	cr_expect_eq(media_engine_add(e, &p, &ch), EINVAL);	/* clashes with PCMA */
+	p.te_pt = 128;
+	cr_expect_eq(media_engine_add(e, &p, &ch), EINVAL);
+	p.pt = 0;
+	p.te_pt = TE_PT;
+	cr_assert_eq(media_engine_add(e, &p, &ch), 0);
+
+	/* ---- B-channel → RTP ---- */
+	dtmf_tx_set_timing(tx, 100, 100);
+	dtmf_tx_put(tx, "123#", -1);
+	for (int i = 0; i < NF; i++) {
+		int n = dtmf_tx(tx, f[i], 160);
+
+		memset(f[i] + n, 0, (size_t)(160 - n) * 2);
+	}
+	for (int i = 0; i < NF + 15; i++) {
+		ssize_t r;
+
+		if (i < NF)
+			g711_block_encode(G711_LAW_ALAW, frame, f[i], 160);
+		else
+			memset(frame, G711_ALAW_SILENCE, sizeof frame);
+		cr_assert_eq(write(sp[1], frame, 160), 160);
+		cr_assert_eq(wait_read(sp[1], buf, sizeof buf), 160);
+		/* The engine sends before it writes the frame back: all is here. */
+		while ((r = recv(rtp_p, buf, sizeof buf, 0)) > 0) {
+			struct rtp_hdr h;
+			const uint8_t *pl;
+			size_t n;
+
+			cr_assert_eq(rtp_decode(&h, buf, (size_t)r, &pl, &n), 0);
+			cr_expect_eq(h.ssrc, 0xABCDu);
+			seq_ok &= h.seq == next_seq;
+			next_seq = (uint16_t)(h.seq + 1);
+			if (h.pt == 0) {
+				audio++;
+				for (size_t j = 0; j < n; j++)
+					loud += abs(g711_ulaw_to_linear(pl[j])) > 100;
+				/* no audio inside an event's time span */
+				overlap |= have_cur && h.ts - cur_ts < cur_dur;
+				last_audio_ts = h.ts;
+				continue;
+			}
+			struct te_payload tp;
+
+			cr_assert_eq(h.pt, TE_PT);
+			cr_assert_eq(n, 4);
+			cr_assert_eq(te_decode(&tp, pl, n), 0);
+			te_pkts++;
+			if (!have_cur || h.ts != cur_ts) {
+				size_t k = strlen(te_digits);
+
+				cr_expect(h.marker, "first packet of an event has M");
+				cr_expect_gt(h.ts, last_audio_ts);
+				cr_assert_lt(k, 4);
+				te_digits[k] = dtmf_event_to_digit(tp.event);
+				te_digits[k + 1] = 0;
+				have_cur = true;
+				cur_ts = h.ts;
+				cur_dur = 0;
+			} else {
+				cr_expect(!h.marker);
+			}
+			cr_expect_geq(tp.duration, cur_dur, "durations grow");
+			cr_expect_eq(tp.volume, 10);
+			if (tp.end) {
+				if (e_count[strlen(te_digits) - 1]++ == 0)
+					ends++;
+				else
+					cr_expect_eq(tp.duration, cur_dur, "same final duration");
+			} else {
+				cr_expect_eq(e_count[strlen(te_digits) - 1], 0, "update after end");
+			}
+			cur_dur = tp.duration;
+			/* 100 ms tones: reported within a frame or two of that */
+			if (tp.end)
+				cr_expect(tp.duration >= 640 && tp.duration <= 960, "dur %u",
+					  tp.duration);
+		}
+	}
+	cr_expect_str_eq(te_digits, "123#");
+	cr_expect_eq(ends, 4);
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(e_count[i], 3, "digit %d: %u end packets", i, e_count[i]);
+	cr_expect(seq_ok, "one sequence space for audio and events");
+	cr_expect_eq(loud, 0, "tone leaked into audio");
+	cr_expect(!overlap);
+	cr_expect_gt(audio, 20);
+	cr_expect_geq(te_pkts, 4 * 5);
+
+	/* ---- RTP → B-channel ---- */
+	struct rtp_packetiser pk;
+	struct te_tx sender;
+	const char *digits = "123#";
+
+	rx = dtmf_rx_init(NULL, NULL, NULL);
+	dtmf_rx_set_realtime_callback(rx, collect_digit, heard);
+	rtp_packetiser_init(&pk, 0, 0x5150, 10, 320000);
+	te_tx_init(&sender, NULL);
+	for (int i = 0; i < 60; i++) {
+		struct te_pkt tp[TE_TX_MAX_PKTS];
+		uint32_t now = 320000 + 160u * (unsigned)(i + 1);
+		unsigned n;
+		int k = i / 12, ph = i % 12;
+
+		/* each digit: 5 frames (100 ms) of event, then 7 frames of nothing */
+		if (k < 4 && ph == 0)
+			n = te_tx_start(&sender, (uint8_t)dtmf_digit_to_event(digits[k]),
+					now - 160, now, tp);
+		else if (k < 4 && ph == 5)
+			n = te_tx_stop(&sender, now - 160, tp);
+		else
+			n = te_tx_tick(&sender, now, tp);
+		for (unsigned j = 0; j < n; j++) {
+			uint8_t pkt[16];
+
+			rtp_packetiser_other(&pk, pkt, TE_PT, tp[j].ts, tp[j].marker);
+			te_encode(&tp[j].pl, pkt + 12, 4);
+			cr_assert_eq(sendto(rtp_p, pkt, sizeof pkt, 0, (struct sockaddr *)&eng_a,
+					    sizeof eng_a), 16);
+		}
+		usleep(2000);	/* let the engine take the packets before the frame */
+		memset(frame, G711_ALAW_SILENCE, sizeof frame);
+		cr_assert_eq(write(sp[1], frame, 160), 160);
+		cr_assert_eq(wait_read(sp[1], buf, sizeof buf), 160);
+		g711_block_decode(G711_LAW_ALAW, f[0], buf, 160);
+		(void)dtmf_rx(rx, f[0], 160);
+		while (recv(rtp_p, buf, sizeof buf, 0) > 0)
+			;
+	}
+	cr_expect_str_eq(heard, "123#");
+
+	while (wait_event(e, &ev)) {
+		int slot;
+
+		if (ev.type == MEDIA_EV_DTMF_START || ev.type == MEDIA_EV_DTMF_END)
+			cr_expect_eq(ev.dir, MEDIA_DTMF_FROM_TDM);
+		else if (ev.type == MEDIA_EV_RTP_DTMF_START || ev.type == MEDIA_EV_RTP_DTMF_END)
+			cr_expect_eq(ev.dir, MEDIA_DTMF_FROM_RTP);
+		slot = ev.type == MEDIA_EV_DTMF_START ? 0 : ev.type == MEDIA_EV_DTMF_END ? 1
+		     : ev.type == MEDIA_EV_RTP_DTMF_START ? 2 : ev.type == MEDIA_EV_RTP_DTMF_END ? 3
+		     : -1;
+		if (slot >= 0 && strlen(ev_digits[slot]) < 7)
+			ev_digits[slot][strlen(ev_digits[slot])] = ev.digit;
+		if (ev.type == MEDIA_EV_RTP_DTMF_END) {
+			cr_expect_eq(ev.duration_ms, 100);
+			cr_expect(!ev.timed_out);
+		}
+		if (strlen(ev_digits[3]) == 4)
+			break;
+	}
+	for (int i = 0; i < 4; i++)
+		cr_expect_str_eq(ev_digits[i], "123#", "event kind %d", i);
+
+	struct media_engine_stats st;
+
+	media_engine_stats(e, &st);
+	cr_expect_eq(st.te_sent, te_pkts);
+	cr_expect_gt(st.te_received, 0);
+	cr_expect_eq(st.rtp_invalid, 0);
+
+	dtmf_rx_free(rx);
+	dtmf_tx_free(tx);
+	media_engine_free(e);
+	close(sp[0]);
+	close(sp[1]);
+	close(rtp_e);
+	close(rtp_p);
 }
