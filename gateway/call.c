@@ -140,7 +140,9 @@ static struct call *call_by_id(struct daemon *d, uint64_t id)
 	return NULL;
 }
 
-/* The summary line of a finished call: what an engineer greps for. */
+/* The summary line of a finished call: what an engineer greps for. Latencies are what the
+ * gateway adds: first leg's request in -> second leg's request out (SETUP -> INVITE or
+ * INVITE -> SETUP), and the answer in -> answer out (200 OK -> CONNECT or the reverse). */
 static void log_summary(const struct call *c)
 {
 	char buf[64];
@@ -149,14 +151,13 @@ static void log_summary(const struct call *c)
 	uint64_t end = gw_now_us();
 
 	LOGN(LS_CALL, "CALL id=%llu dir=%s %s trunk=%s called=%s calling=%s answered=%s "
-	     "cause=%d (%s) sip_status=%d cleared_by=%s setup_to_invite_ms=%.3f "
-	     "answer_to_connect_ms=%.3f duration_ms=%llu",
+	     "cause=%d (%s) sip_status=%d cleared_by=%s setup_relay_ms=%.3f "
+	     "answer_relay_ms=%.3f duration_ms=%llu",
 	     (unsigned long long)c->id, c->from_tdm ? "tdm-sip" : "sip-tdm",
 	     leg_desc(c, buf, sizeof(buf)), c->trunk[0] ? c->trunk : "-",
 	     c->called[0] ? c->called : "-", c->calling[0] ? c->calling : "-",
 	     c->t_answer_in ? "yes" : "no", c->cause, cause_name((unsigned)c->cause),
-	     c->sip_status, c->cleared_by ? c->cleared_by : "-",
-	     c->from_tdm ? setup_ms : -1, c->from_tdm ? -1 : answer_ms,
+	     c->sip_status, c->cleared_by ? c->cleared_by : "-", setup_ms, answer_ms,
 	     (unsigned long long)((end - c->t_start) / 1000));
 }
 
@@ -232,6 +233,8 @@ static int media_start(struct call *c)
 		.rtp_fd = c->rtp_fd,
 		.tdm_law = pri_link_alaw(c->link) ? G711_LAW_ALAW : G711_LAW_ULAW,
 		.pt = c->neg.pt,
+		.te_pt = c->neg.te_pt,		/* RFC 4733 both ways when negotiated */
+		.rx_te_pt = c->neg.rx_te_pt,
 		.symmetric = c->d->conf->general.symmetric_rtp,
 		.dtmf_detect = true,
 	};
@@ -859,7 +862,12 @@ void call_on_media_event(struct daemon *d, const struct media_event *ev)
 		return;
 	switch (ev->type) {
 	case MEDIA_EV_DTMF_END:
-		CLOG(LL_INFO, c, "DTMF '%c' from the B-channel, %u ms", ev->digit, ev->duration_ms);
+		CLOG(LL_INFO, c, "DTMF '%c' from the B-channel, %u ms%s", ev->digit, ev->duration_ms,
+		     c->neg.te_pt >= 0 ? ", sent as RFC 4733" : ", no telephone-event negotiated");
+		break;
+	case MEDIA_EV_RTP_DTMF_END:
+		CLOG(LL_INFO, c, "DTMF '%c' from RTP (RFC 4733), %u ms%s, played on the B-channel",
+		     ev->digit, ev->duration_ms, ev->timed_out ? " (end lost)" : "");
 		break;
 	case MEDIA_EV_RTP_TIMEOUT:
 		CLOG(LL_WARN, c, "no RTP from %s:%u", c->neg.addr, c->neg.port);

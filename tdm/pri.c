@@ -629,6 +629,36 @@ static int switch_of(enum pri_switch sw, enum pri_line line)
 	return -1;
 }
 
+/* Which span a libpri controller belongs to: libpri's log callbacks only name the
+ * controller. A few spans per process: a small table is enough. */
+#define MAX_CTRLS 64
+static struct { const struct pri *ctrl; unsigned span; } ctrls[MAX_CTRLS];
+
+static void ctrl_register(const struct pri *ctrl, unsigned number)
+{
+	for (unsigned i = 0; i < MAX_CTRLS; i++)
+		if (!ctrls[i].ctrl || ctrls[i].ctrl == ctrl) {
+			ctrls[i].ctrl = ctrl;
+			ctrls[i].span = number;
+			return;
+		}
+}
+
+static void ctrl_forget(const struct pri *ctrl)
+{
+	for (unsigned i = 0; i < MAX_CTRLS; i++)
+		if (ctrls[i].ctrl == ctrl)
+			ctrls[i].ctrl = NULL;
+}
+
+unsigned pri_ctrl_span(const struct pri *ctrl)
+{
+	for (unsigned i = 0; i < MAX_CTRLS; i++)
+		if (ctrl && ctrls[i].ctrl == ctrl)
+			return ctrls[i].span;
+	return 0;
+}
+
 int pri_span_alloc(struct pri_span **spanp, const struct pri_span_params *p)
 {
 	struct pri_span *span;
@@ -649,6 +679,8 @@ int pri_span_alloc(struct pri_span **spanp, const struct pri_span_params *p)
 		span->pri = pri_new_cb(p->fd, node, sw, sock_read, sock_write, span);
 	else
 		span->pri = pri_new(p->fd, node, sw);
+	if (span->pri)
+		ctrl_register(span->pri, p->span);
 	if (!span->pri) {
 		LOGE(LS_PRI, "span %u: libpri refused to start the D-channel", p->span);
 		free(span);
@@ -679,6 +711,7 @@ void pri_span_free(struct pri_span *span)
 {
 	if (!span)
 		return;
+	ctrl_forget(span->pri);
 	while (span->calls) {
 		struct pri_call *c = span->calls;
 

@@ -240,6 +240,10 @@ void *pri_call_user(const struct pri_call *call);
 
 /* The Q.931 name of a state ("Active"); logs prefix it with U or N and the number. */
 const char *pri_call_state_name(enum pri_call_state state);
+
+/* The span number of a live libpri controller (for its log lines); 0 if unknown. */
+struct pri;
+unsigned pri_ctrl_span(const struct pri *ctrl);
 const char *pri_event_name(enum pri_event_type type);
 
 #endif

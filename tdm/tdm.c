@@ -2,6 +2,7 @@
 #include "tdm/tdm.h"
 
 #include "common/log.h"
+#include "tdm/pri.h"
 
 #include <libpri.h>
 #include <string.h>
@@ -13,7 +14,10 @@ static void pri_line(struct pri *pri, char *s, enum log_level level)
 
 	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		n--;
-	if (n)
+	unsigned span = pri_ctrl_span(pri);
+	if (n && span)
+		LOG_AT(LS_PRI, level, "span %u: %.*s", span, (int)n, s);
+	else if (n)
 		LOG_AT(LS_PRI, level, "%.*s", (int)n, s);
 }
 

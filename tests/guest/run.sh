@@ -322,7 +322,7 @@ watch_console() {
 		"=== DAHDI configured"*) echo "WALL_DAHDI=$(since "$TB")" >>"$R/host-timing.env" ;;
 		esac
 		case $line in
-		"=== "* | "PASS "* | "FAIL "* | "demo: "* | strowger-init* | spans:* | runner:* | *"Kernel panic"*)
+		"=== "* | "PASS "* | "FAIL "* | "demo: "* | "load: "* | strowger-init* | spans:* | runner:* | *"Kernel panic"*)
 			echo "guest| $line" ;;
 		esac
 	done
@@ -376,7 +376,7 @@ say "timing: tests $tests_s, qemu ${QEMU_S}s, total $(since "$T0")s"
 
 # The demo's report: one line per call, from the tests that wrote "demo: " lines.
 for log in "$R"/logs/*/test.log; do
-	[ -f "$log" ] && grep -h '^demo: ' "$log"
+	[ -f "$log" ] && grep -hE '^(demo|load): ' "$log"
 done
 
 pass=0 fail=0

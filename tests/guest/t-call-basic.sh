@@ -18,7 +18,7 @@ t_start probe-uas "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --t
 probe=$T_PID
 sip_uas gw_uas_answer.xml 6000 -d 500
 uas=$T_PID
-t_run pbx-out 60 "${PBX_E1[@]}" -e 'wait-up 30s; call 4930123 from 5551000;
+t_run pbx-out 60 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930123 from 5551000;
 	expect alerting 10s; expect answer 10s; tone 1004; expect-tone 1800 2s within 5s;
 	hangup 16; expect hangup 5s' ||
 	{ t_tail pbx-out; t_tail gw 30; t_fail "PRI -> SIP call failed (pstnsim status $T_RC)"; }

@@ -13,7 +13,7 @@ gw_wait_up 2 31 || t_fail "span 2 not up"
 
 # PRI -> SIP, peer busy with Reason cause 17: the PBX sees 17.
 sip_uas gw_uas_busy.xml 6000
-t_run pbx-busy 30 "${PBX_E1[@]}" -e 'wait-up 30s; call 4930123 from 5551000; expect hangup 17 10s' ||
+t_run pbx-busy 30 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930123 from 5551000; expect hangup 17 10s' ||
 	{ t_tail pbx-busy; t_fail "486 with Reason 17 did not reach the PBX as cause 17"; }
 t_wait_exit "$T_PID" 5
 t_wait_log gw "CALL id=1 .*answered=no cause=17 .*sip_status=486 cleared_by=sip" 5 ||
@@ -21,19 +21,19 @@ t_wait_log gw "CALL id=1 .*answered=no cause=17 .*sip_status=486 cleared_by=sip"
 
 # PRI -> SIP, 404 without Reason: the table says cause 1.
 sip_uas gw_uas_404.xml 6000
-t_run pbx-404 30 "${PBX_E1[@]}" -e 'wait-up 30s; call 4930124 from 5551000; expect hangup 1 10s' ||
+t_run pbx-404 30 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930124 from 5551000; expect hangup 1 10s' ||
 	{ t_tail pbx-404; t_fail "404 did not reach the PBX as cause 1"; }
 t_wait_exit "$T_PID" 5
 
 # PRI -> SIP to a trunk whose keepalive failed: cause 34 at once, no INVITE.
 t_wait_log gw "trunk dead: .*down" 10 || t_fail "dead trunk not marked down"
-t_run pbx-dead 30 "${PBX_E1[@]}" -e 'wait-up 30s; call 9995 from 5551000; expect hangup 34 5s' ||
+t_run pbx-dead 30 "${PBX_E1[@]}" -e "$PBX_READY; "'call 9995 from 5551000; expect hangup 34 5s' ||
 	{ t_tail pbx-dead; t_fail "call to a down trunk not refused with cause 34"; }
 
 # PRI -> SIP, the PBX gives up while the peer rings: CANCEL with Reason cause 16.
 sip_uas gw_uas_ring_cancel.xml 6000
 uas=$T_PID
-t_run pbx-cancel 30 "${PBX_E1[@]}" -e 'wait-up 30s; call 4930125 from 5551000; expect alerting 10s;
+t_run pbx-cancel 30 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930125 from 5551000; expect alerting 10s;
 	sleep 500ms; hangup 16; expect hangup 5s' || { t_tail pbx-cancel; t_fail "PBX-side cancel failed"; }
 t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp did not see the CANCEL (status $T_RC)"; }
 

@@ -2,7 +2,8 @@
 # The gateway's main job (make demo): the PBX simulator places calls through the gateway to a
 # SIP peer on loopback, and the peer calls back into the PBX, on the E1 span (A-law) and the
 # T1 span (u-law), PCMU on the trunk. For each call: setup time, audio checked in both
-# directions (different tones each way), the hang-up cause; one "demo:" line per call, then
+# directions (different tones each way), DTMF both ways (in-band on the span, RFC 4733 on
+# the trunk), the hang-up cause; one "demo:" line per call, then
 # a summary. PASS only if every call passed.
 # needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 # timeout: 400
@@ -23,15 +24,18 @@ field() {
 # probe's PROBE line.
 report() {
 	local name=$1 pbx=$T_LOGDIR/$2.log probe=$T_LOGDIR/$3.log ok=$4
-	local setup tdm_audio sip_audio cause
+	local setup tdm_audio sip_audio cause tdm_dtmf sip_dtmf
 	setup=$(field "$pbx" "CALL pbx" setup_ms)
 	tdm_audio=$(field "$pbx" "CALL pbx" audio)
 	sip_audio=$(field "$probe" "PROBE" tone)
 	cause=$(field "$pbx" "CALL pbx" cause)
+	tdm_dtmf=$(field "$pbx" "CALL pbx" dtmf_rx)
+	sip_dtmf=$(field "$probe" "PROBE" dtmf_rfc4733)
 	n=$((n + 1))
 	[ "$ok" = 0 ] && passed=$((passed + 1))
 	echo "demo: call $n $name: setup ${setup:-?} ms, heard at PBX ${tdm_audio:-none}," \
-		"heard at SIP ${sip_audio:-none}, cause ${cause:-?}: $([ "$ok" = 0 ] && echo PASS || echo FAIL)"
+		"heard at SIP ${sip_audio:-none}, DTMF at PBX '${tdm_dtmf:-}' at SIP '${sip_dtmf:-}'," \
+		"cause ${cause:-?}: $([ "$ok" = 0 ] && echo PASS || echo FAIL)"
 }
 
 # call_out NAME PBX_ARRAY NUMBER: the PBX calls NUMBER, SIPp answers, tones both ways, PBX hangs up.
@@ -39,12 +43,14 @@ call_out() {
 	local name=$1 pbxvar=$2 number=$3 ok=0 uas probe
 	local -n pbx=$pbxvar
 	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6000 --tag sip --send-tone 1800 \
-		--expect-tone 1004 --duration 8 --wait-first 12
+		--expect-tone 1004 --send-dtmf 456 --dtmf-delay 3500 --expect-dtmf 123 \
+		--duration 12 --wait-first 12
 	probe=$T_PID
 	sip_uas gw_uas_answer.xml 6000 -d 300
 	uas=$T_PID
-	t_run "pbx-$n" 40 "${pbx[@]}" -e "wait-up 30s; call $number from 5551000; expect answer 10s;
-		tone 1004; expect-tone 1800 2s within 5s; hangup 16; expect hangup 5s" || ok=1
+	t_run "pbx-$n" 40 "${pbx[@]}" -e "$PBX_READY; call $number from 5551000; expect answer 10s;
+		tone 1004; expect-tone 1800 2s within 5s; dtmf 123; expect-dtmf 456 10s; sleep 500ms;
+		hangup 16; expect hangup 5s" || ok=1
 	t_wait_exit "$uas" 10 || ok=1
 	kill -TERM "$probe" 2>/dev/null
 	t_wait_exit "$probe" 5 || ok=1
@@ -56,13 +62,15 @@ call_in() {
 	local name=$1 pbxvar=$2 number=$3 ok=0 pbxpid probe
 	local -n pbx=$pbxvar
 	t_start "pbx-$n" "${pbx[@]}" -e "wait-up 30s; expect ring to $number 30s; ring; sleep 200ms;
-		answer; tone 1004; expect-tone 1800 2s within 5s; expect hangup 16 20s"
+		answer; tone 1004; expect-tone 1800 2s within 5s; dtmf 789; expect-dtmf 0*# 10s;
+		expect hangup 16 20s"
 	pbxpid=$T_PID
 	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6002 --tag sip --send-tone 1800 \
-		--expect-tone 1004 --duration 10 --wait-first 15
+		--expect-tone 1004 --send-dtmf '0*#' --dtmf-delay 3500 --expect-dtmf 789 \
+		--duration 14 --wait-first 15
 	probe=$T_PID
 	sleep 2
-	sip_uac gw_uac_call.xml 6002 "$number" -d 4000 || ok=1
+	sip_uac gw_uac_call.xml 6002 "$number" -d 8000 || ok=1
 	t_wait_exit "$pbxpid" 20 || ok=1
 	kill -TERM "$probe" 2>/dev/null
 	t_wait_exit "$probe" 5 || ok=1
