@@ -13,8 +13,6 @@
 #define DBM0_FULL_SCALE_SINE	3.14
 #define SILENCE_RMS		90.0	/* [linear] ~ -45 dBm0: below this a block is silent */
 #define TONE_RATIO		0.6	/* Goertzel power / block energy for "the tone is there" */
-#define HIST_STEP		25	/* [Hz] bucket of the "heard" histogram */
-#define HIST_N			(4000 / HIST_STEP)
 
 int sim_law_parse(const char *s, enum sim_law *law)
 {
@@ -216,8 +214,7 @@ struct sim_rx {
 	uint64_t start_in;		/* in_samples when the check (or its window) began */
 	uint64_t start_gap;		/* gapf.gap at that moment */
 	unsigned match_blocks, silent_blocks;
-	unsigned hist_n[HIST_N];
-	double hist_sum[HIST_N];
+	struct sim_freq_hist hist;		/* what was heard */
 	struct sim_tone_result res;
 };
 
@@ -267,10 +264,9 @@ uint64_t sim_rx_audio_ms(const struct sim_rx *rx)
 	return rx->in_samples / 8;
 }
 
-static void hist_reset(struct sim_rx *rx)
+void sim_freq_hist_reset(struct sim_freq_hist *h)
 {
-	memset(rx->hist_n, 0, sizeof(rx->hist_n));
-	memset(rx->hist_sum, 0, sizeof(rx->hist_sum));
+	memset(h, 0, sizeof(*h));
 }
 
 /* Frequency of a block from its upward zero crossings, interpolated; 0 if none. */
@@ -293,16 +289,26 @@ static double block_freq(const int16_t *x, size_t n)
 	return periods * (double)SIM_RATE / (last - first);
 }
 
-static unsigned hist_mode(const struct sim_rx *rx)
+void sim_freq_hist_add(struct sim_freq_hist *h, const int16_t *x, size_t n)
+{
+	double f = block_freq(x, n);
+
+	if (f > 0 && f < 4000) {
+		h->n[(unsigned)f / SIM_HIST_STEP]++;
+		h->sum[(unsigned)f / SIM_HIST_STEP] += f;
+	}
+}
+
+unsigned sim_freq_hist_mode(const struct sim_freq_hist *h)
 {
 	unsigned best = 0;
 
-	for (unsigned i = 1; i < HIST_N; i++)
-		if (rx->hist_n[i] > rx->hist_n[best])
+	for (unsigned i = 1; i < SIM_HIST_N; i++)
+		if (h->n[i] > h->n[best])
 			best = i;
-	if (!rx->hist_n[best])
+	if (!h->n[best])
 		return 0;
-	return (unsigned)lrint(rx->hist_sum[best] / rx->hist_n[best]);
+	return (unsigned)lrint(h->sum[best] / h->n[best]);
 }
 
 static void check_begin_window(struct sim_rx *rx, uint64_t at)
@@ -312,13 +318,13 @@ static void check_begin_window(struct sim_rx *rx, uint64_t at)
 	rx->start_in = at;
 	rx->start_gap = rx->gapf.gap;
 	rx->match_blocks = rx->silent_blocks = 0;
-	hist_reset(rx);
+	sim_freq_hist_reset(&rx->hist);
 }
 
 static void analyse_block(struct sim_rx *rx)
 {
 	const int16_t *x = rx->block;
-	double energy = 0, rms, f;
+	double energy = 0, rms;
 	bool silent, match;
 	goertzel_state_t gs;
 
@@ -333,13 +339,8 @@ static void analyse_block(struct sim_rx *rx)
 	} else {
 		match = silent;
 	}
-	if (!silent) {
-		f = block_freq(x, SIM_BLOCK);
-		if (f > 0 && f < 4000) {
-			rx->hist_n[(unsigned)f / HIST_STEP]++;
-			rx->hist_sum[(unsigned)f / HIST_STEP] += f;
-		}
-	}
+	if (!silent)
+		sim_freq_hist_add(&rx->hist, x, SIM_BLOCK);
 	if (rx->res.state == SIM_TONE_WAIT && match)	/* onset: the window starts here */
 		check_begin_window(rx, rx->in_samples >= SIM_BLOCK ? rx->in_samples - SIM_BLOCK : 0);
 	if (rx->res.state == SIM_TONE_MEASURE) {
@@ -358,7 +359,7 @@ static void check_clock(struct sim_rx *rx)
 	if (r->state == SIM_TONE_WAIT && elapsed >= rx->p.within_ms) {
 		r->window_ms = (unsigned)elapsed;
 		r->gap_ms = (unsigned)((rx->gapf.gap - rx->start_gap) / 8);
-		r->heard_hz = hist_mode(rx);
+		r->heard_hz = sim_freq_hist_mode(&rx->hist);
 		r->state = SIM_TONE_FAIL;
 		return;
 	}
@@ -370,7 +371,7 @@ static void check_clock(struct sim_rx *rx)
 		r->gap_ms = r->window_ms;
 	r->match_ms = rx->match_blocks * (SIM_BLOCK / 8);
 	r->silent_ms = rx->silent_blocks * (SIM_BLOCK / 8);
-	r->heard_hz = hist_mode(rx);
+	r->heard_hz = sim_freq_hist_mode(&rx->hist);
 	if (rx->p.freq) {
 		/* gaps are tolerated, but a window that is mostly gap heard nothing */
 		need = (r->window_ms - r->gap_ms) * rx->p.min_pct / 100;
@@ -426,7 +427,7 @@ int sim_rx_tone_start(struct sim_rx *rx, const struct sim_tone_params *p)
 	rx->start_gap = rx->gapf.gap;
 	rx->match_blocks = rx->silent_blocks = 0;
 	rx->nblock = 0;
-	hist_reset(rx);
+	sim_freq_hist_reset(&rx->hist);
 	rx->check = true;
 	if (p->freq) {
 		make_goertzel_descriptor(&rx->gdesc, (float)p->freq, SIM_BLOCK);
@@ -451,7 +452,7 @@ void sim_rx_tone_abort(struct sim_rx *rx)
 	rx->res.window_ms = (unsigned)((rx->in_samples - rx->start_in) / 8);
 	rx->res.gap_ms = (unsigned)((rx->gapf.gap - rx->start_gap) / 8);
 	rx->res.match_ms = rx->match_blocks * (SIM_BLOCK / 8);
-	rx->res.heard_hz = hist_mode(rx);
+	rx->res.heard_hz = sim_freq_hist_mode(&rx->hist);
 	rx->res.state = SIM_TONE_FAIL;
 }
 

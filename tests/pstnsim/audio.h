@@ -54,6 +54,24 @@ unsigned sim_tx_freq(const struct sim_tx *tx);
 /* Digits queued so far (all calls of sim_tx_dtmf), for the call summary. */
 const char *sim_tx_digits(const struct sim_tx *tx);
 
+/* ---- "which frequency is this?": a histogram of per-block zero-crossing estimates ------- */
+
+#define SIM_HIST_STEP	25			/* [Hz] bucket width */
+#define SIM_HIST_N	(4000 / SIM_HIST_STEP)
+
+struct sim_freq_hist {
+	unsigned n[SIM_HIST_N];			/* blocks per bucket */
+	double sum[SIM_HIST_N];			/* [Hz] their estimates, summed */
+};
+
+void sim_freq_hist_reset(struct sim_freq_hist *h);
+
+/* Add one block of linear audio (not silence: the caller checks). */
+void sim_freq_hist_add(struct sim_freq_hist *h, const int16_t *x, size_t n);
+
+/* [Hz] the commonest estimate, 0 if no block was added. */
+unsigned sim_freq_hist_mode(const struct sim_freq_hist *h);
+
 /* ---- receive side: DTMF detector always on, one tone check at a time ------------------ */
 
 /* Verdict of one tone (or silence) check. */

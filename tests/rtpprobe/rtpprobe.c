@@ -35,8 +35,6 @@
 #define PKT_MAX		1500			/* [bytes] */
 #define SILENCE_RMS	90.0			/* [linear] ~ -45 dBm0, as pstnsim */
 #define TONE_RATIO	0.6			/* Goertzel power / block energy, as pstnsim */
-#define HIST_STEP	25			/* [Hz] bucket of the "heard" histogram */
-#define HIST_N		(4000 / HIST_STEP)
 #define MAX_DIGITS	SIM_MAX_DIGITS
 
 enum dtmf_mode { DTMF_RFC4733, DTMF_INBAND };
@@ -111,8 +109,7 @@ struct rx {
 	bool onset;			/* tone check: first matching block seen */
 	uint64_t onset_in, onset_gap;	/* in_samples and gap samples at the onset */
 	unsigned match_blocks, silent_blocks;
-	unsigned hist_n[HIST_N];
-	double hist_sum[HIST_N];
+	struct sim_freq_hist hist;		/* what was heard (pstnsim's audio.c) */
 
 	/* DTMF: in-band (SpanDSP) and RFC 4733 */
 	dtmf_rx_state_t *dtmf;
@@ -537,37 +534,6 @@ static void inband_digits_h(void *arg, const char *digits, int len)
 	}
 }
 
-/* Frequency of a block from its upward zero crossings, interpolated; 0 if none. */
-static double block_freq(const int16_t *x, size_t n)
-{
-	double first = -1, last = -1;
-	int periods = -1;
-
-	for (size_t i = 1; i < n; i++) {
-		if (x[i - 1] < 0 && x[i] >= 0) {
-			double t = (double)(i - 1) + (double)-x[i - 1] / (double)(x[i] - x[i - 1]);
-			if (first < 0)
-				first = t;
-			last = t;
-			periods++;
-		}
-	}
-	if (periods < 1 || last <= first)
-		return 0;
-	return periods * (double)SIM_RATE / (last - first);
-}
-
-static unsigned hist_mode(const struct rx *rx)
-{
-	unsigned best = 0;
-
-	for (unsigned i = 1; i < HIST_N; i++)
-		if (rx->hist_n[i] > rx->hist_n[best])
-			best = i;
-	if (!rx->hist_n[best])
-		return 0;
-	return (unsigned)lrint(rx->hist_sum[best] / rx->hist_n[best]);
-}
 
 /*
  * One 20 ms block of the stitched signal. The expected tone "matches" as in pstnsim (Goertzel
@@ -578,7 +544,7 @@ static void analyse_block(struct probe *p)
 {
 	struct rx *rx = &p->rx;
 	const int16_t *x = rx->block;
-	double energy = 0, f;
+	double energy = 0;
 	bool silent, match = false;
 
 	for (size_t i = 0; i < SIM_BLOCK; i++)
@@ -594,17 +560,11 @@ static void analyse_block(struct probe *p)
 			rx->onset = true;
 			rx->onset_in = rx->in_samples >= SIM_BLOCK ? rx->in_samples - SIM_BLOCK : 0;
 			rx->onset_gap = rx->gapf.gap;
-			memset(rx->hist_n, 0, sizeof(rx->hist_n));
-			memset(rx->hist_sum, 0, sizeof(rx->hist_sum));
+			sim_freq_hist_reset(&rx->hist);
 		}
 	}
-	if (!silent) {
-		f = block_freq(x, SIM_BLOCK);
-		if (f > 0 && f < 4000) {
-			rx->hist_n[(unsigned)f / HIST_STEP]++;
-			rx->hist_sum[(unsigned)f / HIST_STEP] += f;
-		}
-	}
+	if (!silent)
+		sim_freq_hist_add(&rx->hist, x, SIM_BLOCK);
 	if (rx->onset) {
 		rx->match_blocks += match;
 		rx->silent_blocks += silent;
@@ -780,7 +740,7 @@ static void tone_verdict(const struct probe *p, struct tone_verdict *v)
 	char heard[32];
 
 	memset(v, 0, sizeof(*v));
-	v->heard_hz = hist_mode(rx);
+	v->heard_hz = sim_freq_hist_mode(&rx->hist);
 	if (v->heard_hz)
 		snprintf(heard, sizeof(heard), "%u Hz", v->heard_hz);
 	else
