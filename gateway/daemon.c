@@ -525,13 +525,23 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
-	/* sipua_free() below still turns the loop: nothing of ours may run in it. */
-	if (d->root)
+	/* sipua_free() below turns the loop until nua has shut down (seconds, with a
+	 * transaction outstanding): none of our callbacks may run after this point. */
+	if (d->root) {
 		su_root_remove_prepoll(d->root);
+		if (d->sig_index > 0)
+			su_root_deregister(d->root, d->sig_index);
+		if (d->media_index > 0)
+			su_root_deregister(d->root, d->media_index);
+	}
+	d->sig_index = d->media_index = 0;
+	if (d->poll_timer)
+		su_timer_destroy(d->poll_timer);
+	if (d->stop_timer)
+		su_timer_destroy(d->stop_timer);
+	d->poll_timer = d->stop_timer = NULL;
+
 	/* Media first: the engine borrows B-channel fds and owns nothing of the calls. */
-	if (d->media_index > 0)
-		su_root_deregister(d->root, d->media_index);
-	d->media_index = 0;
 	media_engine_free(d->media);
 	d->media = NULL;
 	call_free_all(d);
@@ -548,15 +558,8 @@ void daemon_free(struct daemon *d)
 	sipua_free(d->ua);
 	route_table_free(d->routes);
 	cause_map_free(d->causes);
-	if (d->stop_timer)
-		su_timer_destroy(d->stop_timer);
-	if (d->poll_timer)
-		su_timer_destroy(d->poll_timer);
-	if (d->root) {
-		if (d->sig_index > 0)
-			su_root_deregister(d->root, d->sig_index);
+	if (d->root)
 		su_root_destroy(d->root);
-	}
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	conf_free(d->conf);
