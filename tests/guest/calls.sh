@@ -22,7 +22,8 @@ PBX_READY='wait-up 30s; sleep 3s'
 sip_uas() {
 	local scen=$1 port=$2
 	shift 2
-	t_start sipp-uas sipp -sf "$SIP_SCEN/$scen" -key probe_port "$port" -i 127.0.0.1 -p 5070 \
+	# -mp: SIPp binds media sockets of its own (default port 6000): keep them off the probes'.
+	t_start sipp-uas sipp -sf "$SIP_SCEN/$scen" -key probe_port "$port" -i 127.0.0.1 -p 5070 -mp 7000 \
 		-m 1 -timeout 60s -timeout_error -nostdin -trace_err \
 		-error_file "$T_LOGDIR/sipp-uas-err.log" "$@"
 }
@@ -31,6 +32,6 @@ sip_uac() {
 	local scen=$1 port=$2 number=$3
 	shift 3
 	t_run sipp-uac 60 sipp -sf "$SIP_SCEN/$scen" -key probe_port "$port" -s "$number" \
-		-i 127.0.0.1 -p "${SIP_UAC_PORT:-5070}" 127.0.0.1:5060 -m 1 -timeout 45s -timeout_error -nostdin \
+		-i 127.0.0.1 -p "${SIP_UAC_PORT:-5070}" -mp 7100 127.0.0.1:5060 -m 1 -timeout 45s -timeout_error -nostdin \
 		-trace_err -error_file "$T_LOGDIR/sipp-uac-err.log" "$@"
 }
