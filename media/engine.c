@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <spandsp.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -16,6 +18,7 @@
 #include "common/log.h"
 #include "media/dtmf.h"
 #include "media/jbuf.h"
+#include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/te.h"
 
@@ -24,9 +27,12 @@
 #define SWEEP_US	1000000	/* [µs] RTP timeout check period */
 #define SAMPLES_PER_MS	8	/* RTP clock of G.711 and its telephone-events */
 #define NSTATS		10
+#define RTCP_INTERVAL_MS 5000	/* RFC 3550 §6.2 minimum */
+#define NTP_UNIX_OFFSET	2208988800u	/* [s] 1900-01-01 to 1970-01-01 */
 
-/* epoll data tags in the low bits of the channel pointer */
-enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_MASK = 3 };
+/* epoll data tags in the low bits of the channel pointer (calloc aligns to ≥ 8) */
+enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_RTCP = 4, TAG_MASK = 7 };
+_Static_assert(_Alignof(max_align_t) >= 8, "epoll tags need 3 free pointer bits");
 
 struct media_chan {
 	struct media_chan *prev, *next;		/* engine's list (media thread only) */
@@ -53,6 +59,22 @@ struct media_chan {
 	uint64_t digit_start_us;
 	uint64_t last_rx_us;			/* [µs] last valid RTP */
 	bool timed_out;
+	bool no_send, no_recv;			/* direction (RFC 3264 hold) */
+
+	/* RTCP (RFC 3550 §6) and the figures of struct media_chan_stats */
+	int rtcp_fd;				/* ≤ 0: none */
+	struct sockaddr_storage rtcp_remote;	/* learned from the peer's RTCP */
+	socklen_t rtcp_remote_len;		/* 0: RTP peer's address, port + 1 */
+	char cname[64];
+	uint64_t rtcp_next_us;			/* [µs] next report due */
+	uint32_t rng;				/* xorshift32 state for the interval */
+	bool we_sent;				/* RTP sent since the last report: SR */
+	bool have_src;				/* src describes the peer's stream */
+	uint32_t src_ssrc;
+	struct rtcp_source src;			/* §A.1 */
+	uint32_t lsr;				/* peer's last SR, NTP middle 32 bits */
+	uint64_t lsr_arrival_us;		/* [µs] when it came */
+	struct media_chan_stats st;		/* counters; loss/jitter filled on demand */
 };
 
 enum cmd_type { CMD_ADD, CMD_MODIFY, CMD_REMOVE };
@@ -179,6 +201,12 @@ static enum g711_law pt_law(uint8_t pt)
 
 static void apply_params(struct media_chan *ch, const struct media_chan_params *p)
 {
+	if (p->no_recv && !ch->no_recv && ch->jb) {	/* play nothing stale on hold */
+		jbuf_reset(ch->jb);
+		ch->playing = false;
+	}
+	ch->no_send = p->no_send;
+	ch->no_recv = p->no_recv;
 	ch->remote = p->remote;
 	ch->remote_len = addr_len(&p->remote);
 	ch->tdm_law = p->tdm_law;
@@ -186,6 +214,7 @@ static void apply_params(struct media_chan *ch, const struct media_chan_params *
 	ch->pk.pt = p->pt;
 	ch->symmetric = p->symmetric;
 	ch->latched = false;
+	ch->rtcp_remote_len = 0;		/* learn the peer's RTCP source again */
 	ch->te_pt = p->te_pt > 0 ? p->te_pt : 0;
 	if (!ch->te_pt)		/* sending turned off: drop an event in progress */
 		te_tx_init(&ch->te, NULL);
@@ -216,12 +245,170 @@ static void chan_unlink(struct media_engine *e, struct media_chan *ch)
 	if (!ch->tdm_dead)
 		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->tdm_fd, NULL);
 	(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->rtp_fd, NULL);
+	if (ch->rtcp_fd > 0)
+		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->rtcp_fd, NULL);
 	if (ch->prev)
 		ch->prev->next = ch->next;
 	else
 		e->chans = ch->next;
 	if (ch->next)
 		ch->next->prev = ch->prev;
+}
+
+
+static void send_failed(struct media_engine *e, struct media_chan *ch)
+{
+	unsigned sup;
+
+	e->local.send_errors++;
+	if (log_ratelimit_ok(&e->rl_send, now_us() / 1000, 5, 10000, &sup))
+		LOGW(LS_RTP, "channel %llu: RTP send: %s (%u suppressed)",
+		     (unsigned long long)ch->cookie, strerror(errno), sup);
+}
+
+/* ---- RTCP (RFC 3550 §6) ---- */
+
+static uint64_t ntp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec + NTP_UNIX_OFFSET) << 32 |
+	       (((uint64_t)ts.tv_nsec << 32) / 1000000000u);
+}
+
+/* The next report: §6.2 interval, randomised 0.5–1.5 × (§6.3.1); the first one after
+ * half of it (§6.2 "initial delay"). */
+static void rtcp_schedule(struct media_engine *e, struct media_chan *ch, uint64_t now,
+			  bool first)
+{
+	uint64_t mean = (uint64_t)e->p.rtcp_interval_ms * 1000u;
+
+	if (first)
+		mean /= 2;
+	ch->rng ^= ch->rng << 13;
+	ch->rng ^= ch->rng >> 17;
+	ch->rng ^= ch->rng << 5;
+	ch->rtcp_next_us = now + mean / 2 + (mean ? ch->rng % mean : 0);
+}
+
+static double ts_to_ms(uint32_t samples)
+{
+	return samples / (double)SAMPLES_PER_MS;
+}
+
+/* Send one compound packet (SR or RR, SDES CNAME, and BYE if bye) and schedule the next. */
+static void rtcp_send(struct media_engine *e, struct media_chan *ch, uint64_t now, bool bye)
+{
+	uint8_t buf[RTCP_MAX_LEN];
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	struct rtcp_sender_info si;
+	struct rtcp_report_block rb;
+	struct rtcp_build_params bp = { .ssrc = ch->pk.ssrc, .cname = ch->cname, .bye = bye };
+	size_t len;
+
+	rtcp_schedule(e, ch, now, false);
+	if (ch->rtcp_remote_len) {
+		to = ch->rtcp_remote;
+		tolen = ch->rtcp_remote_len;
+	} else if (ch->remote_len) {
+		to = ch->remote;
+		tolen = ch->remote_len;
+		if (to.ss_family == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&to;
+
+			a->sin_port = htons((uint16_t)(ntohs(a->sin_port) + 1));
+		} else {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
+
+			a->sin6_port = htons((uint16_t)(ntohs(a->sin6_port) + 1));
+		}
+	} else {
+		return;		/* peer not known yet */
+	}
+	if (ch->we_sent) {
+		si = (struct rtcp_sender_info){ .ntp = ntp_now(), .rtp_ts = ch->pk.ts,
+						.packets = (uint32_t)ch->st.packets_sent,
+						.octets = (uint32_t)ch->st.octets_sent };
+		bp.sr = &si;
+	}
+	if (ch->have_src && !ch->src.probation) {
+		struct jbuf_stats js;
+
+		jbuf_stats(ch->jb, &js);
+		rb = (struct rtcp_report_block){ .ssrc = ch->src_ssrc, .jitter = js.jitter,
+						 .lsr = ch->lsr };
+		rtcp_source_report(&ch->src, &rb);
+		if (ch->lsr)
+			rb.dlsr = (uint32_t)(((now - ch->lsr_arrival_us) << 16) / 1000000u);
+		bp.rb = &rb;
+	}
+	if (rtcp_build(&bp, buf, sizeof buf, &len))
+		return;
+	if (sendto(ch->rtcp_fd, buf, len, 0, (struct sockaddr *)&to, tolen) < 0) {
+		send_failed(e, ch);
+		return;
+	}
+	ch->st.rtcp_sent++;
+	ch->we_sent = false;
+}
+
+/* One datagram per readiness, as on_rtp. */
+static void on_rtcp(struct media_engine *e, struct media_chan *ch, uint64_t now)
+{
+	uint8_t buf[RTP_BUF_LEN];
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof from;
+	struct rtcp_info info;
+	ssize_t r;
+	int err;
+
+	r = recvfrom(ch->rtcp_fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
+	if (r < 0)
+		return;
+	err = rtcp_parse(&info, buf, (size_t)r, ch->pk.ssrc);
+	if (err) {
+		unsigned sup;
+
+		e->local.rtp_invalid++;
+		if (log_ratelimit_ok(&e->rl_invalid, now / 1000, 5, 10000, &sup))
+			LOGI(LS_RTP, "channel %llu: far end sent bad RTCP: %s (%u suppressed)",
+			     (unsigned long long)ch->cookie, strerror(err), sup);
+		return;
+	}
+	ch->st.rtcp_received++;
+	if (ch->symmetric && (!ch->have_src || info.ssrc == ch->src_ssrc)) {
+		/* answer where the RTP peer's RTCP comes from, not anyone's */
+		ch->rtcp_remote = from;
+		ch->rtcp_remote_len = fromlen;
+	}
+	if (info.sr) {
+		ch->lsr = rtcp_ntp_mid(info.si.ntp);
+		ch->lsr_arrival_us = now;
+	}
+	if (info.have_rb) {
+		int64_t rtt = rtcp_rtt(&info.rb, ntp_now());
+
+		ch->st.peer_report = true;
+		ch->st.peer_fraction_lost = info.rb.fraction / 256.0;
+		ch->st.peer_packets_lost = info.rb.lost;
+		ch->st.peer_jitter_ms = ts_to_ms(info.rb.jitter);
+		if (rtt >= 0)
+			ch->st.rtt_ms = (double)rtt * 1000.0 / 65536.0;
+	}
+}
+
+/* The channel's figures now. */
+static void chan_stats(const struct media_chan *ch, struct media_chan_stats *st)
+{
+	struct jbuf_stats js;
+
+	*st = ch->st;
+	if (ch->have_src && !ch->src.probation)
+		st->packets_lost = rtcp_source_lost(&ch->src);
+	jbuf_stats(ch->jb, &js);
+	st->jitter_ms = ts_to_ms(js.jitter);
 }
 
 static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
@@ -239,36 +426,43 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 		err = ep_add(e, ch->tdm_fd, ch, TAG_TDM);
 		if (!err)
 			err = ep_add(e, ch->rtp_fd, ch, TAG_RTP);
+		if (!err && ch->rtcp_fd > 0) {
+			err = ep_add(e, ch->rtcp_fd, ch, TAG_RTCP);
+			rtcp_schedule(e, ch, now, true);
+		}
 		if (err)
 			LOGE(LS_RTP, "channel %llu: epoll add: %s", (unsigned long long)ch->cookie,
 			     strerror(err));
 		break;
 	case CMD_MODIFY:
+		if (ch->no_recv && !c->p.no_recv) {	/* resuming: a full timeout again */
+			ch->last_rx_us = now;
+			ch->timed_out = false;
+		}
 		apply_params(ch, &c->p);
 		break;
-	case CMD_REMOVE:
+	case CMD_REMOVE: {
+		struct media_event ev = { .type = MEDIA_EV_REMOVED, .cookie = ch->cookie };
+
+		if (ch->rtcp_fd > 0)
+			rtcp_send(e, ch, now, true);	/* last report + BYE (§6.6) */
+		chan_stats(ch, &ev.stats);
 		chan_unlink(e, ch);
-		post_event(e, &(struct media_event){ .type = MEDIA_EV_REMOVED,
-						     .cookie = ch->cookie });
+		post_event(e, &ev);
 		chan_free(ch);
 		break;
 	}
-}
-
-static void send_failed(struct media_engine *e, struct media_chan *ch)
-{
-	unsigned sup;
-
-	e->local.send_errors++;
-	if (log_ratelimit_ok(&e->rl_send, now_us() / 1000, 5, 10000, &sup))
-		LOGW(LS_RTP, "channel %llu: RTP send: %s (%u suppressed)",
-		     (unsigned long long)ch->cookie, strerror(errno), sup);
+	}
 }
 
 static void send_frame(struct media_engine *e, struct media_chan *ch, const uint8_t *audio)
 {
 	uint8_t pkt[RTP_HDR_LEN + MEDIA_FRAME_SAMPLES];
 
+	if (ch->no_send) {	/* on hold: time passes, the next packet starts a talkspurt */
+		rtp_packetiser_skip(&ch->pk, MEDIA_FRAME_SAMPLES);
+		return;
+	}
 	if (!ch->remote_len) {
 		ch->pk.seq++;	/* keep the stream's clock running */
 		ch->pk.ts += MEDIA_FRAME_SAMPLES;
@@ -283,6 +477,9 @@ static void send_frame(struct media_engine *e, struct media_chan *ch, const uint
 		return;
 	}
 	e->local.rtp_sent++;
+	ch->st.packets_sent++;
+	ch->st.octets_sent += MEDIA_FRAME_SAMPLES;
+	ch->we_sent = true;
 }
 
 /* RFC 4733 packets from the sender, numbered in the audio stream's sequence space. */
@@ -291,6 +488,8 @@ static void send_te(struct media_engine *e, struct media_chan *ch, const struct 
 {
 	uint8_t pkt[RTP_HDR_LEN + TE_PAYLOAD_LEN];
 
+	if (ch->no_send)
+		return;
 	for (unsigned i = 0; i < n; i++) {
 		rtp_packetiser_other(&ch->pk, pkt, (uint8_t)ch->te_pt, tp[i].ts, tp[i].marker);
 		if (!ch->remote_len)
@@ -303,6 +502,9 @@ static void send_te(struct media_engine *e, struct media_chan *ch, const struct 
 		}
 		e->local.rtp_sent++;
 		e->local.te_sent++;
+		ch->st.packets_sent++;
+		ch->st.octets_sent += TE_PAYLOAD_LEN;
+		ch->we_sent = true;
 	}
 }
 
@@ -460,6 +662,8 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 			ch->playing = false;
 	}
 	(void)!write(ch->tdm_fd, out, sizeof out);
+	if (ch->rtcp_fd > 0 && now >= ch->rtcp_next_us)
+		rtcp_send(e, ch, now, false);
 }
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -521,7 +725,18 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		ch->latched = true;
 		ch->latched_ssrc = h.ssrc;
 	}
-	if (te) {
+	/* Receiver statistics (§A.1) count what arrived, on hold too. */
+	if (!ch->have_src || h.ssrc != ch->src_ssrc) {
+		rtcp_source_init(&ch->src, h.seq);
+		ch->have_src = true;
+		ch->src_ssrc = h.ssrc;
+	}
+	(void)rtcp_source_update(&ch->src, h.seq);
+	ch->st.packets_received++;
+	ch->st.octets_received += plen;
+	if (ch->no_recv) {
+		/* inactive/sendonly: discard; the B-channel hears silence */
+	} else if (te) {
 		struct te_rx_event rev[TE_RX_MAX_EVENTS];
 		unsigned k = te_rx_packet(&ch->terx, h.ssrc, h.ts, &tev, now, rev);
 
@@ -545,7 +760,7 @@ static void sweep(struct media_engine *e, uint64_t now)
 	if (!limit)
 		return;
 	for (struct media_chan *ch = e->chans; ch; ch = ch->next) {
-		if (!ch->timed_out && now - ch->last_rx_us > limit) {
+		if (!ch->timed_out && !ch->no_recv && now - ch->last_rx_us > limit) {
 			ch->timed_out = true;
 			post_event(e, &(struct media_event){ .type = MEDIA_EV_RTP_TIMEOUT,
 							     .cookie = ch->cookie });
@@ -588,6 +803,9 @@ static void *engine_main(void *arg)
 				break;
 			case TAG_RTP:
 				on_rtp(e, ch, now);
+				break;
+			case TAG_RTCP:
+				on_rtcp(e, ch, now);
 				break;
 			case TAG_CMD: {
 				uint64_t cnt;
@@ -634,6 +852,8 @@ int media_engine_alloc(struct media_engine **ep, const struct media_engine_param
 		e->p.jb_min_ms = 20;
 	if (!e->p.jb_max_ms)
 		e->p.jb_max_ms = 200;
+	if (!e->p.rtcp_interval_ms)
+		e->p.rtcp_interval_ms = RTCP_INTERVAL_MS;
 	qlen = p->queue_len ? p->queue_len : 4096;
 	e->epfd = e->cmd_fd = e->ev_fd = -1;
 	atomic_init(&e->stop, false);
@@ -709,6 +929,8 @@ static int valid_params(const struct media_chan_params *p)
 	if (p->te_pt < -1 || p->te_pt > 127 || (p->te_pt > 0 && p->te_pt == p->pt) ||
 	    p->rx_te_pt < -1 || p->rx_te_pt > 127 || (p->rx_te_pt > 0 && p->rx_te_pt == p->pt))
 		return EINVAL;
+	if (!memchr(p->cname, 0, sizeof p->cname))
+		return EINVAL;
 	return 0;
 }
 
@@ -733,6 +955,13 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	ch->cookie = p->cookie;
 	ch->tdm_fd = p->tdm_fd;
 	ch->rtp_fd = p->rtp_fd;
+	ch->rtcp_fd = p->rtcp_fd > 0 ? p->rtcp_fd : -1;
+	ch->st.rtt_ms = -1;
+	ch->rng = (p->ssrc ^ (uint32_t)p->cookie ^ (uint32_t)(uintptr_t)ch) | 1;
+	if (p->cname[0])
+		memcpy(ch->cname, p->cname, sizeof ch->cname);
+	else
+		snprintf(ch->cname, sizeof ch->cname, "strowger-%08x", (unsigned)p->ssrc);
 	rtp_packetiser_init(&ch->pk, p->pt, p->ssrc, p->seq0, p->ts0);
 	apply_params(ch, p);
 	te_tx_init(&ch->te, NULL);

@@ -20,6 +20,8 @@ struct media_engine_params {
 	unsigned jb_min_ms;		/* [ms] jitter buffer bounds; 0 → 20 */
 	unsigned jb_max_ms;		/* [ms] 0 → 200 */
 	unsigned queue_len;		/* commands and events each; 0 → 4096 */
+	unsigned rtcp_interval_ms;	/* [ms] mean RTCP report interval; 0 → 5000
+					 * (RFC 3550 §6.2 minimum; randomised 0.5–1.5×) */
 };
 
 /* One channel. The engine does not own the fds: close them after MEDIA_EV_REMOVED. */
@@ -41,6 +43,33 @@ struct media_chan_params {
 	uint32_t ssrc;			/* RTP stream: initial values, normally random */
 	uint16_t seq0;
 	uint32_t ts0;
+	/* Direction (RFC 3264 §5.1, §8.4 hold): no_send sends no RTP (we are recvonly or
+	 * inactive; the stream's clock keeps running and the first packet after resuming
+	 * carries M); no_recv discards received RTP and plays silence to the B-channel (we
+	 * are sendonly or inactive; no RTP timeout meanwhile). Both false: sendrecv. */
+	bool no_send;
+	bool no_recv;
+	/* RTCP (RFC 3550 §6): a bound non-blocking UDP socket, normally on the RTP port + 1;
+	 * 0 or -1: no RTCP. Reports go to the RTP peer's address with port + 1 (or, with
+	 * symmetric, where the peer's RTCP comes from). Taken by add only. */
+	int rtcp_fd;
+	char cname[64];		/* SDES CNAME (§6.5.1); empty: derived from the SSRC */
+};
+
+/* Per-channel figures, RFC 3550 §6.4 terms. Delivered with MEDIA_EV_REMOVED. */
+struct media_chan_stats {
+	uint64_t packets_sent;		/* RTP, audio and telephone-events */
+	uint64_t octets_sent;		/* [bytes] RTP payload */
+	uint64_t packets_received;	/* valid RTP from the peer (not while no_recv) */
+	uint64_t octets_received;	/* [bytes] their payload */
+	int64_t packets_lost;		/* cumulative, §A.3: expected - received */
+	double jitter_ms;		/* [ms] our interarrival jitter estimate (§A.8) */
+	uint64_t rtcp_sent, rtcp_received;	/* compound packets */
+	bool peer_report;		/* the peer reported on our stream: next 3 valid */
+	double peer_fraction_lost;	/* [0..1] in its last report */
+	int64_t peer_packets_lost;	/* cumulative, as the peer counted */
+	double peer_jitter_ms;		/* [ms] as the peer estimated it */
+	double rtt_ms;			/* [ms] round trip (§6.4.1); < 0: not known */
 };
 
 enum media_event_type {
@@ -64,13 +93,14 @@ struct media_event {
 	unsigned duration_ms;	/* [ms] */
 	enum media_dtmf_dir dir;	/* DTMF events: where the digit came from */
 	bool timed_out;		/* MEDIA_EV_RTP_DTMF_END: its end packets were lost */
+	struct media_chan_stats stats;	/* MEDIA_EV_REMOVED: the channel's final figures */
 };
 
 struct media_engine_stats {
 	uint64_t tdm_frames;	/* frames read from B-channels */
 	uint64_t rtp_sent;
 	uint64_t rtp_received;	/* valid packets for a known PT */
-	uint64_t rtp_invalid;	/* failed validation or unknown PT */
+	uint64_t rtp_invalid;	/* failed validation or unknown PT; also invalid RTCP */
 	uint64_t concealed;	/* frames played out by PLC */
 	uint64_t idle;		/* frames played as silence (no stream yet) */
 	uint64_t send_errors;
@@ -89,8 +119,8 @@ void media_engine_free(struct media_engine *e);
  * the caller's thread. Return 0, EINVAL, ENOMEM or EAGAIN (command queue full). */
 int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 		     struct media_chan **chp);
-/* Change remote address, PT, TDM law, symmetric learning and the telephone-event PTs of a
- * channel (other fields of p are ignored; te_pt sends only if the channel was added with
+/* Change remote address, PT, TDM law, symmetric learning, direction (no_send, no_recv) and
+ * the telephone-event PTs of a channel (other fields of p are ignored; te_pt sends only if the channel was added with
  * dtmf_detect or te_pt). Return 0, EINVAL or EAGAIN. */
 int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 			const struct media_chan_params *p);

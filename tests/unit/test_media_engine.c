@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "media/dtmf.h"
 #include "media/engine.h"
 #include "media/g711.h"
+#include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/te.h"
 
@@ -428,4 +430,304 @@ Test(media_engine, rfc4733_end_to_end)
 	close(sp[1]);
 	close(rtp_e);
 	close(rtp_p);
+}
+
+/* One TDM tick: a frame in, the frame played back out (returned in back if non-NULL). */
+static void tick(int tdm, uint8_t fill, uint8_t *back)
+{
+	uint8_t frame[160], buf[2048];
+
+	memset(frame, fill, sizeof frame);
+	cr_assert_eq(write(tdm, frame, 160), 160);
+	cr_assert_eq(wait_read(tdm, buf, sizeof buf), 160);
+	if (back)
+		memcpy(back, buf, 160);
+}
+
+/* Packets the peer has now (the engine sends before it writes the frame back). */
+static int drain_rtp(int fd, struct rtp_hdr *last, unsigned *count)
+{
+	uint8_t buf[2048];
+	const uint8_t *pl;
+	size_t n;
+	ssize_t r;
+	int got = 0;
+
+	while ((r = recv(fd, buf, sizeof buf, 0)) > 0) {
+		cr_assert_eq(rtp_decode(last, buf, (size_t)r, &pl, &n), 0);
+		got++;
+	}
+	if (count)
+		*count += (unsigned)got;
+	return got;
+}
+
+static void send_rtp(int fd, const struct sockaddr_in *to, uint32_t ssrc, uint16_t seq,
+		     int16_t level)
+{
+	struct rtp_packetiser pk;
+	uint8_t pkt[172];
+
+	rtp_packetiser_init(&pk, 0, ssrc, seq, 160u * seq);
+	rtp_packetiser_next(&pk, pkt, 160);
+	memset(pkt + 12, g711_linear_to_ulaw(level), 160);
+	cr_assert_eq(sendto(fd, pkt, sizeof pkt, 0, (const struct sockaddr *)to, sizeof *to),
+		     172);
+}
+
+static void modify_and_settle(struct media_engine *e, struct media_chan *ch,
+			      const struct media_chan_params *p)
+{
+	cr_assert_eq(media_engine_modify(e, ch, p), 0);
+	usleep(20000);	/* the command is taken before the next frame */
+}
+
+/* RFC 3264 hold: no_send stops RTP while the clock runs on; resuming continues the
+ * sequence with M set. no_recv plays silence whatever arrives. */
+Test(media_engine, direction_no_send_no_recv)
+{
+	struct media_engine *e;
+	struct media_engine_params ep = { .rtp_timeout_ms = 0 };
+	struct media_chan *ch;
+	struct sockaddr_in eng_a, peer_a;
+	int sp[2], rtp_e, rtp_p;
+	struct rtp_hdr h;
+	uint8_t back[160];
+	struct media_event ev;
+	const uint8_t loud = g711_ulaw_to_alaw(g711_linear_to_ulaw(3000));
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sp), 0);
+	rtp_e = udp(&eng_a);
+	rtp_p = udp(&peer_a);
+	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
+	struct media_chan_params p = { .cookie = 3, .tdm_fd = sp[0], .rtp_fd = rtp_e,
+				       .tdm_law = G711_LAW_ALAW, .pt = 0, .ssrc = 0x600D,
+				       .seq0 = 65534, .ts0 = 5000 };
+	memcpy(&p.remote, &peer_a, sizeof peer_a);
+	cr_assert_eq(media_engine_add(e, &p, &ch), 0);
+
+	for (int i = 0; i < 3; i++) {
+		tick(sp[1], G711_ALAW_SILENCE, NULL);
+		cr_assert_eq(drain_rtp(rtp_p, &h, NULL), 1);
+		cr_expect_eq(h.seq, (uint16_t)(65534 + i));
+		cr_expect_eq(h.marker, i == 0);
+	}
+
+	/* hold (we are recvonly): nothing goes out */
+	p.no_send = true;
+	modify_and_settle(e, ch, &p);
+	for (int i = 0; i < 5; i++) {
+		tick(sp[1], G711_ALAW_SILENCE, NULL);
+		cr_expect_eq(drain_rtp(rtp_p, &h, NULL), 0, "sent while no_send");
+	}
+	/* resume: next sequence number, M set, timestamp moved on by the silent 100 ms */
+	p.no_send = false;
+	modify_and_settle(e, ch, &p);
+	tick(sp[1], G711_ALAW_SILENCE, NULL);
+	cr_assert_eq(drain_rtp(rtp_p, &h, NULL), 1);
+	cr_expect_eq(h.seq, 1, "continues 65534, 65535, 0 → 1");
+	cr_expect(h.marker, "a new talkspurt");
+	cr_expect_eq(h.ts, 5000u + 160u * 3 + 160u * 5);
+	tick(sp[1], G711_ALAW_SILENCE, NULL);
+	cr_assert_eq(drain_rtp(rtp_p, &h, NULL), 1);
+	cr_expect_eq(h.seq, 2);
+	cr_expect(!h.marker);
+
+	/* no_recv (sendonly/inactive): loud RTP from the peer plays as silence */
+	p.no_recv = true;
+	modify_and_settle(e, ch, &p);
+	for (int i = 0; i < 8; i++) {
+		send_rtp(rtp_p, &eng_a, 0x77, (uint16_t)(100 + i), 3000);
+		usleep(3000);
+		tick(sp[1], G711_ALAW_SILENCE, back);
+		cr_expect_eq(back[0], G711_ALAW_SILENCE, "frame %d played while no_recv", i);
+		drain_rtp(rtp_p, &h, NULL);
+	}
+	/* and back: the stream plays again */
+	p.no_recv = false;
+	modify_and_settle(e, ch, &p);
+	bool heard = false;
+
+	for (int i = 0; i < 8; i++) {
+		send_rtp(rtp_p, &eng_a, 0x77, (uint16_t)(108 + i), 3000);
+		usleep(3000);
+		tick(sp[1], G711_ALAW_SILENCE, back);
+		heard |= back[0] == loud;
+		drain_rtp(rtp_p, &h, NULL);
+	}
+	cr_expect(heard, "audio after no_recv was cleared");
+
+	cr_assert_eq(media_engine_remove(e, ch), 0);
+	while (wait_event(e, &ev) && ev.type != MEDIA_EV_REMOVED)
+		;
+	cr_assert_eq(ev.type, MEDIA_EV_REMOVED);
+	cr_expect_eq(ev.stats.packets_sent, 3 + 2 + 8 + 8);
+	cr_expect_eq(ev.stats.octets_sent, 160u * (3 + 2 + 8 + 8));
+	cr_expect_eq(ev.stats.packets_received, 16, "counted on hold too");
+	cr_expect_eq(ev.stats.packets_lost, 0);
+	cr_expect_eq(ev.stats.rtcp_sent, 0, "no rtcp_fd: no RTCP");
+	cr_expect_lt(ev.stats.rtt_ms, 0);
+	media_engine_free(e);
+	close(sp[0]);
+	close(sp[1]);
+	close(rtp_e);
+	close(rtp_p);
+}
+
+/* A peer's RTP/RTCP pair on consecutive ports (RTCP = RTP + 1, RFC 3550 §11). */
+static void udp_pair(int *rtp, int *rtcp, struct sockaddr_in *a)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		struct sockaddr_in b;
+
+		*rtp = udp(a);
+		b = *a;
+		b.sin_port = htons((uint16_t)(ntohs(a->sin_port) + 1));
+		*rtcp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (!bind(*rtcp, (struct sockaddr *)&b, sizeof b))
+			return;
+		close(*rtcp);
+		close(*rtp);
+	}
+	cr_assert_fail("no consecutive UDP ports");
+}
+
+static uint64_t ntp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec + 2208988800u) << 32 |
+	       (((uint64_t)ts.tv_nsec << 32) / 1000000000u);
+}
+
+/* RTCP through the engine: SR + report on the peer's stream + CNAME arrive at the peer's
+ * port + 1; the peer's SR/RR comes back; REMOVED carries plausible figures and a BYE
+ * goes out. */
+Test(media_engine, rtcp_end_to_end)
+{
+	struct media_engine *e;
+	struct media_engine_params ep = { .rtcp_interval_ms = 200 };
+	struct media_chan *ch;
+	struct sockaddr_in eng_a, eng_c, peer_a;
+	int sp[2], rtp_e, rtcp_e, rtp_p, rtcp_p;
+	struct rtp_hdr h;
+	struct rtcp_info info;
+	struct media_event ev;
+	uint8_t buf[2048];
+	ssize_t r;
+	unsigned rtp_seen = 0, reports = 0;
+	bool have_sr = false, answered = false;
+	uint16_t seq = 100;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sp), 0);
+	rtp_e = udp(&eng_a);
+	rtcp_e = udp(&eng_c);
+	udp_pair(&rtp_p, &rtcp_p, &peer_a);
+	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
+	struct media_chan_params p = { .cookie = 42, .tdm_fd = sp[0], .rtp_fd = rtp_e,
+				       .rtcp_fd = rtcp_e, .tdm_law = G711_LAW_ULAW, .pt = 0,
+				       .ssrc = 0xE7E7, .seq0 = 1, .ts0 = 0,
+				       .cname = "gw@test" };
+	memcpy(&p.remote, &peer_a, sizeof peer_a);
+	memset(p.cname, 'x', sizeof p.cname);	/* not terminated */
+	cr_expect_eq(media_engine_add(e, &p, &ch), EINVAL);
+	strcpy(p.cname, "gw@test");
+	cr_assert_eq(media_engine_add(e, &p, &ch), 0);
+
+	/* 100 frames (~0.5-1 s): the peer sends 100..139 but never 105; answers once */
+	for (int i = 0; i < 100; i++) {
+		if (seq < 140) {
+			if (seq != 105)
+				send_rtp(rtp_p, &eng_a, 0x5150, seq, 500);
+			seq++;
+		}
+		usleep(5000);
+		tick(sp[1], 0xFF, NULL);
+		drain_rtp(rtp_p, &h, &rtp_seen);
+		while ((r = recv(rtcp_p, buf, sizeof buf, 0)) > 0) {
+			cr_assert_eq(rtcp_parse(&info, buf, (size_t)r, 0x5150), 0);
+			cr_expect_eq(info.ssrc, 0xE7E7u);
+			cr_expect(memmem(buf, (size_t)r, "\x01\x07gw@test", 9), "CNAME");
+			cr_expect(!info.bye);
+			reports++;
+			if (!info.sr)
+				continue;
+			have_sr = true;
+			cr_expect_gt(info.si.packets, 0);
+			cr_expect_eq(info.si.octets, 160 * info.si.packets);
+			if (answered || !info.have_rb)
+				continue;
+			/* SR and a report about the engine's stream: 25 % lost, jitter 10 ms;
+			 * DLSR 0 makes the RTT the whole time since the SR was sent. */
+			struct rtcp_sender_info si = { .ntp = ntp_now(), .packets = 7 };
+			struct rtcp_report_block rb = { .ssrc = 0xE7E7, .fraction = 64,
+							.lost = 3, .ext_max_seq = 50,
+							.jitter = 80,
+							.lsr = rtcp_ntp_mid(info.si.ntp) };
+			uint8_t out[RTCP_MAX_LEN];
+			size_t len;
+
+			cr_assert_eq(rtcp_build(&(struct rtcp_build_params){ .ssrc = 0x5150,
+					.sr = &si, .rb = &rb, .cname = "peer" },
+					out, sizeof out, &len), 0);
+			cr_assert_eq(sendto(rtcp_p, out, len, 0, (struct sockaddr *)&eng_c,
+					    sizeof eng_c), (ssize_t)len);
+			/* and garbage, which must be ignored */
+			cr_assert_eq(sendto(rtcp_p, "\x80\xc9\x00\x09", 4, 0,
+					    (struct sockaddr *)&eng_c, sizeof eng_c), 4);
+			answered = true;
+		}
+	}
+	cr_expect_geq(reports, 2, "200 ms interval over ≥ 500 ms");
+	cr_expect(have_sr);
+	cr_expect(answered, "an SR with a block about the peer");
+
+	cr_assert_eq(media_engine_remove(e, ch), 0);
+	while (wait_event(e, &ev) && ev.type != MEDIA_EV_REMOVED)
+		;
+	cr_assert_eq(ev.type, MEDIA_EV_REMOVED);
+	cr_expect_eq(ev.cookie, 42);
+
+	/* the last compound: report + BYE; the block says 1 lost of 101..139. (A periodic
+	 * one sent after the last frame was written back may come first.) */
+	do {
+		r = wait_read(rtcp_p, buf, sizeof buf);
+		cr_assert_gt(r, 0);
+		cr_assert_eq(rtcp_parse(&info, buf, (size_t)r, 0x5150), 0);
+		reports += !info.bye;
+	} while (!info.bye);
+	cr_assert(info.have_rb);
+	cr_expect_eq(info.rb.lost, 1);
+	cr_expect_eq(info.rb.ext_max_seq, 139);
+	cr_expect_neq(info.rb.lsr, 0, "the peer's SR is echoed in LSR");
+
+	const struct media_chan_stats *st = &ev.stats;
+
+	cr_expect_eq(st->packets_sent, rtp_seen);
+	cr_expect_eq(st->octets_sent, 160u * rtp_seen);
+	cr_expect_eq(st->packets_received, 39);
+	cr_expect_eq(st->octets_received, 160u * 39);
+	cr_expect_eq(st->packets_lost, 1);
+	cr_expect_geq(st->jitter_ms, 0);
+	cr_expect_lt(st->jitter_ms, 50);
+	cr_expect_eq(st->rtcp_sent, reports + 1);
+	cr_expect_eq(st->rtcp_received, 1, "the garbage is not counted");
+	cr_expect(st->peer_report);
+	cr_expect_eq(st->peer_fraction_lost, 0.25);
+	cr_expect_eq(st->peer_packets_lost, 3);
+	cr_expect_eq(st->peer_jitter_ms, 10);
+	cr_expect(st->rtt_ms >= 0 && st->rtt_ms < 1000, "rtt %f ms", st->rtt_ms);
+
+	struct media_engine_stats es;
+
+	media_engine_stats(e, &es);
+	cr_expect_eq(es.rtp_invalid, 1, "the bad RTCP");
+	media_engine_free(e);
+	close(sp[0]);
+	close(sp[1]);
+	close(rtp_e);
+	close(rtcp_e);
+	close(rtp_p);
+	close(rtcp_p);
 }
