@@ -75,8 +75,11 @@ struct call {
 	struct sdp_neg neg;
 	bool have_neg;
 	int rtp_fd;			/* -1 if none; closed when media is gone */
+	int rtcp_fd;			/* RTP port + 1 (RFC 3550 §11); same life */
 	uint16_t rtp_port;
 	struct media_chan *mc;		/* NULL when not in the engine */
+	struct media_chan_stats rtp;	/* final figures, from MEDIA_EV_REMOVED */
+	bool have_rtp_stats;
 	bool media_removing;
 
 	char called[ROUTE_NUMBER_MAX + CONF_NAME_MAX];
@@ -125,6 +128,7 @@ static struct call *call_new(struct daemon *d, bool from_tdm)
 	c->from_tdm = from_tdm;
 	c->tdm_fd = -1;
 	c->rtp_fd = -1;
+	c->rtcp_fd = -1;
 	c->t_start = gw_now_us();
 	c->next = d->calls;
 	d->calls = c;
@@ -150,15 +154,26 @@ static void log_summary(const struct call *c)
 	double answer_ms = c->t_answer_out ? (c->t_answer_out - c->t_answer_in) / 1000.0 : -1;
 	uint64_t end = gw_now_us();
 
+	char rtp[160] = "";
+	const struct media_chan_stats *st = &c->rtp;
+
+	/* What RTCP (RFC 3550 §6.4) and our own receiver statistics say about the stream. */
+	if (c->have_rtp_stats)
+		snprintf(rtp, sizeof(rtp), " rtp_sent=%llu rtp_received=%llu rtp_lost=%lld "
+			 "jitter_ms=%.1f peer_lost_pct=%.1f rtt_ms=%.1f",
+			 (unsigned long long)st->packets_sent,
+			 (unsigned long long)st->packets_received, (long long)st->packets_lost,
+			 st->jitter_ms, st->peer_report ? st->peer_fraction_lost * 100 : -1.0,
+			 st->rtt_ms);
 	LOGN(LS_CALL, "CALL id=%llu dir=%s %s trunk=%s called=%s calling=%s answered=%s "
 	     "cause=%d (%s) sip_status=%d cleared_by=%s setup_relay_ms=%.3f "
-	     "answer_relay_ms=%.3f duration_ms=%llu",
+	     "answer_relay_ms=%.3f duration_ms=%llu%s",
 	     (unsigned long long)c->id, c->from_tdm ? "tdm-sip" : "sip-tdm",
 	     leg_desc(c, buf, sizeof(buf)), c->trunk[0] ? c->trunk : "-",
 	     c->called[0] ? c->called : "-", c->calling[0] ? c->calling : "-",
 	     c->t_answer_in ? "yes" : "no", c->cause, cause_name((unsigned)c->cause),
 	     c->sip_status, c->cleared_by ? c->cleared_by : "-", setup_ms, answer_ms,
-	     (unsigned long long)((end - c->t_start) / 1000));
+	     (unsigned long long)((end - c->t_start) / 1000), rtp);
 }
 
 static void maybe_free(struct call *c)
@@ -169,6 +184,8 @@ static void maybe_free(struct call *c)
 		return;
 	if (c->rtp_fd >= 0)
 		close(c->rtp_fd);
+	if (c->rtcp_fd >= 0)
+		close(c->rtcp_fd);
 	if (c->digit_timer)
 		su_timer_destroy(c->digit_timer);
 	sdp_oa_free(c->oa);
@@ -231,12 +248,17 @@ static int media_start(struct call *c)
 		.cookie = c->id,
 		.tdm_fd = c->tdm_fd,
 		.rtp_fd = c->rtp_fd,
+		.rtcp_fd = c->rtcp_fd,
 		.tdm_law = pri_link_alaw(c->link) ? G711_LAW_ALAW : G711_LAW_ULAW,
 		.pt = c->neg.pt,
 		.te_pt = c->neg.te_pt,		/* RFC 4733 both ways when negotiated */
 		.rx_te_pt = c->neg.rx_te_pt,
 		.symmetric = c->d->conf->general.symmetric_rtp,
 		.dtmf_detect = true,
+		/* neg.dir is our direction (RFC 3264 §6.1): recvonly/inactive = we must not
+		 * send (the peer holds us), sendonly/inactive = nothing to receive. */
+		.no_send = c->neg.dir == SDP_DIR_RECVONLY || c->neg.dir == SDP_DIR_INACTIVE,
+		.no_recv = c->neg.dir == SDP_DIR_SENDONLY || c->neg.dir == SDP_DIR_INACTIVE,
 	};
 	int err;
 
@@ -294,7 +316,7 @@ static int media_prepare(struct call *c)
 		.sess_id = c->id + ((uint64_t)time(NULL) << 20),
 		.sess_version = 1,
 	};
-	int err = rtp_port_open(c->d, &c->rtp_fd, &c->rtp_port);
+	int err = rtp_port_open(c->d, &c->rtp_fd, &c->rtcp_fd, &c->rtp_port);
 
 	if (err) {
 		CLOG(LL_ERROR, c, "no RTP port free in %u..%u: %s", g->rtp_port_min,
@@ -873,6 +895,8 @@ void call_on_media_event(struct daemon *d, const struct media_event *ev)
 		CLOG(LL_WARN, c, "no RTP from %s:%u", c->neg.addr, c->neg.port);
 		break;
 	case MEDIA_EV_REMOVED:
+		c->rtp = ev->stats;
+		c->have_rtp_stats = true;
 		c->mc = NULL;
 		c->media_removing = false;
 		maybe_free(c);
@@ -900,6 +924,8 @@ void call_free_all(struct daemon *d)
 		d->calls = c->next;
 		if (c->rtp_fd >= 0)
 			close(c->rtp_fd);
+		if (c->rtcp_fd >= 0)
+			close(c->rtcp_fd);
 		if (c->digit_timer)
 			su_timer_destroy(c->digit_timer);
 		sdp_oa_free(c->oa);

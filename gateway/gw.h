@@ -86,8 +86,9 @@ struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name);
 /* The PRI link of DAHDI span number span, or NULL. */
 struct pri_link *gw_link_find(struct daemon *d, unsigned span);
 
-/* Bind a UDP socket on the next free even port of the configured RTP range.
- * *fdp non-blocking; *portp its port. Returns 0 or an errno value (EADDRINUSE: full). */
-int rtp_port_open(struct daemon *d, int *fdp, uint16_t *portp);
+/* Bind UDP sockets on the next free even port of the configured RTP range (RTP) and the
+ * odd one above it (RTCP, RFC 3550 §11). Both non-blocking; *portp the RTP port.
+ * Returns 0 or an errno value (EADDRINUSE: the range is full). */
+int rtp_port_open(struct daemon *d, int *fdp, int *rtcp_fdp, uint16_t *portp);
 
 #endif

@@ -47,7 +47,7 @@ static int bind_port(const char *addr, uint16_t port, int *fdp)
 	return 0;
 }
 
-int rtp_port_open(struct daemon *d, int *fdp, uint16_t *portp)
+int rtp_port_open(struct daemon *d, int *fdp, int *rtcp_fdp, uint16_t *portp)
 {
 	const struct conf_general *g = &d->conf->general;
 	unsigned lo = (g->rtp_port_min + 1) & ~1u, hi = g->rtp_port_max - 1;
@@ -62,8 +62,13 @@ int rtp_port_open(struct daemon *d, int *fdp, uint16_t *portp)
 		d->next_rtp_port = port + 2u > hi ? (uint16_t)lo : (uint16_t)(port + 2u);
 		int err = bind_port(g->rtp_address, port, fdp);
 		if (!err) {
-			*portp = port;
-			return 0;
+			err = bind_port(g->rtp_address, port + 1u, rtcp_fdp);
+			if (!err) {
+				*portp = port;
+				return 0;
+			}
+			close(*fdp);
+			*fdp = -1;
 		}
 		if (err != EADDRINUSE)
 			return err;
