@@ -381,6 +381,10 @@ int main(int argc, char **argv)
 		s.o.bchans_given = true;
 	}
 	rc = sim_pri_open(&s);
+	/* libpri adds Sending Complete to every SETUP unless overlap dialling is on. */
+	for (size_t k = 0; rc == 0 && k < sc.n; k++)
+		if (sc.cmds[k].op == OP_CALL && sc.cmds[k].overlap)
+			pri_set_overlapdial(s.pri, 1);
 	if (rc || sim_run_alloc(&run, &s, &sc)) {
 		fprintf(stderr, "pstnsim: D-channel %d: %s\n", s.o.dchan, strerror(rc ? rc : ENOMEM));
 		return 2;

@@ -191,7 +191,8 @@ int sim_pri_call(struct sim *s, const struct sim_cmd *c, const char *name, struc
 	pri_sr_set_channel(sr, ts ? ts : -1, exclusive, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  s->o.law == SIM_LAW_ALAW ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
-	pri_sr_set_called(sr, call->called, PRI_UNKNOWN, 1);
+	/* complete = 0: no Sending Complete, the number continues in INFORMATION messages */
+	pri_sr_set_called(sr, call->called, PRI_UNKNOWN, c->overlap ? 0 : 1);
 	if (*c->from)
 		pri_sr_set_caller(sr, call->calling, NULL, PRI_UNKNOWN,
 				  PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
@@ -215,6 +216,19 @@ out:
 	}
 	*cp = call;
 	return rc;
+}
+
+int sim_pri_info(struct sim *s, struct sim_call *call, const char *digits)
+{
+	if (!call->q)
+		return EINVAL;
+	/* One INFORMATION per digit, as a PBX sends them while the user dials (Q.931 §5.1.3). */
+	for (const char *d = digits; *d; d++)
+		if (pri_information(s->pri, call->q, *d))
+			return EIO;
+	snprintf(call->called + strlen(call->called), sizeof(call->called) - strlen(call->called),
+		 "%s", digits);
+	return 0;
 }
 
 int sim_pri_proceed(struct sim *s, struct sim_call *call)

@@ -103,6 +103,7 @@ int sim_pri_call(struct sim *s, const struct sim_cmd *c, const char *name, struc
 int sim_pri_answer(struct sim *s, struct sim_call *call);
 int sim_pri_alert(struct sim *s, struct sim_call *call);
 int sim_pri_proceed(struct sim *s, struct sim_call *call);
+int sim_pri_info(struct sim *s, struct sim_call *call, const char *digits);
 int sim_pri_hangup(struct sim *s, struct sim_call *call, int cause);
 /* Answers that were scheduled with a delay. */
 void sim_pri_tick(struct sim *s);

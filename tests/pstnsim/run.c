@@ -235,6 +235,11 @@ static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 			else
 				tset(r, i, V_OK, "sending silence");
 			break;
+		case OP_INFO:
+			rc = sim_pri_info(s, call, c->digits);
+			tset(r, i, rc ? V_FAIL : V_OK, rc ? "cannot send INFORMATION: %s" :
+			     "INFORMATION %s, number now %s", rc ? strerror(rc) : c->digits, call->called);
+			break;
 		case OP_DTMF:
 			if (call->fd < 0) {
 				tset(r, i, V_FAIL, "no B-channel (state %s)", sim_cstate_name(call->state));

@@ -13,7 +13,7 @@
 static const char *const op_names[OP_COUNT] = {
 	[OP_WAIT_UP] = "wait-up", [OP_CALL] = "call", [OP_ANSWER] = "answer",
 	[OP_RING] = "ring", [OP_PROCEED] = "proceed", [OP_REJECT] = "reject",
-	[OP_HANGUP] = "hangup", [OP_TONE] = "tone", [OP_DTMF] = "dtmf",
+	[OP_HANGUP] = "hangup", [OP_TONE] = "tone", [OP_DTMF] = "dtmf", [OP_INFO] = "info",
 	[OP_SLEEP] = "sleep", [OP_USE] = "use", [OP_ON_RING] = "on-ring", [OP_EXIT] = "exit",
 	[OP_EXPECT_RING] = "expect ring", [OP_EXPECT_PROCEEDING] = "expect proceeding",
 	[OP_EXPECT_ALERTING] = "expect alerting", [OP_EXPECT_ANSWER] = "expect answer",
@@ -157,6 +157,10 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 			if (!strcmp(t, "from") && v && is_number(v)) {
 				snprintf(c->from, sizeof(c->from), "%s", v);
 				i++;
+				continue;
+			}
+			if (!strcmp(t, "overlap")) {
+				c->overlap = true;
 				continue;
 			}
 			if (!strcmp(t, "chan") && v) {
@@ -346,6 +350,12 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 			c->level = (int)lv;
 			i++;
 		}
+		break;
+	case OP_INFO:
+		if (ntok < 2 || !is_number(tok[1]))
+			return fail(ps, "info: digits expected");
+		snprintf(c->digits, sizeof(c->digits), "%s", tok[1]);
+		i = 2;
 		break;
 	case OP_DTMF:
 	case OP_EXPECT_DTMF:

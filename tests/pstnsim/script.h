@@ -7,7 +7,7 @@
 
 enum sim_op {
 	OP_WAIT_UP,		/* wait-up [T] */
-	OP_CALL,		/* call NUM [from NUM] [chan N|any] [x COUNT] [as NAME] */
+	OP_CALL,		/* call NUM [from NUM] [chan N|any] [overlap] [x COUNT] [as NAME] */
 	OP_ANSWER,		/* answer [after D] */
 	OP_RING,		/* ring: ALERTING without answering */
 	OP_PROCEED,		/* proceed: CALL PROCEEDING */
@@ -15,6 +15,7 @@ enum sim_op {
 	OP_HANGUP,		/* hangup [CAUSE] */
 	OP_TONE,		/* tone F [LEVEL] | tone off */
 	OP_DTMF,		/* dtmf DIGITS */
+	OP_INFO,		/* info DIGITS: overlap sending, INFORMATION (Q.931 §5.1.3) */
 	OP_SLEEP,		/* sleep D */
 	OP_USE,			/* use NAME */
 	OP_ON_RING,		/* on-ring answer [after D] | ring | reject [CAUSE] | none */
@@ -47,6 +48,7 @@ struct sim_cmd {
 	char from[SIM_NUM_LEN];		/* calling number */
 	char digits[SIM_NUM_LEN * 2];	/* dtmf / expect-dtmf */
 	int chan;			/* B-channel timeslot; 0 = pick one, -1 = "any" */
+	bool overlap;			/* call: no Sending Complete, digits follow with info */
 	unsigned count;			/* x COUNT */
 	int cause;			/* Q.850 cause; -1 = not given */
 	unsigned freq;			/* [Hz] */

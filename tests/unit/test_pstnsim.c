@@ -400,3 +400,17 @@ Test(pstnsim_audio, gap_filter)
 	cr_assert_eq(out[3], 2);
 	cr_assert_eq(out[4], 3);
 }
+
+Test(pstnsim_script, overlap_sending)
+{
+	struct sim_script s = parse_ok("call 99 from 5551000 overlap; info 1; call 4930 as b\n");
+
+	cr_assert_eq(s.n, 3);
+	cr_assert_eq(s.cmds[0].op, OP_CALL);
+	cr_assert_str_eq(s.cmds[0].num, "99");
+	cr_assert(s.cmds[0].overlap, "'overlap' sets the flag");
+	cr_assert_eq(s.cmds[1].op, OP_INFO);
+	cr_assert_str_eq(s.cmds[1].digits, "1");
+	cr_assert_not(s.cmds[2].overlap, "en bloc unless asked");
+	sim_script_free(&s);
+}
