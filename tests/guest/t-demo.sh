@@ -13,6 +13,7 @@
 t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 PROBE=$(t_bin tests/rtpprobe/rtpprobe)
 ROUNDS=${STROWGER_DEMO_ROUNDS:-2}
+DIGITS='0123456789*#'	# every DTMF digit, each way on every call
 n=0 passed=0
 
 # "key=value" from the first line of FILE starting with PREFIX.
@@ -43,14 +44,14 @@ call_out() {
 	local name=$1 pbxvar=$2 number=$3 ok=0 uas probe
 	local -n pbx=$pbxvar
 	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6000 --tag sip --send-tone 1800 \
-		--expect-tone 1004 --send-dtmf 456 --dtmf-delay 3500 --expect-dtmf 123 \
-		--duration 12 --wait-first 12
+		--expect-tone 1004 --send-dtmf "$DIGITS" --dtmf-delay 3500 --expect-dtmf "$DIGITS" \
+		--duration 16 --wait-first 12
 	probe=$T_PID
 	sip_uas gw_uas_answer.xml 6000 -d 300
 	uas=$T_PID
 	t_run "pbx-$n" 40 "${pbx[@]}" -e "$PBX_READY; call $number from 5551000; expect answer 10s;
-		tone 1004; expect-tone 1800 2s within 5s; dtmf 123; expect-dtmf 456 10s; sleep 500ms;
-		hangup 16; expect hangup 5s" || ok=1
+		tone 1004; expect-tone 1800 2s within 5s; dtmf $DIGITS; expect-dtmf $DIGITS 12s;
+		sleep 1s; hangup 16; expect hangup 5s" || ok=1
 	t_wait_exit "$uas" 10 || ok=1
 	kill -TERM "$probe" 2>/dev/null
 	t_wait_exit "$probe" 5 || ok=1
@@ -62,15 +63,15 @@ call_in() {
 	local name=$1 pbxvar=$2 number=$3 ok=0 pbxpid probe
 	local -n pbx=$pbxvar
 	t_start "pbx-$n" "${pbx[@]}" -e "wait-up 30s; expect ring to $number 30s; ring; sleep 200ms;
-		answer; tone 1004; expect-tone 1800 2s within 5s; dtmf 789; expect-dtmf 0*# 10s;
-		expect hangup 16 20s"
+		answer; tone 1004; expect-tone 1800 2s within 5s; dtmf $DIGITS; expect-dtmf $DIGITS 12s;
+		expect hangup 16 25s"
 	pbxpid=$T_PID
 	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6002 --tag sip --send-tone 1800 \
-		--expect-tone 1004 --send-dtmf '0*#' --dtmf-delay 3500 --expect-dtmf 789 \
-		--duration 14 --wait-first 15
+		--expect-tone 1004 --send-dtmf "$DIGITS" --dtmf-delay 3500 --expect-dtmf "$DIGITS" \
+		--duration 18 --wait-first 15
 	probe=$T_PID
 	sleep 2
-	sip_uac gw_uac_call.xml 6002 "$number" -d 8000 || ok=1
+	sip_uac gw_uac_call.xml 6002 "$number" -d 11000 || ok=1
 	t_wait_exit "$pbxpid" 20 || ok=1
 	kill -TERM "$probe" 2>/dev/null
 	t_wait_exit "$probe" 5 || ok=1
