@@ -176,19 +176,28 @@ static void log_summary(const struct call *c)
 	     (unsigned long long)((end - c->t_start) / 1000), rtp);
 }
 
+/* What a call holds besides its legs: sockets, the digit timer, offer/answer state. */
+static void release_resources(struct call *c)
+{
+	if (c->rtp_fd >= 0)
+		close(c->rtp_fd);
+	if (c->rtcp_fd >= 0)
+		close(c->rtcp_fd);
+	c->rtp_fd = c->rtcp_fd = -1;
+	if (c->digit_timer)
+		su_timer_destroy(c->digit_timer);
+	c->digit_timer = NULL;
+	sdp_oa_free(c->oa);
+	c->oa = NULL;
+}
+
 static void maybe_free(struct call *c)
 {
 	struct daemon *d = c->d;
 
 	if (c->pri || c->sip || c->mc)
 		return;
-	if (c->rtp_fd >= 0)
-		close(c->rtp_fd);
-	if (c->rtcp_fd >= 0)
-		close(c->rtcp_fd);
-	if (c->digit_timer)
-		su_timer_destroy(c->digit_timer);
-	sdp_oa_free(c->oa);
+	release_resources(c);
 	log_summary(c);
 	if (c->t_answer_in)
 		d->stats.calls_answered++;
@@ -922,13 +931,7 @@ void call_free_all(struct daemon *d)
 	while (d->calls) {
 		struct call *c = d->calls;
 		d->calls = c->next;
-		if (c->rtp_fd >= 0)
-			close(c->rtp_fd);
-		if (c->rtcp_fd >= 0)
-			close(c->rtcp_fd);
-		if (c->digit_timer)
-			su_timer_destroy(c->digit_timer);
-		sdp_oa_free(c->oa);
+		release_resources(c);
 		free(c);
 	}
 	d->ncalls = 0;
