@@ -44,6 +44,20 @@ static int find(const struct bchan_group *g, struct bchan_ref ref)
 	return -1;
 }
 
+/* The channel ref names in g: 0 with *cp set, EINVAL (no group) or ENOENT (not in it). */
+static int lookup(const struct bchan_group *g, struct bchan_ref ref, struct chan **cp)
+{
+	int i;
+
+	if (!g)
+		return EINVAL;
+	i = find(g, ref);
+	if (i < 0)
+		return ENOENT;
+	*cp = (struct chan *)&g->chans[i];
+	return 0;
+}
+
 int bchan_alloc(struct bchan_group **gp, const struct bchan_params *p)
 {
 	struct bchan_group *g;
@@ -153,31 +167,25 @@ int bchan_acquire(struct bchan_group *g, const struct bchan_req *req, struct bch
 
 int bchan_release(struct bchan_group *g, struct bchan_ref ref)
 {
-	int i;
+	struct chan *c;
+	int err = lookup(g, ref, &c);
 
-	if (!g)
-		return EINVAL;
-	i = find(g, ref);
-	if (i < 0)
-		return ENOENT;
-	if (g->chans[i].state != BCHAN_BUSY)
+	if (err)
+		return err;
+	if (c->state != BCHAN_BUSY)
 		return EALREADY;
-	g->chans[i].state = g->chans[i].oos_after_call ? BCHAN_OOS : BCHAN_FREE;
-	g->chans[i].oos_after_call = false;
+	c->state = c->oos_after_call ? BCHAN_OOS : BCHAN_FREE;
+	c->oos_after_call = false;
 	return 0;
 }
 
 int bchan_set_service(struct bchan_group *g, struct bchan_ref ref, bool in_service)
 {
 	struct chan *c;
-	int i;
+	int err = lookup(g, ref, &c);
 
-	if (!g)
-		return EINVAL;
-	i = find(g, ref);
-	if (i < 0)
-		return ENOENT;
-	c = &g->chans[i];
+	if (err)
+		return err;
 	if (c->state == BCHAN_BUSY)
 		c->oos_after_call = !in_service;
 	else
@@ -188,14 +196,10 @@ int bchan_set_service(struct bchan_group *g, struct bchan_ref ref, bool in_servi
 int bchan_reset(struct bchan_group *g, struct bchan_ref ref)
 {
 	struct chan *c;
-	int i;
+	int err = lookup(g, ref, &c);
 
-	if (!g)
-		return EINVAL;
-	i = find(g, ref);
-	if (i < 0)
-		return ENOENT;
-	c = &g->chans[i];
+	if (err)
+		return err;
 	if (c->state == BCHAN_BUSY)
 		c->state = c->oos_after_call ? BCHAN_OOS : BCHAN_FREE;
 	c->oos_after_call = false;
@@ -228,14 +232,12 @@ bool bchan_span_usable(const struct bchan_group *g, unsigned span)
 
 int bchan_state(const struct bchan_group *g, struct bchan_ref ref, enum bchan_state *state)
 {
-	int i;
+	struct chan *c;
+	int err = state ? lookup(g, ref, &c) : EINVAL;
 
-	if (!g || !state)
-		return EINVAL;
-	i = find(g, ref);
-	if (i < 0)
-		return ENOENT;
-	*state = g->chans[i].state;
+	if (err)
+		return err;
+	*state = c->state;
 	return 0;
 }
 
