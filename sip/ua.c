@@ -19,6 +19,7 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_extra.h>
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/su_wait.h>
@@ -139,6 +140,24 @@ static void display_unquote(const char *in, char *out, size_t size)
 		out[o++] = in[i];
 	}
 	out[o] = '\0';
+}
+
+/* The Privacy header's values joined by ';' (RFC 3323 §4.2), "" if none. */
+static void privacy_str(const sip_t *sip, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (!sip || !sip->sip_privacy || !sip->sip_privacy->priv_values)
+		return;
+	for (const char *const *v = sip->sip_privacy->priv_values; *v; v++) {
+		int n = snprintf(out + o, size - o, "%s%s", o ? ";" : "", *v);
+		if (n < 0 || (size_t)n >= size - o) {
+			out[o] = '\0';	/* whole values only */
+			break;
+		}
+		o += (size_t)n;
+	}
 }
 
 /* ---- Calls ------------------------------------------------------------------------------ */
@@ -430,17 +449,26 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	call_link(ua, c);
 	set_state(c, SIPUA_CS_RECEIVED);
 
-	char display[128] = "";
+	char display[128] = "", pai_display[128] = "", privacy[128] = "";
 	const sip_from_t *f = sip ? sip->sip_from : NULL;
 	if (f && f->a_display)
 		display_unquote(f->a_display, display, sizeof(display));
+	/* RFC 3325 §9.1: one sip: and one tel: identity at most; either names the caller */
+	const sip_p_asserted_identity_t *pai = sip ? sip_p_asserted_identity(sip) : NULL;
+	if (pai && pai->paid_display)
+		display_unquote(pai->paid_display, pai_display, sizeof(pai_display));
+	privacy_str(sip, privacy, sizeof(privacy));
 	char *sdp = body_dup(sip);
 	char *reason = reason_dup(sip);
 	struct sipua_event ev = {
 		.type = SIPUA_EV_CALL_INCOMING,
 		.ruri_user = sip && sip->sip_request ? sip->sip_request->rq_url->url_user : NULL,
 		.from_user = f ? f->a_url->url_user : NULL,
+		.from_host = f ? f->a_url->url_host : NULL,
 		.from_display = display[0] ? display : NULL,
+		.pai_user = pai ? pai->paid_url->url_user : NULL,
+		.pai_display = pai_display[0] ? pai_display : NULL,
+		.privacy = privacy[0] ? privacy : NULL,
 		.sdp = sdp,
 		.reason = reason,
 	};
@@ -539,9 +567,15 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
 	ua->reject_ctx.kind = SIP_HK_REJECT;
 
+	/* The default parser skips P-Asserted-Identity (sip_extra.h): parse with the
+	 * extended class, made once per process and kept. */
+	static msg_mclass_t *parser;
+	if (!parser)
+		parser = sip_extend_mclass(NULL);
 	const char *agent = p->user_agent ? p->user_agent : "Strowger";
 	ua->nua = nua_create(p->root, nua_callback, ua,
 			     NUTAG_URL(url),
+			     TAG_IF(parser, NUTAG_SIP_PARSER(parser)),
 			     NUTAG_MEDIA_ENABLE(0),
 			     /* No OPTIONS to ourselves through the registrar (outbound validate),
 			      * no NAT games: the trunk keepalive is ours. */
@@ -644,37 +678,51 @@ void sipua_trunk_remove(struct sipua *ua, struct sip_trunk *t)
 
 /* ---- Call commands -------------------------------------------------------------------- */
 
+/* A name-addr, "display" <uri> (RFC 3261 §25.1 quoted-string), or <uri>. */
+static char *name_addr(su_home_t *home, const char *display, const char *uri)
+{
+	char q[160] = "";
+	size_t o = 0;
+
+	if (display && display[0]) {
+		q[o++] = '"';
+		for (const char *s = display; *s && o + 4 < sizeof(q); s++) {
+			if (*s == '"' || *s == '\\')
+				q[o++] = '\\';
+			q[o++] = *s;
+		}
+		q[o++] = '"';
+		q[o++] = ' ';
+		q[o] = '\0';
+	}
+	return su_sprintf(home, "%s<%s>", q, uri);
+}
+
 int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct sipua_dial *d)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
-	char to[URI_MAX], from[URI_MAX], fdisp[160] = "";
+	char to[URI_MAX], from[URI_MAX], pai[URI_MAX] = "";
 	struct sipua_call *c;
 
-	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0] || !d->from_user)
+	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0])
 		return EINVAL;
 	if (ua->max_calls && ua->ncalls >= ua->max_calls)
 		return EBUSY;
 	if (sip_trunk_uri(d->trunk, d->user, to, sizeof(to)) ||
-	    sip_trunk_uri(d->trunk, d->from_user, from, sizeof(from)))
+	    (d->from_user && sip_trunk_uri(d->trunk, d->from_user, from, sizeof(from))) ||
+	    (d->pai_user && sip_trunk_uri(d->trunk, d->pai_user, pai, sizeof(pai))))
 		return EINVAL;
-	if (d->from_display) {
-		size_t o = 0;
-		fdisp[o++] = '"';
-		for (const char *s = d->from_display; *s && o + 4 < sizeof(fdisp); s++) {
-			if (*s == '"' || *s == '\\')
-				fdisp[o++] = '\\';
-			fdisp[o++] = *s;
-		}
-		fdisp[o++] = '"';
-		fdisp[o++] = ' ';
-		fdisp[o] = '\0';
-	}
-	char *from_hdr = su_sprintf(home, "%s<%s>", fdisp, from);
+	/* RFC 3323 §4.1.1.3: the anonymous From; the tag keeps it unique */
+	if (!d->from_user)
+		snprintf(from, sizeof(from), "sip:anonymous@anonymous.invalid");
+	char *from_hdr = name_addr(home, d->from_user || d->from_display ? d->from_display
+								   : "Anonymous", from);
+	char *pai_hdr = pai[0] ? name_addr(home, d->pai_display, pai) : NULL;
 	char *to_hdr = su_sprintf(home, "<%s>", to);
 	sip_call_id_t *cid = sip_call_id_create(home, NULL);
 
 	c = call_new(ua, d->trunk, true);
-	if (!c || !from_hdr || !to_hdr || !cid) {
+	if (!c || !from_hdr || !to_hdr || !cid || (pai[0] && !pai_hdr)) {
 		free(c);
 		su_home_deinit(home);
 		return ENOMEM;
@@ -695,6 +743,8 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 		   TAG_IF(d->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(d->sdp, SIPTAG_PAYLOAD_STR(d->sdp)),
 		   TAG_IF(d->reason, SIPTAG_REASON_STR(d->reason)),
+		   TAG_IF(pai_hdr, SIPTAG_P_ASSERTED_IDENTITY_STR(pai_hdr)),
+		   TAG_IF(d->privacy, SIPTAG_PRIVACY_STR(d->privacy)),
 		   TAG_END());
 	su_home_deinit(home);
 	*callp = c;

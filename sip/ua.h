@@ -49,7 +49,12 @@ struct sipua_event {
 	const char *phrase;		/* its reason phrase, or NULL */
 	const char *ruri_user;		/* INCOMING: user part of the Request-URI */
 	const char *from_user;		/* INCOMING: user part of From */
+	const char *from_host;		/* INCOMING: host part of From */
 	const char *from_display;	/* INCOMING: From display name, unquoted, or NULL */
+	const char *pai_user;		/* INCOMING: user part (tel: number) of the first
+					 * P-Asserted-Identity (RFC 3325 §9.1), or NULL */
+	const char *pai_display;	/* INCOMING: its display name, unquoted, or NULL */
+	const char *privacy;		/* INCOMING: Privacy values (RFC 3323 §4.2), "id;user" */
 	const char *sdp;		/* message body (application/sdp), NUL-terminated, or NULL */
 	const char *reason;		/* Reason header value (RFC 3326), e.g.
 					 * "Q.850;cause=17;text=\"User busy\"", or NULL */
@@ -108,8 +113,13 @@ unsigned sipua_call_count(const struct sipua *ua);
 struct sipua_dial {
 	struct sip_trunk *trunk;	/* required */
 	const char *user;		/* called number: Request-URI/To user part */
-	const char *from_user;		/* calling number: From user part */
+	const char *from_user;		/* calling number: From user part; NULL: an anonymous
+					 * From (RFC 3323 §4.1.1.3) */
 	const char *from_display;	/* From display name, or NULL */
+	const char *pai_user;		/* P-Asserted-Identity user part (RFC 3325 §9.1), or
+					 * NULL for none */
+	const char *pai_display;	/* its display name, or NULL */
+	const char *privacy;		/* Privacy header value (RFC 3323 §4.2), or NULL */
 	const char *sdp;		/* offer body, or NULL */
 	const char *reason;		/* Reason header to carry (e.g. ISUP cause), or NULL */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */

@@ -59,6 +59,10 @@ struct rec {
 	char ruri_user[64];
 	char from_user[64];
 	char from_display[64];
+	char from_host[64];
+	char pai_user[64];
+	char pai_display[64];
+	char privacy[64];
 	char call_id[128];
 };
 
@@ -93,6 +97,10 @@ static void on_event(const struct sipua_event *ev, void *arg)
 	copy(r->ruri_user, sizeof(r->ruri_user), ev->ruri_user);
 	copy(r->from_user, sizeof(r->from_user), ev->from_user);
 	copy(r->from_display, sizeof(r->from_display), ev->from_display);
+	copy(r->from_host, sizeof(r->from_host), ev->from_host);
+	copy(r->pai_user, sizeof(r->pai_user), ev->pai_user);
+	copy(r->pai_display, sizeof(r->pai_display), ev->pai_display);
+	copy(r->privacy, sizeof(r->privacy), ev->privacy);
 	copy(r->call_id, sizeof(r->call_id), ev->call_id);
 	if (H.hook)
 		H.hook(ev);
@@ -300,7 +308,7 @@ static void sipp_kill(void)
 static void ua_start(unsigned test_index, unsigned max_calls)
 {
 	H.base = PORT_BASE + PORT_STEP * test_index;
-	cr_assert_leq(H.base + PORT_STEP - 1, 25199);
+	cr_assert_leq(H.base + PORT_STEP - 1, 25399);
 	log_set_all(LL_INFO);
 	cr_assert_eq(su_init(), 0);
 	H.root = su_root_create(NULL);
@@ -736,6 +744,50 @@ Test(sipua, reinvite_both_ways)
 	cr_expect_eq(r->status, 200);
 	cr_expect(r->has_sdp);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+/* ---- caller identity: RFC 3323 privacy, RFC 3325 P-Asserted-Identity ---------------------- */
+
+Test(sipua, outgoing_identity_headers)
+{
+	ua_start(20, 0);
+	sipp_start("uas_identity.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = NULL,
+				.pai_user = "+4930123", .pai_display = "Alice",
+				.privacy = "id", .sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_FAILED, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 486);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+static void busy_hook(const struct sipua_event *ev)
+{
+	if (ev->type == SIPUA_EV_CALL_INCOMING)
+		cr_expect_eq(sipua_call_respond(ev->call, 486, NULL, NULL, NULL), 0);
+}
+
+Test(sipua, incoming_identity_headers)
+{
+	ua_start(21, 0);
+	trunk_add("in", H.base + 1, false, NULL, 0);
+	H.hook = busy_hook;
+	sipp_start("uac_identity.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r);
+	cr_expect_str_eq(r->from_user, "anonymous");
+	cr_expect_str_eq(r->from_host, "anonymous.invalid");
+	cr_expect_str_eq(r->pai_user, "+44-20-7946-0000");
+	cr_expect_str_eq(r->pai_display, "Bob \"B\" Smith");
+	cr_expect_str_eq(r->privacy, "id;user");
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
 	done();
