@@ -66,6 +66,8 @@ struct conf_span {
 	unsigned dchannel;		/* span position of the D-channel; 0 for analog */
 	bool overlap;			/* PRI: accept incomplete SETUPs, collect INFO digits */
 	int hunt;			/* enum conf_hunt: B-channel order for our calls */
+	char country_code[4];		/* PRI: E.164 country code, "" = unknown */
+	char national_prefix[5];	/* PRI: trunk prefix of national numbers, "0" */
 	unsigned line;			/* where the section starts */
 };
 
@@ -78,6 +80,7 @@ struct conf_trunk {
 	bool registration;
 	unsigned expires;		/* [s] requested registration lifetime */
 	unsigned keepalive;		/* [s] OPTIONS interval, 0 = none */
+	bool trust;			/* in our trust domain (RFC 3325): identity is asserted */
 	unsigned line;
 };
 

@@ -156,6 +156,28 @@ static int check_dialstring(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+static int check_digits(const char *value, size_t min, size_t max, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	if (n < min || n > max || strspn(value, "0123456789") != n) {
+		snprintf(err, errlen, "'%s' must be %zu to %zu digits", value, min, max);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* E.164 country codes are 1 to 3 digits (ITU-T E.164 §6.2.1). */
+static int check_country_code(const char *value, char *err, size_t errlen)
+{
+	return check_digits(value, value[0] ? 1 : 0, 3, err, errlen);
+}
+
+static int check_national_prefix(const char *value, char *err, size_t errlen)
+{
+	return check_digits(value, 0, 4, err, errlen);
+}
+
 /* A called-number prefix, or /regex/ in POSIX extended syntax. */
 static int check_match(const char *value, char *err, size_t errlen)
 {
@@ -278,6 +300,11 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "PRI: accept SETUPs without the whole number and collect INFO digits" },
 	{ CS_SPAN, "hunt", OT_ENUM, OPT_PRI_ONLY, .names = hunt_names, .def = "ascending",
 	  S(hunt), .desc = "PRI: B-channel order for outgoing calls: ascending, descending, roundrobin" },
+	{ CS_SPAN, "country_code", OT_STRING, OPT_PRI_ONLY, .check = check_country_code, .def = "",
+	  S(country_code), .desc = "PRI: E.164 country code; national numbers become +CC... on SIP" },
+	{ CS_SPAN, "national_prefix", OT_STRING, OPT_PRI_ONLY, .check = check_national_prefix,
+	  .def = "", S(national_prefix),
+	  .desc = "PRI: put before national numbers on SIP when country_code is not set" },
 
 	/* [trunk NAME] */
 	{ CS_TRUNK, "proxy", OT_STRING, OPT_REQUIRED, .check = check_proxy, T(proxy),
@@ -294,6 +321,8 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "registration lifetime asked for [s]" },
 	{ CS_TRUNK, "keepalive", OT_UINT, 0, .min = 0, .max = 3600, .def = "30", T(keepalive),
 	  .desc = "OPTIONS keepalive interval [s]; 0 turns it off (trunk always up)" },
+	{ CS_TRUNK, "trust", OT_BOOL, 0, .def = "no", T(trust),
+	  .desc = "trust domain (RFC 3325): send P-Asserted-Identity, believe the peer's" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),

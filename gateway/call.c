@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "gateway/cause.h"
+#include "gateway/party.h"
 #include "gateway/pri_link.h"
 #include "gateway/route.h"
 #include "media/engine.h"
@@ -82,9 +83,10 @@ struct call {
 	bool have_rtp_stats;
 	bool media_removing;
 
-	char called[ROUTE_NUMBER_MAX + CONF_NAME_MAX];
-	char calling[PRI_NUM_MAX + 1];
-	char name[PRI_NAME_MAX + 1];
+	char called[ROUTE_NUMBER_MAX + CONF_NAME_MAX];	/* SIP form, "+4930..." */
+	struct pri_number called_tdm;	/* TDM -> SIP: as the SETUP gave it (ToN) */
+	struct pri_party caller;	/* the calling party, Q.931 view (both directions) */
+	char calling[PARTY_USER_MAX];	/* caller's number in SIP form, for logs */
 	su_timer_t *digit_timer;
 
 	int cause;			/* Q.850 cause the call was cleared with */
@@ -165,12 +167,13 @@ static void log_summary(const struct call *c)
 			 (unsigned long long)st->packets_received, (long long)st->packets_lost,
 			 st->jitter_ms, st->peer_report ? st->peer_fraction_lost * 100 : -1.0,
 			 st->rtt_ms);
-	LOGN(LS_CALL, "CALL id=%llu dir=%s %s trunk=%s called=%s calling=%s answered=%s "
-	     "cause=%d (%s) sip_status=%d cleared_by=%s setup_relay_ms=%.3f "
+	LOGN(LS_CALL, "CALL id=%llu dir=%s %s trunk=%s called=%s calling=%s presentation=%s "
+	     "answered=%s cause=%d (%s) sip_status=%d cleared_by=%s setup_relay_ms=%.3f "
 	     "answer_relay_ms=%.3f duration_ms=%llu%s",
 	     (unsigned long long)c->id, c->from_tdm ? "tdm-sip" : "sip-tdm",
 	     leg_desc(c, buf, sizeof(buf)), c->trunk[0] ? c->trunk : "-",
 	     c->called[0] ? c->called : "-", c->calling[0] ? c->calling : "-",
+	     party_pres_name(c->caller.pres),
 	     c->t_answer_in ? "yes" : "no", c->cause, cause_name((unsigned)c->cause),
 	     c->sip_status, c->cleared_by ? c->cleared_by : "-", setup_ms, answer_ms,
 	     (unsigned long long)((end - c->t_start) / 1000), rtp);
@@ -395,6 +398,15 @@ static void call_clear(struct call *c, int cause, const char *by)
 	maybe_free(c);
 }
 
+/* How numbers on this span are written (conf country_code, national_prefix). */
+static struct party_plan span_plan(const struct daemon *d, unsigned span)
+{
+	const struct conf_span *cs = conf_span_find(d->conf, span);
+
+	return (struct party_plan){ .country_code = cs ? cs->country_code : "",
+				    .national_prefix = cs ? cs->national_prefix : "" };
+}
+
 /* ---- TDM -> SIP ------------------------------------------------------------------------ */
 
 static void place_sip(struct call *c, const struct route_result *rr)
@@ -423,11 +435,18 @@ static void place_sip(struct call *c, const struct route_result *rr)
 		call_clear(c, CAUSE_RESOURCE_UNAVAILABLE, "gateway");
 		return;
 	}
+	const struct conf_trunk *ct = conf_trunk_find(d->conf, c->trunk);
+	struct party_plan pl = span_plan(d, c->chan.span);
+	struct party_sip_identity id;
+	party_calling_to_sip(&pl, &c->caller, ct && ct->trust, &id);
 	struct sipua_dial dial = {
 		.trunk = trunk,
 		.user = c->called,
-		.from_user = c->calling[0] ? c->calling : NULL,
-		.from_display = c->name[0] ? c->name : NULL,
+		.from_user = id.anonymous ? NULL : id.from_user,
+		.from_display = id.display[0] ? id.display : NULL,
+		.pai_user = id.pai_user[0] ? id.pai_user : NULL,
+		.pai_display = id.pai_display[0] ? id.pai_display : NULL,
+		.privacy = id.privacy_id ? "id" : NULL,
 		.sdp = sdp,
 		.priv = c,
 	};
@@ -513,11 +532,17 @@ static void on_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 	c->chan = ev->chan;
 	c->tdm_fd = tdm_span_chan_fd(pri_link_tdm(link), ev->chan.pos);
 	pri_call_set_user(ev->call, c);
-	snprintf(c->called, sizeof(c->called), "%s", ev->setup->called.digits);
-	snprintf(c->calling, sizeof(c->calling), "%s", ev->setup->calling.number.digits);
-	snprintf(c->name, sizeof(c->name), "%s", ev->setup->calling.name);
-	CLOG(LL_INFO, c, "SETUP %s -> %s%s", c->calling[0] ? c->calling : "(no number)",
-	     c->called, ev->setup->complete ? " (sending complete)" : "");
+	struct party_plan pl = span_plan(d, c->chan.span);
+	c->caller = ev->setup->calling;
+	c->called_tdm = ev->setup->called;
+	(void)party_number_to_sip(&pl, &c->caller.number, c->calling, sizeof(c->calling));
+	(void)party_number_to_sip(&pl, &c->called_tdm, c->called, sizeof(c->called));
+	CLOG(LL_INFO, c, "SETUP %s (%s, presentation %s%s%s%s) -> %s (%s)%s",
+	     c->calling[0] ? c->calling : "(no number)",
+	     party_ton_name(c->caller.number.ton), party_pres_name(c->caller.pres),
+	     c->caller.name[0] ? ", name '" : "", c->caller.name,
+	     c->caller.name[0] ? "'" : "", c->called, party_ton_name(c->called_tdm.ton),
+	     ev->setup->complete ? " (sending complete)" : "");
 
 	unsigned limit = d->conf->general.max_calls;
 	if (limit && d->ncalls > limit) {
@@ -545,7 +570,9 @@ static void on_info(struct call *c, const struct pri_event *ev)
 {
 	if (c->state != CALL_ROUTING)
 		return;
-	snprintf(c->called, sizeof(c->called), "%s", ev->setup->called.digits);
+	struct party_plan pl = span_plan(c->d, c->chan.span);
+	c->called_tdm = ev->setup->called;
+	(void)party_number_to_sip(&pl, &c->called_tdm, c->called, sizeof(c->called));
 	CLOG(LL_DEBUG, c, "INFO digits %s, number now %s", ev->digits, c->called);
 	route_tdm(c, false);
 	arm_digit_timer(c);
@@ -607,11 +634,19 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 	sipua_call_set_priv(ev->call, c);
 	snprintf(c->trunk, sizeof(c->trunk), "%s", trunk);
 	snprintf(c->called, sizeof(c->called), "%s", rr.number);
-	snprintf(c->calling, sizeof(c->calling), "%s", ev->from_user ? ev->from_user : "");
-	snprintf(c->name, sizeof(c->name), "%s", ev->from_display ? ev->from_display : "");
-	CLOG(LL_INFO, c, "INVITE %s from %s -> %s (route %s, Call-ID %s)", number,
-	     c->calling[0] ? c->calling : "(anonymous)", c->called, rr.route->name,
-	     ev->call_id ? ev->call_id : "?");
+	const struct conf_trunk *ct = conf_trunk_find(d->conf, trunk);
+	struct party_plan pl = span_plan(d, c->chan.span);
+	struct party_sip_caller in = {
+		.from_user = ev->from_user, .from_host = ev->from_host,
+		.from_display = ev->from_display, .pai_user = ev->pai_user,
+		.pai_display = ev->pai_display, .privacy = ev->privacy,
+	};
+	party_calling_from_sip(&pl, &in, ct && ct->trust, &c->caller);
+	(void)party_number_to_sip(&pl, &c->caller.number, c->calling, sizeof(c->calling));
+	CLOG(LL_INFO, c, "INVITE %s from %s (presentation %s%s%s%s) -> %s (route %s, Call-ID %s)",
+	     number, c->calling[0] ? c->calling : "(no number)", party_pres_name(c->caller.pres),
+	     c->caller.name[0] ? ", name '" : "", c->caller.name, c->caller.name[0] ? "'" : "",
+	     c->called, rr.route->name, ev->call_id ? ev->call_id : "?");
 
 	if (media_prepare(c)) {
 		call_clear(c, CAUSE_RESOURCE_UNAVAILABLE, "gateway");
@@ -634,18 +669,13 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 		.complete = true,
 		.user = c,
 	};
-	size_t nlen = strlen(c->called);
-	if (nlen >= sizeof(pp.called.digits)) {
-		CLOG(LL_NOTICE, c, "number %s is longer than %zu digits: cause 28", c->called,
-		     sizeof(pp.called.digits) - 1);
+	if (party_number_from_sip(&pl, c->called, &pp.called)) {
+		CLOG(LL_NOTICE, c, "called number %s is not a telephone number of at most %d "
+		     "digits: cause 28", c->called, PRI_NUM_MAX);
 		call_clear(c, CAUSE_INVALID_NUMBER_FORMAT, "gateway");
 		return;
 	}
-	memcpy(pp.called.digits, c->called, nlen + 1);
-	snprintf(pp.calling.number.digits, sizeof(pp.calling.number.digits), "%s", c->calling);
-	snprintf(pp.calling.name, sizeof(pp.calling.name), "%s", c->name);
-	pp.calling.pres = c->calling[0] ? Q931_PRES_ALLOWED : Q931_PRES_UNAVAILABLE;
-	pp.calling.screen = Q931_SCREEN_NETWORK;
+	pp.calling = c->caller;
 	err = pri_call_place(pri_link_pri(link), &c->pri, &pp, &cause);
 	if (err) {
 		CLOG(LL_NOTICE, c, "cannot place the call on span %u: cause %d (%s)",

@@ -693,9 +693,10 @@ Test(conf, restart_needed_when_signalling_changes)
 	struct conf *b = load_ok("[span 1]\ntype = e1\nsignalling = fxs\n");
 	char buf[256];
 
-	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 5);
+	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 7, "%s", buf);
 	cr_assert_str_eq(buf, "[span 1] signalling\n[span 1] switchtype\n[span 1] dchannel\n"
-			      "[span 1] overlap\n[span 1] hunt\n");
+			      "[span 1] overlap\n[span 1] hunt\n[span 1] country_code\n"
+			      "[span 1] national_prefix\n");
 	conf_free(a);
 	conf_free(b);
 }
@@ -834,4 +835,30 @@ Test(conf, hunt_is_pri_only)
 {
 	expect_error("[span 3]\ntype = t1\nsignalling = fxs\nhunt = descending\n",
 		     "t.conf:4: hunt: not valid on an fxs span (PRI only)");
+}
+
+Test(conf, number_format_and_trust)
+{
+	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_cpe\ncountry_code = 49\n"
+				 "national_prefix = 0\n[trunk t]\nproxy = sip:127.0.0.1\n"
+				 "trust = yes\n[trunk u]\nproxy = sip:127.0.0.2\n");
+	cr_assert_str_eq(c->spans[0].country_code, "49");
+	cr_assert_str_eq(c->spans[0].national_prefix, "0");
+	cr_assert(c->trunks[0].trust);
+	cr_assert_not(c->trunks[1].trust);	/* RFC 3325: nobody is trusted unless said */
+	conf_free(c);
+}
+
+Test(conf, err_number_format)
+{
+	expect_errors("[span 1]\ntype = e1\nsignalling = pri_cpe\ncountry_code = +49\n"
+		      "national_prefix = 00000\n"
+		      "[span 2]\ntype = e1\nsignalling = pri_cpe\ncountry_code = 1234\n"
+		      "national_prefix = 0x\n"
+		      "[span 3]\ntype = t1\nsignalling = fxs\ncountry_code = 1\n", 5,
+		      "t.conf:4: country_code: '+49' must be 1 to 3 digits",
+		      "t.conf:5: national_prefix: longer than 4 characters",
+		      "t.conf:9: country_code: longer than 3 characters",
+		      "t.conf:10: national_prefix: '0x' must be 0 to 4 digits",
+		      "t.conf:14: country_code: not valid on an fxs span (PRI only)");
 }
