@@ -192,10 +192,15 @@ int sim_pri_call(struct sim *s, const struct sim_cmd *c, const char *name, struc
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  s->o.law == SIM_LAW_ALAW ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
 	/* complete = 0: no Sending Complete, the number continues in INFORMATION messages */
-	pri_sr_set_called(sr, call->called, PRI_UNKNOWN, c->overlap ? 0 : 1);
-	if (*c->from)
-		pri_sr_set_caller(sr, call->calling, NULL, PRI_UNKNOWN,
-				  PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+	/* plan octet: type of number (bits 7-5) and ISDN/E.164 numbering plan (Q.931 §4.5.10) */
+	pri_sr_set_called(sr, call->called, c->called_ton > 0 ? c->called_ton << 4 | 1 : PRI_UNKNOWN,
+			  c->overlap ? 0 : 1);
+	snprintf(call->cname, sizeof(call->cname), "%s", c->cname);
+	if (*c->from || c->pres >= 0 || *c->cname)
+		pri_sr_set_caller(sr, *c->from ? call->calling : NULL,
+				  *c->cname ? call->cname : NULL,
+				  c->ton > 0 ? c->ton << 4 | 1 : PRI_UNKNOWN,
+				  (c->pres > 0 ? c->pres : 0) << 5 | 0 /* user, not screened */);
 	call->t_setup = sim_now(s);
 	if (pri_setup(s->pri, call->q, sr)) {
 		rc = EIO;
@@ -309,9 +314,15 @@ static void on_ring(struct sim *s, const pri_event_ring *r)
 	call->t_setup = sim_now(s);
 	snprintf(call->called, sizeof(call->called), "%.*s", SIM_NUM_LEN - 1, r->callednum);
 	snprintf(call->calling, sizeof(call->calling), "%.*s", SIM_NUM_LEN - 1, r->callingnum);
+	snprintf(call->cname, sizeof(call->cname), "%.*s", SIM_NUM_LEN - 1, r->callingname);
+	call->calling_ton = (r->callingplan >> 4) & 7;
+	call->called_ton = (r->calledplan >> 4) & 7;
+	call->pres = (r->callingpres >> 5) & 3;
 	sim_call_set_state(s, call, CS_PRESENT);
-	sim_say(s, "evt   %s: SETUP to %s from %s, channel %d%s", call->name,
-		*call->called ? call->called : "-", *call->calling ? call->calling : "-", want,
+	sim_say(s, "evt   %s: SETUP to %s (%s) from %s (%s, %s%s%s), channel %d%s", call->name,
+		*call->called ? call->called : "-", sim_ton_name(call->called_ton),
+		*call->calling ? call->calling : "-", sim_ton_name(call->calling_ton),
+		sim_pres_name(call->pres), *call->cname ? ", name " : "", call->cname, want,
 		r->flexible ? " (preferred)" : "");
 	/* libpri does not check the channel: do it here (Q.931 §5.2.3.1) */
 	if (want > 0 && ts_usable(s, want) && !s->busy[want])

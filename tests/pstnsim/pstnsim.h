@@ -43,6 +43,9 @@ struct sim_call {
 	struct sim_rx *rx;
 	char called[SIM_NUM_LEN];
 	char calling[SIM_NUM_LEN];
+	int calling_ton, called_ton;	/* Q.931 type of number */
+	int pres;			/* calling presentation indicator */
+	char cname[SIM_NUM_LEN];	/* calling name */
 	uint64_t t_setup;		/* [ms] SETUP sent/received */
 	uint64_t t_answer;		/* [ms] CONNECT received/sent, 0 = never */
 	uint64_t t_release;		/* [ms] 0 = not yet */

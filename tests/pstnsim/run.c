@@ -425,6 +425,28 @@ static enum verdict poll_step(struct sim_run *r, const struct sim_cmd *c)
 					 call->name, call->calling, c->from);
 				nfail++;
 			}
+			if (c->ton >= 0 && call->calling_ton != c->ton) {
+				snprintf(r->msg, sizeof(r->msg), "%s: calling type of number %s, "
+					 "expected %s", call->name, sim_ton_name(call->calling_ton),
+					 sim_ton_name(c->ton));
+				nfail++;
+			}
+			if (c->called_ton >= 0 && call->called_ton != c->called_ton) {
+				snprintf(r->msg, sizeof(r->msg), "%s: called type of number %s, "
+					 "expected %s", call->name, sim_ton_name(call->called_ton),
+					 sim_ton_name(c->called_ton));
+				nfail++;
+			}
+			if (c->pres >= 0 && call->pres != c->pres) {
+				snprintf(r->msg, sizeof(r->msg), "%s: presentation %s, expected %s",
+					 call->name, sim_pres_name(call->pres), sim_pres_name(c->pres));
+				nfail++;
+			}
+			if (*c->cname && strcmp(call->cname, c->cname)) {
+				snprintf(r->msg, sizeof(r->msg), "%s: calling name '%s', expected '%s'",
+					 call->name, call->cname, c->cname);
+				nfail++;
+			}
 			if (*c->name)
 				snprintf(call->name, sizeof(call->name), "%s", c->name);
 		}

@@ -21,6 +21,31 @@ static const char *const op_names[OP_COUNT] = {
 	[OP_EXPECT_SILENCE] = "expect-silence", [OP_EXPECT_DTMF] = "expect-dtmf",
 };
 
+/* Q.931 §4.5.10 types of number and §4.5.9 presentation indicators by name. */
+static const char *const ton_names[] = { "unknown", "international", "national", "network",
+					 "subscriber", NULL, "abbreviated" };
+static const char *const pres_names[] = { "allowed", "restricted", "unavailable" };
+
+static int parse_name(const char *tok, const char *const *names, size_t n, int *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && !strcmp(tok, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	return EINVAL;
+}
+
+const char *sim_ton_name(int ton)
+{
+	return ton >= 0 && ton < 7 && ton_names[ton] ? ton_names[ton] : "?";
+}
+
+const char *sim_pres_name(int pres)
+{
+	return pres >= 0 && pres < 3 ? pres_names[pres] : "?";
+}
+
 /* Q.850 causes by name, for scripts that prefer words. */
 static const struct { const char *name; int cause; } cause_names[] = {
 	{ "unallocated", 1 }, { "normal", 16 }, { "busy", 17 }, { "noresponse", 18 },
@@ -232,6 +257,25 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 		default:
 			break;
 		}
+		/* the parties' attributes: set by call, checked by expect ring */
+		if ((c->op == OP_CALL || c->op == OP_EXPECT_RING) && v &&
+		    (!strcmp(t, "ton") || !strcmp(t, "called-ton"))) {
+			if (parse_name(v, ton_names, 7, t[0] == 't' ? &c->ton : &c->called_ton))
+				return fail(ps, "bad type of number '%s'", v);
+			i++;
+			continue;
+		}
+		if ((c->op == OP_CALL || c->op == OP_EXPECT_RING) && v && !strcmp(t, "pres")) {
+			if (parse_name(v, pres_names, 3, &c->pres))
+				return fail(ps, "bad presentation '%s'", v);
+			i++;
+			continue;
+		}
+		if ((c->op == OP_CALL || c->op == OP_EXPECT_RING) && v && !strcmp(t, "name")) {
+			snprintf(c->cname, sizeof(c->cname), "%s", v);
+			i++;
+			continue;
+		}
 		if ((c->op == OP_CALL || c->op == OP_EXPECT_RING) && !strcmp(t, "x") && v) {
 			if (parse_uint(v, 1000, &c->count) || !c->count)
 				return fail(ps, "bad count '%s'", v);
@@ -263,6 +307,7 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 
 	snprintf(c->text, sizeof(c->text), "%s", text);
 	c->cause = -1;
+	c->ton = c->called_ton = c->pres = -1;
 	c->level = -10;
 	c->line = ps->line;
 	for (t = strtok_r(text, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {

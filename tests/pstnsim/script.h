@@ -49,6 +49,10 @@ struct sim_cmd {
 	char digits[SIM_NUM_LEN * 2];	/* dtmf / expect-dtmf */
 	int chan;			/* B-channel timeslot; 0 = pick one, -1 = "any" */
 	bool overlap;			/* call: no Sending Complete, digits follow with info */
+	int ton;			/* calling number's type of number (Q.931), -1 = not given */
+	int called_ton;			/* called number's type of number, -1 = not given */
+	int pres;			/* calling presentation (Q.931 §4.5.9), -1 = not given */
+	char cname[SIM_NUM_LEN];	/* calling name, "" = not given */
 	unsigned count;			/* x COUNT */
 	int cause;			/* Q.850 cause; -1 = not given */
 	unsigned freq;			/* [Hz] */
@@ -77,6 +81,8 @@ void sim_script_free(struct sim_script *s);
 int sim_parse_duration(const char *tok, unsigned *ms);
 
 /* Name of an op as written in scripts. */
+const char *sim_ton_name(int ton);
+const char *sim_pres_name(int pres);
 const char *sim_op_name(enum sim_op op);
 
 /* True for the expect* steps (those that can fail on their own). */

@@ -414,3 +414,27 @@ Test(pstnsim_script, overlap_sending)
 	cr_assert_not(s.cmds[2].overlap, "en bloc unless asked");
 	sim_script_free(&s);
 }
+
+Test(pstnsim_script, party_attributes)
+{
+	struct sim_script s = parse_ok("call 4930 from 30123 ton national called-ton international "
+				       "pres restricted name Alice\n"
+				       "expect ring from 30123 ton national pres allowed name Bob\n"
+				       "call 1\n");
+
+	cr_assert_eq(s.n, 3);
+	cr_assert_eq(s.cmds[0].ton, 2);
+	cr_assert_eq(s.cmds[0].called_ton, 1);
+	cr_assert_eq(s.cmds[0].pres, 1);
+	cr_assert_str_eq(s.cmds[0].cname, "Alice");
+	cr_assert_eq(s.cmds[1].op, OP_EXPECT_RING);
+	cr_assert_eq(s.cmds[1].ton, 2);
+	cr_assert_eq(s.cmds[1].pres, 0);
+	cr_assert_str_eq(s.cmds[1].cname, "Bob");
+	cr_assert_eq(s.cmds[2].ton, -1, "not given: not set, not checked");
+	cr_assert_eq(s.cmds[2].pres, -1);
+	sim_script_free(&s);
+	parse_bad("call 1 ton galactic", "bad type of number 'galactic'");
+	parse_bad("call 1 pres hidden", "bad presentation 'hidden'");
+	parse_bad("dtmf 1 ton national", "unexpected 'ton'");
+}
