@@ -689,6 +689,10 @@ int pri_span_alloc(struct pri_span **spanp, const struct pri_span_params *p)
 	pri_set_userdata(span->pri, span);
 	pri_set_overlapdial(span->pri, p->overlap);
 	pri_facility_enable(span->pri);	/* names on ni2/dms100/qsig come in FACILITY */
+	/* Elsewhere (euroisdn) the calling name is the Display IE of SETUP (Q.931 §4.5.16);
+	 * libpri's legacy default neither sends nor reads it there. */
+	pri_display_options_send(span->pri, PRI_DISPLAY_OPTION_NAME_INITIAL);
+	pri_display_options_receive(span->pri, PRI_DISPLAY_OPTION_NAME_INITIAL);
 	/* Without this libpri never reports CONNECT ACKNOWLEDGE, and a user answering a
 	 * call could not tell U8 from U10; the price is sending our own (see ANSWER). */
 	pri_connect_ack_enable(span->pri, 1);
@@ -863,7 +867,10 @@ int pri_call_place(struct pri_span *span, struct pri_call **callp,
 	pri_sr_set_channel(sr, (int)got.pos, req.want == BCHAN_WANT_EXCLUSIVE, 0);
 	pri_sr_set_bearer(sr, transcap_of(p->bearer), layer1_of(span, p->law));
 	pri_sr_set_called(sr, called, plan_of(&p->called), p->complete);
-	pri_sr_set_caller(sr, calling[0] ? calling : NULL, name[0] ? name : NULL,
+	/* A restricted caller without digits still gets a Calling Party Number IE (Q.931
+	 * §4.5.10 allows no digits): it is what says "withheld" rather than "not available". */
+	bool number_ie = calling[0] || p->calling.pres == Q931_PRES_RESTRICTED;
+	pri_sr_set_caller(sr, number_ie ? calling : NULL, name[0] ? name : NULL,
 			  plan_of(&p->calling.number), pres);
 	if (pri_setup(span->pri, qc, sr)) {
 		err = EIO;
