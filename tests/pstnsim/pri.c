@@ -52,6 +52,9 @@ int sim_pri_open(struct sim *s)
 	s->pri = pri_new(s->dfd, s->o.network ? PRI_NETWORK : PRI_CPE, s->o.switchtype);
 	if (!s->pri)
 		return ENOMEM;
+	pri_facility_enable(s->pri);	/* calling names on ni2/dms100/qsig */
+	pri_display_options_send(s->pri, PRI_DISPLAY_OPTION_NAME_INITIAL);	/* euroisdn */
+	pri_display_options_receive(s->pri, PRI_DISPLAY_OPTION_NAME_INITIAL);
 	if (s->o.debug)
 		pri_set_debug(s->pri, PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE);
 	return 0;
