@@ -1,6 +1,7 @@
 /* Unit tests for tdm/pri: our PRI layer (as cpe and as net) against libpri's other side
  * over a SOCK_SEQPACKET socketpair, single-threaded, driven by libpri's own timers. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <errno.h>
 #include <libpri.h>
 #include <poll.h>
@@ -265,8 +266,12 @@ static void setup_rig(enum pri_role role, enum pri_switch sw, bool overlap)
 		.overlap = overlap, .eh = ours_handler, .arg = &ours,
 	};
 	int sv[2];
-	int farsw = sw == PRI_SW_NI2 ? PRI_SWITCH_NI2 : sw == PRI_SW_QSIG ? PRI_SWITCH_QSIG
-		    : PRI_SWITCH_EUROISDN_E1;
+	static const int farsws[] = {
+		[PRI_SW_EUROISDN] = PRI_SWITCH_EUROISDN_E1, [PRI_SW_NI2] = PRI_SWITCH_NI2,
+		[PRI_SW_DMS100] = PRI_SWITCH_DMS100, [PRI_SW_5ESS] = PRI_SWITCH_LUCENT5E,
+		[PRI_SW_4ESS] = PRI_SWITCH_ATT4ESS, [PRI_SW_QSIG] = PRI_SWITCH_QSIG,
+	};
+	int farsw = farsws[sw];
 
 	memset(&far, 0, sizeof(far));
 	memset(&ours, 0, sizeof(ours));
@@ -282,6 +287,10 @@ static void setup_rig(enum pri_role role, enum pri_switch sw, bool overlap)
 			     far_read, far_write, NULL);
 	cr_assert_not_null(far.pri);
 	pri_set_overlapdial(far.pri, 1);
+	/* a switch that sends calling names the way its variant does */
+	pri_facility_enable(far.pri);
+	pri_display_options_send(far.pri, PRI_DISPLAY_OPTION_NAME_INITIAL);
+	pri_display_options_receive(far.pri, PRI_DISPLAY_OPTION_NAME_INITIAL);
 	cr_assert(RUN_UNTIL(pri_span_dchan_up(ours.span) && far.up, 1500),
 		  "D-channel did not come up");
 	cr_expect(ours_saw(PRI_EV_DCHAN_UP));
@@ -646,4 +655,91 @@ Test(pri, names)
 			 "Outgoing Call Proceeding");
 	cr_expect_str_eq(pri_call_state_name(5), "?");
 	cr_expect_str_eq(pri_event_name(PRI_EV_RESTART), "RESTART");
+}
+
+/* Every switch variant the config offers, both ways: numbers with their type of number,
+ * presentation and screening, and the calling name (Display IE or FACILITY: libpri 1.6.0
+ * carries it on all six with facility and display options on). */
+struct sw_case {
+	enum pri_switch sw;
+	enum pri_role role;
+	bool net_screen;	/* libpri 1.6.0 sends every number as "network provided" */
+};
+
+static void call_both_ways(const struct sw_case *k)
+{
+	setup_rig(k->role, k->sw, false);
+
+	/* in: the far end's SETUP as we see it */
+	far_call("4930", true, 1, true);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_SETUP), 1000), "switch %d: no SETUP", k->sw);
+	cr_expect_str_eq(ours.setup.called.digits, "4930");
+	cr_expect_eq(ours.setup.called.ton, Q931_TON_NATIONAL);
+	cr_expect_str_eq(ours.setup.calling.number.digits, "0301234567");
+	cr_expect_eq(ours.setup.calling.number.ton, Q931_TON_NATIONAL);
+	cr_expect_eq(ours.setup.calling.number.npi, Q931_NPI_E164);
+	cr_expect_eq(ours.setup.calling.pres, Q931_PRES_ALLOWED);
+	cr_expect_eq(ours.setup.calling.screen,
+		     k->net_screen ? Q931_SCREEN_NETWORK : Q931_SCREEN_USER_PASSED,
+		     "switch %d role %d: %d", k->sw, k->role, ours.setup.calling.screen);
+	cr_expect_str_eq(ours.setup.calling.name, "Alice",
+			 "switch %d role %d: name", k->sw, k->role);
+	cr_assert_eq(pri_call_hangup(ours.call, 17), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 2000));
+	RUN_UNTIL(!far.call, 1000);
+	cr_expect_eq(far.cause, 17);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	far_clear_events();
+
+	/* out: our SETUP as the far end sees it */
+	struct pri_call_params p = {
+		.called = { "4989765432", Q931_TON_INTERNATIONAL, Q931_NPI_E164 },
+		.calling = { .number = { "30123456", Q931_TON_NATIONAL, Q931_NPI_E164 },
+			     .pres = Q931_PRES_ALLOWED, .screen = Q931_SCREEN_USER_NOT_SCREENED,
+			     .name = "Bob" },
+		.bearer = PRI_BEARER_SPEECH,
+		.chan = { .want = BCHAN_WANT_ANY },
+		.complete = true,
+	};
+	struct pri_call *c = NULL;
+	int cause = 0;
+	cr_assert_eq(pri_call_place(ours.span, &c, &p, &cause), 0);
+	ours.call = c;
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1000));
+	cr_expect_str_eq(far.ring.callednum, "4989765432");
+	cr_expect_eq(far.ring.calledplan, PRI_INTERNATIONAL_ISDN);
+	cr_expect_str_eq(far.ring.callingnum, "30123456");
+	cr_expect_eq(far.ring.callingplan, PRI_NATIONAL_ISDN);
+	cr_expect_eq(far.ring.callingpres, k->net_screen ? PRES_ALLOWED_NETWORK_NUMBER
+						 : PRES_ALLOWED_USER_NUMBER_NOT_SCREENED,
+		     "switch %d role %d: %#x", k->sw, k->role, far.ring.callingpres);
+	cr_expect_str_eq(far.ring.callingname, "Bob",
+			 "switch %d role %d: name out", k->sw, k->role);
+	/* CALL PROCEEDING first, else libpri 1.6 sends nothing (DESIGN.md §4) */
+	cr_assert_eq(pri_proceeding(far.pri, far.call, far.ring.channel, 0), 0);
+	cr_assert_eq(pri_hangup(far.pri, far.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 2000));
+	cr_expect_eq(ours_last(PRI_EV_RELEASE)->cause, 16);
+	cr_expect_eq(pri_span_calls(ours.span), 0);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	RUN_UNTIL(!far.call, 500);
+	teardown_rig();
+}
+
+ParameterizedTestParameters(pri, switch_variants)
+{
+	static struct sw_case cases[] = {
+		{ PRI_SW_EUROISDN, PRI_ROLE_CPE, false }, { PRI_SW_EUROISDN, PRI_ROLE_NET, false },
+		{ PRI_SW_NI2, PRI_ROLE_CPE, false }, { PRI_SW_NI2, PRI_ROLE_NET, false },
+		{ PRI_SW_DMS100, PRI_ROLE_CPE, true }, { PRI_SW_DMS100, PRI_ROLE_NET, true },
+		{ PRI_SW_5ESS, PRI_ROLE_CPE, false }, { PRI_SW_5ESS, PRI_ROLE_NET, false },
+		{ PRI_SW_4ESS, PRI_ROLE_CPE, true }, { PRI_SW_4ESS, PRI_ROLE_NET, true },
+		{ PRI_SW_QSIG, PRI_ROLE_CPE, false }, { PRI_SW_QSIG, PRI_ROLE_NET, false },
+	};
+	return cr_make_param_array(struct sw_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct sw_case *k, pri, switch_variants)
+{
+	call_both_ways(k);
 }
