@@ -25,7 +25,7 @@ t_run pbx-out 60 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930123 from 5551000;
 t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS did not finish cleanly (status $T_RC)"; }
 kill -TERM "$probe"
 t_wait_exit "$probe" 5 || { t_tail probe-uas; t_fail "no 1004 Hz on the SIP side (rtpprobe status $T_RC)"; }
-t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930123 calling=5551000 answered=yes cause=16" 5 ||
+t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930123 calling=5551000 presentation=allowed answered=yes cause=16" 5 ||
 	t_fail "gateway's summary of the PRI -> SIP call missing or wrong"
 
 # SIP -> PRI: SIPp calls 4930999 (route to-e1); the PBX rings, answers, SIPp hangs up.
@@ -41,7 +41,7 @@ sip_uac gw_uac_call.xml 6002 4930999 -d 5000 ||
 t_wait_exit "$pbx" 20 || { t_tail pbx-in; t_fail "PBX side of SIP -> PRI failed (status $T_RC)"; }
 kill -TERM "$probe"
 t_wait_exit "$probe" 5 || { t_tail probe-uac; t_fail "no 1004 Hz on the SIP side (rtpprobe status $T_RC)"; }
-t_wait_log gw "CALL id=2 dir=sip-tdm span 2 ch [0-9]+ trunk=peer called=4930999 calling=5551000 answered=yes cause=16" 5 ||
+t_wait_log gw "CALL id=2 dir=sip-tdm span 2 ch [0-9]+ trunk=peer called=4930999 calling=5551000 presentation=allowed answered=yes cause=16" 5 ||
 	t_fail "gateway's summary of the SIP -> PRI call missing or wrong"
 
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
