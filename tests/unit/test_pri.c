@@ -12,6 +12,7 @@
 
 #include "tdm/bchan.h"
 #include "tdm/pri.h"
+#include "tests/pstnsim/q931.h"
 
 #define SPAN		1
 #define MAX_EV		64
@@ -87,30 +88,10 @@ static int far_read(struct pri *pri, void *buf, int buflen)
 	return (int)n + 2;
 }
 
-/* Q.921 I-frame header (address, control) before the Q.931 message. */
-#define Q921_IHDR	4
-
-/* libpri 1.6.0 cannot send a RESTART for a whole interface: pri_restart() is a stub that
- * sends nothing and pri_reset() only restarts one indicated channel. When far.restart_class
- * is set, the RESTART that pri_reset() sends (global call reference, channel identification,
- * restart indicator class 0) leaves as the same I-frame carrying only a restart indicator of
- * that class (Q.931 §4.5.25: 6 single interface, 7 all interfaces; no channel
- * identification, §3.1.15), which is what a switch sends. Q.921 sequence numbers are in the
- * header and stay valid. */
-static size_t rewrite_restart(unsigned char *f, size_t len)
-{
-	static const unsigned char restart[] = { 0x08, 0x02, 0x00, 0x00, 0x46 };
-
-	if (!far.restart_class || len < Q921_IHDR + sizeof(restart) || (f[2] & 0x01) ||
-	    memcmp(f + Q921_IHDR, restart, sizeof(restart)))
-		return len;
-	len = Q921_IHDR + sizeof(restart);
-	f[len++] = 0x79;	/* restart indicator */
-	f[len++] = 0x01;
-	f[len++] = (unsigned char)(0x80 | far.restart_class);
-	return len;
-}
-
+/* libpri 1.6.0 cannot send a RESTART for a whole interface (pri_restart() is a stub that
+ * sends nothing, pri_reset() restarts one indicated channel): with far.restart_class set,
+ * the RESTART that pri_reset() sends leaves as the same I-frame with a restart indicator of
+ * that class and no channel identification, which is what a switch sends (q931.h). */
 static int far_write(struct pri *pri, void *buf, int buflen)
 {
 	unsigned char f[512];
@@ -118,7 +99,8 @@ static int far_write(struct pri *pri, void *buf, int buflen)
 
 	cr_assert_leq(len, sizeof(f));
 	memcpy(f, buf, len);
-	len = rewrite_restart(f, len);
+	if (far.restart_class)
+		len = sim_q931_restart_rewrite(f, len, far.restart_class);
 	if (send(far.fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return -1;
 	return buflen;
