@@ -817,12 +817,14 @@ Test(sipua, outgoing_call_over_tcp)
 	done();
 }
 
-/* SIPp connects over TCP from an ephemeral port: the trunk is matched by address alone. */
+/* Over TCP the peer's source port is its own choice, not the trunk's port (SIPp connects from
+ * base+1, the trunk names base+3): the trunk is matched by address alone, where over UDP the
+ * same INVITE gets 403 (unknown_source_forbidden). */
 Test(sipua, incoming_call_over_tcp)
 {
 	ua_start(17, 0);
 	H.tcp = true;
-	struct sip_trunk *t = trunk_add_tp("tcp", H.base + 1, false, NULL, 0, SIP_TP_TCP);
+	struct sip_trunk *t = trunk_add_tp("tcp", H.base + 3, false, NULL, 0, SIP_TP_TCP);
 	H.hook = answer_hook;
 	sipp_start("uac_call_tcp.xml", H.base, 1, "5550100");
 	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
