@@ -17,15 +17,15 @@ gw_wait_up 2 31 || t_fail "span 2 not up"
 fds=$(gw_fds)
 
 # One PBX -> SIP call on channel CHAN with 1004 Hz towards SIP and 1800 Hz back, checked
-# both ways; then the PBX does AFTER (its script steps). NAME names the logs.
+# both ways; the PBX does BEFORE first and AFTER last (script steps). NAME names the logs.
 call_then() {
-	local name=$1 chan=$2 number=$3 after=$4
+	local name=$1 chan=$2 number=$3 after=$4 before=${5:-}
 	t_start "probe-$name" "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
 		--send-tone 1800 --expect-tone 1004 --duration 30 --wait-first 20
 	probe=$T_PID
 	sip_uas gw_uas_answer.xml 6000 -trace_msg -message_file "$T_LOGDIR/uas-$name.msg"
 	uas=$T_PID
-	t_run "pbx-$name" 60 "${PBX_E1[@]}" -e "$PBX_READY; call $number from 5551000 chan $chan;
+	t_run "pbx-$name" 60 "${PBX_E1[@]}" -e "$PBX_READY; $before call $number from 5551000 chan $chan;
 		expect answer 10s; tone 1004; expect-tone 1800 2s within 5s; $after" ||
 		{ t_tail "pbx-$name"; t_tail gw 30; t_fail "$name: PBX script failed (status $T_RC)"; }
 	t_wait_exit "$uas" 15 ||
@@ -44,8 +44,11 @@ t_wait_log gw "span 2: RESTART received for channel 1, 1 call\(s\) cleared" 5 ||
 t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch 1 trunk=peer called=4930123 calling=5551000 answered=yes cause=41 " 5 ||
 	t_fail "CALL line of the restarted call wrong"
 
-# 2. The restarted channel carries the next call, cleared normally.
-call_then again 1 4930124 "hangup 16; expect hangup 5s"
+# 2. The restarted channel carries the next call, cleared normally; the PBX restarts it once
+# more while idle first (acknowledged, nothing to clear).
+call_then again 1 4930124 "hangup 16; expect hangup 5s" "restart 1;"
+t_wait_log gw "span 2: RESTART received for channel 1, 0 call\(s\) cleared" 5 ||
+	t_fail "RESTART of idle channel 1 not logged"
 grep -q '^Reason: Q.850;cause=16;' "$T_LOGDIR/uas-again.msg" || t_fail "second call's BYE not cause 16"
 t_wait_log gw "CALL id=2 dir=tdm-sip span 2 ch 1 trunk=peer called=4930124 calling=5551000 answered=yes cause=16 " 5 ||
 	t_fail "channel 1 did not carry a call after its RESTART"
