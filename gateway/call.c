@@ -716,7 +716,8 @@ void call_on_pri_event(struct daemon *d, struct pri_link *link, const struct pri
 		LOGW(LS_PRI, "span %u: D-channel down: span unusable", pri_link_span(link));
 		return;
 	case PRI_EV_RESTART:
-		LOGN(LS_PRI, "span %u: RESTART %s", pri_link_span(link),
+		/* tdm/pri logged it; its calls came as RELEASE (cause 41) first. */
+		LOGD(LS_PRI, "span %u: RESTART %s", pri_link_span(link),
 		     ev->restart.whole_interface ? "of the whole interface" : "of one channel");
 		return;
 	case PRI_EV_SETUP:

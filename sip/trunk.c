@@ -81,6 +81,11 @@ bool sip_trunk_is_up(const struct sip_trunk *t)
 	return t->up != 0;
 }
 
+enum sip_transport sip_trunk_transport(const struct sip_trunk *t)
+{
+	return t->transport;
+}
+
 static void set_reg_state(struct sip_trunk *t, enum sip_trunk_reg_state s)
 {
 	if (s == t->reg_state)
@@ -198,6 +203,8 @@ static void reg_send(struct sip_trunk *t)
 	snprintf(expires, sizeof(expires), "%u", t->expires);
 	t->reg_auth_tried = false;
 	t->reg_nh = nua_handle(nua, &t->reg_ctx, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor),
+			       TAG_IF(t->transport == SIP_TP_TCP,
+				      NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS)),
 			       TAG_END());
 	if (!t->reg_nh) {
 		LOGE(LS_SIP, "trunk %s: cannot create a REGISTER handle", t->name);

@@ -56,6 +56,7 @@ enum sip_trunk_reg_state sip_trunk_reg_state(const struct sip_trunk *t);
 const char *sip_trunk_reg_state_name(enum sip_trunk_reg_state s);
 /* Keepalive verdict: true when the last probes succeeded (true too with keepalive off). */
 bool sip_trunk_is_up(const struct sip_trunk *t);
+enum sip_transport sip_trunk_transport(const struct sip_trunk *t);
 
 /* ---- For sip/ua.c only -------------------------------------------------------------- */
 struct nua_handle_s;
@@ -69,6 +70,12 @@ void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char
 bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp);
 /* "sip:user@host:port[;transport=tcp]" for a request to the trunk. Return 0 or ENOSPC. */
 int sip_trunk_uri(const struct sip_trunk *t, const char *user, char *buf, size_t len);
+/* Contact URI parameters for the handles of a TCP trunk (NUTAG_M_PARAMS). Sofia-SIP pairs
+ * its UDP and TCP transports on one port into one Contact with no transport parameter,
+ * which a peer resolves to UDP (RFC 3263 §4.1): "transport=tcp" keeps its requests
+ * (REGISTERed INVITEs, BYE, re-INVITE) on TCP. */
+#define SIP_CONTACT_TCP_PARAMS "transport=tcp"
+
 /* NUTAG_AUTH string for a challenge's realm (quoted, as in the header). 0 or ENOSPC/ENOENT
  * (no credentials configured). */
 int sip_trunk_auth(const struct sip_trunk *t, const char *realm, char *buf, size_t len);

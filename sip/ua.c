@@ -446,6 +446,8 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	c->invite_in = true;
 	call_note_id(c, sip);
 	nua_handle_bind(nh, &c->ctx);
+	if (tcp)	/* our answers' Contact: the peer's in-dialog requests stay on TCP */
+		nua_set_hparams(nh, NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS), TAG_END());
 	call_link(ua, c);
 	set_state(c, SIPUA_CS_RECEIVED);
 
@@ -730,7 +732,10 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	snprintf(c->call_id, sizeof(c->call_id), "%s", cid->i_id);
 	c->priv = d->priv;
 	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
-			   SIPTAG_CALL_ID(cid), TAG_END());
+			   SIPTAG_CALL_ID(cid),
+			   TAG_IF(sip_trunk_transport(d->trunk) == SIP_TP_TCP,
+				  NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS)),
+			   TAG_END());
 	if (!c->nh) {
 		free(c);
 		su_home_deinit(home);

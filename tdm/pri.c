@@ -441,10 +441,12 @@ static void on_hangup(struct pri_span *span, const pri_event_hangup *h, bool ack
 
 static void on_restart(struct pri_span *span, int encoded)
 {
-	unsigned pos = chan_pos(encoded);
+	unsigned pos = chan_pos(encoded), cleared = 0;
 	struct pri_event ev = { .type = PRI_EV_RESTART };
 
-	/* §5.5: the channel(s) return to idle; calls on them are cleared. */
+	/* §5.5: the channel(s) return to idle; calls on them are cleared. libpri has sent
+	 * RESTART ACKNOWLEDGE already. Cause 41: the far end reset the channel, a new
+	 * attempt may succeed at once (the caller on the SIP side sees it in the Reason). */
 	for (struct pri_call *c = span->calls, *next; c; c = next) {
 		next = c->next;
 		if (pos && c->chan.pos != pos)
@@ -452,6 +454,7 @@ static void on_restart(struct pri_span *span, int encoded)
 		if (c->qc)
 			pri_destroycall(span->pri, c->qc);
 		c->qc = NULL;
+		cleared++;
 		call_finish(c, Q850_TEMPORARY_FAILURE);
 	}
 	if (pos) {
@@ -460,8 +463,12 @@ static void on_restart(struct pri_span *span, int encoded)
 		for (unsigned p = 1; p <= 31; p++)
 			(void)bchan_reset(span->p.chans, (struct bchan_ref){ span->p.span, p });
 	}
-	LOGN(LS_PRI, "span %u: RESTART received for %s %u", span->p.span,
-	     pos ? "channel" : "interface", pos);
+	if (pos)
+		LOGN(LS_PRI, "span %u: RESTART received for channel %u, %u call(s) cleared",
+		     span->p.span, pos, cleared);
+	else
+		LOGN(LS_PRI, "span %u: RESTART received for the whole interface, %u call(s) "
+		     "cleared", span->p.span, cleared);
 	ev.restart.whole_interface = !pos;
 	ev.restart.pos = pos;
 	emit(span, &ev);

@@ -1,8 +1,9 @@
 # PSTN-side simulator (tests/pstnsim/README.md): libpri NT/TE on a DAHDI D-channel, tones and
 # DTMF on B-channels. Runs in the DAHDI guest. Its I/O-free parts (script parser, audio
-# checks) are also linked into the unit-test binary through UNIT_EXTRA_SRCS.
+# checks, Q.931 frame rewriting) are also linked into the unit-test binary through
+# UNIT_EXTRA_SRCS.
 PSTNSIM_SRCS := $(wildcard tests/pstnsim/*.c)
-PSTNSIM_PURE := tests/pstnsim/script.c tests/pstnsim/audio.c
+PSTNSIM_PURE := tests/pstnsim/script.c tests/pstnsim/audio.c tests/pstnsim/q931.c
 PSTNSIM      := $(BUILD)/tests/pstnsim/pstnsim
 
 PROGS           += $(PSTNSIM)

@@ -14,6 +14,7 @@
 #include <libpri.h>
 
 #include "common/log.h"
+#include "tests/pstnsim/q931.h"
 
 /* D-channel HDLC buffers: libpri reads one frame per pri_check_event(). */
 #define DCHAN_NUMBUFS	16
@@ -29,6 +30,40 @@ static void pri_error_h(struct pri *pri, char *msg)
 {
 	(void)pri;
 	LOGW(LS_PRI, "%s", msg);
+}
+
+/* libpri's own D-channel I/O on a DAHDI fd (read/write of a frame plus its 2 FCS octets),
+ * with one change: RESTARTs for the whole interface, which libpri cannot send (q931.h). */
+static int dchan_read(struct pri *pri, void *buf, int buflen)
+{
+	struct sim *s = pri_get_userdata(pri);
+	ssize_t n = read(s->dfd, buf, (size_t)buflen);
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != ELAST)
+			LOGW(LS_PRI, "D-channel read: %s", strerror(errno));
+		return 0;
+	}
+	return (int)n;
+}
+
+static int dchan_write(struct pri *pri, void *buf, int buflen)
+{
+	struct sim *s = pri_get_userdata(pri);
+	uint8_t f[DCHAN_BUFSIZE];
+	size_t len = (size_t)buflen;
+
+	if (s->restart_class && len > 2 && len <= sizeof(f)) {
+		memcpy(f, buf, len);
+		len = sim_q931_restart_rewrite(f, len - 2, s->restart_class) + 2;
+		buf = f;
+	}
+	if (write(s->dfd, buf, len) < 0) {
+		if (errno != EAGAIN)
+			LOGW(LS_PRI, "D-channel write: %s", strerror(errno));
+		return 0;
+	}
+	return buflen;
 }
 
 int sim_pri_open(struct sim *s)
@@ -49,7 +84,8 @@ int sim_pri_open(struct sim *s)
 		return errno;
 	pri_set_message(pri_message_h);
 	pri_set_error(pri_error_h);
-	s->pri = pri_new(s->dfd, s->o.network ? PRI_NETWORK : PRI_CPE, s->o.switchtype);
+	s->pri = pri_new_cb(s->dfd, s->o.network ? PRI_NETWORK : PRI_CPE, s->o.switchtype,
+			    dchan_read, dchan_write, s);
 	if (!s->pri)
 		return ENOMEM;
 	pri_facility_enable(s->pri);	/* calling names on ni2/dms100/qsig */
@@ -87,6 +123,15 @@ int sim_pri_timeout(struct sim *s, int cap)
 static bool ts_usable(const struct sim *s, int ts)
 {
 	return ts > 0 && ts < SIM_MAX_TS && s->o.bchan[ts];
+}
+
+/* Any timeslot of ours, busy or not. */
+static int ts_pick_any(const struct sim *s)
+{
+	for (int ts = 1; ts < SIM_MAX_TS; ts++)
+		if (ts_usable(s, ts))
+			return ts;
+	return 1;
 }
 
 static int ts_pick(const struct sim *s)
@@ -292,6 +337,29 @@ int sim_pri_hangup(struct sim *s, struct sim_call *call, int cause)
 	return 0;
 }
 
+int sim_pri_restart(struct sim *s, int ts)
+{
+	if (!s->up)
+		return ENOTCONN;
+	if (ts && !ts_usable(s, ts))
+		return EINVAL;
+	for (struct sim_call *c = s->calls; c; c = c->next) {
+		if (c->state == CS_RELEASED || (ts && c->ts != ts))
+			continue;
+		sim_say(s, "evt   %s: dropped for the RESTART of %s", c->name,
+			ts ? "its channel" : "the interface");
+		if (c->q)
+			pri_destroycall(s->pri, c->q);
+		c->local_hangup = true;
+		call_released(s, c);
+	}
+	/* pri_reset() sends RESTART for one channel; dchan_write() makes it the interface's. */
+	s->restart_class = ts ? SIM_RESTART_CHANNELS : SIM_RESTART_ALL;
+	if (pri_reset(s->pri, ts ? ts : ts_pick_any(s)))
+		return EIO;
+	return 0;
+}
+
 void sim_pri_tick(struct sim *s)
 {
 	uint64_t now = sim_now(s);
@@ -457,6 +525,13 @@ static void on_event(struct sim *s, pri_event *e)
 		break;
 	case PRI_EVENT_RESTART:
 		sim_say(s, "evt   RESTART channel %d", EV_CHAN(e->restart.channel));
+		break;
+	case PRI_EVENT_RESTART_ACK:
+		s->restart_acks++;
+		if (e->restartack.channel < 0)
+			sim_say(s, "evt   RESTART ACKNOWLEDGE for the interface");
+		else
+			sim_say(s, "evt   RESTART ACKNOWLEDGE channel %d", EV_CHAN(e->restartack.channel));
 		break;
 	default:
 		LOGD(LS_PRI, "event %s", pri_event2str(e->e));

@@ -88,6 +88,8 @@ struct sim {
 	unsigned on_ring_delay;		/* [ms] */
 	uint64_t t0_us;
 	unsigned failures;
+	int restart_class;		/* RESTARTs go out with this class (q931.h) */
+	unsigned restart_acks;		/* RESTART ACKNOWLEDGEs received */
 };
 
 /* main.c */
@@ -108,6 +110,11 @@ int sim_pri_alert(struct sim *s, struct sim_call *call);
 int sim_pri_proceed(struct sim *s, struct sim_call *call);
 int sim_pri_info(struct sim *s, struct sim_call *call, const char *digits);
 int sim_pri_hangup(struct sim *s, struct sim_call *call, int cause);
+/* RESTART (Q.931 §5.5) timeslot ts, or the whole interface for ts 0: the calls on it are
+ * dropped here first, without clearing messages, as a PBX resetting its side does. Its
+ * RESTART ACKNOWLEDGE counts in s->restart_acks. 0, ENOTCONN, EINVAL (not our channel),
+ * EIO. */
+int sim_pri_restart(struct sim *s, int ts);
 /* Answers that were scheduled with a delay. */
 void sim_pri_tick(struct sim *s);
 

@@ -38,6 +38,7 @@ struct sim_run {
 	char tmsg[MAX_TARGETS][MSG_LEN];
 	char msg[MSG_LEN];		/* step-level message when there are no targets */
 	bool all;			/* step addressed @all */
+	unsigned restart_acks;		/* restart: ACKs counted before the RESTART went out */
 };
 
 int sim_run_alloc(struct sim_run **rp, struct sim *s, const struct sim_script *sc)
@@ -153,6 +154,36 @@ static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 		}
 		s->cur = call;
 		return V_OK;
+	}
+	case OP_RESTART: {
+		int ts = c->chan;
+
+		if (!ts) {	/* the current (or @NAME) call's channel */
+			rc = resolve(r, c);
+			if (!rc && r->all)
+				snprintf(r->msg, sizeof(r->msg), "name a channel or 'all', not @all");
+			else if (!rc && !r->tg[0]->ts)
+				snprintf(r->msg, sizeof(r->msg), "%s has no channel", r->tg[0]->name);
+			else if (!rc)
+				ts = r->tg[0]->ts;
+			r->ntg = 0;
+			r->all = false;
+			if (!ts)
+				return V_FAIL;
+		}
+		r->restart_acks = s->restart_acks;
+		rc = sim_pri_restart(s, ts < 0 ? 0 : ts);
+		if (rc) {
+			snprintf(r->msg, sizeof(r->msg), "RESTART not sent: %s",
+				 rc == ENOTCONN ? "D-channel down" :
+				 rc == EINVAL ? "channel not ours" : strerror(rc));
+			return V_FAIL;
+		}
+		if (ts < 0)
+			snprintf(r->msg, sizeof(r->msg), "RESTART of the interface");
+		else
+			snprintf(r->msg, sizeof(r->msg), "RESTART of channel %d", ts);
+		return V_PENDING;
 	}
 	case OP_CALL: {
 		unsigned count = c->count ? c->count : 1;
@@ -395,6 +426,20 @@ static enum verdict poll_step(struct sim_run *r, const struct sim_cmd *c)
 		return V_PENDING;
 	case OP_SLEEP:
 		return elapsed >= c->dur_ms ? V_OK : V_PENDING;
+	case OP_RESTART: {
+		size_t n = strlen(r->msg);
+
+		if (s->restart_acks > r->restart_acks) {
+			snprintf(r->msg + n, sizeof(r->msg) - n, ": acknowledged after %llu ms",
+				 (unsigned long long)elapsed);
+			return V_OK;
+		}
+		if (!late)
+			return V_PENDING;
+		snprintf(r->msg + n, sizeof(r->msg) - n, ": no RESTART ACKNOWLEDGE within %u ms",
+			 step_limit(c));
+		return V_FAIL;
+	}
 	case OP_EXPECT_RING: {
 		unsigned want = c->count ? c->count : 1, have = 0;
 		struct sim_call *last = NULL;

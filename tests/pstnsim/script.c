@@ -15,6 +15,7 @@ static const char *const op_names[OP_COUNT] = {
 	[OP_RING] = "ring", [OP_PROCEED] = "proceed", [OP_REJECT] = "reject",
 	[OP_HANGUP] = "hangup", [OP_TONE] = "tone", [OP_DTMF] = "dtmf", [OP_INFO] = "info",
 	[OP_SLEEP] = "sleep", [OP_USE] = "use", [OP_ON_RING] = "on-ring", [OP_EXIT] = "exit",
+	[OP_RESTART] = "restart",
 	[OP_EXPECT_RING] = "expect ring", [OP_EXPECT_PROCEEDING] = "expect proceeding",
 	[OP_EXPECT_ALERTING] = "expect alerting", [OP_EXPECT_ANSWER] = "expect answer",
 	[OP_EXPECT_HANGUP] = "expect hangup", [OP_EXPECT_TONE] = "expect-tone",
@@ -248,6 +249,18 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 			if (!sim_parse_duration(t, &c->dur_ms))
 				continue;
 			break;
+		case OP_RESTART:
+			if (!c->chan && !strcmp(t, "all")) {
+				c->chan = -1;
+				continue;
+			}
+			if (!c->chan && !has_unit(t)) {
+				if (parse_uint(t, 31, &u) || !u)
+					return fail(ps, "bad channel '%s'", t);
+				c->chan = (int)u;
+				continue;
+			}
+			break;
 		case OP_REJECT:
 		case OP_HANGUP:
 		case OP_EXPECT_HANGUP:
@@ -289,7 +302,7 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 			i++;
 			continue;
 		}
-		if ((sim_op_is_expect(c->op) || c->op == OP_WAIT_UP) &&
+		if ((sim_op_is_expect(c->op) || c->op == OP_WAIT_UP || c->op == OP_RESTART) &&
 		    c->op != OP_EXPECT_TONE && c->op != OP_EXPECT_SILENCE &&
 		    !sim_parse_duration(t, &c->timeout_ms))
 			continue;

@@ -20,6 +20,7 @@ enum sim_op {
 	OP_USE,			/* use NAME */
 	OP_ON_RING,		/* on-ring answer [after D] | ring | reject [CAUSE] | none */
 	OP_EXIT,		/* exit */
+	OP_RESTART,		/* restart [CHAN|all] [T]: RESTART (Q.931 §5.5), wait for its ACK */
 	OP_EXPECT_RING,		/* expect ring [x COUNT] [from NUM] [to NUM] [as NAME] [T] */
 	OP_EXPECT_PROCEEDING,	/* expect proceeding [T] */
 	OP_EXPECT_ALERTING,	/* expect alerting [T] */
@@ -47,7 +48,8 @@ struct sim_cmd {
 	char num[SIM_NUM_LEN];		/* called number (call, expect ring "to") */
 	char from[SIM_NUM_LEN];		/* calling number */
 	char digits[SIM_NUM_LEN * 2];	/* dtmf / expect-dtmf */
-	int chan;			/* B-channel timeslot; 0 = pick one, -1 = "any" */
+	int chan;			/* B-channel timeslot; 0 = pick one (restart: the
+					 * call's), -1 = "any" (restart: "all", the interface) */
 	bool overlap;			/* call: no Sending Complete, digits follow with info */
 	int ton;			/* calling number's type of number (Q.931), -1 = not given */
 	int called_ton;			/* called number's type of number, -1 = not given */

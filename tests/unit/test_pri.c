@@ -13,6 +13,7 @@
 
 #include "tdm/bchan.h"
 #include "tdm/pri.h"
+#include "tests/pstnsim/q931.h"
 
 #define SPAN		1
 #define MAX_EV		64
@@ -31,6 +32,9 @@ struct far {
 	int progressmask;
 	bool hangup_auto;		/* answer DISCONNECT with RELEASE */
 	struct timeval t_hangup;	/* when the first HANGUP* arrived */
+	int restart_class;		/* rewrite outgoing RESTARTs to this class (6, 7) */
+	int restart_acks;		/* RESTART ACKNOWLEDGEs received */
+	int restart_ack_channel;	/* channel of the last one (-1: none named) */
 };
 
 struct ours_ev {
@@ -40,6 +44,8 @@ struct ours_ev {
 	bool inband;
 	struct bchan_ref chan;
 	char digits[PRI_NUM_MAX + 1];
+	bool whole_interface;		/* RESTART */
+	unsigned restart_pos;		/* RESTART */
 };
 
 /* Our side and what its handler saw. */
@@ -83,9 +89,20 @@ static int far_read(struct pri *pri, void *buf, int buflen)
 	return (int)n + 2;
 }
 
+/* libpri 1.6.0 cannot send a RESTART for a whole interface (pri_restart() is a stub that
+ * sends nothing, pri_reset() restarts one indicated channel): with far.restart_class set,
+ * the RESTART that pri_reset() sends leaves as the same I-frame with a restart indicator of
+ * that class and no channel identification, which is what a switch sends (q931.h). */
 static int far_write(struct pri *pri, void *buf, int buflen)
 {
-	if (send(far.fd, buf, (size_t)buflen - 2, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	unsigned char f[512];
+	size_t len = (size_t)buflen - 2;
+
+	cr_assert_leq(len, sizeof(f));
+	memcpy(f, buf, len);
+	if (far.restart_class)
+		len = sim_q931_restart_rewrite(f, len, far.restart_class);
+	if (send(far.fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return -1;
 	return buflen;
 }
@@ -140,6 +157,10 @@ static void far_handle(pri_event *e)
 		if (e->hangup.call == far.call)
 			far.call = NULL;
 		break;
+	case PRI_EVENT_RESTART_ACK:
+		far.restart_acks++;
+		far.restart_ack_channel = e->restartack.channel;
+		break;
 	}
 }
 
@@ -158,6 +179,8 @@ static void ours_handler(const struct pri_event *ev, void *arg)
 	r->chan = ev->chan;
 	if (ev->digits)
 		snprintf(r->digits, sizeof(r->digits), "%s", ev->digits);
+	r->whole_interface = ev->restart.whole_interface;
+	r->restart_pos = ev->restart.pos;
 	if (ev->setup)
 		o->setup = *ev->setup;
 	switch (ev->type) {
@@ -647,6 +670,232 @@ Test(pri, garbage_frames_do_not_crash)
 	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1500));
 	RUN_UNTIL(!far.call, 500);
 	teardown_rig();
+}
+
+/* ---- RESTART (Q.931 §5.5) received ------------------------------------------------------- */
+
+static int count_ours(enum pri_event_type type)
+{
+	int n = 0;
+
+	for (int i = 0; i < ours.nev; i++)
+		n += ours.ev[i].type == type;
+	return n;
+}
+
+/* A call from the far end on channel pos, answered by us: active both sides. */
+static struct pri_call *far_call_active(unsigned pos)
+{
+	struct pri_call *c;
+
+	far_call("200", true, (int)pos, true);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_SETUP), 1000));
+	c = ours.call;
+	cr_assert_eq(pri_call_chan(c).pos, pos);
+	cr_assert_eq(pri_call_answer(c), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_CONNECT), 1000), "no CONNECT ACKNOWLEDGE");
+	cr_assert_eq(pri_call_state(c), PRI_CS_ACTIVE);
+	return c;
+}
+
+/* One of our calls to the far end on channel pos, answered: active both sides. */
+static struct pri_call *ours_call_active(unsigned pos)
+{
+	struct pri_call *c = ours_call("4989765432", BCHAN_WANT_EXCLUSIVE, pos);
+
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1000));
+	cr_assert_eq(pri_proceeding(far.pri, far.call, (int)pos, 0), 0);
+	cr_assert_eq(pri_answer(far.pri, far.call, (int)pos, 0), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_CONNECT), 1000));
+	cr_assert_eq(pri_call_state(c), PRI_CS_ACTIVE);
+	return c;
+}
+
+/* The far end restarts: it has dropped its own calls on the channel(s) already, as a switch
+ * restarting a channel does (§5.5.1), and waits for RESTART ACKNOWLEDGE, which libpri on our
+ * side sends by itself. restart_class 0: channel pos; 6 or 7: the interface. */
+static void far_restart(int restart_class, unsigned pos)
+{
+	far.restart_class = restart_class;
+	far.restart_acks = 0;
+	cr_assert_eq(pri_reset(far.pri, (int)(pos ? pos : 1)), 0);
+	cr_assert(RUN_UNTIL(far.restart_acks == 1 && ours_saw(PRI_EV_RESTART), 1000),
+		  "RESTART not acknowledged (acks %d)", far.restart_acks);
+	far.restart_class = 0;
+	if (restart_class)
+		cr_expect_eq(far.restart_ack_channel, -1, "RESTART ACKNOWLEDGE names a channel");
+	else
+		cr_expect_eq(far.restart_ack_channel & 0xff, (int)pos);
+}
+
+/* A new call on channel pos both ways is set up and cleared: the channel is reusable. */
+static void channel_carries_calls(unsigned pos)
+{
+	ours.nev = 0;
+	far.nev = 0;
+	far_call_active(pos);
+	cr_assert_eq(pri_hangup(far.pri, far.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+	RUN_UNTIL(!far.call, 500);
+	ours.nev = 0;
+	far.nev = 0;
+	ours_call_active(pos);
+	cr_assert_eq(pri_call_hangup(ours.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+	RUN_UNTIL(!far.call, 500);
+	cr_expect_eq(pri_span_calls(ours.span), 0);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+}
+
+/* The call on the restarted channel is cleared with cause 41 (temporary failure: the far end
+ * reset the channel, a new attempt may succeed at once; the gateway puts it into the
+ * BYE's Reason), before RESTART is reported; the channel is free and takes new calls. */
+static void restart_channel_of_active_call(enum pri_role role, bool incoming)
+{
+	struct pri_call *c;
+	const struct ours_ev *ev;
+
+	setup_rig(role, PRI_SW_EUROISDN, false);
+	c = incoming ? far_call_active(2) : ours_call_active(2);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 2);
+	pri_destroycall(far.pri, far.call);
+	far.call = NULL;
+	ours.nev = 0;
+	far_restart(0, 2);
+	ev = ours_last(PRI_EV_RELEASE);
+	cr_assert_not_null(ev, "call on the restarted channel not released");
+	cr_expect_eq(ev->call, c);
+	cr_expect_eq(ev->cause, 41);
+	cr_expect_eq(ev->chan.pos, 2);
+	cr_expect_eq(count_ours(PRI_EV_RELEASE), 1);
+	cr_expect_not(ours_saw(PRI_EV_DISCONNECT));
+	ev = ours_last(PRI_EV_RESTART);
+	cr_expect_not(ev->whole_interface);
+	cr_expect_eq(ev->restart_pos, 2);
+	cr_expect_lt(ours_last(PRI_EV_RELEASE) - ours.ev, ev - ours.ev, "RELEASE after RESTART");
+	cr_expect_null(ours.call);
+	cr_expect_eq(pri_span_calls(ours.span), 0);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	/* Nothing more comes for the old call (no T305/T308 of a call libpri no longer has). */
+	RUN_UNTIL(false, 300);
+	cr_expect_eq(count_ours(PRI_EV_RELEASE), 1);
+	channel_carries_calls(2);
+	teardown_rig();
+}
+
+Test(pri, cpe_restart_channel_clears_incoming_call)
+{
+	restart_channel_of_active_call(PRI_ROLE_CPE, true);
+}
+
+Test(pri, cpe_restart_channel_clears_outgoing_call)
+{
+	restart_channel_of_active_call(PRI_ROLE_CPE, false);
+}
+
+Test(pri, net_restart_channel_clears_incoming_call)
+{
+	restart_channel_of_active_call(PRI_ROLE_NET, true);
+}
+
+Test(pri, net_restart_channel_clears_outgoing_call)
+{
+	restart_channel_of_active_call(PRI_ROLE_NET, false);
+}
+
+/* A call not yet answered (ours, far end proceeding: U3/N9... T310 running) on the channel. */
+Test(pri, restart_channel_during_setup)
+{
+	struct pri_call *c;
+
+	setup_rig(PRI_ROLE_CPE, PRI_SW_EUROISDN, false);
+	c = ours_call("4989765432", BCHAN_WANT_EXCLUSIVE, 2);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1000));
+	cr_assert_eq(pri_proceeding(far.pri, far.call, 2, 0), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_PROCEEDING), 1000));
+	pri_destroycall(far.pri, far.call);
+	far.call = NULL;
+	ours.nev = 0;
+	far_restart(0, 2);
+	cr_assert_eq(count_ours(PRI_EV_RELEASE), 1);
+	cr_expect_eq(ours_last(PRI_EV_RELEASE)->call, c);
+	cr_expect_eq(ours_last(PRI_EV_RELEASE)->cause, 41);
+	cr_expect_eq(pri_span_calls(ours.span), 0);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	channel_carries_calls(2);
+	teardown_rig();
+}
+
+/* RESTART of an idle channel: reported, no call touched, a channel out of service stays so. */
+Test(pri, restart_idle_channel_leaves_other_calls)
+{
+	struct pri_call *c;
+	enum bchan_state st;
+
+	setup_rig(PRI_ROLE_CPE, PRI_SW_EUROISDN, false);
+	c = far_call_active(1);
+	cr_assert_eq(bchan_set_service(ours.g, (struct bchan_ref){ SPAN, 3 }, false), 0);
+	ours.nev = 0;
+	far_restart(0, 2);
+	cr_expect_not(ours_saw(PRI_EV_RELEASE));
+	cr_expect_eq(ours_last(PRI_EV_RESTART)->restart_pos, 2);
+	far_restart(0, 3);
+	cr_expect_not(ours_saw(PRI_EV_RELEASE));
+	cr_expect_eq(bchan_state(ours.g, (struct bchan_ref){ SPAN, 3 }, &st), 0);
+	cr_expect_eq(st, BCHAN_OOS);
+	cr_expect_eq(ours.call, c);
+	cr_expect_eq(pri_call_state(c), PRI_CS_ACTIVE);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 1);
+	/* The untouched call clears normally. */
+	cr_assert_eq(pri_hangup(far.pri, far.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+	cr_expect_eq(ours_last(PRI_EV_RELEASE)->cause, 16);
+	RUN_UNTIL(!far.call, 500);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 2);
+	teardown_rig();
+}
+
+/* RESTART of the interface (§5.5, restart indicator class 6 or 7, no channel
+ * identification): every call is cleared with cause 41, every channel is idle. */
+static void restart_interface(enum pri_role role, int restart_class)
+{
+	struct pri_call *a, *b;
+
+	setup_rig(role, PRI_SW_EUROISDN, false);
+	a = far_call_active(1);
+	pri_destroycall(far.pri, far.call);
+	far.call = NULL;
+	far.nev = 0;
+	ours.nev = 0;
+	b = ours_call_active(3);
+	pri_destroycall(far.pri, far.call);
+	far.call = NULL;
+	cr_expect_eq(bchan_available(ours.g, SPAN), 1);
+	ours.nev = 0;
+	far_restart(restart_class, 0);
+	cr_expect_eq(count_ours(PRI_EV_RELEASE), 2);
+	for (int i = 0; i < ours.nev; i++)
+		if (ours.ev[i].type == PRI_EV_RELEASE) {
+			cr_expect(ours.ev[i].call == a || ours.ev[i].call == b);
+			cr_expect_eq(ours.ev[i].cause, 41);
+		}
+	cr_expect(ours_last(PRI_EV_RESTART)->whole_interface);
+	cr_expect_eq(pri_span_calls(ours.span), 0);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	cr_expect(pri_span_dchan_up(ours.span));
+	channel_carries_calls(1);
+	channel_carries_calls(3);
+	teardown_rig();
+}
+
+Test(pri, cpe_restart_all_interfaces_clears_every_call)
+{
+	restart_interface(PRI_ROLE_CPE, 7);
+}
+
+Test(pri, net_restart_single_interface_clears_every_call)
+{
+	restart_interface(PRI_ROLE_NET, 6);
 }
 
 Test(pri, names)

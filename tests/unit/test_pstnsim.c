@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tests/pstnsim/audio.h"
+#include "tests/pstnsim/q931.h"
 #include "tests/pstnsim/script.h"
 
 /* ---------------------------------------------------------------- script */
@@ -135,6 +136,82 @@ Test(pstnsim_script, errors_name_the_line)
 	parse_bad("sleep", "duration expected");
 	parse_bad("hangup 200", "unexpected '200'");
 	parse_bad("answer @", "bad call");
+}
+
+Test(pstnsim_script, restart)
+{
+	struct sim_script s = parse_ok("restart; restart 1; restart all 5s; restart @c1 2s; "
+				       "restart 31 3");
+
+	cr_assert_eq(s.n, 5);
+	cr_assert_eq(s.cmds[0].op, OP_RESTART);
+	cr_assert_eq(s.cmds[0].chan, 0);
+	cr_assert_eq(s.cmds[0].timeout_ms, 0);
+	cr_assert_eq(s.cmds[1].chan, 1);
+	cr_assert_eq(s.cmds[2].chan, -1);
+	cr_assert_eq(s.cmds[2].timeout_ms, 5000);
+	cr_assert_str_eq(s.cmds[3].target, "c1");
+	cr_assert_eq(s.cmds[3].chan, 0);
+	cr_assert_eq(s.cmds[3].timeout_ms, 2000);
+	cr_assert_eq(s.cmds[4].chan, 31);
+	cr_assert_eq(s.cmds[4].timeout_ms, 3000);
+	cr_assert(!sim_op_is_expect(OP_RESTART));
+	cr_assert_str_eq(sim_op_name(OP_RESTART), "restart");
+	sim_script_free(&s);
+	parse_bad("restart 32", "bad channel '32'");
+	parse_bad("restart 0", "bad channel '0'");
+	parse_bad("restart all all", "unexpected 'all'");
+	parse_bad("! restart", "expectations only");
+}
+
+/* ---------------------------------------------------------------- Q.931 rewriting */
+
+/* What libpri 1.6.0's pri_reset(pri, 2) puts on the D-channel (measured): Q.921 I-frame
+ * header, then RESTART with the global call reference, channel identification (exclusive,
+ * B-channel 2) and restart indicator class 0 (indicated channels). */
+static const uint8_t restart_ch2[] = {
+	0x02, 0x01, 0x00, 0x00,  0x08, 0x02, 0x00, 0x00, 0x46,
+	0x18, 0x03, 0xa9, 0x83, 0x82,  0x79, 0x01, 0x80,
+};
+
+Test(pstnsim_q931, restart_made_whole_interface)
+{
+	uint8_t f[sizeof(restart_ch2)];
+	static const uint8_t want[] = { 0x02, 0x01, 0x00, 0x00, 0x08, 0x02, 0x00, 0x00, 0x46,
+					0x79, 0x01, 0x87 };
+
+	memcpy(f, restart_ch2, sizeof(f));
+	cr_assert_eq(sim_q931_restart_rewrite(f, sizeof(f), SIM_RESTART_ALL), sizeof(want));
+	cr_assert_arr_eq(f, want, sizeof(want));
+	memcpy(f, restart_ch2, sizeof(f));
+	cr_assert_eq(sim_q931_restart_rewrite(f, sizeof(f), SIM_RESTART_INTERFACE), sizeof(want));
+	cr_assert_eq(f[sizeof(want) - 1], 0x86);
+}
+
+Test(pstnsim_q931, other_frames_untouched)
+{
+	uint8_t f[sizeof(restart_ch2)];
+	/* a SETUP (0x05) with call reference 1 */
+	uint8_t setup[] = { 0x02, 0x01, 0x02, 0x02, 0x08, 0x02, 0x00, 0x01, 0x05, 0x04, 0x03,
+			    0x80, 0x90, 0xa3 };
+	uint8_t copy[sizeof(setup)];
+
+	memcpy(copy, setup, sizeof(setup));
+	cr_assert_eq(sim_q931_restart_rewrite(setup, sizeof(setup), 7), sizeof(setup));
+	cr_assert_arr_eq(setup, copy, sizeof(setup));
+	/* class 0 asked for: no rewriting */
+	memcpy(f, restart_ch2, sizeof(f));
+	cr_assert_eq(sim_q931_restart_rewrite(f, sizeof(f), 0), sizeof(f));
+	cr_assert_arr_eq(f, restart_ch2, sizeof(f));
+	/* an S-frame (RR) and a U-frame (SABME) */
+	uint8_t rr[] = { 0x02, 0x01, 0x01, 0x04 }, sabme[] = { 0x00, 0x01, 0x7f };
+	cr_assert_eq(sim_q931_restart_rewrite(rr, sizeof(rr), 7), sizeof(rr));
+	cr_assert_eq(sim_q931_restart_rewrite(sabme, sizeof(sabme), 7), sizeof(sabme));
+	/* the same bytes in a frame whose control field is not an I-frame's */
+	memcpy(f, restart_ch2, sizeof(f));
+	f[2] = 0x03;
+	cr_assert_eq(sim_q931_restart_rewrite(f, sizeof(f), 7), sizeof(f));
+	cr_assert_eq(sim_q931_restart_rewrite(NULL, 0, 7), 0);
 }
 
 Test(pstnsim_script, durations)

@@ -1,10 +1,12 @@
 /* sip/ua + sip/trunk against SIPp on 127.0.0.1: REGISTER with digest (RFC 3261 §22), INVITE
  * dialogs both ways (§13-§15), CANCEL (§9), 403 for strangers, 486 + Reason (RFC 3326),
- * 407 (§22.3), OPTIONS keepalive and capabilities (§11), overload 503 + Retry-After.
+ * 407 (§22.3), OPTIONS keepalive and capabilities (§11), overload 503 + Retry-After, and
+ * INVITE dialogs both ways over TCP (§18) with a trunk configured for TCP.
  *
  * Each test runs a real su_root with our UA and one SIPp peer forked with PDEATHSIG, bounded
- * by -m and -timeout. Ports: test i uses 25060 + 9*i (UA), +1 (SIPp), +2 (SIPp control),
- * +4..+7 (SIPp media), all inside 25060-25199; test 13 (bad_params) binds only its UA port. Scenarios are in tests/sip/; SIPp logs go to /tmp/sipua-<port>-*.log. */
+ * by -m and -timeout. Ports: test i uses 25060 + 9*i (UA, UDP and TCP), +1 (SIPp), +2 (SIPp
+ * control), +4..+7 (SIPp media), all inside 25060-25299; test 13 (bad_params) binds only its
+ * UA port. Scenarios are in tests/sip/; SIPp logs go to /tmp/sipua-<port>-*.log. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -74,6 +76,7 @@ static struct {
 	void (*hook)(const struct sipua_event *ev);
 	pid_t sipp;
 	uint16_t base;
+	bool tcp;			/* SIPp runs over TCP (-t t1) */
 } H;
 
 static void copy(char *dst, size_t size, const char *src)
@@ -162,6 +165,27 @@ static bool udp_bound(uint16_t port)
 	return found;
 }
 
+/* Is a TCP socket listening on 127.0.0.1:port (SIPp with -t t1 ready)? */
+static bool tcp_listening(uint16_t port)
+{
+	char line[512], want[32];
+	bool found = false;
+	FILE *f = fopen("/proc/net/tcp", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "0100007F:%04X 00000000:0000 0A ", port);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) != NULL;
+	fclose(f);
+	return found;
+}
+
+static bool sipp_ready(uint16_t port)
+{
+	return H.tcp ? tcp_listening(port) : udp_bound(port);
+}
+
 /* Fork SIPp on H.base+1: UAS when target is 0, else UAC towards 127.0.0.1:target. */
 static void sipp_start_set(const char *scenario, uint16_t target, unsigned calls,
 			   const char *service, const char *set_name, const char *set_value)
@@ -222,6 +246,10 @@ static void sipp_start_set(const char *scenario, uint16_t target, unsigned calls
 			argv[n++] = "-s";
 			argv[n++] = service;
 		}
+		if (H.tcp) {
+			argv[n++] = "-t";
+			argv[n++] = "t1";
+		}
 		if (set_name) {
 			argv[n++] = "-set";
 			argv[n++] = set_name;
@@ -236,9 +264,10 @@ static void sipp_start_set(const char *scenario, uint16_t target, unsigned calls
 	H.sipp = pid;
 	if (!target) {	/* a UAS must listen before we send to it */
 		uint64_t end = now_ms() + 5000;
-		while (!udp_bound(H.base + 1) && now_ms() < end)
+		while (!sipp_ready(H.base + 1) && now_ms() < end)
 			usleep(10000);
-		cr_assert(udp_bound(H.base + 1), "SIPp did not bind 127.0.0.1:%u", H.base + 1);
+		cr_assert(sipp_ready(H.base + 1), "SIPp did not bind 127.0.0.1:%u/%s", H.base + 1,
+			  H.tcp ? "tcp" : "udp");
 	}
 }
 
@@ -325,8 +354,8 @@ static void ua_start(unsigned test_index, unsigned max_calls)
 	cr_assert_eq(sipua_alloc(&H.ua, &p), 0);
 }
 
-static struct sip_trunk *trunk_add(const char *name, uint16_t port, bool reg, const char *pass,
-				   unsigned keepalive)
+static struct sip_trunk *trunk_add_tp(const char *name, uint16_t port, bool reg,
+				      const char *pass, unsigned keepalive, enum sip_transport tp)
 {
 	char proxy[64];
 	struct sip_trunk *t = NULL;
@@ -335,7 +364,7 @@ static struct sip_trunk *trunk_add(const char *name, uint16_t port, bool reg, co
 	struct sip_trunk_params p = {
 		.name = name,
 		.proxy = proxy,
-		.transport = SIP_TP_UDP,
+		.transport = tp,
 		.username = "alice",
 		.password = pass,
 		.do_register = reg,
@@ -345,6 +374,12 @@ static struct sip_trunk *trunk_add(const char *name, uint16_t port, bool reg, co
 	};
 	cr_assert_eq(sip_trunk_alloc(&t, H.ua, &p), 0);
 	return t;
+}
+
+static struct sip_trunk *trunk_add(const char *name, uint16_t port, bool reg, const char *pass,
+				   unsigned keepalive)
+{
+	return trunk_add_tp(name, port, reg, pass, keepalive, SIP_TP_UDP);
 }
 
 static void teardown(void)
@@ -746,6 +781,100 @@ Test(sipua, reinvite_both_ways)
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+/* ---- TCP (RFC 3261 §18): a trunk with transport tcp, calls both ways -------------------- */
+
+Test(sipua, tcp_trunk_uri)
+{
+	char uri[128];
+
+	ua_start(15, 0);
+	struct sip_trunk *t = trunk_add_tp("tcp", H.base + 1, false, NULL, 0, SIP_TP_TCP);
+	cr_assert_eq(sip_trunk_uri(t, "5551234", uri, sizeof(uri)), 0);
+	cr_expect_str_eq(uri, "sip:5551234@127.0.0.1:25196;transport=tcp");
+	struct sip_trunk *u = trunk_add("udp", H.base + 1, false, NULL, 0);
+	cr_assert_eq(sip_trunk_uri(u, "5551234", uri, sizeof(uri)), 0);
+	cr_expect_str_eq(uri, "sip:5551234@127.0.0.1:25196");
+	done();
+}
+
+/* SIPp listens on TCP only: an INVITE sent over UDP would never reach it. */
+Test(sipua, outgoing_call_over_tcp)
+{
+	ua_start(16, 0);
+	H.tcp = true;
+	sipp_start("uas_answer_tcp.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add_tp("tcp", H.base + 1, false, NULL, 0, SIP_TP_TCP);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "2125551000",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_PROGRESS, 5000);
+	cr_assert_not_null(r, "no 180 over TCP (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(r->status, 180);
+	r = wait_event(SIPUA_EV_CALL_ANSWERED, 5000);
+	cr_assert_not_null(r);
+	cr_expect(r->has_sdp);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000));
+	cr_assert_eq(sipua_call_bye(c, "Q.850;cause=16"), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000), "BYE not answered");
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+/* Over TCP the peer's source port is its own choice, not the trunk's port (SIPp connects from
+ * base+1, the trunk names base+3): the trunk is matched by address alone, where over UDP the
+ * same INVITE gets 403 (unknown_source_forbidden). */
+Test(sipua, incoming_call_over_tcp)
+{
+	ua_start(17, 0);
+	H.tcp = true;
+	struct sip_trunk *t = trunk_add_tp("tcp", H.base + 3, false, NULL, 0, SIP_TP_TCP);
+	H.hook = answer_hook;
+	sipp_start("uac_call_tcp.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r, "no INVITE over TCP (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(r->trunk, t);
+	cr_expect_str_eq(r->ruri_user, "5550100");
+	cr_expect(r->has_sdp);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 5000), "no ACK");
+	r = wait_event(SIPUA_EV_CALL_BYE, 5000);
+	cr_assert_not_null(r);
+	cr_expect(strstr(r->reason, "cause=16"), "reason: %s", r->reason);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
+
+/* REGISTER and OPTIONS of a TCP trunk go over TCP; the bound Contact says transport=tcp. */
+Test(sipua, register_over_tcp)
+{
+	ua_start(18, 0);
+	H.tcp = true;
+	sipp_start("reg_tcp.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add_tp("reg", H.base + 1, true, "secret", 0, SIP_TP_TCP);
+	struct rec *r = wait_event(SIPUA_EV_TRUNK_REGISTERED, 5000);
+	cr_assert_not_null(r, "not registered over TCP (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(r->trunk, t);
+	cr_expect_eq(r->expires, 60);
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+Test(sipua, options_keepalive_over_tcp)
+{
+	ua_start(19, 0);
+	H.tcp = true;
+	sipp_start("uas_options.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add_tp("ka", H.base + 1, false, NULL, 1, SIP_TP_TCP);
+	struct rec *r = wait_event(SIPUA_EV_TRUNK_UP, 3000);
+	cr_assert_not_null(r, "OPTIONS over TCP not answered (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(r->trunk, t);
+	cr_expect_eq(sipp_wait(5000), 0);
 	done();
 }
 
