@@ -41,7 +41,7 @@ grep -q '^Reason: Q.850;cause=41;' "$T_LOGDIR/uas-chan.msg" ||
 	{ grep -i '^Reason' "$T_LOGDIR/uas-chan.msg" >&2; t_fail "BYE after RESTART without Reason cause 41"; }
 t_wait_log gw "span 2: RESTART received for channel 1, 1 call\(s\) cleared" 5 ||
 	t_fail "RESTART of channel 1 not logged"
-t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch 1 trunk=peer called=4930123 calling=5551000 answered=yes cause=41 " 5 ||
+t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch 1 trunk=peer called=4930123 calling=5551000 presentation=allowed answered=yes cause=41 " 5 ||
 	t_fail "CALL line of the restarted call wrong"
 
 # 2. The restarted channel carries the next call, cleared normally; the PBX restarts it once
@@ -50,7 +50,7 @@ call_then again 1 4930124 "hangup 16; expect hangup 5s" "restart 1;"
 t_wait_log gw "span 2: RESTART received for channel 1, 0 call\(s\) cleared" 5 ||
 	t_fail "RESTART of idle channel 1 not logged"
 grep -q '^Reason: Q.850;cause=16;' "$T_LOGDIR/uas-again.msg" || t_fail "second call's BYE not cause 16"
-t_wait_log gw "CALL id=2 dir=tdm-sip span 2 ch 1 trunk=peer called=4930124 calling=5551000 answered=yes cause=16 " 5 ||
+t_wait_log gw "CALL id=2 dir=tdm-sip span 2 ch 1 trunk=peer called=4930124 calling=5551000 presentation=allowed answered=yes cause=16 " 5 ||
 	t_fail "channel 1 did not carry a call after its RESTART"
 
 # 3. The PBX restarts the whole interface during a call on channel 2.

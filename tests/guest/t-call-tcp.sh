@@ -48,7 +48,7 @@ t_wait_exit "$uas" 10 ||
 	{ t_tail sipp-uas; t_tail gw 30; t_fail "TCP peer did not see INVITE/ACK/BYE over TCP (SIPp status $T_RC)"; }
 kill -TERM "$probe"
 t_wait_exit "$probe" 5 || { t_tail probe-uas; t_fail "no 1004 Hz on the SIP side (rtpprobe status $T_RC)"; }
-t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930123 calling=5551000 answered=yes cause=16 " 5 ||
+t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930123 calling=5551000 presentation=allowed answered=yes cause=16 " 5 ||
 	t_fail "gateway's summary of the PRI -> SIP call missing or wrong"
 
 # SIP -> PRI over TCP: SIPp connects from port 5076, not the trunk's 5070 (over TCP the
@@ -69,7 +69,7 @@ kill -TERM "$probe"
 t_wait_exit "$probe" 5 || { t_tail probe-uac; t_fail "no 1004 Hz on the SIP side (rtpprobe status $T_RC)"; }
 t_wait_log gw "INVITE from trunk peer \(127\.0\.0\.1:5076\), to 4930999" 5 ||
 	t_fail "INVITE over TCP not matched to trunk peer"
-t_wait_log gw "CALL id=2 dir=sip-tdm span 2 ch [0-9]+ trunk=peer called=4930999 calling=5551000 answered=yes cause=16 " 5 ||
+t_wait_log gw "CALL id=2 dir=sip-tdm span 2 ch [0-9]+ trunk=peer called=4930999 calling=5551000 presentation=allowed answered=yes cause=16 " 5 ||
 	t_fail "gateway's summary of the SIP -> PRI call missing or wrong"
 
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
