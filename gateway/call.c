@@ -655,9 +655,16 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 	err = sdp_oa_answer(c->oa, ev->sdp, strlen(ev->sdp), c->sip_answer, sizeof(c->sip_answer),
 			    &len, &c->neg, &se);
 	if (err) {
-		CLOG(LL_NOTICE, c, "SDP offer refused: %s", se.msg);
-		call_clear(c, se.code == SDP_E_NO_CODEC ? CAUSE_BEARER_NOT_IMPLEMENTED
-							: CAUSE_INTERWORKING, "gateway");
+		/* RFC 3261 §21.4.26: an offer we cannot take, malformed or not, gets 488; the
+		 * cause table would make a broken one (127) a 500, a fault of ours */
+		cause = se.code == SDP_E_NO_CODEC ? CAUSE_BEARER_NOT_IMPLEMENTED : CAUSE_INTERWORKING;
+		char reason[96];
+		CLOG(LL_NOTICE, c, "SDP offer refused: %s: 488", se.msg);
+		reason_for(c, cause, reason, sizeof(reason));
+		c->sip_status = 488;
+		c->sip_final = true;
+		(void)sipua_call_respond(c->sip, 488, NULL, NULL, reason[0] ? reason : NULL);
+		call_clear(c, cause, "gateway");
 		return;
 	}
 	c->have_neg = true;
