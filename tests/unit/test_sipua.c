@@ -148,37 +148,34 @@ static unsigned count_events(enum sipua_event_type type)
 	return n;
 }
 
-/* Is a UDP socket bound to 127.0.0.1:port (SIPp ready)? From /proc, so that probing never
- * races SIPp for the port. */
-static bool udp_bound(uint16_t port)
+/* Is there a socket on 127.0.0.1:port in /proc/net/<table> whose line continues with tail
+ * (SIPp ready)? From /proc, so that probing never races SIPp for the port. */
+static bool proc_net_has(const char *table, uint16_t port, const char *tail)
 {
-	char line[512], want[32];
+	char line[512], want[64], path[32];
 	bool found = false;
-	FILE *f = fopen("/proc/net/udp", "r");
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/net/%s", table);
+	f = fopen(path, "r");
 	if (!f)
 		return false;
-	snprintf(want, sizeof(want), "0100007F:%04X ", port);
+	snprintf(want, sizeof(want), "0100007F:%04X %s", port, tail);
 	while (!found && fgets(line, sizeof(line), f))
 		found = strstr(line, want) != NULL;
 	fclose(f);
 	return found;
 }
 
-/* Is a TCP socket listening on 127.0.0.1:port (SIPp with -t t1 ready)? */
+static bool udp_bound(uint16_t port)
+{
+	return proc_net_has("udp", port, "");
+}
+
+/* listening: no peer, state 0A (TCP_LISTEN) */
 static bool tcp_listening(uint16_t port)
 {
-	char line[512], want[32];
-	bool found = false;
-	FILE *f = fopen("/proc/net/tcp", "r");
-
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "0100007F:%04X 00000000:0000 0A ", port);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) != NULL;
-	fclose(f);
-	return found;
+	return proc_net_has("tcp", port, "00000000:0000 0A ");
 }
 
 static bool sipp_ready(uint16_t port)
