@@ -673,3 +673,57 @@ Test(sip_auth, user_name_made_printable_for_logs)
 	expect_reject(v, "missing realm");
 	cr_expect_str_eq(v.user, "al\"ice?????x");
 }
+
+/* Random parameter lists and random header text (fixed seed): refused, never a crash, never
+ * a password asked for a nonce that is not ours. ASan/UBSan watch the reads. */
+Test(sip_auth, random_input_is_refused)
+{
+	static const char alphabet[] = "abcdefnorsuqi=\",\\ :/@0123456789\x01\xff";
+	static const char *const names[] = { "username=", "realm=", "nonce=", "uri=",
+					     "response=", "qop=", "nc=", "cnonce=",
+					     "algorithm=", "" };
+	unsigned seed = 1234;
+	char nonce[128];
+
+	nonce_at(T0, nonce);
+	for (unsigned iter = 0; iter < 3000; iter++) {
+		char bufs[8][160];
+		const char *p[9];
+		unsigned n = (unsigned)rand_r(&seed) % 9;
+		for (unsigned i = 0; i < n; i++) {
+			const char *name = names[(unsigned)rand_r(&seed) % 10];
+			size_t len = strlen(name), vlen = (unsigned)rand_r(&seed) % 60;
+			memcpy(bufs[i], name, len);
+			for (size_t k = 0; k < vlen; k++)
+				bufs[i][len + k] = alphabet[(unsigned)rand_r(&seed) %
+							    (sizeof(alphabet) - 1)];
+			bufs[i][len + vlen] = '\0';
+			if (iter % 7 == 0 && !strcmp(name, "nonce="))	/* sometimes ours */
+				snprintf(bufs[i], sizeof(bufs[i]), "nonce=\"%s\"", nonce);
+			p[i] = bufs[i];
+		}
+		p[n] = NULL;
+		struct sip_auth_request rq = { "INVITE", RURI, "Digest", p };
+		struct sip_auth_verdict v;
+		sip_auth_verify(S.auth, T0 + 1, &rq, passwords, NULL, &v);
+		cr_assert_eq(v.result, SIP_AUTH_REJECT, "iteration %u: %s", iter, v.reason);
+		cr_assert_not_null(v.reason);
+		cr_assert_lt(strlen(v.user), SIP_AUTH_USER_LOG_MAX);
+		(void)sip_auth_digest_check(p, "INVITE", "secret");
+
+		/* The same bytes as one header value, through Sofia-SIP's parser. */
+		char hdr[1400] = "Digest ";
+		for (unsigned i = 0; i < n; i++) {
+			strcat(hdr, p[i]);
+			strcat(hdr, i + 1 < n ? "," : "");
+		}
+		const msg_auth_t *au = sip_authorization_make(S.home, hdr);
+		if (au) {
+			struct sip_auth_request r2 = { "INVITE", RURI, au->au_scheme,
+						       au->au_params };
+			sip_auth_verify(S.auth, T0 + 1, &r2, passwords, NULL, &v);
+			cr_assert_eq(v.result, SIP_AUTH_REJECT, "iteration %u: %s", iter, hdr);
+		}
+	}
+	cr_expect_eq(S.pw_calls, 0, "a password was looked up");
+}
