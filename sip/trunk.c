@@ -449,9 +449,11 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 				!p->password[0]))
 		return EINVAL;
 	/* The username names the trunk of an authenticated INVITE: one trunk per name. */
-	if (p->inbound_auth && sipua_trunk_by_auth_user(ua, p->username)) {
+	const struct sip_trunk *owner =
+		p->inbound_auth ? sipua_trunk_by_auth_user(ua, p->username) : NULL;
+	if (owner) {
 		LOGE(LS_SIP, "trunk %s: inbound_auth username %s is trunk %s's already", p->name,
-		     p->username, sip_trunk_name(sipua_trunk_by_auth_user(ua, p->username)));
+		     p->username, sip_trunk_name(owner));
 		return EEXIST;
 	}
 	t = calloc(1, sizeof(*t));

@@ -3,8 +3,8 @@
  * RFC 3261 §13-§15 (INVITE, CANCEL, BYE) and §12 (dialogs), RFC 3326 (Reason). An INVITE
  * must come from a trunk's address, or, when some trunk has inbound_auth, authenticate
  * with digest (§22.4: 401 challenge, sip/auth.h) as that trunk's user; anything else gets
- * 403 and one log line. In-dialog requests (ACK, CANCEL, BYE, re-INVITE) of a call so
- * accepted are not challenged: the dialog is the proof. Sofia-SIP
+ * 403 and one log line. ACK, BYE and re-INVITE within the dialog of a call so accepted,
+ * and a CANCEL of its INVITE (matched to that transaction), are not challenged. Sofia-SIP
  * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0), DESIGN.md §4)
  * and carry SDP bodies as opaque strings. Everything runs on the signalling thread: every
  * function here and every event is called on the su_root loop given in sipua_params.
