@@ -447,15 +447,48 @@ static void check_span(struct loader *ld, struct sect *s, struct conf_span *span
 	}
 }
 
+/* The line of key in section s: where it is set, else the section header. */
+static unsigned key_line(const struct sect *s, const char *key)
+{
+	unsigned idx = (unsigned)(conf_opt_find(s->kind, key) - conf_opts);
+
+	return s->vals[idx].text ? s->vals[idx].line : s->line;
+}
+
 static void check_trunk(struct loader *ld, struct sect *s, struct conf_trunk *trunk)
 {
-	const struct conf_opt *o = conf_opt_find(CS_TRUNK, "register");
-	unsigned idx = (unsigned)(o - conf_opts);
-
 	if (trunk->registration && !trunk->username[0]) {
-		add_error(ld, s->vals[idx].line ? s->vals[idx].line : s->line,
-			  "register = yes needs a username");
+		add_error(ld, key_line(s, "register"), "register = yes needs a username");
 		s->failed = true;
+	}
+	if (trunk->inbound_auth && (!trunk->username[0] || !trunk->password[0])) {
+		add_error(ld, key_line(s, "inbound_auth"), "inbound_auth = yes needs a %s",
+			  trunk->username[0] ? "password"
+			  : trunk->password[0] ? "username" : "username and a password");
+		s->failed = true;
+	}
+}
+
+/* An authenticated INVITE names its trunk by the digest username: one trunk per name. */
+static void check_inbound_auth_users(struct loader *ld)
+{
+	for (unsigned i = 0; i < ld->nsects; i++) {
+		struct sect *s = ld->sects[i];
+		const struct conf_trunk *t = s->obj;
+		if (s->kind != CS_TRUNK || s->skip || s->failed || !t->inbound_auth)
+			continue;
+		for (unsigned j = 0; j < i; j++) {
+			struct sect *f = ld->sects[j];
+			const struct conf_trunk *u = f->obj;
+			if (f->kind != CS_TRUNK || f->skip || f->failed || !u->inbound_auth ||
+			    strcmp(t->username, u->username))
+				continue;
+			add_error(ld, key_line(s, "inbound_auth"), "inbound_auth: username '%s' "
+				  "authenticates trunk '%s' already (line %u)", t->username,
+				  u->name, key_line(f, "inbound_auth"));
+			s->failed = true;
+			break;
+		}
 	}
 }
 
@@ -585,6 +618,7 @@ static int build(struct loader *ld, struct conf *conf)
 		check_endpoint(ld, s, "from");
 		check_endpoint(ld, s, "to");
 	}
+	check_inbound_auth_users(ld);
 	return 0;
 }
 

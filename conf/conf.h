@@ -14,6 +14,7 @@
 #define CONF_NAME_MAX     32	/* trunk and route names */
 #define CONF_STR_MAX      256
 #define CONF_MAX_CHANS    31	/* E1: 31 timeslots; T1: 24 */
+#define CONF_REALM_MAX    128	/* digest realm, without quotes */
 
 enum conf_span_type { SPAN_E1, SPAN_T1 };
 
@@ -46,6 +47,9 @@ struct conf_general {
 	unsigned alarm_poll_ms;		/* [ms] span status poll interval */
 	char sip_address[CONF_NAME_MAX + 16];	/* numeric address the SIP stack binds */
 	unsigned sip_port;
+	char auth_realm[CONF_REALM_MAX + 1];	/* realm of our digest challenges (RFC 3261
+					 * §22.1) to INVITEs from no trunk's address */
+	unsigned auth_nonce_lifetime;	/* [s] a nonce of ours is good this long */
 	char rtp_address[CONF_NAME_MAX + 16];	/* numeric address of the RTP sockets */
 	unsigned rtp_port_min;		/* RTP ports, even ones used, RTCP on the next odd */
 	unsigned rtp_port_max;
@@ -81,6 +85,8 @@ struct conf_trunk {
 	unsigned expires;		/* [s] requested registration lifetime */
 	unsigned keepalive;		/* [s] OPTIONS interval, 0 = none */
 	bool trust;			/* in our trust domain (RFC 3325): identity is asserted */
+	bool inbound_auth;		/* INVITEs from any address that authenticate (digest,
+					 * RFC 3261 §22.4) as username/password are ours */
 	unsigned line;
 };
 

@@ -86,6 +86,21 @@ static int check_cause_map(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* A digest realm goes between quotes as it is (RFC 2617 §1.2 quoted-string): no '"' or
+ * backslash, and something to show the user. */
+static int check_realm(const char *value, char *err, size_t errlen)
+{
+	if (!*value) {
+		snprintf(err, errlen, "must not be empty");
+		return EINVAL;
+	}
+	if (strpbrk(value, "\"\\")) {
+		snprintf(err, errlen, "'%s' may not hold '\"' or '\\'", value);
+		return EINVAL;
+	}
+	return 0;
+}
+
 static int check_nonempty(const char *value, char *err, size_t errlen)
 {
 	if (!*value) {
@@ -264,6 +279,12 @@ const struct conf_opt conf_opts[] = {
 	  .def = "127.0.0.1", G(sip_address), .desc = "numeric address the SIP stack listens on" },
 	{ CS_GENERAL, "sip_port", OT_UINT, 0, .min = 1, .max = 65535, .def = "5060",
 	  G(sip_port), .desc = "SIP port, UDP and TCP" },
+	{ CS_GENERAL, "auth_realm", OT_STRING, 0, .check = check_realm, .def = "strowger",
+	  G(auth_realm), .desc = "realm of the digest challenge to INVITEs from no trunk's "
+	  "address, when a trunk has inbound_auth (RFC 3261 §22.1)" },
+	{ CS_GENERAL, "auth_nonce_lifetime", OT_UINT, 0, .min = 5, .max = 3600, .def = "30",
+	  G(auth_nonce_lifetime), .desc = "how long a nonce of ours is good [s]; older ones get "
+	  "a new challenge with stale=true" },
 	{ CS_GENERAL, "rtp_address", OT_STRING, 0, .check = check_ip_literal,
 	  .def = "127.0.0.1", G(rtp_address), .desc = "numeric address of the RTP sockets" },
 	{ CS_GENERAL, "rtp_port_min", OT_UINT, 0, .min = 1024, .max = 65534, .def = "10000",
@@ -323,6 +344,9 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "OPTIONS keepalive interval [s]; 0 turns it off (trunk always up)" },
 	{ CS_TRUNK, "trust", OT_BOOL, 0, .def = "no", T(trust),
 	  .desc = "trust domain (RFC 3325): send P-Asserted-Identity, believe the peer's" },
+	{ CS_TRUNK, "inbound_auth", OT_BOOL, 0, .def = "no", T(inbound_auth),
+	  .desc = "INVITEs from any address that pass digest authentication (401, RFC 3261 "
+	  "§22.4) as username/password are this trunk's (needs both)" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),

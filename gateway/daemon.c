@@ -218,6 +218,8 @@ static int start_sip(struct daemon *d)
 		.addr = conf->general.sip_address,
 		.port = (uint16_t)conf->general.sip_port,
 		.max_calls = conf->general.max_calls,
+		.auth_realm = conf->general.auth_realm,
+		.nonce_lifetime = conf->general.auth_nonce_lifetime,
 		.evh = on_sip_event,
 		.arg = d,
 	};
@@ -242,6 +244,7 @@ static int start_sip(struct daemon *d)
 			.do_register = ct->registration,
 			.expires = ct->expires,
 			.keepalive = ct->keepalive,
+			.inbound_auth = ct->inbound_auth,
 		};
 		struct gw_trunk *gt = &d->trunks[d->ntrunks];
 		err = sip_trunk_alloc(&gt->trunk, d->ua, &tp);

@@ -41,6 +41,7 @@ struct sip_trunk {
 	unsigned keepalive;		/* [s] */
 	unsigned keepalive_fails;
 	unsigned retry_min, retry_max;	/* [s] */
+	bool inbound_auth;		/* authenticated INVITEs from anywhere are ours */
 
 	enum sip_trunk_reg_state reg_state;
 	nua_handle_t *reg_nh;
@@ -84,6 +85,16 @@ bool sip_trunk_is_up(const struct sip_trunk *t)
 enum sip_transport sip_trunk_transport(const struct sip_trunk *t)
 {
 	return t->transport;
+}
+
+bool sip_trunk_inbound_auth(const struct sip_trunk *t)
+{
+	return t->inbound_auth;
+}
+
+const char *sip_trunk_inbound_password(const struct sip_trunk *t, const char *user)
+{
+	return t->inbound_auth && user && !strcmp(user, t->username) ? t->password : NULL;
 }
 
 static void set_reg_state(struct sip_trunk *t, enum sip_trunk_reg_state s)
@@ -434,6 +445,17 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 		return EINVAL;
 	if (p->do_register && (!p->username || !p->username[0]))
 		return EINVAL;
+	if (p->inbound_auth && (!p->username || !p->username[0] || !p->password ||
+				!p->password[0]))
+		return EINVAL;
+	/* The username names the trunk of an authenticated INVITE: one trunk per name. */
+	const struct sip_trunk *owner =
+		p->inbound_auth ? sipua_trunk_by_auth_user(ua, p->username) : NULL;
+	if (owner) {
+		LOGE(LS_SIP, "trunk %s: inbound_auth username %s is trunk %s's already", p->name,
+		     p->username, sip_trunk_name(owner));
+		return EEXIST;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return ENOMEM;
@@ -443,6 +465,7 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	t->up = -1;
 	t->transport = p->transport;
 	t->do_register = p->do_register;
+	t->inbound_auth = p->inbound_auth;
 	t->expires = p->expires ? p->expires : EXPIRES_DEFAULT;
 	t->keepalive = p->keepalive;
 	t->keepalive_fails = p->keepalive_fails ? p->keepalive_fails : KEEPALIVE_FAILS_DEFAULT;
@@ -477,9 +500,10 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	if (err)
 		goto out;
 
-	LOGN(LS_SIP, "trunk %s: proxy %s/%s%s, keepalive %u s", t->name, t->hostport,
+	LOGN(LS_SIP, "trunk %s: proxy %s/%s%s%s%s, keepalive %u s", t->name, t->hostport,
 	     t->transport == SIP_TP_TCP ? "tcp" : "udp", t->do_register ? ", registering" : "",
-	     t->keepalive);
+	     t->inbound_auth ? ", inbound digest auth as " : "",
+	     t->inbound_auth ? t->username : "", t->keepalive);
 	if (t->do_register)
 		reg_send(t);
 	if (t->keepalive) {

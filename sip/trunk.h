@@ -11,6 +11,10 @@
  *
  * A trunk also names the peer an incoming INVITE may come from: its proxy's numeric address
  * (and port for UDP; over TCP the peer's source port is ephemeral, so the address alone).
+ * A peer without a fixed address (a PBX or SBC on a dynamic address) is recognised by
+ * digest authentication instead when the trunk has inbound_auth: an INVITE from an address
+ * no trunk names is challenged (401, RFC 3261 §22.4, sip/auth.h) and is this trunk's when
+ * it authenticates as the trunk's username with its password.
  */
 #ifndef STROWGER_SIP_TRUNK_H
 #define STROWGER_SIP_TRUNK_H
@@ -34,6 +38,9 @@ struct sip_trunk_params {
 	unsigned keepalive_fails;	/* failures in a row that mark the trunk down (default 2) */
 	unsigned retry_min;		/* [s] first re-registration delay (default 1) */
 	unsigned retry_max;		/* [s] longest delay (default 60) */
+	bool inbound_auth;		/* INVITEs authenticated as username/password (RFC 3261
+					 * §22.4) are this trunk's, from any address; needs
+					 * both, and a username no other such trunk has */
 };
 
 enum sip_trunk_reg_state {
@@ -45,7 +52,8 @@ enum sip_trunk_reg_state {
 
 /* Create a trunk on ua and start registering / probing. The UA owns it afterwards (freed
  * by sipua_free) unless freed earlier with sip_trunk_free(). Return 0, EINVAL (bad params,
- * proxy not "sip:<numeric address>[:port]"), ENOMEM. */
+ * proxy not "sip:<numeric address>[:port]", inbound_auth without username and password),
+ * EEXIST (inbound_auth with the username of another inbound_auth trunk), ENOMEM. */
 int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_trunk_params *p);
 
 /* Stop timers, drop the nua handles (no un-REGISTER is sent) and free. */
@@ -57,6 +65,7 @@ const char *sip_trunk_reg_state_name(enum sip_trunk_reg_state s);
 /* Keepalive verdict: true when the last probes succeeded (true too with keepalive off). */
 bool sip_trunk_is_up(const struct sip_trunk *t);
 enum sip_transport sip_trunk_transport(const struct sip_trunk *t);
+bool sip_trunk_inbound_auth(const struct sip_trunk *t);
 
 /* ---- For sip/ua.c only -------------------------------------------------------------- */
 struct nua_handle_s;
@@ -66,6 +75,9 @@ struct sockaddr;
 /* A response or event on one of the trunk's handles (kind REGISTER or OPTIONS). */
 void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char *phrase,
 			 struct nua_handle_s *nh, const struct sip_s *sip);
+/* The password a peer authenticating as user must know for this trunk (inbound_auth on,
+ * user its username), or NULL. */
+const char *sip_trunk_inbound_password(const struct sip_trunk *t, const char *user);
 /* Does a request from sa (over TCP if tcp) come from this trunk? */
 bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp);
 /* "sip:user@host:port[;transport=tcp]" for a request to the trunk. Return 0 or ENOSPC. */

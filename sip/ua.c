@@ -2,6 +2,7 @@
 #include "sip/ua.h"
 
 #include "common/log.h"
+#include "sip/auth.h"
 #include "sip/trunk.h"
 
 #include <arpa/inet.h>
@@ -11,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include <sofia-sip/auth_digest.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
@@ -59,6 +62,8 @@ struct sipua {
 	struct sip_trunk **trunks;
 	unsigned ntrunks;
 	struct sip_hctx reject_ctx;	/* bound to handles of INVITEs we refused */
+	struct sip_auth *auth;		/* digest challenges and their checks (§22.4) */
+	char realm[SIP_AUTH_REALM_MAX + 1];
 	bool shutdown_done;
 };
 
@@ -380,17 +385,18 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 	}
 }
 
-/* ---- Incoming INVITE ----------------------------------------------------------------- */
-
+/* A final answer to an INVITE that makes no call: Retry-After (503) or a WWW-Authenticate
+ * challenge (401) when asked for. */
 static void reject(struct sipua *ua, nua_handle_t *nh, int status, const char *phrase,
-		   bool retry_after)
+		   bool retry_after, const char *www)
 {
 	char ra[16];
 
 	snprintf(ra, sizeof(ra), "%u", ua->retry_after);
 	nua_handle_bind(nh, &ua->reject_ctx);
 	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(ua->nua),
-		    TAG_IF(retry_after, SIPTAG_RETRY_AFTER_STR(ra)), TAG_END());
+		    TAG_IF(retry_after, SIPTAG_RETRY_AFTER_STR(ra)),
+		    TAG_IF(www, SIPTAG_WWW_AUTHENTICATE_STR(www)), TAG_END());
 }
 
 static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
@@ -410,6 +416,131 @@ static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
 	snprintf(buf, size, "%s:%u", host, port);
 }
 
+/* ---- Digest authentication of an INVITE from no trunk's address (RFC 3261 §22.4) ------ */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool any_inbound_auth(const struct sipua *ua)
+{
+	for (unsigned i = 0; i < ua->ntrunks; i++)
+		if (sip_trunk_inbound_auth(ua->trunks[i]))
+			return true;
+	return false;
+}
+
+struct sip_trunk *sipua_trunk_by_auth_user(const struct sipua *ua, const char *user)
+{
+	for (unsigned i = 0; ua && i < ua->ntrunks; i++)
+		if (sip_trunk_inbound_password(ua->trunks[i], user))
+			return ua->trunks[i];
+	return NULL;
+}
+
+struct auth_lookup {
+	struct sipua *ua;
+	struct sip_trunk *trunk;	/* the trunk whose user was asked for */
+};
+
+static const char *trunk_password(const char *user, void *arg)
+{
+	struct auth_lookup *lk = arg;
+
+	lk->trunk = sipua_trunk_by_auth_user(lk->ua, user);
+	return lk->trunk ? sip_trunk_inbound_password(lk->trunk, user) : NULL;
+}
+
+/* The credentials meant for us: the first Authorization for our realm (a UAC may send one
+ * per realm, §22.4), else the first one, which then fails with the reason. */
+static const sip_authorization_t *our_credentials(const struct sipua *ua, const sip_t *sip)
+{
+	for (const sip_authorization_t *au = sip->sip_authorization; au; au = au->au_next) {
+		const char *realm = msg_params_find(au->au_params, "realm=");
+		if (realm && !auth_strcmp(realm, ua->realm))
+			return au;
+	}
+	return sip->sip_authorization;
+}
+
+/* Did Sofia-SIP's parser refuse an Authorization header of this request? */
+static bool authorization_unparsable(const sip_t *sip)
+{
+	for (const msg_error_t *e = sip->sip_error; e; e = e->er_next)
+		if (e->er_name && !strcasecmp(e->er_name, "Authorization"))
+			return true;
+	return false;
+}
+
+static void challenge(struct sipua *ua, nua_handle_t *nh, bool stale)
+{
+	char www[SIP_AUTH_CHALLENGE_MAX];
+
+	if (sip_auth_challenge(ua->auth, now_ms(), stale, www, sizeof(www))) {
+		reject(ua, nh, SIP_500_INTERNAL_SERVER_ERROR, false, NULL);	/* sizes fixed */
+		return;
+	}
+	reject(ua, nh, SIP_401_UNAUTHORIZED, false, www);
+}
+
+/* An INVITE from an address no trunk names, with some trunk on inbound_auth: challenge it,
+ * or check its answer. Return the trunk it authenticated for, with the digest user in
+ * user; NULL when a 401 or 403 has been sent. */
+static struct sip_trunk *authenticate(struct sipua *ua, nua_handle_t *nh, const sip_t *sip,
+				      const char *cid, const char *from, const char *tp,
+				      char user[SIP_AUTH_USER_LOG_MAX])
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	const sip_authorization_t *au = our_credentials(ua, sip);
+	struct auth_lookup lk = { .ua = ua };
+	struct sip_auth_verdict v;
+
+	if (!au && authorization_unparsable(sip)) {
+		LOGW(LS_SIP, "INVITE %s from %s/%s: digest authentication failed, user -: "
+		     "malformed Authorization header: 403 Forbidden", cid, from, tp);
+		reject(ua, nh, SIP_403_FORBIDDEN, false, NULL);
+		return NULL;
+	}
+	if (!au) {
+		LOGI(LS_SIP, "INVITE %s from %s/%s matches no trunk's address: 401, digest "
+		     "challenge for realm %s", cid, from, tp, ua->realm);
+		challenge(ua, nh, false);
+		return NULL;
+	}
+	struct sip_auth_request rq = {
+		.method = sip->sip_request->rq_method_name,
+		.uri = url_as_string(home, sip->sip_request->rq_url),
+		.scheme = au->au_scheme,
+		.params = au->au_params,
+	};
+	if (!rq.uri)
+		rq.uri = "";
+	sip_auth_verify(ua->auth, now_ms(), &rq, trunk_password, &lk, &v);
+	su_home_deinit(home);
+	switch (v.result) {
+	case SIP_AUTH_OK:
+		snprintf(user, SIP_AUTH_USER_LOG_MAX, "%s", v.user);
+		return lk.trunk;
+	case SIP_AUTH_STALE:
+		LOGI(LS_SIP, "INVITE %s from %s/%s, user %s: nonce expired: 401 with stale=true",
+		     cid, from, tp, v.user);
+		challenge(ua, nh, true);
+		return NULL;
+	case SIP_AUTH_REJECT:
+		break;
+	}
+	LOGW(LS_SIP, "INVITE %s from %s/%s: digest authentication failed, user %s: %s: "
+	     "403 Forbidden", cid, from, tp, v.user[0] ? v.user : "-", v.reason);
+	reject(ua, nh, SIP_403_FORBIDDEN, false, NULL);
+	return NULL;
+}
+
+/* ---- Incoming INVITE ----------------------------------------------------------------- */
+
 static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip)
 {
 	msg_t *msg = nua_current_request(ua->nua);
@@ -418,28 +549,33 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	bool tcp = ai && ai->ai_protocol == IPPROTO_TCP;
 	const char *cid = sip && sip->sip_call_id ? sip->sip_call_id->i_id : "-";
 	struct sip_trunk *trunk = NULL;
-	char from[INET6_ADDRSTRLEN + 8];
+	char from[INET6_ADDRSTRLEN + 8], auth_user[SIP_AUTH_USER_LOG_MAX] = "";
 
 	addr_text(sa, from, sizeof(from));
 	for (unsigned i = 0; sa && i < ua->ntrunks && !trunk; i++)
 		if (sip_trunk_match_source(ua->trunks[i], sa, tcp))
 			trunk = ua->trunks[i];
+	if (!trunk && sip && sip->sip_request && any_inbound_auth(ua)) {
+		trunk = authenticate(ua, nh, sip, cid, from, tcp ? "tcp" : "udp", auth_user);
+		if (!trunk)
+			return;
+	}
 	if (!trunk) {
 		LOGW(LS_SIP, "INVITE %s from %s/%s matches no trunk: 403 Forbidden", cid, from,
 		     tcp ? "tcp" : "udp");
-		reject(ua, nh, SIP_403_FORBIDDEN, false);
+		reject(ua, nh, SIP_403_FORBIDDEN, false, NULL);
 		return;
 	}
 	if (ua->max_calls && ua->ncalls >= ua->max_calls) {
 		LOGW(LS_SIP, "INVITE %s from trunk %s: %u calls, limit reached: 503, Retry-After %u",
 		     cid, sip_trunk_name(trunk), ua->ncalls, ua->retry_after);
-		reject(ua, nh, SIP_503_SERVICE_UNAVAILABLE, true);
+		reject(ua, nh, SIP_503_SERVICE_UNAVAILABLE, true, NULL);
 		return;
 	}
 	struct sipua_call *c = call_new(ua, trunk, false);
 	if (!c) {
 		LOGE(LS_SIP, "INVITE %s: out of memory: 500", cid);
-		reject(ua, nh, SIP_500_INTERNAL_SERVER_ERROR, false);
+		reject(ua, nh, SIP_500_INTERNAL_SERVER_ERROR, false, NULL);
 		return;
 	}
 	c->nh = nh;
@@ -471,12 +607,13 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 		.pai_user = pai ? pai->paid_url->url_user : NULL,
 		.pai_display = pai_display[0] ? pai_display : NULL,
 		.privacy = privacy[0] ? privacy : NULL,
+		.auth_user = auth_user[0] ? auth_user : NULL,
 		.sdp = sdp,
 		.reason = reason,
 	};
-	LOGN(LS_SIP, "call %s: INVITE from trunk %s (%s), to %s, from %s", c->call_id,
-	     sip_trunk_name(trunk), from, ev.ruri_user ? ev.ruri_user : "-",
-	     ev.from_user ? ev.from_user : "-");
+	LOGN(LS_SIP, "call %s: INVITE from trunk %s (%s%s%s), to %s, from %s", c->call_id,
+	     sip_trunk_name(trunk), from, auth_user[0] ? ", digest user " : "", auth_user,
+	     ev.ruri_user ? ev.ruri_user : "-", ev.from_user ? ev.from_user : "-");
 	call_emit(c, &ev);
 	free(sdp);
 	free(reason);
@@ -569,6 +706,28 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
 	ua->reject_ctx.kind = SIP_HK_REJECT;
 
+	/* The nonce key: new on every start, so nonces die with the process. */
+	uint8_t secret[SIP_AUTH_SECRET_LEN];
+	struct sip_auth_params ap = {
+		.realm = p->auth_realm ? p->auth_realm : SIPUA_AUTH_REALM_DEFAULT,
+		.nonce_lifetime = p->nonce_lifetime ? p->nonce_lifetime
+						    : SIPUA_NONCE_LIFETIME_DEFAULT,
+		.secret = secret,
+	};
+	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret)) {
+		LOGE(LS_SIP, "no random secret for digest nonces: %s", strerror(errno));
+		err = EIO;
+		goto out;
+	}
+	err = sip_auth_alloc(&ua->auth, &ap);
+	memset(secret, 0, sizeof(secret));
+	if (err) {
+		LOGE(LS_SIP, "digest realm \"%s\" or nonce lifetime %u s unusable", ap.realm,
+		     ap.nonce_lifetime);
+		goto out;
+	}
+	snprintf(ua->realm, sizeof(ua->realm), "%s", ap.realm);
+
 	/* The default parser skips P-Asserted-Identity (sip_extra.h): parse with the
 	 * extended class, made once per process and kept. */
 	static msg_mclass_t *parser;
@@ -597,6 +756,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	*uap = ua;
 	return 0;
 out:
+	sip_auth_free(ua->auth);
 	free(ua);
 	return err;
 }
@@ -631,6 +791,7 @@ void sipua_free(struct sipua *ua)
 		}
 	}
 	nua_destroy(ua->nua);
+	sip_auth_free(ua->auth);
 	free(ua);
 }
 

@@ -1,6 +1,10 @@
 /* The SIP user agent: one Sofia-SIP nua on the caller's su_root, INVITE dialogs, trunks.
  *
- * RFC 3261 §13-§15 (INVITE, CANCEL, BYE) and §12 (dialogs), RFC 3326 (Reason). Sofia-SIP
+ * RFC 3261 §13-§15 (INVITE, CANCEL, BYE) and §12 (dialogs), RFC 3326 (Reason). An INVITE
+ * must come from a trunk's address, or, when some trunk has inbound_auth, authenticate
+ * with digest (§22.4: 401 challenge, sip/auth.h) as that trunk's user; anything else gets
+ * 403 and one log line. ACK, BYE and re-INVITE within the dialog of a call so accepted,
+ * and a CANCEL of its INVITE (matched to that transaction), are not challenged. Sofia-SIP
  * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0), DESIGN.md §4)
  * and carry SDP bodies as opaque strings. Everything runs on the signalling thread: every
  * function here and every event is called on the su_root loop given in sipua_params.
@@ -55,6 +59,9 @@ struct sipua_event {
 					 * P-Asserted-Identity (RFC 3325 §9.1), or NULL */
 	const char *pai_display;	/* INCOMING: its display name, unquoted, or NULL */
 	const char *privacy;		/* INCOMING: Privacy values (RFC 3323 §4.2), "id;user" */
+	const char *auth_user;		/* INCOMING: the digest user the INVITE authenticated as
+					 * (RFC 3261 §22.4), NULL when it came from the
+					 * trunk's address */
 	const char *sdp;		/* message body (application/sdp), NUL-terminated, or NULL */
 	const char *reason;		/* Reason header value (RFC 3326), e.g.
 					 * "Q.850;cause=17;text=\"User busy\"", or NULL */
@@ -77,9 +84,16 @@ struct sipua_params {
 	unsigned max_calls;		/* beyond it new INVITEs get 503; 0 = no limit */
 	unsigned retry_after;		/* [s] Retry-After in that 503 (default 5) */
 	const char *user_agent;		/* User-Agent/Server header, NULL for "Strowger" */
+	const char *auth_realm;		/* realm of our digest challenges (RFC 3261 §22.1),
+					 * NULL for SIPUA_AUTH_REALM_DEFAULT */
+	unsigned nonce_lifetime;	/* [s] a nonce of ours is good this long, 1..3600
+					 * (0: SIPUA_NONCE_LIFETIME_DEFAULT) */
 	sipua_event_h *evh;		/* events; NULL for a no-op */
 	void *arg;			/* passed to evh */
 };
+
+#define SIPUA_AUTH_REALM_DEFAULT	"strowger"
+#define SIPUA_NONCE_LIFETIME_DEFAULT	30	/* [s] */
 
 /* Call states: Sofia-SIP's nua call states, which follow RFC 3261 §13 / §17 (nua.h). */
 enum sipua_call_state {
@@ -98,8 +112,8 @@ enum sipua_call_state {
 };
 
 /* Create the UA: nua bound to addr:port on the requested transports.
- * Return 0, EINVAL (bad params), EIO (nua_create failed: address unusable or in use)
- * or ENOMEM. */
+ * Return 0, EINVAL (bad params, realm or lifetime), EIO (nua_create failed: address
+ * unusable or in use; or no random secret for nonces) or ENOMEM. */
 int sipua_alloc(struct sipua **uap, const struct sipua_params *p);
 
 /* Tear down: drops remaining calls without events (their handles are destroyed), frees the
@@ -166,5 +180,7 @@ struct su_root_s *sipua_root(const struct sipua *ua);
 void sipua_emit(struct sipua *ua, const struct sipua_event *ev);
 int sipua_trunk_add(struct sipua *ua, struct sip_trunk *t);
 void sipua_trunk_remove(struct sipua *ua, struct sip_trunk *t);
+/* The trunk with inbound_auth whose username is user, or NULL. */
+struct sip_trunk *sipua_trunk_by_auth_user(const struct sipua *ua, const char *user);
 
 #endif

@@ -862,3 +862,119 @@ Test(conf, err_number_format)
 		      "t.conf:10: national_prefix: '0x' must be 0 to 4 digits",
 		      "t.conf:14: country_code: not valid on an fxs span (PRI only)");
 }
+
+/* ---- digest authentication of INVITEs from no trunk's address (RFC 3261 §22.4) ------- */
+
+Test(conf, inbound_auth_defaults)
+{
+	struct conf *c = load_ok("[trunk t]\nproxy = sip:127.0.0.1\n");
+
+	cr_assert_str_eq(c->general.auth_realm, "strowger");
+	cr_assert_eq(c->general.auth_nonce_lifetime, 30);
+	cr_assert_not(c->trunks[0].inbound_auth, "nobody is challenged unless said");
+	conf_free(c);
+}
+
+Test(conf, inbound_auth_values)
+{
+	struct conf *c = load_ok("[general]\nauth_realm = gw.example.net\n"
+				 "auth_nonce_lifetime = 5\n"
+				 "[trunk pbx]\nproxy = sip:192.0.2.1\nusername = branch7\n"
+				 "password = 8f2k;Qz\ninbound_auth = yes\n"
+				 "[trunk carrier]\nproxy = sip:192.0.2.2\nusername = branch7\n"
+				 "password = other\nregister = yes\n"
+				 "[trunk other]\nproxy = sip:192.0.2.3\nusername = branch8\n"
+				 "password = x\ninbound_auth = on\n");
+
+	cr_assert_str_eq(c->general.auth_realm, "gw.example.net");
+	cr_assert_eq(c->general.auth_nonce_lifetime, 5);
+	cr_assert(c->trunks[0].inbound_auth);
+	cr_assert_str_eq(c->trunks[0].password, "8f2k;Qz");
+	cr_assert_not(c->trunks[1].inbound_auth, "the same username without inbound_auth");
+	cr_assert(c->trunks[2].inbound_auth);
+	conf_free(c);
+
+	/* The longest realm; the longest lifetime. */
+	char text[300];
+	snprintf(text, sizeof(text), "[general]\nauth_realm = %0128d\nauth_nonce_lifetime = 3600\n",
+		 7);
+	c = load_ok(text);
+	cr_assert_eq(strlen(c->general.auth_realm), 128);
+	cr_assert_eq(c->general.auth_nonce_lifetime, 3600);
+	conf_free(c);
+}
+
+Test(conf, err_inbound_auth_without_credentials)
+{
+	expect_errors("[trunk a]\nproxy = sip:h\ninbound_auth = yes\n"
+		      "[trunk b]\nproxy = sip:h\nusername = bob\ninbound_auth = yes\n"
+		      "[trunk c]\nproxy = sip:h\ninbound_auth = yes\npassword = pw\n"
+		      "[trunk d]\nproxy = sip:h\nusername = dave\npassword =\ninbound_auth = 1\n", 4,
+		      "t.conf:3: inbound_auth = yes needs a username and a password",
+		      "t.conf:7: inbound_auth = yes needs a password",
+		      "t.conf:10: inbound_auth = yes needs a username",
+		      "t.conf:16: inbound_auth = yes needs a password");
+}
+
+Test(conf, err_inbound_auth_username_twice)
+{
+	expect_errors("[trunk a]\nproxy = sip:h\nusername = alice\npassword = x\n"
+		      "inbound_auth = yes\n"
+		      "[trunk b]\ninbound_auth = yes\nproxy = sip:h\nusername = alice\n"
+		      "password = y\n"
+		      "[trunk c]\nproxy = sip:h\nusername = alice\npassword = z\n"
+		      "inbound_auth = yes\n", 2,
+		      "t.conf:7: inbound_auth: username 'alice' authenticates trunk 'a' already "
+		      "(line 5)",
+		      "t.conf:15: inbound_auth: username 'alice' authenticates trunk 'a' already "
+		      "(line 5)");
+	conf_errors_clear(&errs);
+	/* User names are case-sensitive (RFC 2617 §3.2.2 quoted-string): two users. */
+	conf_free(load_ok("[trunk a]\nproxy = sip:h\nusername = alice\npassword = x\n"
+			  "inbound_auth = yes\n"
+			  "[trunk b]\nproxy = sip:h\nusername = Alice\npassword = y\n"
+			  "inbound_auth = yes\n"));
+}
+
+Test(conf, err_auth_realm_and_lifetime)
+{
+	char text[300];
+
+	expect_errors("[general]\nauth_realm =\nauth_nonce_lifetime = 4\n"
+		      "[trunk t]\nproxy = sip:h\ninbound_auth = perhaps\n", 3,
+		      "t.conf:2: auth_realm: must not be empty",
+		      "t.conf:3: auth_nonce_lifetime: 4 is out of range (5..3600)",
+		      "t.conf:6: inbound_auth: 'perhaps' is not a boolean (yes/no, true/false, "
+		      "on/off, 1/0)");
+	conf_errors_clear(&errs);
+	expect_errors("[general]\nauth_realm = say \"hi\"\nauth_nonce_lifetime = 3601\n", 2,
+		      "t.conf:2: auth_realm: 'say \"hi\"' may not hold '\"' or '\\'",
+		      "t.conf:3: auth_nonce_lifetime: 3601 is out of range (5..3600)");
+	conf_errors_clear(&errs);
+	expect_error("[general]\nauth_realm = a\\b\n",
+		     "t.conf:2: auth_realm: 'a\\b' may not hold '\"' or '\\'");
+	conf_errors_clear(&errs);
+	snprintf(text, sizeof(text), "[general]\nauth_realm = %0129d\n", 7);
+	expect_error(text, "t.conf:2: auth_realm: longer than 128 characters");
+}
+
+Test(conf, inbound_auth_needs_a_restart)
+{
+	struct conf *a = load_ok("[trunk t]\nproxy = sip:h\nusername = u\npassword = p\n");
+	struct conf *b = load_ok("[general]\nauth_realm = r\nauth_nonce_lifetime = 60\n"
+				 "[trunk t]\nproxy = sip:h\nusername = u\npassword = p\n"
+				 "inbound_auth = yes\n");
+	char buf[256];
+
+	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 3, "%s", buf);
+	cr_assert_str_eq(buf, "[general] auth_realm\n[general] auth_nonce_lifetime\n"
+			      "[trunk t] inbound_auth\n");
+	conf_free(a);
+	conf_free(b);
+}
+
+Test(conf, inbound_auth_round_trip)
+{
+	round_trip("[general]\nauth_realm = gw.example.net\nauth_nonce_lifetime = 120\n"
+		   "[trunk t]\nproxy = sip:h\nusername = u\npassword = p\ninbound_auth = yes\n");
+}

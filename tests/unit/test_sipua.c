@@ -1,12 +1,14 @@
 /* sip/ua + sip/trunk against SIPp on 127.0.0.1: REGISTER with digest (RFC 3261 §22), INVITE
  * dialogs both ways (§13-§15), CANCEL (§9), 403 for strangers, 486 + Reason (RFC 3326),
- * 407 (§22.3), OPTIONS keepalive and capabilities (§11), overload 503 + Retry-After, and
- * INVITE dialogs both ways over TCP (§18) with a trunk configured for TCP.
+ * 407 (§22.3), OPTIONS keepalive and capabilities (§11), overload 503 + Retry-After,
+ * INVITE dialogs both ways over TCP (§18) with a trunk configured for TCP, and digest
+ * authentication of INVITEs from no trunk's address (§22.4: 401, stale, 403 and its log).
  *
  * Each test runs a real su_root with our UA and one SIPp peer forked with PDEATHSIG, bounded
  * by -m and -timeout. Ports: test i uses 25060 + 9*i (UA, UDP and TCP), +1 (SIPp), +2 (SIPp
- * control), +4..+7 (SIPp media), all inside 25060-25299; test 13 (bad_params) binds only its
- * UA port. Scenarios are in tests/sip/; SIPp logs go to /tmp/sipua-<port>-*.log. */
+ * control), +4..+7 (SIPp media), all inside 25060-25399; tests 13 (bad_params) and 28
+ * (inbound_auth_params) bind only their UA port. Scenarios are in tests/sip/; SIPp logs go
+ * to /tmp/sipua-<port>-*.log. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -65,6 +67,7 @@ struct rec {
 	char pai_user[64];
 	char pai_display[64];
 	char privacy[64];
+	char auth_user[64];
 	char call_id[128];
 };
 
@@ -77,6 +80,8 @@ static struct {
 	pid_t sipp;
 	uint16_t base;
 	bool tcp;			/* SIPp runs over TCP (-t t1) */
+	unsigned nonce_lifetime;	/* [s] for ua_start(), 0: the default */
+	char auth_uri[64];		/* SIPp's digest uri without "sip:", "" for its own */
 } H;
 
 static void copy(char *dst, size_t size, const char *src)
@@ -104,6 +109,7 @@ static void on_event(const struct sipua_event *ev, void *arg)
 	copy(r->pai_user, sizeof(r->pai_user), ev->pai_user);
 	copy(r->pai_display, sizeof(r->pai_display), ev->pai_display);
 	copy(r->privacy, sizeof(r->privacy), ev->privacy);
+	copy(r->auth_user, sizeof(r->auth_user), ev->auth_user);
 	copy(r->call_id, sizeof(r->call_id), ev->call_id);
 	if (H.hook)
 		H.hook(ev);
@@ -247,6 +253,10 @@ static void sipp_start_set(const char *scenario, uint16_t target, unsigned calls
 			argv[n++] = "-t";
 			argv[n++] = "t1";
 		}
+		if (H.auth_uri[0]) {	/* SIPp's default digest uri is not the Request-URI */
+			argv[n++] = "-auth_uri";
+			argv[n++] = H.auth_uri;
+		}
 		if (set_name) {
 			argv[n++] = "-set";
 			argv[n++] = set_name;
@@ -346,9 +356,18 @@ static void ua_start(unsigned test_index, unsigned max_calls)
 		.port = H.base,
 		.max_calls = max_calls,
 		.retry_after = 7,
+		.auth_realm = "strowger.test",
+		.nonce_lifetime = H.nonce_lifetime,
 		.evh = on_event,
 	};
 	cr_assert_eq(sipua_alloc(&H.ua, &p), 0);
+}
+
+/* The same with our nonces good for nonce_lifetime [s]. */
+static void ua_start_lifetime(unsigned test_index, unsigned nonce_lifetime)
+{
+	H.nonce_lifetime = nonce_lifetime;
+	ua_start(test_index, 0);
 }
 
 static struct sip_trunk *trunk_add_tp(const char *name, uint16_t port, bool reg,
@@ -379,8 +398,53 @@ static struct sip_trunk *trunk_add(const char *name, uint16_t port, bool reg, co
 	return trunk_add_tp(name, port, reg, pass, keepalive, SIP_TP_UDP);
 }
 
+/* ---- What the UA logs: fd 2 into a file while the test runs, then shown as usual. ------ */
+
+static struct {
+	int saved;			/* the real stderr, or -1 */
+	FILE *file;
+	char text[16384];
+} L = { .saved = -1 };
+
+static void log_capture_start(void)
+{
+	fflush(stderr);
+	L.file = tmpfile();
+	cr_assert_not_null(L.file);
+	L.saved = dup(2);
+	cr_assert_geq(L.saved, 0);
+	cr_assert_geq(dup2(fileno(L.file), 2), 0);
+}
+
+/* Stop capturing; the text is in L.text (and printed to the real stderr). */
+static const char *log_capture_stop(void)
+{
+	if (L.saved < 0)
+		return L.text;
+	fflush(stderr);
+	dup2(L.saved, 2);
+	close(L.saved);
+	L.saved = -1;
+	rewind(L.file);
+	size_t n = fread(L.text, 1, sizeof(L.text) - 1, L.file);
+	L.text[n] = '\0';
+	fclose(L.file);
+	fputs(L.text, stderr);
+	return L.text;
+}
+
+static unsigned count_lines_with(const char *text, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
 static void teardown(void)
 {
+	(void)log_capture_stop();
 	sipp_kill();
 	if (H.ua)
 		sipua_free(H.ua);
@@ -916,5 +980,221 @@ Test(sipua, incoming_identity_headers)
 	cr_expect_str_eq(r->privacy, "id;user");
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+/* ---- digest authentication of INVITEs from no trunk's address (RFC 3261 §22.4) --------- */
+
+/* A trunk for a peer without a fixed address: INVITEs authenticated as user are its own. */
+static struct sip_trunk *trunk_add_auth(const char *name, uint16_t port, const char *user,
+					const char *pass)
+{
+	char proxy[64];
+	struct sip_trunk *t = NULL;
+
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%u", port);
+	struct sip_trunk_params p = {
+		.name = name,
+		.proxy = proxy,
+		.username = user,
+		.password = pass,
+		.inbound_auth = true,
+	};
+	cr_assert_eq(sip_trunk_alloc(&t, H.ua, &p), 0);
+	return t;
+}
+
+/* SIPp's digest uri: the Request-URI its scenarios send, sip:USER@127.0.0.1:<our port>.
+ * (By default SIPp 3.6 hashes sip:<remote address>, which RFC 2617 §3.2.2.5 refuses.) */
+static void auth_uri(const char *user)
+{
+	snprintf(H.auth_uri, sizeof(H.auth_uri), "%s@127.0.0.1:%u", user, H.base);
+}
+
+/* SIPp sends from base+1, which no trunk names (the trunks' proxies are base+3, base+5):
+ * 401, then its credentials for alice, the call is trunk pbx's; ACK and BYE pass. */
+Test(sipua, inbound_auth_call)
+{
+	ua_start(22, 0);
+	trunk_add("plain", H.base + 5, false, NULL, 0);	/* username alice, no inbound_auth */
+	struct sip_trunk *bob = trunk_add_auth("bob-pbx", H.base + 5, "bob", "secret");
+	struct sip_trunk *pbx = trunk_add_auth("pbx", H.base + 3, "alice", "secret");
+	H.hook = answer_hook;
+	auth_uri("5550100");
+	sipp_start("uac_auth_call.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r, "no authenticated INVITE (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(r->trunk, pbx, "the call is trunk %s's", sip_trunk_name(r->trunk));
+	cr_expect_neq(r->trunk, bob);
+	cr_expect_str_eq(r->auth_user, "alice");
+	cr_expect_str_eq(r->ruri_user, "5550100");
+	cr_expect_str_eq(r->from_user, "2125551000");
+	cr_expect(r->has_sdp);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 5000), "no ACK");
+	r = wait_event(SIPUA_EV_CALL_BYE, 5000);
+	cr_assert_not_null(r, "no BYE");
+	cr_expect(strstr(r->reason, "cause=16"), "reason: %s", r->reason);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_INCOMING), 1, "one call only");
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
+
+/* The same with a wrong password: 403, one line naming the source, user and reason. */
+Test(sipua, inbound_auth_wrong_password)
+{
+	char want[256];
+
+	ua_start(23, 0);
+	trunk_add_auth("pbx", H.base + 3, "alice", "secret");
+	auth_uri("5550100");
+	log_capture_start();
+	sipp_start("uac_auth_forbidden.xml", H.base, 1, "5550100");
+	int rc = sipp_wait(8000);
+	run_for(200);
+	const char *log = log_capture_stop();
+	cr_expect_eq(rc, 0, "SIPp did not get 401 then 403 (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_INCOMING), 0, "no call for a wrong password");
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	snprintf(want, sizeof(want), " from 127.0.0.1:%u/udp: digest authentication failed, "
+		 "user alice: wrong password: 403 Forbidden\n", H.base + 1);
+	cr_expect_eq(count_lines_with(log, want), 1, "want one line ending '%s' in:\n%s", want,
+		     log);
+	cr_expect_eq(count_lines_with(log, "digest authentication failed"), 1);
+	done();
+}
+
+/* Credentials of every other wrong kind, one after the other, each its own 403 and line. */
+Test(sipua, inbound_auth_bad_credentials)
+{
+	static const char *const reasons[] = {
+		"user mallory: unknown user: 403 Forbidden\n",
+		"user -: malformed Authorization header: 403 Forbidden\n",
+		"user alice: unknown nonce: 403 Forbidden\n",
+		"user alice: missing response: 403 Forbidden\n",
+	};
+	char want[256];
+
+	ua_start(24, 0);
+	trunk_add_auth("pbx", H.base + 3, "alice", "secret");
+	auth_uri("5550100");
+	log_capture_start();
+	sipp_start("uac_auth_bad.xml", H.base, 1, "5550100");
+	int rc = sipp_wait(10000);
+	run_for(200);
+	const char *log = log_capture_stop();
+	cr_expect_eq(rc, 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_INCOMING), 0);
+	for (unsigned i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		snprintf(want, sizeof(want), " from 127.0.0.1:%u/udp: digest authentication "
+			 "failed, %s", H.base + 1, reasons[i]);
+		cr_expect_eq(count_lines_with(log, want), 1, "want one line ending '%s'", want);
+	}
+	cr_expect_eq(count_lines_with(log, "digest authentication failed"), 4, "%s", log);
+	cr_expect_eq(count_lines_with(log, "401, digest challenge"), 2, "%s", log);
+	done();
+}
+
+/* From a trunk's own address no challenge, even when that trunk has inbound_auth:
+ * uac_call.xml fails on anything but 100/180/200. */
+Test(sipua, inbound_auth_trunk_address_not_challenged)
+{
+	ua_start(25, 0);
+	struct sip_trunk *t = trunk_add_auth("pbx", H.base + 1, "alice", "secret");
+	H.hook = answer_hook;
+	sipp_start("uac_call.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r, "no INVITE (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(r->trunk, t);
+	cr_expect_str_eq(r->auth_user, "", "matched by address, not authenticated");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
+/* CANCEL of an authenticated INVITE (hop-by-hop, no credentials of its own). */
+Test(sipua, inbound_auth_cancel)
+{
+	ua_start(26, 0);
+	struct sip_trunk *t = trunk_add_auth("pbx", H.base + 3, "alice", "secret");
+	H.hook = ring_hook;
+	auth_uri("5550100");
+	sipp_start("uac_auth_cancel.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r, "no authenticated INVITE (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(r->trunk, t);
+	r = wait_event(SIPUA_EV_CALL_CANCELLED, 5000);
+	cr_assert_not_null(r, "CANCEL not delivered");
+	cr_expect(strstr(r->reason, "cause=31"), "reason: %s", r->reason);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
+
+/* A nonce older than its lifetime with the right digest: 401 stale=true with a new nonce,
+ * and the retry with it makes the call. */
+Test(sipua, inbound_auth_stale_nonce)
+{
+	ua_start_lifetime(27, 1);
+	struct sip_trunk *t = trunk_add_auth("pbx", H.base + 3, "alice", "secret");
+	H.hook = answer_hook;
+	auth_uri("5550100");
+	sipp_start("uac_auth_stale.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 8000);
+	cr_assert_not_null(r, "no call after the stale challenge (see /tmp/sipua-%u-*.log)",
+			   H.base);
+	cr_expect_eq(r->trunk, t);
+	cr_expect_str_eq(r->auth_user, "alice");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_INCOMING), 1);
+	done();
+}
+
+/* Parameters: inbound_auth needs a username and a password, one trunk per username; the
+ * realm must fit between quotes. */
+Test(sipua, inbound_auth_params)
+{
+	struct sip_trunk *t = NULL;
+
+	ua_start(28, 0);
+	struct sip_trunk_params p = { .name = "a", .proxy = "sip:127.0.0.1:5060",
+				      .inbound_auth = true, .password = "pw" };
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &p), EINVAL, "no username");
+	p.username = "";
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &p), EINVAL, "empty username");
+	p.username = "alice";
+	p.password = NULL;
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &p), EINVAL, "no password");
+	p.password = "";
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &p), EINVAL, "empty password");
+	p.password = "pw";
+	cr_assert_eq(sip_trunk_alloc(&t, H.ua, &p), 0);
+	cr_expect(sip_trunk_inbound_auth(t));
+	cr_expect_eq(sipua_trunk_by_auth_user(H.ua, "alice"), t);
+	cr_expect_null(sipua_trunk_by_auth_user(H.ua, "Alice"), "user names are case-sensitive");
+	cr_expect_str_eq(sip_trunk_inbound_password(t, "alice"), "pw");
+	cr_expect_null(sip_trunk_inbound_password(t, "bob"));
+	struct sip_trunk *u = NULL;
+	p.name = "b";
+	cr_expect_eq(sip_trunk_alloc(&u, H.ua, &p), EEXIST, "alice is trunk a's");
+	p.inbound_auth = false;
+	cr_expect_eq(sip_trunk_alloc(&u, H.ua, &p), 0, "the same user without inbound_auth");
+	cr_expect_null(sip_trunk_inbound_password(u, "alice"));
+	cr_expect_eq(sipua_trunk_by_auth_user(H.ua, "alice"), t);
+	sip_trunk_free(t);
+	cr_expect_null(sipua_trunk_by_auth_user(H.ua, "alice"));
+
+	struct sipua *ua2 = NULL;
+	struct sipua_params up = { .root = H.root, .addr = "127.0.0.1", .port = H.base + 1,
+				   .auth_realm = "a\"b" };
+	cr_expect_eq(sipua_alloc(&ua2, &up), EINVAL, "a quote in the realm");
+	up.auth_realm = "ok";
+	up.nonce_lifetime = 3601;
+	cr_expect_eq(sipua_alloc(&ua2, &up), EINVAL, "nonce lifetime beyond an hour");
 	done();
 }
