@@ -186,7 +186,8 @@ static void section_start(struct loader *ld, const char *title, unsigned line)
 		break;
 	default:
 		add_error(ld, line, "unknown section kind '%.*s' in [%s] (expected general, "
-			  "span N, group NAME, trunk NAME or route NAME)", (int)kindlen, title, title);
+			  "span N, group NAME, trunk NAME or route NAME)", (int)kindlen, title,
+			  title);
 		return;
 	}
 	/* Keys of a section with a bad name are still checked; it is never built. */
@@ -547,6 +548,20 @@ static unsigned val_line(const struct sect *s, enum conf_sect_kind kind, const c
 	return s->vals[idx].text ? s->vals[idx].line : s->line;
 }
 
+/* The options a span in group g must leave to the group (OPT_GROUPED). */
+static void check_grouped_keys(struct loader *ld, const struct sect *sp, unsigned n,
+			       const struct sect *g)
+{
+	for (unsigned o = 0; o < conf_nopts; o++) {
+		const char *key = conf_opts[o].name;
+
+		if (conf_opts[o].sect == CS_SPAN && (conf_opts[o].flags & OPT_GROUPED) &&
+		    sp->vals[o].text)
+			add_error(ld, sp->vals[o].line, "%s: span %u is in group '%s' (line %u), "
+				  "whose %s applies: set it there", key, n, g->name, g->line, key);
+	}
+}
+
 /* Every span of a group is a PRI [span] of this file and in no other group. A span in a
  * group must not set what the group decides (OPT_GROUPED). member[n] is the group section
  * span n was put in first. */
@@ -577,24 +592,17 @@ static void check_groups(struct loader *ld)
 			if (span->sig != SIG_PRI_CPE && span->sig != SIG_PRI_NET) {
 				conf_opt_format(conf_opt_find(CS_SPAN, "signalling"), span, sig,
 						sizeof(sig));
-				add_error(ld, line, "spans: span %u is %s: a group holds PRI spans only",
-					  n, sig);
+				add_error(ld, line, "spans: span %u is %s: a group holds PRI "
+					  "spans only", n, sig);
 				continue;
 			}
 			if (member[n]) {
-				add_error(ld, line, "spans: span %u is already in group '%s' (line %u)",
-					  n, member[n]->name, member[n]->line);
+				add_error(ld, line, "spans: span %u is already in group '%s' "
+					  "(line %u)", n, member[n]->name, member[n]->line);
 				continue;
 			}
 			member[n] = g;
-			for (unsigned o = 0; o < conf_nopts; o++) {
-				if (conf_opts[o].sect != CS_SPAN || !(conf_opts[o].flags & OPT_GROUPED) ||
-				    !sp->vals[o].text)
-					continue;
-				add_error(ld, sp->vals[o].line, "%s: span %u is in group '%s' (line %u), "
-					  "whose %s applies: set it there", conf_opts[o].name, n, g->name,
-					  g->line, conf_opts[o].name);
-			}
+			check_grouped_keys(ld, sp, n, g);
 		}
 	}
 }

@@ -598,8 +598,8 @@ static void log_unusable(struct call *c, const struct span_group *grp)
 		unsigned n = pri_link_span(c->d->links[i]);
 
 		if (span_group_has(grp, n) && !bchan_span_usable(span_group_chans(grp), n))
-			CLOG(LL_INFO, c, "group %s: span %u passed over: D-channel down or in alarm",
-			     span_group_name(grp), n);
+			CLOG(LL_INFO, c, "group %s: span %u passed over: D-channel down or in "
+			     "alarm", span_group_name(grp), n);
 	}
 }
 

@@ -199,7 +199,8 @@ static int build_groups(struct daemon *d)
 		unsigned nchans = 0;
 
 		for (unsigned k = 0; k < cg->spans.n; k++) {
-			spans[k] = conf_span_find(conf, cg->spans.span[k]);	/* conf/ checked */
+			/* conf/ checked that each is a PRI span of the file. */
+			spans[k] = conf_span_find(conf, cg->spans.span[k]);
 			nchans += (unsigned)__builtin_popcount(spans[k]->bchans);
 		}
 		struct span_group_params p = { .name = cg->name, .spans = spans,
