@@ -4,7 +4,8 @@
 #   1. to the T1 while the E1's D-channel is down (no PBX on span 1 yet);
 #   2. to the E1's channel 1 once its D-channel is up (the first span, lowest channel);
 #   3. to the T1's channel 1 while the PBX holds all 30 E1 channels (overflow), and are
-#      refused with 503 + Reason cause 34 when the T1's 23 channels are busy too;
+#      refused with 503 + Reason cause 34 when the T1's 23 channels are busy too (the PBX
+#      calls that fill both spans dial 88..., route group-out: from = group pbx);
 #   4. to the T1 while the E1 is in RED alarm (span 1 destroyed), though its channels are free.
 # Each placement is checked on the gateway's CALL line (span and channel) and by the PBX
 # simulator on that span receiving the SETUP.
@@ -72,11 +73,11 @@ t_wait_exit "$pbx" 20 || { t_tail pbx-e1; t_fail "E1 PBX did not see the call (s
 # free anywhere, 503 with Reason cause 34.
 sip_uas gw_uas_answer.xml 6000 -m 53 -d 0 -timeout 300s
 uas=$T_PID
-t_start pbx-e1-full "${PBX_E1[@]}" -e "$PBX_READY; call 4930201 from 5551000 x 30 as c;
+t_start pbx-e1-full "${PBX_E1[@]}" -e "$PBX_READY; call 884930201 from 5551000 x 30 as c;
 	expect answer @all 30s; sleep 75s; hangup 16 @all; expect hangup @all 30s"
 pbx_e1=$T_PID
 gw_wait_count "200 OK -> CONNECT" 30 90 || { t_tail pbx-e1-full; t_fail "E1 not filled: not all 30 calls answered"; }
-pbx_answer_one pbx-t1-full PBX_T1 4930993 "sleep 1s; call 4930301 from 5552000 x 23 as t;
+pbx_answer_one pbx-t1-full PBX_T1 4930993 "sleep 1s; call 884930301 from 5552000 x 23 as t;
 	expect answer @all 40s; sleep 30s; hangup 16 @all; expect hangup @all 30s"
 pbx_t1=$T_PID
 pbx_wait_ready pbx-t1-full
@@ -92,6 +93,8 @@ t_wait_exit "$pbx_e1" 90 || { t_tail pbx-e1-full; t_fail "E1 PBX failed (status 
 t_wait_exit "$uas" 30 || { t_tail sipp-uas; t_fail "SIPp UAS did not finish its 53 calls (status $T_RC)"; }
 gw_wait_count "CALL id=.*dir=tdm-sip.*answered=yes cause=16" 53 30 ||
 	t_fail "not every PBX call cleared with cause 16"
+[ "$(grep -cE "INVITE sip:4930(201|301) via trunk peer \(route group-out\)" "$T_LOGDIR/gw.log")" = 53 ] ||
+	t_fail "the 53 PBX calls from both spans did not all take route group-out (from = group pbx)"
 
 # 4. Span 1 vanishes: span 2 goes into RED alarm. Its channels are all free, yet the call
 # goes to the T1.
