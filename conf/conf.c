@@ -33,7 +33,7 @@ struct sect {
 	char *title;			/* "span 2"; as written when the name is bad */
 	unsigned line;
 	unsigned number;		/* CS_SPAN */
-	char name[CONF_NAME_MAX];	/* CS_TRUNK, CS_ROUTE */
+	char name[CONF_NAME_MAX];	/* CS_GROUP, CS_TRUNK, CS_ROUTE */
 	bool skip;			/* bad name or duplicate: keys checked, never built */
 	bool failed;			/* an error while building */
 	void *obj;			/* the built struct inside struct conf */
@@ -174,6 +174,7 @@ static void section_start(struct loader *ld, const char *title, unsigned line)
 				  "integer 1..%d", title, CONF_SPAN_MAX);
 		snprintf(canon, sizeof(canon), "span %u", number);
 		break;
+	case CS_GROUP:
 	case CS_TRUNK:
 	case CS_ROUTE:
 		if ((bad = !conf_name_valid(name)))
@@ -185,7 +186,8 @@ static void section_start(struct loader *ld, const char *title, unsigned line)
 		break;
 	default:
 		add_error(ld, line, "unknown section kind '%.*s' in [%s] (expected general, "
-			  "span N, trunk NAME or route NAME)", (int)kindlen, title, title);
+			  "span N, group NAME, trunk NAME or route NAME)", (int)kindlen, title,
+			  title);
 		return;
 	}
 	/* Keys of a section with a bad name are still checked; it is never built. */
@@ -198,7 +200,7 @@ static void section_start(struct loader *ld, const char *title, unsigned line)
 	if (bad)
 		return;
 	s->number = number;
-	if (kind == CS_TRUNK || kind == CS_ROUTE)
+	if (kind != CS_GENERAL && kind != CS_SPAN)
 		snprintf(s->name, sizeof(s->name), "%s", name);
 	first = sect_find(ld, kind, s->number, s->name);
 	if (first != s) {
@@ -555,7 +557,7 @@ static void build_sect(struct loader *ld, struct sect *s, void *obj)
 		check_general(ld, s, obj);
 }
 
-/* A route's from/to must name a span or trunk that has a section in this file. */
+/* A route's from/to must name a span, group or trunk that has a section in this file. */
 static void check_endpoint(struct loader *ld, struct sect *s, const char *key)
 {
 	const struct conf_opt *o = conf_opt_find(CS_ROUTE, key);
@@ -568,6 +570,74 @@ static void check_endpoint(struct loader *ld, struct sect *s, const char *key)
 		add_error(ld, line, "%s: span %u is not defined", key, ep->span);
 	else if (ep->kind == EP_TRUNK && !sect_find(ld, CS_TRUNK, 0, ep->trunk))
 		add_error(ld, line, "%s: trunk '%s' is not defined", key, ep->trunk);
+	else if (ep->kind == EP_GROUP && !sect_find(ld, CS_GROUP, 0, ep->group))
+		add_error(ld, line, "%s: group '%s' is not defined", key, ep->group);
+}
+
+static unsigned val_line(const struct sect *s, enum conf_sect_kind kind, const char *key)
+{
+	unsigned idx = (unsigned)(conf_opt_find(kind, key) - conf_opts);
+
+	return s->vals[idx].text ? s->vals[idx].line : s->line;
+}
+
+/* The options a span in group g must leave to the group (OPT_GROUPED). */
+static void check_grouped_keys(struct loader *ld, const struct sect *sp, unsigned n,
+			       const struct sect *g)
+{
+	for (unsigned o = 0; o < conf_nopts; o++) {
+		const char *key = conf_opts[o].name;
+
+		if (conf_opts[o].sect == CS_SPAN && (conf_opts[o].flags & OPT_GROUPED) &&
+		    sp->vals[o].text)
+			add_error(ld, sp->vals[o].line, "%s: span %u is in group '%s' (line %u), "
+				  "whose %s applies: set it there", key, n, g->name, g->line, key);
+	}
+}
+
+/* Every span of a group is a PRI [span] of this file and in no other group. A span in a
+ * group must not set what the group decides (OPT_GROUPED). member[n] is the group section
+ * span n was put in first. */
+static void check_groups(struct loader *ld)
+{
+	struct sect *member[CONF_SPAN_MAX + 1] = { NULL };
+
+	for (unsigned i = 0; i < ld->nsects; i++) {
+		struct sect *g = ld->sects[i];
+		const struct conf_group *grp = g->obj;
+		unsigned line;
+
+		if (g->kind != CS_GROUP || g->skip || g->failed)
+			continue;
+		line = val_line(g, CS_GROUP, "spans");
+		for (unsigned k = 0; k < grp->spans.n; k++) {
+			unsigned n = grp->spans.span[k];
+			struct sect *sp = sect_find(ld, CS_SPAN, n, NULL);
+			const struct conf_span *span = sp ? sp->obj : NULL;
+			char sig[16];
+
+			if (!sp) {
+				add_error(ld, line, "spans: span %u is not defined", n);
+				continue;
+			}
+			if (sp->failed)
+				continue;	/* its own errors say enough */
+			if (span->sig != SIG_PRI_CPE && span->sig != SIG_PRI_NET) {
+				conf_opt_format(conf_opt_find(CS_SPAN, "signalling"), span, sig,
+						sizeof(sig));
+				add_error(ld, line, "spans: span %u is %s: a group holds PRI "
+					  "spans only", n, sig);
+				continue;
+			}
+			if (member[n]) {
+				add_error(ld, line, "spans: span %u is already in group '%s' "
+					  "(line %u)", n, member[n]->name, member[n]->line);
+				continue;
+			}
+			member[n] = g;
+			check_grouped_keys(ld, sp, n, g);
+		}
+	}
 }
 
 static int build(struct loader *ld, struct conf *conf)
@@ -578,6 +648,8 @@ static int build(struct loader *ld, struct conf *conf)
 		if (!ld->sects[i]->skip)
 			count[ld->sects[i]->kind]++;
 	if ((count[CS_SPAN] && !(conf->spans = calloc(count[CS_SPAN], sizeof(*conf->spans)))) ||
+	    (count[CS_GROUP] &&
+	     !(conf->groups = calloc(count[CS_GROUP], sizeof(*conf->groups)))) ||
 	    (count[CS_TRUNK] &&
 	     !(conf->trunks = calloc(count[CS_TRUNK], sizeof(*conf->trunks)))) ||
 	    (count[CS_ROUTE] &&
@@ -599,6 +671,11 @@ static int build(struct loader *ld, struct conf *conf)
 			span->number = s->number;
 			span->line = s->line;
 			build_sect(ld, s, span);
+		} else if (s->kind == CS_GROUP) {
+			struct conf_group *grp = &conf->groups[conf->ngroups++];
+			snprintf(grp->name, sizeof(grp->name), "%s", s->name);
+			grp->line = s->line;
+			build_sect(ld, s, grp);
 		} else if (s->kind == CS_TRUNK) {
 			struct conf_trunk *trunk = &conf->trunks[conf->ntrunks++];
 			snprintf(trunk->name, sizeof(trunk->name), "%s", s->name);
@@ -611,6 +688,7 @@ static int build(struct loader *ld, struct conf *conf)
 			build_sect(ld, s, route);
 		}
 	}
+	check_groups(ld);
 	for (unsigned i = 0; i < ld->nsects; i++) {
 		struct sect *s = ld->sects[i];
 		if (s->kind != CS_ROUTE || s->skip || s->failed)
@@ -736,6 +814,7 @@ void conf_free(struct conf *conf)
 	if (!conf)
 		return;
 	free(conf->spans);
+	free(conf->groups);
 	free(conf->trunks);
 	free(conf->routes);
 	free(conf);
@@ -754,8 +833,9 @@ void conf_errors_clear(struct conf_errors *errs)
 
 /* ---- printing ------------------------------------------------------------------------ */
 
+/* group: the [group] a span is in (its OPT_GROUPED options are the group's), or NULL. */
 static void print_sect(FILE *out, enum conf_sect_kind kind, const char *title,
-		       const void *obj)
+		       const void *obj, const char *group)
 {
 	char value[CONF_STR_MAX + 32];
 
@@ -766,6 +846,10 @@ static void print_sect(FILE *out, enum conf_sect_kind kind, const char *title,
 			continue;
 		if (!conf_opt_applies(o, obj)) {
 			fprintf(out, "; %s: PRI only\n", o->name);
+			continue;
+		}
+		if (group && (o->flags & OPT_GROUPED)) {
+			fprintf(out, "; %s: from [group %s]\n", o->name, group);
 			continue;
 		}
 		conf_opt_format(o, obj, value, sizeof(value));
@@ -780,6 +864,53 @@ static void print_sect(FILE *out, enum conf_sect_kind kind, const char *title,
 	}
 }
 
+/* What the hunt of a group does, in words, as comments under its section: the channels of
+ * each span and where a call's channel is looked for first. */
+static void print_group_order(FILE *out, const struct conf *conf, const struct conf_group *g)
+{
+	const struct conf_opt *chans = conf_opt_find(CS_SPAN, "channels");
+	const struct conf_opt *law = conf_opt_find(CS_SPAN, "law");
+	const struct conf_opt *type = conf_opt_find(CS_SPAN, "type");
+	unsigned total = 0;
+
+	fprintf(out, "; B-channels:");
+	for (unsigned i = 0; i < g->spans.n; i++) {
+		const struct conf_span *sp = conf_span_find(conf, g->spans.span[i]);
+		char c[128], l[16], t[16];
+
+		if (!sp)
+			continue;
+		conf_opt_format(chans, sp, c, sizeof(c));
+		conf_opt_format(law, sp, l, sizeof(l));
+		conf_opt_format(type, sp, t, sizeof(t));
+		fprintf(out, "%s span %u %s (%s %s)", i ? "," : "", sp->number, c, t, l);
+		total += (unsigned)__builtin_popcount(sp->bchans);
+	}
+	fprintf(out, ": %u in all\n", total);
+	switch (g->hunt) {
+	case HUNT_DESCENDING:
+		fprintf(out, "; descending: the highest free channel of span %u first",
+			g->spans.span[g->spans.n - 1]);
+		for (unsigned i = g->spans.n - 1; i-- > 0;)
+			fprintf(out, ", then span %u", g->spans.span[i]);
+		break;
+	case HUNT_ROUNDROBIN:
+		fprintf(out, "; roundrobin: each call takes the next free channel after the one "
+			"taken last, span %u", g->spans.span[0]);
+		for (unsigned i = 1; i < g->spans.n; i++)
+			fprintf(out, " to span %u", g->spans.span[i]);
+		fprintf(out, " and around");
+		break;
+	default:
+		fprintf(out, "; ascending: the lowest free channel of span %u first",
+			g->spans.span[0]);
+		for (unsigned i = 1; i < g->spans.n; i++)
+			fprintf(out, ", then span %u", g->spans.span[i]);
+		break;
+	}
+	fprintf(out, "\n; a span whose D-channel is down or in alarm is passed over\n");
+}
+
 void conf_print(const struct conf *conf, FILE *out)
 {
 	char title[CONF_NAME_MAX + 16];
@@ -788,18 +919,24 @@ void conf_print(const struct conf *conf, FILE *out)
 		return;
 	fprintf(out, "; Strowger effective configuration: every option, defaults filled in.\n"
 		"; It contains secrets (trunk passwords): keep it private.\n");
-	print_sect(out, CS_GENERAL, "general", &conf->general);
+	print_sect(out, CS_GENERAL, "general", &conf->general, NULL);
 	for (unsigned i = 0; i < conf->nspans; i++) {
+		const struct conf_group *g = conf_span_group(conf, conf->spans[i].number);
 		snprintf(title, sizeof(title), "span %u", conf->spans[i].number);
-		print_sect(out, CS_SPAN, title, &conf->spans[i]);
+		print_sect(out, CS_SPAN, title, &conf->spans[i], g ? g->name : NULL);
+	}
+	for (unsigned i = 0; i < conf->ngroups; i++) {
+		snprintf(title, sizeof(title), "group %s", conf->groups[i].name);
+		print_sect(out, CS_GROUP, title, &conf->groups[i], NULL);
+		print_group_order(out, conf, &conf->groups[i]);
 	}
 	for (unsigned i = 0; i < conf->ntrunks; i++) {
 		snprintf(title, sizeof(title), "trunk %s", conf->trunks[i].name);
-		print_sect(out, CS_TRUNK, title, &conf->trunks[i]);
+		print_sect(out, CS_TRUNK, title, &conf->trunks[i], NULL);
 	}
 	for (unsigned i = 0; i < conf->nroutes; i++) {
 		snprintf(title, sizeof(title), "route %s", conf->routes[i].name);
-		print_sect(out, CS_ROUTE, title, &conf->routes[i]);
+		print_sect(out, CS_ROUTE, title, &conf->routes[i], NULL);
 	}
 }
 
@@ -862,6 +999,21 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 			diff_add(&d, title, "added");
 		}
 	}
+	for (unsigned i = 0; i < old->ngroups; i++) {
+		const struct conf_group *a = &old->groups[i], *b;
+		snprintf(title, sizeof(title), "group %s", a->name);
+		b = conf_group_find(new, a->name);
+		if (!b)
+			diff_add(&d, title, "removed");
+		else
+			diff_sect(&d, CS_GROUP, title, a, b);
+	}
+	for (unsigned i = 0; i < new->ngroups; i++) {
+		if (!conf_group_find(old, new->groups[i].name)) {
+			snprintf(title, sizeof(title), "group %s", new->groups[i].name);
+			diff_add(&d, title, "added");
+		}
+	}
 	for (unsigned i = 0; i < old->ntrunks; i++) {
 		const struct conf_trunk *a = &old->trunks[i], *b;
 		snprintf(title, sizeof(title), "trunk %s", a->name);
@@ -908,5 +1060,26 @@ const struct conf_trunk *conf_trunk_find(const struct conf *conf, const char *na
 	for (unsigned i = 0; i < conf->ntrunks; i++)
 		if (!strcmp(conf->trunks[i].name, name))
 			return &conf->trunks[i];
+	return NULL;
+}
+
+const struct conf_group *conf_group_find(const struct conf *conf, const char *name)
+{
+	if (!conf || !name)
+		return NULL;
+	for (unsigned i = 0; i < conf->ngroups; i++)
+		if (!strcmp(conf->groups[i].name, name))
+			return &conf->groups[i];
+	return NULL;
+}
+
+const struct conf_group *conf_span_group(const struct conf *conf, unsigned number)
+{
+	if (!conf)
+		return NULL;
+	for (unsigned i = 0; i < conf->ngroups; i++)
+		for (unsigned k = 0; k < conf->groups[i].spans.n; k++)
+			if (conf->groups[i].spans.span[k] == number)
+				return &conf->groups[i];
 	return NULL;
 }

@@ -1,6 +1,7 @@
 /* Configuration: one INI file, validated against one table of options (conf/options.c).
  *
- * Sections: [general], [span N] (N = DAHDI span number), [trunk NAME], [route NAME].
+ * Sections: [general], [span N] (N = DAHDI span number), [group NAME] (PRI spans hunted as
+ * one trunk group), [trunk NAME], [route NAME].
  * Every error names file:line. The result is plain typed data; gateway/ hands each module
  * the part it needs. */
 #ifndef STROWGER_CONF_H
@@ -15,6 +16,7 @@
 #define CONF_STR_MAX      256
 #define CONF_MAX_CHANS    31	/* E1: 31 timeslots; T1: 24 */
 #define CONF_REALM_MAX    128	/* digest realm, without quotes */
+#define CONF_GROUP_MAX_SPANS 32	/* spans in one [group] */
 
 enum conf_span_type { SPAN_E1, SPAN_T1 };
 
@@ -30,13 +32,21 @@ enum conf_transport { TRANSPORT_UDP, TRANSPORT_TCP };
 
 enum conf_hunt { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUNDROBIN };
 
-enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK };
+enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK, EP_GROUP };
 
-/* A route's source or destination: "any", "span N" or "trunk NAME". */
+/* A route's source or destination: "any", "span N", "group NAME" or "trunk NAME". */
 struct conf_endpoint {
 	enum conf_endpoint_kind kind;
 	unsigned span;			/* EP_SPAN */
 	char trunk[CONF_NAME_MAX];	/* EP_TRUNK */
+	char group[CONF_NAME_MAX];	/* EP_GROUP; for a call's source (EP_SPAN): the group
+					 * its span belongs to, "" if none */
+};
+
+/* Spans in the order written, each once. */
+struct conf_spanlist {
+	unsigned n;
+	unsigned span[CONF_GROUP_MAX_SPANS];
 };
 
 struct conf_general {
@@ -69,10 +79,22 @@ struct conf_span {
 	uint32_t bchans;		/* bit n set = span position n is a bearer channel */
 	unsigned dchannel;		/* span position of the D-channel; 0 for analog */
 	bool overlap;			/* PRI: accept incomplete SETUPs, collect INFO digits */
-	int hunt;			/* enum conf_hunt: B-channel order for our calls */
+	int hunt;			/* enum conf_hunt: B-channel order for our calls; a span
+					 * in a [group] follows the group's instead */
 	char country_code[4];		/* PRI: E.164 country code, "" = unknown */
 	char national_prefix[5];	/* PRI: trunk prefix of national numbers, "0" */
 	unsigned line;			/* where the section starts */
+};
+
+/* PRI spans whose B-channels are hunted as one trunk group (chan_dahdi's group=, a trunk
+ * group in FreeTDM or AudioCodes terms). The channels are the first span's, then the
+ * second's...: ascending starts on the first span, descending at the end of the last. A
+ * span is in at most one group; E1 and T1 may be mixed (each span keeps its law). */
+struct conf_group {
+	char name[CONF_NAME_MAX];
+	struct conf_spanlist spans;	/* at least one; every one a PRI [span] */
+	int hunt;			/* enum conf_hunt, over the whole group */
+	unsigned line;
 };
 
 struct conf_trunk {
@@ -105,6 +127,8 @@ struct conf {
 	struct conf_general general;
 	struct conf_span *spans;
 	unsigned nspans;
+	struct conf_group *groups;
+	unsigned ngroups;
 	struct conf_trunk *trunks;
 	unsigned ntrunks;
 	struct conf_route *routes;
@@ -140,5 +164,9 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 /* Lookups; NULL when absent. */
 const struct conf_span *conf_span_find(const struct conf *conf, unsigned number);
 const struct conf_trunk *conf_trunk_find(const struct conf *conf, const char *name);
+const struct conf_group *conf_group_find(const struct conf *conf, const char *name);
+
+/* The group span number belongs to; NULL when it is in none. */
+const struct conf_group *conf_span_group(const struct conf *conf, unsigned number);
 
 #endif

@@ -261,6 +261,7 @@ static const char *def_dchannel(const void *sect)
 #define S(m) FIELD(struct conf_span, m)
 #define T(m) FIELD(struct conf_trunk, m)
 #define R(m) FIELD(struct conf_route, m)
+#define GR(m) FIELD(struct conf_group, m)
 
 const struct conf_opt conf_opts[] = {
 	/* [general] */
@@ -319,13 +320,20 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "D-channel span position (PRI only): 16 on e1, 24 on t1" },
 	{ CS_SPAN, "overlap", OT_BOOL, OPT_PRI_ONLY, .def = "no", S(overlap),
 	  .desc = "PRI: accept SETUPs without the whole number and collect INFO digits" },
-	{ CS_SPAN, "hunt", OT_ENUM, OPT_PRI_ONLY, .names = hunt_names, .def = "ascending",
-	  S(hunt), .desc = "PRI: B-channel order for outgoing calls: ascending, descending, roundrobin" },
+	{ CS_SPAN, "hunt", OT_ENUM, OPT_PRI_ONLY | OPT_GROUPED, .names = hunt_names,
+	  .def = "ascending", S(hunt),
+	  .desc = "PRI: B-channel order for outgoing calls: ascending, descending, roundrobin" },
 	{ CS_SPAN, "country_code", OT_STRING, OPT_PRI_ONLY, .check = check_country_code, .def = "",
 	  S(country_code), .desc = "PRI: E.164 country code; national numbers become +CC... on SIP" },
 	{ CS_SPAN, "national_prefix", OT_STRING, OPT_PRI_ONLY, .check = check_national_prefix,
 	  .def = "", S(national_prefix),
 	  .desc = "PRI: put before national numbers on SIP when country_code is not set" },
+
+	/* [group NAME] */
+	{ CS_GROUP, "spans", OT_SPANLIST, OPT_REQUIRED, GR(spans),
+	  .desc = "PRI spans hunted as one group, in hunt order: \"2, 4\"" },
+	{ CS_GROUP, "hunt", OT_ENUM, 0, .names = hunt_names, .def = "ascending", GR(hunt),
+	  .desc = "B-channel order over the whole group: ascending, descending, roundrobin" },
 
 	/* [trunk NAME] */
 	{ CS_TRUNK, "proxy", OT_STRING, OPT_REQUIRED, .check = check_proxy, T(proxy),
@@ -350,11 +358,11 @@ const struct conf_opt conf_opts[] = {
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),
-	  .desc = "source of the call: any, span N or trunk NAME" },
+	  .desc = "source of the call: any, span N, group NAME or trunk NAME" },
 	{ CS_ROUTE, "match", OT_STRING, OPT_RELOAD, .check = check_match, .def = "",
 	  R(match), .desc = "called number: prefix of digits,*,#,+ or /regex/ (empty: all)" },
 	{ CS_ROUTE, "to", OT_ENDPOINT, OPT_REQUIRED | OPT_RELOAD | OPT_NO_ANY, R(to),
-	  .desc = "destination: span N or trunk NAME" },
+	  .desc = "destination: span N, group NAME or trunk NAME" },
 	{ CS_ROUTE, "strip", OT_UINT, OPT_RELOAD, .min = 0, .max = 32, .def = "0", R(strip),
 	  .desc = "digits removed from the front of the called number [digits]" },
 	{ CS_ROUTE, "prepend", OT_STRING, OPT_RELOAD, .check = check_dialstring, .def = "",
@@ -368,8 +376,8 @@ const unsigned conf_nopts = sizeof(conf_opts) / sizeof(conf_opts[0]);
 const char *conf_sect_kind_name(enum conf_sect_kind kind)
 {
 	static const char *const names[CS_COUNT] = {
-		[CS_GENERAL] = "general", [CS_SPAN] = "span", [CS_TRUNK] = "trunk",
-		[CS_ROUTE] = "route",
+		[CS_GENERAL] = "general", [CS_SPAN] = "span", [CS_GROUP] = "group",
+		[CS_TRUNK] = "trunk", [CS_ROUTE] = "route",
 	};
 	return (unsigned)kind < CS_COUNT ? names[kind] : "?";
 }
@@ -591,6 +599,28 @@ static int parse_timeslot(const char *text, const struct conf_span *span, unsign
 	return 0;
 }
 
+/* "NAME" after a "group " or "trunk " keyword into dst. */
+static int parse_endpoint_name(const char *text, size_t kwlen, const char *what, char *dst,
+			       char *err, size_t errlen)
+{
+	const char *arg = text + kwlen + 1 + strspn(text + kwlen + 1, " \t");
+
+	if (!conf_name_valid(arg)) {
+		snprintf(err, errlen, "'%s': a %s name is 1 to %d characters of A-Z a-z 0-9 _ -",
+			 text, what, CONF_NAME_MAX - 1);
+		return EINVAL;
+	}
+	snprintf(dst, CONF_NAME_MAX, "%s", arg);
+	return 0;
+}
+
+static bool keyword(const char *text, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return !strncmp(text, kw, n) && (text[n] == ' ' || text[n] == '\t');
+}
+
 static int parse_endpoint(const struct conf_opt *o, const char *text,
 			  struct conf_endpoint *field, char *err, size_t errlen)
 {
@@ -599,11 +629,11 @@ static int parse_endpoint(const struct conf_opt *o, const char *text,
 
 	if (!strcmp(text, "any")) {
 		if (o->flags & OPT_NO_ANY) {
-			snprintf(err, errlen, "'any' is not allowed here (expected span N or "
-				 "trunk NAME)");
+			snprintf(err, errlen, "'any' is not allowed here (expected span N, "
+				 "group NAME or trunk NAME)");
 			return EINVAL;
 		}
-	} else if (!strncmp(text, "span", 4) && (text[4] == ' ' || text[4] == '\t')) {
+	} else if (keyword(text, "span")) {
 		arg = text + 5 + strspn(text + 5, " \t");
 		if (conf_span_number_parse(arg, &ep.span)) {
 			snprintf(err, errlen, "'%s': the span number must be 1..%d", text,
@@ -611,22 +641,69 @@ static int parse_endpoint(const struct conf_opt *o, const char *text,
 			return EINVAL;
 		}
 		ep.kind = EP_SPAN;
-	} else if (!strncmp(text, "trunk", 5) && (text[5] == ' ' || text[5] == '\t')) {
-		arg = text + 6 + strspn(text + 6, " \t");
-		if (!conf_name_valid(arg)) {
-			snprintf(err, errlen, "'%s': a trunk name is 1 to %d characters of "
-				 "A-Z a-z 0-9 _ -", text, CONF_NAME_MAX - 1);
+	} else if (keyword(text, "group")) {
+		if (parse_endpoint_name(text, 5, "group", ep.group, err, errlen))
 			return EINVAL;
-		}
+		ep.kind = EP_GROUP;
+	} else if (keyword(text, "trunk")) {
+		if (parse_endpoint_name(text, 5, "trunk", ep.trunk, err, errlen))
+			return EINVAL;
 		ep.kind = EP_TRUNK;
-		snprintf(ep.trunk, sizeof(ep.trunk), "%s", arg);
 	} else {
-		snprintf(err, errlen, "'%s' is not %sspan N or trunk NAME", text,
+		snprintf(err, errlen, "'%s' is not %sspan N, group NAME or trunk NAME", text,
 			 o->flags & OPT_NO_ANY ? "" : "any, ");
 		return EINVAL;
 	}
 	*field = ep;
 	return 0;
+}
+
+/* "2, 4": span numbers separated by commas (blanks allowed), in hunt order, each once. */
+static int parse_spanlist(const char *text, struct conf_spanlist *field, char *err,
+			  size_t errlen)
+{
+	struct conf_spanlist list = { .n = 0 };
+	const char *p = text;
+
+	for (;;) {
+		unsigned long v;
+		char *end;
+
+		p += strspn(p, " \t");
+		if (!isdigit((unsigned char)*p))
+			goto syntax;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		p = end + strspn(end, " \t");
+		if (errno || v < 1 || v > CONF_SPAN_MAX) {
+			snprintf(err, errlen, "bad span list '%s': a span number is 1..%d", text,
+				 CONF_SPAN_MAX);
+			return EINVAL;
+		}
+		for (unsigned i = 0; i < list.n; i++) {
+			if (list.span[i] == v) {
+				snprintf(err, errlen, "bad span list '%s': span %lu listed twice",
+					 text, v);
+				return EINVAL;
+			}
+		}
+		if (list.n == CONF_GROUP_MAX_SPANS) {
+			snprintf(err, errlen, "bad span list '%s': more than %d spans", text,
+				 CONF_GROUP_MAX_SPANS);
+			return EINVAL;
+		}
+		list.span[list.n++] = (unsigned)v;
+		if (!*p)
+			break;
+		if (*p++ != ',')
+			goto syntax;
+	}
+	*field = list;
+	return 0;
+syntax:
+	snprintf(err, errlen, "bad span list '%s': expected span numbers in hunt order, like 2, 4",
+		 text);
+	return EINVAL;
 }
 
 int conf_opt_parse(const struct conf_opt *o, const char *text, void *sect, char *err,
@@ -659,6 +736,9 @@ int conf_opt_parse(const struct conf_opt *o, const char *text, void *sect, char 
 	case OT_ENDPOINT:
 		STROWGER_ASSERT(o->size == sizeof(struct conf_endpoint));
 		return parse_endpoint(o, text, field, err, errlen);
+	case OT_SPANLIST:
+		STROWGER_ASSERT(o->size == sizeof(struct conf_spanlist));
+		return parse_spanlist(text, field, err, errlen);
 	}
 	STROWGER_ASSERT(!"unknown option type");
 	return EINVAL;
@@ -687,6 +767,8 @@ void conf_opt_format(const struct conf_opt *o, const void *sect, char *buf, size
 {
 	const void *field = (const char *)sect + o->off;
 	const struct conf_endpoint *ep;
+	const struct conf_spanlist *sl;
+	size_t n = 0;
 	int v;
 
 	switch (o->type) {
@@ -713,8 +795,16 @@ void conf_opt_format(const struct conf_opt *o, const void *sect, char *buf, size
 			snprintf(buf, len, "span %u", ep->span);
 		else if (ep->kind == EP_TRUNK)
 			snprintf(buf, len, "trunk %s", ep->trunk);
+		else if (ep->kind == EP_GROUP)
+			snprintf(buf, len, "group %s", ep->group);
 		else
 			snprintf(buf, len, "any");
+		return;
+	case OT_SPANLIST:
+		sl = field;
+		buf[0] = '\0';
+		for (unsigned i = 0; i < sl->n && n < len; i++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%u", i ? ", " : "", sl->span[i]);
 		return;
 	}
 	STROWGER_ASSERT(!"unknown option type");
@@ -724,6 +814,7 @@ bool conf_opt_equal(const struct conf_opt *o, const void *a, const void *b)
 {
 	const void *fa = (const char *)a + o->off, *fb = (const char *)b + o->off;
 	const struct conf_endpoint *ea = fa, *eb = fb;
+	const struct conf_spanlist *la = fa, *lb = fb;
 
 	switch (o->type) {
 	case OT_STRING:
@@ -731,7 +822,10 @@ bool conf_opt_equal(const struct conf_opt *o, const void *a, const void *b)
 	case OT_ENDPOINT:
 		return ea->kind == eb->kind &&
 		       (ea->kind != EP_SPAN || ea->span == eb->span) &&
-		       (ea->kind != EP_TRUNK || !strcmp(ea->trunk, eb->trunk));
+		       (ea->kind != EP_TRUNK || !strcmp(ea->trunk, eb->trunk)) &&
+		       (ea->kind != EP_GROUP || !strcmp(ea->group, eb->group));
+	case OT_SPANLIST:
+		return la->n == lb->n && !memcmp(la->span, lb->span, la->n * sizeof(la->span[0]));
 	default:
 		return !memcmp(fa, fb, o->size);
 	}

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 /* Section kinds, in the order conf_print() writes them. */
-enum conf_sect_kind { CS_GENERAL, CS_SPAN, CS_TRUNK, CS_ROUTE, CS_COUNT };
+enum conf_sect_kind { CS_GENERAL, CS_SPAN, CS_GROUP, CS_TRUNK, CS_ROUTE, CS_COUNT };
 
 enum conf_opt_type {
 	OT_UINT,	/* unsigned, min..max */
@@ -19,7 +19,8 @@ enum conf_opt_type {
 	OT_STRING,	/* char[size], optional check() */
 	OT_CHANLIST,	/* uint32_t bit mask of span positions, "1-15,17-31" */
 	OT_TIMESLOT,	/* unsigned span position, 1..31 on E1, 1..24 on T1 */
-	OT_ENDPOINT,	/* struct conf_endpoint: "any", "span N", "trunk NAME" */
+	OT_ENDPOINT,	/* struct conf_endpoint: "any", "span N", "group NAME", "trunk NAME" */
+	OT_SPANLIST,	/* struct conf_spanlist: "2, 4", span numbers in order, each once */
 };
 
 enum conf_opt_flags {
@@ -28,6 +29,8 @@ enum conf_opt_flags {
 	OPT_PRI_ONLY = 1 << 2,	/* span option that exists on PRI spans only */
 	OPT_DEPENDS  = 1 << 3,	/* span option whose default or bounds follow type/signalling */
 	OPT_NO_ANY   = 1 << 4,	/* OT_ENDPOINT: "any" is not allowed */
+	OPT_GROUPED  = 1 << 5,	/* span option that the span's [group] sets instead: an error
+				 * on a span in a group, printed as a comment there */
 };
 
 typedef int (conf_check_h)(const char *value, char *err, size_t errlen);
@@ -51,7 +54,7 @@ struct conf_opt {
 extern const struct conf_opt conf_opts[];
 extern const unsigned conf_nopts;
 
-/* "general", "span", "trunk", "route". */
+/* "general", "span", "group", "trunk", "route". */
 const char *conf_sect_kind_name(enum conf_sect_kind kind);
 
 /* The row for key name in a section of this kind; NULL when there is none. */

@@ -3,8 +3,9 @@
  * Direction TDM->SIP: SETUP (Q.931 §5.1) -> route -> INVITE with our offer (RFC 3264);
  * 180 -> ALERTING (ringback generated here when the 180 has no SDP), 183/180 with SDP ->
  * PROGRESS/ALERTING with in-band information, 200 -> CONNECT.
- * Direction SIP->TDM: INVITE -> route -> SETUP; ALERTING -> 180 (183 with SDP when the
- * network sends in-band information), CONNECT -> 200 with our answer.
+ * Direction SIP->TDM: INVITE -> route -> SETUP on the span the route's group (or span)
+ * hunts a channel on (gateway/span_group); ALERTING -> 180 (183 with SDP when the network
+ * sends in-band information), CONNECT -> 200 with our answer.
  * Clearing maps Q.850 causes and SIP statuses through gateway/cause (RFC 3398) and carries
  * Reason: Q.850 (RFC 3326) when configured.
  *
@@ -19,6 +20,7 @@
 #include "gateway/party.h"
 #include "gateway/pri_link.h"
 #include "gateway/route.h"
+#include "gateway/span_group.h"
 #include "media/engine.h"
 #include "sip/sdp.h"
 #include "sip/trunk.h"
@@ -465,11 +467,22 @@ static void place_sip(struct call *c, const struct route_result *rr)
 	     (c->t_placed - c->t_start) / 1000.0);
 }
 
+/* Where a call from a span comes from, for routing: the span and the [group] it is in. */
+static struct conf_endpoint tdm_source(const struct call *c)
+{
+	struct conf_endpoint src = { .kind = EP_SPAN, .span = c->chan.span };
+	const struct conf_group *g = conf_span_group(c->d->conf, c->chan.span);
+
+	if (g)
+		snprintf(src.group, sizeof(src.group), "%s", g->name);
+	return src;
+}
+
 /* Route the number collected so far; complete: no more digits will come. */
 static void route_tdm(struct call *c, bool complete)
 {
 	struct daemon *d = c->d;
-	struct conf_endpoint src = { .kind = EP_SPAN, .span = c->chan.span };
+	struct conf_endpoint src = tdm_source(c);
 	struct route_result rr;
 	char number[sizeof(c->called)];
 
@@ -493,8 +506,8 @@ static void route_tdm(struct call *c, bool complete)
 		break;
 	}
 	if (rr.route->to.kind != EP_TRUNK) {
-		CLOG(LL_ERROR, c, "route %s sends %s back to a span: not supported, cause 63",
-		     rr.route->name, number);
+		CLOG(LL_ERROR, c, "route %s sends %s back to a span or group: not supported, "
+		     "cause 63", rr.route->name, number);
 		call_clear(c, 63, "gateway");
 		return;
 	}
@@ -555,8 +568,8 @@ static void on_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 		call_clear(c, 44, "gateway");
 		return;
 	}
-	bool overlap = !ev->setup->complete && route_lookup(d->routes,
-		&(struct conf_endpoint){ .kind = EP_SPAN, .span = c->chan.span }, c->called, false,
+	struct conf_endpoint src = tdm_source(c);
+	bool overlap = !ev->setup->complete && route_lookup(d->routes, &src, c->called, false,
 		&(struct route_result){ 0 }) == ROUTE_NEED_MORE;
 	if (overlap && pri_call_more_info(c->pri) == 0) {
 		route_tdm(c, false);
@@ -591,6 +604,64 @@ static void respond_fail(struct daemon *d, struct sipua_call *sc, int cause, con
 	LOGN(LS_CALL, "INVITE %s: %s: %u (cause %d)", sipua_call_id(sc), why, status, cause);
 }
 
+/* A running D-channel among the spans a call to grp may use (span 0: any of the group's,
+ * else that one), or NULL. */
+static struct pri_link *running_link(struct daemon *d, const struct span_group *grp,
+				     unsigned span)
+{
+	for (unsigned i = 0; i < d->nlinks; i++) {
+		unsigned n = pri_link_span(d->links[i]);
+
+		if ((span ? n == span : span_group_has(grp, n)) && pri_link_pri(d->links[i]))
+			return d->links[i];
+	}
+	return NULL;
+}
+
+/* Say which spans of the group the hunt passes over, and why. */
+static void log_unusable(struct call *c, const struct span_group *grp)
+{
+	for (unsigned i = 0; i < c->d->nlinks; i++) {
+		unsigned n = pri_link_span(c->d->links[i]);
+
+		if (span_group_has(grp, n) && !bchan_span_usable(span_group_chans(grp), n))
+			CLOG(LL_INFO, c, "group %s: span %u passed over: D-channel down or in "
+			     "alarm", span_group_name(grp), n);
+	}
+}
+
+struct placing {
+	struct call *c;
+	struct pri_call_params *pp;
+};
+
+/* span_group_place_h: SETUP on chan's span with chan preferred (as for "any channel"
+ * before: the far end may still choose another, §5.1.2). */
+static int place_on_span(struct bchan_ref chan, int *cause, void *arg)
+{
+	struct placing *pl = arg;
+	struct call *c = pl->c;
+	struct pri_link *link = gw_link_find(c->d, chan.span);
+	int err;
+
+	c->chan = (struct bchan_ref){ .span = chan.span };
+	if (!link || !pri_link_pri(link)) {
+		*cause = CAUSE_NETWORK_OUT_OF_ORDER;
+		err = ENOTCONN;
+	} else {
+		pl->pp->chan = (struct bchan_req){ .want = BCHAN_WANT_PREFERRED, .chan = chan };
+		err = pri_call_place(pri_link_pri(link), &c->pri, pl->pp, cause);
+	}
+	if (err) {
+		c->pri = NULL;
+		CLOG(LL_NOTICE, c, "not placed on span %u ch %u: %s, cause %d (%s)", chan.span,
+		     chan.pos, strerror(err), *cause, cause_name((unsigned)*cause));
+		return err;
+	}
+	c->link = link;
+	return 0;
+}
+
 static void on_invite(struct daemon *d, const struct sipua_event *ev)
 {
 	const char *trunk = ev->trunk ? sip_trunk_name(ev->trunk) : "";
@@ -598,7 +669,7 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 	struct route_result rr;
 	struct sdp_error se;
 	size_t len;
-	int err, cause = 0;
+	int err;
 
 	d->stats.calls_in_sip++;
 	snprintf(src.trunk, sizeof(src.trunk), "%s", trunk);
@@ -607,13 +678,32 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 		respond_fail(d, ev->call, CAUSE_UNALLOCATED_NUMBER, "no route");
 		return;
 	}
-	if (rr.route->to.kind != EP_SPAN) {
+	/* The group to hunt on; a span is hunted alone, in the order of its group. */
+	struct span_group *grp = NULL;
+	unsigned only = 0;
+	switch (rr.route->to.kind) {
+	case EP_SPAN:
+		only = rr.route->to.span;
+		grp = gw_group_of_span(d, only);
+		break;
+	case EP_GROUP:
+		grp = gw_group_find(d, rr.route->to.group);
+		if (!grp) {
+			/* A route to a group added by a reload: groups need a restart. */
+			LOGE(LS_CALL, "route %s: group %s does not run (restart needed?)",
+			     rr.route->name, rr.route->to.group);
+			respond_fail(d, ev->call, CAUSE_NO_CIRCUIT_AVAILABLE, "group not running");
+			return;
+		}
+		break;
+	default:
 		respond_fail(d, ev->call, 63, "route leads back to a trunk: not supported");
 		return;
 	}
-	struct pri_link *link = gw_link_find(d, rr.route->to.span);
-	if (!link || !pri_link_pri(link)) {
-		respond_fail(d, ev->call, 38, "span not running ISDN");
+	struct pri_link *link = grp ? running_link(d, grp, only) : NULL;
+	if (!link) {
+		respond_fail(d, ev->call, CAUSE_NETWORK_OUT_OF_ORDER,
+			     only ? "span not running ISDN" : "no span of the group running ISDN");
 		return;
 	}
 	if (!ev->sdp || !*ev->sdp) {
@@ -629,24 +719,31 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 		return;
 	}
 	c->sip = ev->call;
+	/* The span the hunt will try first gives the law our SDP prefers (E1 A-law, T1
+	 * µ-law); if the call lands elsewhere, the media engine converts. */
+	struct bchan_ref first;
+	if (span_group_peek(grp, only, &first) == 0 && gw_link_find(d, first.span))
+		link = gw_link_find(d, first.span);
 	c->link = link;
 	c->chan.span = pri_link_span(link);
 	sipua_call_set_priv(ev->call, c);
 	snprintf(c->trunk, sizeof(c->trunk), "%s", trunk);
 	snprintf(c->called, sizeof(c->called), "%s", rr.number);
 	const struct conf_trunk *ct = conf_trunk_find(d->conf, trunk);
-	struct party_plan pl = span_plan(d, c->chan.span);
+	struct party_plan plan = span_plan(d, c->chan.span);
 	struct party_sip_caller in = {
 		.from_user = ev->from_user, .from_host = ev->from_host,
 		.from_display = ev->from_display, .pai_user = ev->pai_user,
 		.pai_display = ev->pai_display, .privacy = ev->privacy,
 	};
-	party_calling_from_sip(&pl, &in, ct && ct->trust, &c->caller);
-	(void)party_number_to_sip(&pl, &c->caller.number, c->calling, sizeof(c->calling));
-	CLOG(LL_INFO, c, "INVITE %s from %s (presentation %s%s%s%s) -> %s (route %s, Call-ID %s)",
-	     number, c->calling[0] ? c->calling : "(no number)", party_pres_name(c->caller.pres),
-	     c->caller.name[0] ? ", name '" : "", c->caller.name, c->caller.name[0] ? "'" : "",
-	     c->called, rr.route->name, ev->call_id ? ev->call_id : "?");
+	party_calling_from_sip(&plan, &in, ct && ct->trust, &c->caller);
+	(void)party_number_to_sip(&plan, &c->caller.number, c->calling, sizeof(c->calling));
+	char to[CONF_NAME_MAX + 16];
+	CLOG(LL_INFO, c, "INVITE %s from %s (presentation %s%s%s%s) -> %s (route %s to %s, "
+	     "Call-ID %s)", number, c->calling[0] ? c->calling : "(no number)",
+	     party_pres_name(c->caller.pres), c->caller.name[0] ? ", name '" : "",
+	     c->caller.name, c->caller.name[0] ? "'" : "", c->called, rr.route->name,
+	     route_endpoint_str(&rr.route->to, to, sizeof(to)), ev->call_id ? ev->call_id : "?");
 
 	if (media_prepare(c)) {
 		call_clear(c, CAUSE_RESOURCE_UNAVAILABLE, "gateway");
@@ -657,7 +754,8 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 	if (err) {
 		/* RFC 3261 §21.4.26: an offer we cannot take, malformed or not, gets 488; the
 		 * cause table would make a broken one (127) a 500, a fault of ours */
-		cause = se.code == SDP_E_NO_CODEC ? CAUSE_BEARER_NOT_IMPLEMENTED : CAUSE_INTERWORKING;
+		int cause = se.code == SDP_E_NO_CODEC ? CAUSE_BEARER_NOT_IMPLEMENTED
+						      : CAUSE_INTERWORKING;
 		char reason[96];
 		CLOG(LL_NOTICE, c, "SDP offer refused: %s: 488", se.msg);
 		reason_for(c, cause, reason, sizeof(reason));
@@ -676,27 +774,38 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 		.complete = true,
 		.user = c,
 	};
-	if (party_number_from_sip(&pl, c->called, &pp.called)) {
+	if (party_number_from_sip(&plan, c->called, &pp.called)) {
 		CLOG(LL_NOTICE, c, "called number %s is not a telephone number of at most %d "
 		     "digits: cause 28", c->called, PRI_NUM_MAX);
 		call_clear(c, CAUSE_INVALID_NUMBER_FORMAT, "gateway");
 		return;
 	}
 	pp.calling = c->caller;
-	err = pri_call_place(pri_link_pri(link), &c->pri, &pp, &cause);
+
+	if (!only)
+		log_unusable(c, grp);
+	struct placing pl = { .c = c, .pp = &pp };
+	struct span_group_result res;
+	err = span_group_place(grp, only, place_on_span, &pl, &res);
 	if (err) {
-		CLOG(LL_NOTICE, c, "cannot place the call on span %u: cause %d (%s)",
-		     pri_link_span(link), cause, cause_name((unsigned)cause));
+		CLOG(LL_NOTICE, c, "cannot place the call on %s%s: cause %d (%s)",
+		     only ? "the span" : "group ", only ? "" : span_group_name(grp), res.cause,
+		     cause_name((unsigned)res.cause));
 		c->pri = NULL;
-		call_clear(c, cause ? cause : CAUSE_TEMPORARY_FAILURE, "gateway");
+		call_clear(c, res.cause ? res.cause : CAUSE_TEMPORARY_FAILURE, "gateway");
 		return;
 	}
 	c->chan = pri_call_chan(c->pri);
-	c->tdm_fd = tdm_span_chan_fd(pri_link_tdm(link), c->chan.pos);
+	c->tdm_fd = tdm_span_chan_fd(pri_link_tdm(c->link), c->chan.pos);
 	c->t_placed = gw_now_us();
 	set_state(c, CALL_PLACED);
-	CLOG(LL_INFO, c, "SETUP sent for %s on span %u ch %u", c->called, c->chan.span,
-	     c->chan.pos);
+	if (only)
+		CLOG(LL_INFO, c, "SETUP sent for %s on span %u ch %u", c->called, c->chan.span,
+		     c->chan.pos);
+	else
+		CLOG(LL_INFO, c, "SETUP sent for %s on span %u ch %u (group %s%s)", c->called,
+		     c->chan.span, c->chan.pos, span_group_name(grp),
+		     res.nfailed ? ", after spans that could not take it" : "");
 }
 
 /* Early media toward SIP: 18x with our answer, audio joined. */

@@ -7,6 +7,7 @@
 #include "gateway/cause.h"
 #include "gateway/pri_link.h"
 #include "gateway/route.h"
+#include "gateway/span_group.h"
 #include "media/engine.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
@@ -45,6 +46,23 @@ struct pri_link *gw_link_find(struct daemon *d, unsigned span)
 	for (unsigned i = 0; i < d->nlinks; i++)
 		if (pri_link_span(d->links[i]) == span)
 			return d->links[i];
+	return NULL;
+}
+
+struct span_group *gw_group_find(struct daemon *d, const char *name)
+{
+	/* A span's group of one is called "span N": never a valid [group] name. */
+	for (unsigned i = 0; i < d->ngroups; i++)
+		if (!strcmp(span_group_name(d->groups[i]), name))
+			return d->groups[i];
+	return NULL;
+}
+
+struct span_group *gw_group_of_span(struct daemon *d, unsigned span)
+{
+	for (unsigned i = 0; i < d->ngroups; i++)
+		if (span_group_has(d->groups[i], span))
+			return d->groups[i];
 	return NULL;
 }
 
@@ -162,11 +180,71 @@ static void on_prepoll(struct daemon *d, su_root_t *root)
 	pri_link_prepoll(d);
 }
 
+/* One shared channel table per [group], and one per PRI span in no group: tdm/pri takes
+ * its channels from it, gateway/call places calls through it. */
+static int build_groups(struct daemon *d)
+{
+	const struct conf *conf = d->conf;
+	unsigned n = conf->ngroups;
+	int err;
+
+	for (unsigned i = 0; i < conf->nspans; i++)
+		n += conf->spans[i].sig == SIG_PRI_CPE || conf->spans[i].sig == SIG_PRI_NET;
+	d->groups = calloc(n ? n : 1, sizeof(*d->groups));
+	if (!d->groups)
+		return ENOMEM;
+	for (unsigned i = 0; i < conf->ngroups; i++) {
+		const struct conf_group *cg = &conf->groups[i];
+		const struct conf_span *spans[CONF_GROUP_MAX_SPANS];
+		unsigned nchans = 0;
+
+		for (unsigned k = 0; k < cg->spans.n; k++) {
+			/* conf/ checked that each is a PRI span of the file. */
+			spans[k] = conf_span_find(conf, cg->spans.span[k]);
+			nchans += (unsigned)__builtin_popcount(spans[k]->bchans);
+		}
+		struct span_group_params p = { .name = cg->name, .spans = spans,
+					       .nspans = cg->spans.n, .hunt = cg->hunt };
+		err = span_group_alloc(&d->groups[d->ngroups], &p);
+		if (err) {
+			LOGE(LS_CONF, "group %s: %s", cg->name, strerror(err));
+			return err;
+		}
+		d->ngroups++;
+		LOGI(LS_CALL, "group %s: %u span%s, %u B-channels, hunt %s", cg->name, cg->spans.n,
+		     cg->spans.n == 1 ? "" : "s", nchans,
+		     cg->hunt == HUNT_DESCENDING ? "descending" :
+		     cg->hunt == HUNT_ROUNDROBIN ? "roundrobin" : "ascending");
+	}
+	for (unsigned i = 0; i < conf->nspans; i++) {
+		const struct conf_span *cs = &conf->spans[i];
+		char name[16];
+
+		if ((cs->sig != SIG_PRI_CPE && cs->sig != SIG_PRI_NET) ||
+		    conf_span_group(conf, cs->number))
+			continue;
+		snprintf(name, sizeof(name), "span %u", cs->number);
+		struct span_group_params p = { .name = name, .spans = &cs, .nspans = 1,
+					       .hunt = cs->hunt };
+		err = span_group_alloc(&d->groups[d->ngroups], &p);
+		if (err) {
+			LOGE(LS_CONF, "span %u: %s", cs->number, strerror(err));
+			return err;
+		}
+		d->ngroups++;
+	}
+	return 0;
+}
+
 static int open_spans(struct daemon *d)
 {
 	const struct conf *conf = d->conf;
 	unsigned n = conf->nspans ? conf->nspans : 1;
 
+	int err = build_groups(d);
+
+	if (err)
+		return err;
 	d->spans = calloc(n, sizeof(*d->spans));
 	d->links = calloc(n, sizeof(*d->links));
 	if (!d->spans || !d->links)
@@ -184,7 +262,7 @@ static int open_spans(struct daemon *d)
 			.fdh = on_span_fd,
 			.arg = d,
 		};
-		int err = tdm_span_alloc(&d->spans[d->nspans], &p);
+		err = tdm_span_alloc(&d->spans[d->nspans], &p);
 		if (err) {
 			LOGE(LS_TDM, "span %u: %s", cs->number, strerror(err));
 			return err;
@@ -192,7 +270,8 @@ static int open_spans(struct daemon *d)
 		d->nspans++;
 		if (!pri)
 			continue;
-		err = pri_link_alloc(&d->links[d->nlinks], d, cs, d->spans[d->nspans - 1]);
+		err = pri_link_alloc(&d->links[d->nlinks], d, cs, d->spans[d->nspans - 1],
+				     span_group_chans(gw_group_of_span(d, cs->number)));
 		if (err) {
 			LOGE(LS_PRI, "span %u: %s", cs->number, strerror(err));
 			return err;
@@ -555,6 +634,10 @@ void daemon_free(struct daemon *d)
 	for (unsigned i = 0; i < d->nlinks; i++)
 		pri_link_free(d->links[i]);
 	free(d->links);
+	/* After the links: their D-channels mark spans of these tables down as they go. */
+	for (unsigned i = 0; i < d->ngroups; i++)
+		span_group_free(d->groups[i]);
+	free(d->groups);
 	for (unsigned i = 0; i < d->ntrunks; i++)
 		sip_trunk_free(d->trunks[i].trunk);
 	free(d->trunks);

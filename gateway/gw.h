@@ -23,6 +23,7 @@ struct pri_link;
 struct route_table;
 struct sip_trunk;
 struct sipua;
+struct span_group;
 struct tdm_span;
 
 #define MAX_WATCHES 512
@@ -62,6 +63,8 @@ struct daemon {
 	unsigned nspans;
 	struct pri_link **links;	/* one per PRI span, same order as conf spans */
 	unsigned nlinks;
+	struct span_group **groups;	/* the [group]s, then one per PRI span in none */
+	unsigned ngroups;
 	struct watch watches[MAX_WATCHES];
 	unsigned nwatches;
 	struct sipua *ua;
@@ -85,6 +88,13 @@ struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name);
 
 /* The PRI link of DAHDI span number span, or NULL. */
 struct pri_link *gw_link_find(struct daemon *d, unsigned span);
+
+/* The running [group] called name (never a span's group of one), or NULL. */
+struct span_group *gw_group_find(struct daemon *d, const char *name);
+
+/* The group whose channels span's are: its [group], or its group of one. NULL if the span
+ * is not a running PRI span. */
+struct span_group *gw_group_of_span(struct daemon *d, unsigned span);
 
 /* Bind UDP sockets on the next free even port of the configured RTP range (RTP) and the
  * odd one above it (RTCP, RFC 3550 §11). Both non-blocking; *portp the RTP port.

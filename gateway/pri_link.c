@@ -1,4 +1,4 @@
-/* A PRI span run by the daemon: B-channel group + libpri on the DAHDI D-channel. */
+/* A PRI span run by the daemon: libpri on the DAHDI D-channel, channels from its group. */
 #include "gateway/gw.h"
 #include "gateway/pri_link.h"
 
@@ -18,7 +18,7 @@ struct pri_link {
 	struct daemon *d;
 	unsigned span;
 	struct tdm_span *tspan;
-	struct bchan_group *chans;
+	struct bchan_group *chans;	/* the group's; not owned */
 	struct pri_span *pri;
 	su_timer_t *timer;
 	bool alarm;
@@ -37,45 +37,30 @@ static void on_pri_event(const struct pri_event *ev, void *arg)
 }
 
 int pri_link_alloc(struct pri_link **lp, struct daemon *d, const struct conf_span *cs,
-		   struct tdm_span *tspan)
+		   struct tdm_span *tspan, struct bchan_group *chans)
 {
-	static const enum bchan_hunt hunts[] = {
-		[HUNT_ASCENDING] = BCHAN_HUNT_ASC, [HUNT_DESCENDING] = BCHAN_HUNT_DESC,
-		[HUNT_ROUNDROBIN] = BCHAN_HUNT_RR,
-	};
-	struct bchan_ref refs[32];
-	unsigned n = 0;
 	struct pri_link *l;
-	int err;
 
+	if (!chans)
+		return EINVAL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return ENOMEM;
 	l->d = d;
 	l->span = cs->number;
 	l->tspan = tspan;
+	l->chans = chans;
 	l->alaw = cs->law == LAW_ALAW;
 	l->role = cs->sig == SIG_PRI_NET ? PRI_ROLE_NET : PRI_ROLE_CPE;
 	l->sw = (enum pri_switch)cs->switchtype;	/* same order as conf's switch names */
 	l->line = cs->type == SPAN_E1 ? PRI_LINE_E1 : PRI_LINE_T1;
 	l->overlap = cs->overlap;
-	for (unsigned pos = 1; pos <= 31; pos++)
-		if (cs->bchans & (1u << pos))
-			refs[n++] = (struct bchan_ref){ .span = cs->number, .pos = pos };
-	struct bchan_params bp = { .chans = refs, .nchans = n,
-				   .hunt = hunts[cs->hunt] };
-	err = bchan_alloc(&l->chans, &bp);
-	if (err)
-		goto out;
 	/* Until libpri runs on the D-channel, nothing can use the channels. */
 	(void)bchan_set_span_usable(l->chans, l->span, false);
 	l->timer = su_timer_create(su_root_task(d->root), 0);
-	if (!l->timer)
-		err = ENOMEM;
-out:
-	if (err) {
+	if (!l->timer) {
 		pri_link_free(l);
-		return err;
+		return ENOMEM;
 	}
 	*lp = l;
 	return 0;
@@ -88,7 +73,6 @@ void pri_link_free(struct pri_link *l)
 	pri_link_detach(l);
 	if (l->timer)
 		su_timer_destroy(l->timer);
-	bchan_free(l->chans);
 	free(l);
 }
 

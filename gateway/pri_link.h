@@ -1,18 +1,22 @@
-/* A PRI span as the daemon runs it: its B-channel group, and libpri on its D-channel once
- * DAHDI has opened it; events go to the call layer. */
+/* A PRI span as the daemon runs it: libpri on its D-channel once DAHDI has opened it, with
+ * the B-channel table of the span's group (gateway/span_group.h); events go to the call
+ * layer. */
 #ifndef STROWGER_PRI_LINK_H
 #define STROWGER_PRI_LINK_H
 
 #include <stdbool.h>
 
+struct bchan_group;
 struct conf_span;
 struct daemon;
 struct pri_link;
 struct pri_span;
 struct tdm_span;
 
+/* chans: the channel table of the span's group, shared with its other spans; not owned,
+ * it must outlive the link. */
 int pri_link_alloc(struct pri_link **lp, struct daemon *d, const struct conf_span *cs,
-		   struct tdm_span *tspan);
+		   struct tdm_span *tspan, struct bchan_group *chans);
 void pri_link_free(struct pri_link *l);
 
 /* The D-channel fd opened: start libpri on it. Closed: stop (calls are cleared). */

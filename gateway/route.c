@@ -52,6 +52,9 @@ const char *route_endpoint_str(const struct conf_endpoint *ep, char *buf, size_t
 	case EP_TRUNK:
 		snprintf(buf, len, "trunk %.*s", CONF_NAME_MAX, ep->trunk);
 		break;
+	case EP_GROUP:
+		snprintf(buf, len, "group %.*s", CONF_NAME_MAX, ep->group);
+		break;
 	default:
 		snprintf(buf, len, "endpoint kind %d", (int)ep->kind);
 		break;
@@ -86,13 +89,18 @@ static int check_endpoint(const struct route_table_params *p, const struct conf_
 	switch (ep->kind) {
 	case EP_ANY:
 		if (dest)
-			return route_error(p, r, "the destination must be a span or a trunk");
+			return route_error(p, r, "the destination must be a span, a group or a "
+					   "trunk");
 		return 0;
 	case EP_SPAN:
 		return 0;
 	case EP_TRUNK:
 		if (!ep->trunk[0])
 			return route_error(p, r, "empty trunk name");
+		return 0;
+	case EP_GROUP:
+		if (!ep->group[0])
+			return route_error(p, r, "empty group name");
 		return 0;
 	}
 	return route_error(p, r, "bad endpoint kind %d", (int)ep->kind);
@@ -126,6 +134,8 @@ static int entry_init(struct route_entry *e, const struct route_table_params *p,
 	e->conf.prepend[CONF_NAME_MAX - 1] = '\0';
 	e->conf.from.trunk[CONF_NAME_MAX - 1] = '\0';
 	e->conf.to.trunk[CONF_NAME_MAX - 1] = '\0';
+	e->conf.from.group[CONF_NAME_MAX - 1] = '\0';
+	e->conf.to.group[CONF_NAME_MAX - 1] = '\0';
 	len = strnlen(r->match, CONF_STR_MAX);
 	if (len == CONF_STR_MAX)
 		return route_error(p, r, "match too long");
@@ -219,6 +229,10 @@ static bool from_ok(const struct conf_endpoint *from, const struct conf_endpoint
 	case EP_TRUNK:
 		return src->kind == EP_TRUNK &&
 		       strncmp(src->trunk, from->trunk, CONF_NAME_MAX) == 0;
+	case EP_GROUP:
+		/* A span's call carries the name of the group its span is in. */
+		return src->kind == EP_SPAN &&
+		       strncmp(src->group, from->group, CONF_NAME_MAX) == 0;
 	}
 	return false;
 }

@@ -47,10 +47,12 @@ struct route_result {
 	char number[ROUTE_NUMBER_MAX + CONF_NAME_MAX];	/* ROUTE_MATCH: rewritten number */
 };
 
-/* Route a call from src (EP_SPAN n or EP_TRUNK name) to the called number (digits, and
- * '*', '+'; the caller removes a trailing '#' and sets complete instead).
+/* Route a call from src (EP_SPAN n, with src->group the name of the [group] span n is in or
+ * "", or EP_TRUNK name) to the called number (digits, and '*', '+'; the caller removes a
+ * trailing '#' and sets complete instead).
  *
- * Matching, per route in config order: `from` must be EP_ANY or equal src; `match` empty
+ * Matching, per route in config order: `from` must be EP_ANY, equal src, or be the group
+ * src's span is in (from = group NAME); `match` empty
  * takes every number, "/re/" is a POSIX ERE searched in the number (anchor it with ^ and $
  * yourself), anything else is a literal prefix. The first route that matches wins; its
  * number is rewritten: `strip` leading characters removed (all of them if the number is
@@ -75,7 +77,7 @@ enum route_state route_lookup(const struct route_table *t, const struct conf_end
 /* "no match", "need more", "match". */
 const char *route_state_name(enum route_state s);
 
-/* Describe an endpoint for logs: "any", "span 2", "trunk carrier". */
+/* Describe an endpoint for logs: "any", "span 2", "group pbx", "trunk carrier". */
 const char *route_endpoint_str(const struct conf_endpoint *ep, char *buf, size_t len);
 
 #endif

@@ -107,8 +107,16 @@ static void take(struct bchan_group *g, unsigned i, struct bchan_ref *out)
 	*out = g->chans[i].ref;
 }
 
+static bool skipped(const struct bchan_req *req, unsigned span)
+{
+	for (unsigned i = 0; i < req->nskip; i++)
+		if (req->skip[i] == span)
+			return true;
+	return false;
+}
+
 /* Hunt the group in its order for a selectable channel (on span, if span != 0). */
-static int hunt(const struct bchan_group *g, unsigned span)
+static int hunt(const struct bchan_group *g, const struct bchan_req *req, unsigned span)
 {
 	for (unsigned k = 0; k < g->nchans; k++) {
 		unsigned i;
@@ -127,41 +135,67 @@ static int hunt(const struct bchan_group *g, unsigned span)
 		}
 		if (span && g->chans[i].ref.span != span)
 			continue;
+		if (req->nskip && skipped(req, g->chans[i].ref.span))
+			continue;
 		if (selectable(&g->chans[i]))
 			return (int)i;
 	}
 	return -1;
 }
 
-int bchan_acquire(struct bchan_group *g, const struct bchan_req *req, struct bchan_ref *out,
-		  int *cause)
+/* The index of the channel for req in g, or -1 with *cause set. */
+static int choose(const struct bchan_group *g, const struct bchan_req *req, int *cause)
 {
-	unsigned span;
+	unsigned span = req->span_only ? req->chan.span : 0;
 	int i;
-
-	if (!g || !req || !out || !cause || req->want > BCHAN_WANT_EXCLUSIVE)
-		return EINVAL;
-	span = req->span_only ? req->chan.span : 0;
 
 	if (req->want != BCHAN_WANT_ANY) {
 		i = find(g, req->chan);
-		if (i >= 0 && selectable(&g->chans[i])) {
-			take(g, (unsigned)i, out);
-			return 0;
-		}
+		if (i >= 0 && selectable(&g->chans[i]))
+			return i;
 		if (req->want == BCHAN_WANT_EXCLUSIVE) {
 			/* §5.2.3.1 c): the indicated channel is the only acceptable one. */
 			*cause = i < 0 ? BCHAN_CAUSE_CHAN_NOT_EXIST : BCHAN_CAUSE_CHAN_UNAVAIL;
-			return EBUSY;
+			return -1;
 		}
 		/* Preferred but not available: §5.2.3.1 b), any other channel. */
 	}
-	i = hunt(g, span);
-	if (i < 0) {
+	i = hunt(g, req, span);
+	if (i < 0)
 		*cause = BCHAN_CAUSE_NO_CIRCUIT;
+	return i;
+}
+
+static bool req_valid(const struct bchan_req *req)
+{
+	return req && req->want <= BCHAN_WANT_EXCLUSIVE && (!req->nskip || req->skip);
+}
+
+int bchan_acquire(struct bchan_group *g, const struct bchan_req *req, struct bchan_ref *out,
+		  int *cause)
+{
+	int i;
+
+	if (!g || !req_valid(req) || !out || !cause)
+		return EINVAL;
+	i = choose(g, req, cause);
+	if (i < 0)
 		return EBUSY;
-	}
 	take(g, (unsigned)i, out);
+	return 0;
+}
+
+int bchan_select(const struct bchan_group *g, const struct bchan_req *req,
+		 struct bchan_ref *out, int *cause)
+{
+	int i;
+
+	if (!g || !req_valid(req) || !out || !cause)
+		return EINVAL;
+	i = choose(g, req, cause);
+	if (i < 0)
+		return EBUSY;
+	*out = g->chans[i].ref;
 	return 0;
 }
 

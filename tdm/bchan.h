@@ -29,7 +29,10 @@ enum bchan_state {
 	BCHAN_OOS,	/* out of service (maintenance): never selected */
 };
 
-/* Order in which free channels are tried. */
+/* Order in which free channels are tried, over the whole list: with several spans the list
+ * is one span's channels after another's, so ascending starts on the first span's first
+ * channel, descending on the last span's last channel (its mirror image, as chan_dahdi's
+ * "G" groups), and round robin runs on across span boundaries. */
 enum bchan_hunt {
 	BCHAN_HUNT_ASC,		/* first channel of the list first */
 	BCHAN_HUNT_DESC,	/* last channel first (the usual choice of the side that does
@@ -48,6 +51,9 @@ struct bchan_req {
 	enum bchan_want want;
 	struct bchan_ref chan;	/* PREFERRED/EXCLUSIVE; for ANY only chan.span is used */
 	bool span_only;		/* pick only on chan.span (an interface without NFAS) */
+	const unsigned *skip;	/* spans the hunt passes over (a call that could not be
+				 * placed on them goes on to the next span of the group) */
+	unsigned nskip;
 };
 
 struct bchan_params {
@@ -66,9 +72,17 @@ void bchan_free(struct bchan_group *g);
 /* Select a channel for req and mark it busy; *out receives it. Returns 0, or EBUSY with
  * *cause set to the Q.850 cause to clear the call with: 44 when an exclusive channel is busy,
  * out of service or on an unusable span, 82 when an exclusive channel is not in the group,
- * 34 when nothing suitable is free. EINVAL on a bad request (cause unchanged). */
+ * 34 when nothing suitable is free. EINVAL on a bad request (cause unchanged).
+ * Spans in req->skip are passed over by the hunt (ANY, and PREFERRED falling back to it); a
+ * PREFERRED or EXCLUSIVE channel itself is taken wherever it is. */
 int bchan_acquire(struct bchan_group *g, const struct bchan_req *req, struct bchan_ref *out,
 		  int *cause);
+
+/* The channel bchan_acquire() would take for req, left as it is: same returns. Taking it
+ * later (PREFERRED on *out) gives the same channel as long as nothing changed in between;
+ * round robin moves on only when a channel is taken. */
+int bchan_select(const struct bchan_group *g, const struct bchan_req *req,
+		 struct bchan_ref *out, int *cause);
 
 /* A busy channel becomes free. ENOENT if it is not in the group, EALREADY if not busy. */
 int bchan_release(struct bchan_group *g, struct bchan_ref ref);

@@ -263,7 +263,8 @@ Test(pri_bchan, exhaustive_states)
 					struct bchan_ref r = R(1, i + 1);
 
 					if (st[i] == 1) {
-						struct bchan_req ex = { BCHAN_WANT_EXCLUSIVE, r, false };
+						struct bchan_req ex = { .want = BCHAN_WANT_EXCLUSIVE,
+								.chan = r };
 						struct bchan_ref o;
 						int cs;
 
@@ -296,4 +297,150 @@ Test(pri_bchan, exhaustive_states)
 			}
 		}
 	}
+}
+
+/* ---- one group over several spans: an E1 (span 2) and a T1 (span 4), hunted as one ----- */
+
+/* Span 2 positions 1..3, then span 4 positions 1..2: the order [group] lists the spans in. */
+static const struct bchan_ref e1_t1[] = { R(2, 1), R(2, 2), R(2, 3), R(4, 1), R(4, 2) };
+
+static struct bchan_ref pick(const struct bchan_group *g, const unsigned *skip, unsigned nskip,
+			     int want_rc, int want_cause)
+{
+	struct bchan_req req = { .want = BCHAN_WANT_ANY, .skip = skip, .nskip = nskip };
+	struct bchan_ref out = R(0, 0);
+	int cause = 0;
+
+	cr_assert_eq(bchan_select(g, &req, &out, &cause), want_rc);
+	if (want_rc)
+		cr_assert_eq(cause, want_cause);
+	return out;
+}
+
+Test(pri_bchan, group_ascending_fills_first_span_then_overflows)
+{
+	struct bchan_group *g = group(BCHAN_HUNT_ASC, e1_t1, 5);
+
+	/* The first span's lowest channels first; the second span only when it is full. */
+	expect_ref(any(g, 0, 0), 2, 1);
+	expect_ref(any(g, 0, 0), 2, 2);
+	expect_ref(any(g, 0, 0), 2, 3);
+	expect_ref(any(g, 0, 0), 4, 1);
+	/* A channel of the first span comes free: the next call goes back there. */
+	cr_assert_eq(bchan_release(g, R(2, 2)), 0);
+	expect_ref(any(g, 0, 0), 2, 2);
+	expect_ref(any(g, 0, 0), 4, 2);
+	/* Nothing free on any span: cause 34. */
+	any(g, EBUSY, BCHAN_CAUSE_NO_CIRCUIT);
+	bchan_free(g);
+}
+
+Test(pri_bchan, group_descending_is_the_mirror)
+{
+	struct bchan_group *g = group(BCHAN_HUNT_DESC, e1_t1, 5);
+
+	/* The last span's highest channel first, down into the first span. */
+	expect_ref(any(g, 0, 0), 4, 2);
+	expect_ref(any(g, 0, 0), 4, 1);
+	expect_ref(any(g, 0, 0), 2, 3);
+	cr_assert_eq(bchan_release(g, R(4, 1)), 0);
+	expect_ref(any(g, 0, 0), 4, 1);
+	expect_ref(any(g, 0, 0), 2, 2);
+	expect_ref(any(g, 0, 0), 2, 1);
+	any(g, EBUSY, BCHAN_CAUSE_NO_CIRCUIT);
+	bchan_free(g);
+}
+
+Test(pri_bchan, group_round_robin_runs_across_spans)
+{
+	struct bchan_group *g = group(BCHAN_HUNT_RR, e1_t1, 5);
+	struct bchan_ref r;
+
+	/* Calls that end at once still walk the whole group, span 2 then span 4, and wrap. */
+	for (unsigned k = 0; k < 7; k++) {
+		r = any(g, 0, 0);
+		expect_ref(r, e1_t1[k % 5].span, e1_t1[k % 5].pos);
+		cr_assert_eq(bchan_release(g, r), 0);
+	}
+	/* Next is (2,3); with span 2 unusable the hunt goes on to span 4 and continues there. */
+	cr_expect_eq(bchan_set_span_usable(g, 2, false), 3);
+	expect_ref(any(g, 0, 0), 4, 1);
+	expect_ref(any(g, 0, 0), 4, 2);
+	any(g, EBUSY, BCHAN_CAUSE_NO_CIRCUIT);
+	cr_expect_eq(bchan_set_span_usable(g, 2, true), 3);
+	expect_ref(any(g, 0, 0), 2, 1);
+	bchan_free(g);
+}
+
+Test(pri_bchan, group_skips_unusable_span)
+{
+	struct bchan_group *g = group(BCHAN_HUNT_ASC, e1_t1, 5);
+
+	/* D-channel down or alarm on span 2: the hunt starts on span 4. */
+	cr_expect_eq(bchan_set_span_usable(g, 2, false), 3);
+	expect_ref(any(g, 0, 0), 4, 1);
+	expect_ref(any(g, 0, 0), 4, 2);
+	any(g, EBUSY, BCHAN_CAUSE_NO_CIRCUIT);
+	cr_expect_eq(bchan_available(g, 0), 0);
+	cr_expect_eq(bchan_set_span_usable(g, 2, true), 3);
+	cr_expect_eq(bchan_available(g, 0), 3);
+	expect_ref(any(g, 0, 0), 2, 1);
+	bchan_free(g);
+}
+
+Test(pri_bchan, select_does_not_take)
+{
+	struct bchan_group *g = group(BCHAN_HUNT_RR, e1_t1, 5);
+	struct bchan_req req = { .want = BCHAN_WANT_PREFERRED };
+	struct bchan_ref out;
+	int cause = 0;
+
+	expect_ref(pick(g, NULL, 0, 0, 0), 2, 1);
+	expect_ref(pick(g, NULL, 0, 0, 0), 2, 1);	/* nothing moved */
+	cr_expect_eq(bchan_available(g, 0), 5);
+	/* Taking the selected channel as preferred gives that channel and moves the RR on. */
+	req.chan = pick(g, NULL, 0, 0, 0);
+	cr_assert_eq(bchan_acquire(g, &req, &out, &cause), 0);
+	expect_ref(out, 2, 1);
+	expect_ref(pick(g, NULL, 0, 0, 0), 2, 2);
+	/* Exclusive on a busy channel: select reports what acquire would. */
+	req.want = BCHAN_WANT_EXCLUSIVE;
+	cr_expect_eq(bchan_select(g, &req, &out, &cause), EBUSY);
+	cr_expect_eq(cause, BCHAN_CAUSE_CHAN_UNAVAIL);
+	cr_expect_eq(bchan_select(NULL, &req, &out, &cause), EINVAL);
+	cr_expect_eq(bchan_select(g, NULL, &out, &cause), EINVAL);
+	bchan_free(g);
+}
+
+Test(pri_bchan, skip_list_moves_the_hunt_to_the_next_span)
+{
+	struct bchan_group *g = group(BCHAN_HUNT_ASC, e1_t1, 5);
+	const unsigned skip2[] = { 2 }, skip_both[] = { 4, 2 };
+	struct bchan_req req = { .want = BCHAN_WANT_ANY, .skip = skip2, .nskip = 1 };
+	struct bchan_ref out;
+	int cause = 0;
+
+	/* Span 2 failed this call already: span 4's first channel, even though 2 is free. */
+	expect_ref(pick(g, skip2, 1, 0, 0), 4, 1);
+	cr_assert_eq(bchan_acquire(g, &req, &out, &cause), 0);
+	expect_ref(out, 4, 1);
+	/* Every span failed: nothing left, cause 34. */
+	pick(g, skip_both, 2, EBUSY, BCHAN_CAUSE_NO_CIRCUIT);
+	/* A preferred channel on a skipped span is still that channel... */
+	req.want = BCHAN_WANT_PREFERRED;
+	req.chan = R(2, 3);
+	cr_assert_eq(bchan_acquire(g, &req, &out, &cause), 0);
+	expect_ref(out, 2, 3);
+	/* ...but when it is busy the fallback hunt passes over span 2. */
+	cr_assert_eq(bchan_acquire(g, &req, &out, &cause), 0);
+	expect_ref(out, 4, 2);
+	/* skip with a count but no list is a bad request. */
+	req.skip = NULL;
+	cr_expect_eq(bchan_acquire(g, &req, &out, &cause), EINVAL);
+	/* Span-only hunting and a skip list together: nothing on span 2 then. */
+	req = (struct bchan_req){ .want = BCHAN_WANT_ANY, .chan = R(2, 0), .span_only = true,
+				  .skip = skip2, .nskip = 1 };
+	cr_expect_eq(bchan_acquire(g, &req, &out, &cause), EBUSY);
+	cr_expect_eq(cause, BCHAN_CAUSE_NO_CIRCUIT);
+	bchan_free(g);
 }

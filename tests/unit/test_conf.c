@@ -260,7 +260,7 @@ Test(conf, err_unknown_section_kind)
 {
 	expect_error("\n[spam 1]\ntype = e1\n",
 		     "t.conf:2: unknown section kind 'spam' in [spam 1] (expected general, "
-		     "span N, trunk NAME or route NAME)");
+		     "span N, group NAME, trunk NAME or route NAME)");
 }
 
 Test(conf, err_bad_section_name)
@@ -412,8 +412,9 @@ Test(conf, err_bad_endpoint)
 {
 	expect_errors("[route a]\nfrom = pbx\nto = any\n[route b]\nto = span x\n"
 		      "[route c]\nto = trunk a b\n", 4,
-		      "t.conf:2: from: 'pbx' is not any, span N or trunk NAME",
-		      "t.conf:3: to: 'any' is not allowed here (expected span N or trunk NAME)",
+		      "t.conf:2: from: 'pbx' is not any, span N, group NAME or trunk NAME",
+		      "t.conf:3: to: 'any' is not allowed here (expected span N, group NAME or "
+		      "trunk NAME)",
 		      "t.conf:5: to: 'span x': the span number must be 1..255",
 		      "t.conf:7: to: 'trunk a b': a trunk name is 1 to 31 characters of "
 		      "A-Z a-z 0-9 _ -");
@@ -542,6 +543,7 @@ Test(conf, random_input_is_handled)
 		"\n", "\r\n", "1", "31", "-", ",", "type", "e1", "t1", "signalling", "pri_cpe",
 		"fxs", "channels", "dchannel", "to", "from", "any", "proxy", "sip:", "h", "/",
 		"(", "register", "yes", "username", "x", "\xEF\xBB\xBF", "strip", "match",
+		"group", "spans", "hunt", "g", "2", "2, 1", "pri_net",
 	};
 	const unsigned npieces = sizeof(pieces) / sizeof(pieces[0]);
 	uint32_t seed = 12345;
@@ -629,6 +631,8 @@ Test(conf, print_round_trip_everything)
 Test(conf, print_has_every_option_and_warns_of_secrets)
 {
 	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_net\n"
+				 "[span 2]\ntype = e1\nsignalling = pri_net\n"
+				 "[group g]\nspans = 2\n"
 				 "[trunk t]\nproxy = sip:h\npassword = hunter2\n"
 				 "[route r]\nto = trunk t\n");
 	char *text = print_to_string(c), needle[64];
@@ -751,7 +755,8 @@ Test(conf, example_file_loads_cleanly)
 	int rc = conf_load(&c, EXAMPLE, &errs);
 
 	cr_assert_eq(rc, 0, "%s", errs_text());
-	cr_assert_eq(c->nspans, 3);
+	cr_assert_eq(c->nspans, 4);
+	cr_assert_eq(c->ngroups, 1);
 	cr_assert_eq(c->ntrunks, 2);
 	cr_assert_eq(c->nroutes, 3);
 	cr_assert_str_eq(c->path, EXAMPLE);
@@ -977,4 +982,182 @@ Test(conf, inbound_auth_round_trip)
 {
 	round_trip("[general]\nauth_realm = gw.example.net\nauth_nonce_lifetime = 120\n"
 		   "[trunk t]\nproxy = sip:h\nusername = u\npassword = p\ninbound_auth = yes\n");
+}
+
+/* ---- [group NAME]: PRI spans hunted as one ------------------------------------------- */
+
+#define TWO_PRI "[span 2]\ntype = e1\nsignalling = pri_cpe\n" \
+		"[span 4]\ntype = t1\nsignalling = pri_cpe\n"	/* lines 1-6 */
+
+Test(conf, group_of_e1_and_t1)
+{
+	struct conf *c = load_ok(TWO_PRI "[span 5]\ntype = t1\nsignalling = fxs\n"
+				 "[group pbx]\nspans = 2 ,4\nhunt = roundrobin\n"
+				 "[group solo]\nspans = 9\n[span 9]\ntype = e1\nsignalling = pri_net\n"
+				 "[route in]\nto = group pbx\n[route out]\nfrom = group pbx\n"
+				 "to = group solo\n");
+	const struct conf_group *g = conf_group_find(c, "pbx");
+
+	cr_assert_eq(c->ngroups, 2);
+	cr_assert_not_null(g);
+	cr_assert_eq(g->line, 10);
+	cr_assert_eq(g->spans.n, 2);
+	cr_assert_eq(g->spans.span[0], 2);
+	cr_assert_eq(g->spans.span[1], 4);
+	cr_assert_eq(g->hunt, HUNT_ROUNDROBIN);
+	cr_assert_eq(conf_span_group(c, 2), g);
+	cr_assert_eq(conf_span_group(c, 4), g);
+	cr_assert_null(conf_span_group(c, 5));
+	g = conf_group_find(c, "solo");
+	cr_assert_eq(g->hunt, HUNT_ASCENDING);	/* the default */
+	cr_assert_eq(g->spans.n, 1);
+	cr_assert_eq(conf_span_group(c, 9), g);
+	cr_assert_null(conf_group_find(c, "nope"));
+	cr_assert_eq(c->routes[0].to.kind, EP_GROUP);
+	cr_assert_str_eq(c->routes[0].to.group, "pbx");
+	cr_assert_eq(c->routes[1].from.kind, EP_GROUP);
+	cr_assert_str_eq(c->routes[1].from.group, "pbx");
+	cr_assert_str_eq(c->routes[1].to.group, "solo");
+	conf_free(c);
+}
+
+Test(conf, err_group_span_not_defined)
+{
+	expect_error(TWO_PRI "[group g]\nspans = 2, 7, 4\n",
+		     "t.conf:8: spans: span 7 is not defined");
+}
+
+Test(conf, err_group_span_not_pri)
+{
+	expect_errors(TWO_PRI "[span 5]\ntype = t1\nsignalling = fxs\n"
+		      "[span 6]\ntype = t1\nsignalling = fxo\n"
+		      "[group g]\nhunt = descending\nspans = 4, 5, 6\n", 2,
+		      "t.conf:15: spans: span 5 is fxs: a group holds PRI spans only",
+		      "t.conf:15: spans: span 6 is fxo: a group holds PRI spans only");
+}
+
+Test(conf, err_span_in_two_groups)
+{
+	/* One span, one hunt list: a span's channels cannot be hunted by two groups. */
+	expect_error(TWO_PRI "[group a]\nspans = 2, 4\n\n[group b]\nspans = 4\n",
+		     "t.conf:11: spans: span 4 is already in group 'a' (line 7)");
+}
+
+Test(conf, err_span_hunt_in_group)
+{
+	expect_error("[span 2]\ntype = e1\nsignalling = pri_cpe\nhunt = descending\n"
+		     "[group pbx]\nspans = 2\nhunt = ascending\n",
+		     "t.conf:4: hunt: span 2 is in group 'pbx' (line 5), whose hunt applies: "
+		     "set it there");
+}
+
+Test(conf, err_bad_span_list)
+{
+	char text[512];
+	int n = snprintf(text, sizeof(text), "[group h]\nspans = ");
+
+	for (int i = 1; i <= 33; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s%d", i > 1 ? "," : "", i);
+	snprintf(text + n, sizeof(text) - (size_t)n, "\n");
+	expect_error(text, "t.conf:2: spans: bad span list '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
+		     "16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33': more than 32 spans");
+	conf_errors_clear(&errs);
+	expect_errors("[group a]\nspans = 2,,4\n[group b]\nspans = 2 4\n[group c]\nspans = 0\n"
+		      "[group d]\nspans = 4, 2, 4\n[group e]\nspans = 256\n[group f]\nspans =\n"
+		      "[group g]\nspans = 2-4\n", 7,
+		      "t.conf:2: spans: bad span list '2,,4': expected span numbers in hunt order, "
+		      "like 2, 4",
+		      "t.conf:4: spans: bad span list '2 4': expected span numbers in hunt order, "
+		      "like 2, 4",
+		      "t.conf:6: spans: bad span list '0': a span number is 1..255",
+		      "t.conf:8: spans: bad span list '4, 2, 4': span 4 listed twice",
+		      "t.conf:10: spans: bad span list '256': a span number is 1..255",
+		      "t.conf:12: spans: bad span list '': expected span numbers in hunt order, "
+		      "like 2, 4",
+		      "t.conf:14: spans: bad span list '2-4': expected span numbers in hunt order, "
+		      "like 2, 4");
+}
+
+Test(conf, err_group_section_and_keys)
+{
+	expect_errors("[group]\n[group x y]\nspans = 1\n[group g]\nhunt = up\nchannels = 1\n"
+		      "[group g]\nspans = 1\n", 6,
+		      "t.conf:1: bad section name [group]: a group name is 1 to 31 characters of "
+		      "A-Z a-z 0-9 _ -",
+		      "t.conf:2: bad section name [group x y]: a group name is 1 to 31 characters "
+		      "of A-Z a-z 0-9 _ -",
+		      "t.conf:4: [group g]: missing required key 'spans'",
+		      "t.conf:5: hunt: 'up' is not one of ascending, descending, roundrobin",
+		      "t.conf:6: unknown key 'channels' in [group g]",
+		      "t.conf:7: duplicate section [group g] (first on line 4)");
+}
+
+Test(conf, err_group_not_defined)
+{
+	expect_errors(TWO_PRI "[group pbx]\nspans = 2, 4\n"
+		      "[route a]\nfrom = group pdx\nto = trunk t\n[trunk t]\nproxy = sip:t\n"
+		      "[route b]\nto = group gone\n[route c]\nto = group a b\n", 3,
+		      "t.conf:10: from: group 'pdx' is not defined",
+		      "t.conf:15: to: group 'gone' is not defined",
+		      "t.conf:17: to: 'group a b': a group name is 1 to 31 characters of "
+		      "A-Z a-z 0-9 _ -");
+}
+
+Test(conf, print_group_and_its_spans)
+{
+	struct conf *c = load_ok(TWO_PRI "[span 3]\ntype = t1\nsignalling = pri_net\n"
+				 "channels = 1-4\nhunt = descending\n"
+				 "[group pbx]\nspans = 4, 2\nhunt = descending\n");
+	char *text = print_to_string(c);
+
+	/* The grouped spans take hunt from the group; a span outside keeps its own. */
+	cr_assert(strstr(text, "[span 2]\n"), "%s", text);
+	cr_assert(strstr(text, "overlap = no\n; hunt: from [group pbx]\ncountry_code =\n"
+			       "national_prefix =\n\n[span 4]"), "%s", text);
+	cr_assert(strstr(text, "overlap = no\n; hunt: from [group pbx]\ncountry_code =\n"
+			       "national_prefix =\n\n[span 3]"), "%s", text);
+	cr_assert(strstr(text, "overlap = no\nhunt = descending\ncountry_code =\n"
+			       "national_prefix =\n\n[group pbx]\nspans = 4, 2\n"
+			       "hunt = descending\n"
+			       "; B-channels: span 4 1-23 (t1 ulaw), span 2 1-15,17-31 (e1 alaw): "
+			       "53 in all\n"
+			       "; descending: the highest free channel of span 2 first, then span 4\n"
+			       "; a span whose D-channel is down or in alarm is passed over\n"), "%s",
+		  text);
+	free(text);
+	conf_free(c);
+	round_trip(TWO_PRI "[group pbx]\nspans = 2, 4\nhunt = roundrobin\n"
+		   "[route r]\nfrom = group pbx\nto = trunk t\n[trunk t]\nproxy = sip:t\n"
+		   "[route s]\nfrom = trunk t\nto = group pbx\n");
+	c = load_ok(TWO_PRI "[group a]\nspans = 2, 4\n[group r]\nspans = 9\nhunt = roundrobin\n"
+		    "[span 9]\ntype = e1\nsignalling = pri_net\nchannels = 1-2\n");
+	text = print_to_string(c);
+	cr_assert(strstr(text, "; ascending: the lowest free channel of span 2 first, then span 4\n"),
+		  "%s", text);
+	cr_assert(strstr(text, "; B-channels: span 9 1-2 (e1 alaw): 2 in all\n"
+			       "; roundrobin: each call takes the next free channel after the one "
+			       "taken last, span 9 and around\n"), "%s", text);
+	free(text);
+	conf_free(c);
+}
+
+Test(conf, restart_needed_for_groups)
+{
+	struct conf *a = load_ok(TWO_PRI "[group pbx]\nspans = 2, 4\n"
+				 "[group old]\nspans = 7\n[span 7]\ntype = e1\nsignalling = pri_net\n");
+	struct conf *b = load_ok(TWO_PRI "[group pbx]\nspans = 4, 2\nhunt = roundrobin\n"
+				 "[group new]\nspans = 7\n[span 7]\ntype = e1\nsignalling = pri_net\n");
+	struct conf *c = load_ok(TWO_PRI "[group pbx]\nspans = 2,4\n"
+				 "[group old]\nspans = 7\n[span 7]\ntype = e1\nsignalling = pri_net\n"
+				 "[route r]\nto = group pbx\n");
+	char buf[256];
+
+	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 4);
+	cr_assert_str_eq(buf, "[group pbx] spans\n[group pbx] hunt\n[group old] removed\n"
+			      "[group new] added\n");
+	/* Same groups written differently, and a new route to one: nothing to restart. */
+	cr_assert_eq(conf_restart_needed(a, c, buf, sizeof(buf)), 0);
+	conf_free(a);
+	conf_free(b);
+	conf_free(c);
 }

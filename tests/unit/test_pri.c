@@ -578,7 +578,8 @@ Test(pri, no_channel_gives_34)
 {
 	setup_rig(PRI_ROLE_NET, PRI_SW_EUROISDN, false);
 	for (unsigned pos = 1; pos <= 3; pos++) {
-		struct bchan_req req = { BCHAN_WANT_EXCLUSIVE, { SPAN, pos }, true };
+		struct bchan_req req = { .want = BCHAN_WANT_EXCLUSIVE, .chan = { SPAN, pos },
+					 .span_only = true };
 		struct bchan_ref got;
 		int cause;
 

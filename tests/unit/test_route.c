@@ -26,6 +26,23 @@ static struct conf_endpoint ep_trunk(const char *name)
 	return ep;
 }
 
+static struct conf_endpoint ep_group(const char *name)
+{
+	struct conf_endpoint ep = { .kind = EP_GROUP };
+
+	snprintf(ep.group, sizeof(ep.group), "%s", name);
+	return ep;
+}
+
+/* A call from span n, which is in the group called group ("" for none). */
+static struct conf_endpoint ep_span_in(unsigned n, const char *group)
+{
+	struct conf_endpoint ep = ep_span(n);
+
+	snprintf(ep.group, sizeof(ep.group), "%s", group);
+	return ep;
+}
+
 static struct conf_route rt(const char *name, struct conf_endpoint from, const char *match,
 			    struct conf_endpoint to, unsigned strip, const char *prepend)
 {
@@ -464,11 +481,15 @@ Test(route, bad_config)
 		{ rt("letters", ep_any(), "12a", ep_span(1), 0, ""),
 		  "route letters (line 1): match \"12a\": a prefix is digits, * # +" },
 		{ rt("to-any", ep_any(), "1", ep_any(), 0, ""),
-		  "route to-any (line 1): the destination must be a span or a trunk" },
+		  "route to-any (line 1): the destination must be a span, a group or a trunk" },
 		{ rt("no-trunk", ep_any(), "1", ep_trunk(""), 0, ""),
 		  "route no-trunk (line 1): empty trunk name" },
 		{ rt("no-from", ep_trunk(""), "1", ep_span(1), 0, ""),
 		  "route no-from (line 1): empty trunk name" },
+		{ rt("no-group", ep_any(), "1", ep_group(""), 0, ""),
+		  "route no-group (line 1): empty group name" },
+		{ rt("no-from-group", ep_group(""), "1", ep_trunk("t"), 0, ""),
+		  "route no-from-group (line 1): empty group name" },
 	};
 
 	for (size_t i = 0; i < NELEM(bad); i++) {
@@ -503,6 +524,7 @@ Test(route, names)
 {
 	char buf[64];
 	struct conf_endpoint a = ep_any(), s = ep_span(2), tr = ep_trunk("carrier");
+	struct conf_endpoint g = ep_group("pbx");
 
 	cr_expect_str_eq(route_state_name(ROUTE_NO_MATCH), "no match");
 	cr_expect_str_eq(route_state_name(ROUTE_NEED_MORE), "need more");
@@ -510,4 +532,41 @@ Test(route, names)
 	cr_expect_str_eq(route_endpoint_str(&a, buf, sizeof(buf)), "any");
 	cr_expect_str_eq(route_endpoint_str(&s, buf, sizeof(buf)), "span 2");
 	cr_expect_str_eq(route_endpoint_str(&tr, buf, sizeof(buf)), "trunk carrier");
+	cr_expect_str_eq(route_endpoint_str(&g, buf, sizeof(buf)), "group pbx");
+}
+
+/* Routes to a group, and from one: a call from any span of group "pbx" (spans 2 and 4 in
+ * the daemon) carries the group's name in its source. */
+Test(route, groups)
+{
+	const struct conf_route r[] = {
+		rt("pbx-out", ep_group("pbx"), "0", ep_trunk("carrier"), 1, ""),
+		rt("span4-only", ep_span(4), "9", ep_trunk("other"), 0, ""),
+		rt("to-pbx", ep_trunk("carrier"), "4930", ep_group("pbx"), 4, ""),
+		rt("to-span", ep_trunk("carrier"), "5", ep_span(4), 0, ""),
+	};
+	const struct lcase c[] = {
+		{ ep_span_in(2, "pbx"), "030", YES, ROUTE_MATCH, 0, "30" },
+		{ ep_span_in(4, "pbx"), "030", YES, ROUTE_MATCH, 0, "30" },
+		{ ep_span_in(4, "pbx"), "9", YES, ROUTE_MATCH, 1, "9" },
+		/* A span of another group, of none, or a group named alike: not from pbx. */
+		{ ep_span_in(6, "pbx2"), "030", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_span_in(6, "pb"), "030", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_span(2), "030", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_trunk("pbx"), "030", YES, ROUTE_NO_MATCH, 0, NULL },
+		{ ep_any(), "030", YES, ROUTE_NO_MATCH, 0, NULL },
+		/* Overlap from a group's span waits like from a span. */
+		{ ep_span_in(2, "pbx"), "", NO, ROUTE_NEED_MORE, 0, NULL },
+		{ ep_span_in(2, "pbx"), "03", NO, ROUTE_MATCH, 0, "3" },
+		{ ep_trunk("carrier"), "4930123", YES, ROUTE_MATCH, 2, "123" },
+		{ ep_trunk("carrier"), "5", YES, ROUTE_MATCH, 3, "5" },
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+	struct route_result res;
+
+	run(t, c, NELEM(c));
+	cr_assert_eq(route_lookup(t, &c[10].src, "49301", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.route->to.kind, EP_GROUP);
+	cr_expect_str_eq(res.route->to.group, "pbx");
+	route_table_free(t);
 }
