@@ -40,7 +40,7 @@ group_call() {	# NUMBER SPAN CHAN-REGEX WHAT
 		{ t_tail sipp-uac; t_tail gw 30; t_fail "$4: SIP call failed (SIPp status $T_RC)"; }
 	t_wait_log gw "CALL id=[0-9]+ dir=sip-tdm span [0-9]+ ch [0-9]+ trunk=peer2 called=$1 " 10 ||
 		t_fail "$4: no CALL line for $1"
-	grep -qE "CALL id=[0-9]+ dir=sip-tdm span $2 ch $3 trunk=peer2 called=$1 calling=5551000 answered=yes cause=16 " \
+	grep -qE "CALL id=[0-9]+ dir=sip-tdm span $2 ch $3 trunk=peer2 called=$1 calling=5551000 presentation=allowed answered=yes cause=16 " \
 		"$T_LOGDIR/gw.log" || { t_tail gw 30; t_fail "$4: $(grep -oE "span [0-9]+ ch [0-9]+ trunk=peer2 called=$1 .*cause=[0-9]+" \
 		"$T_LOGDIR/gw.log"), expected span $2 ch $3, answered, cause 16"; }
 }
