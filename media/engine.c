@@ -29,6 +29,7 @@
 #define NSTATS		10
 #define RTCP_INTERVAL_MS 5000	/* RFC 3550 §6.2 minimum */
 #define NTP_UNIX_OFFSET	2208988800u	/* [s] 1900-01-01 to 1970-01-01 */
+#define CONNECT_IDLE_US	100000	/* [µs] connected peer quiet this long: hear anyone again */
 
 /* epoll data tags in the low bits of the channel pointer (calloc aligns to ≥ 8) */
 enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_RTCP = 4, TAG_MASK = 7 };
@@ -41,6 +42,10 @@ struct media_chan {
 	bool tdm_dead;
 	struct sockaddr_storage remote;
 	socklen_t remote_len;			/* 0: peer unknown, nothing is sent */
+	bool can_connect;			/* rtp_fd bound to one address (rtp_connect) */
+	bool connected;				/* rtp_fd connect()ed to remote */
+	struct sockaddr_storage local;		/* rtp_fd's address, as bound */
+	socklen_t local_len;
 	enum g711_law tdm_law, rtp_law;
 	bool symmetric, latched;
 	uint32_t latched_ssrc;
@@ -194,6 +199,104 @@ static socklen_t addr_len(const struct sockaddr_storage *ss)
 	}
 }
 
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr);
+	}
+	return false;
+}
+
+/*
+ * A connected UDP socket skips the route lookup and address copy of every sendto() (about
+ * 0.5 µs of a 4 µs send on loopback), but hears only its peer. So rtp_fd is connected
+ * only while the peer's RTP comes from the address we send to (symmetric in fact, latched
+ * or not), and disconnected when the remote changes or the peer has been quiet for
+ * CONNECT_IDLE_US: a peer that moves, or symmetric RTP latching on a new source, is heard
+ * again. Only a socket bound to one address qualifies: connect() narrows a wildcard
+ * socket's local address to the route's source, which may not be where the peer sends.
+ */
+static bool bound_to_one_address(struct media_chan *ch)
+{
+	struct sockaddr_storage *ss = &ch->local;
+
+	ch->local_len = sizeof *ss;
+	if (getsockname(ch->rtp_fd, (struct sockaddr *)ss, &ch->local_len))
+		return false;
+	if (ss->ss_family == AF_INET)
+		return ((struct sockaddr_in *)ss)->sin_addr.s_addr != htonl(INADDR_ANY);
+	if (ss->ss_family == AF_INET6)
+		return !IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)ss)->sin6_addr);
+	return false;
+}
+
+static void rtp_connect(struct media_chan *ch)
+{
+	if (connect(ch->rtp_fd, (struct sockaddr *)&ch->remote, ch->remote_len)) {
+		LOGW(LS_RTP, "channel %llu: RTP connect: %s; sending with sendto",
+		     (unsigned long long)ch->cookie, strerror(errno));
+		ch->can_connect = false;
+		return;
+	}
+	ch->connected = true;
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+static void rtp_disconnect(struct media_chan *ch)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (!ch->connected)
+		return;
+	(void)connect(ch->rtp_fd, &unspec, sizeof unspec);
+	ch->connected = false;
+	/* Linux gives up, on disconnect, a port it chose itself at bind time (port 0): take
+	 * it back. Bound by name now, the port stays through later disconnects. */
+	if (getsockname(ch->rtp_fd, (struct sockaddr *)&ss, &len) || port_of(&ss))
+		return;
+	if (bind(ch->rtp_fd, (struct sockaddr *)&ch->local, ch->local_len)) {
+		LOGE(LS_RTP, "channel %llu: RTP port %u lost on disconnect: %s",
+		     (unsigned long long)ch->cookie, port_of(&ch->local), strerror(errno));
+		ch->can_connect = false;
+	}
+}
+
+/* One RTP packet to the peer. */
+static ssize_t rtp_send(struct media_chan *ch, const void *pkt, size_t len)
+{
+	ssize_t r;
+
+	if (!ch->connected)
+		return sendto(ch->rtp_fd, pkt, len, 0, (struct sockaddr *)&ch->remote,
+			      ch->remote_len);
+	r = send(ch->rtp_fd, pkt, len, 0);
+	/* A connected socket fails the call after an ICMP port unreachable and drops the
+	 * packet; unconnected we never heard of it and sent anyway: do the same. */
+	if (r < 0 && errno == ECONNREFUSED)
+		r = send(ch->rtp_fd, pkt, len, 0);
+	return r;
+}
+
 static enum g711_law pt_law(uint8_t pt)
 {
 	return pt == 8 ? G711_LAW_ALAW : G711_LAW_ULAW;
@@ -207,6 +310,8 @@ static void apply_params(struct media_chan *ch, const struct media_chan_params *
 	}
 	ch->no_send = p->no_send;
 	ch->no_recv = p->no_recv;
+	if (ch->connected && !same_addr(&p->remote, &ch->remote))
+		rtp_disconnect(ch);
 	ch->remote = p->remote;
 	ch->remote_len = addr_len(&p->remote);
 	ch->tdm_law = p->tdm_law;
@@ -448,6 +553,7 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 			rtcp_send(e, ch, now, true);	/* last report + BYE (§6.6) */
 		chan_stats(ch, &ev.stats);
 		chan_unlink(e, ch);
+		rtp_disconnect(ch);	/* the caller gets its socket back as it gave it */
 		post_event(e, &ev);
 		chan_free(ch);
 		break;
@@ -471,8 +577,7 @@ static void send_frame(struct media_engine *e, struct media_chan *ch, const uint
 	rtp_packetiser_next(&ch->pk, pkt, MEDIA_FRAME_SAMPLES);
 	g711_block_transcode(ch->tdm_law, ch->rtp_law, pkt + RTP_HDR_LEN, audio,
 			     MEDIA_FRAME_SAMPLES);
-	if (sendto(ch->rtp_fd, pkt, sizeof pkt, 0, (struct sockaddr *)&ch->remote,
-		   ch->remote_len) < 0) {
+	if (rtp_send(ch, pkt, sizeof pkt) < 0) {
 		send_failed(e, ch);
 		return;
 	}
@@ -495,8 +600,7 @@ static void send_te(struct media_engine *e, struct media_chan *ch, const struct 
 		if (!ch->remote_len)
 			continue;
 		(void)te_encode(&tp[i].pl, pkt + RTP_HDR_LEN, TE_PAYLOAD_LEN);
-		if (sendto(ch->rtp_fd, pkt, sizeof pkt, 0, (struct sockaddr *)&ch->remote,
-			   ch->remote_len) < 0) {
+		if (rtp_send(ch, pkt, sizeof pkt) < 0) {
 			send_failed(e, ch);
 			continue;
 		}
@@ -590,6 +694,8 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		return;
 	}
 	e->local.tdm_frames++;
+	if (ch->connected && now - ch->last_rx_us > CONNECT_IDLE_US)
+		rtp_disconnect(ch);
 
 	if (ch->det) {
 		/* Hold audio one frame so the frame before a detected tone can be silenced
@@ -666,24 +772,6 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		rtcp_send(e, ch, now, false);
 }
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr);
-	}
-	return false;
-}
-
 /* One datagram per readiness: the level-triggered loop comes back for more, which saves
  * the EAGAIN read a drain loop would cost on every wakeup. */
 static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
@@ -725,6 +813,8 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		ch->latched = true;
 		ch->latched_ssrc = h.ssrc;
 	}
+	if (!ch->connected && ch->can_connect && ch->remote_len && same_addr(&from, &ch->remote))
+		rtp_connect(ch);
 	/* Receiver statistics (§A.1) count what arrived, on hold too. */
 	if (!ch->have_src || h.ssrc != ch->src_ssrc) {
 		rtcp_source_init(&ch->src, h.seq);
@@ -905,6 +995,7 @@ void media_engine_free(struct media_engine *e)
 		struct media_chan *ch = e->chans;
 
 		e->chans = ch->next;
+		rtp_disconnect(ch);
 		chan_free(ch);
 	}
 	if (e->epfd >= 0)
@@ -956,6 +1047,7 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	ch->tdm_fd = p->tdm_fd;
 	ch->rtp_fd = p->rtp_fd;
 	ch->rtcp_fd = p->rtcp_fd > 0 ? p->rtcp_fd : -1;
+	ch->can_connect = bound_to_one_address(ch);
 	ch->st.rtt_ms = -1;
 	ch->rng = (p->ssrc ^ (uint32_t)p->cookie ^ (uint32_t)(uintptr_t)ch) | 1;
 	if (p->cname[0])
