@@ -807,7 +807,10 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	}
 	if (ch->symmetric && (!ch->latched || (h.ssrc != ch->latched_ssrc &&
 					       !same_addr(&from, &ch->remote)))) {
-		/* Symmetric RTP (RFC 4961): answer where the media comes from. */
+		/* Symmetric RTP (RFC 4961): answer where the media comes from. (Connected,
+		 * only a packet queued before the connect can come from elsewhere.) */
+		if (ch->connected && !same_addr(&from, &ch->remote))
+			rtp_disconnect(ch);
 		ch->remote = from;
 		ch->remote_len = fromlen;
 		ch->latched = true;

@@ -198,6 +198,42 @@ Test(media_connect, symmetric_latch)
 	close(d_p);
 }
 
+/* Packets queued before the connect still come from anyone: one from a new source (new
+ * SSRC) re-latches and re-points the connected socket. Queued before the channel is
+ * added, both are there when the engine connects to the first. */
+Test(media_connect, queued_source_repoints)
+{
+	struct media_engine *e;
+	struct media_engine_params ep = { .rtp_timeout_ms = 0 };
+	struct media_chan *ch;
+	struct sockaddr_in eng_a, b_a, c_a;
+	int sp[2], rtp_e, b_p, c_p;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sp), 0);
+	rtp_e = udp(&eng_a);
+	b_p = udp(&b_a);
+	c_p = udp(&c_a);
+	speak(b_p, &eng_a, 0xB, 1);
+	speak(c_p, &eng_a, 0xC, 1);
+	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
+	struct media_chan_params p = { .cookie = 4, .tdm_fd = sp[0], .rtp_fd = rtp_e,
+				       .tdm_law = G711_LAW_ALAW, .pt = 0, .symmetric = true,
+				       .no_recv = true };	/* jitter buffer aside, as above */
+	memcpy(&p.remote, &b_a, sizeof b_a);
+	cr_assert_eq(media_engine_add(e, &p, &ch), 0);
+	usleep(20000);
+	tick(sp[1]);
+	cr_expect_eq(drain(c_p), 1, "not sent to the source latched last");
+	cr_expect_eq(drain(b_p), 0);
+	cr_expect(connected_to(rtp_e, &c_a));
+	media_engine_free(e);
+	close(sp[0]);
+	close(sp[1]);
+	close(rtp_e);
+	close(b_p);
+	close(c_p);
+}
+
 /* A connected peer's port closes and reopens: the ICMP port unreachable the engine's
  * sends provoke costs no packet once the port is back (as unconnected, where it was
  * never reported). */
