@@ -30,56 +30,59 @@
 #define RTCP_INTERVAL_MS 5000	/* RFC 3550 §6.2 minimum */
 #define NTP_UNIX_OFFSET	2208988800u	/* [s] 1900-01-01 to 1970-01-01 */
 #define CONNECT_IDLE_US	100000	/* [µs] connected peer quiet this long: hear anyone again */
+#define CACHE_LINE	64	/* [bytes] */
 
 /* epoll data tags in the low bits of the channel pointer (calloc aligns to ≥ 8) */
 enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_RTCP = 4, TAG_MASK = 7 };
 _Static_assert(_Alignof(max_align_t) >= 8, "epoll tags need 3 free pointer bits");
 
 struct media_chan {
-	struct media_chan *prev, *next;		/* engine's list (media thread only) */
-	uint64_t cookie;
+	/* Touched by every frame or packet, together at the start: with a thousand
+	 * channels the engine's time goes to cache misses as much as to work. */
 	int tdm_fd, rtp_fd;
-	bool tdm_dead;
-	struct sockaddr_storage remote;
-	socklen_t remote_len;			/* 0: peer unknown, nothing is sent */
-	bool can_connect;			/* rtp_fd bound to one address (rtp_connect) */
-	bool connected;				/* rtp_fd connect()ed to remote */
-	struct sockaddr_storage local;		/* rtp_fd's address, as bound */
-	socklen_t local_len;
 	enum g711_law tdm_law, rtp_law;
+	bool tdm_dead;
+	bool connected;				/* rtp_fd connect()ed to remote */
+	bool can_connect;			/* rtp_fd bound to one address (rtp_connect) */
 	bool symmetric, latched;
-	uint32_t latched_ssrc;
-	struct rtp_packetiser pk;
-	struct jbuf *jb;
-	plc_state_t plc;
-	struct dtmf_det *det;			/* NULL: detection off */
-	int te_pt, rx_te_pt;			/* RFC 4733 PTs; ≤ 0: none */
-	struct te_tx te;			/* events out (shares pk's sequence) */
-	struct te_rx terx;			/* events in */
-	struct dtmf_gen *gen;			/* plays received events */
-	bool playing;				/* gen has something: ask it each frame */
-	uint8_t held[MEDIA_FRAME_SAMPLES];	/* audio held one frame, TDM law */
-	bool held_valid, held_tone;
-	char digit;				/* in progress, for duration */
-	uint64_t digit_start_us;
-	uint64_t last_rx_us;			/* [µs] last valid RTP */
-	bool timed_out;
 	bool no_send, no_recv;			/* direction (RFC 3264 hold) */
-
-	/* RTCP (RFC 3550 §6) and the figures of struct media_chan_stats */
-	int rtcp_fd;				/* ≤ 0: none */
-	struct sockaddr_storage rtcp_remote;	/* learned from the peer's RTCP */
-	socklen_t rtcp_remote_len;		/* 0: RTP peer's address, port + 1 */
-	char cname[64];
-	uint64_t rtcp_next_us;			/* [µs] next report due */
-	uint32_t rng;				/* xorshift32 state for the interval */
+	bool playing;				/* gen has something: ask it each frame */
+	bool held_valid, held_tone;
+	bool timed_out;
 	bool we_sent;				/* RTP sent since the last report: SR */
 	bool have_src;				/* src describes the peer's stream */
+	socklen_t remote_len;			/* 0: peer unknown, nothing is sent */
+	uint32_t latched_ssrc;
 	uint32_t src_ssrc;
+	int rtcp_fd;				/* ≤ 0: none */
+	int te_pt, rx_te_pt;			/* RFC 4733 PTs; ≤ 0: none */
+	struct rtp_packetiser pk;
+	uint64_t last_rx_us;			/* [µs] last valid RTP */
+	uint64_t rtcp_next_us;			/* [µs] next report due */
+	struct jbuf *jb;
+	struct dtmf_det *det;			/* NULL: detection off */
+	struct dtmf_gen *gen;			/* plays received events */
 	struct rtcp_source src;			/* §A.1 */
+	struct media_chan_stats st;		/* counters; loss/jitter filled on demand */
+	struct te_tx te;			/* events out (shares pk's sequence) */
+	struct te_rx terx;			/* events in */
+	uint8_t held[MEDIA_FRAME_SAMPLES];	/* audio held one frame, TDM law */
+	plc_state_t plc;
+	struct sockaddr_storage remote;		/* per frame only while not connected */
+
+	/* Signalling, digits, RTCP reports */
+	struct media_chan *prev, *next;		/* engine's list (media thread only) */
+	uint64_t cookie;
+	struct sockaddr_storage local;		/* rtp_fd's address, as bound */
+	socklen_t local_len;
+	char digit;				/* in progress, for duration */
+	uint64_t digit_start_us;
+	struct sockaddr_storage rtcp_remote;	/* learned from the peer's RTCP */
+	socklen_t rtcp_remote_len;		/* 0: RTP peer's address, port + 1 */
+	char cname[64];				/* SDES CNAME (RFC 3550 §6.5.1) */
+	uint32_t rng;				/* xorshift32 state for the interval */
 	uint32_t lsr;				/* peer's last SR, NTP middle 32 bits */
 	uint64_t lsr_arrival_us;		/* [µs] when it came */
-	struct media_chan_stats st;		/* counters; loss/jitter filled on demand */
 };
 
 enum cmd_type { CMD_ADD, CMD_MODIFY, CMD_REMOVE };
@@ -876,6 +879,16 @@ static void flush_stats(struct media_engine *e)
 	memset(&e->local, 0, sizeof e->local);
 }
 
+static void prefetch_chan(uint64_t d)
+{
+	const char *p = (const char *)(uintptr_t)(d & ~(uint64_t)TAG_MASK);
+
+	if (!p)
+		return;
+	for (size_t k = 0; k < offsetof(struct media_chan, plc); k += CACHE_LINE)
+		__builtin_prefetch(p + k);
+}
+
 static void *engine_main(void *arg)
 {
 	struct media_engine *e = arg;
@@ -890,6 +903,8 @@ static void *engine_main(void *arg)
 			uint64_t d = evs[i].data.u64;
 			struct media_chan *ch = (struct media_chan *)(uintptr_t)(d & ~(uint64_t)TAG_MASK);
 
+			if (i + 1 < n)	/* fetch the next channel while this one is in syscalls */
+				prefetch_chan(evs[i + 1].data.u64);
 			switch (d & TAG_MASK) {
 			case TAG_TDM:
 				on_tdm(e, ch, now);
@@ -1043,9 +1058,11 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	err = valid_params(p);
 	if (err)
 		return err;
-	ch = calloc(1, sizeof(*ch));
+	/* On a cache line of its own: the fields every frame touches span the fewest. */
+	ch = aligned_alloc(CACHE_LINE, (sizeof(*ch) + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1));
 	if (!ch)
 		return ENOMEM;
+	memset(ch, 0, sizeof(*ch));
 	ch->cookie = p->cookie;
 	ch->tdm_fd = p->tdm_fd;
 	ch->rtp_fd = p->rtp_fd;
