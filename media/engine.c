@@ -744,6 +744,12 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		if (len != MEDIA_FRAME_SAMPLES)
 			memset(out + len, g711_silence(ch->rtp_law), sizeof out - len);
 		g711_block_decode(ch->rtp_law, lin, out, MEDIA_FRAME_SAMPLES);
+		if (ch->plc.missing_samples) {
+			/* after a loss plc_rx() smooths the real audio in: play that */
+			plc_rx(&ch->plc, lin, MEDIA_FRAME_SAMPLES);
+			g711_block_encode(ch->tdm_law, out, lin, MEDIA_FRAME_SAMPLES);
+			break;
+		}
 		plc_rx(&ch->plc, lin, MEDIA_FRAME_SAMPLES);
 		g711_block_transcode(ch->rtp_law, ch->tdm_law, out, out, MEDIA_FRAME_SAMPLES);
 		break;
