@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "media/conceal.h"
 #include "media/dtmf.h"
 #include "media/jbuf.h"
 #include "media/rtcp.h"
@@ -67,7 +68,7 @@ struct media_chan {
 	struct te_tx te;			/* events out (shares pk's sequence) */
 	struct te_rx terx;			/* events in */
 	uint8_t held[MEDIA_FRAME_SAMPLES];	/* audio held one frame, TDM law */
-	plc_state_t plc;
+	struct conceal cc;			/* PLC (its history: only on a loss) */
 	struct sockaddr_storage remote;		/* per frame only while not connected */
 
 	/* Signalling, digits, RTCP reports */
@@ -743,19 +744,10 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	case JBUF_FRAME:
 		if (len != MEDIA_FRAME_SAMPLES)
 			memset(out + len, g711_silence(ch->rtp_law), sizeof out - len);
-		g711_block_decode(ch->rtp_law, lin, out, MEDIA_FRAME_SAMPLES);
-		if (ch->plc.missing_samples) {
-			/* after a loss plc_rx() smooths the real audio in: play that */
-			plc_rx(&ch->plc, lin, MEDIA_FRAME_SAMPLES);
-			g711_block_encode(ch->tdm_law, out, lin, MEDIA_FRAME_SAMPLES);
-			break;
-		}
-		plc_rx(&ch->plc, lin, MEDIA_FRAME_SAMPLES);
-		g711_block_transcode(ch->rtp_law, ch->tdm_law, out, out, MEDIA_FRAME_SAMPLES);
+		conceal_frame(&ch->cc, ch->rtp_law, ch->tdm_law, out, out);
 		break;
 	case JBUF_CONCEAL:
-		plc_fillin(&ch->plc, lin, MEDIA_FRAME_SAMPLES);
-		g711_block_encode(ch->tdm_law, out, lin, MEDIA_FRAME_SAMPLES);
+		conceal_fill(&ch->cc, ch->tdm_law, out);
 		e->local.concealed++;
 		break;
 	case JBUF_IDLE:
@@ -885,13 +877,20 @@ static void flush_stats(struct media_engine *e)
 	memset(&e->local, 0, sizeof e->local);
 }
 
+/* What of a channel a TDM frame touches (up to conceal's per-frame part), and an RTP
+ * packet (the fields before te). */
+#define CHAN_TDM_END (offsetof(struct media_chan, cc) + offsetof(struct conceal, plc) + \
+		      sizeof(int))
+#define CHAN_RTP_END offsetof(struct media_chan, te)
+
 static void prefetch_chan(uint64_t d)
 {
 	const char *p = (const char *)(uintptr_t)(d & ~(uint64_t)TAG_MASK);
+	size_t end = (d & TAG_MASK) == TAG_TDM ? CHAN_TDM_END : CHAN_RTP_END;
 
 	if (!p)
 		return;
-	for (size_t k = 0; k < offsetof(struct media_chan, plc); k += CACHE_LINE)
+	for (size_t k = 0; k < end; k += CACHE_LINE)
 		__builtin_prefetch(p + k);
 }
 
@@ -1084,7 +1083,7 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	apply_params(ch, p);
 	te_tx_init(&ch->te, NULL);
 	te_rx_init(&ch->terx, 0);
-	plc_init(&ch->plc);
+	conceal_init(&ch->cc);
 	err = jbuf_alloc(&ch->jb, &jp);
 	if (!err && (p->dtmf_detect || p->te_pt > 0))
 		err = dtmf_det_alloc(&ch->det);

@@ -116,12 +116,9 @@ Test(media_connect, symmetric_latch)
 	c_p = udp(&c_a);
 	d_p = udp(&d_a);
 	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
-	/* no_recv keeps the jitter buffer out of it (latching, connecting and the counters
-	 * work all the same): when a stream stops, SpanDSP 0.0.6's plc_fillin() does an
-	 * overlapping memcpy that ASan rejects. */
 	struct media_chan_params p = { .cookie = 9, .tdm_fd = sp[0], .rtp_fd = rtp_e,
 				       .tdm_law = G711_LAW_ALAW, .pt = 0, .ssrc = 0x5EED,
-				       .symmetric = true, .no_recv = true };
+				       .symmetric = true };
 	memcpy(&p.remote, &sdp_a, sizeof sdp_a);
 	cr_assert_eq(media_engine_add(e, &p, &ch), 0);
 
@@ -217,8 +214,7 @@ Test(media_connect, queued_source_repoints)
 	speak(c_p, &eng_a, 0xC, 1);
 	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
 	struct media_chan_params p = { .cookie = 4, .tdm_fd = sp[0], .rtp_fd = rtp_e,
-				       .tdm_law = G711_LAW_ALAW, .pt = 0, .symmetric = true,
-				       .no_recv = true };	/* jitter buffer aside, as above */
+				       .tdm_law = G711_LAW_ALAW, .pt = 0, .symmetric = true };
 	memcpy(&p.remote, &b_a, sizeof b_a);
 	cr_assert_eq(media_engine_add(e, &p, &ch), 0);
 	usleep(20000);
