@@ -33,9 +33,9 @@
 #define CONNECT_IDLE_US	100000	/* [µs] connected peer quiet this long: hear anyone again */
 #define CACHE_LINE	64	/* [bytes] */
 
-/* epoll data tags in the low bits of the channel pointer (calloc aligns to ≥ 8) */
+/* epoll data tags in the low bits of the channel pointer (channels are line-aligned) */
 enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_RTCP = 4, TAG_MASK = 7 };
-_Static_assert(_Alignof(max_align_t) >= 8, "epoll tags need 3 free pointer bits");
+_Static_assert(CACHE_LINE > TAG_MASK, "epoll tags need 3 free pointer bits");
 
 struct media_chan {
 	/* Touched by every frame or packet, together at the start: with a thousand
@@ -222,8 +222,8 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 }
 
 /*
- * A connected UDP socket skips the route lookup and address copy of every sendto() (about
- * 0.5 µs of a 4 µs send on loopback), but hears only its peer. So rtp_fd is connected
+ * A connected UDP socket skips the route lookup and address copy of every sendto() (a
+ * loopback send+receive here: 4.6 → 4.0 µs), but hears only its peer. So rtp_fd is connected
  * only while the peer's RTP comes from the address we send to (symmetric in fact, latched
  * or not), and disconnected when the remote changes or the peer has been quiet for
  * CONNECT_IDLE_US: a peer that moves, or symmetric RTP latching on a new source, is heard
