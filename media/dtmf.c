@@ -2,6 +2,9 @@
 #include "media/dtmf.h"
 
 #include <errno.h>
+/* dtmf_rx_state_t inside struct dtmf_det (SpanDSP's init-on-our-memory form): one
+ * allocation, one cache miss less on every frame. */
+#define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
 #include <spandsp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +12,7 @@
 #define MAX_PENDING 8
 
 struct dtmf_det {
-	dtmf_rx_state_t *rx;
+	dtmf_rx_state_t rx;
 	struct dtmf_det_event pending[MAX_PENDING];
 	unsigned npending;
 	char current;		/* digit in progress, or 0 */
@@ -41,12 +44,11 @@ int dtmf_det_alloc(struct dtmf_det **dp)
 
 	if (!d)
 		return ENOMEM;
-	d->rx = dtmf_rx_init(NULL, NULL, NULL);
-	if (!d->rx) {
+	if (!dtmf_rx_init(&d->rx, NULL, NULL)) {
 		free(d);
 		return ENOMEM;
 	}
-	dtmf_rx_set_realtime_callback(d->rx, on_tone, d);
+	dtmf_rx_set_realtime_callback(&d->rx, on_tone, d);
 	*dp = d;
 	return 0;
 }
@@ -55,7 +57,7 @@ void dtmf_det_free(struct dtmf_det *d)
 {
 	if (!d)
 		return;
-	dtmf_rx_free(d->rx);
+	dtmf_rx_release(&d->rx);
 	free(d);
 }
 
@@ -65,9 +67,9 @@ unsigned dtmf_det_process(struct dtmf_det *d, const int16_t *amp, int n,
 	unsigned k;
 
 	d->npending = 0;
-	(void)dtmf_rx(d->rx, amp, n);
+	(void)dtmf_rx(&d->rx, amp, n);
 	if (tone)
-		*tone = d->current || d->npending || dtmf_rx_status(d->rx) != 0;
+		*tone = d->current || d->npending || dtmf_rx_status(&d->rx) != 0;
 	k = d->npending < max ? d->npending : max;
 	for (unsigned i = 0; i < k; i++)
 		ev[i] = d->pending[i];

@@ -28,7 +28,10 @@ struct media_engine_params {
 struct media_chan_params {
 	uint64_t cookie;		/* caller's id, echoed in events */
 	int tdm_fd;			/* B-channel: non-blocking, 160-byte blocks */
-	int rtp_fd;			/* bound UDP socket, non-blocking */
+	/* Bound UDP socket, non-blocking. Bound to one address (not the wildcard), it is
+	 * connect()ed to the peer while the peer's RTP comes from where we send (sends
+	 * then skip the route lookup), and handed back unconnected on its port. */
+	int rtp_fd;
 	struct sockaddr_storage remote;	/* RTP peer; family AF_UNSPEC = not known yet */
 	enum g711_law tdm_law;		/* the line's law: A-law on E1, µ-law on T1 */
 	uint8_t pt;			/* RTP payload type: 0 (PCMU) or 8 (PCMA) */
