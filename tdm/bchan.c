@@ -171,16 +171,23 @@ static bool req_valid(const struct bchan_req *req)
 	return req && req->want <= BCHAN_WANT_EXCLUSIVE && (!req->nskip || req->skip);
 }
 
+/* The index of the channel req selects, or -EINVAL / -EBUSY (*cause set). */
+static int pick(const struct bchan_group *g, const struct bchan_req *req,
+		const struct bchan_ref *out, int *cause)
+{
+	if (!g || !req_valid(req) || !out || !cause)
+		return -EINVAL;
+	int i = choose(g, req, cause);
+	return i < 0 ? -EBUSY : i;
+}
+
 int bchan_acquire(struct bchan_group *g, const struct bchan_req *req, struct bchan_ref *out,
 		  int *cause)
 {
-	int i;
+	int i = pick(g, req, out, cause);
 
-	if (!g || !req_valid(req) || !out || !cause)
-		return EINVAL;
-	i = choose(g, req, cause);
 	if (i < 0)
-		return EBUSY;
+		return -i;
 	take(g, (unsigned)i, out);
 	return 0;
 }
@@ -188,13 +195,10 @@ int bchan_acquire(struct bchan_group *g, const struct bchan_req *req, struct bch
 int bchan_select(const struct bchan_group *g, const struct bchan_req *req,
 		 struct bchan_ref *out, int *cause)
 {
-	int i;
+	int i = pick(g, req, out, cause);
 
-	if (!g || !req_valid(req) || !out || !cause)
-		return EINVAL;
-	i = choose(g, req, cause);
 	if (i < 0)
-		return EBUSY;
+		return -i;
 	*out = g->chans[i].ref;
 	return 0;
 }
