@@ -360,8 +360,9 @@ static void sip_clear(struct call *c, int cause)
 		err = sipua_call_cancel(c->sip, reason[0] ? reason : NULL);
 		CLOG(LL_INFO, c, "SIP: CANCEL, Reason Q.850 cause %d", cause);
 	} else {
-		unsigned status = cause_q850_to_sip(c->d->causes, (unsigned)cause,
-						    CAUSE_LOC_PUB_REMOTE);
+		/* a status chosen beforehand wins over the cause table */
+		unsigned status = c->sip_status ? (unsigned)c->sip_status
+			: cause_q850_to_sip(c->d->causes, (unsigned)cause, CAUSE_LOC_PUB_REMOTE);
 		c->sip_status = (int)status;
 		err = sipua_call_respond(c->sip, (int)status, NULL, NULL, reason[0] ? reason : NULL);
 		CLOG(LL_INFO, c, "SIP: %u for Q.850 cause %d (%s)", status, cause,
@@ -410,6 +411,15 @@ static struct party_plan span_plan(const struct daemon *d, unsigned span)
 }
 
 /* ---- TDM -> SIP ------------------------------------------------------------------------ */
+
+/* The called number as the SETUP (and INFO) gave it, and its SIP form for routing. */
+static void set_called_tdm(struct call *c, const struct pri_number *called)
+{
+	struct party_plan pl = span_plan(c->d, c->chan.span);
+
+	c->called_tdm = *called;
+	(void)party_number_to_sip(&pl, &c->called_tdm, c->called, sizeof(c->called));
+}
 
 static void place_sip(struct call *c, const struct route_result *rr)
 {
@@ -547,9 +557,8 @@ static void on_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 	pri_call_set_user(ev->call, c);
 	struct party_plan pl = span_plan(d, c->chan.span);
 	c->caller = ev->setup->calling;
-	c->called_tdm = ev->setup->called;
 	(void)party_number_to_sip(&pl, &c->caller.number, c->calling, sizeof(c->calling));
-	(void)party_number_to_sip(&pl, &c->called_tdm, c->called, sizeof(c->called));
+	set_called_tdm(c, &ev->setup->called);
 	CLOG(LL_INFO, c, "SETUP %s (%s, presentation %s%s%s%s) -> %s (%s)%s",
 	     c->calling[0] ? c->calling : "(no number)",
 	     party_ton_name(c->caller.number.ton), party_pres_name(c->caller.pres),
@@ -583,9 +592,7 @@ static void on_info(struct call *c, const struct pri_event *ev)
 {
 	if (c->state != CALL_ROUTING)
 		return;
-	struct party_plan pl = span_plan(c->d, c->chan.span);
-	c->called_tdm = ev->setup->called;
-	(void)party_number_to_sip(&pl, &c->called_tdm, c->called, sizeof(c->called));
+	set_called_tdm(c, &ev->setup->called);
 	CLOG(LL_DEBUG, c, "INFO digits %s, number now %s", ev->digits, c->called);
 	route_tdm(c, false);
 	arm_digit_timer(c);
@@ -722,8 +729,9 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 	/* The span the hunt will try first gives the law our SDP prefers (E1 A-law, T1
 	 * µ-law); if the call lands elsewhere, the media engine converts. */
 	struct bchan_ref first;
-	if (span_group_peek(grp, only, &first) == 0 && gw_link_find(d, first.span))
-		link = gw_link_find(d, first.span);
+	struct pri_link *first_link;
+	if (span_group_peek(grp, only, &first) == 0 && (first_link = gw_link_find(d, first.span)))
+		link = first_link;
 	c->link = link;
 	c->chan.span = pri_link_span(link);
 	sipua_call_set_priv(ev->call, c);
@@ -754,15 +762,10 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 	if (err) {
 		/* RFC 3261 §21.4.26: an offer we cannot take, malformed or not, gets 488; the
 		 * cause table would make a broken one (127) a 500, a fault of ours */
-		int cause = se.code == SDP_E_NO_CODEC ? CAUSE_BEARER_NOT_IMPLEMENTED
-						      : CAUSE_INTERWORKING;
-		char reason[96];
 		CLOG(LL_NOTICE, c, "SDP offer refused: %s: 488", se.msg);
-		reason_for(c, cause, reason, sizeof(reason));
 		c->sip_status = 488;
-		c->sip_final = true;
-		(void)sipua_call_respond(c->sip, 488, NULL, NULL, reason[0] ? reason : NULL);
-		call_clear(c, cause, "gateway");
+		call_clear(c, se.code == SDP_E_NO_CODEC ? CAUSE_BEARER_NOT_IMPLEMENTED
+							: CAUSE_INTERWORKING, "gateway");
 		return;
 	}
 	c->have_neg = true;
