@@ -15,6 +15,7 @@
 #include "gateway/gw.h"
 #include "gateway/call.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "gateway/cause.h"
 #include "gateway/party.h"
@@ -133,7 +134,7 @@ static struct call *call_new(struct daemon *d, bool from_tdm)
 	c->tdm_fd = -1;
 	c->rtp_fd = -1;
 	c->rtcp_fd = -1;
-	c->t_start = gw_now_us();
+	c->t_start = clock_now_us();
 	c->next = d->calls;
 	d->calls = c;
 	d->ncalls++;
@@ -156,7 +157,7 @@ static void log_summary(const struct call *c)
 	char buf[64];
 	double setup_ms = c->t_placed ? (c->t_placed - c->t_start) / 1000.0 : -1;
 	double answer_ms = c->t_answer_out ? (c->t_answer_out - c->t_answer_in) / 1000.0 : -1;
-	uint64_t end = gw_now_us();
+	uint64_t end = clock_now_us();
 
 	char rtp[160] = "";
 	const struct media_chan_stats *st = &c->rtp;
@@ -469,7 +470,7 @@ static void place_sip(struct call *c, const struct route_result *rr)
 			   "gateway");
 		return;
 	}
-	c->t_placed = gw_now_us();
+	c->t_placed = clock_now_us();
 	(void)pri_call_proceeding(c->pri);
 	set_state(c, CALL_PLACED);
 	CLOG(LL_INFO, c, "%s -> INVITE sip:%s via trunk %s (route %s), %.3f ms after SETUP",
@@ -800,7 +801,7 @@ static void on_invite(struct daemon *d, const struct sipua_event *ev)
 	}
 	c->chan = pri_call_chan(c->pri);
 	c->tdm_fd = tdm_span_chan_fd(pri_link_tdm(c->link), c->chan.pos);
-	c->t_placed = gw_now_us();
+	c->t_placed = clock_now_us();
 	set_state(c, CALL_PLACED);
 	if (only)
 		CLOG(LL_INFO, c, "SETUP sent for %s on span %u ch %u", c->called, c->chan.span,
@@ -875,14 +876,14 @@ void call_on_pri_event(struct daemon *d, struct pri_link *link, const struct pri
 	case PRI_EV_CONNECT:
 		if (c->from_tdm || c->state == CALL_ACTIVE || c->state == CALL_CLEARING)
 			break;
-		c->t_answer_in = gw_now_us();
+		c->t_answer_in = clock_now_us();
 		media_start(c);
 		if (c->sip && !c->sip_final) {
 			(void)sipua_call_respond(c->sip, 200, NULL, c->sip_answer, NULL);
 			c->sip_answered = true;
 			c->sip_status = 200;
 		}
-		c->t_answer_out = gw_now_us();
+		c->t_answer_out = clock_now_us();
 		set_state(c, CALL_ACTIVE);
 		CLOG(LL_INFO, c, "CONNECT -> 200 OK in %.3f ms",
 		     (c->t_answer_out - c->t_answer_in) / 1000.0);
@@ -989,7 +990,7 @@ void call_on_sip_event(struct daemon *d, const struct sipua_event *ev)
 	case SIPUA_EV_CALL_ANSWERED:
 		if (!c->from_tdm || c->state == CALL_CLEARING)
 			break;
-		c->t_answer_in = gw_now_us();
+		c->t_answer_in = clock_now_us();
 		c->sip_answered = true;
 		c->sip_status = ev->status;
 		if (!take_answer(c, ev->sdp)) {
@@ -997,7 +998,7 @@ void call_on_sip_event(struct daemon *d, const struct sipua_event *ev)
 			break;
 		}
 		(void)pri_call_answer(c->pri);
-		c->t_answer_out = gw_now_us();
+		c->t_answer_out = clock_now_us();
 		set_state(c, CALL_ACTIVE);
 		CLOG(LL_INFO, c, "200 OK -> CONNECT in %.3f ms",
 		     (c->t_answer_out - c->t_answer_in) / 1000.0);

@@ -18,20 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sofia-sip/su.h>
 
 #define STOP_GRACE_MS 3000	/* [ms] for calls to clear on SIGTERM before we stop anyway */
-
-uint64_t gw_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name)
 {

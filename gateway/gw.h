@@ -81,7 +81,6 @@ struct daemon {
 };
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */
-uint64_t gw_now_us(void);
 
 /* The trunk called name, or NULL. */
 struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "media/conceal.h"
 #include "media/dtmf.h"
@@ -119,14 +120,6 @@ struct media_engine {
 
 enum { ST_FRAMES, ST_SENT, ST_RECV, ST_INVALID, ST_CONCEAL, ST_IDLE, ST_SENDERR, ST_EVDROP,
        ST_TE_SENT, ST_TE_RECV };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int ring_init(struct ring *r, unsigned cap, size_t elem)
 {
@@ -370,7 +363,7 @@ static void send_failed(struct media_engine *e, struct media_chan *ch)
 	unsigned sup;
 
 	e->local.send_errors++;
-	if (log_ratelimit_ok(&e->rl_send, now_us() / 1000, 5, 10000, &sup))
+	if (log_ratelimit_ok(&e->rl_send, clock_now_us() / 1000, 5, 10000, &sup))
 		LOGW(LS_RTP, "channel %llu: RTP send: %s (%u suppressed)",
 		     (unsigned long long)ch->cookie, strerror(errno), sup);
 }
@@ -898,11 +891,11 @@ static void *engine_main(void *arg)
 {
 	struct media_engine *e = arg;
 	struct epoll_event evs[MAX_EPOLL_EVENTS];
-	uint64_t next_sweep = now_us() + SWEEP_US;
+	uint64_t next_sweep = clock_now_us() + SWEEP_US;
 
 	while (!atomic_load(&e->stop)) {
 		int n = epoll_wait(e->epfd, evs, MAX_EPOLL_EVENTS, 200);
-		uint64_t now = now_us();
+		uint64_t now = clock_now_us();
 
 		for (int i = 0; i < n; i++) {
 			uint64_t d = evs[i].data.u64;

@@ -1,6 +1,7 @@
 /* The SIP user agent: nua setup, event dispatch, INVITE dialogs (RFC 3261 §12-§15). */
 #include "sip/ua.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "sip/auth.h"
 #include "sip/trunk.h"
@@ -14,7 +15,6 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <sofia-sip/auth_digest.h>
 #include <sofia-sip/msg_addr.h>
@@ -418,14 +418,6 @@ static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
 
 /* ---- Digest authentication of an INVITE from no trunk's address (RFC 3261 §22.4) ------ */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static bool any_inbound_auth(const struct sipua *ua)
 {
 	for (unsigned i = 0; i < ua->ntrunks; i++)
@@ -480,7 +472,7 @@ static void challenge(struct sipua *ua, nua_handle_t *nh, bool stale)
 {
 	char www[SIP_AUTH_CHALLENGE_MAX];
 
-	if (sip_auth_challenge(ua->auth, now_ms(), stale, www, sizeof(www))) {
+	if (sip_auth_challenge(ua->auth, clock_now_us() / 1000, stale, www, sizeof(www))) {
 		reject(ua, nh, SIP_500_INTERNAL_SERVER_ERROR, false, NULL);	/* sizes fixed */
 		return;
 	}
@@ -519,7 +511,7 @@ static struct sip_trunk *authenticate(struct sipua *ua, nua_handle_t *nh, const 
 	};
 	if (!rq.uri)
 		rq.uri = "";
-	sip_auth_verify(ua->auth, now_ms(), &rq, trunk_password, &lk, &v);
+	sip_auth_verify(ua->auth, clock_now_us() / 1000, &rq, trunk_password, &lk, &v);
 	su_home_deinit(home);
 	switch (v.result) {
 	case SIP_AUTH_OK:
@@ -778,14 +770,11 @@ void sipua_free(struct sipua *ua)
 		sip_trunk_free(ua->trunks[ua->ntrunks - 1]);
 	free(ua->trunks);
 
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = clock_now_us();
 	nua_shutdown(ua->nua);
 	while (!ua->shutdown_done) {
 		su_root_step(ua->root, 100);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >
-		    SHUTDOWN_WAIT_MS) {
+		if (clock_now_us() - t0 > SHUTDOWN_WAIT_MS * 1000u) {
 			LOGW(LS_SIP, "nua shutdown did not complete in %d ms", SHUTDOWN_WAIT_MS);
 			break;
 		}
