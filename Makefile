@@ -35,11 +35,16 @@ endif
 
 # Dependencies: pkg-config where the package ships a .pc; mk/check-deps.sh turns a missing one
 # into a single line naming the Debian package.
+# The flags are asked for when a recipe first needs them, not when this file is read: in
+# `make deps test` the packages do not exist yet while make reads it. lazy_once expands
+# its shell command on first use and keeps the result.
+lazy_once = $(eval $(1) := $$(shell $(2)))$($(1))
 PKGS        := spandsp sofia-sip-ua libsrtp2 inih
-DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpri -ltonezone -lpthread -lm
-TEST_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
-TEST_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null)
+DEP_CFLAGS   = $(call lazy_once,DEP_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     = $(call lazy_once,PKG_LIBS,pkg-config --libs $(PKGS) 2>/dev/null)
+DEP_LIBS     = $(PKG_LIBS) -lpri -ltonezone -lpthread -lm
+TEST_CFLAGS  = $(call lazy_once,TEST_CFLAGS,pkg-config --cflags criterion 2>/dev/null)
+TEST_LIBS    = $(call lazy_once,TEST_LIBS,pkg-config --libs criterion 2>/dev/null)
 
 ALL_CFLAGS  = $(WARN) $(CFLAGS) -I. $(DEP_CFLAGS) -MMD -MP
 
@@ -76,7 +81,9 @@ $(BUILD)/strowger: $(BUILD)/gateway/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-check-deps:
+# With `deps` among the goals (`make deps demo`), it runs before anything is compiled,
+# with -j too.
+check-deps: $(filter deps,$(MAKECMDGOALS))
 	@sh mk/check-deps.sh
 
 deps:
