@@ -110,47 +110,60 @@ static int check_nonempty(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
-/* sip:[user@]host[:port][;params], RFC 3261 §19.1.1; host is a name, IPv4 or [IPv6]. */
+/* sip:host[:port][;params] (RFC 3261 §19.1.1) with a numeric host, IPv4 or [IPv6]: the SIP
+ * layer resolves no names, so what it would refuse at start is refused here, with the line. */
 static int check_proxy(const char *value, char *err, size_t errlen)
 {
-	const char *p = value, *at, *host;
-	size_t hostlen;
+	char host[INET6_ADDRSTRLEN];
+	unsigned char addr[sizeof(struct in6_addr)];
+	const char *p = value, *end;
+	size_t n;
 
-	if (strncmp(p, "sip:", 4))
+	if (strncasecmp(p, "sip:", 4))
 		goto bad;
 	p += 4;
-	at = strchr(p, '@');
-	if (at && (!strchr(p, ';') || at < strchr(p, ';')))
-		p = at + 1;
-	host = p;
+	if (strpbrk(value, " \t"))
+		goto bad;
 	if (*p == '[') {
-		p = strchr(p, ']');
-		if (!p)
+		end = strchr(++p, ']');
+		if (!end)
 			goto bad;
-		p++;
+		n = (size_t)(end++ - p);
 	} else {
-		while (isalnum((unsigned char)*p) || *p == '.' || *p == '-')
-			p++;
+		end = p + strcspn(p, ":;@");
+		n = (size_t)(end - p);
 	}
-	hostlen = (size_t)(p - host);
-	if (hostlen == 0 || (*host == '[' && hostlen < 3))
+	if (*end == '@') {
+		snprintf(err, errlen, "'%s' has a user part: a proxy is sip:address[:port]", value);
+		return EINVAL;
+	}
+	if (n == 0 || n >= sizeof(host))
 		goto bad;
-	if (*p == ':') {
-		char *end;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (*end == ':') {
+		char *e;
 		errno = 0;
-		long port = strtol(++p, &end, 10);
-		if (end == p || !isdigit((unsigned char)*p) || errno || port < 1 || port > 65535)
+		long port = strtol(end + 1, &e, 10);
+		if (e == end + 1 || !isdigit((unsigned char)end[1]) || errno || port < 1 ||
+		    port > 65535)
 			goto bad;
-		p = end;
+		end = e;
 	}
-	if (*p && *p != ';')
+	if (*end && *end != ';')
 		goto bad;
-	for (; *p; p++)
-		if (isspace((unsigned char)*p))
-			goto bad;
+	if (inet_pton(p[-1] == '[' ? AF_INET6 : AF_INET, host, addr) != 1) {
+		if (p[-1] != '[' && strspn(host, "0123456789.") != n) {
+			snprintf(err, errlen, "'%s' names a host: host names are not resolved (planned); "
+				 "give a numeric address, sip:192.0.2.1[:port] or sip:[2001:db8::1]",
+				 value);
+			return EINVAL;
+		}
+		goto bad;
+	}
 	return 0;
 bad:
-	snprintf(err, errlen, "'%s' is not sip:host[:port]", value);
+	snprintf(err, errlen, "'%s' is not sip:address[:port]", value);
 	return EINVAL;
 }
 

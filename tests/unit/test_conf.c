@@ -218,7 +218,7 @@ Test(conf, booleans)
 
 	for (unsigned i = 0; i < 5; i++) {
 		for (unsigned v = 0; v < 2; v++) {
-			snprintf(text, sizeof(text), "[trunk a]\nproxy = sip:h\nusername = u\n"
+			snprintf(text, sizeof(text), "[trunk a]\nproxy = sip:127.0.0.1\nusername = u\n"
 				 "register = %s\n", v ? yes[i] : no[i]);
 			struct conf *c = load_ok(text);
 			cr_assert_eq(c->trunks[0].registration, (bool)v, "%s", text);
@@ -341,7 +341,7 @@ Test(conf, err_duplicate_key)
 Test(conf, err_duplicate_section)
 {
 	expect_errors("[span 1]\ntype = e1\nsignalling = fxs\n[span 01]\ntype = t1\n"
-		      "[trunk a]\nproxy = sip:a\n[trunk a]\nproxy = sip:b\n", 2,
+		      "[trunk a]\nproxy = sip:127.0.0.5\n[trunk a]\nproxy = sip:127.0.0.6\n", 2,
 		      "t.conf:4: duplicate section [span 1] (first on line 1)",
 		      "t.conf:8: duplicate section [trunk a] (first on line 6)");
 }
@@ -425,13 +425,13 @@ Test(conf, err_bad_regex_and_dialstrings)
 	struct conf *c = NULL;
 
 	cr_assert_eq(conf_load_string(&c, "[route a]\nmatch = /([0-9]/\nto = trunk t\n"
-				      "[trunk t]\nproxy = sip:t\n", "t.conf", &errs), EINVAL);
+				      "[trunk t]\nproxy = sip:127.0.0.4\n", "t.conf", &errs), EINVAL);
 	cr_assert_eq(errs.count, 1, "%s", errs_text());
 	/* The reason is regerror()'s text, which belongs to the C library. */
 	cr_assert(!strncmp(errs.msgs[0], "t.conf:2: match: bad regex '/([0-9]/': ",
 			   strlen("t.conf:2: match: bad regex '/([0-9]/': ")), "%s", errs.msgs[0]);
 	conf_errors_clear(&errs);
-	expect_errors("[trunk t]\nproxy = sip:t\n[route a]\nmatch = /abc\nto = trunk t\n"
+	expect_errors("[trunk t]\nproxy = sip:127.0.0.4\n[route a]\nmatch = /abc\nto = trunk t\n"
 		      "[route b]\nmatch = 12a\nto = trunk t\nprepend = 0x\n", 3,
 		      "t.conf:4: match: bad regex '/abc': it must end with '/'",
 		      "t.conf:7: match: '12a' is neither a prefix of digits, *, #, + nor a "
@@ -441,18 +441,28 @@ Test(conf, err_bad_regex_and_dialstrings)
 
 Test(conf, err_register_without_username)
 {
-	expect_error("[trunk t]\nproxy = sip:example.org\nregister = yes\n",
+	expect_error("[trunk t]\nproxy = sip:192.0.2.10\nregister = yes\n",
 		     "t.conf:3: register = yes needs a username");
 }
 
 Test(conf, err_bad_proxy)
 {
 	expect_errors("[trunk a]\nproxy = example.org\n[trunk b]\nproxy = sip:\n"
-		      "[trunk c]\nproxy = sip:h:99999\n[trunk d]\nproxy = sip:h x\n", 4,
-		      "t.conf:2: proxy: 'example.org' is not sip:host[:port]",
-		      "t.conf:4: proxy: 'sip:' is not sip:host[:port]",
-		      "t.conf:6: proxy: 'sip:h:99999' is not sip:host[:port]",
-		      "t.conf:8: proxy: 'sip:h x' is not sip:host[:port]");
+		      "[trunk c]\nproxy = sip:127.0.0.1:99999\n[trunk d]\nproxy = sip:127.0.0.1 x\n"
+		      "[trunk e]\nproxy = sip:carrier.example.org:5060\n"
+		      "[trunk f]\nproxy = sip:u@127.0.0.1\n[trunk g]\nproxy = sip:[::1\n"
+		      "[trunk h]\nproxy = sip:[192.0.2.1]\n[trunk i]\nproxy = sip:300.1.2.3\n", 9,
+		      "t.conf:2: proxy: 'example.org' is not sip:address[:port]",
+		      "t.conf:4: proxy: 'sip:' is not sip:address[:port]",
+		      "t.conf:6: proxy: 'sip:127.0.0.1:99999' is not sip:address[:port]",
+		      "t.conf:8: proxy: 'sip:127.0.0.1 x' is not sip:address[:port]",
+		      "t.conf:10: proxy: 'sip:carrier.example.org:5060' names a host: host names are "
+		      "not resolved (planned); give a numeric address, sip:192.0.2.1[:port] or "
+		      "sip:[2001:db8::1]",
+		      "t.conf:12: proxy: 'sip:u@127.0.0.1' has a user part: a proxy is sip:address[:port]",
+		      "t.conf:14: proxy: 'sip:[::1' is not sip:address[:port]",
+		      "t.conf:16: proxy: 'sip:[192.0.2.1]' is not sip:address[:port]",
+		      "t.conf:18: proxy: 'sip:300.1.2.3' is not sip:address[:port]");
 }
 
 Test(conf, err_bad_log_levels)
@@ -622,7 +632,7 @@ Test(conf, print_round_trip_everything)
 	round_trip("[general]\nlog_target = syslog\nlog_levels = rtp=debug\n"
 		   "[span 1]\ntype = e1\nsignalling = pri_cpe\nchannels = 1-3,5,7-15,17-31\n"
 		   "[span 2]\ntype = t1\nsignalling = fxo\n"
-		   "[trunk t]\nproxy = sip:u@h;lr\nusername = u\npassword =;odd pass\n"
+		   "[trunk t]\nproxy = sip:127.0.0.1;lr\nusername = u\npassword =;odd pass\n"
 		   "register = yes\n"
 		   "[route r]\nfrom = span 2\nmatch = /^[0-9]{3}$/\nto = trunk t\nstrip = 1\n"
 		   "prepend = +1\n");
@@ -633,7 +643,7 @@ Test(conf, print_has_every_option_and_warns_of_secrets)
 	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_net\n"
 				 "[span 2]\ntype = e1\nsignalling = pri_net\n"
 				 "[group g]\nspans = 2\n"
-				 "[trunk t]\nproxy = sip:h\npassword = hunter2\n"
+				 "[trunk t]\nproxy = sip:127.0.0.1\npassword = hunter2\n"
 				 "[route r]\nto = trunk t\n");
 	char *text = print_to_string(c), needle[64];
 
@@ -656,19 +666,19 @@ Test(conf, restart_needed)
 	struct conf *a = load_ok("[general]\nlog_level = info\n"
 				 "[span 1]\ntype = e1\nsignalling = pri_cpe\n"
 				 "[span 2]\ntype = t1\nsignalling = fxs\n"
-				 "[trunk t]\nproxy = sip:h\n[trunk u]\nproxy = sip:u\n"
+				 "[trunk t]\nproxy = sip:127.0.0.1\n[trunk u]\nproxy = sip:127.0.0.2\n"
 				 "[route r]\nto = span 1\n");
 	struct conf *b = load_ok("[general]\nlog_level = debug\nalarm_poll_ms = 500\n"
 				 "dahdi_dir = /tmp/dahdi\n"
 				 "[span 1]\ntype = e1\nsignalling = pri_cpe\nlaw = ulaw\n"
 				 "[span 3]\ntype = t1\nsignalling = fxo\n"
-				 "[trunk t]\nproxy = sip:h\ntransport = tcp\n[trunk v]\nproxy = sip:v\n"
+				 "[trunk t]\nproxy = sip:127.0.0.1\ntransport = tcp\n[trunk v]\nproxy = sip:127.0.0.3\n"
 				 "[route r]\nto = span 3\nmatch = 9\n[route s]\nto = trunk t\n");
 	struct conf *c = load_ok("[general]\nlog_level = debug\nlog_target = syslog\n"
 				 "log_levels = sip=debug\n"
 				 "[span 1]\ntype = e1\nsignalling = pri_cpe\n"
 				 "[span 2]\ntype = t1\nsignalling = fxs\n"
-				 "[trunk t]\nproxy = sip:h\n[trunk u]\nproxy = sip:u\n"
+				 "[trunk t]\nproxy = sip:127.0.0.1\n[trunk u]\nproxy = sip:127.0.0.2\n"
 				 "[route x]\nto = trunk u\n");
 	char buf[512];
 
@@ -911,10 +921,10 @@ Test(conf, inbound_auth_values)
 
 Test(conf, err_inbound_auth_without_credentials)
 {
-	expect_errors("[trunk a]\nproxy = sip:h\ninbound_auth = yes\n"
-		      "[trunk b]\nproxy = sip:h\nusername = bob\ninbound_auth = yes\n"
-		      "[trunk c]\nproxy = sip:h\ninbound_auth = yes\npassword = pw\n"
-		      "[trunk d]\nproxy = sip:h\nusername = dave\npassword =\ninbound_auth = 1\n", 4,
+	expect_errors("[trunk a]\nproxy = sip:127.0.0.1\ninbound_auth = yes\n"
+		      "[trunk b]\nproxy = sip:127.0.0.1\nusername = bob\ninbound_auth = yes\n"
+		      "[trunk c]\nproxy = sip:127.0.0.1\ninbound_auth = yes\npassword = pw\n"
+		      "[trunk d]\nproxy = sip:127.0.0.1\nusername = dave\npassword =\ninbound_auth = 1\n", 4,
 		      "t.conf:3: inbound_auth = yes needs a username and a password",
 		      "t.conf:7: inbound_auth = yes needs a password",
 		      "t.conf:10: inbound_auth = yes needs a username",
@@ -923,11 +933,11 @@ Test(conf, err_inbound_auth_without_credentials)
 
 Test(conf, err_inbound_auth_username_twice)
 {
-	expect_errors("[trunk a]\nproxy = sip:h\nusername = alice\npassword = x\n"
+	expect_errors("[trunk a]\nproxy = sip:127.0.0.1\nusername = alice\npassword = x\n"
 		      "inbound_auth = yes\n"
-		      "[trunk b]\ninbound_auth = yes\nproxy = sip:h\nusername = alice\n"
+		      "[trunk b]\ninbound_auth = yes\nproxy = sip:127.0.0.1\nusername = alice\n"
 		      "password = y\n"
-		      "[trunk c]\nproxy = sip:h\nusername = alice\npassword = z\n"
+		      "[trunk c]\nproxy = sip:127.0.0.1\nusername = alice\npassword = z\n"
 		      "inbound_auth = yes\n", 2,
 		      "t.conf:7: inbound_auth: username 'alice' authenticates trunk 'a' already "
 		      "(line 5)",
@@ -935,9 +945,9 @@ Test(conf, err_inbound_auth_username_twice)
 		      "(line 5)");
 	conf_errors_clear(&errs);
 	/* User names are case-sensitive (RFC 2617 §3.2.2 quoted-string): two users. */
-	conf_free(load_ok("[trunk a]\nproxy = sip:h\nusername = alice\npassword = x\n"
+	conf_free(load_ok("[trunk a]\nproxy = sip:127.0.0.1\nusername = alice\npassword = x\n"
 			  "inbound_auth = yes\n"
-			  "[trunk b]\nproxy = sip:h\nusername = Alice\npassword = y\n"
+			  "[trunk b]\nproxy = sip:127.0.0.1\nusername = Alice\npassword = y\n"
 			  "inbound_auth = yes\n"));
 }
 
@@ -946,7 +956,7 @@ Test(conf, err_auth_realm_and_lifetime)
 	char text[300];
 
 	expect_errors("[general]\nauth_realm =\nauth_nonce_lifetime = 4\n"
-		      "[trunk t]\nproxy = sip:h\ninbound_auth = perhaps\n", 3,
+		      "[trunk t]\nproxy = sip:127.0.0.1\ninbound_auth = perhaps\n", 3,
 		      "t.conf:2: auth_realm: must not be empty",
 		      "t.conf:3: auth_nonce_lifetime: 4 is out of range (5..3600)",
 		      "t.conf:6: inbound_auth: 'perhaps' is not a boolean (yes/no, true/false, "
@@ -965,9 +975,9 @@ Test(conf, err_auth_realm_and_lifetime)
 
 Test(conf, inbound_auth_needs_a_restart)
 {
-	struct conf *a = load_ok("[trunk t]\nproxy = sip:h\nusername = u\npassword = p\n");
+	struct conf *a = load_ok("[trunk t]\nproxy = sip:127.0.0.1\nusername = u\npassword = p\n");
 	struct conf *b = load_ok("[general]\nauth_realm = r\nauth_nonce_lifetime = 60\n"
-				 "[trunk t]\nproxy = sip:h\nusername = u\npassword = p\n"
+				 "[trunk t]\nproxy = sip:127.0.0.1\nusername = u\npassword = p\n"
 				 "inbound_auth = yes\n");
 	char buf[256];
 
@@ -981,7 +991,7 @@ Test(conf, inbound_auth_needs_a_restart)
 Test(conf, inbound_auth_round_trip)
 {
 	round_trip("[general]\nauth_realm = gw.example.net\nauth_nonce_lifetime = 120\n"
-		   "[trunk t]\nproxy = sip:h\nusername = u\npassword = p\ninbound_auth = yes\n");
+		   "[trunk t]\nproxy = sip:127.0.0.1\nusername = u\npassword = p\ninbound_auth = yes\n");
 }
 
 /* ---- [group NAME]: PRI spans hunted as one ------------------------------------------- */
@@ -1095,7 +1105,7 @@ Test(conf, err_group_section_and_keys)
 Test(conf, err_group_not_defined)
 {
 	expect_errors(TWO_PRI "[group pbx]\nspans = 2, 4\n"
-		      "[route a]\nfrom = group pdx\nto = trunk t\n[trunk t]\nproxy = sip:t\n"
+		      "[route a]\nfrom = group pdx\nto = trunk t\n[trunk t]\nproxy = sip:127.0.0.4\n"
 		      "[route b]\nto = group gone\n[route c]\nto = group a b\n", 3,
 		      "t.conf:10: from: group 'pdx' is not defined",
 		      "t.conf:15: to: group 'gone' is not defined",
@@ -1127,7 +1137,7 @@ Test(conf, print_group_and_its_spans)
 	free(text);
 	conf_free(c);
 	round_trip(TWO_PRI "[group pbx]\nspans = 2, 4\nhunt = roundrobin\n"
-		   "[route r]\nfrom = group pbx\nto = trunk t\n[trunk t]\nproxy = sip:t\n"
+		   "[route r]\nfrom = group pbx\nto = trunk t\n[trunk t]\nproxy = sip:127.0.0.4\n"
 		   "[route s]\nfrom = trunk t\nto = group pbx\n");
 	c = load_ok(TWO_PRI "[group a]\nspans = 2, 4\n[group r]\nspans = 9\nhunt = roundrobin\n"
 		    "[span 9]\ntype = e1\nsignalling = pri_net\nchannels = 1-2\n");
