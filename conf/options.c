@@ -49,7 +49,7 @@ static int check_log_levels(const char *value, char *err, size_t errlen)
 	return log_check_levels(value, err, (unsigned)errlen);
 }
 
-/* A numeric IPv4 or IPv6 address: we never resolve names (DESIGN.md, test rules). */
+/* A numeric IPv4 or IPv6 address: we never resolve names (docs/architecture.md §4). */
 static int check_ip_literal(const char *value, char *err, size_t errlen)
 {
 	unsigned char buf[16];

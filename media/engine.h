@@ -1,5 +1,5 @@
 /* The media engine: one thread with its own epoll loop joining many B-channel fds to RTP
- * sockets (DESIGN.md §2). Commands arrive from the signalling thread through a queue +
+ * sockets (docs/architecture.md §2). Commands arrive from the signalling thread through a queue +
  * eventfd; events (DTMF, RTP timeout, channel removed) go back through another. */
 #ifndef STROWGER_MEDIA_ENGINE_H
 #define STROWGER_MEDIA_ENGINE_H

@@ -221,7 +221,7 @@ static void call_emit(struct sipua_call *c, struct sipua_event *ev)
 	c->ua->evh(ev, c->ua->arg);
 }
 
-/* The call is over: last event, then the handle and the object go (DESIGN.md §4: only at
+/* The call is over: last event, then the handle and the object go (docs/architecture.md §4: only at
  * nua_callstate_terminated, or when we abandon a handle nua still waits on). */
 static void call_destroy(struct sipua_call *c)
 {

@@ -5,7 +5,7 @@
  * with digest (§22.4: 401 challenge, sip/auth.h) as that trunk's user; anything else gets
  * 403 and one log line. ACK, BYE and re-INVITE within the dialog of a call so accepted,
  * and a CANCEL of its INVITE (matched to that transaction), are not challenged. Sofia-SIP
- * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0), DESIGN.md §4)
+ * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0), docs/architecture.md §4)
  * and carry SDP bodies as opaque strings. Everything runs on the signalling thread: every
  * function here and every event is called on the su_root loop given in sipua_params.
  *

@@ -581,7 +581,7 @@ static void handle(struct pri_span *span, pri_event *e)
 	}
 }
 
-/* Socket I/O with DAHDI's FCS convention (DESIGN.md §4): libpri reads a frame followed by
+/* Socket I/O with DAHDI's FCS convention (docs/architecture.md §4): libpri reads a frame followed by
  * two FCS bytes and writes one with two placeholder bytes at the end. */
 static int sock_read(struct pri *pri, void *buf, int buflen)
 {
@@ -1055,7 +1055,7 @@ int pri_call_hangup(struct pri_call *c, int cause)
 	}
 	if (!c->outgoing && first_response(c)) {
 		/* Unanswered and not yet proceeding: libpri would send nothing for most causes
-		 * and the far end would wait for T303 (DESIGN.md §4). Proceed, then clear. */
+		 * and the far end would wait for T303 (docs/architecture.md §4). Proceed, then clear. */
 		(void)pri_proceeding(span->pri, c->qc, (int)c->chan.pos, 0);
 		set_state(c, orig_path(c) ? PRI_CS_OUTGOING_CALL_PROCEEDING
 			  : PRI_CS_INCOMING_CALL_PROCEEDING);

@@ -104,7 +104,7 @@ CASES = [
     ("SDP no common codec", lambda c: request(
         c, body=SDP.replace("RTP/AVP 0", "RTP/AVP 18").replace("0 PCMU", "18 G729")),
      final_in(488, 606)),
-    # Sofia-SIP 1.12.11 sdp_parse() allocates until OOM on this (DESIGN.md §4): we must refuse
+    # Sofia-SIP 1.12.11 sdp_parse() allocates until OOM on this (docs/architecture.md §4): we must refuse
     ("SDP formats Sofia loops on", lambda c: request(
         c, body=SDP.replace("m=audio 6002 RTP/AVP 0", "m=image 6002 udptl ]]")),
      final_in(488)),

@@ -965,7 +965,7 @@ static void call_both_ways(const struct sw_case *k)
 		     "switch %d role %d: %#x", k->sw, k->role, far.ring.callingpres);
 	cr_expect_str_eq(far.ring.callingname, "Bob",
 			 "switch %d role %d: name out", k->sw, k->role);
-	/* CALL PROCEEDING first, else libpri 1.6 sends nothing (DESIGN.md §4) */
+	/* CALL PROCEEDING first, else libpri 1.6 sends nothing (docs/architecture.md §4) */
 	cr_assert_eq(pri_proceeding(far.pri, far.call, far.ring.channel, 0), 0);
 	cr_assert_eq(pri_hangup(far.pri, far.call, 16), 0);
 	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 2000));
