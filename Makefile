@@ -4,8 +4,8 @@
 # its sources to LIB_SRCS (linked into the daemon and the tests) or names a program.
 #   common/   logging and small helpers every module shares
 #   conf/     configuration schema, parser, example file
-#   tdm/      DAHDI spans and channels, ISDN PRI (libpri), analog signalling
-#   media/    TDM <-> RTP/UDPTL media engine
+#   tdm/      DAHDI spans and channels, ISDN PRI (libpri)
+#   media/    TDM <-> RTP media engine
 #   sip/      Sofia-SIP user agent, trunks, SDP offer/answer
 #   gateway/  the daemon: calls, routing, cause mapping
 #   tests/    unit tests (Criterion), PSTN simulator, DAHDI guest harness, benchmarks
@@ -15,6 +15,7 @@
 # make unit       unit tests only        make guest   guest tier only
 # make demo       the main job in the guest      make bench   media benchmarks (host)
 # make deps       install every Debian package the project needs (root)
+# make fresh-check  `make deps demo` in a clean Debian 12 root (debootstrap; root)
 # V=1 shows commands; WERROR=1 adds -Werror (CI); SANITIZE=address,undefined instruments.
 
 MODULES := common conf tdm media sip gateway
@@ -39,7 +40,7 @@ endif
 # `make deps test` the packages do not exist yet while make reads it. lazy_once expands
 # its shell command on first use and keeps the result.
 lazy_once = $(eval $(1) := $$(shell $(2)))$($(1))
-PKGS        := spandsp sofia-sip-ua libsrtp2 inih
+PKGS        := spandsp sofia-sip-ua inih
 DEP_CFLAGS   = $(call lazy_once,DEP_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     = $(call lazy_once,PKG_LIBS,pkg-config --libs $(PKGS) 2>/dev/null)
 DEP_LIBS     = $(PKG_LIBS) -lpri -ltonezone -lpthread -lm
@@ -64,7 +65,7 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 include tests/module.mk
 
 .DEFAULT_GOAL := all
-.PHONY: all test unit guest demo bench deps check-deps clean
+.PHONY: all test unit guest demo bench deps check-deps fresh-check clean
 
 all: $(BUILD)/strowger $(PROGS)
 

@@ -259,8 +259,12 @@ static int open_spans(struct daemon *d)
 			return err;
 		}
 		d->nspans++;
-		if (!pri)
+		if (!pri) {
+			LOGN(LS_TDM, "span %u: %s ports are not implemented yet (planned): the span's "
+			     "alarms are watched, no call is made or taken on it", cs->number,
+			     cs->sig == SIG_FXS ? "FXS" : "FXO");
 			continue;
+		}
 		err = pri_link_alloc(&d->links[d->nlinks], d, cs, d->spans[d->nspans - 1],
 				     span_group_chans(gw_group_of_span(d, cs->number)));
 		if (err) {
@@ -545,7 +549,7 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 		err = ENOMEM;
 		goto out;
 	}
-	/* One signalling thread (DESIGN.md §2). */
+	/* One signalling thread (docs/architecture.md §2). */
 	su_root_threading(d->root, 0);
 	err = setup_signals(d);
 	if (err)

@@ -765,10 +765,10 @@ Test(conf, example_file_loads_cleanly)
 	int rc = conf_load(&c, EXAMPLE, &errs);
 
 	cr_assert_eq(rc, 0, "%s", errs_text());
-	cr_assert_eq(c->nspans, 4);
+	cr_assert_eq(c->nspans, 3);
 	cr_assert_eq(c->ngroups, 1);
 	cr_assert_eq(c->ntrunks, 2);
-	cr_assert_eq(c->nroutes, 3);
+	cr_assert_eq(c->nroutes, 2);
 	cr_assert_str_eq(c->path, EXAMPLE);
 	conf_free(c);
 }
