@@ -1,4 +1,4 @@
-# Test tiers (DESIGN.md §3): unit (host, Criterion, ASan+UBSan), guest (real DAHDI in qemu),
+# Test tiers (docs/architecture.md §3): unit (host, Criterion, ASan+UBSan), guest (real DAHDI in qemu),
 # bench (host). Programs that run in the guest are built here and listed in PROGS.
 
 SAN_BUILD := build/san
@@ -33,6 +33,11 @@ demo: all
 	$(Q)tests/guest/run.sh --build $(BUILD) tests/guest/demo.sh
 
 test: unit guest
+
+# The README's first command on a clean Debian 12 root (debootstrap minbase + make + git):
+# what a new user gets, not what this machine happens to have installed.
+fresh-check:
+	$(Q)tests/fresh/fresh-check.sh
 
 bench:
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/tests/bench/media-bench
