@@ -15,8 +15,8 @@
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
+#include "gateway/call.h"
 
-struct call;
 struct cause_map;
 struct media_engine;
 struct pri_link;
@@ -45,8 +45,6 @@ struct gw_trunk {
 struct gw_stats {
 	uint64_t calls_in_tdm;		/* calls that arrived on a span */
 	uint64_t calls_in_sip;		/* calls that arrived on a trunk */
-	uint64_t calls_answered;
-	uint64_t calls_failed;		/* cleared before answer */
 };
 
 struct daemon {
@@ -73,9 +71,7 @@ struct daemon {
 	struct media_engine *media;
 	struct route_table *routes;
 	struct cause_map *causes;
-	struct call *calls;		/* list of calls not yet freed */
-	unsigned ncalls;
-	uint64_t next_call_id;
+	struct call_env calls;		/* the calls not yet freed (gateway/call.h) */
 	uint16_t next_rtp_port;
 	struct gw_stats stats;
 };
