@@ -28,6 +28,11 @@ struct dahdi_span_info {
 /* Query span number spanno through "<dir>/ctl". ENXIO/EINVAL: no such span. */
 int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *info);
 
+/* The same on a ctl fd kept open (dahdi_ctl_open(): "<dir>/ctl"), for polling without
+ * an open() each time; EINTR is retried. */
+int dahdi_ctl_open(const char *dir, int *fdp);
+int dahdi_span_stat_fd(int ctl, unsigned spanno, struct dahdi_span_info *info);
+
 /* Find the global channel numbers of span spanno: chan_of_pos[p] for span positions
  * 1..npos (0 where the position has no channel). Uses DAHDI_GET_PARAMS on ctl. */
 int dahdi_span_channels(const char *dir, unsigned spanno, unsigned *chan_of_pos, unsigned npos);
