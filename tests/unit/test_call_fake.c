@@ -98,7 +98,7 @@ static struct fake_leg *fake_new(struct fake_env *f, const struct leg_ops *ops, 
 struct fake_leg *fake_line(struct fake_env *f, bool live) { return fake_new(f, &line_ops, live); }
 struct fake_leg *fake_net(struct fake_env *f, bool live) { return fake_new(f, &net_ops, live); }
 
-static struct fake_env *fe(struct call_env *e) { return (struct fake_env *)e; }
+static struct fake_env *fe(struct call_env *e) { return e->arg; }
 
 static int e_join(struct call_env *e, struct call *c, const struct leg_media *a,
 		  const struct leg_media *b, void **hp)
@@ -142,8 +142,12 @@ static const struct call_env_ops env_ops = {
 void fake_env_init(struct fake_env *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->e.ops = &env_ops;
-	f->e.arg = f;
+	fake_env_bind(&f->e, f);
+}
+
+void fake_env_bind(struct call_env *e, struct fake_env *f)
+{
+	*e = (struct call_env){ .ops = &env_ops, .arg = f };
 }
 
 int fake_raise(struct fake_leg *l, enum leg_event_type type, int cause, bool inband)

@@ -35,6 +35,8 @@ struct fake_env {
 struct fake_leg *fake_line(struct fake_env *f, bool live);
 struct fake_leg *fake_net(struct fake_env *f, bool live);
 void fake_env_init(struct fake_env *f);
+/* Make e (a daemon's call list) run on f's fake operations; f's counters are kept. */
+void fake_env_bind(struct call_env *e, struct fake_env *f);
 
 /* Raise an event from a fake leg. */
 int fake_raise(struct fake_leg *l, enum leg_event_type type, int cause, bool inband);
