@@ -253,14 +253,16 @@ static void maybe_free(struct call *c)
 
 /* ---- media ----------------------------------------------------------------------------- */
 
-/* Join both legs' media, or re-point the stream after one changed. */
-static int media_join(struct call *c)
+/* Join both legs' media (again: re-point the stream after one changed). */
+static int media_join(struct call *c, bool again)
 {
 	struct leg_media ma, mb;
 	int err;
 
 	if (!c->b || !c->a->live || !c->b->live || c->media == MEDIA_REMOVING)
 		return EINVAL;
+	if (c->media == MEDIA_JOINED && !again)
+		return 0;
 	err = c->a->ops->media(c->a, &ma);
 	if (!err)
 		err = c->b->ops->media(c->b, &mb);
@@ -394,7 +396,7 @@ static void on_early(struct call *c, struct leg *l, const struct leg_event *ev)
 	case CALL_EARLY:
 		if (l != c->b)
 			break;
-		if (ev->inband && media_join(c) == 0) {
+		if (ev->inband && media_join(c, false) == 0) {
 			if (alerting)
 				c->a->ops->alerting(c->a, true);
 			else
@@ -423,7 +425,7 @@ static void on_answer(struct call *c, struct leg *l, const struct leg_event *ev)
 		if (l != c->b)
 			break;
 		c->t_answer_in = clock_now_us();
-		if (media_join(c)) {
+		if (media_join(c, false)) {
 			CLOG(LL_ERROR, c, "answered, but the media cannot be joined");
 			call_clear(c, CAUSE_INTERWORKING, "gateway");
 			return;
@@ -488,7 +490,7 @@ static void on_media(struct call *c, struct leg *l, const struct leg_event *ev)
 	switch (c->state) {
 	case CALL_EARLY:
 	case CALL_ACTIVE:
-		(void)media_join(c);
+		(void)media_join(c, true);
 		return;
 	case CALL_ROUTING:
 	case CALL_PLACED:
