@@ -145,7 +145,9 @@ int dahdi_chan_tone(int fd, enum dahdi_tone tone)
 
 int dahdi_chan_flush(int fd)
 {
-	int what = DAHDI_FLUSH_READ | DAHDI_FLUSH_WRITE;
+	/* Events too: an alarm of the span while no call had the channel queues one on it,
+	 * and while one is queued every read fails with ELAST (DAHDI's errno 500). */
+	int what = DAHDI_FLUSH_READ | DAHDI_FLUSH_WRITE | DAHDI_FLUSH_EVENT;
 
 	return ioctl(fd, DAHDI_FLUSH, &what) ? errno : 0;
 }

@@ -44,7 +44,8 @@ enum dahdi_tone { DAHDI_TONE_OFF, DAHDI_TONE_RINGBACK, DAHDI_TONE_BUSY_SIGNAL,
 /* Start (or stop, DAHDI_TONE_OFF) a tone on a channel (DAHDI_SENDTONE). ENODATA: no zone. */
 int dahdi_chan_tone(int fd, enum dahdi_tone tone);
 
-/* Drop what is buffered in both directions (DAHDI_FLUSH), e.g. before a call's audio starts. */
+/* Drop what is buffered in both directions and any queued event (DAHDI_FLUSH), before a
+ * call's audio starts. */
 int dahdi_chan_flush(int fd);
 
 /* Read one pending event (DAHDI_GETEVENT); *event is DAHDI_EVENT_NONE if none. */
