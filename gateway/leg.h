@@ -3,7 +3,9 @@
  * leg (PRI in gateway/leg_pri.c, SIP in gateway/leg_sip.c; analog FXS/FXO next) is a
  * small vtable plus the state below; the call model only ever talks to a leg through
  * these operations and hears from it through call_leg_event(), so it never knows what
- * kind of line a leg is.
+ * kind of line a leg is. A leg's first event, "setup", is its arrival: the router
+ * (gateway/call_route.c) makes it leg A of a new call (call_alloc()), chooses the kind
+ * of leg B from the route and places it (call_place()).
  *
  * Ownership: the call owns its legs and frees them (ops->destroy) when it is freed. A
  * leg stays allocated until then, but is gone once its signalling is over (PRI RELEASE,
