@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "gateway/call.h"
+#include "gateway/legs.h"
 #include "gateway/cause.h"
 #include "gateway/pri_link.h"
 #include "gateway/route.h"
@@ -281,7 +282,7 @@ static int open_spans(struct daemon *d)
 
 static void on_sip_event(const struct sipua_event *ev, void *arg)
 {
-	call_on_sip_event(arg, ev);
+	leg_sip_on_event(arg, ev);
 }
 
 static int start_sip(struct daemon *d)
@@ -368,7 +369,7 @@ static int on_media_events(struct daemon *d, su_wait_t *w, void *arg)
 
 	(void)su_wait_events(w, media_engine_event_fd(d->media));
 	while (media_engine_event_get(d->media, &ev) == 0)
-		call_on_media_event(d, &ev);
+		route_media_event(d, &ev);
 	return 0;
 }
 
@@ -457,9 +458,9 @@ static void reload(struct daemon *d)
 
 static void on_stop_timer(struct daemon *d, su_timer_t *t, void *arg)
 {
-	if (d->ncalls)
-		LOGW(LS_MAIN, "stopping with %u call%s not yet cleared", d->ncalls,
-		     d->ncalls == 1 ? "" : "s");
+	if (d->calls.ncalls)
+		LOGW(LS_MAIN, "stopping with %u call%s not yet cleared", d->calls.ncalls,
+		     d->calls.ncalls == 1 ? "" : "s");
 	su_root_break(d->root);
 }
 
@@ -468,13 +469,14 @@ static void stop(struct daemon *d)
 	if (d->stopping)
 		return;
 	d->stopping = true;
-	if (!d->ncalls) {
+	if (!d->calls.ncalls) {
 		su_root_break(d->root);
 		return;
 	}
 	/* Clear calls properly (BYE, DISCONNECT) and give the far ends a moment to answer. */
-	LOGN(LS_MAIN, "clearing %u call%s before stopping", d->ncalls, d->ncalls == 1 ? "" : "s");
-	call_clear_all(d, CAUSE_TEMPORARY_FAILURE);
+	LOGN(LS_MAIN, "clearing %u call%s before stopping", d->calls.ncalls,
+	     d->calls.ncalls == 1 ? "" : "s");
+	call_clear_all(&d->calls, CAUSE_TEMPORARY_FAILURE);
 	d->stop_timer = su_timer_create(su_root_task(d->root), 0);
 	if (!d->stop_timer || su_timer_set_interval(d->stop_timer, on_stop_timer, NULL,
 						    STOP_GRACE_MS))
@@ -540,6 +542,7 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 	d->conf_path = p->conf_path;
 	d->conf = p->conf;
 	d->sigfd = -1;
+	route_env_init(d);
 	if (su_init() != 0) {
 		free(d);
 		return ENOMEM;
@@ -593,8 +596,7 @@ int daemon_run(struct daemon *d)
 	su_root_run(d->root);
 	LOGN(LS_MAIN, "calls: %llu from spans, %llu from trunks, %llu answered, %llu not answered",
 	     (unsigned long long)d->stats.calls_in_tdm, (unsigned long long)d->stats.calls_in_sip,
-	     (unsigned long long)d->stats.calls_answered,
-	     (unsigned long long)d->stats.calls_failed);
+	     (unsigned long long)d->calls.answered, (unsigned long long)d->calls.failed);
 	return 0;
 }
 
@@ -621,7 +623,7 @@ void daemon_free(struct daemon *d)
 	/* Media first: the engine borrows B-channel fds and owns nothing of the calls. */
 	media_engine_free(d->media);
 	d->media = NULL;
-	call_free_all(d);
+	call_free_all(&d->calls);
 	/* Spans before links: closing a D-channel detaches its link. */
 	for (unsigned i = 0; i < d->nspans; i++)
 		tdm_span_free(d->spans[i]);

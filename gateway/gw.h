@@ -1,5 +1,6 @@
-/* The daemon's objects, shared by the files of gateway/ (daemon.c, pri_link.c, call.c,
- * rtp_port.c). Not an API for other modules: gateway/ is the only place that knows tdm/,
+/* The daemon's objects, shared by the files of gateway/ that know the concrete legs and
+ * modules (daemon.c, pri_link.c, leg_pri.c, leg_sip.c, call_route.c, call_env.c,
+ * rtp_port.c; never call.c, which sees legs only through gateway/leg.h). Not an API for other modules: gateway/ is the only place that knows tdm/,
  * sip/ and media/ at once. */
 #ifndef STROWGER_GW_H
 #define STROWGER_GW_H
@@ -15,8 +16,8 @@
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
+#include "gateway/call.h"
 
-struct call;
 struct cause_map;
 struct media_engine;
 struct pri_link;
@@ -45,8 +46,6 @@ struct gw_trunk {
 struct gw_stats {
 	uint64_t calls_in_tdm;		/* calls that arrived on a span */
 	uint64_t calls_in_sip;		/* calls that arrived on a trunk */
-	uint64_t calls_answered;
-	uint64_t calls_failed;		/* cleared before answer */
 };
 
 struct daemon {
@@ -73,9 +72,7 @@ struct daemon {
 	struct media_engine *media;
 	struct route_table *routes;
 	struct cause_map *causes;
-	struct call *calls;		/* list of calls not yet freed */
-	unsigned ncalls;
-	uint64_t next_call_id;
+	struct call_env calls;		/* the calls not yet freed (gateway/call.h) */
 	uint16_t next_rtp_port;
 	struct gw_stats stats;
 };

@@ -3,7 +3,7 @@
 #include "gateway/pri_link.h"
 
 #include "common/log.h"
-#include "gateway/call.h"
+#include "gateway/legs.h"
 #include "tdm/bchan.h"
 #include "tdm/pri.h"
 
@@ -33,7 +33,7 @@ static void on_pri_event(const struct pri_event *ev, void *arg)
 {
 	struct pri_link *l = arg;
 
-	call_on_pri_event(l->d, l, ev);
+	leg_pri_on_event(l->d, l, ev);
 }
 
 int pri_link_alloc(struct pri_link **lp, struct daemon *d, const struct conf_span *cs,
@@ -109,6 +109,8 @@ void pri_link_detach(struct pri_link *l)
 {
 	if (!l->pri)
 		return;
+	/* pri_span_free() drops libpri's calls without an event: ours must go first. */
+	leg_pri_link_detached(l->d, l);
 	pri_span_free(l->pri);
 	l->pri = NULL;
 	su_timer_reset(l->timer);

@@ -57,20 +57,25 @@ fail:
 	return err;
 }
 
-int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *info)
+int dahdi_ctl_open(const char *dir, int *fdp)
+{
+	if (!dir || !fdp)
+		return EINVAL;
+	return open_dev(dir, "ctl", fdp);
+}
+
+int dahdi_span_stat_fd(int ctl, unsigned spanno, struct dahdi_span_info *info)
 {
 	struct dahdi_spaninfo si;
-	int fd = -1, err;
+	int err;
 
-	if (!dir || !spanno || !info)
+	if (ctl < 0 || !spanno || !info)
 		return EINVAL;
-	err = open_dev(dir, "ctl", &fd);
-	if (err)
-		return err;
-	memset(&si, 0, sizeof(si));
-	si.spanno = (int)spanno;
-	err = ioctl(fd, DAHDI_SPANSTAT, &si) ? errno : 0;
-	close(fd);
+	do {
+		memset(&si, 0, sizeof(si));
+		si.spanno = (int)spanno;
+		err = ioctl(ctl, DAHDI_SPANSTAT, &si) ? errno : 0;
+	} while (err == EINTR);
 	if (err)
 		return err;
 	info->alarms = si.alarms;
@@ -79,6 +84,20 @@ int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *in
 	snprintf(info->name, sizeof(info->name), "%.*s", (int)sizeof(si.name), si.name);
 	snprintf(info->desc, sizeof(info->desc), "%.*s", (int)sizeof(si.desc), si.desc);
 	return 0;
+}
+
+int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *info)
+{
+	int fd = -1, err;
+
+	if (!dir || !spanno || !info)
+		return EINVAL;
+	err = open_dev(dir, "ctl", &fd);
+	if (err)
+		return err;
+	err = dahdi_span_stat_fd(fd, spanno, info);
+	close(fd);
+	return err;
 }
 
 int dahdi_span_channels(const char *dir, unsigned spanno, unsigned *chan_of_pos, unsigned npos)
@@ -126,7 +145,9 @@ int dahdi_chan_tone(int fd, enum dahdi_tone tone)
 
 int dahdi_chan_flush(int fd)
 {
-	int what = DAHDI_FLUSH_READ | DAHDI_FLUSH_WRITE;
+	/* Events too: an alarm of the span while no call had the channel queues one on it,
+	 * and while one is queued every read fails with ELAST (DAHDI's errno 500). */
+	int what = DAHDI_FLUSH_READ | DAHDI_FLUSH_WRITE | DAHDI_FLUSH_EVENT;
 
 	return ioctl(fd, DAHDI_FLUSH, &what) ? errno : 0;
 }

@@ -28,6 +28,11 @@ struct dahdi_span_info {
 /* Query span number spanno through "<dir>/ctl". ENXIO/EINVAL: no such span. */
 int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *info);
 
+/* The same on a ctl fd kept open (dahdi_ctl_open(): "<dir>/ctl"), for polling without
+ * an open() each time; EINTR is retried. */
+int dahdi_ctl_open(const char *dir, int *fdp);
+int dahdi_span_stat_fd(int ctl, unsigned spanno, struct dahdi_span_info *info);
+
 /* Find the global channel numbers of span spanno: chan_of_pos[p] for span positions
  * 1..npos (0 where the position has no channel). Uses DAHDI_GET_PARAMS on ctl. */
 int dahdi_span_channels(const char *dir, unsigned spanno, unsigned *chan_of_pos, unsigned npos);
@@ -39,7 +44,8 @@ enum dahdi_tone { DAHDI_TONE_OFF, DAHDI_TONE_RINGBACK, DAHDI_TONE_BUSY_SIGNAL,
 /* Start (or stop, DAHDI_TONE_OFF) a tone on a channel (DAHDI_SENDTONE). ENODATA: no zone. */
 int dahdi_chan_tone(int fd, enum dahdi_tone tone);
 
-/* Drop what is buffered in both directions (DAHDI_FLUSH), e.g. before a call's audio starts. */
+/* Drop what is buffered in both directions and any queued event (DAHDI_FLUSH), before a
+ * call's audio starts. */
 int dahdi_chan_flush(int fd);
 
 /* Read one pending event (DAHDI_GETEVENT); *event is DAHDI_EVENT_NONE if none. */

@@ -25,6 +25,7 @@ struct tdm_span {
 	enum tdm_span_state state;
 	int alarms;		/* DAHDI_ALARM_* bits last seen */
 	int last_err;		/* errno of the last failed SPANSTAT, to log once */
+	int ctl;		/* <dahdi_dir>/ctl, kept open between polls; -1 if not */
 	bool seen;		/* state has been reported at least once */
 	unsigned reported_open;	/* open channels when state was last logged */
 	struct tdm_chan chans[TDM_MAX_POS + 1];
@@ -76,6 +77,7 @@ int tdm_span_alloc(struct tdm_span **spanp, const struct tdm_span_params *p)
 		span->chans[span->nchans++] = (struct tdm_chan){ .pos = pos, .fd = -1, .dchan = d };
 	}
 	span->state = TDM_SPAN_ABSENT;
+	span->ctl = -1;
 	*spanp = span;
 	return 0;
 }
@@ -96,6 +98,8 @@ void tdm_span_free(struct tdm_span *span)
 		return;
 	for (unsigned i = 0; i < span->nchans; i++)
 		close_chan(span, &span->chans[i]);
+	if (span->ctl >= 0)
+		close(span->ctl);
 	free(span->dahdi_dir);
 	free(span);
 }
@@ -220,11 +224,43 @@ static void open_channels(struct tdm_span *span)
 		LOGD(LS_TDM, "span %u ch %s: open", span->p.number, pos_list(opened, list, sizeof(list)));
 }
 
+/* Errors of a span status query that say the span (or DAHDI) is not there. Anything else
+ * (EMFILE, ENFILE, ENOMEM, EAGAIN...) says nothing about the span: a process short of fds
+ * for a moment must not drop the calls of a healthy span. */
+static bool span_missing(int err)
+{
+	return err == ENOENT || err == ENXIO || err == EINVAL || err == ENODEV;
+}
+
+/* The span's status through the kept ctl fd, opened on first use and again after a
+ * failure that may have made it stale (DAHDI reloaded). */
+static int span_stat(struct tdm_span *span, struct dahdi_span_info *info)
+{
+	int err = 0;
+
+	if (span->ctl < 0)
+		err = dahdi_ctl_open(span->dahdi_dir, &span->ctl);
+	if (!err)
+		err = dahdi_span_stat_fd(span->ctl, span->p.number, info);
+	if (err && err != ENXIO && err != EINVAL && span->ctl >= 0) {
+		close(span->ctl);
+		span->ctl = -1;
+	}
+	return err;
+}
+
 void tdm_span_poll(struct tdm_span *span)
 {
 	struct dahdi_span_info info;
-	int err = dahdi_span_stat(span->dahdi_dir, span->p.number, &info);
+	int err = span_stat(span, &info);
 
+	if (err && !span_missing(err)) {
+		if (err != span->last_err)
+			LOGW(LS_TDM, "span %u: cannot read span status: %s (span left as it is, "
+			     "retrying)", span->p.number, strerror(err));
+		span->last_err = err;
+		return;
+	}
 	if (err) {
 		if (err != span->last_err) {
 			if (err == ENOENT)
@@ -243,8 +279,10 @@ void tdm_span_poll(struct tdm_span *span)
 		set_state(span, TDM_SPAN_ABSENT, 0);
 		return;
 	}
-	if (span->last_err)
+	if (span->last_err && span_missing(span->last_err))
 		LOGN(LS_TDM, "span %u: found (%s)", span->p.number, info.desc);
+	else if (span->last_err)
+		LOGN(LS_TDM, "span %u: status readable again", span->p.number);
 	span->last_err = 0;
 	open_channels(span);
 	set_state(span, info.alarms ? TDM_SPAN_ALARM : TDM_SPAN_UP, info.alarms);

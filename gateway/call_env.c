@@ -1,0 +1,215 @@
+/* The environment the call model runs in (gateway/call.h struct call_env_ops): the media
+ * engine joins a TDM endpoint and an RTP endpoint, the inter-digit timer runs on the
+ * signalling loop, overlap digits go to the router. */
+#include "gateway/gw.h"
+#include "gateway/legs.h"
+
+#include "common/log.h"
+#include "gateway/call.h"
+#include "gateway/leg.h"
+#include "media/engine.h"
+#include "sip/sdp.h"
+#include "tdm/dahdi.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+static struct daemon *daemon_of(struct call_env *e) { return e->arg; }
+
+/* What the environment keeps per call (its slot): the timer, and what media events log. */
+struct call_ext {
+	su_timer_t *digit_timer;
+	int te_pt;			/* telephone-event PT we send, -1 if none */
+	char addr[SDP_ADDR_MAX];	/* the RTP peer */
+	uint16_t port;
+};
+
+static struct call_ext *ext_of(struct call *c)
+{
+	struct call_ext **x = (struct call_ext **)call_env_slot(c);
+
+	if (!*x && (*x = calloc(1, sizeof(**x))))
+		(*x)->te_pt = -1;
+	return *x;
+}
+
+static int fill_remote(struct sockaddr_storage *ss, const struct sdp_neg *neg)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (neg->af == SDP_AF_IP6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(neg->port);
+		return inet_pton(AF_INET6, neg->addr, &s6->sin6_addr) == 1 ? 0 : EINVAL;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(neg->port);
+	return inet_pton(AF_INET, neg->addr, &s4->sin_addr) == 1 ? 0 : EINVAL;
+}
+
+/* Join a B-channel and an RTP socket in the media engine (or re-point the stream). The
+ * engine bridges TDM and RTP only: two TDM endpoints (PRI pass-through) need a TDM<->TDM
+ * pipeline first. */
+static int env_media_join(struct call_env *e, struct call *c, const struct leg_media *a,
+			  const struct leg_media *b, void **hp)
+{
+	struct daemon *d = daemon_of(e);
+	const struct leg_media *tdm = a->kind == LEG_MEDIA_TDM ? a : b;
+	const struct leg_media *rtp = a->kind == LEG_MEDIA_RTP ? a : b;
+	int err;
+
+	if (tdm->kind != LEG_MEDIA_TDM || rtp->kind != LEG_MEDIA_RTP)
+		return ENOTSUP;
+	const struct sdp_neg *neg = rtp->neg;
+	struct media_chan_params p = {
+		.cookie = call_id(c),
+		.tdm_fd = tdm->fd,
+		.rtp_fd = rtp->fd,
+		.rtcp_fd = rtp->rtcp_fd,
+		.tdm_law = tdm->alaw ? G711_LAW_ALAW : G711_LAW_ULAW,
+		.pt = neg->pt,
+		.te_pt = neg->te_pt,		/* RFC 4733 both ways when negotiated */
+		.rx_te_pt = neg->rx_te_pt,
+		.symmetric = d->conf->general.symmetric_rtp,
+		.dtmf_detect = true,
+		/* neg->dir is our direction (RFC 3264 §6.1): recvonly/inactive = we must not
+		 * send (the peer holds us), sendonly/inactive = nothing to receive. */
+		.no_send = neg->dir == SDP_DIR_RECVONLY || neg->dir == SDP_DIR_INACTIVE,
+		.no_recv = neg->dir == SDP_DIR_SENDONLY || neg->dir == SDP_DIR_INACTIVE,
+	};
+
+	/* c=0.0.0.0 (RFC 3264 §8.4): nowhere to send; symmetric RTP may still learn one. */
+	if (strcmp(neg->addr, "0.0.0.0") && strcmp(neg->addr, "::")) {
+		err = fill_remote(&p.remote, neg);
+		if (err)
+			return err;
+	}
+	if (getrandom(&p.ssrc, sizeof(p.ssrc), 0) != sizeof(p.ssrc))
+		p.ssrc = (uint32_t)call_id(c) * 2654435761u;
+	p.seq0 = (uint16_t)(p.ssrc >> 7);
+	p.ts0 = p.ssrc * 7u;
+	if (*hp) {
+		err = media_engine_modify(d->media, *hp, &p);
+	} else {
+		struct media_chan *mc = NULL;
+		(void)dahdi_chan_flush(tdm->fd);
+		err = media_engine_add(d->media, &p, &mc);
+		if (!err)
+			*hp = mc;
+	}
+	struct call_ext *x = ext_of(c);
+	if (!err && x) {
+		x->te_pt = neg->te_pt;
+		snprintf(x->addr, sizeof(x->addr), "%s", neg->addr);
+		x->port = neg->port;
+	}
+	if (err)
+		CLOG(LL_ERROR, c, "media: cannot join B-channel and RTP: %s", strerror(err));
+	else
+		CLOG(LL_INFO, c, "media: %s/%u to %s:%u, B-channel %s", sdp_codec_name(neg->codec),
+		     neg->pt, neg->addr, neg->port, tdm->alaw ? "A-law" : "u-law");
+	return err;
+}
+
+static int env_media_remove(struct call_env *e, void *h)
+{
+	return media_engine_remove(daemon_of(e)->media, h);
+}
+
+static void env_route(struct call_env *e, struct call *c, bool complete)
+{
+	route_tdm(daemon_of(e), c, complete);
+}
+
+static void on_digit_timeout(struct daemon *d, su_timer_t *t, void *arg)
+{
+	struct call *c = call_find(&d->calls, (uint64_t)(uintptr_t)arg);
+
+	if (c)
+		call_digit_timeout(c);
+}
+
+static void env_digit_timer(struct call_env *e, struct call *c, bool on)
+{
+	struct daemon *d = daemon_of(e);
+	struct call_ext *x = ext_of(c);
+
+	if (!x)
+		return;		/* no memory: the number completes with the next digit */
+	if (!on) {
+		if (x->digit_timer)
+			su_timer_reset(x->digit_timer);
+		return;
+	}
+	if (!x->digit_timer)
+		x->digit_timer = su_timer_create(su_root_task(d->root), 0);
+	if (x->digit_timer)
+		su_timer_set_interval(x->digit_timer, on_digit_timeout,
+				      (void *)(uintptr_t)call_id(c),
+				      d->conf->general.digit_timeout_ms);
+}
+
+static void env_freed(struct call_env *e, struct call *c)
+{
+	struct call_ext **x = (struct call_ext **)call_env_slot(c);
+
+	if (!*x)
+		return;
+	if ((*x)->digit_timer)
+		su_timer_destroy((*x)->digit_timer);
+	free(*x);
+	*x = NULL;
+}
+
+static void env_idle(struct call_env *e)
+{
+	struct daemon *d = daemon_of(e);
+
+	if (d->stopping)
+		su_root_break(d->root);	/* SIGTERM was waiting for the last call */
+}
+
+static const struct call_env_ops env_ops = {
+	.media_join = env_media_join,
+	.media_remove = env_media_remove,
+	.route = env_route,
+	.digit_timer = env_digit_timer,
+	.freed = env_freed,
+	.idle = env_idle,
+};
+
+void route_env_init(struct daemon *d)
+{
+	d->calls = (struct call_env){ .ops = &env_ops, .arg = d };
+}
+
+void route_media_event(struct daemon *d, const struct media_event *ev)
+{
+	struct call *c = call_find(&d->calls, ev->cookie);
+
+	if (!c)
+		return;
+	struct call_ext *x = ext_of(c);
+	switch (ev->type) {
+	case MEDIA_EV_DTMF_END:
+		CLOG(LL_INFO, c, "DTMF '%c' from the B-channel, %u ms%s", ev->digit, ev->duration_ms,
+		     x && x->te_pt >= 0 ? ", sent as RFC 4733" : ", no telephone-event negotiated");
+		break;
+	case MEDIA_EV_RTP_DTMF_END:
+		CLOG(LL_INFO, c, "DTMF '%c' from RTP (RFC 4733), %u ms%s, played on the B-channel",
+		     ev->digit, ev->duration_ms, ev->timed_out ? " (end lost)" : "");
+		break;
+	case MEDIA_EV_RTP_TIMEOUT:
+		CLOG(LL_WARN, c, "no RTP from %s:%u", x ? x->addr : "?", x ? x->port : 0);
+		break;
+	case MEDIA_EV_REMOVED:
+		call_media_removed(c, &ev->stats);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,462 @@
+/* The SIP leg: one INVITE dialog of the UA (sip/ua.h) and its RTP stream.
+ *
+ * As leg B it sends an INVITE with our offer (RFC 3264 §5) through a trunk and takes the
+ * answer from the first 18x or 2xx that carries one. As leg A it answers the INVITE's
+ * offer (§6) and sends that answer with 180/183 (early media) or 200. Clearing is BYE once
+ * answered (RFC 3261 §15), CANCEL before (§9), or a final status mapped from the Q.850
+ * cause (RFC 3398, gateway/cause) for an incoming INVITE; Reason: Q.850 (RFC 3326) when
+ * configured. The leg is gone when the UA reports the dialog terminated. */
+#include "gateway/gw.h"
+#include "gateway/legs.h"
+
+#include "common/log.h"
+#include "gateway/call.h"
+#include "gateway/cause.h"
+#include "gateway/leg.h"
+#include "sip/sdp.h"
+#include "sip/trunk.h"
+#include "sip/ua.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The INVITE dialog as far as the call cares (RFC 3261 §12, §13). */
+enum sip_leg_state {
+	SL_IDLE,		/* leg B not placed yet */
+	SL_EARLY,		/* INVITE sent or received, no final response */
+	SL_CONFIRMED,		/* 2xx sent or received */
+	SL_ENDING,		/* final response, BYE or CANCEL sent or received */
+	SL_TERMINATED,		/* the UA dropped the dialog */
+};
+
+static const char *const sl_names[] = {
+	[SL_IDLE] = "idle", [SL_EARLY] = "early", [SL_CONFIRMED] = "confirmed",
+	[SL_ENDING] = "ending", [SL_TERMINATED] = "terminated",
+};
+
+struct leg_sip {
+	struct leg leg;			/* first */
+	struct daemon *d;
+	struct sipua_call *sc;		/* NULL once terminated */
+	enum sip_leg_state st;
+	bool incoming;			/* leg A: we answer the INVITE */
+	char trunk[CONF_NAME_MAX];
+	char answer[2048];		/* leg A: our SDP answer, sent with 18x/200 */
+	struct sdp_oa *oa;
+	struct sdp_neg neg;
+	bool have_neg;
+	bool bad_answer_logged;		/* an unusable SDP answer is logged once */
+	int rtp_fd;			/* -1 if none; closed when the call is freed */
+	int rtcp_fd;			/* RTP port + 1 (RFC 3550 §11); same life */
+	uint16_t rtp_port;
+};
+
+static struct leg_sip *ls_of(struct leg *l) { return (struct leg_sip *)l; }
+static const struct leg_sip *cls_of(const struct leg *l) { return (const struct leg_sip *)l; }
+
+static void reason_for(const struct leg_sip *s, int cause, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (s->d->conf->general.reason_header && cause > 0 && cause < 128)
+		(void)cause_reason_build(buf, len, (unsigned)cause);
+}
+
+/* RTP socket and offer/answer state; alaw: the TDM side's law, preferred as codec. */
+static int media_prepare(struct leg_sip *s, bool alaw)
+{
+	const struct conf_general *g = &s->d->conf->general;
+	struct sdp_oa_params p = {
+		.addr = g->rtp_address,
+		.codecs = { alaw ? SDP_CODEC_PCMA : SDP_CODEC_PCMU,
+			    alaw ? SDP_CODEC_PCMU : SDP_CODEC_PCMA, SDP_CODEC_NONE },
+		.te_pt = 101,
+		.ptime = 20,
+		.dir = SDP_DIR_SENDRECV,
+		.sess_id = call_id(s->leg.call) + ((uint64_t)time(NULL) << 20),
+		.sess_version = 1,
+	};
+	int err = rtp_port_open(s->d, &s->rtp_fd, &s->rtcp_fd, &s->rtp_port);
+
+	if (err) {
+		CLOG(LL_ERROR, s->leg.call, "no RTP port free in %u..%u: %s", g->rtp_port_min,
+		     g->rtp_port_max, strerror(err));
+		return err;
+	}
+	p.port = s->rtp_port;
+	return sdp_oa_alloc(&s->oa, &p);
+}
+
+/* An SDP answer (in 18x or 200) to our offer: true when a stream is negotiated. */
+static bool take_answer(struct leg_sip *s, const char *sdp)
+{
+	struct sdp_error se;
+
+	if (!sdp || !*sdp || s->have_neg)
+		return s->have_neg;
+	if (sdp_oa_process_answer(s->oa, sdp, strlen(sdp), &s->neg, &se)) {
+		/* A retransmitted 18x brings the same body again: say it once. */
+		if (!s->bad_answer_logged)
+			CLOG(LL_ERROR, s->leg.call, "SDP answer unusable: %s", se.msg);
+		s->bad_answer_logged = true;
+		return false;
+	}
+	s->have_neg = true;
+	return true;
+}
+
+/* ---- operations ------------------------------------------------------------------------ */
+
+static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
+{
+	struct leg_sip *s = ls_of(l);
+	struct call *c = l->call;
+	struct daemon *d = s->d;
+	char sdp[2048];
+	size_t len;
+	struct sdp_error se;
+	int err;
+
+	snprintf(s->trunk, sizeof(s->trunk), "%s", lp->to->trunk);
+	struct sip_trunk *trunk = gw_trunk_find(d, s->trunk);
+	if (!trunk) {
+		CLOG(LL_ERROR, c, "route %s: trunk %s does not run", lp->route, s->trunk);
+		*cause = CAUSE_NO_CIRCUIT_AVAILABLE;
+		return ENOENT;
+	}
+	if (!sip_trunk_is_up(trunk)) {
+		CLOG(LL_WARN, c, "trunk %s is down (keepalive): cause 34", s->trunk);
+		*cause = CAUSE_NO_CIRCUIT_AVAILABLE;
+		return ENOTCONN;
+	}
+	if (media_prepare(s, lp->alaw) || sdp_oa_offer(s->oa, sdp, sizeof(sdp), &len, &se)) {
+		*cause = CAUSE_RESOURCE_UNAVAILABLE;
+		return ENOSPC;
+	}
+	const struct conf_trunk *ct = conf_trunk_find(d->conf, s->trunk);
+	struct party_sip_identity id;
+	party_calling_to_sip(&lp->plan, lp->caller, ct && ct->trust, &id);
+	struct sipua_dial dial = {
+		.trunk = trunk,
+		.user = lp->called,
+		.from_user = id.anonymous ? NULL : id.from_user,
+		.from_display = id.display[0] ? id.display : NULL,
+		.pai_user = id.pai_user[0] ? id.pai_user : NULL,
+		.pai_display = id.pai_display[0] ? id.pai_display : NULL,
+		.privacy = id.privacy_id ? "id" : NULL,
+		.sdp = sdp,
+		.priv = s,
+	};
+	err = sipua_call_invite(&s->sc, d->ua, &dial);
+	if (err) {
+		CLOG(LL_ERROR, c, "cannot send INVITE: %s", strerror(err));
+		*cause = err == EBUSY ? CAUSE_NO_CIRCUIT_AVAILABLE : CAUSE_TEMPORARY_FAILURE;
+		return err;
+	}
+	s->st = SL_EARLY;
+	const struct call_info *ci = call_info(c);
+	CLOG(LL_INFO, c, "%s -> INVITE sip:%s via trunk %s (route %s), %.3f ms after SETUP",
+	     ci->calling[0] ? ci->calling : "(no number)", lp->called, s->trunk, lp->route,
+	     call_age_ms(c));
+	return 0;
+}
+
+static void sip_proceeding(struct leg *l)
+{
+	/* 100 Trying went out with the INVITE's arrival (RFC 3261 §8.2.6.1, the UA). */
+}
+
+static void sip_respond(struct leg_sip *s, int status, bool with_sdp)
+{
+	if (s->st != SL_EARLY || !s->incoming)
+		return;
+	(void)sipua_call_respond(s->sc, status, NULL, with_sdp ? s->answer : NULL, NULL);
+}
+
+/* ALERTING is ringing either way: 180, with SDP when the far end plays the ringback
+ * in-band (early media); PROGRESS with in-band information maps to 183. */
+static void sip_alerting(struct leg *l, bool inband) { sip_respond(ls_of(l), 180, inband); }
+static void sip_progress(struct leg *l, bool inband) { sip_respond(ls_of(l), 183, inband); }
+
+static void sip_answer(struct leg *l)
+{
+	struct leg_sip *s = ls_of(l);
+
+	if (s->st != SL_EARLY || !s->incoming)
+		return;
+	(void)sipua_call_respond(s->sc, 200, NULL, s->answer, NULL);
+	s->st = SL_CONFIRMED;
+	l->status = 200;
+}
+
+static void sip_clear(struct leg *l, int cause)
+{
+	struct leg_sip *s = ls_of(l);
+	struct call *c = l->call;
+	char reason[96];
+	int err;
+
+	if (s->st != SL_EARLY && s->st != SL_CONFIRMED)
+		return;
+	reason_for(s, cause, reason, sizeof(reason));
+	if (s->st == SL_CONFIRMED) {
+		err = sipua_call_bye(s->sc, reason[0] ? reason : NULL);
+		CLOG(LL_INFO, c, "SIP: BYE, Reason Q.850 cause %d", cause);
+	} else if (!s->incoming) {
+		err = sipua_call_cancel(s->sc, reason[0] ? reason : NULL);
+		CLOG(LL_INFO, c, "SIP: CANCEL, Reason Q.850 cause %d", cause);
+	} else {
+		/* a status chosen beforehand wins over the cause table */
+		unsigned status = l->status ? (unsigned)l->status
+			: cause_q850_to_sip(s->d->causes, (unsigned)cause, CAUSE_LOC_PUB_REMOTE);
+		l->status = (int)status;
+		err = sipua_call_respond(s->sc, (int)status, NULL, NULL, reason[0] ? reason : NULL);
+		CLOG(LL_INFO, c, "SIP: %u for Q.850 cause %d (%s)", status, cause,
+		     cause_name((unsigned)cause));
+	}
+	s->st = SL_ENDING;
+	if (err)
+		CLOG(LL_WARN, c, "SIP leg: clearing failed: %s", strerror(err));
+}
+
+static int sip_digits(struct leg *l, const char *digits)
+{
+	return ENOTSUP;		/* the INVITE carries the whole number (en bloc) */
+}
+
+static int sip_media(struct leg *l, struct leg_media *m)
+{
+	struct leg_sip *s = ls_of(l);
+
+	if (!s->have_neg || s->rtp_fd < 0)
+		return EAGAIN;
+	*m = (struct leg_media){ .kind = LEG_MEDIA_RTP, .fd = s->rtp_fd, .rtcp_fd = s->rtcp_fd,
+				 .neg = &s->neg };
+	return 0;
+}
+
+static void sip_summary(const struct leg *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "trunk=%s", cls_of(l)->trunk[0] ? cls_of(l)->trunk : "-");
+}
+
+static void sip_tag(const struct leg *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", cls_of(l)->trunk[0] ? cls_of(l)->trunk : "-");
+}
+
+static void sip_debug(const struct leg *l, char *buf, size_t len)
+{
+	const struct leg_sip *s = cls_of(l);
+
+	snprintf(buf, len, "%s, %s%s%s, RTP port %u%s", s->incoming ? "in" : "out",
+		 sl_names[s->st], s->sc ? ", UA " : "",
+		 s->sc ? sipua_call_state_name(sipua_call_state(s->sc)) : "", s->rtp_port,
+		 s->have_neg ? ", negotiated" : "");
+}
+
+static void sip_destroy(struct leg *l)
+{
+	struct leg_sip *s = ls_of(l);
+
+	if (s->sc)	/* dropped without signalling (shutdown) */
+		sipua_call_set_priv(s->sc, NULL);
+	if (s->rtp_fd >= 0)
+		close(s->rtp_fd);
+	if (s->rtcp_fd >= 0)
+		close(s->rtcp_fd);
+	sdp_oa_free(s->oa);
+	free(s);
+}
+
+static const struct leg_ops sip_ops = {
+	.side = "sip",
+	.line_side = false,
+	.answer_name = "200 OK",
+	.place = sip_place,
+	.proceeding = sip_proceeding,
+	.alerting = sip_alerting,
+	.progress = sip_progress,
+	.answer = sip_answer,
+	.clear = sip_clear,
+	.digits = sip_digits,
+	.media = sip_media,
+	.summary = sip_summary,
+	.tag = sip_tag,
+	.debug = sip_debug,
+	.destroy = sip_destroy,
+};
+
+static struct leg_sip *leg_new(struct daemon *d)
+{
+	struct leg_sip *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->leg.ops = &sip_ops;
+	s->d = d;
+	s->rtp_fd = s->rtcp_fd = -1;
+	return s;
+}
+
+int leg_sip_alloc_in(struct leg **lp, struct daemon *d, struct sipua_call *sc, const char *trunk)
+{
+	struct leg_sip *s = leg_new(d);
+
+	if (!s)
+		return ENOMEM;
+	s->leg.live = true;
+	s->incoming = true;
+	s->st = SL_EARLY;
+	s->sc = sc;
+	snprintf(s->trunk, sizeof(s->trunk), "%s", trunk);
+	sipua_call_set_priv(sc, s);
+	*lp = &s->leg;
+	return 0;
+}
+
+int leg_sip_alloc_out(struct leg **lp, struct daemon *d)
+{
+	struct leg_sip *s = leg_new(d);
+
+	if (!s)
+		return ENOMEM;
+	*lp = &s->leg;
+	return 0;
+}
+
+int leg_sip_take_offer(struct leg *l, const char *sdp, bool alaw, int *cause)
+{
+	struct leg_sip *s = ls_of(l);
+	struct sdp_error se;
+	size_t len;
+
+	if (media_prepare(s, alaw)) {
+		*cause = CAUSE_RESOURCE_UNAVAILABLE;
+		return ENOSPC;
+	}
+	if (sdp_oa_answer(s->oa, sdp, strlen(sdp), s->answer, sizeof(s->answer), &len, &s->neg,
+			  &se)) {
+		/* RFC 3261 §21.4.26: an offer we cannot take, malformed or not, gets 488; the
+		 * cause table would make a broken one (127) a 500, a fault of ours */
+		CLOG(LL_NOTICE, l->call, "SDP offer refused: %s: 488", se.msg);
+		l->status = 488;
+		*cause = se.code == SDP_E_NO_CODEC ? CAUSE_BEARER_NOT_IMPLEMENTED : CAUSE_INTERWORKING;
+		return EINVAL;
+	}
+	s->have_neg = true;
+	return 0;
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+static int emit(struct leg_sip *s, enum leg_event_type type, int cause, bool inband)
+{
+	struct leg_event ev = { .type = type, .cause = cause, .inband = inband };
+
+	return call_leg_event(&s->leg, &ev);
+}
+
+static void on_reinvite(struct leg_sip *s, const struct sipua_event *ev)
+{
+	struct call *c = s->leg.call;
+	char answer[2048];
+	struct sdp_error se;
+	size_t len;
+
+	/* RFC 3261 §12.2.2: the dialog is ending (our BYE is out): it no longer exists
+	 * for a new offer, and a 491 would only invite a retry. */
+	if (emit(s, LEG_EV_OFFER, 0, false)) {
+		CLOG(LL_NOTICE, c, "re-INVITE refused: the call is clearing: 481");
+		(void)sipua_call_respond(s->sc, 481, NULL, NULL, NULL);
+		return;
+	}
+	if (!ev->sdp || sdp_oa_answer(s->oa, ev->sdp, strlen(ev->sdp), answer, sizeof(answer),
+				      &len, &s->neg, &se)) {
+		CLOG(LL_NOTICE, c, "re-INVITE refused: %s", ev->sdp ? se.msg : "no SDP");
+		(void)sipua_call_respond(s->sc, 488, NULL, NULL, NULL);
+		return;
+	}
+	s->have_neg = true;
+	CLOG(LL_INFO, c, "re-INVITE: %s:%u %s %s", s->neg.addr, s->neg.port,
+	     sdp_codec_name(s->neg.codec), s->neg.remote_hold ? "(hold)" : "");
+	(void)emit(s, LEG_EV_MEDIA, 0, false);
+	(void)sipua_call_respond(s->sc, 200, NULL, answer, NULL);
+}
+
+static int sip_cause(const struct leg_sip *s, const struct sipua_event *ev, int dflt)
+{
+	struct cause_reason r;
+
+	if (ev->reason && s->d->conf->general.reason_header &&
+	    cause_reason_parse(ev->reason, &r) == 0 && r.q850)
+		return (int)r.q850;
+	return dflt;
+}
+
+void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
+{
+	struct leg_sip *s = ev->call ? sipua_call_priv(ev->call) : NULL;
+
+	switch (ev->type) {
+	case SIPUA_EV_TRUNK_REGISTERED:
+	case SIPUA_EV_TRUNK_REG_FAILED:
+	case SIPUA_EV_TRUNK_UP:
+	case SIPUA_EV_TRUNK_DOWN:
+		return;		/* sip/trunk.c logs these */
+	case SIPUA_EV_CALL_INCOMING:
+		route_sip_invite(d, ev);
+		return;
+	default:
+		break;
+	}
+	if (!s || !s->leg.live)
+		return;
+	switch (ev->type) {
+	case SIPUA_EV_CALL_PROGRESS:
+		if (s->incoming || s->st != SL_EARLY)
+			break;
+		CLOG(LL_INFO, s->leg.call, "SIP %d%s", ev->status, ev->sdp ? " with SDP" : "");
+		(void)emit(s, ev->status == 180 ? LEG_EV_ALERTING : LEG_EV_PROGRESS, 0,
+			    ev->sdp && take_answer(s, ev->sdp));
+		break;
+	case SIPUA_EV_CALL_ANSWERED:
+		if (s->incoming)
+			break;
+		if (s->st == SL_EARLY) {
+			s->st = SL_CONFIRMED;
+			s->leg.status = ev->status;
+			(void)take_answer(s, ev->sdp);
+		}
+		(void)emit(s, LEG_EV_ANSWER, 0, false);	/* refused if it crossed our CANCEL */
+		break;
+	case SIPUA_EV_CALL_FAILED:
+		s->st = SL_ENDING;
+		s->leg.status = ev->status;
+		(void)emit(s, LEG_EV_CLEARED, sip_cause(s, ev, (int)cause_sip_to_q850(d->causes,
+			    (unsigned)ev->status, NULL)), false);
+		break;
+	case SIPUA_EV_CALL_CANCELLED:
+		s->st = SL_ENDING;
+		s->leg.status = 487;
+		(void)emit(s, LEG_EV_CLEARED, sip_cause(s, ev, CAUSE_NORMAL_CLEARING), false);
+		break;
+	case SIPUA_EV_CALL_BYE:
+		s->st = SL_ENDING;
+		(void)emit(s, LEG_EV_CLEARED, sip_cause(s, ev, CAUSE_NORMAL_CLEARING), false);
+		break;
+	case SIPUA_EV_CALL_REINVITE:
+		on_reinvite(s, ev);
+		break;
+	case SIPUA_EV_CALL_TERMINATED:
+		s->sc = NULL;
+		s->st = SL_TERMINATED;
+		(void)emit(s, LEG_EV_GONE, 0, false);	/* s may be freed */
+		break;
+	default:
+		break;
+	}
+}

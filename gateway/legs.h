@@ -1,0 +1,72 @@
+/* The kinds of leg the daemon has (PRI: gateway/leg_pri.c, SIP: gateway/leg_sip.c) and
+ * the routing that creates calls from them (gateway/call_route.c). Internal to gateway/:
+ * only these files and the daemon know the concrete kinds; the call model
+ * (gateway/call.h) does not. */
+#ifndef STROWGER_LEGS_H
+#define STROWGER_LEGS_H
+
+#include <stdbool.h>
+
+#include "conf/conf.h"
+#include "gateway/party.h"
+#include "tdm/pri.h"
+
+struct call;
+struct daemon;
+struct leg;
+struct media_event;
+struct pri_link;
+struct sipua_call;
+struct sipua_event;
+
+/* ---- PRI legs (Q.931 through libpri, gateway/pri_link.h) ---------------------------- */
+
+/* An incoming PRI call (SETUP): leg A, live, bound to ev->call. */
+int leg_pri_alloc_in(struct leg **lp, struct daemon *d, struct pri_link *link,
+		     const struct pri_event *ev);
+/* A PRI leg to place later (leg B); link: the span whose law it prefers. */
+int leg_pri_alloc_out(struct leg **lp, struct daemon *d, struct pri_link *link);
+struct pri_link *leg_pri_link(const struct leg *l);
+const struct pri_number *leg_pri_called(const struct leg *l);	/* as SETUP+INFO gave it */
+
+/* Every event of a PRI span (pri_link.c's handler). */
+void leg_pri_on_event(struct daemon *d, struct pri_link *link, const struct pri_event *ev);
+
+/* The link's libpri state is about to be freed without signalling (D-channel closed):
+ * every PRI leg on it goes, cause 38, and their calls clear their other legs. */
+void leg_pri_link_detached(struct daemon *d, struct pri_link *link);
+
+/* ---- SIP legs (sip/ua) ----------------------------------------------------------- */
+
+/* An incoming INVITE: leg A, live, bound to sc. */
+int leg_sip_alloc_in(struct leg **lp, struct daemon *d, struct sipua_call *sc,
+		     const char *trunk);
+/* A SIP leg to place later (leg B). */
+int leg_sip_alloc_out(struct leg **lp, struct daemon *d);
+/* Leg A: take the INVITE's offer (RFC 3264 §6): an RTP port and our answer, sent with the
+ * first 18x/200. alaw: the law the TDM side will likely use (codec preference). 0, or an
+ * errno value with *cause set (the leg's status is set when it must not come from the
+ * cause table: 488). */
+int leg_sip_take_offer(struct leg *l, const char *sdp, bool alaw, int *cause);
+void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev);
+
+/* ---- routing (gateway/call_route.c) ------------------------------------------------ */
+
+/* A SETUP arrived on link; an INVITE arrived (ev->type SIPUA_EV_CALL_INCOMING). */
+void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_event *ev);
+void route_sip_invite(struct daemon *d, const struct sipua_event *ev);
+
+/* Leg A is a PRI leg in ROUTING: route the number its SETUP and INFO gave so far;
+ * complete: no more digits will come (Sending Complete, '#', the inter-digit timer). */
+void route_tdm(struct daemon *d, struct call *c, bool complete);
+
+/* How numbers on this span are written (conf country_code, national_prefix). */
+struct party_plan route_span_plan(const struct daemon *d, unsigned span);
+
+/* The environment the call model runs in (media, routing, timers): set up in d->calls. */
+void route_env_init(struct daemon *d);
+
+/* A media engine event for the call it names. */
+void route_media_event(struct daemon *d, const struct media_event *ev);
+
+#endif
