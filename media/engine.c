@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "media/conceal.h"
 #include "media/dtmf.h"
 #include "media/jbuf.h"
+#include "media/queue.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/te.h"
@@ -85,9 +85,18 @@ struct media_chan {
 	uint32_t rng;				/* xorshift32 state for the interval */
 	uint32_t lsr;				/* peer's last SR, NTP middle 32 bits */
 	uint64_t lsr_arrival_us;		/* [µs] when it came */
+
+	/* Removal never fails and its event is never lost: the remove request and then
+	 * the REMOVED event travel as this node on the queues' unbounded lists. The
+	 * channel is freed by whoever takes REMOVED (media_engine_event_get). */
+	struct mq_node node;
+	bool remove_requested;			/* signalling thread only */
+	struct media_event removed_ev;
 };
 
-enum cmd_type { CMD_ADD, CMD_MODIFY, CMD_REMOVE };
+#define CHAN_OF(n) ((struct media_chan *)((char *)(n) - offsetof(struct media_chan, node)))
+
+enum cmd_type { CMD_ADD, CMD_MODIFY };	/* removes travel as the channel's node */
 
 struct cmd {
 	enum cmd_type type;
@@ -95,20 +104,12 @@ struct cmd {
 	struct media_chan_params p;
 };
 
-/* Fixed-size ring protected by a mutex; single producer side per direction in practice. */
-struct ring {
-	pthread_mutex_t lock;
-	unsigned head, tail, cap;	/* head: next to take; tail: next free */
-	size_t elem;
-	uint8_t *buf;
-};
-
 struct media_engine {
 	struct media_engine_params p;
 	pthread_t thread;
 	bool running;
-	int epfd, cmd_fd, ev_fd;
-	struct ring cmds, events;
+	int epfd;
+	struct mq cmds, events;			/* commands in, events out */
 	struct media_chan *chans;		/* media thread only */
 	atomic_bool stop;
 	struct log_ratelimit rl_invalid, rl_send;
@@ -121,67 +122,10 @@ struct media_engine {
 enum { ST_FRAMES, ST_SENT, ST_RECV, ST_INVALID, ST_CONCEAL, ST_IDLE, ST_SENDERR, ST_EVDROP,
        ST_TE_SENT, ST_TE_RECV };
 
-static int ring_init(struct ring *r, unsigned cap, size_t elem)
-{
-	r->buf = calloc(cap, elem);
-	if (!r->buf)
-		return ENOMEM;
-	r->cap = cap;
-	r->elem = elem;
-	r->head = r->tail = 0;
-	pthread_mutex_init(&r->lock, NULL);
-	return 0;
-}
-
-static void ring_destroy(struct ring *r)
-{
-	if (!r->buf)
-		return;
-	pthread_mutex_destroy(&r->lock);
-	free(r->buf);
-	r->buf = NULL;
-}
-
-static int ring_push(struct ring *r, const void *item)
-{
-	int err = 0;
-
-	pthread_mutex_lock(&r->lock);
-	if (r->tail - r->head >= r->cap)
-		err = EAGAIN;
-	else
-		memcpy(r->buf + (r->tail++ % r->cap) * r->elem, item, r->elem);
-	pthread_mutex_unlock(&r->lock);
-	return err;
-}
-
-static int ring_pop(struct ring *r, void *item)
-{
-	int err = 0;
-
-	pthread_mutex_lock(&r->lock);
-	if (r->head == r->tail)
-		err = EAGAIN;
-	else
-		memcpy(item, r->buf + (r->head++ % r->cap) * r->elem, r->elem);
-	pthread_mutex_unlock(&r->lock);
-	return err;
-}
-
-static void kick(int fd)
-{
-	uint64_t one = 1;
-
-	(void)!write(fd, &one, sizeof one);
-}
-
 static void post_event(struct media_engine *e, const struct media_event *ev)
 {
-	if (ring_push(&e->events, ev)) {
+	if (mq_push(&e->events, ev))
 		e->local.events_dropped++;
-		return;
-	}
-	kick(e->ev_fd);
 }
 
 static socklen_t addr_len(const struct sockaddr_storage *ss)
@@ -543,19 +487,23 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 		}
 		apply_params(ch, &c->p);
 		break;
-	case CMD_REMOVE: {
-		struct media_event ev = { .type = MEDIA_EV_REMOVED, .cookie = ch->cookie };
+	}
+}
 
-		if (ch->rtcp_fd > 0)
-			rtcp_send(e, ch, now, true);	/* last report + BYE (§6.6) */
-		chan_stats(ch, &ev.stats);
-		chan_unlink(e, ch);
-		rtp_disconnect(ch);	/* the caller gets its socket back as it gave it */
-		post_event(e, &ev);
-		chan_free(ch);
-		break;
-	}
-	}
+/* A remove request taken from the command queue: last RTCP, unlink, and hand the channel
+ * back through the event queue's node list (REMOVED cannot be dropped); it is freed by
+ * whoever takes that event. */
+static void do_remove(struct media_engine *e, struct media_chan *ch, uint64_t now)
+{
+	struct media_event *ev = &ch->removed_ev;
+
+	*ev = (struct media_event){ .type = MEDIA_EV_REMOVED, .cookie = ch->cookie };
+	if (ch->rtcp_fd > 0)
+		rtcp_send(e, ch, now, true);	/* last report + BYE (§6.6) */
+	chan_stats(ch, &ev->stats);
+	chan_unlink(e, ch);
+	rtp_disconnect(ch);	/* the caller gets its socket back as it gave it */
+	mq_push_node(&e->events, &ch->node);
 }
 
 static void send_frame(struct media_engine *e, struct media_chan *ch, const uint8_t *audio)
@@ -914,18 +862,20 @@ static void *engine_main(void *arg)
 				on_rtcp(e, ch, now);
 				break;
 			case TAG_CMD: {
-				uint64_t cnt;
+				struct mq_node *rm;
 				struct cmd c;
 
-				(void)!read(e->cmd_fd, &cnt, sizeof cnt);
-				while (!ring_pop(&e->cmds, &c)) {
-					do_cmd(e, &c, now);
+				while (!mq_pop(&e->cmds, &c, &rm)) {
+					if (!rm) {
+						do_cmd(e, &c, now);
+						continue;
+					}
+					do_remove(e, CHAN_OF(rm), now);
 					/* A removed channel may have later events in this batch. */
-					if (c.type == CMD_REMOVE)
-						for (int j = i + 1; j < n; j++)
-							if ((evs[j].data.u64 & ~(uint64_t)TAG_MASK) ==
-							    (uintptr_t)c.ch)
-								evs[j].data.u64 = TAG_NONE;
+					for (int j = i + 1; j < n; j++)
+						if ((evs[j].data.u64 & ~(uint64_t)TAG_MASK) ==
+						    (uintptr_t)CHAN_OF(rm))
+							evs[j].data.u64 = TAG_NONE;
 				}
 				break;
 			}
@@ -961,24 +911,23 @@ int media_engine_alloc(struct media_engine **ep, const struct media_engine_param
 	if (!e->p.rtcp_interval_ms)
 		e->p.rtcp_interval_ms = RTCP_INTERVAL_MS;
 	qlen = p->queue_len ? p->queue_len : 4096;
-	e->epfd = e->cmd_fd = e->ev_fd = -1;
+	e->epfd = -1;
+	e->cmds.fd = e->events.fd = -1;
 	atomic_init(&e->stop, false);
 	for (int i = 0; i < NSTATS; i++)
 		atomic_init(&e->st[i], 0);
 
-	err = ring_init(&e->cmds, qlen, sizeof(struct cmd));
+	err = mq_init(&e->cmds, qlen, sizeof(struct cmd));
 	if (!err)
-		err = ring_init(&e->events, qlen, sizeof(struct media_event));
+		err = mq_init(&e->events, qlen, sizeof(struct media_event));
 	if (err)
 		goto out;
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	e->cmd_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	e->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (e->epfd < 0 || e->cmd_fd < 0 || e->ev_fd < 0) {
+	if (e->epfd < 0) {
 		err = errno;
 		goto out;
 	}
-	err = ep_add(e, e->cmd_fd, NULL, TAG_CMD);
+	err = ep_add(e, mq_fd(&e->cmds), NULL, TAG_CMD);
 	if (err)
 		goto out;
 	err = pthread_create(&e->thread, NULL, engine_main, e);
@@ -994,19 +943,29 @@ out:
 
 void media_engine_free(struct media_engine *e)
 {
+	struct mq_node *n;
 	struct cmd c;
 
 	if (!e)
 		return;
 	if (e->running) {
+		uint64_t one = 1;
+
 		atomic_store(&e->stop, true);
-		kick(e->cmd_fd);
+		(void)!write(mq_fd(&e->cmds), &one, sizeof one);	/* wake it; it exits */
 		pthread_join(e->thread, NULL);
 	}
-	/* Channels added but never picked up, then those in the loop. */
-	while (e->cmds.buf && !ring_pop(&e->cmds, &c))
-		if (c.type == CMD_ADD)
-			chan_free(c.ch);
+	/* Channels added but never picked up join the loop's list (a remove request for
+	 * one names a channel on it), then that list and the removed not yet taken. */
+	while (e->cmds.buf && !mq_pop(&e->cmds, &c, &n)) {
+		if (n || c.type != CMD_ADD)
+			continue;
+		c.ch->prev = NULL;
+		c.ch->next = e->chans;
+		if (e->chans)
+			e->chans->prev = c.ch;
+		e->chans = c.ch;
+	}
 	while (e->chans) {
 		struct media_chan *ch = e->chans;
 
@@ -1014,14 +973,13 @@ void media_engine_free(struct media_engine *e)
 		rtp_disconnect(ch);
 		chan_free(ch);
 	}
+	while (e->events.buf && !mq_pop(&e->events, &(struct media_event){ 0 }, &n))
+		if (n)
+			chan_free(CHAN_OF(n));
 	if (e->epfd >= 0)
 		close(e->epfd);
-	if (e->cmd_fd >= 0)
-		close(e->cmd_fd);
-	if (e->ev_fd >= 0)
-		close(e->ev_fd);
-	ring_destroy(&e->cmds);
-	ring_destroy(&e->events);
+	mq_destroy(&e->cmds);
+	mq_destroy(&e->events);
 	free(e);
 }
 
@@ -1086,10 +1044,9 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	if (err)
 		goto out;
 	c.ch = ch;
-	err = ring_push(&e->cmds, &c);
+	err = mq_push(&e->cmds, &c);
 	if (err)
 		goto out;
-	kick(e->cmd_fd);
 	*chp = ch;
 	return 0;
 out:
@@ -1105,41 +1062,42 @@ int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 
 	if (!e || !ch || !p)
 		return EINVAL;
+	if (ch->remove_requested)	/* leaving: nothing to change */
+		return EINVAL;
 	err = valid_params(p);
 	if (err)
 		return err;
 	c.p = *p;
-	err = ring_push(&e->cmds, &c);
-	if (!err)
-		kick(e->cmd_fd);
-	return err;
+	return mq_push(&e->cmds, &c);
 }
 
 int media_engine_remove(struct media_engine *e, struct media_chan *ch)
 {
-	struct cmd c = { .type = CMD_REMOVE, .ch = ch };
-	int err;
-
 	if (!e || !ch)
 		return EINVAL;
-	err = ring_push(&e->cmds, &c);
-	if (!err)
-		kick(e->cmd_fd);
-	return err;
+	if (!ch->remove_requested) {	/* a second remove is the first one still */
+		ch->remove_requested = true;
+		mq_push_node(&e->cmds, &ch->node);
+	}
+	return 0;
 }
 
 int media_engine_event_fd(const struct media_engine *e)
 {
-	return e->ev_fd;
+	return mq_fd(&e->events);
 }
 
 int media_engine_event_get(struct media_engine *e, struct media_event *ev)
 {
-	uint64_t cnt;
-	int err = ring_pop(&e->events, ev);
+	struct mq_node *n;
+	int err = mq_pop(&e->events, ev, &n);
 
-	if (err)
-		(void)!read(e->ev_fd, &cnt, sizeof cnt);	/* drained: clear readiness */
+	if (!err && n) {	/* REMOVED: the channel is done with; free it here */
+		struct media_chan *ch = CHAN_OF(n);
+
+		*ev = ch->removed_ev;
+		chan_free(ch);
+	}
 	return err;
 }
 
