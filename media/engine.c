@@ -16,13 +16,10 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "media/conceal.h"
-#include "media/dtmf.h"
-#include "media/jbuf.h"
+#include "media/pipe.h"
 #include "media/queue.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
-#include "media/te.h"
 
 #define MAX_EPOLL_EVENTS 256
 #define RTP_BUF_LEN	1500	/* [bytes] */
@@ -42,43 +39,25 @@ struct media_chan {
 	/* Touched by every frame or packet, together at the start: with a thousand
 	 * channels the engine's time goes to cache misses as much as to work. */
 	int tdm_fd, rtp_fd;
-	enum g711_law tdm_law, rtp_law;
 	bool tdm_dead;
 	bool connected;				/* rtp_fd connect()ed to remote */
 	bool can_connect;			/* rtp_fd bound to one address (rtp_connect) */
 	bool symmetric, latched;
-	bool no_send, no_recv;			/* direction (RFC 3264 hold) */
-	bool playing;				/* gen has something: ask it each frame */
-	bool held_valid, held_tone;
 	bool timed_out;
-	bool we_sent;				/* RTP sent since the last report: SR */
-	bool have_src;				/* src describes the peer's stream */
 	socklen_t remote_len;			/* 0: peer unknown, nothing is sent */
 	uint32_t latched_ssrc;
-	uint32_t src_ssrc;
 	int rtcp_fd;				/* ≤ 0: none */
-	int te_pt, rx_te_pt;			/* RFC 4733 PTs; ≤ 0: none */
-	struct rtp_packetiser pk;
 	uint64_t last_rx_us;			/* [µs] last valid RTP */
 	uint64_t rtcp_next_us;			/* [µs] next report due */
-	struct jbuf *jb;
-	struct dtmf_det *det;			/* NULL: detection off */
-	struct dtmf_gen *gen;			/* plays received events */
-	struct rtcp_source src;			/* §A.1 */
-	struct media_chan_stats st;		/* counters; loss/jitter filled on demand */
-	struct te_tx te;			/* events out (shares pk's sequence) */
-	struct te_rx terx;			/* events in */
-	uint8_t held[MEDIA_FRAME_SAMPLES];	/* audio held one frame, TDM law */
-	struct conceal cc;			/* PLC (its history: only on a loss) */
+	struct media_engine *e;
+	struct media_pipe pipe;			/* the frames' and packets' work */
 	struct sockaddr_storage remote;		/* per frame only while not connected */
 
-	/* Signalling, digits, RTCP reports */
+	/* Signalling, RTCP reports */
 	struct media_chan *prev, *next;		/* engine's list (media thread only) */
 	uint64_t cookie;
 	struct sockaddr_storage local;		/* rtp_fd's address, as bound */
 	socklen_t local_len;
-	char digit;				/* in progress, for duration */
-	uint64_t digit_start_us;
 	struct sockaddr_storage rtcp_remote;	/* learned from the peer's RTCP */
 	socklen_t rtcp_remote_len;		/* 0: RTP peer's address, port + 1 */
 	char cname[64];				/* SDES CNAME (RFC 3550 §6.5.1) */
@@ -238,42 +217,23 @@ static ssize_t rtp_send(struct media_chan *ch, const void *pkt, size_t len)
 	return r;
 }
 
-static enum g711_law pt_law(uint8_t pt)
-{
-	return pt == 8 ? G711_LAW_ALAW : G711_LAW_ULAW;
-}
-
 static void apply_params(struct media_chan *ch, const struct media_chan_params *p)
 {
-	if (p->no_recv && !ch->no_recv && ch->jb) {	/* play nothing stale on hold */
-		jbuf_reset(ch->jb);
-		ch->playing = false;
-	}
-	ch->no_send = p->no_send;
-	ch->no_recv = p->no_recv;
+	pipe_modify(&ch->pipe, p);
 	if (ch->connected && !same_addr(&p->remote, &ch->remote))
 		rtp_disconnect(ch);
 	ch->remote = p->remote;
 	ch->remote_len = addr_len(&p->remote);
-	ch->tdm_law = p->tdm_law;
-	ch->rtp_law = pt_law(p->pt);
-	ch->pk.pt = p->pt;
 	ch->symmetric = p->symmetric;
 	ch->latched = false;
 	ch->rtcp_remote_len = 0;		/* learn the peer's RTCP source again */
-	ch->te_pt = p->te_pt > 0 ? p->te_pt : 0;
-	if (!ch->te_pt)		/* sending turned off: drop an event in progress */
-		te_tx_init(&ch->te, NULL);
-	ch->rx_te_pt = p->rx_te_pt > 0 ? p->rx_te_pt : 0;
 }
 
 static void chan_free(struct media_chan *ch)
 {
 	if (!ch)
 		return;
-	jbuf_free(ch->jb);
-	dtmf_det_free(ch->det);
-	dtmf_gen_free(ch->gen);
+	pipe_release(&ch->pipe);
 	free(ch);
 }
 
@@ -351,7 +311,7 @@ static void rtcp_send(struct media_engine *e, struct media_chan *ch, uint64_t no
 	socklen_t tolen;
 	struct rtcp_sender_info si;
 	struct rtcp_report_block rb;
-	struct rtcp_build_params bp = { .ssrc = ch->pk.ssrc, .cname = ch->cname, .bye = bye };
+	struct rtcp_build_params bp = { .ssrc = ch->pipe.pk.ssrc, .cname = ch->cname, .bye = bye };
 	size_t len;
 
 	rtcp_schedule(e, ch, now, false);
@@ -373,19 +333,19 @@ static void rtcp_send(struct media_engine *e, struct media_chan *ch, uint64_t no
 	} else {
 		return;		/* peer not known yet */
 	}
-	if (ch->we_sent) {
-		si = (struct rtcp_sender_info){ .ntp = ntp_now(), .rtp_ts = ch->pk.ts,
-						.packets = (uint32_t)ch->st.packets_sent,
-						.octets = (uint32_t)ch->st.octets_sent };
+	if (ch->pipe.we_sent) {
+		si = (struct rtcp_sender_info){ .ntp = ntp_now(), .rtp_ts = ch->pipe.pk.ts,
+						.packets = (uint32_t)ch->pipe.st.packets_sent,
+						.octets = (uint32_t)ch->pipe.st.octets_sent };
 		bp.sr = &si;
 	}
-	if (ch->have_src && !ch->src.probation) {
+	if (ch->pipe.have_src && !ch->pipe.src.probation) {
 		struct jbuf_stats js;
 
-		jbuf_stats(ch->jb, &js);
-		rb = (struct rtcp_report_block){ .ssrc = ch->src_ssrc, .jitter = js.jitter,
+		jbuf_stats(ch->pipe.po.jb, &js);
+		rb = (struct rtcp_report_block){ .ssrc = ch->pipe.src_ssrc, .jitter = js.jitter,
 						 .lsr = ch->lsr };
-		rtcp_source_report(&ch->src, &rb);
+		rtcp_source_report(&ch->pipe.src, &rb);
 		if (ch->lsr)
 			rb.dlsr = (uint32_t)(((now - ch->lsr_arrival_us) << 16) / 1000000u);
 		bp.rb = &rb;
@@ -396,8 +356,8 @@ static void rtcp_send(struct media_engine *e, struct media_chan *ch, uint64_t no
 		send_failed(e, ch);
 		return;
 	}
-	ch->st.rtcp_sent++;
-	ch->we_sent = false;
+	ch->pipe.st.rtcp_sent++;
+	ch->pipe.we_sent = false;
 }
 
 /* One datagram per readiness, as on_rtp. */
@@ -413,7 +373,7 @@ static void on_rtcp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	r = recvfrom(ch->rtcp_fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
 	if (r < 0)
 		return;
-	err = rtcp_parse(&info, buf, (size_t)r, ch->pk.ssrc);
+	err = rtcp_parse(&info, buf, (size_t)r, ch->pipe.pk.ssrc);
 	if (err) {
 		unsigned sup;
 
@@ -423,8 +383,8 @@ static void on_rtcp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 			     (unsigned long long)ch->cookie, strerror(err), sup);
 		return;
 	}
-	ch->st.rtcp_received++;
-	if (ch->symmetric && (!ch->have_src || info.ssrc == ch->src_ssrc)) {
+	ch->pipe.st.rtcp_received++;
+	if (ch->symmetric && (!ch->pipe.have_src || info.ssrc == ch->pipe.src_ssrc)) {
 		/* answer where the RTP peer's RTCP comes from, not anyone's */
 		ch->rtcp_remote = from;
 		ch->rtcp_remote_len = fromlen;
@@ -436,25 +396,13 @@ static void on_rtcp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	if (info.have_rb) {
 		int64_t rtt = rtcp_rtt(&info.rb, ntp_now());
 
-		ch->st.peer_report = true;
-		ch->st.peer_fraction_lost = info.rb.fraction / 256.0;
-		ch->st.peer_packets_lost = info.rb.lost;
-		ch->st.peer_jitter_ms = ts_to_ms(info.rb.jitter);
+		ch->pipe.st.peer_report = true;
+		ch->pipe.st.peer_fraction_lost = info.rb.fraction / 256.0;
+		ch->pipe.st.peer_packets_lost = info.rb.lost;
+		ch->pipe.st.peer_jitter_ms = ts_to_ms(info.rb.jitter);
 		if (rtt >= 0)
-			ch->st.rtt_ms = (double)rtt * 1000.0 / 65536.0;
+			ch->pipe.st.rtt_ms = (double)rtt * 1000.0 / 65536.0;
 	}
-}
-
-/* The channel's figures now. */
-static void chan_stats(const struct media_chan *ch, struct media_chan_stats *st)
-{
-	struct jbuf_stats js;
-
-	*st = ch->st;
-	if (ch->have_src && !ch->src.probation)
-		st->packets_lost = rtcp_source_lost(&ch->src);
-	jbuf_stats(ch->jb, &js);
-	st->jitter_ms = ts_to_ms(js.jitter);
 }
 
 static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
@@ -481,7 +429,7 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 			     strerror(err));
 		break;
 	case CMD_MODIFY:
-		if (ch->no_recv && !c->p.no_recv) {	/* resuming: a full timeout again */
+		if (ch->pipe.no_recv && !c->p.no_recv) {	/* resuming: a full timeout again */
 			ch->last_rx_us = now;
 			ch->timed_out = false;
 		}
@@ -500,130 +448,43 @@ static void do_remove(struct media_engine *e, struct media_chan *ch, uint64_t no
 	*ev = (struct media_event){ .type = MEDIA_EV_REMOVED, .cookie = ch->cookie };
 	if (ch->rtcp_fd > 0)
 		rtcp_send(e, ch, now, true);	/* last report + BYE (§6.6) */
-	chan_stats(ch, &ev->stats);
+	pipe_stats(&ch->pipe, &ev->stats);
 	chan_unlink(e, ch);
 	rtp_disconnect(ch);	/* the caller gets its socket back as it gave it */
 	mq_push_node(&e->events, &ch->node);
 }
 
-static void send_frame(struct media_engine *e, struct media_chan *ch, const uint8_t *audio)
+/* pipe_io: one packet to the peer. */
+static int chan_send(void *arg, const uint8_t *pkt, size_t len, bool te)
 {
-	uint8_t pkt[RTP_HDR_LEN + MEDIA_FRAME_SAMPLES];
+	struct media_chan *ch = arg;
+	struct media_engine *e = ch->e;
 
-	if (ch->no_send) {	/* on hold: time passes, the next packet starts a talkspurt */
-		rtp_packetiser_skip(&ch->pk, MEDIA_FRAME_SAMPLES);
-		return;
-	}
-	if (!ch->remote_len) {
-		ch->pk.seq++;	/* keep the stream's clock running */
-		ch->pk.ts += MEDIA_FRAME_SAMPLES;
-		return;
-	}
-	rtp_packetiser_next(&ch->pk, pkt, MEDIA_FRAME_SAMPLES);
-	g711_block_transcode(ch->tdm_law, ch->rtp_law, pkt + RTP_HDR_LEN, audio,
-			     MEDIA_FRAME_SAMPLES);
-	if (rtp_send(ch, pkt, sizeof pkt) < 0) {
+	if (rtp_send(ch, pkt, len) < 0) {
 		send_failed(e, ch);
-		return;
+		return errno;
 	}
 	e->local.rtp_sent++;
-	ch->st.packets_sent++;
-	ch->st.octets_sent += MEDIA_FRAME_SAMPLES;
-	ch->we_sent = true;
+	e->local.te_sent += te;
+	return 0;
 }
 
-/* RFC 4733 packets from the sender, numbered in the audio stream's sequence space. */
-static void send_te(struct media_engine *e, struct media_chan *ch, const struct te_pkt *tp,
-		    unsigned n)
+/* pipe_io: a digit, to the signalling thread. */
+static void chan_event(void *arg, const struct media_event *ev)
 {
-	uint8_t pkt[RTP_HDR_LEN + TE_PAYLOAD_LEN];
+	struct media_chan *ch = arg;
+	struct media_event out = *ev;
 
-	if (ch->no_send)
-		return;
-	for (unsigned i = 0; i < n; i++) {
-		rtp_packetiser_other(&ch->pk, pkt, (uint8_t)ch->te_pt, tp[i].ts, tp[i].marker);
-		if (!ch->remote_len)
-			continue;
-		(void)te_encode(&tp[i].pl, pkt + RTP_HDR_LEN, TE_PAYLOAD_LEN);
-		if (rtp_send(ch, pkt, sizeof pkt) < 0) {
-			send_failed(e, ch);
-			continue;
-		}
-		e->local.rtp_sent++;
-		e->local.te_sent++;
-		ch->st.packets_sent++;
-		ch->st.octets_sent += TE_PAYLOAD_LEN;
-		ch->we_sent = true;
-	}
+	out.cookie = ch->cookie;
+	post_event(ch->e, &out);
 }
 
-/* Digits detected on the B-channel: report them and, with te_pt, drive the RFC 4733
- * sender. ts_now is the end of the held frame, the audio this tick accounts for: an event
- * starts with the held frame (the one before the frame its detection completed in, which
- * carried the tone's start anyway) and ends after the held frame of the tick its end was
- * detected in, so both edges carry the same detection delay. */
-static void dtmf_events(struct media_engine *e, struct media_chan *ch,
-			const struct dtmf_det_event *dev, unsigned n, uint64_t now)
-{
-	uint32_t ts_now = ch->pk.ts + MEDIA_FRAME_SAMPLES;
+static const struct pipe_io chan_io = { .send_h = chan_send, .event_h = chan_event };
 
-	for (unsigned i = 0; i < n; i++) {
-		struct media_event ev = { .cookie = ch->cookie, .digit = dev[i].digit,
-					  .dir = MEDIA_DTMF_FROM_TDM };
-		struct te_pkt tp[TE_TX_MAX_PKTS];
-		unsigned k = 0;
-
-		if (!dev[i].end) {
-			int code = dtmf_digit_to_event(dev[i].digit);
-
-			ev.type = MEDIA_EV_DTMF_START;
-			ch->digit = dev[i].digit;
-			ch->digit_start_us = now;
-			if (ch->te_pt && code >= 0)
-				k = te_tx_start(&ch->te, (uint8_t)code, ch->pk.ts, ts_now, tp);
-		} else {
-			ev.type = MEDIA_EV_DTMF_END;
-			ev.duration_ms = (unsigned)((now - ch->digit_start_us) / 1000);
-			ch->digit = 0;
-			k = te_tx_stop(&ch->te, ts_now, tp);
-		}
-		if (k)
-			send_te(e, ch, tp, k);
-		post_event(e, &ev);
-	}
-}
-
-/* Events received and ended by timeout: report them and play them to the B-channel. */
-static void rx_te_events(struct media_engine *e, struct media_chan *ch,
-			 const struct te_rx_event *rev, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		char digit = dtmf_event_to_digit(rev[i].event);
-		struct media_event ev = { .cookie = ch->cookie, .digit = digit,
-					  .dir = MEDIA_DTMF_FROM_RTP };
-
-		if (!digit)
-			continue;	/* not DTMF (§3.2 covers only 0-15 here) */
-		if (!rev[i].end) {
-			ev.type = MEDIA_EV_RTP_DTMF_START;
-			if (!dtmf_gen_start(ch->gen, digit, rev[i].volume))
-				ch->playing = true;
-		} else {
-			ev.type = MEDIA_EV_RTP_DTMF_END;
-			ev.duration_ms = rev[i].duration / SAMPLES_PER_MS;
-			ev.timed_out = rev[i].timed_out;
-			dtmf_gen_end(ch->gen, rev[i].duration);
-		}
-		post_event(e, &ev);
-	}
-}
-
-/* One B-channel frame: detect DTMF, send RTP, and play one frame back (TDM-paced). */
+/* One B-channel frame: through the pipeline to RTP, and one frame back (TDM-paced). */
 static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 {
 	uint8_t in[MEDIA_FRAME_SAMPLES], out[MEDIA_FRAME_SAMPLES];
-	int16_t lin[MEDIA_FRAME_SAMPLES];
-	size_t len;
 	ssize_t r;
 
 	r = read(ch->tdm_fd, in, sizeof in);
@@ -641,73 +502,16 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	e->local.tdm_frames++;
 	if (ch->connected && now - ch->last_rx_us > CONNECT_IDLE_US)
 		rtp_disconnect(ch);
-
-	if (ch->det) {
-		/* Hold audio one frame so the frame before a detected tone can be silenced
-		 * too; tone frames go out as silence (digits travel as events). */
-		struct dtmf_det_event dev[4];
-		bool tone, covered = ch->te.active;
-		unsigned n;
-
-		g711_block_decode(ch->tdm_law, lin, in, MEDIA_FRAME_SAMPLES);
-		n = dtmf_det_process(ch->det, lin, MEDIA_FRAME_SAMPLES, dev, 4, &tone);
-		if (n)
-			dtmf_events(e, ch, dev, n, now);
-		if (te_tx_busy(&ch->te)) {
-			/* RFC 4733: updates and retransmissions; the held frame belongs to the
-			 * event and is not sent as audio (§2.5.1.1 style replacement: the
-			 * timestamp moves on, the next audio packet starts a talkspurt). */
-			struct te_pkt tp[TE_TX_MAX_PKTS];
-			unsigned k;
-
-			covered |= ch->te.active;
-			k = te_tx_tick(&ch->te, ch->pk.ts + MEDIA_FRAME_SAMPLES, tp);
-			if (k)
-				send_te(e, ch, tp, k);
-		}
-		if (covered && ch->held_valid)
-			rtp_packetiser_skip(&ch->pk, MEDIA_FRAME_SAMPLES);
-		else if (tone && ch->held_valid)
-			memset(ch->held, g711_silence(ch->tdm_law), sizeof ch->held);
-		if (ch->held_valid && !covered)
-			send_frame(e, ch, ch->held);
-		if (tone)
-			memset(ch->held, g711_silence(ch->tdm_law), sizeof ch->held);
-		else
-			memcpy(ch->held, in, sizeof in);
-		ch->held_valid = true;
-		ch->held_tone = tone;
-	} else {
-		send_frame(e, ch, in);
-	}
-
-	switch (jbuf_get(ch->jb, now, out, &len)) {
-	case JBUF_FRAME:
-		if (len != MEDIA_FRAME_SAMPLES)
-			memset(out + len, g711_silence(ch->rtp_law), sizeof out - len);
-		conceal_frame(&ch->cc, ch->rtp_law, ch->tdm_law, out, out);
-		break;
+	pipe_from_tdm(&ch->pipe, in, now, ch->remote_len != 0);
+	switch (pipe_to_tdm(&ch->pipe, now, out)) {
 	case JBUF_CONCEAL:
-		conceal_fill(&ch->cc, ch->tdm_law, out);
 		e->local.concealed++;
 		break;
 	case JBUF_IDLE:
-		memset(out, g711_silence(ch->tdm_law), sizeof out);
 		e->local.idle++;
 		break;
-	}
-	if (ch->terx.active) {	/* end an event whose end packets were all lost */
-		struct te_rx_event rev[TE_RX_MAX_EVENTS];
-		unsigned k = te_rx_tick(&ch->terx, now, rev);
-
-		if (k)
-			rx_te_events(e, ch, rev, k);
-	}
-	if (ch->playing) {	/* received digits replace the jitter buffer's audio */
-		if (dtmf_gen_frame(ch->gen, lin, MEDIA_FRAME_SAMPLES))
-			g711_block_encode(ch->tdm_law, out, lin, MEDIA_FRAME_SAMPLES);
-		else
-			ch->playing = false;
+	default:
+		break;
 	}
 	(void)!write(ch->tdm_fd, out, sizeof out);
 	if (ch->rtcp_fd > 0 && now >= ch->rtcp_next_us)
@@ -721,33 +525,26 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	uint8_t buf[RTP_BUF_LEN];
 	struct sockaddr_storage from;
 	socklen_t fromlen = sizeof from;
-	struct rtp_hdr h;
-	struct te_payload tev;
-	const uint8_t *pl;
-	size_t plen;
+	struct media_rx rx;
 	ssize_t r;
 	int err;
-	bool te = false;
 
 	r = recvfrom(ch->rtp_fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
 	if (r < 0)
 		return;
-	err = rtp_decode(&h, buf, (size_t)r, &pl, &plen);
-	if (!err && ch->rx_te_pt && h.pt == ch->rx_te_pt) {
-		err = te_decode(&tev, pl, plen);
-		te = true;
-	}
-	if (err || (!te && h.pt != ch->pk.pt)) {
+	err = pipe_from_net(&ch->pipe, buf, (size_t)r, now, &rx);
+	if (err) {
 		unsigned sup;
 
 		e->local.rtp_invalid++;
 		if (log_ratelimit_ok(&e->rl_invalid, now / 1000, 5, 10000, &sup))
 			LOGI(LS_RTP, "channel %llu: far end sent %s (%u suppressed)",
 			     (unsigned long long)ch->cookie,
-			     err ? strerror(err) : "an unexpected payload type", sup);
+			     err == EPROTONOSUPPORT ? "an unexpected payload type" : strerror(err),
+			     sup);
 		return;
 	}
-	if (ch->symmetric && (!ch->latched || (h.ssrc != ch->latched_ssrc &&
+	if (ch->symmetric && (!ch->latched || (rx.h.ssrc != ch->latched_ssrc &&
 					       !same_addr(&from, &ch->remote)))) {
 		/* Symmetric RTP (RFC 4961): answer where the media comes from. (Connected,
 		 * only a packet queued before the connect can come from elsewhere.) */
@@ -756,33 +553,11 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		ch->remote = from;
 		ch->remote_len = fromlen;
 		ch->latched = true;
-		ch->latched_ssrc = h.ssrc;
+		ch->latched_ssrc = rx.h.ssrc;
 	}
 	if (!ch->connected && ch->can_connect && ch->remote_len && same_addr(&from, &ch->remote))
 		rtp_connect(ch);
-	/* Receiver statistics (§A.1) count what arrived, on hold too. */
-	if (!ch->have_src || h.ssrc != ch->src_ssrc) {
-		rtcp_source_init(&ch->src, h.seq);
-		ch->have_src = true;
-		ch->src_ssrc = h.ssrc;
-	}
-	(void)rtcp_source_update(&ch->src, h.seq);
-	ch->st.packets_received++;
-	ch->st.octets_received += plen;
-	if (ch->no_recv) {
-		/* inactive/sendonly: discard; the B-channel hears silence */
-	} else if (te) {
-		struct te_rx_event rev[TE_RX_MAX_EVENTS];
-		unsigned k = te_rx_packet(&ch->terx, h.ssrc, h.ts, &tev, now, rev);
-
-		if (k)
-			rx_te_events(e, ch, rev, k);
-		e->local.te_received++;
-	} else {
-		(void)jbuf_put(ch->jb, &(struct jbuf_pkt){ .ssrc = h.ssrc, .seq = h.seq,
-							   .ts = h.ts, .data = pl,
-							   .len = plen }, now);
-	}
+	e->local.te_received += rx.kind == MEDIA_RX_EVENT && !ch->pipe.no_recv;
 	e->local.rtp_received++;
 	ch->last_rx_us = now;
 	ch->timed_out = false;
@@ -795,7 +570,7 @@ static void sweep(struct media_engine *e, uint64_t now)
 	if (!limit)
 		return;
 	for (struct media_chan *ch = e->chans; ch; ch = ch->next) {
-		if (!ch->timed_out && !ch->no_recv && now - ch->last_rx_us > limit) {
+		if (!ch->timed_out && !ch->pipe.no_recv && now - ch->last_rx_us > limit) {
 			ch->timed_out = true;
 			post_event(e, &(struct media_event){ .type = MEDIA_EV_RTP_TIMEOUT,
 							     .cookie = ch->cookie });
@@ -818,20 +593,29 @@ static void flush_stats(struct media_engine *e)
 	memset(&e->local, 0, sizeof e->local);
 }
 
-/* What of a channel a TDM frame touches (up to conceal's per-frame part), and an RTP
- * packet (the fields before te). */
-#define CHAN_TDM_END (offsetof(struct media_chan, cc) + offsetof(struct conceal, plc) + \
-		      sizeof(int))
-#define CHAN_RTP_END offsetof(struct media_chan, te)
+/* What of a channel a TDM frame touches (up to the PLC's per-frame part), and what an
+ * RTP packet does (up to the DTMF stage, then the playout stage's up to its PLC). */
+#define PIPE_AT(f) (offsetof(struct media_chan, pipe) + offsetof(struct media_pipe, f))
+#define CHAN_TDM_END (PIPE_AT(po) + offsetof(struct stage_playout, cc) + \
+		      offsetof(struct conceal, plc) + sizeof(int))
+#define CHAN_RTP_END PIPE_AT(dt)
+#define CHAN_RTP_PO PIPE_AT(po)
+#define CHAN_RTP_PO_END (PIPE_AT(po) + offsetof(struct stage_playout, cc))
 
 static void prefetch_chan(uint64_t d)
 {
 	const char *p = (const char *)(uintptr_t)(d & ~(uint64_t)TAG_MASK);
-	size_t end = (d & TAG_MASK) == TAG_TDM ? CHAN_TDM_END : CHAN_RTP_END;
 
 	if (!p)
 		return;
-	for (size_t k = 0; k < end; k += CACHE_LINE)
+	if ((d & TAG_MASK) == TAG_TDM) {
+		for (size_t k = 0; k < CHAN_TDM_END; k += CACHE_LINE)
+			__builtin_prefetch(p + k);
+		return;
+	}
+	for (size_t k = 0; k < CHAN_RTP_END; k += CACHE_LINE)
+		__builtin_prefetch(p + k);
+	for (size_t k = CHAN_RTP_PO; k < CHAN_RTP_PO_END; k += CACHE_LINE)
 		__builtin_prefetch(p + k);
 }
 
@@ -1019,30 +803,23 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	if (!ch)
 		return ENOMEM;
 	memset(ch, 0, sizeof(*ch));
+	ch->e = e;
 	ch->cookie = p->cookie;
 	ch->tdm_fd = p->tdm_fd;
 	ch->rtp_fd = p->rtp_fd;
 	ch->rtcp_fd = p->rtcp_fd > 0 ? p->rtcp_fd : -1;
 	ch->can_connect = bound_to_one_address(ch);
-	ch->st.rtt_ms = -1;
 	ch->rng = (p->ssrc ^ (uint32_t)p->cookie ^ (uint32_t)(uintptr_t)ch) | 1;
 	if (p->cname[0])
 		memcpy(ch->cname, p->cname, sizeof ch->cname);
 	else
 		snprintf(ch->cname, sizeof ch->cname, "strowger-%08x", (unsigned)p->ssrc);
-	rtp_packetiser_init(&ch->pk, p->pt, p->ssrc, p->seq0, p->ts0);
+	err = pipe_init(&ch->pipe, p, &jp, &chan_io, ch);
+	if (err) {
+		free(ch);
+		return err;
+	}
 	apply_params(ch, p);
-	te_tx_init(&ch->te, NULL);
-	te_rx_init(&ch->terx, 0);
-	conceal_init(&ch->cc);
-	err = jbuf_alloc(&ch->jb, &jp);
-	if (!err && (p->dtmf_detect || p->te_pt > 0))
-		err = dtmf_det_alloc(&ch->det);
-	/* The player is small; always there so that modify can enable rx_te_pt. */
-	if (!err)
-		err = dtmf_gen_alloc(&ch->gen);
-	if (err)
-		goto out;
 	c.ch = ch;
 	err = mq_push(&e->cmds, &c);
 	if (err)
