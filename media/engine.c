@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "media/pipe.h"
+#include "media/pipe_tdm.h"
 #include "media/queue.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
@@ -32,7 +33,8 @@
 #define CACHE_LINE	64	/* [bytes] */
 
 /* epoll data tags in the low bits of the channel pointer (channels are line-aligned) */
-enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_RTCP = 4, TAG_MASK = 7 };
+enum { TAG_TDM = 0, TAG_RTP = 1, TAG_CMD = 2, TAG_NONE = 3, TAG_RTCP = 4, TAG_BRIDGE_A = 5,
+       TAG_BRIDGE_B = 6, TAG_MASK = 7 };
 _Static_assert(CACHE_LINE > TAG_MASK, "epoll tags need 3 free pointer bits");
 
 struct media_chan {
@@ -64,6 +66,12 @@ struct media_chan {
 	uint32_t rng;				/* xorshift32 state for the interval */
 	uint32_t lsr;				/* peer's last SR, NTP middle 32 bits */
 	uint64_t lsr_arrival_us;		/* [µs] when it came */
+
+	/* A TDM ⇄ TDM bridge instead (no pipe, no RTP): tdm_fd is side a. */
+	bool bridge;
+	bool b_dead;				/* side b's fd failed */
+	int tdm_fd_b;
+	struct pipe_tdm tdm;
 
 	/* Removal never fails and its event is never lost: the remove request and then
 	 * the REMOVED event travel as this node on the queues' unbounded lists. The
@@ -233,7 +241,8 @@ static void chan_free(struct media_chan *ch)
 {
 	if (!ch)
 		return;
-	pipe_release(&ch->pipe);
+	if (!ch->bridge)
+		pipe_release(&ch->pipe);
 	free(ch);
 }
 
@@ -250,7 +259,10 @@ static void chan_unlink(struct media_engine *e, struct media_chan *ch)
 {
 	if (!ch->tdm_dead)
 		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->tdm_fd, NULL);
-	(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->rtp_fd, NULL);
+	if (ch->bridge && !ch->b_dead)
+		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->tdm_fd_b, NULL);
+	if (!ch->bridge)
+		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->rtp_fd, NULL);
 	if (ch->rtcp_fd > 0)
 		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->rtcp_fd, NULL);
 	if (ch->prev)
@@ -417,6 +429,15 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 		if (e->chans)
 			e->chans->prev = ch;
 		e->chans = ch;
+		if (ch->bridge) {
+			err = ep_add(e, ch->tdm_fd, ch, TAG_BRIDGE_A);
+			if (!err)
+				err = ep_add(e, ch->tdm_fd_b, ch, TAG_BRIDGE_B);
+			if (err)
+				LOGE(LS_RTP, "bridge %llu: epoll add: %s",
+				     (unsigned long long)ch->cookie, strerror(err));
+			break;
+		}
 		err = ep_add(e, ch->tdm_fd, ch, TAG_TDM);
 		if (!err)
 			err = ep_add(e, ch->rtp_fd, ch, TAG_RTP);
@@ -448,7 +469,8 @@ static void do_remove(struct media_engine *e, struct media_chan *ch, uint64_t no
 	*ev = (struct media_event){ .type = MEDIA_EV_REMOVED, .cookie = ch->cookie };
 	if (ch->rtcp_fd > 0)
 		rtcp_send(e, ch, now, true);	/* last report + BYE (§6.6) */
-	pipe_stats(&ch->pipe, &ev->stats);
+	if (!ch->bridge)
+		pipe_stats(&ch->pipe, &ev->stats);
 	chan_unlink(e, ch);
 	rtp_disconnect(ch);	/* the caller gets its socket back as it gave it */
 	mq_push_node(&e->events, &ch->node);
@@ -518,6 +540,31 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		rtcp_send(e, ch, now, false);
 }
 
+/* A block on one side of a bridge, written to the other (paced by the reading side). */
+static void on_bridge(struct media_engine *e, struct media_chan *ch, unsigned side)
+{
+	uint8_t in[PIPE_TDM_FRAME], out[PIPE_TDM_FRAME];
+	int from = side ? ch->tdm_fd_b : ch->tdm_fd, to = side ? ch->tdm_fd : ch->tdm_fd_b;
+	ssize_t r = read(from, in, sizeof in);
+
+	if (r != (ssize_t)sizeof in) {
+		if ((r < 0 && (errno == EAGAIN || errno == EINTR)) || r > 0)
+			return;
+		LOGW(LS_RTP, "bridge %llu: B-channel %c %s; stop reading it",
+		     (unsigned long long)ch->cookie, side ? 'b' : 'a',
+		     r ? strerror(errno) : "closed");
+		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, from, NULL);
+		if (side)
+			ch->b_dead = true;
+		else
+			ch->tdm_dead = true;
+		return;
+	}
+	e->local.tdm_frames++;
+	pipe_tdm_frame(&ch->tdm, side, in, out);
+	(void)!write(to, out, sizeof out);	/* a full side drops the block, as DAHDI does */
+}
+
 /* One datagram per readiness: the level-triggered loop comes back for more, which saves
  * the EAGAIN read a drain loop would cost on every wakeup. */
 static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
@@ -570,7 +617,8 @@ static void sweep(struct media_engine *e, uint64_t now)
 	if (!limit)
 		return;
 	for (struct media_chan *ch = e->chans; ch; ch = ch->next) {
-		if (!ch->timed_out && !ch->pipe.no_recv && now - ch->last_rx_us > limit) {
+		if (!ch->bridge && !ch->timed_out && !ch->pipe.no_recv &&
+		    now - ch->last_rx_us > limit) {
 			ch->timed_out = true;
 			post_event(e, &(struct media_event){ .type = MEDIA_EV_RTP_TIMEOUT,
 							     .cookie = ch->cookie });
@@ -644,6 +692,10 @@ static void *engine_main(void *arg)
 				break;
 			case TAG_RTCP:
 				on_rtcp(e, ch, now);
+				break;
+			case TAG_BRIDGE_A:
+			case TAG_BRIDGE_B:
+				on_bridge(e, ch, (d & TAG_MASK) == TAG_BRIDGE_B);
 				break;
 			case TAG_CMD: {
 				struct mq_node *rm;
@@ -831,6 +883,39 @@ out:
 	return err;
 }
 
+int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_params *p,
+			    struct media_chan **chp)
+{
+	struct media_chan *ch;
+	struct cmd c = { .type = CMD_ADD };
+	int err;
+
+	if (!e || !p || !chp || p->fd_a < 0 || p->fd_b < 0 || p->fd_a == p->fd_b)
+		return EINVAL;
+	if ((p->law_a != G711_LAW_ALAW && p->law_a != G711_LAW_ULAW) ||
+	    (p->law_b != G711_LAW_ALAW && p->law_b != G711_LAW_ULAW))
+		return EINVAL;
+	ch = aligned_alloc(CACHE_LINE, (sizeof(*ch) + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1));
+	if (!ch)
+		return ENOMEM;
+	memset(ch, 0, sizeof(*ch));
+	ch->e = e;
+	ch->bridge = true;
+	ch->cookie = p->cookie;
+	ch->tdm_fd = p->fd_a;
+	ch->tdm_fd_b = p->fd_b;
+	ch->rtp_fd = ch->rtcp_fd = -1;
+	pipe_tdm_init(&ch->tdm, p->law_a, p->law_b);
+	c.ch = ch;
+	err = mq_push(&e->cmds, &c);
+	if (err) {
+		free(ch);
+		return err;
+	}
+	*chp = ch;
+	return 0;
+}
+
 int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 			const struct media_chan_params *p)
 {
@@ -839,7 +924,7 @@ int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 
 	if (!e || !ch || !p)
 		return EINVAL;
-	if (ch->remove_requested)	/* leaving: nothing to change */
+	if (ch->remove_requested || ch->bridge)	/* leaving, or nothing to change */
 		return EINVAL;
 	err = valid_params(p);
 	if (err)

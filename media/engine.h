@@ -124,6 +124,21 @@ void media_engine_free(struct media_engine *e);
  * thread (the signalling thread): add, modify, remove and event_get. */
 int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 		     struct media_chan **chp);
+/* Two B-channels bridged (PRI ⇄ PRI pass-through): every 160-byte block read on one is
+ * written to the other, law-converted when the lines differ. The engine does not own the
+ * fds: close them after MEDIA_EV_REMOVED. */
+struct media_bridge_params {
+	uint64_t cookie;		/* caller's id, echoed in events */
+	int fd_a, fd_b;			/* B-channels: non-blocking, 160-byte blocks */
+	enum g711_law law_a, law_b;	/* each line's law */
+};
+
+/* Add a bridge; *chp is its handle as for a channel (media_engine_remove ends it with
+ * MEDIA_EV_REMOVED, its stats zero; modify refuses it). Return 0, EINVAL, ENOMEM or
+ * EAGAIN (command queue full). */
+int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_params *p,
+			    struct media_chan **chp);
+
 /* Change remote address, PT, TDM law, symmetric learning, direction (no_send, no_recv) and
  * the telephone-event PTs of a channel (other fields of p are ignored; te_pt sends only if the
  * channel was added with dtmf_detect or te_pt). Return 0, EINVAL (also once the channel is
