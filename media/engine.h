@@ -1,6 +1,8 @@
 /* The media engine: one thread with its own epoll loop joining many B-channel fds to RTP
- * sockets (DESIGN.md §2). Commands arrive from the signalling thread through a queue +
- * eventfd; events (DTMF, RTP timeout, channel removed) go back through another. */
+ * sockets (each channel a pipeline of stages over a packet transport: media/pipe.h), or
+ * two B-channels to each other (media/pipe_tdm.h). Commands arrive from the signalling
+ * thread through a queue + eventfd; events (DTMF, RTP timeout, channel removed) go back
+ * through another (media/queue.h). */
 #ifndef STROWGER_MEDIA_ENGINE_H
 #define STROWGER_MEDIA_ENGINE_H
 
