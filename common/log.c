@@ -26,7 +26,7 @@ static const int syslog_prio[LL_COUNT] = {
 	[LL_INFO] = LOG_INFO, [LL_DEBUG] = LOG_DEBUG,
 };
 
-enum log_level log_levels[LS_COUNT] = {
+_Atomic int log_levels[LS_COUNT] = {
 #define X(id, name) [LS_##id] = LL_INFO,
 #include "common/log_subsys.inc"
 #undef X
@@ -46,7 +46,7 @@ void log_open(enum log_target t)
 void log_set_all(enum log_level level)
 {
 	for (int i = 0; i < LS_COUNT; i++)
-		log_levels[i] = level;
+		atomic_store_explicit(&log_levels[i], (int)level, memory_order_relaxed);
 }
 
 int log_level_parse(const char *name)
@@ -118,10 +118,12 @@ int log_set_levels(const char *spec, char *err, unsigned errlen)
 {
 	enum log_level next[LS_COUNT];
 
-	memcpy(next, log_levels, sizeof(next));
+	for (int i = 0; i < LS_COUNT; i++)
+		next[i] = atomic_load_explicit(&log_levels[i], memory_order_relaxed);
 	int e = parse_levels(spec, next, err, errlen);
 	if (!e)
-		memcpy(log_levels, next, sizeof(next));
+		for (int i = 0; i < LS_COUNT; i++)
+			atomic_store_explicit(&log_levels[i], (int)next[i], memory_order_relaxed);
 	return e;
 }
 

@@ -2,6 +2,7 @@
 #ifndef STROWGER_LOG_H
 #define STROWGER_LOG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,7 +18,11 @@ enum log_level { LL_ERROR, LL_WARN, LL_NOTICE, LL_INFO, LL_DEBUG, LL_COUNT };
 
 enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG };
 
-extern enum log_level log_levels[LS_COUNT];
+/* Set by the signalling thread (start, reload), read by every thread (the media thread
+ * logs too): atomics, so a reload is not a data race. Relaxed order is enough: a level is
+ * a single word with no other data published through it; a thread may log one message at
+ * the old level after a reload, which is harmless. */
+extern _Atomic int log_levels[LS_COUNT];
 
 /* Direct output to stderr or syslog (ident "strowger"). */
 void log_open(enum log_target target);
@@ -43,7 +48,7 @@ void log_write(enum log_ss ss, enum log_level level, const char *fmt, ...)
 
 static inline bool log_enabled(enum log_ss ss, enum log_level level)
 {
-	return level <= log_levels[ss];
+	return (int)level <= atomic_load_explicit(&log_levels[ss], memory_order_relaxed);
 }
 
 #define LOG_AT(ss, lvl, ...) \

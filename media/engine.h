@@ -1,6 +1,8 @@
 /* The media engine: one thread with its own epoll loop joining many B-channel fds to RTP
- * sockets (docs/architecture.md §2). Commands arrive from the signalling thread through a queue +
- * eventfd; events (DTMF, RTP timeout, channel removed) go back through another. */
+ * sockets (docs/architecture.md §2; each channel a pipeline of stages over a packet transport: media/pipe.h), or
+ * two B-channels to each other (media/pipe_tdm.h). Commands arrive from the signalling
+ * thread through a queue + eventfd; events (DTMF, RTP timeout, channel removed) go back
+ * through another (media/queue.h). */
 #ifndef STROWGER_MEDIA_ENGINE_H
 #define STROWGER_MEDIA_ENGINE_H
 
@@ -118,21 +120,44 @@ int media_engine_alloc(struct media_engine **ep, const struct media_engine_param
 /* Stop the thread and free every channel still present (their fds stay open). */
 void media_engine_free(struct media_engine *e);
 
-/* Add a channel; *chp is its handle until MEDIA_EV_REMOVED. Allocation happens here, in
- * the caller's thread. Return 0, EINVAL, ENOMEM or EAGAIN (command queue full). */
+/* Add a channel; *chp is its handle until its MEDIA_EV_REMOVED is taken with
+ * media_engine_event_get (which frees it). Allocation happens here, in the caller's
+ * thread. Return 0, EINVAL, ENOMEM or EAGAIN (command queue full). The API is for one
+ * thread (the signalling thread): add, modify, remove and event_get. */
 int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 		     struct media_chan **chp);
+/* Two B-channels bridged (PRI ⇄ PRI pass-through): every 160-byte block read on one is
+ * written to the other, law-converted when the lines differ. The engine does not own the
+ * fds: close them after MEDIA_EV_REMOVED. */
+struct media_bridge_params {
+	uint64_t cookie;		/* caller's id, echoed in events */
+	int fd_a, fd_b;			/* B-channels: non-blocking, 160-byte blocks */
+	enum g711_law law_a, law_b;	/* each line's law */
+};
+
+/* Add a bridge; *chp is its handle as for a channel (media_engine_remove ends it with
+ * MEDIA_EV_REMOVED, its stats zero; modify refuses it). Return 0, EINVAL, ENOMEM or
+ * EAGAIN (command queue full). */
+int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_params *p,
+			    struct media_chan **chp);
+
 /* Change remote address, PT, TDM law, symmetric learning, direction (no_send, no_recv) and
- * the telephone-event PTs of a channel (other fields of p are ignored; te_pt sends only if the channel was added with
- * dtmf_detect or te_pt). Return 0, EINVAL or EAGAIN. */
+ * the telephone-event PTs of a channel (other fields of p are ignored; te_pt sends only if the
+ * channel was added with dtmf_detect or te_pt). Return 0, EINVAL (also once the channel is
+ * being removed) or EAGAIN (command queue full). */
 int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 			const struct media_chan_params *p);
-/* Remove a channel; MEDIA_EV_REMOVED follows. Return 0 or EAGAIN. */
+/* Remove a channel; MEDIA_EV_REMOVED follows, always (neither the request nor the event
+ * can be refused by a full queue: both travel on the channel's own node). Until that
+ * event, the engine may still use the channel's fds: close them only after it. A second
+ * remove of the same channel is a no-op. Return 0, or EINVAL for a NULL argument. */
 int media_engine_remove(struct media_engine *e, struct media_chan *ch);
 
-/* An eventfd that is readable while events are queued. */
+/* An eventfd that is readable exactly while events are queued. */
 int media_engine_event_fd(const struct media_engine *e);
-/* Take one event: 0, or EAGAIN when none is queued. */
+/* Take one event: 0, or EAGAIN when none is queued. Events other than REMOVED are dropped
+ * (counted in events_dropped) while queue_len of them wait; REMOVED never is, and comes
+ * after the channel's other events. Taking REMOVED frees the channel's handle. */
 int media_engine_event_get(struct media_engine *e, struct media_event *ev);
 
 void media_engine_stats(struct media_engine *e, struct media_engine_stats *st);

@@ -81,3 +81,15 @@ Test(dahdi, open_without_driver_is_an_error_not_a_crash)
 	cr_assert_eq(dahdi_span_stat("/nonexistent/dahdi", 1, &info), ENOENT);
 	cr_assert_eq(dahdi_chan_open(&fd, "/dev", 0, DAHDI_MODE_AUDIO), EINVAL);
 }
+
+/* Hole 6: levels are set by the signalling thread on reload and read by the media thread.
+ * A race needs ThreadSanitizer to be seen, which this tier does not run; what can fail here
+ * is the type: a plain array again would be a data race the compiler may tear or hoist, so
+ * insist that each level is an atomic object. */
+Test(log, levels_are_atomic)
+{
+	cr_assert(_Generic(&log_levels[0], _Atomic int *: 1, default: 0),
+		  "log_levels must be atomic: the media thread reads them during a reload");
+	log_set_all(LL_DEBUG);
+	cr_assert(log_enabled(LS_RTP, LL_DEBUG));
+}

@@ -1,0 +1,132 @@
+/* media/stage_dtmf: a digit in B-channel audio becomes start/end reports, RFC 4733 packets
+ * (with te_pt) and silence or skipped time in the audio, never the tone itself; audio
+ * passes one frame late and unchanged otherwise; without detection it passes at once. */
+#include <criterion/criterion.h>
+#include <spandsp.h>
+#include <string.h>
+
+#include "media/g711.h"
+#include "media/stage_dtmf.h"
+
+#define NF 30
+
+/* A-law frames: the digit (SpanDSP: 50 ms on, 55 ms off) from frame 2, silence around. */
+static void frames(const char *digits, uint8_t (*f)[160])
+{
+	dtmf_tx_state_t *tx = dtmf_tx_init(NULL);
+	int16_t lin[160];
+
+	for (int i = 0; i < NF; i++) {
+		int n = 0;
+
+		if (i == 2)
+			dtmf_tx_put(tx, digits, -1);
+		if (i >= 2)
+			n = dtmf_tx(tx, lin, 160);
+		memset(lin + n, 0, (size_t)(160 - n) * 2);
+		g711_block_encode(G711_LAW_ALAW, f[i], lin, 160);
+	}
+	dtmf_tx_free(tx);
+}
+
+static int energy(const uint8_t *a)
+{
+	int m = 0;
+
+	for (int i = 0; i < 160; i++)
+		m = abs(g711_alaw_to_linear(a[i])) > m ? abs(g711_alaw_to_linear(a[i])) : m;
+	return m;
+}
+
+static void run(bool te, unsigned *starts, unsigned *ends, unsigned *pkts, unsigned *skips,
+		int *loudest, unsigned *duration)
+{
+	static uint8_t f[NF][160];
+	static struct stage_dtmf s;
+	static struct stage_dtmf_out o;
+	uint32_t ts = 1000;
+
+	frames("7", f);
+	cr_assert_eq(stage_dtmf_init(&s, true, te ? 101 : -1), 0);
+	*starts = *ends = *pkts = *skips = 0;
+	*loudest = 0;
+	for (int i = 0; i < NF; i++) {
+		stage_dtmf_frame(&s, f[i], G711_LAW_ALAW, ts, (uint64_t)i * 20000, &o);
+		*pkts += o.npkt;
+		for (unsigned k = 0; k < o.npkt; k++)
+			cr_expect_eq(o.pkt[k].pl.event, 7);
+		for (unsigned k = 0; k < o.nev; k++) {
+			cr_expect_eq(o.ev[k].digit, '7');
+			if (o.ev[k].end) {
+				(*ends)++;
+				*duration = o.ev[k].duration_ms;
+			} else {
+				(*starts)++;
+			}
+		}
+		if (i == 0)
+			cr_expect_null(o.audio, "audio is held one frame");
+		if (o.audio) {
+			int m = energy(o.audio);
+
+			*loudest = m > *loudest ? m : *loudest;
+			ts += 160;
+		} else if (o.skip) {
+			(*skips)++;
+			ts += 160;
+		}
+	}
+	stage_dtmf_release(&s);
+}
+
+Test(media_stage_dtmf, digit_muted_and_reported)
+{
+	unsigned starts, ends, pkts, skips, dur = 0;
+	int loudest;
+
+	run(false, &starts, &ends, &pkts, &skips, &loudest, &dur);
+	cr_expect_eq(starts, 1);
+	cr_expect_eq(ends, 1);
+	cr_expect_eq(pkts, 0, "no te_pt: no RFC 4733 packets");
+	cr_expect_eq(skips, 0, "no events sent: the tone goes out as silence");
+	cr_expect_lt(loudest, 16, "the tone leaked into audio (peak %d)", loudest);
+	cr_expect(dur >= 30 && dur <= 80, "duration %u ms", dur);
+}
+
+Test(media_stage_dtmf, digit_sent_as_events)
+{
+	unsigned starts, ends, pkts, skips, dur = 0;
+	int loudest;
+
+	run(true, &starts, &ends, &pkts, &skips, &loudest, &dur);
+	cr_expect_eq(starts, 1);
+	cr_expect_eq(ends, 1);
+	cr_expect_geq(pkts, 4, "start, updates and 3 end packets (RFC 4733 §2.5.1.4)");
+	cr_expect_geq(skips, 2, "the event's frames are not sent as audio");
+	cr_expect_lt(loudest, 16, "the tone leaked into audio (peak %d)", loudest);
+}
+
+Test(media_stage_dtmf, audio_passes)
+{
+	static struct stage_dtmf s;
+	static struct stage_dtmf_out o;
+	uint8_t a[160], b[160];
+
+	for (int i = 0; i < 160; i++) {
+		a[i] = g711_linear_to_alaw((int16_t)(i * 37 % 900 - 450));
+		b[i] = g711_linear_to_alaw((int16_t)(i * 53 % 700 - 350));
+	}
+	cr_assert_eq(stage_dtmf_init(&s, true, 0), 0);
+	stage_dtmf_frame(&s, a, G711_LAW_ALAW, 0, 0, &o);
+	cr_expect_null(o.audio);
+	stage_dtmf_frame(&s, b, G711_LAW_ALAW, 160, 20000, &o);
+	cr_assert_not_null(o.audio);
+	cr_expect_arr_eq(o.audio, a, 160, "the held frame comes out unchanged");
+	stage_dtmf_release(&s);
+
+	cr_assert_eq(stage_dtmf_init(&s, false, 0), 0);
+	cr_expect_null(s.det);
+	stage_dtmf_frame(&s, a, G711_LAW_ALAW, 0, 0, &o);
+	cr_expect_eq(o.audio, a, "no detection: the frame passes at once");
+	stage_dtmf_release(&s);
+}
