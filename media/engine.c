@@ -171,6 +171,39 @@ static void chan_event(void *arg, const struct media_event *ev)
 
 static const struct pipe_io chan_io = { .send_h = chan_send, .event_h = chan_event };
 
+#define DAHDI_ELAST 500	/* DAHDI's "read the event first" errno (dahdi/kernel.h) */
+
+/* A B-channel read that did not give one whole block (r: what read() returned, errno
+ * set). Return true if the fd is gone for good, after taking it out of the loop. Most
+ * errors pass: DAHDI refuses reads with ELAST while an event (an alarm, a hook or dial
+ * event) is queued on the channel, until the signalling thread, which watches the channel
+ * for POLLPRI, has read it; a call must not go silent for that. Only a closed fd or one
+ * the driver no longer knows ends the reading. side: 'a'/'b' for a bridge, else 0. */
+static bool tdm_read_failed(struct media_engine *e, struct media_chan *ch, int fd, ssize_t r,
+			    const char *what, char side)
+{
+	int err = r < 0 ? errno : 0;
+
+	if (r > 0 || err == EAGAIN || err == EINTR)
+		return false;	/* a short block is not ours to reframe; a spurious wakeup */
+	if (r < 0 && err != EBADF && err != ENODEV && err != ENXIO && err != EINVAL) {
+		e->local.tdm_read_errors++;
+		if (!ch->tdm_err_logged) {	/* once per channel: it repeats every frame */
+			ch->tdm_err_logged = true;
+			LOGN(LS_RTP, "%s %llu: B-channel%s%.1s read: %s (errno %d%s); reading "
+			     "goes on", what, (unsigned long long)ch->cookie, side ? " " : "",
+			     &side, strerror(err), err,
+			     err == DAHDI_ELAST ? ": DAHDI has an event queued" : "");
+		}
+		return false;
+	}
+	LOGW(LS_RTP, "%s %llu: B-channel%s%.1s %s; stop reading it", what,
+	     (unsigned long long)ch->cookie, side ? " " : "", &side,
+	     r ? strerror(err) : "closed");
+	(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+	return true;
+}
+
 /* One B-channel frame: through the pipeline to RTP, and one frame back (TDM-paced). */
 static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 {
@@ -179,14 +212,8 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 
 	r = read(ch->tdm_fd, in, sizeof in);
 	if (r != (ssize_t)sizeof in) {
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (r > 0)	/* a short block: not ours to reframe */
-			return;
-		LOGW(LS_RTP, "channel %llu: B-channel %s; stop reading it",
-		     (unsigned long long)ch->cookie, r ? strerror(errno) : "closed");
-		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, ch->tdm_fd, NULL);
-		ch->tdm_dead = true;
+		if (tdm_read_failed(e, ch, ch->tdm_fd, r, "channel", 0))
+			ch->tdm_dead = true;
 		return;
 	}
 	e->local.tdm_frames++;
@@ -216,12 +243,8 @@ static void on_bridge(struct media_engine *e, struct media_chan *ch, unsigned si
 	ssize_t r = read(from, in, sizeof in);
 
 	if (r != (ssize_t)sizeof in) {
-		if ((r < 0 && (errno == EAGAIN || errno == EINTR)) || r > 0)
+		if (!tdm_read_failed(e, ch, from, r, "bridge", side ? 'b' : 'a'))
 			return;
-		LOGW(LS_RTP, "bridge %llu: B-channel %c %s; stop reading it",
-		     (unsigned long long)ch->cookie, side ? 'b' : 'a',
-		     r ? strerror(errno) : "closed");
-		(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, from, NULL);
 		if (side)
 			ch->b_dead = true;
 		else
@@ -300,7 +323,7 @@ static void flush_stats(struct media_engine *e)
 				      &e->local.rtp_received, &e->local.rtp_invalid,
 				      &e->local.concealed, &e->local.idle, &e->local.send_errors,
 				      &e->local.events_dropped, &e->local.te_sent,
-				      &e->local.te_received };
+				      &e->local.te_received, &e->local.tdm_read_errors };
 
 	for (int i = 0; i < NSTATS; i++)
 		if (*v[i])
@@ -644,6 +667,7 @@ void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
 		.rtp_invalid = v[ST_INVALID], .concealed = v[ST_CONCEAL], .idle = v[ST_IDLE],
 		.send_errors = v[ST_SENDERR], .events_dropped = v[ST_EVDROP],
 		.te_sent = v[ST_TE_SENT], .te_received = v[ST_TE_RECV],
+		.tdm_read_errors = v[ST_TDM_ERR],
 	};
 	if (e->running && !pthread_getcpuclockid(e->thread, &cid) &&
 	    !clock_gettime(cid, &ts))

@@ -1,6 +1,6 @@
 /* The media engine: one thread with its own epoll loop joining many B-channel fds to RTP
- * sockets (docs/architecture.md §2; each channel a pipeline of stages over a packet transport: media/pipe.h), or
- * two B-channels to each other (media/pipe_tdm.h). Commands arrive from the signalling
+ * sockets (docs/architecture.md §2; each channel a pipeline of stages over a packet
+ * transport: media/pipe.h), or two B-channels to each other (media/pipe_tdm.h). Commands arrive from the signalling
  * thread through a queue + eventfd; events (DTMF, RTP timeout, channel removed) go back
  * through another (media/queue.h). */
 #ifndef STROWGER_MEDIA_ENGINE_H
@@ -112,6 +112,7 @@ struct media_engine_stats {
 	uint64_t events_dropped;
 	uint64_t te_sent;	/* RFC 4733 packets sent (also counted in rtp_sent) */
 	uint64_t te_received;	/* RFC 4733 packets accepted (also in rtp_received) */
+	uint64_t tdm_read_errors;	/* B-channel reads refused and retried (DAHDI ELAST) */
 	uint64_t cpu_ns;	/* [ns] engine thread CPU time */
 };
 

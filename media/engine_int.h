@@ -18,7 +18,7 @@
 #include "media/queue.h"
 
 #define RTP_BUF_LEN	1500	/* [bytes] */
-#define NSTATS		10
+#define NSTATS		11
 #define RTCP_INTERVAL_MS 5000	/* RFC 3550 §6.2 minimum */
 #define CACHE_LINE	64	/* [bytes] */
 
@@ -32,6 +32,7 @@ struct media_chan {
 	 * channels the engine's time goes to cache misses as much as to work. */
 	int tdm_fd, rtp_fd;
 	bool tdm_dead;
+	bool tdm_err_logged;			/* a transient read error was logged */
 	bool connected;				/* rtp_fd connect()ed to remote */
 	bool can_connect;			/* rtp_fd bound to one address (engine_rtp_connect) */
 	bool symmetric, latched;
@@ -97,7 +98,7 @@ struct media_engine {
 };
 
 enum { ST_FRAMES, ST_SENT, ST_RECV, ST_INVALID, ST_CONCEAL, ST_IDLE, ST_SENDERR, ST_EVDROP,
-       ST_TE_SENT, ST_TE_RECV };
+       ST_TE_SENT, ST_TE_RECV, ST_TDM_ERR };
 
 /* engine.c */
 void engine_send_failed(struct media_engine *e, struct media_chan *ch);

@@ -731,3 +731,58 @@ Test(media_engine, rtcp_end_to_end)
 	close(rtp_p);
 	close(rtcp_p);
 }
+
+/* A B-channel read that fails once (DAHDI's ELAST while an event is queued on the channel)
+ * must not silence the call: reading resumes and RTP keeps flowing. The stand-in B-channel
+ * is a UDP socket with a pending ICMP error: its next read fails with ECONNREFUSED, once. */
+Test(media_engine, transient_tdm_read_error_is_retried)
+{
+	struct media_engine *e;
+	struct media_engine_params ep = { .rtp_timeout_ms = 0 };
+	struct media_engine_stats st;
+	struct media_chan *ch;
+	struct media_event ev;
+	struct sockaddr_in tdm_a, line_a, eng_a, peer_a;
+	uint8_t frame[160], buf[2048];
+	int tdm, line, rtp_e, rtp_p, got = 0;
+
+	tdm = udp(&tdm_a);
+	line = udp(&line_a);
+	close(line);	/* nothing listens there now: a datagram to it comes back refused */
+	cr_assert_eq(connect(tdm, (struct sockaddr *)&line_a, sizeof line_a), 0);
+	memset(frame, 0xd5, sizeof frame);
+	cr_assert_eq(send(tdm, frame, sizeof frame, 0), (ssize_t)sizeof frame);
+	struct pollfd pe = { .fd = tdm, .events = POLLIN };
+	cr_assert_eq(poll(&pe, 1, 2000), 1, "the ICMP error never came");
+	cr_assert(pe.revents & POLLERR);
+
+	rtp_e = udp(&eng_a);
+	rtp_p = udp(&peer_a);
+	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
+	struct media_chan_params p = { .cookie = 9, .tdm_fd = tdm, .rtp_fd = rtp_e,
+				       .tdm_law = G711_LAW_ALAW, .pt = 8, .ssrc = 1 };
+	memcpy(&p.remote, &peer_a, sizeof peer_a);
+	cr_assert_eq(media_engine_add(e, &p, &ch), 0);
+
+	/* The line comes back and sends frames: each one must come out as RTP. */
+	line = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(bind(line, (struct sockaddr *)&line_a, sizeof line_a), 0);
+	cr_assert_eq(connect(line, (struct sockaddr *)&tdm_a, sizeof tdm_a), 0);
+	for (int i = 0; i < 10; i++) {
+		cr_assert_eq(send(line, frame, sizeof frame, 0), (ssize_t)sizeof frame);
+		if (wait_read(rtp_p, buf, sizeof buf) == 12 + 160)
+			got++;
+	}
+	cr_expect_eq(got, 10, "RTP packets after the failed read: %d of 10", got);
+	media_engine_stats(e, &st);
+	cr_expect_eq(st.tdm_read_errors, 1);
+
+	cr_assert_eq(media_engine_remove(e, ch), 0);
+	cr_assert(wait_event(e, &ev));
+	cr_expect_eq(ev.type, MEDIA_EV_REMOVED);
+	media_engine_free(e);
+	close(tdm);
+	close(line);
+	close(rtp_e);
+	close(rtp_p);
+}
