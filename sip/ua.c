@@ -31,6 +31,7 @@
 #define CALL_ID_MAX	 128
 #define URI_MAX		 512
 #define AUTH_MAX	 512
+#define REASON_MAX	 160
 
 struct sipua_call {
 	struct sip_hctx ctx;		/* first: the nua handle magic */
@@ -43,10 +44,13 @@ struct sipua_call {
 	bool answered;			/* 2xx to the initial INVITE sent or received */
 	bool confirmed;			/* CONFIRMED reported */
 	bool auth_tried;		/* credentials sent once for this INVITE */
+	bool cancelled;			/* we sent CANCEL for our INVITE (§9.1) */
+	bool bye_sent;			/* we sent BYE (§15.1.1) */
 	bool invite_in;			/* incoming initial INVITE not answered finally yet */
 	bool reinvite_in;		/* incoming re-INVITE waiting for our answer */
 	bool reinvite_out;		/* our re-INVITE waiting for its final response */
 	char call_id[CALL_ID_MAX];
+	char cancel_reason[REASON_MAX];	/* our CANCEL's Reason, for a BYE that follows it */
 	void *priv;
 };
 
@@ -300,6 +304,15 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 		c->reinvite_out = false;
 		ev.type = SIPUA_EV_CALL_REINVITE_ANSWER;
 		call_emit(c, &ev);
+	} else if (status < 300 && c->cancelled) {
+		/* The 2xx crossed our CANCEL (§9.1: the CANCEL then has no effect): nua has
+		 * ACKed it; the call nobody wants ends with BYE (§15). The owner, who
+		 * cancelled, hears of it only as TERMINATED. */
+		LOGN(LS_SIP, "call %s: %d answer crossed our CANCEL: sending BYE", c->call_id,
+		     status);
+		c->bye_sent = true;
+		nua_bye(c->nh, TAG_IF(c->cancel_reason[0], SIPTAG_REASON_STR(c->cancel_reason)),
+			TAG_END());
 	} else if (status < 300) {
 		c->answered = true;
 		ev.type = SIPUA_EV_CALL_ANSWERED;
@@ -940,10 +953,13 @@ int sipua_call_cancel(struct sipua_call *c, const char *reason)
 {
 	if (!c)
 		return EINVAL;
-	if (!c->outgoing || c->answered || c->state == SIPUA_CS_TERMINATING)
+	if (!c->outgoing || c->answered || c->cancelled || c->state == SIPUA_CS_TERMINATING)
 		return EPROTO;
 	LOGI(LS_SIP, "call %s: sending CANCEL%s%s", c->call_id, reason ? ", Reason: " : "",
 	     reason ? reason : "");
+	c->cancelled = true;
+	if (reason)
+		snprintf(c->cancel_reason, sizeof(c->cancel_reason), "%s", reason);
 	nua_cancel(c->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
 	return 0;
 }
@@ -952,10 +968,11 @@ int sipua_call_bye(struct sipua_call *c, const char *reason)
 {
 	if (!c)
 		return EINVAL;
-	if (!c->answered || c->state == SIPUA_CS_TERMINATING)
+	if (!c->answered || c->bye_sent || c->state == SIPUA_CS_TERMINATING)
 		return EPROTO;
 	LOGI(LS_SIP, "call %s: sending BYE%s%s", c->call_id, reason ? ", Reason: " : "",
 	     reason ? reason : "");
+	c->bye_sent = true;
 	nua_bye(c->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
 	return 0;
 }

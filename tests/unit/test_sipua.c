@@ -1198,3 +1198,26 @@ Test(sipua, inbound_auth_params)
 	cr_expect_eq(sipua_alloc(&ua2, &up), EINVAL, "nonce lifetime beyond an hour");
 	done();
 }
+
+/* ---- Lifecycle under faults (crossed CANCEL, unanswered BYE/CANCEL at stop) ---------- */
+
+/* Hole: a 200 that crosses our CANCEL (RFC 3261 §9.1) makes a live call nobody wants. The
+ * UA must ACK it, end it with BYE itself, and report no ANSWERED, only TERMINATED. SIPp
+ * fails unless it sees ACK then BYE. */
+Test(sipua, cancel_crossed_by_200_sends_bye)
+{
+	ua_start(29, 0);
+	sipp_start("uas_cancel_crossed_200.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	H.hook = cancel_on_ringing;
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "1000",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 8000), "call never ended");
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp saw no ACK + BYE (see /tmp/sipua-%u-*.log)",
+		     H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_ANSWERED), 0, "an answer we cancelled");
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
