@@ -240,6 +240,33 @@ static void call_destroy(struct sipua_call *c)
 	free(c);
 }
 
+/* Let go of a call without telling the owner (who is going away): end its dialog the way
+ * its state allows, best effort, and destroy the handle. The request goes out before the
+ * handle is destroyed (both are queued to nua in order); its retransmissions and answer
+ * are nobody's business any more. */
+static void call_drop(struct sipua_call *c, const char *why)
+{
+	struct sipua *ua = c->ua;
+	const char *sent = "";
+
+	if (c->answered && !c->bye_sent && c->state != SIPUA_CS_TERMINATING) {
+		nua_bye(c->nh, TAG_END());	/* §15.1.1 */
+		sent = ", BYE sent";
+	} else if (c->outgoing && !c->answered && !c->cancelled && c->state != SIPUA_CS_INIT) {
+		nua_cancel(c->nh, TAG_END());	/* §9.1 */
+		sent = ", CANCEL sent";
+	} else if (c->invite_in) {
+		nua_respond(c->nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		sent = ", 503 sent";
+	}
+	LOGI(LS_SIP, "call %s: dropped %s in state %s%s", c->call_id, why,
+	     state_names[c->state], sent);
+	call_unlink(ua, c);
+	nua_handle_bind(c->nh, NULL);
+	nua_handle_destroy(c->nh);
+	free(c);
+}
+
 static void call_note_id(struct sipua_call *c, const sip_t *sip)
 {
 	if (!c->call_id[0] && sip && sip->sip_call_id && sip->sip_call_id->i_id)
@@ -770,15 +797,8 @@ void sipua_free(struct sipua *ua)
 {
 	if (!ua)
 		return;
-	while (ua->calls) {
-		struct sipua_call *c = ua->calls;
-		LOGI(LS_SIP, "call %s: dropped at shutdown in state %s", c->call_id,
-		     state_names[c->state]);
-		call_unlink(ua, c);
-		nua_handle_bind(c->nh, NULL);
-		nua_handle_destroy(c->nh);
-		free(c);
-	}
+	while (ua->calls)
+		call_drop(ua->calls, "at shutdown");
 	while (ua->ntrunks)
 		sip_trunk_free(ua->trunks[ua->ntrunks - 1]);
 	free(ua->trunks);
@@ -836,7 +856,14 @@ void sipua_trunk_remove(struct sipua *ua, struct sip_trunk *t)
 		ua->trunks[i] = ua->trunks[--ua->ntrunks];
 		break;
 	}
-	/* Calls keep a trunk pointer: none may outlive it. */
+	/* Calls keep a trunk pointer: none may outlive it. At stop the owner frees its
+	 * trunks while calls whose last request went unanswered (a BYE, a CANCEL without
+	 * its 487) still wait on them: drop those. */
+	for (struct sipua_call *c = ua->calls, *next; c; c = next) {
+		next = c->next;
+		if (c->trunk == t)
+			call_drop(c, "with its trunk");
+	}
 	for (struct sipua_call *c = ua->calls; c; c = c->next)
 		STROWGER_ASSERT(c->trunk != t);
 }

@@ -116,7 +116,8 @@ enum sipua_call_state {
  * unusable or in use; or no random secret for nonces) or ENOMEM. */
 int sipua_alloc(struct sipua **uap, const struct sipua_params *p);
 
-/* Tear down: drops remaining calls without events (their handles are destroyed), frees the
+/* Tear down: drops remaining calls without events (a call not yet ending is sent BYE,
+ * CANCEL or 503 as its state allows, best effort; its handle is destroyed), frees the
  * trunks, shuts nua down and runs the root until that completes (at most ~5 s). */
 void sipua_free(struct sipua *ua);
 
@@ -149,7 +150,10 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 int sipua_call_respond(struct sipua_call *call, int status, const char *phrase,
 		       const char *sdp, const char *reason);
 
-/* CANCEL our unanswered INVITE (§9.1). Return 0 or EPROTO (not outgoing / not early). */
+/* CANCEL our unanswered INVITE (§9.1). The call then ends with FAILED (487) and
+ * TERMINATED; if a 2xx crosses the CANCEL, the UA ACKs it and ends the call with BYE itself
+ * (same Reason), reporting no ANSWERED, only TERMINATED. Return 0 or EPROTO (not outgoing,
+ * answered or already cancelled). */
 int sipua_call_cancel(struct sipua_call *call, const char *reason);
 
 /* End an established call with BYE (§15.1.1), Reason header optional. Return 0 or EPROTO. */

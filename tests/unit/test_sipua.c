@@ -1221,3 +1221,61 @@ Test(sipua, cancel_crossed_by_200_sends_bye)
 	cr_expect_eq(sipua_call_count(H.ua), 0);
 	done();
 }
+
+/* Stop as the daemon does (trunks first, then the UA) with the call's last request
+ * unanswered: no abort, every call dropped, and the UA gone within its shutdown bound. */
+static void stop_with_call_pending(struct sip_trunk *t)
+{
+	cr_expect_eq(sipua_call_count(H.ua), 1, "the call is still waiting");
+	unsigned nev = H.nev;
+	uint64_t t0 = now_ms();
+	sip_trunk_free(t);
+	cr_expect_eq(sipua_call_count(H.ua), 0, "calls on a freed trunk are dropped");
+	sipua_free(H.ua);
+	H.ua = NULL;
+	uint64_t took = now_ms() - t0;
+	cr_expect_lt(took, 6000, "stopping took %llu ms", (unsigned long long)took);
+	cr_expect_eq(H.nev, nev, "no event after the owner let go");
+	sipp_kill();
+	done();
+}
+
+static void bye_on_answer_once(const struct sipua_event *ev)
+{
+	if (ev->type == SIPUA_EV_CALL_ANSWERED)
+		cr_expect_eq(sipua_call_bye(ev->call, "Q.850;cause=16"), 0);
+}
+
+/* Hole: stopping with a call whose BYE the far end never answers aborted in
+ * sipua_trunk_remove() (a call still on the trunk). */
+Test(sipua, stop_with_bye_unanswered)
+{
+	ua_start(30, 0);
+	sipp_start("uas_bye_unanswered.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	H.hook = bye_on_answer_once;
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "1000",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_ANSWERED, 5000));
+	run_for(700);		/* BYE sent and retransmitted once, unanswered */
+	stop_with_call_pending(t);
+}
+
+/* Hole: the same with our CANCEL answered 200 and the 487 never coming. */
+Test(sipua, stop_with_cancel_no_487)
+{
+	ua_start(31, 0);
+	sipp_start("uas_cancel_no_487.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	H.hook = cancel_on_ringing;
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "1000",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_PROGRESS, 5000));
+	run_for(700);		/* CANCEL answered 200, no 487 */
+	cr_expect_eq(count_events(SIPUA_EV_CALL_FAILED), 0);
+	stop_with_call_pending(t);
+}
