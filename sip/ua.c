@@ -44,12 +44,15 @@ struct sipua_call {
 	bool answered;			/* 2xx to the initial INVITE sent or received */
 	bool confirmed;			/* CONFIRMED reported */
 	bool auth_tried;		/* credentials sent once for this INVITE */
+	bool invite_final;		/* final response to our initial INVITE received */
 	bool cancelled;			/* we sent CANCEL for our INVITE (§9.1) */
+	bool bye_held;			/* an early BYE waits in bye_saved, see on_bye() */
 	bool bye_sent;			/* we sent BYE (§15.1.1) */
 	bool invite_in;			/* incoming initial INVITE not answered finally yet */
 	bool reinvite_in;		/* incoming re-INVITE waiting for our answer */
 	bool reinvite_out;		/* our re-INVITE waiting for its final response */
 	char call_id[CALL_ID_MAX];
+	nua_saved_event_t bye_saved[1];
 	char cancel_reason[REASON_MAX];	/* our CANCEL's Reason, for a BYE that follows it */
 	void *priv;
 };
@@ -225,6 +228,16 @@ static void call_emit(struct sipua_call *c, struct sipua_event *ev)
 	c->ua->evh(ev, c->ua->arg);
 }
 
+/* Answer the BYE held by on_bye() (RFC 3261 §15.1.2). */
+static void answer_held_bye(struct sipua_call *c)
+{
+	if (!c->bye_held)
+		return;
+	c->bye_held = false;
+	nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_SAVED(c->bye_saved), TAG_END());
+	nua_destroy_event(c->bye_saved);
+}
+
 /* The call is over: last event, then the handle and the object go (DESIGN.md §4: only at
  * nua_callstate_terminated, or when we abandon a handle nua still waits on). */
 static void call_destroy(struct sipua_call *c)
@@ -232,6 +245,7 @@ static void call_destroy(struct sipua_call *c)
 	struct sipua *ua = c->ua;
 	struct sipua_event ev = { .type = SIPUA_EV_CALL_TERMINATED };
 
+	answer_held_bye(c);
 	set_state(c, SIPUA_CS_TERMINATED);
 	call_emit(c, &ev);
 	call_unlink(ua, c);
@@ -259,6 +273,7 @@ static void call_drop(struct sipua_call *c, const char *why)
 		nua_respond(c->nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		sent = ", 503 sent";
 	}
+	answer_held_bye(c);
 	LOGI(LS_SIP, "call %s: dropped %s in state %s%s", c->call_id, why,
 	     state_names[c->state], sent);
 	call_unlink(ua, c);
@@ -361,6 +376,29 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 	free(reason);
 }
 
+/* A BYE (we answer them: NUTAG_APPL_METHOD). The callee must not send one on an early
+ * dialog (RFC 3261 §15), but some do. Sofia-SIP 1.12, answering it while our INVITE is
+ * still pending, orphans the INVITE's client request: its message and signal leak (~2.7 KB
+ * a call). So end the INVITE first (CANCEL, §9.1) and answer the BYE once the INVITE has
+ * its final response (or when the call goes, whichever is first). */
+static void on_bye(struct sipua_call *c)
+{
+	if (!c->outgoing || c->answered || c->invite_final) {
+		nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(c->ua->nua), TAG_END());
+		return;
+	}
+	if (nua_save_event(c->ua->nua, c->bye_saved) != 1) {
+		nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(c->ua->nua), TAG_END());
+		return;
+	}
+	c->bye_held = true;
+	if (!c->cancelled) {
+		c->cancelled = true;
+		LOGI(LS_SIP, "call %s: BYE on the early dialog: CANCEL first", c->call_id);
+		nua_cancel(c->nh, TAG_END());
+	}
+}
+
 static void call_event(struct sipua_call *c, nua_event_t event, int status, const char *phrase,
 		       const sip_t *sip, tagi_t tags[])
 {
@@ -385,7 +423,11 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		}
 		break;
 	case nua_r_invite:
+		if (status >= 200 && !c->answered)
+			c->invite_final = true;
 		on_invite_response(c, status, phrase, sip);
+		if (c->invite_final)
+			answer_held_bye(c);
 		break;
 	case nua_i_invite: {	/* re-INVITE (§14.2) */
 		char *sdp = body_dup(sip);
@@ -398,6 +440,8 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 	}
 	case nua_i_cancel:
 	case nua_i_bye: {
+		if (event == nua_i_bye)
+			on_bye(c);
 		char *reason = reason_dup(sip);
 		LOGI(LS_SIP, "call %s: %s received%s%s", c->call_id,
 		     event == nua_i_bye ? "BYE" : "CANCEL", reason ? ", Reason: " : "",
@@ -410,8 +454,12 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		free(reason);
 		break;
 	}
-	case nua_r_bye:
 	case nua_r_cancel:
+		/* No INVITE left to cancel (481): its 487 will not come either. */
+		if (status >= 300)
+			answer_held_bye(c);
+		/* fall through */
+	case nua_r_bye:
 		LOGD(LS_SIP, "call %s: %s answered %d %s", c->call_id, nua_event_name(event),
 		     status, phrase ? phrase : "");
 		break;
@@ -775,6 +823,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"),
 			     NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1),
+			     NUTAG_APPL_METHOD("BYE"),	/* see on_bye() */
 			     SIPTAG_USER_AGENT_STR(agent),
 			     SIPTAG_SERVER_STR(agent),
 			     SIPTAG_ACCEPT_STR("application/sdp"),

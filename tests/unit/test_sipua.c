@@ -1279,3 +1279,27 @@ Test(sipua, stop_with_cancel_no_487)
 	cr_expect_eq(count_events(SIPUA_EV_CALL_FAILED), 0);
 	stop_with_call_pending(t);
 }
+
+/* Hole: a callee that hangs up with BYE before answering (early dialog) leaked 2710 bytes
+ * per call inside Sofia-SIP (the INVITE's request message and signal). The UA now CANCELs
+ * the INVITE and answers the BYE once the INVITE is over: SIPp checks that order, the
+ * events are BYE, FAILED 487, TERMINATED, and LeakSanitizer in done() finds nothing. */
+Test(sipua, early_dialog_bye_from_callee)
+{
+	ua_start(32, 0);
+	sipp_start("uas_early_bye.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "1000",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 8000), "call never ended");
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_ANSWERED), 0);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_BYE), 1);
+	struct rec *r = wait_event(SIPUA_EV_CALL_FAILED, 0);
+	cr_assert_not_null(r, "the INVITE's end is reported");
+	cr_expect_eq(r->status, 487);
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
