@@ -107,6 +107,14 @@ static char *body_dup(const sip_t *sip)
 	return strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 }
 
+/* A body of another type than SDP (RFC 3261 §21.4.13: 415, with Accept). */
+static bool body_not_sdp(const sip_t *sip)
+{
+	return sip && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type &&
+	       sip->sip_content_type->c_type &&
+	       strcasecmp(sip->sip_content_type->c_type, "application/sdp");
+}
+
 /* Every Reason header (RFC 3326 §2) joined with ", "; NULL if none. */
 static char *reason_dup(const sip_t *sip)
 {
@@ -484,7 +492,8 @@ static void reject(struct sipua *ua, nua_handle_t *nh, int status, const char *p
 	nua_handle_bind(nh, &ua->reject_ctx);
 	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(ua->nua),
 		    TAG_IF(retry_after, SIPTAG_RETRY_AFTER_STR(ra)),
-		    TAG_IF(www, SIPTAG_WWW_AUTHENTICATE_STR(www)), TAG_END());
+		    TAG_IF(www, SIPTAG_WWW_AUTHENTICATE_STR(www)),
+		    TAG_IF(status == 415, SIPTAG_ACCEPT_STR("application/sdp")), TAG_END());
 }
 
 static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
@@ -644,6 +653,12 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 		LOGW(LS_SIP, "INVITE %s from %s/%s matches no trunk: 403 Forbidden", cid, from,
 		     tcp ? "tcp" : "udp");
 		reject(ua, nh, SIP_403_FORBIDDEN, false, NULL);
+		return;
+	}
+	if (body_not_sdp(sip)) {
+		LOGN(LS_SIP, "INVITE %s from trunk %s: body of type %s, not SDP: 415", cid,
+		     sip_trunk_name(trunk), sip->sip_content_type->c_type);
+		reject(ua, nh, SIP_415_UNSUPPORTED_MEDIA, false, NULL);
 		return;
 	}
 	if (ua->max_calls && ua->ncalls >= ua->max_calls) {

@@ -1303,3 +1303,20 @@ Test(sipua, early_dialog_bye_from_callee)
 	cr_expect_eq(sipua_call_count(H.ua), 0);
 	done();
 }
+
+/* ---- Hostile or odd input ------------------------------------------------------------- */
+
+/* Hole: an INVITE whose body is not SDP must get 415 + Accept (RFC 3261 §21.4.13), and
+ * never reach the owner as a call without an offer. */
+Test(sipua, non_sdp_body_415)
+{
+	ua_start(33, 0);
+	trunk_add("in", H.base + 1, false, NULL, 0);
+	sipp_start("uac_not_sdp.xml", H.base, 1, "5550100");
+	cr_expect_eq(sipp_wait(8000), 0, "SIPp did not get 415 + Accept (see /tmp/sipua-%u-*.log)",
+		     H.base);
+	run_for(200);
+	cr_expect_eq(H.nev, 0, "the owner saw %u events", H.nev);
+	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
