@@ -1,9 +1,11 @@
 /* The SIP user agent: nua setup, event dispatch, INVITE dialogs (RFC 3261 §12-§15). */
+#define SU_TIMER_ARG_T struct sipua
 #include "sip/ua.h"
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "sip/auth.h"
+#include "sip/tcp_guard.h"
 #include "sip/trunk.h"
 
 #include <arpa/inet.h>
@@ -24,14 +26,19 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_extra.h>
 #include <sofia-sip/su.h>
+#include <sofia-sip/su_log.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
 
 #define SHUTDOWN_WAIT_MS 5000	/* bound on sipua_free()'s wait for nua_r_shutdown */
 #define CALL_ID_MAX	 128
 #define URI_MAX		 512
 #define AUTH_MAX	 512
 #define REASON_MAX	 160
+#define TCP_MSG_TIMEOUT_MS 16000	/* [ms] bound on one incoming message's arrival */
+#define GUARD_SWEEP_MS	 1000	/* [ms] between sweeps of inbound TCP (sip/tcp_guard.h) */
+#define FDS_LOW_PERCENT	 90	/* fds in use from which OPTIONS is answered 503 */
 
 struct sipua_call {
 	struct sip_hctx ctx;		/* first: the nua handle magic */
@@ -61,6 +68,7 @@ struct sipua {
 	su_root_t *root;
 	nua_t *nua;
 	sipua_event_h *evh;
+	sipua_ready_h *ready;
 	void *arg;
 	unsigned max_calls;
 	unsigned retry_after;		/* [s] */
@@ -71,6 +79,9 @@ struct sipua {
 	struct sip_hctx reject_ctx;	/* bound to handles of INVITEs we refused */
 	struct sip_auth *auth;		/* digest challenges and their checks (§22.4) */
 	char realm[SIP_AUTH_REALM_MAX + 1];
+	struct sip_tcp_guard_limits guard;	/* inbound TCP limits (sip/tcp_guard.h) */
+	su_timer_t *guard_timer;		/* sweeps while TCP is on */
+	bool fds_low;				/* fds nearly all used, as of the last sweep */
 	bool shutdown_done;
 };
 
@@ -87,6 +98,12 @@ static void evh_noop(const struct sipua_event *ev, void *arg)
 {
 	(void)ev;
 	(void)arg;
+}
+
+static bool ready_always(void *arg)
+{
+	(void)arg;
+	return true;
 }
 
 const char *sipua_call_state_name(enum sipua_call_state s)
@@ -474,6 +491,9 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 	case nua_i_error:
 		LOGW(LS_SIP, "call %s: nua error %d %s", c->call_id, status, phrase ? phrase : "");
 		break;
+	case nua_i_options:	/* in the dialog: the call is there, whatever else is not */
+		nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(c->ua->nua), TAG_END());
+		break;
 	default:
 		LOGD(LS_SIP, "call %s: %s %d %s", c->call_id, nua_event_name(event), status,
 		     phrase ? phrase : "");
@@ -714,6 +734,73 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	free(reason);
 }
 
+/* ---- Health: OPTIONS, inbound TCP, Sofia-SIP's own log ------------------------------- */
+
+/* RFC 3261 §11.2: OPTIONS is answered as an INVITE would be. A load balancer probes us
+ * with it: 503 when the owner cannot take calls or our fds are nearly gone. */
+static void answer_options(struct sipua *ua, nua_handle_t *nh)
+{
+	bool ready = !ua->fds_low && ua->ready(ua->arg);
+	char ra[16];
+
+	snprintf(ra, sizeof(ra), "%u", ua->retry_after);
+	nua_respond(nh, ready ? 200 : 503, ready ? sip_200_OK : sip_503_Service_unavailable,
+		    NUTAG_WITH_THIS(ua->nua), TAG_IF(!ready, SIPTAG_RETRY_AFTER_STR(ra)),
+		    TAG_END());
+	if (!ready)
+		LOGD(LS_SIP, "OPTIONS answered 503 (%s)", ua->fds_low ? "fds nearly all used"
+						: "the gateway cannot take calls");
+}
+
+static void guard_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
+{
+	static struct log_ratelimit rl;
+	struct sip_tcp_guard_report r;
+	unsigned suppressed;
+
+	(void)magic;
+	(void)t;
+	(void)sip_tcp_guard_sweep(&ua->guard, &r);
+	if ((r.shut_idle || r.shut_excess) &&
+	    log_ratelimit_ok(&rl, clock_now_us() / 1000, 5, 10000, &suppressed))
+		LOGN(LS_SIP, "inbound TCP: closed %u idle and %u over %u per address, %u left%s",
+		     r.shut_idle, r.shut_excess, ua->guard.per_addr, r.conns - r.shut_idle -
+		     r.shut_excess, suppressed ? " (earlier reports suppressed)" : "");
+	bool low = r.fd_limit && (uint64_t)r.fds * 100 >= (uint64_t)r.fd_limit * FDS_LOW_PERCENT;
+	if (low != ua->fds_low)
+		LOG_AT(LS_SIP, low ? LL_WARN : LL_NOTICE, "%u of %u fds in use: %s", r.fds,
+		       r.fd_limit, low ? "answering OPTIONS 503" : "OPTIONS answered 200 again");
+	ua->fds_low = low;
+}
+
+/* Sofia-SIP prints to stderr by itself, in fragments, and under fd exhaustion hundreds
+ * of thousands of times a second ("accept: Too many open files"): into our log, whole
+ * lines, rate-limited. */
+static void sofia_log(void *stream, char const *fmt, va_list ap)
+{
+	static char line[512];
+	static size_t len;
+	static struct log_ratelimit rl;
+	unsigned suppressed;
+	int n;
+
+	(void)stream;
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	if (n < 0)
+		return;
+	len = len + (size_t)n >= sizeof(line) ? sizeof(line) - 1 : len + (size_t)n;
+	if (len < sizeof(line) - 1 && (!len || line[len - 1] != '\n'))
+		return;		/* a fragment: wait for the end of the line */
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (len && log_ratelimit_ok(&rl, clock_now_us() / 1000, 20, 10000, &suppressed)) {
+		if (suppressed)
+			LOGW(LS_SIP, "sofia-sip: %u lines suppressed", suppressed);
+		LOGN(LS_SIP, "sofia-sip: %s", line);
+	}
+	len = 0;
+}
+
 /* ---- The nua callback ----------------------------------------------------------------- */
 
 static void nua_callback(nua_event_t event, int status, char const *phrase, nua_t *nua,
@@ -736,7 +823,8 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 		case nua_i_invite:
 			incoming_invite(ua, nh, sip);
 			break;
-		case nua_i_options:	/* answered by nua (Allow, Accept, Supported) */
+		case nua_i_options:	/* ours to answer: NUTAG_APPL_METHOD */
+			answer_options(ua, nh);
 			nua_handle_destroy(nh);
 			break;
 		case nua_i_state:
@@ -796,6 +884,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		return ENOMEM;
 	ua->root = p->root;
 	ua->evh = p->evh ? p->evh : evh_noop;
+	ua->ready = p->ready ? p->ready : ready_always;
 	ua->arg = p->arg;
 	ua->max_calls = p->max_calls;
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
@@ -823,6 +912,11 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	}
 	snprintf(ua->realm, sizeof(ua->realm), "%s", ap.realm);
 
+	ua->guard.port = p->port;
+	ua->guard.idle_ms = p->tcp_idle ? p->tcp_idle : SIPUA_TCP_IDLE_DEFAULT;
+	ua->guard.per_addr = p->tcp_per_addr ? p->tcp_per_addr : SIPUA_TCP_PER_ADDR_DEFAULT;
+	su_log_redirect(NULL, sofia_log, NULL);
+
 	/* The default parser skips P-Asserted-Identity (sip_extra.h): parse with the
 	 * extended class, made once per process and kept. */
 	static msg_mclass_t *parser;
@@ -839,6 +933,12 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1),
 			     NUTAG_APPL_METHOD("BYE"),	/* see on_bye() */
+			     NUTAG_APPL_METHOD("OPTIONS"),	/* see answer_options() */
+			     /* Inbound TCP (sip/tcp_guard.h): idle connections close, and so
+			      * do those stalled mid-message. */
+			     TPTAG_IDLE(ua->guard.idle_ms),
+			     TPTAG_TIMEOUT(ua->guard.idle_ms < TCP_MSG_TIMEOUT_MS
+					   ? ua->guard.idle_ms : TCP_MSG_TIMEOUT_MS),
 			     SIPTAG_USER_AGENT_STR(agent),
 			     SIPTAG_SERVER_STR(agent),
 			     SIPTAG_ACCEPT_STR("application/sdp"),
@@ -848,10 +948,29 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		err = EIO;
 		goto out;
 	}
+	if (p->transports != SIPUA_TP_UDP) {
+		unsigned every = ua->guard.idle_ms / 2 < GUARD_SWEEP_MS ? ua->guard.idle_ms / 2
+									 : GUARD_SWEEP_MS;
+		ua->guard_timer = su_timer_create(su_root_task(p->root), every ? every : 1);
+		if (!ua->guard_timer || su_timer_run(ua->guard_timer, guard_tick, ua)) {
+			LOGE(LS_SIP, "cannot start the inbound TCP sweep");
+			err = ENOMEM;
+			goto out;
+		}
+	}
 	LOGN(LS_SIP, "SIP user agent on %s", url);
 	*uap = ua;
 	return 0;
 out:
+	if (ua->guard_timer)
+		su_timer_destroy(ua->guard_timer);
+	if (ua->nua) {
+		nua_shutdown(ua->nua);
+		for (uint64_t t0 = clock_now_us(); !ua->shutdown_done &&
+		     clock_now_us() - t0 < SHUTDOWN_WAIT_MS * 1000u;)
+			su_root_step(ua->root, 100);
+		nua_destroy(ua->nua);
+	}
 	sip_auth_free(ua->auth);
 	free(ua);
 	return err;
@@ -861,6 +980,9 @@ void sipua_free(struct sipua *ua)
 {
 	if (!ua)
 		return;
+	if (ua->guard_timer)
+		su_timer_destroy(ua->guard_timer);
+	ua->guard_timer = NULL;
 	while (ua->calls)
 		call_drop(ua->calls, "at shutdown");
 	while (ua->ntrunks)

@@ -70,6 +70,8 @@ struct sipua_event {
 };
 
 typedef void (sipua_event_h)(const struct sipua_event *ev, void *arg);
+/* Whether the owner can take a call now (e.g. some span is up with a free channel). */
+typedef bool (sipua_ready_h)(void *arg);
 
 enum sipua_transports {
 	SIPUA_TP_UDP = 1,
@@ -88,9 +90,20 @@ struct sipua_params {
 					 * NULL for SIPUA_AUTH_REALM_DEFAULT */
 	unsigned nonce_lifetime;	/* [s] a nonce of ours is good this long, 1..3600
 					 * (0: SIPUA_NONCE_LIFETIME_DEFAULT) */
+	unsigned tcp_idle;		/* [ms] an inbound TCP connection idle (no data either
+					 * way) this long is closed; 0: SIPUA_TCP_IDLE_DEFAULT */
+	unsigned tcp_per_addr;		/* inbound TCP connections one address may hold;
+					 * 0: SIPUA_TCP_PER_ADDR_DEFAULT */
 	sipua_event_h *evh;		/* events; NULL for a no-op */
-	void *arg;			/* passed to evh */
+	sipua_ready_h *ready;		/* can the owner take calls? NULL: always. When it
+					 * cannot (or our fds are nearly all used), OPTIONS is
+					 * answered 503 so that a dispatcher in front stops
+					 * sending (RFC 3261 §11.2) */
+	void *arg;			/* passed to evh and ready */
 };
+
+#define SIPUA_TCP_IDLE_DEFAULT		60000	/* [ms] */
+#define SIPUA_TCP_PER_ADDR_DEFAULT	32
 
 #define SIPUA_AUTH_REALM_DEFAULT	"strowger"
 #define SIPUA_NONCE_LIFETIME_DEFAULT	30	/* [s] */
