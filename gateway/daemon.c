@@ -11,6 +11,7 @@
 #include "media/engine.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tdm/bchan.h"
 #include "tdm/span.h"
 
 #include <errno.h>
@@ -280,6 +281,20 @@ static void on_sip_event(const struct sipua_event *ev, void *arg)
 	call_on_sip_event(arg, ev);
 }
 
+/* OPTIONS from a dispatcher gets 200 only while some span is up (D-channel, no alarm). */
+static bool sip_ready(void *arg)
+{
+	struct daemon *d = arg;
+
+	for (unsigned i = 0; i < d->nspans; i++) {
+		unsigned n = tdm_span_number(d->spans[i]);
+		struct span_group *g = gw_group_of_span(d, n);
+		if (g && bchan_span_usable(span_group_chans(g), n))
+			return true;
+	}
+	return false;
+}
+
 static int start_sip(struct daemon *d)
 {
 	const struct conf *conf = d->conf;
@@ -291,6 +306,7 @@ static int start_sip(struct daemon *d)
 		.auth_realm = conf->general.auth_realm,
 		.nonce_lifetime = conf->general.auth_nonce_lifetime,
 		.evh = on_sip_event,
+		.ready = sip_ready,
 		.arg = d,
 	};
 	int err = sipua_alloc(&d->ua, &up);
