@@ -52,6 +52,7 @@ struct sipua_call {
 	bool confirmed;			/* CONFIRMED reported */
 	bool auth_tried;		/* credentials sent once for this INVITE */
 	bool invite_final;		/* final response to our initial INVITE received */
+	uint32_t progress_hash;		/* of the last 1xx reported, see progress_hash() */
 	bool cancelled;			/* we sent CANCEL for our INVITE (§9.1) */
 	bool bye_held;			/* an early BYE waits in bye_saved, see on_bye() */
 	bool bye_sent;			/* we sent BYE (§15.1.1) */
@@ -351,6 +352,18 @@ static bool call_authenticate(struct sipua_call *c, const sip_t *sip)
 	return true;
 }
 
+/* FNV-1a over a provisional response's status and body: a callee that sends the same 183
+ * again (or a retransmission) tells the owner nothing new, and an unusable SDP in it would
+ * be complained about on every copy. Never 0, which means "none yet". */
+static uint32_t progress_hash(int status, const char *sdp)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)status;
+
+	for (const char *p = sdp; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h ? h : 1;
+}
+
 static void on_invite_response(struct sipua_call *c, int status, const char *phrase,
 			       const sip_t *sip)
 {
@@ -361,7 +374,13 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 	ev.sdp = sdp;
 	ev.reason = reason;
 	if (status < 200) {
-		if (!c->answered) {
+		uint32_t h = progress_hash(status, sdp);
+		if (c->answered) {
+			/* a 1xx to a re-INVITE: nothing for the owner */
+		} else if (h == c->progress_hash) {
+			LOGD(LS_SIP, "call %s: %d repeated, not reported again", c->call_id, status);
+		} else {
+			c->progress_hash = h;
 			ev.type = SIPUA_EV_CALL_PROGRESS;
 			call_emit(c, &ev);
 		}
