@@ -11,7 +11,6 @@
 #include "media/engine.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
-#include "tdm/bchan.h"
 #include "tdm/span.h"
 
 #include <errno.h>
@@ -281,17 +280,14 @@ static void on_sip_event(const struct sipua_event *ev, void *arg)
 	call_on_sip_event(arg, ev);
 }
 
-/* OPTIONS from a dispatcher gets 200 only while some span is up (D-channel, no alarm). */
+/* OPTIONS from a dispatcher gets 200 only while some span is up (present, no alarm). */
 static bool sip_ready(void *arg)
 {
 	struct daemon *d = arg;
 
-	for (unsigned i = 0; i < d->nspans; i++) {
-		unsigned n = tdm_span_number(d->spans[i]);
-		struct span_group *g = gw_group_of_span(d, n);
-		if (g && bchan_span_usable(span_group_chans(g), n))
+	for (unsigned i = 0; i < d->nspans; i++)
+		if (tdm_span_state(d->spans[i]) == TDM_SPAN_UP)
 			return true;
-	}
 	return false;
 }
 
