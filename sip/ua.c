@@ -264,8 +264,8 @@ static void answer_held_bye(struct sipua_call *c)
 	nua_destroy_event(c->bye_saved);
 }
 
-/* The call is over: last event, then the handle and the object go (DESIGN.md §4: only at
- * nua_callstate_terminated, or when we abandon a handle nua still waits on). */
+/* The call is over: last event, then the handle and the object go (a handle is destroyed
+ * only at nua_callstate_terminated, or when we abandon one nua still waits on). */
 static void call_destroy(struct sipua_call *c)
 {
 	struct sipua *ua = c->ua;

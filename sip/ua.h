@@ -5,9 +5,15 @@
  * with digest (§22.4: 401 challenge, sip/auth.h) as that trunk's user; anything else gets
  * 403 and one log line. ACK, BYE and re-INVITE within the dialog of a call so accepted,
  * and a CANCEL of its INVITE (matched to that transaction), are not challenged. Sofia-SIP
- * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0), DESIGN.md §4)
- * and carry SDP bodies as opaque strings. Everything runs on the signalling thread: every
- * function here and every event is called on the su_root loop given in sipua_params.
+ * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0): it would drop
+ * telephone-event and answer re-INVITEs behind our back) and carry SDP bodies as opaque
+ * strings; an INVITE whose body is of another type gets 415 with Accept (§21.4.13). BYE
+ * and OPTIONS are answered here rather than by Sofia: a BYE from the callee on an early
+ * dialog waits for our CANCEL to end the INVITE (Sofia leaks otherwise), and OPTIONS gets
+ * 503 when the owner says it cannot take calls (sipua_params.ready) or our fds run low.
+ * Inbound TCP is bounded: idle or stalled connections close, and one address may hold only
+ * so many (sip/tcp_guard.h). Everything runs on the signalling thread: every function
+ * here and every event is called on the su_root loop given in sipua_params.
  *
  * Ownership: the UA owns trunks (sip/trunk.h) and calls. A call lives from its INCOMING
  * event (or sipua_call_invite()) to its SIPUA_EV_CALL_TERMINATED event; the pointer is
