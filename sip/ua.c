@@ -851,6 +851,9 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 			if (cs == nua_callstate_terminated && nh)
 				nua_handle_destroy(nh);
 			break;
+		case nua_i_bye:		/* ours to answer (on_bye()); no call here */
+			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(ua->nua), TAG_END());
+			break;
 		default:
 			LOGD(LS_SIP, "unbound %s %d %s", nua_event_name(event), status,
 			     phrase ? phrase : "");
@@ -867,6 +870,8 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 		sip_trunk_nua_event(ctx, event, status, phrase, nh, sip);
 		break;
 	case SIP_HK_REJECT:
+		if (event == nua_i_bye)		/* ours to answer, even here */
+			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(ua->nua), TAG_END());
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (event == nua_i_state && cs == nua_callstate_terminated) {
 			nua_handle_bind(nh, NULL);
