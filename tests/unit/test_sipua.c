@@ -1250,6 +1250,7 @@ static void stop_with_call_pending(struct sip_trunk *t)
 	H.ua = NULL;
 	uint64_t took = now_ms() - t0;
 	cr_expect_lt(took, 6000, "stopping took %llu ms", (unsigned long long)took);
+	fprintf(stderr, "stopped with the call pending in %llu ms\n", (unsigned long long)took);
 	cr_expect_eq(H.nev, nev, "no event after the owner let go");
 	sipp_kill();
 	done();
