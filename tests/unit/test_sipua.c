@@ -1507,3 +1507,26 @@ Test(sipua, options_503_when_fds_low)
 	cr_expect_eq(sipp_wait(5000), 0, "no 200 (see /tmp/sipua-%u-*.log)", H.base);
 	done();
 }
+
+/* Sofia-SIP's own complaints (here "received garbage", under fd exhaustion "Too many open
+ * files" in a tight loop) come through our log, at most 20 lines per 10 s. */
+Test(sipua, sofia_log_rate_limited)
+{
+	enum { N = 60 };
+
+	ua_start(39, 0);
+	run_for(100);
+	log_capture_start();
+	for (unsigned i = 0; i < N; i++) {
+		int fd = tcp_to_ua();
+		cr_assert_eq(send(fd, "junk\r\n\r\n", 8, MSG_NOSIGNAL), 8);
+		run_for(20);
+		close(fd);
+	}
+	run_for(200);
+	const char *text = log_capture_stop();
+	unsigned lines = count_lines_with(text, "sofia-sip: ");
+	cr_expect_geq(lines, 10, "Sofia's lines come through our log (%u)", lines);
+	cr_expect_leq(lines, 20, "%u lines of Sofia's for %u junk connections", lines, N);
+	done();
+}
