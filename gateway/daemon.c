@@ -285,6 +285,17 @@ static void on_sip_event(const struct sipua_event *ev, void *arg)
 	leg_sip_on_event(arg, ev);
 }
 
+/* OPTIONS from a dispatcher gets 200 only while some span is up (present, no alarm). */
+static bool sip_ready(void *arg)
+{
+	struct daemon *d = arg;
+
+	for (unsigned i = 0; i < d->nspans; i++)
+		if (tdm_span_state(d->spans[i]) == TDM_SPAN_UP)
+			return true;
+	return false;
+}
+
 static int start_sip(struct daemon *d)
 {
 	const struct conf *conf = d->conf;
@@ -296,6 +307,7 @@ static int start_sip(struct daemon *d)
 		.auth_realm = conf->general.auth_realm,
 		.nonce_lifetime = conf->general.auth_nonce_lifetime,
 		.evh = on_sip_event,
+		.ready = sip_ready,
 		.arg = d,
 	};
 	int err = sipua_alloc(&d->ua, &up);

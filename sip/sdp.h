@@ -1,7 +1,8 @@
 /* SDP offer/answer for the gateway's audio stream (RFC 3264 over RFC 4566), free of I/O.
  *
  * Text in, text out: the SIP layer hands us the remote body and sends what we build. Parsing
- * goes through Sofia-SIP's sdp_parse() (its own offer/answer engine stays off, docs/architecture.md §4);
+ * goes through Sofia-SIP's sdp_parse() (its own offer/answer engine stays off:
+ * it drops telephone-event and answers re-INVITEs behind our back);
  * no Sofia type appears here. One `struct sdp_oa` per SIP dialog holds the o= line, the m=
  * line layout of the session (RFC 3264 §8: later SDP keeps every m= line, in order), a
  * pending offer of ours, and the last negotiated result, which is what the media layer uses.

@@ -509,6 +509,94 @@ static unsigned mlines_check(const char *text, size_t len)
 	return 0;
 }
 
+/* RFC 4566 §6 a=rtpmap:<payload type> <encoding name>/<clock rate>[/<parameters>]. */
+static bool rtpmap_ok(const char *p, const char *end)
+{
+	size_t n;
+
+	if ((n = span(p, end, is_digit_char)) == 0 || n > 3)
+		return false;
+	p += n;
+	if ((n = blanks(p, end)) == 0)
+		return false;
+	p += n;
+	if ((n = span(p, end, is_token_char)) == 0)
+		return false;
+	p += n;
+	if (p == end || *p++ != '/')
+		return false;
+	if ((n = span(p, end, is_digit_char)) == 0)
+		return false;
+	p += n;
+	return p == end || *p == '/' || *p == ' ' || *p == '\t';
+}
+
+/* Is this line one Sofia would refuse the whole description for, though it only carries
+ * an attribute or a bandwidth we can do without? RFC 4566 §5.13: a receiver ignores an
+ * attribute it does not understand; we go one step further and skip one it cannot read
+ * (a=rtpmap without a clock rate, a= without a name, b= without a number). */
+static bool line_skippable(const char *p, const char *eol)
+{
+	size_t n;
+
+	if (eol - p < 2 || p[1] != '=')
+		return false;
+	if (p[0] == 'b') {				/* §5.8 b=<bwtype>:<bandwidth> */
+		p += 2;
+		if ((n = span(p, eol, is_token_char)) == 0)
+			return true;
+		p += n;
+		if (p == eol || *p++ != ':')
+			return true;
+		return span(p, eol, is_digit_char) != (size_t)(eol - p) || p == eol;
+	}
+	if (p[0] != 'a')
+		return false;
+	p += 2;						/* §5.13 a=<attribute>[:<value>] */
+	if ((n = span(p, eol, is_token_char)) == 0)
+		return true;
+	if (n == 6 && !strncasecmp(p, "rtpmap", 6) && p + n < eol && p[n] == ':')
+		return !rtpmap_ok(p + 7, eol);
+	return false;
+}
+
+/* Copy text to out (room for len + 1) without the lines line_skippable() finds. Return
+ * the number skipped; the first one's text in first. */
+static unsigned lines_clean(const char *text, size_t len, char *out, size_t *out_len,
+			    char *first, size_t first_size)
+{
+	const char *p = text, *end = text + len;
+	unsigned skipped = 0;
+	size_t o = 0;
+
+	while (p < end) {
+		const char *eol = p;
+
+		while (eol < end && *eol != '\r' && *eol != '\n')
+			eol++;
+		const char *q = p + blanks(p, eol);
+		bool kept = !line_skippable(q, eol);
+		if (kept) {
+			memcpy(out + o, p, (size_t)(eol - p));
+			o += (size_t)(eol - p);
+		} else if (!skipped++) {
+			snprintf(first, first_size, "%.*s", (int)(eol - q), q);
+		}
+		p = eol;		/* one line end: CRLF, CR or LF, copied as it was */
+		if (p < end && *p == '\r')
+			p++;
+		if (p < end && *p == '\n')
+			p++;
+		if (kept) {
+			memcpy(out + o, eol, (size_t)(p - eol));
+			o += (size_t)(p - eol);
+		}
+	}
+	out[o] = '\0';
+	*out_len = o;
+	return skipped;
+}
+
 int sdp_desc_parse(struct sdp_desc *desc, const char *text, size_t len, struct sdp_error *err)
 {
 	unsigned bad;
@@ -531,10 +619,22 @@ int sdp_desc_parse(struct sdp_desc *desc, const char *text, size_t len, struct s
 		return sdp_fail(err, SDP_E_SYNTAX, "SDP of %zu bytes is too large", len);
 	if (memchr(text, '\0', len))
 		return sdp_fail(err, SDP_E_SYNTAX, "NUL byte in SDP");
+	char *clean = malloc(len + 1), first[80] = "";
+	size_t clean_len;
+	if (!clean)
+		return sdp_fail(err, SDP_E_INVAL, "out of memory");
+	unsigned skipped = lines_clean(text, len, clean, &clean_len, first, sizeof(first));
+	if (skipped)
+		LOGI(LS_SDP, "parse: skipped %u unreadable attribute line%s (first: \"%s\")",
+		     skipped, skipped == 1 ? "" : "s", first);
+	text = clean;
+	len = clean_len;
 	bad = mlines_check(text, len);
-	if (bad)
+	if (bad) {
+		free(clean);
 		return sdp_fail(err, SDP_E_SYNTAX, "m= line %u is not <media> <port> <proto> <fmt>...",
 				bad);
+	}
 
 	/* Our own checks replace Sofia's sanity check (sdp_f_insane) so that each failure
 	 * gets its own code; direction attributes stay attributes (sdp_f_mode_manual). */
@@ -551,6 +651,7 @@ int sdp_desc_parse(struct sdp_desc *desc, const char *text, size_t len, struct s
 	if (parser)
 		sdp_parser_free(parser);
 	su_home_deinit(home);
+	free(clean);
 	if (ret)
 		LOGD(LS_SDP, "parse: %s", err ? err->msg : "failed");
 	return ret;

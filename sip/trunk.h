@@ -56,7 +56,9 @@ enum sip_trunk_reg_state {
  * EEXIST (inbound_auth with the username of another inbound_auth trunk), ENOMEM. */
 int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_trunk_params *p);
 
-/* Stop timers, drop the nua handles (no un-REGISTER is sent) and free. */
+/* Stop timers, drop the nua handles (no un-REGISTER is sent) and free. Calls still on the
+ * trunk (e.g. at stop, a BYE never answered) are dropped as sipua_free() drops them: no
+ * events. */
 void sip_trunk_free(struct sip_trunk *t);
 
 const char *sip_trunk_name(const struct sip_trunk *t);

@@ -1,9 +1,11 @@
 /* The SIP user agent: nua setup, event dispatch, INVITE dialogs (RFC 3261 §12-§15). */
+#define SU_TIMER_ARG_T struct sipua
 #include "sip/ua.h"
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "sip/auth.h"
+#include "sip/tcp_guard.h"
 #include "sip/trunk.h"
 
 #include <arpa/inet.h>
@@ -24,13 +26,19 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_extra.h>
 #include <sofia-sip/su.h>
+#include <sofia-sip/su_log.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
 
 #define SHUTDOWN_WAIT_MS 5000	/* bound on sipua_free()'s wait for nua_r_shutdown */
 #define CALL_ID_MAX	 128
 #define URI_MAX		 512
 #define AUTH_MAX	 512
+#define REASON_MAX	 160
+#define TCP_MSG_TIMEOUT_MS 16000	/* [ms] bound on one incoming message's arrival */
+#define GUARD_SWEEP_MS	 1000	/* [ms] between sweeps of inbound TCP (sip/tcp_guard.h) */
+#define FDS_LOW_PERCENT	 90	/* fds in use from which OPTIONS is answered 503 */
 
 struct sipua_call {
 	struct sip_hctx ctx;		/* first: the nua handle magic */
@@ -43,10 +51,17 @@ struct sipua_call {
 	bool answered;			/* 2xx to the initial INVITE sent or received */
 	bool confirmed;			/* CONFIRMED reported */
 	bool auth_tried;		/* credentials sent once for this INVITE */
+	bool invite_final;		/* final response to our initial INVITE received */
+	uint32_t progress_hash;		/* of the last 1xx reported, see progress_hash() */
+	bool cancelled;			/* we sent CANCEL for our INVITE (§9.1) */
+	bool bye_held;			/* an early BYE waits in bye_saved, see on_bye() */
+	bool bye_sent;			/* we sent BYE (§15.1.1) */
 	bool invite_in;			/* incoming initial INVITE not answered finally yet */
 	bool reinvite_in;		/* incoming re-INVITE waiting for our answer */
 	bool reinvite_out;		/* our re-INVITE waiting for its final response */
 	char call_id[CALL_ID_MAX];
+	nua_saved_event_t bye_saved[1];
+	char cancel_reason[REASON_MAX];	/* our CANCEL's Reason, for a BYE that follows it */
 	void *priv;
 };
 
@@ -54,6 +69,7 @@ struct sipua {
 	su_root_t *root;
 	nua_t *nua;
 	sipua_event_h *evh;
+	sipua_ready_h *ready;
 	void *arg;
 	unsigned max_calls;
 	unsigned retry_after;		/* [s] */
@@ -64,6 +80,9 @@ struct sipua {
 	struct sip_hctx reject_ctx;	/* bound to handles of INVITEs we refused */
 	struct sip_auth *auth;		/* digest challenges and their checks (§22.4) */
 	char realm[SIP_AUTH_REALM_MAX + 1];
+	struct sip_tcp_guard_limits guard;	/* inbound TCP limits (sip/tcp_guard.h) */
+	su_timer_t *guard_timer;		/* sweeps while TCP is on */
+	bool fds_low;				/* fds nearly all used, as of the last sweep */
 	bool shutdown_done;
 };
 
@@ -82,6 +101,12 @@ static void evh_noop(const struct sipua_event *ev, void *arg)
 	(void)arg;
 }
 
+static bool ready_always(void *arg)
+{
+	(void)arg;
+	return true;
+}
+
 const char *sipua_call_state_name(enum sipua_call_state s)
 {
 	return (unsigned)s < SIPUA_CS_COUNT ? state_names[s] : "?";
@@ -98,6 +123,14 @@ static char *body_dup(const sip_t *sip)
 	    strcasecmp(sip->sip_content_type->c_type, "application/sdp"))
 		return NULL;
 	return strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+/* A body of another type than SDP (RFC 3261 §21.4.13: 415, with Accept). */
+static bool body_not_sdp(const sip_t *sip)
+{
+	return sip && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type &&
+	       sip->sip_content_type->c_type &&
+	       strcasecmp(sip->sip_content_type->c_type, "application/sdp");
 }
 
 /* Every Reason header (RFC 3326 §2) joined with ", "; NULL if none. */
@@ -221,15 +254,54 @@ static void call_emit(struct sipua_call *c, struct sipua_event *ev)
 	c->ua->evh(ev, c->ua->arg);
 }
 
-/* The call is over: last event, then the handle and the object go (docs/architecture.md §4: only at
- * nua_callstate_terminated, or when we abandon a handle nua still waits on). */
+/* Answer the BYE held by on_bye() (RFC 3261 §15.1.2). */
+static void answer_held_bye(struct sipua_call *c)
+{
+	if (!c->bye_held)
+		return;
+	c->bye_held = false;
+	nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_SAVED(c->bye_saved), TAG_END());
+	nua_destroy_event(c->bye_saved);
+}
+
+/* The call is over: last event, then the handle and the object go (a handle is destroyed
+ * only at nua_callstate_terminated, or when we abandon one nua still waits on). */
 static void call_destroy(struct sipua_call *c)
 {
 	struct sipua *ua = c->ua;
 	struct sipua_event ev = { .type = SIPUA_EV_CALL_TERMINATED };
 
+	answer_held_bye(c);
 	set_state(c, SIPUA_CS_TERMINATED);
 	call_emit(c, &ev);
+	call_unlink(ua, c);
+	nua_handle_bind(c->nh, NULL);
+	nua_handle_destroy(c->nh);
+	free(c);
+}
+
+/* Let go of a call without telling the owner (who is going away): end its dialog the way
+ * its state allows, best effort, and destroy the handle. The request goes out before the
+ * handle is destroyed (both are queued to nua in order); its retransmissions and answer
+ * are nobody's business any more. */
+static void call_drop(struct sipua_call *c, const char *why)
+{
+	struct sipua *ua = c->ua;
+	const char *sent = "";
+
+	if (c->answered && !c->bye_sent && c->state != SIPUA_CS_TERMINATING) {
+		nua_bye(c->nh, TAG_END());	/* §15.1.1 */
+		sent = ", BYE sent";
+	} else if (c->outgoing && !c->answered && !c->cancelled && c->state != SIPUA_CS_INIT) {
+		nua_cancel(c->nh, TAG_END());	/* §9.1 */
+		sent = ", CANCEL sent";
+	} else if (c->invite_in) {
+		nua_respond(c->nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		sent = ", 503 sent";
+	}
+	answer_held_bye(c);
+	LOGI(LS_SIP, "call %s: dropped %s in state %s%s", c->call_id, why,
+	     state_names[c->state], sent);
 	call_unlink(ua, c);
 	nua_handle_bind(c->nh, NULL);
 	nua_handle_destroy(c->nh);
@@ -280,6 +352,18 @@ static bool call_authenticate(struct sipua_call *c, const sip_t *sip)
 	return true;
 }
 
+/* FNV-1a over a provisional response's status and body: a callee that sends the same 183
+ * again (or a retransmission) tells the owner nothing new, and an unusable SDP in it would
+ * be complained about on every copy. Never 0, which means "none yet". */
+static uint32_t progress_hash(int status, const char *sdp)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)status;
+
+	for (const char *p = sdp; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h ? h : 1;
+}
+
 static void on_invite_response(struct sipua_call *c, int status, const char *phrase,
 			       const sip_t *sip)
 {
@@ -290,7 +374,13 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 	ev.sdp = sdp;
 	ev.reason = reason;
 	if (status < 200) {
-		if (!c->answered) {
+		uint32_t h = progress_hash(status, sdp);
+		if (c->answered) {
+			/* a 1xx to a re-INVITE: nothing for the owner */
+		} else if (h == c->progress_hash) {
+			LOGD(LS_SIP, "call %s: %d repeated, not reported again", c->call_id, status);
+		} else {
+			c->progress_hash = h;
 			ev.type = SIPUA_EV_CALL_PROGRESS;
 			call_emit(c, &ev);
 		}
@@ -300,6 +390,15 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 		c->reinvite_out = false;
 		ev.type = SIPUA_EV_CALL_REINVITE_ANSWER;
 		call_emit(c, &ev);
+	} else if (status < 300 && c->cancelled) {
+		/* The 2xx crossed our CANCEL (§9.1: the CANCEL then has no effect): nua has
+		 * ACKed it; the call nobody wants ends with BYE (§15). The owner, who
+		 * cancelled, hears of it only as TERMINATED. */
+		LOGN(LS_SIP, "call %s: %d answer crossed our CANCEL: sending BYE", c->call_id,
+		     status);
+		c->bye_sent = true;
+		nua_bye(c->nh, TAG_IF(c->cancel_reason[0], SIPTAG_REASON_STR(c->cancel_reason)),
+			TAG_END());
 	} else if (status < 300) {
 		c->answered = true;
 		ev.type = SIPUA_EV_CALL_ANSWERED;
@@ -319,6 +418,29 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 	}
 	free(sdp);
 	free(reason);
+}
+
+/* A BYE (we answer them: NUTAG_APPL_METHOD). The callee must not send one on an early
+ * dialog (RFC 3261 §15), but some do. Sofia-SIP 1.12, answering it while our INVITE is
+ * still pending, orphans the INVITE's client request: its message and signal leak (~2.7 KB
+ * a call). So end the INVITE first (CANCEL, §9.1) and answer the BYE once the INVITE has
+ * its final response (or when the call goes, whichever is first). */
+static void on_bye(struct sipua_call *c)
+{
+	if (!c->outgoing || c->answered || c->invite_final) {
+		nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(c->ua->nua), TAG_END());
+		return;
+	}
+	if (nua_save_event(c->ua->nua, c->bye_saved) != 1) {
+		nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(c->ua->nua), TAG_END());
+		return;
+	}
+	c->bye_held = true;
+	if (!c->cancelled) {
+		c->cancelled = true;
+		LOGI(LS_SIP, "call %s: BYE on the early dialog: CANCEL first", c->call_id);
+		nua_cancel(c->nh, TAG_END());
+	}
 }
 
 static void call_event(struct sipua_call *c, nua_event_t event, int status, const char *phrase,
@@ -345,7 +467,11 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		}
 		break;
 	case nua_r_invite:
+		if (status >= 200 && !c->answered)
+			c->invite_final = true;
 		on_invite_response(c, status, phrase, sip);
+		if (c->invite_final)
+			answer_held_bye(c);
 		break;
 	case nua_i_invite: {	/* re-INVITE (§14.2) */
 		char *sdp = body_dup(sip);
@@ -358,6 +484,8 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 	}
 	case nua_i_cancel:
 	case nua_i_bye: {
+		if (event == nua_i_bye)
+			on_bye(c);
 		char *reason = reason_dup(sip);
 		LOGI(LS_SIP, "call %s: %s received%s%s", c->call_id,
 		     event == nua_i_bye ? "BYE" : "CANCEL", reason ? ", Reason: " : "",
@@ -370,13 +498,20 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		free(reason);
 		break;
 	}
-	case nua_r_bye:
 	case nua_r_cancel:
+		/* No INVITE left to cancel (481): its 487 will not come either. */
+		if (status >= 300)
+			answer_held_bye(c);
+		/* fall through */
+	case nua_r_bye:
 		LOGD(LS_SIP, "call %s: %s answered %d %s", c->call_id, nua_event_name(event),
 		     status, phrase ? phrase : "");
 		break;
 	case nua_i_error:
 		LOGW(LS_SIP, "call %s: nua error %d %s", c->call_id, status, phrase ? phrase : "");
+		break;
+	case nua_i_options:	/* in the dialog: the call is there, whatever else is not */
+		nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(c->ua->nua), TAG_END());
 		break;
 	default:
 		LOGD(LS_SIP, "call %s: %s %d %s", c->call_id, nua_event_name(event), status,
@@ -396,7 +531,8 @@ static void reject(struct sipua *ua, nua_handle_t *nh, int status, const char *p
 	nua_handle_bind(nh, &ua->reject_ctx);
 	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(ua->nua),
 		    TAG_IF(retry_after, SIPTAG_RETRY_AFTER_STR(ra)),
-		    TAG_IF(www, SIPTAG_WWW_AUTHENTICATE_STR(www)), TAG_END());
+		    TAG_IF(www, SIPTAG_WWW_AUTHENTICATE_STR(www)),
+		    TAG_IF(status == 415, SIPTAG_ACCEPT_STR("application/sdp")), TAG_END());
 }
 
 static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
@@ -558,6 +694,12 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 		reject(ua, nh, SIP_403_FORBIDDEN, false, NULL);
 		return;
 	}
+	if (body_not_sdp(sip)) {
+		LOGN(LS_SIP, "INVITE %s from trunk %s: body of type %s, not SDP: 415", cid,
+		     sip_trunk_name(trunk), sip->sip_content_type->c_type);
+		reject(ua, nh, SIP_415_UNSUPPORTED_MEDIA, false, NULL);
+		return;
+	}
 	if (ua->max_calls && ua->ncalls >= ua->max_calls) {
 		LOGW(LS_SIP, "INVITE %s from trunk %s: %u calls, limit reached: 503, Retry-After %u",
 		     cid, sip_trunk_name(trunk), ua->ncalls, ua->retry_after);
@@ -611,6 +753,73 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	free(reason);
 }
 
+/* ---- Health: OPTIONS, inbound TCP, Sofia-SIP's own log ------------------------------- */
+
+/* RFC 3261 §11.2: OPTIONS is answered as an INVITE would be. A load balancer probes us
+ * with it: 503 when the owner cannot take calls or our fds are nearly gone. */
+static void answer_options(struct sipua *ua, nua_handle_t *nh)
+{
+	bool ready = !ua->fds_low && ua->ready(ua->arg);
+	char ra[16];
+
+	snprintf(ra, sizeof(ra), "%u", ua->retry_after);
+	nua_respond(nh, ready ? 200 : 503, ready ? sip_200_OK : sip_503_Service_unavailable,
+		    NUTAG_WITH_THIS(ua->nua), TAG_IF(!ready, SIPTAG_RETRY_AFTER_STR(ra)),
+		    TAG_END());
+	if (!ready)
+		LOGD(LS_SIP, "OPTIONS answered 503 (%s)", ua->fds_low ? "fds nearly all used"
+						: "the gateway cannot take calls");
+}
+
+static void guard_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
+{
+	static struct log_ratelimit rl;
+	struct sip_tcp_guard_report r;
+	unsigned suppressed;
+
+	(void)magic;
+	(void)t;
+	(void)sip_tcp_guard_sweep(&ua->guard, &r);
+	if ((r.shut_idle || r.shut_excess) &&
+	    log_ratelimit_ok(&rl, clock_now_us() / 1000, 5, 10000, &suppressed))
+		LOGN(LS_SIP, "inbound TCP: closed %u idle and %u over %u per address, %u left%s",
+		     r.shut_idle, r.shut_excess, ua->guard.per_addr, r.conns - r.shut_idle -
+		     r.shut_excess, suppressed ? " (earlier reports suppressed)" : "");
+	bool low = r.fd_limit && (uint64_t)r.fds * 100 >= (uint64_t)r.fd_limit * FDS_LOW_PERCENT;
+	if (low != ua->fds_low)
+		LOG_AT(LS_SIP, low ? LL_WARN : LL_NOTICE, "%u of %u fds in use: %s", r.fds,
+		       r.fd_limit, low ? "answering OPTIONS 503" : "OPTIONS answered 200 again");
+	ua->fds_low = low;
+}
+
+/* Sofia-SIP prints to stderr by itself, in fragments, and under fd exhaustion hundreds
+ * of thousands of times a second ("accept: Too many open files"): into our log, whole
+ * lines, rate-limited. */
+static void sofia_log(void *stream, char const *fmt, va_list ap)
+{
+	static char line[512];
+	static size_t len;
+	static struct log_ratelimit rl;
+	unsigned suppressed;
+	int n;
+
+	(void)stream;
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	if (n < 0)
+		return;
+	len = len + (size_t)n >= sizeof(line) ? sizeof(line) - 1 : len + (size_t)n;
+	if (len < sizeof(line) - 1 && (!len || line[len - 1] != '\n'))
+		return;		/* a fragment: wait for the end of the line */
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (len && log_ratelimit_ok(&rl, clock_now_us() / 1000, 20, 10000, &suppressed)) {
+		if (suppressed)
+			LOGW(LS_SIP, "sofia-sip: %u lines suppressed", suppressed);
+		LOGN(LS_SIP, "sofia-sip: %s", line);
+	}
+	len = 0;
+}
+
 /* ---- The nua callback ----------------------------------------------------------------- */
 
 static void nua_callback(nua_event_t event, int status, char const *phrase, nua_t *nua,
@@ -633,13 +842,17 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 		case nua_i_invite:
 			incoming_invite(ua, nh, sip);
 			break;
-		case nua_i_options:	/* answered by nua (Allow, Accept, Supported) */
+		case nua_i_options:	/* ours to answer: NUTAG_APPL_METHOD */
+			answer_options(ua, nh);
 			nua_handle_destroy(nh);
 			break;
 		case nua_i_state:
 			tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 			if (cs == nua_callstate_terminated && nh)
 				nua_handle_destroy(nh);
+			break;
+		case nua_i_bye:		/* ours to answer (on_bye()); no call here */
+			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(ua->nua), TAG_END());
 			break;
 		default:
 			LOGD(LS_SIP, "unbound %s %d %s", nua_event_name(event), status,
@@ -657,6 +870,8 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 		sip_trunk_nua_event(ctx, event, status, phrase, nh, sip);
 		break;
 	case SIP_HK_REJECT:
+		if (event == nua_i_bye)		/* ours to answer, even here */
+			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(ua->nua), TAG_END());
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (event == nua_i_state && cs == nua_callstate_terminated) {
 			nua_handle_bind(nh, NULL);
@@ -693,6 +908,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		return ENOMEM;
 	ua->root = p->root;
 	ua->evh = p->evh ? p->evh : evh_noop;
+	ua->ready = p->ready ? p->ready : ready_always;
 	ua->arg = p->arg;
 	ua->max_calls = p->max_calls;
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
@@ -720,6 +936,11 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	}
 	snprintf(ua->realm, sizeof(ua->realm), "%s", ap.realm);
 
+	ua->guard.port = p->port;
+	ua->guard.idle_ms = p->tcp_idle ? p->tcp_idle : SIPUA_TCP_IDLE_DEFAULT;
+	ua->guard.per_addr = p->tcp_per_addr ? p->tcp_per_addr : SIPUA_TCP_PER_ADDR_DEFAULT;
+	su_log_redirect(NULL, sofia_log, NULL);
+
 	/* The default parser skips P-Asserted-Identity (sip_extra.h): parse with the
 	 * extended class, made once per process and kept. */
 	static msg_mclass_t *parser;
@@ -735,6 +956,13 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"),
 			     NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1),
+			     NUTAG_APPL_METHOD("BYE"),	/* see on_bye() */
+			     NUTAG_APPL_METHOD("OPTIONS"),	/* see answer_options() */
+			     /* Inbound TCP (sip/tcp_guard.h): idle connections close, and so
+			      * do those stalled mid-message. */
+			     TPTAG_IDLE(ua->guard.idle_ms),
+			     TPTAG_TIMEOUT(ua->guard.idle_ms < TCP_MSG_TIMEOUT_MS
+					   ? ua->guard.idle_ms : TCP_MSG_TIMEOUT_MS),
 			     SIPTAG_USER_AGENT_STR(agent),
 			     SIPTAG_SERVER_STR(agent),
 			     SIPTAG_ACCEPT_STR("application/sdp"),
@@ -744,10 +972,29 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		err = EIO;
 		goto out;
 	}
+	if (p->transports != SIPUA_TP_UDP) {
+		unsigned every = ua->guard.idle_ms / 2 < GUARD_SWEEP_MS ? ua->guard.idle_ms / 2
+									 : GUARD_SWEEP_MS;
+		ua->guard_timer = su_timer_create(su_root_task(p->root), every ? every : 1);
+		if (!ua->guard_timer || su_timer_run(ua->guard_timer, guard_tick, ua)) {
+			LOGE(LS_SIP, "cannot start the inbound TCP sweep");
+			err = ENOMEM;
+			goto out;
+		}
+	}
 	LOGN(LS_SIP, "SIP user agent on %s", url);
 	*uap = ua;
 	return 0;
 out:
+	if (ua->guard_timer)
+		su_timer_destroy(ua->guard_timer);
+	if (ua->nua) {
+		nua_shutdown(ua->nua);
+		for (uint64_t t0 = clock_now_us(); !ua->shutdown_done &&
+		     clock_now_us() - t0 < SHUTDOWN_WAIT_MS * 1000u;)
+			su_root_step(ua->root, 100);
+		nua_destroy(ua->nua);
+	}
 	sip_auth_free(ua->auth);
 	free(ua);
 	return err;
@@ -757,15 +1004,11 @@ void sipua_free(struct sipua *ua)
 {
 	if (!ua)
 		return;
-	while (ua->calls) {
-		struct sipua_call *c = ua->calls;
-		LOGI(LS_SIP, "call %s: dropped at shutdown in state %s", c->call_id,
-		     state_names[c->state]);
-		call_unlink(ua, c);
-		nua_handle_bind(c->nh, NULL);
-		nua_handle_destroy(c->nh);
-		free(c);
-	}
+	if (ua->guard_timer)
+		su_timer_destroy(ua->guard_timer);
+	ua->guard_timer = NULL;
+	while (ua->calls)
+		call_drop(ua->calls, "at shutdown");
 	while (ua->ntrunks)
 		sip_trunk_free(ua->trunks[ua->ntrunks - 1]);
 	free(ua->trunks);
@@ -823,7 +1066,14 @@ void sipua_trunk_remove(struct sipua *ua, struct sip_trunk *t)
 		ua->trunks[i] = ua->trunks[--ua->ntrunks];
 		break;
 	}
-	/* Calls keep a trunk pointer: none may outlive it. */
+	/* Calls keep a trunk pointer: none may outlive it. At stop the owner frees its
+	 * trunks while calls whose last request went unanswered (a BYE, a CANCEL without
+	 * its 487) still wait on them: drop those. */
+	for (struct sipua_call *c = ua->calls, *next; c; c = next) {
+		next = c->next;
+		if (c->trunk == t)
+			call_drop(c, "with its trunk");
+	}
 	for (struct sipua_call *c = ua->calls; c; c = c->next)
 		STROWGER_ASSERT(c->trunk != t);
 }
@@ -940,10 +1190,13 @@ int sipua_call_cancel(struct sipua_call *c, const char *reason)
 {
 	if (!c)
 		return EINVAL;
-	if (!c->outgoing || c->answered || c->state == SIPUA_CS_TERMINATING)
+	if (!c->outgoing || c->answered || c->cancelled || c->state == SIPUA_CS_TERMINATING)
 		return EPROTO;
 	LOGI(LS_SIP, "call %s: sending CANCEL%s%s", c->call_id, reason ? ", Reason: " : "",
 	     reason ? reason : "");
+	c->cancelled = true;
+	if (reason)
+		snprintf(c->cancel_reason, sizeof(c->cancel_reason), "%s", reason);
 	nua_cancel(c->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
 	return 0;
 }
@@ -952,10 +1205,11 @@ int sipua_call_bye(struct sipua_call *c, const char *reason)
 {
 	if (!c)
 		return EINVAL;
-	if (!c->answered || c->state == SIPUA_CS_TERMINATING)
+	if (!c->answered || c->bye_sent || c->state == SIPUA_CS_TERMINATING)
 		return EPROTO;
 	LOGI(LS_SIP, "call %s: sending BYE%s%s", c->call_id, reason ? ", Reason: " : "",
 	     reason ? reason : "");
+	c->bye_sent = true;
 	nua_bye(c->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
 	return 0;
 }

@@ -5,9 +5,15 @@
  * with digest (§22.4: 401 challenge, sip/auth.h) as that trunk's user; anything else gets
  * 403 and one log line. ACK, BYE and re-INVITE within the dialog of a call so accepted,
  * and a CANCEL of its INVITE (matched to that transaction), are not challenged. Sofia-SIP
- * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0), docs/architecture.md §4)
- * and carry SDP bodies as opaque strings. Everything runs on the signalling thread: every
- * function here and every event is called on the su_root loop given in sipua_params.
+ * runs the transactions; we keep its SDP engine off (NUTAG_MEDIA_ENABLE(0): it would drop
+ * telephone-event and answer re-INVITEs behind our back) and carry SDP bodies as opaque
+ * strings; an INVITE whose body is of another type gets 415 with Accept (§21.4.13). BYE
+ * and OPTIONS are answered here rather than by Sofia: a BYE from the callee on an early
+ * dialog waits for our CANCEL to end the INVITE (Sofia leaks otherwise), and OPTIONS gets
+ * 503 when the owner says it cannot take calls (sipua_params.ready) or our fds run low.
+ * Inbound TCP is bounded: idle or stalled connections close, and one address may hold only
+ * so many (sip/tcp_guard.h). Everything runs on the signalling thread: every function
+ * here and every event is called on the su_root loop given in sipua_params.
  *
  * Ownership: the UA owns trunks (sip/trunk.h) and calls. A call lives from its INCOMING
  * event (or sipua_call_invite()) to its SIPUA_EV_CALL_TERMINATED event; the pointer is
@@ -70,6 +76,8 @@ struct sipua_event {
 };
 
 typedef void (sipua_event_h)(const struct sipua_event *ev, void *arg);
+/* Whether the owner can take a call now (e.g. some span is up with a free channel). */
+typedef bool (sipua_ready_h)(void *arg);
 
 enum sipua_transports {
 	SIPUA_TP_UDP = 1,
@@ -88,9 +96,20 @@ struct sipua_params {
 					 * NULL for SIPUA_AUTH_REALM_DEFAULT */
 	unsigned nonce_lifetime;	/* [s] a nonce of ours is good this long, 1..3600
 					 * (0: SIPUA_NONCE_LIFETIME_DEFAULT) */
+	unsigned tcp_idle;		/* [ms] an inbound TCP connection idle (no data either
+					 * way) this long is closed; 0: SIPUA_TCP_IDLE_DEFAULT */
+	unsigned tcp_per_addr;		/* inbound TCP connections one address may hold;
+					 * 0: SIPUA_TCP_PER_ADDR_DEFAULT */
 	sipua_event_h *evh;		/* events; NULL for a no-op */
-	void *arg;			/* passed to evh */
+	sipua_ready_h *ready;		/* can the owner take calls? NULL: always. When it
+					 * cannot (or our fds are nearly all used), OPTIONS is
+					 * answered 503 so that a dispatcher in front stops
+					 * sending (RFC 3261 §11.2) */
+	void *arg;			/* passed to evh and ready */
 };
+
+#define SIPUA_TCP_IDLE_DEFAULT		60000	/* [ms] */
+#define SIPUA_TCP_PER_ADDR_DEFAULT	32
 
 #define SIPUA_AUTH_REALM_DEFAULT	"strowger"
 #define SIPUA_NONCE_LIFETIME_DEFAULT	30	/* [s] */
@@ -116,7 +135,8 @@ enum sipua_call_state {
  * unusable or in use; or no random secret for nonces) or ENOMEM. */
 int sipua_alloc(struct sipua **uap, const struct sipua_params *p);
 
-/* Tear down: drops remaining calls without events (their handles are destroyed), frees the
+/* Tear down: drops remaining calls without events (a call not yet ending is sent BYE,
+ * CANCEL or 503 as its state allows, best effort; its handle is destroyed), frees the
  * trunks, shuts nua down and runs the root until that completes (at most ~5 s). */
 void sipua_free(struct sipua *ua);
 
@@ -149,7 +169,10 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 int sipua_call_respond(struct sipua_call *call, int status, const char *phrase,
 		       const char *sdp, const char *reason);
 
-/* CANCEL our unanswered INVITE (§9.1). Return 0 or EPROTO (not outgoing / not early). */
+/* CANCEL our unanswered INVITE (§9.1). The call then ends with FAILED (487) and
+ * TERMINATED; if a 2xx crosses the CANCEL, the UA ACKs it and ends the call with BYE itself
+ * (same Reason), reporting no ANSWERED, only TERMINATED. Return 0 or EPROTO (not outgoing,
+ * answered or already cancelled). */
 int sipua_call_cancel(struct sipua_call *call, const char *reason);
 
 /* End an established call with BYE (§15.1.1), Reason header optional. Return 0 or EPROTO. */

@@ -964,3 +964,52 @@ Test(sdp_fuzz, mutated)
 		free(t);
 	}
 }
+
+/* ---- Be liberal in what we accept (RFC 4566 §5.13: an attribute we cannot read is
+ * ignored, not fatal) ------------------------------------------------------------------- */
+
+/* Hole: an a=rtpmap without a clock rate, for a payload type the m= line does not even
+ * offer, gave 488 to an otherwise valid offer. */
+Test(sdp_answer, broken_rtpmap_for_unoffered_pt_skipped)
+{
+	int rc = answer(REMOTE_HEAD L("m=audio 6000 RTP/AVP 0 8") L("a=rtpmap:96 telephone-event")
+			L("a=rtpmap:0 PCMU/8000"));
+	cr_assert_eq(rc, 0, "refused: %s", err.msg);
+	cr_expect(strstr(out, "m=audio 4000 RTP/AVP 0"), "%s", out);
+	cr_expect_null(strstr(out, "telephone-event"), "%s", out);
+}
+
+/* The same for a broken rtpmap of an offered static type (PCMU is known without one), for
+ * an a= line without a name and a b= line without a number: skipped, offer answered. */
+Test(sdp_answer, unreadable_attributes_skipped)
+{
+	static const char *const lines[] = {
+		"a=rtpmap:0 PCMU", "a=rtpmap:0 PCMU/abc", "a=rtpmap:8", "a=rtpmap:", "a=",
+		"a=:x", "b=AS:abc", "b=garbage",
+	};
+
+	for (unsigned i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char t[512];
+
+		snprintf(t, sizeof(t), REMOTE_HEAD L("m=audio 6000 RTP/AVP 0 8") "%s\r\n"
+			 L("a=ptime:20"), lines[i]);
+		teardown();
+		setup();
+		cr_expect_eq(answer(t), 0, "%s: refused: %s", lines[i], err.msg);
+		cr_expect(strstr(out, "m=audio 4000 RTP/AVP 0"), "%s: %s", lines[i], out);
+	}
+}
+
+/* A dynamic type whose only rtpmap is unreadable cannot be used: skipped, and the answer
+ * is made of the rest; refused only when nothing usable is left. */
+Test(sdp_answer, broken_rtpmap_of_offered_dynamic_pt)
+{
+	cr_assert_eq(answer(REMOTE_HEAD L("m=audio 6000 RTP/AVP 8 101") L("a=rtpmap:101 telephone-event")
+			    L("a=fmtp:101 0-15")), 0, "refused: %s", err.msg);
+	cr_expect(strstr(out, "m=audio 4000 RTP/AVP 8\r\n"), "%s", out);
+	teardown();
+	setup();
+	cr_expect_eq(answer(REMOTE_HEAD L("m=audio 6000 RTP/AVP 96") L("a=rtpmap:96 PCMU")), ENOTSUP,
+		     "nothing usable left");
+	cr_expect_eq(err.code, SDP_E_NO_CODEC);
+}
