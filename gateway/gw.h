@@ -78,6 +78,8 @@ struct daemon {
 	uint64_t next_call_id;
 	uint16_t next_rtp_port;
 	struct gw_stats stats;
+	const char *status_path;	/* written on SIGUSR1 (gateway/status.h) */
+	uint64_t status_seq;
 };
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */

@@ -116,6 +116,7 @@ struct media_engine {
 	/* Counters: one writer (the media thread), flushed once per loop pass. */
 	struct media_engine_stats local;
 	_Atomic uint64_t st[NSTATS];
+	atomic_uint live;			/* channels added, not yet removed */
 };
 
 enum { ST_FRAMES, ST_SENT, ST_RECV, ST_INVALID, ST_CONCEAL, ST_IDLE, ST_SENDERR, ST_EVDROP,
@@ -553,6 +554,7 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 		rtp_disconnect(ch);	/* the caller gets its socket back as it gave it */
 		post_event(e, &ev);
 		chan_free(ch);
+		atomic_fetch_sub_explicit(&e->live, 1, memory_order_relaxed);
 		break;
 	}
 	}
@@ -1089,6 +1091,7 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	err = ring_push(&e->cmds, &c);
 	if (err)
 		goto out;
+	atomic_fetch_add_explicit(&e->live, 1, memory_order_relaxed);
 	kick(e->cmd_fd);
 	*chp = ch;
 	return 0;
@@ -1156,6 +1159,7 @@ void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
 		.rtp_invalid = v[ST_INVALID], .concealed = v[ST_CONCEAL], .idle = v[ST_IDLE],
 		.send_errors = v[ST_SENDERR], .events_dropped = v[ST_EVDROP],
 		.te_sent = v[ST_TE_SENT], .te_received = v[ST_TE_RECV],
+		.channels = atomic_load_explicit(&e->live, memory_order_relaxed),
 	};
 	if (e->running && !pthread_getcpuclockid(e->thread, &cid) &&
 	    !clock_gettime(cid, &ts))

@@ -111,6 +111,7 @@ struct media_engine_stats {
 	uint64_t te_sent;	/* RFC 4733 packets sent (also counted in rtp_sent) */
 	uint64_t te_received;	/* RFC 4733 packets accepted (also in rtp_received) */
 	uint64_t cpu_ns;	/* [ns] engine thread CPU time */
+	unsigned channels;	/* added and not yet removed (a removal queued still counts) */
 };
 
 /* Create the engine and start its thread. Return 0, EINVAL, ENOMEM or a syscall errno. */
