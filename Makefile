@@ -59,7 +59,7 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 include tests/module.mk
 
 .DEFAULT_GOAL := all
-.PHONY: all test unit guest demo bench deps check-deps clean
+.PHONY: all test unit guest san-gw demo bench deps check-deps clean
 
 all: $(BUILD)/strowger $(PROGS)
 
