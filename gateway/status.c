@@ -94,9 +94,10 @@ int gw_status_write(struct daemon *d, const char *path)
 	f = fopen(tmp, "we");
 	if (!f)
 		return errno;
-	fprintf(f, "seq=%llu calls=%u media_channels=%u bchan_in_use=%u fds=%u sockets=%u "
-		"dahdi_fds=%u dchan_up=%s\n", (unsigned long long)++d->status_seq, d->ncalls,
-		ms.channels, bchans_in_use(d), fds, sockets, dahdi, up[0] ? up : "-");
+	fprintf(f, "seq=%llu calls=%u calls_created=%llu media_channels=%u bchan_in_use=%u fds=%u "
+		"sockets=%u dahdi_fds=%u dchan_up=%s\n", (unsigned long long)++d->status_seq,
+		d->ncalls, (unsigned long long)d->next_call_id, ms.channels, bchans_in_use(d), fds,
+		sockets, dahdi, up[0] ? up : "-");
 	if (fclose(f)) {
 		int err = errno;
 		unlink(tmp);
