@@ -24,6 +24,7 @@ GW_SAN_LOGS=()
 
 gw_start() {
 	GW_STATUS=$T_LOGDIR/gw.status
+	rm -f "$GW_STATUS"
 	# A second daemon in one test: keep the first one's log for the sanitizer check.
 	[ -f "$T_LOGDIR/gw.log" ] && mv "$T_LOGDIR/gw.log" "$T_LOGDIR/gw.$EPOCHSECONDS.$$.log" &&
 		GW_SAN_LOGS+=("$T_LOGDIR/gw.$EPOCHSECONDS.$$.log")
@@ -64,17 +65,20 @@ gw_chan_fds() {
 # SIGUSR1: the daemon writes one line (gateway/status.h) to $GW_STATUS. Sets GW_STATUS_LINE;
 # returns 1 if no line came within 5 s. No fork on the way (they are slow in the guest).
 gw_status() {
-	local deadline
-	rm -f "$GW_STATUS"
+	local deadline old= line=
+	# A new line has a new seq (the daemon renames a complete file over the old one).
+	[ -s "$GW_STATUS" ] && read -r old <"$GW_STATUS"
 	kill -USR1 "$GW_PID" 2>/dev/null || { t_log "gw_status: daemon $GW_PID not running"; return 1; }
 	_t_ms
 	deadline=$((_T_MS + 5000))
-	while [ ! -s "$GW_STATUS" ]; do
+	while :; do
+		[ -s "$GW_STATUS" ] && read -r line <"$GW_STATUS"
+		[ -n "$line" ] && [ "${line%% *}" != "${old%% *}" ] && break
 		_t_ms
 		[ "$_T_MS" -lt $deadline ] || { t_log "gw_status: no status from the daemon in 5 s"; return 1; }
 		sleep 0.05
 	done
-	read -r GW_STATUS_LINE <"$GW_STATUS"
+	GW_STATUS_LINE=$line
 }
 
 # Print one value of the last gw_status line: gw_stat media_channels
