@@ -47,6 +47,30 @@ round_end() {
 	done
 }
 
+# End a round's simulator. One still running is killed (SIGKILL: a PBX that dies); then wait
+# until the gateway's side of its D-channel went down (T203 + N200 x T200, ~13 s, Q.921) so
+# that the calls it had are cleared (cause 38) before the next simulator takes the span.
+# Without the wait (STROWGER_SOAK_QUICK_RESTORE=1) the next simulator re-establishes the link
+# first and the gateway keeps those calls as zombies: see the note at the end of this file.
+pbx_end() {	# PID SPAN [killed: 1 if a t_run already timed it out]
+	local was_running=${3:-0} deadline
+	if [ "$1" != 0 ]; then	# 0: already gone (never kill -0 / -KILL 0: our own group)
+		kill -0 "$1" 2>/dev/null && was_running=1
+		round_end "$1"
+	fi
+	[ "$was_running" = 1 ] || return 0
+	[ "${STROWGER_SOAK_QUICK_RESTORE:-0}" = 1 ] && return 0
+	_t_ms
+	deadline=$((_T_MS + 40000))
+	while gw_status; do
+		_gw_get "$GW_STATUS_LINE" dchan_up
+		case ",$GW_V," in *",$2,"*) ;; *) t_log "span $2: gateway's D-channel down"; return 0 ;; esac
+		_t_ms
+		[ "$_T_MS" -lt $deadline ] || { t_log "span $2: gateway's D-channel still up 40 s after the PBX died"; return 0; }
+		sleep 0.5
+	done
+}
+
 declare -A kinds=()
 rounds=0
 while :; do
@@ -79,12 +103,14 @@ while :; do
 		uas=$T_PID
 		t_run "pbx-$n" 40 "${PBX[@]}" -e "$PBX_READY; call ${PFX}50$n from 5551000;
 			sleep ${hold}ms; hangup 16; expect hangup 10s"
+		[ "$T_RC" = 124 ] && pbx_end 0 "$span" 1
 		t_wait_exit "$uas" 5
 		round_end "$uas" ;;
 	out-busy)
 		sip_uas gw_uas_busy.xml 6000
 		uas=$T_PID
 		t_run "pbx-$n" 40 "${PBX[@]}" -e "$PBX_READY; call ${PFX}51$n from 5551000; expect hangup 10s"
+		[ "$T_RC" = 124 ] && pbx_end 0 "$span" 1
 		round_end "$uas" ;;
 	out-peer-killed)
 		rnd 0 3000; hold=$R
@@ -96,7 +122,7 @@ while :; do
 		t_wait_log "pbx-$n" 'ok .*expect answer' 25
 		round_end "$uas"	# the peer is gone: our BYE times out (RFC 3261 Timer F)
 		t_wait_exit "$pbx" 30
-		round_end "$pbx" ;;
+		pbx_end "$pbx" "$span" ;;
 	dchan-drop)
 		rnd 0 3000; hold=$R
 		sip_uas gw_uas_answer.xml 6000
@@ -106,7 +132,7 @@ while :; do
 		pbx=$T_PID
 		t_wait_log "pbx-$n" 'ok .*expect answer' 25
 		sleep "$((hold / 1000)).$((hold % 1000 / 100))"
-		round_end "$pbx"	# the D-channel drops; the next round's simulator brings it back
+		pbx_end "$pbx" "$span"	# the D-channel drops; the next round's simulator brings it back
 		t_wait_exit "$uas" 2
 		round_end "$uas" ;;
 	in-hangup | in-hold)
@@ -127,7 +153,7 @@ while :; do
 		[ $kind = in-hold ] && scen=gw_uac_hold.xml
 		sip_uac "$scen" 6002 "${PFX}54$n" -d "$talk"
 		t_wait_exit "$pbx" 15
-		round_end "$pbx" ;;
+		pbx_end "$pbx" "$span" ;;
 	in-cancel)
 		rnd 0 2500; ring=$R
 		t_start "pbx-$n" "${PBX[@]}" -e "wait-up 30s; expect ring 30s; ring; expect hangup 15s"
@@ -136,7 +162,7 @@ while :; do
 			t_log "round $n: D-channel not up on both ends; calling anyway"
 		sip_uac gw_uac_cancel.xml 6002 "${PFX}55$n" -d "$ring"
 		t_wait_exit "$pbx" 15
-		round_end "$pbx" ;;
+		pbx_end "$pbx" "$span" ;;
 	in-busy)
 		t_start "pbx-$n" "${PBX[@]}" -e "wait-up 30s; expect ring 30s; reject 17; sleep 1s"
 		pbx=$T_PID
@@ -144,7 +170,7 @@ while :; do
 			t_log "round $n: D-channel not up on both ends; calling anyway"
 		sip_uac gw_uac_fail.xml 6002 "${PFX}56$n"
 		t_wait_exit "$pbx" 10
-		round_end "$pbx" ;;
+		pbx_end "$pbx" "$span" ;;
 	esac
 done
 summary=
@@ -169,3 +195,12 @@ echo "soak: seed $SEED, $rounds rounds ($summary ), $created calls, $lines CALL 
 	t_fail "CALL lines: $lines lines for $uniq ids (highest $max), $created calls created (seed $SEED)"
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass
+
+# Found by this soak (STROWGER_SOAK_QUICK_RESTORE=1 reproduces it): when the PBX dies during an
+# answered call and a new PBX re-establishes the D-channel before the gateway's Q.921 noticed
+# the loss, the gateway keeps the call (U10 Active, its B-channel busy, its SIP leg up) though
+# the new PBX knows nothing of it; nothing ever clears it (RTP timeout off, SIP peer gone).
+# The new PBX's SETUPs on that span then went unanswered (T303 twice, cause 18) with nothing
+# logged, and the zombie was cleared minutes later by a DISCONNECT the gateway took for it:
+# apparently the new PBX's call references collide with the zombie's. Q.931 §5.8.8 (data link
+# reset: status enquiry for calls in the active state) would clear it at once.
