@@ -26,7 +26,7 @@ call_then() {
 	sip_uas gw_uas_answer.xml 6000 -trace_msg -message_file "$T_LOGDIR/uas-$name.msg"
 	uas=$T_PID
 	t_run "pbx-$name" 60 "${PBX_E1[@]}" -e "$PBX_READY; $before call $number from 5551000 chan $chan;
-		expect answer 10s; tone 1004; expect-tone 1800 2s within 5s; $after" ||
+		expect answer 10s; tone 1004; expect-tone 1800 2s within 5s; sleep 2s; $after" ||
 		{ t_tail "pbx-$name"; t_tail gw 30; t_fail "$name: PBX script failed (status $T_RC)"; }
 	t_wait_exit "$uas" 15 ||
 		{ t_tail sipp-uas; t_tail gw 30; t_fail "$name: SIP side never got its BYE (SIPp status $T_RC)"; }

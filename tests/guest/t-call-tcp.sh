@@ -43,7 +43,7 @@ probe=$T_PID
 sip_uas gw_uas_answer_tcp.xml 6000 -t t1 -d 300 -trace_msg -message_file "$T_LOGDIR/uas.msg"
 uas=$T_PID
 t_run pbx-out 60 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930123 from 5551000; expect answer 10s;
-	tone 1004; expect-tone 1800 2s within 5s; hangup 16; expect hangup 5s' ||
+	tone 1004; expect-tone 1800 2s within 5s; sleep 2s; hangup 16; expect hangup 5s' ||
 	{ t_tail pbx-out; t_tail gw 30; t_fail "PRI -> SIP call over TCP failed (pstnsim status $T_RC)"; }
 t_wait_exit "$uas" 10 ||
 	{ t_tail sipp-uas; t_tail gw 30; t_fail "TCP peer did not see INVITE/ACK/BYE over TCP (SIPp status $T_RC)"; }
