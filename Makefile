@@ -65,7 +65,7 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 include tests/module.mk
 
 .DEFAULT_GOAL := all
-.PHONY: all test unit guest demo bench deps check-deps fresh-check clean
+.PHONY: all test unit guest san-gw demo bench deps check-deps fresh-check clean
 
 all: $(BUILD)/strowger $(PROGS)
 

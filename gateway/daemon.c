@@ -9,6 +9,7 @@
 #include "gateway/pri_link.h"
 #include "gateway/route.h"
 #include "gateway/span_group.h"
+#include "gateway/status.h"
 #include "media/engine.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
@@ -510,6 +511,13 @@ static int on_signal(struct daemon *d, su_wait_t *w, void *arg)
 			LOGN(LS_MAIN, "%s: stopping", strsignal((int)si.ssi_signo));
 			stop(d);
 			break;
+		case SIGUSR1: {
+			int err = gw_status_write(d, d->status_path);
+			if (err)
+				LOGE(LS_MAIN, "SIGUSR1: cannot write the status to %s: %s",
+				     d->status_path, strerror(err));
+			break;
+		}
 		}
 	}
 	return 0;
@@ -524,6 +532,7 @@ static int setup_signals(struct daemon *d)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return errno;
 	/* A peer that vanishes must not kill us through a write on a dead socket. */
@@ -553,6 +562,7 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 		return ENOMEM;
 	d->conf_path = p->conf_path;
 	d->conf = p->conf;
+	d->status_path = p->status_path ? p->status_path : STATUS_DEFAULT_PATH;
 	d->sigfd = -1;
 	route_env_init(d);
 	if (su_init() != 0) {

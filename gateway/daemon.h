@@ -9,6 +9,7 @@ struct daemon;
 struct daemon_params {
 	const char *conf_path;	/* re-read on SIGHUP */
 	struct conf *conf;	/* loaded and valid; the daemon takes ownership */
+	const char *status_path;	/* written on SIGUSR1; NULL: STATUS_DEFAULT_PATH */
 };
 
 /* Build the daemon and open the configured spans. Failure here is a resource failure

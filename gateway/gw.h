@@ -75,6 +75,8 @@ struct daemon {
 	struct call_env calls;		/* the calls not yet freed (gateway/call.h) */
 	uint16_t next_rtp_port;
 	struct gw_stats stats;
+	const char *status_path;	/* written on SIGUSR1 (gateway/status.h) */
+	uint64_t status_seq;
 };
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */

@@ -2,6 +2,7 @@
 #include "common/log.h"
 #include "conf/conf.h"
 #include "gateway/daemon.h"
+#include "gateway/status.h"
 #include "media/dsp_log.h"
 #include "tdm/tdm.h"
 
@@ -22,13 +23,14 @@ enum { EXIT_RUNTIME = 1, EXIT_CONFIG = 2 };
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: strowger [-c FILE] [--check]\n"
+		"usage: strowger [-c FILE] [--check] [--status FILE]\n"
 		"  -c, --config FILE  configuration file (default %s)\n"
 		"      --check        validate the file, print the effective configuration, exit\n"
+		"      --status FILE  where SIGUSR1 writes the resource status (default %s)\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this text\n"
 		"Exit status: 0 ok, 1 could not run, 2 configuration or usage error.\n",
-		CONF_DEFAULT_PATH);
+		CONF_DEFAULT_PATH, STATUS_DEFAULT_PATH);
 }
 
 int main(int argc, char **argv)
@@ -36,11 +38,13 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check", no_argument, NULL, 'k'},
+		{"status", required_argument, NULL, 's'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *path = CONF_DEFAULT_PATH;
+	const char *status_path = STATUS_DEFAULT_PATH;
 	struct conf_errors errs = {0};
 	struct conf *conf = NULL;
 	struct daemon *d = NULL;
@@ -51,6 +55,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'k': check = true; break;
+		case 's': status_path = optarg; break;
 		case 'V': printf("strowger %s\n", STROWGER_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_CONFIG;
@@ -84,6 +89,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	daemon_apply_logging(conf);
@@ -91,7 +97,7 @@ int main(int argc, char **argv)
 	dsp_log_init();
 	LOGN(LS_MAIN, "strowger %s starting with %s", STROWGER_VERSION, path);
 
-	struct daemon_params p = { .conf_path = path, .conf = conf };
+	struct daemon_params p = { .conf_path = path, .conf = conf, .status_path = status_path };
 	err = daemon_alloc(&d, &p);
 	if (err) {
 		LOGE(LS_MAIN, "cannot start: %s", strerror(err));

@@ -567,6 +567,7 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 	err = mq_push(&e->cmds, &c);
 	if (err)
 		goto out;
+	atomic_fetch_add_explicit(&e->live, 1, memory_order_relaxed);
 	*chp = ch;
 	return 0;
 out:
@@ -603,6 +604,7 @@ int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_pa
 		free(ch);
 		return err;
 	}
+	atomic_fetch_add_explicit(&e->live, 1, memory_order_relaxed);
 	*chp = ch;
 	return 0;
 }
@@ -650,6 +652,7 @@ int media_engine_event_get(struct media_engine *e, struct media_event *ev)
 
 		*ev = ch->removed_ev;
 		chan_free(ch);
+		atomic_fetch_sub_explicit(&e->live, 1, memory_order_relaxed);
 	}
 	return err;
 }
@@ -668,6 +671,7 @@ void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
 		.send_errors = v[ST_SENDERR], .events_dropped = v[ST_EVDROP],
 		.te_sent = v[ST_TE_SENT], .te_received = v[ST_TE_RECV],
 		.tdm_read_errors = v[ST_TDM_ERR],
+		.channels = atomic_load_explicit(&e->live, memory_order_relaxed),
 	};
 	if (e->running && !pthread_getcpuclockid(e->thread, &cid) &&
 	    !clock_gettime(cid, &ts))

@@ -1,8 +1,8 @@
 /* The media engine: one thread with its own epoll loop joining many B-channel fds to RTP
  * sockets (docs/architecture.md §2; each channel a pipeline of stages over a packet
- * transport: media/pipe.h), or two B-channels to each other (media/pipe_tdm.h). Commands arrive from the signalling
- * thread through a queue + eventfd; events (DTMF, RTP timeout, channel removed) go back
- * through another (media/queue.h). */
+ * transport: media/pipe.h), or two B-channels to each other (media/pipe_tdm.h). Commands
+ * arrive from the signalling thread through a queue + eventfd; events (DTMF, RTP timeout,
+ * channel removed) go back through another (media/queue.h). */
 #ifndef STROWGER_MEDIA_ENGINE_H
 #define STROWGER_MEDIA_ENGINE_H
 
@@ -114,6 +114,7 @@ struct media_engine_stats {
 	uint64_t te_received;	/* RFC 4733 packets accepted (also in rtp_received) */
 	uint64_t tdm_read_errors;	/* B-channel reads refused and retried (DAHDI ELAST) */
 	uint64_t cpu_ns;	/* [ns] engine thread CPU time */
+	unsigned channels;	/* added and not yet handed back by MEDIA_EV_REMOVED */
 };
 
 /* Create the engine and start its thread. Return 0, EINVAL, ENOMEM or a syscall errno. */

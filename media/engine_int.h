@@ -95,6 +95,7 @@ struct media_engine {
 	/* Counters: one writer (the media thread), flushed once per loop pass. */
 	struct media_engine_stats local;
 	_Atomic uint64_t st[NSTATS];
+	atomic_uint live;			/* channels added, not yet handed back */
 };
 
 enum { ST_FRAMES, ST_SENT, ST_RECV, ST_INVALID, ST_CONCEAL, ST_IDLE, ST_SENDERR, ST_EVDROP,

@@ -25,9 +25,16 @@ unit:
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp:print_suppressions=0 \
 		$(SAN_BUILD)/tests/unit-tests $(UNIT_ARGS)
 
-# Guest tier: the daemon and the PSTN simulator against the real DAHDI driver.
-guest: all
-	$(Q)tests/guest/run.sh --build $(BUILD) tests/guest/suite.sh
+# Guest tier: the daemon and the PSTN simulator against the real DAHDI driver. The tests run
+# the daemon built with ASan+UBSan (in the unit tier's build dir: the same objects), so a
+# memory error, UB or a leak in it fails the test that triggered it; every other program
+# comes from $(BUILD). make demo keeps the normal build.
+SAN_GW := $(SAN_BUILD)/strowger
+san-gw:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=address,undefined $(SAN_GW)
+
+guest: all san-gw
+	$(Q)tests/guest/run.sh --build $(BUILD) --gw $(SAN_GW) --timeout $${STROWGER_GUEST_TIMEOUT:-1800} tests/guest/suite.sh
 
 demo: all
 	$(Q)tests/guest/run.sh --build $(BUILD) tests/guest/demo.sh

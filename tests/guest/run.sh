@@ -3,7 +3,10 @@
 # the initramfs, boot qemu with the host's / shared read-only, run a suite script inside the
 # guest against the real DAHDI driver, print its result lines and a verdict.
 #
-#   tests/guest/run.sh [--build DIR] [--timeout S] SUITE        (e.g. tests/guest/suite.sh)
+#   tests/guest/run.sh [--build DIR] [--gw PROGRAM] [--timeout S] SUITE   (e.g. tests/guest/suite.sh)
+#
+# --gw: the gateway daemon the tests run instead of DIR/strowger (make guest: the ASan+UBSan
+# build, build/san/strowger); DIR still gives every other program (simulator, probes).
 #
 # Environment:
 #   STROWGER_VM_CACHE      cache root (default /var/cache/strowger-vm; survives make clean)
@@ -26,18 +29,20 @@ die() { echo "guest-run: error: $*" >&2; exit 2; }
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 BUILD=build
+GW_BIN=
 TIMEOUT=${STROWGER_GUEST_TIMEOUT:-900}
 SUITE=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) BUILD=${2:?--build needs a directory}; shift 2 ;;
 	--timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
+	--gw) GW_BIN=${2:?--gw needs a program}; shift 2 ;;
 	-h | --help) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d'; exit 0 ;;
 	-*) die "unknown option $1 (try --help)" ;;
 	*) [ -z "$SUITE" ] || die "one suite script only"; SUITE=$1; shift ;;
 	esac
 done
-[ -n "$SUITE" ] || die "usage: tests/guest/run.sh [--build DIR] [--timeout S] SUITE"
+[ -n "$SUITE" ] || die "usage: tests/guest/run.sh [--build DIR] [--gw PROGRAM] [--timeout S] SUITE"
 case $TIMEOUT in '' | *[!0-9]*) die "--timeout wants whole seconds, got '$TIMEOUT'" ;; esac
 
 # ------------------------------------------------------------------ inputs
@@ -46,7 +51,11 @@ SUITE_ABS=$(cd "$(dirname "$SUITE")" 2>/dev/null && pwd -P)/$(basename "$SUITE")
 [ -f "$SUITE_ABS" ] || die "no suite script $SUITE"
 case $SUITE_ABS in "$ROOT"/*) ;; *) die "the suite must be inside the repository ($ROOT)" ;; esac
 BUILD_ABS=$(cd "$BUILD" 2>/dev/null && pwd -P) || die "no build directory $BUILD (build first: make BUILD=$BUILD all)"
-for p in "$ROOT" "$BUILD_ABS"; do
+if [ -n "$GW_BIN" ]; then
+	[ -x "$GW_BIN" ] || die "no gateway program $GW_BIN (build it first)"
+	GW_BIN=$(cd "$(dirname "$GW_BIN")" && pwd -P)/$(basename "$GW_BIN")
+fi
+for p in "$ROOT" "$BUILD_ABS" $GW_BIN; do
 	case $p in *[!A-Za-z0-9._/+-]*) die "path '$p' has characters the kernel command line cannot carry" ;; esac
 done
 
@@ -301,6 +310,7 @@ DEADLINE=$((TIMEOUT > 120 ? TIMEOUT - 45 : TIMEOUT * 2 / 3))
 cat >"$R/guest.env" <<EOF
 STROWGER_ROOT='$ROOT'
 STROWGER_BUILD='$BUILD_ABS'
+STROWGER_GW_BIN='$GW_BIN'
 STROWGER_SUITE='$SUITE_ABS'
 STROWGER_DAHDI_MODULES='$C/dahdi'
 STROWGER_GUEST_TESTS='${STROWGER_GUEST_TESTS:-}'
@@ -328,6 +338,7 @@ watch_console() {
 	done
 }
 
+[ -n "$GW_BIN" ] && say "the tests run the daemon $GW_BIN"
 say "booting the guest (TCG, 2 CPUs, ${STROWGER_GUEST_MEM:-768} MiB, bound ${TIMEOUT}s); logs in ${R#"$ROOT"/}"
 TB=$(date +%s.%N)
 # stdin from /dev/null: with a terminal on stdin qemu would switch it to raw mode.

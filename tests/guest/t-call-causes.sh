@@ -10,6 +10,7 @@ t_need strowger tests/pstnsim/pstnsim
 
 gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
+gw_baseline
 
 # PRI -> SIP, peer busy with Reason cause 17: the PBX sees 17.
 sip_uas gw_uas_busy.xml 6000
@@ -40,7 +41,7 @@ t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp did not see the CANCEL 
 # SIP -> PRI, PBX busy: 486 with Reason cause 17.
 t_start pbx-in-busy "${PBX_E1[@]}" -e 'wait-up 30s; expect ring to 4930998 20s; reject 17; sleep 1'
 pbx=$T_PID
-sleep 1
+pbx_wait_ready pbx-in-busy
 sip_uac gw_uac_fail.xml 6002 4930998 -trace_msg -message_file "$T_LOGDIR/uac-busy.msg" ||
 	{ t_tail sipp-uac; t_fail "SIP -> PRI busy: SIPp status $T_RC"; }
 grep -q "^SIP/2.0 486" "$T_LOGDIR/uac-busy.msg" || t_fail "PBX busy did not come back as 486"
@@ -56,11 +57,11 @@ grep -q '^Reason: Q.850;cause=1;' "$T_LOGDIR/uac-404.msg" || t_fail "404 without
 # SIP -> PRI, the SIP caller cancels while the PBX rings: the PBX sees the call cleared.
 t_start pbx-in-cancel "${PBX_E1[@]}" -e 'wait-up 30s; expect ring to 4930997 20s; ring; expect hangup 10s'
 pbx=$T_PID
-sleep 1
+pbx_wait_ready pbx-in-cancel
 sip_uac gw_uac_cancel.xml 6002 4930997 -d 500 || { t_tail sipp-uac; t_fail "SIP-side CANCEL failed"; }
 t_wait_exit "$pbx" 10 || { t_tail pbx-in-cancel; t_fail "PBX did not see the cancelled call cleared"; }
 
-sleep 1
+gw_check_baseline
 [ "$(grep -c "CALL id=" "$T_LOGDIR/gw.log")" -ge 6 ] || t_fail "not every call reached its CALL line"
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass

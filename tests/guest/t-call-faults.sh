@@ -12,6 +12,7 @@ t_need strowger tests/pstnsim/pstnsim
 
 gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
+gw_baseline
 
 # The PBX vanishes mid-call (killed): Q.921 gives up after T203 + N200 x T200 (~13 s),
 # every call on the span is cleared with cause 38, BYE carries it.
@@ -40,5 +41,6 @@ uas=$T_PID
 t_run pbx-after 40 "${PBX_E1[@]}" -e "$PBX_READY; call 4930125 from 5551000 chan 1; expect answer 10s;
 	hangup 16; expect hangup 5s" || { t_tail pbx-after; t_fail "channel 1 not usable after the faults"; }
 t_wait_exit "$uas" 10
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass

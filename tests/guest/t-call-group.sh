@@ -26,13 +26,6 @@ pbx_answer_one() {	# NAME PBX-ARRAY-NAME NUMBER [more script]
 		expect hangup 16 20s${4:+; $4}"
 }
 
-# Before the gateway sends a SETUP toward a simulator that just started: its D-channel up
-# on both ends (see PBX_READY in calls.sh).
-pbx_wait_ready() {	# NAME
-	t_wait_log "$1" 'D-channel up and stable' 40 || { t_tail "$1"; t_fail "$1: D-channel not up"; }
-	sleep 3
-}
-
 # One SIP -> PRI call to the group, held 2 s; then the gateway's CALL line must show it on
 # span $2 channel $3 (a regex), answered and cleared with cause 16.
 group_call() {	# NUMBER SPAN CHAN-REGEX WHAT
@@ -49,11 +42,12 @@ gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
 gw_wait_up 4 24 || t_fail "span 4 not up"
 t_wait_log gw "group pbx: 2 spans, 53 B-channels, hunt ascending" 5 || t_fail "group pbx not started"
+gw_baseline
 
 # 1. Nothing on span 1: span 2's D-channel cannot come up, the call goes to the T1.
 pbx_answer_one pbx-t1 PBX_T1 4930991
 pbx=$T_PID
-pbx_wait_ready pbx-t1
+pbx_wait_ready pbx-t1 "$SPAN_T1_GW"
 grep -q "span 2: D-channel up" "$T_LOGDIR/gw.log" && t_fail "span 2's D-channel came up without a far end"
 group_call 4930991 4 1 "E1 D-channel down"
 t_wait_exit "$pbx" 20 || { t_tail pbx-t1; t_fail "T1 PBX did not see the call (status $T_RC)"; }
@@ -63,7 +57,7 @@ grep -q "group pbx: span 2 passed over: D-channel down or in alarm" "$T_LOGDIR/g
 # 2. The E1 comes up: ascending starts on its lowest channel again.
 pbx_answer_one pbx-e1 PBX_E1 4930992
 pbx=$T_PID
-pbx_wait_ready pbx-e1
+pbx_wait_ready pbx-e1 "$SPAN_E1_GW"
 t_wait_log gw "span 2: D-channel up" 10 || t_fail "span 2's D-channel not up"
 group_call 4930992 2 1 "E1 up"
 t_wait_exit "$pbx" 20 || { t_tail pbx-e1; t_fail "E1 PBX did not see the call (status $T_RC)"; }
@@ -80,7 +74,7 @@ gw_wait_count "200 OK -> CONNECT" 30 90 || { t_tail pbx-e1-full; t_fail "E1 not 
 pbx_answer_one pbx-t1-full PBX_T1 4930993 "sleep 1s; call 884930301 from 5552000 x 23 as t;
 	expect answer @all 40s; sleep 30s; hangup 16 @all; expect hangup @all 30s"
 pbx_t1=$T_PID
-pbx_wait_ready pbx-t1-full
+pbx_wait_ready pbx-t1-full "$SPAN_T1_GW"
 group_call 4930993 4 1 "E1 full"
 gw_wait_count "200 OK -> CONNECT" 53 90 || { t_tail pbx-t1-full; t_fail "T1 not filled: not all 23 calls answered"; }
 sip_uac gw_uac_fail.xml 6004 774930994 -trace_msg -message_file "$T_LOGDIR/uac-full.msg" ||
@@ -103,11 +97,12 @@ t_check "destroy span 1" "$DYN" destroy loc 1:0 31
 t_wait_log gw "span 2: in alarm RED" 5 || t_fail "span 2 RED alarm not reported"
 pbx_answer_one pbx-t1-alarm PBX_T1 4930995
 pbx=$T_PID
-pbx_wait_ready pbx-t1-alarm
+pbx_wait_ready pbx-t1-alarm "$SPAN_T1_GW"
 group_call 4930995 4 1 "E1 in alarm"
 t_wait_exit "$pbx" 20 || { t_tail pbx-t1-alarm; t_fail "T1 PBX did not see the call (status $T_RC)"; }
 [ "$(grep -c "group pbx: span 2 passed over" "$T_LOGDIR/gw.log")" -gt "$skipped" ] ||
 	t_fail "span 2 in alarm not logged as passed over"
 
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass

@@ -16,6 +16,7 @@ sed -e '/^\[span 2\]/a country_code = 49' -e '/^\[trunk peer\]/a trust = yes' \
 	"$STROWGER_ROOT/tests/guest/gateway.conf" >"$conf"
 gw_start "$conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
+gw_baseline
 
 # PRI -> SIP, presentation allowed: number as E.164 and name in From and P-Asserted-Identity.
 msg=$T_LOGDIR/uas-allowed.msg
@@ -50,14 +51,14 @@ uac_identity() {	# NAME PORT NUMBER DISPLAY FROM_USER FROM_HOST PRIVACY
 }
 t_start pbx-in-allowed "${PBX_E1[@]}" -e 'wait-up 30s; expect ring to 4930996 from 30555 ton national pres allowed name Bob 20s; reject 17; sleep 1'
 pbx=$T_PID
-sleep 1
+pbx_wait_ready pbx-in-allowed
 uac_identity allowed 5070 4930996 Bob +4930555 127.0.0.1 none
 t_wait_exit "$pbx" 10 || { t_tail pbx-in-allowed; t_fail "PBX did not see the asserted caller and name"; }
 
 # SIP -> PRI from the trusted trunk, withheld: restricted, number still there for the network.
 t_start pbx-in-restricted "${PBX_E1[@]}" -e 'wait-up 30s; expect ring to 4930997 from 30555 ton national pres restricted 20s; reject 17; sleep 1'
 pbx=$T_PID
-sleep 1
+pbx_wait_ready pbx-in-restricted
 uac_identity restricted 5070 4930997 Anonymous anonymous anonymous.invalid id
 t_wait_exit "$pbx" 10 || { t_tail pbx-in-restricted; t_fail "PBX did not see a restricted, asserted caller"; }
 
@@ -65,12 +66,12 @@ t_wait_exit "$pbx" 10 || { t_tail pbx-in-restricted; t_fail "PBX did not see a r
 # sees a restricted call with no number.
 t_start pbx-in-untrusted "${PBX_E1[@]}" -e 'wait-up 30s; expect ring to 4930995 pres restricted 20s; reject 17; sleep 1'
 pbx=$T_PID
-sleep 1
+pbx_wait_ready pbx-in-untrusted
 uac_identity untrusted 5072 4930995 Anonymous anonymous anonymous.invalid id
 t_wait_exit "$pbx" 10 || { t_tail pbx-in-untrusted; t_fail "PBX did not see a restricted caller"; }
 grep -q "SETUP to 4930995 (unknown) from - " "$T_LOGDIR/pbx-in-untrusted.log" ||
 	{ t_tail pbx-in-untrusted; t_fail "an untrusted trunk's asserted number reached the PBX"; }
 
-sleep 1
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass

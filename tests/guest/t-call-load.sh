@@ -18,6 +18,7 @@ cpu_ticks() {	# utime + stime of the daemon [clock ticks]
 
 gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
+gw_baseline
 # -timeout: the helper's 60 s bound is shorter than four bursts (~15 s each in the guest).
 sip_uas gw_uas_answer.xml 6000 -m $((30 * BURSTS)) -d 0 -timeout 300s
 uas=$T_PID
@@ -57,5 +58,6 @@ echo "load: daemon CPU $(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$s_n" \
 	'BEGIN { printf "%.2f ms per call (%d ticks of 1/%d s for %d calls)", t * 1000 / hz / n, t, hz, n }')" \
 	"(guest under TCG emulation: 5-40x slower than the host)"
 [ "$s_n" = $((30 * BURSTS)) ] || t_fail "expected $((30 * BURSTS)) answered calls, counted $s_n"
+gw_check_baseline 30
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass

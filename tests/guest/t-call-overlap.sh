@@ -12,6 +12,7 @@ t_need strowger tests/pstnsim/pstnsim
 
 gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
+gw_baseline
 
 sip_uas gw_uas_answer.xml 6000 -m 2
 uas=$T_PID
@@ -28,5 +29,6 @@ t_run pbx-timeout 40 "${PBX_E1[@]}" -e "$PBX_READY; call 9 from 5551000 overlap;
 t_wait_log gw "inter-digit timeout: number 9 is complete" 5 || t_fail "inter-digit timeout not logged"
 t_wait_log gw "INVITE sip:9 via trunk peer" 5 || t_fail "INVITE for 9 not sent after the timeout"
 t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS did not finish (status $T_RC)"; }
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass

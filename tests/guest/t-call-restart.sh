@@ -14,7 +14,7 @@ t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 
 gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
-fds=$(gw_fds)
+gw_baseline
 
 # One PBX -> SIP call on channel CHAN with 1004 Hz towards SIP and 1800 Hz back, checked
 # both ways; the PBX does BEFORE first and AFTER last (script steps). NAME names the logs.
@@ -26,7 +26,7 @@ call_then() {
 	sip_uas gw_uas_answer.xml 6000 -trace_msg -message_file "$T_LOGDIR/uas-$name.msg"
 	uas=$T_PID
 	t_run "pbx-$name" 60 "${PBX_E1[@]}" -e "$PBX_READY; $before call $number from 5551000 chan $chan;
-		expect answer 10s; tone 1004; expect-tone 1800 2s within 5s; $after" ||
+		expect answer 10s; tone 1004; expect-tone 1800 2s within 5s; sleep 2s; $after" ||
 		{ t_tail "pbx-$name"; t_tail gw 30; t_fail "$name: PBX script failed (status $T_RC)"; }
 	t_wait_exit "$uas" 15 ||
 		{ t_tail sipp-uas; t_tail gw 30; t_fail "$name: SIP side never got its BYE (SIPp status $T_RC)"; }
@@ -66,7 +66,6 @@ call_then after-all 2 4930126 "hangup 16; expect hangup 5s"
 t_wait_log gw "CALL id=4 dir=tdm-sip span 2 ch 2 .*answered=yes cause=16 " 5 ||
 	t_fail "channel 2 did not carry a call after the interface RESTART"
 
-sleep 1
-[ "$(gw_fds)" = "$fds" ] || { ls -l /proc/"$GW_PID"/fd >&2; t_fail "daemon fds: $fds at start, $(gw_fds) now"; }
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass

@@ -33,6 +33,7 @@ cat >"$conf" <<-EOC
 EOC
 gw_start "$conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
+gw_baseline
 t_wait_log gw "trunk peer: proxy 127.0.0.1:5070/tcp" 5 || t_fail "trunk not started over TCP"
 
 # PRI -> SIP over TCP.
@@ -42,7 +43,7 @@ probe=$T_PID
 sip_uas gw_uas_answer_tcp.xml 6000 -t t1 -d 300 -trace_msg -message_file "$T_LOGDIR/uas.msg"
 uas=$T_PID
 t_run pbx-out 60 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930123 from 5551000; expect answer 10s;
-	tone 1004; expect-tone 1800 2s within 5s; hangup 16; expect hangup 5s' ||
+	tone 1004; expect-tone 1800 2s within 5s; sleep 2s; hangup 16; expect hangup 5s' ||
 	{ t_tail pbx-out; t_tail gw 30; t_fail "PRI -> SIP call over TCP failed (pstnsim status $T_RC)"; }
 t_wait_exit "$uas" 10 ||
 	{ t_tail sipp-uas; t_tail gw 30; t_fail "TCP peer did not see INVITE/ACK/BYE over TCP (SIPp status $T_RC)"; }
@@ -59,7 +60,7 @@ pbx=$T_PID
 t_start probe-uac "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6002 --tag sip \
 	--send-tone 1800 --expect-tone 1004 --duration 12 --wait-first 15
 probe=$T_PID
-sleep 2
+pbx_wait_ready pbx-in
 SIP_UAC_PORT=5076 sip_uac gw_uac_call.xml 6002 4930999 -t t1 -d 4000 -trace_msg -message_file "$T_LOGDIR/uac.msg" ||
 	{ t_tail sipp-uac; t_tail gw 30; t_fail "SIP -> PRI call over TCP failed (SIPp status $T_RC)"; }
 grep -qE '^Contact: <sip:127\.0\.0\.1(:5060)?;transport=tcp>' "$T_LOGDIR/uac.msg" ||
@@ -72,5 +73,6 @@ t_wait_log gw "INVITE from trunk peer \(127\.0\.0\.1:5076\), to 4930999" 5 ||
 t_wait_log gw "CALL id=2 dir=sip-tdm span 2 ch [0-9]+ trunk=peer called=4930999 calling=5551000 presentation=allowed answered=yes cause=16 " 5 ||
 	t_fail "gateway's summary of the SIP -> PRI call missing or wrong"
 
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass

@@ -60,8 +60,9 @@ call_out() {
 
 # call_in NAME PBX_ARRAY NUMBER: SIPp calls NUMBER, the PBX answers, tones both ways, SIPp hangs up.
 call_in() {
-	local name=$1 pbxvar=$2 number=$3 ok=0 pbxpid probe
+	local name=$1 pbxvar=$2 number=$3 ok=0 pbxpid probe span=$SPAN_E1_GW
 	local -n pbx=$pbxvar
+	[ "$pbxvar" = PBX_T1 ] && span=$SPAN_T1_GW
 	t_start "pbx-$n" "${pbx[@]}" -e "wait-up 30s; expect ring to $number 30s; ring; sleep 200ms;
 		answer; tone 1004; expect-tone 1800 2s within 5s; dtmf $DIGITS; expect-dtmf $DIGITS 12s;
 		expect hangup 16 25s"
@@ -70,7 +71,8 @@ call_in() {
 		--expect-tone 1004 --send-dtmf "$DIGITS" --dtmf-delay 3500 --expect-dtmf "$DIGITS" \
 		--duration 18 --wait-first 15
 	probe=$T_PID
-	sleep 2
+	# Both ends of the D-channel up before the INVITE (a SETUP sent earlier gets cause 38).
+	{ t_wait_log "pbx-$n" 'D-channel up and stable' 40 && gw_wait_dchan "$span" 20; } || ok=1
 	sip_uac gw_uac_call.xml 6002 "$number" -d 11000 || ok=1
 	t_wait_exit "$pbxpid" 20 || ok=1
 	kill -TERM "$probe" 2>/dev/null

@@ -12,8 +12,7 @@ t_need strowger tests/pstnsim/pstnsim
 
 gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
-sleep 1
-fds0=$(gw_fds)
+gw_baseline
 t_run torture 200 python3 "$STROWGER_ROOT/tests/guest/siptorture.py" --pid "$GW_PID" \
 	--gw 127.0.0.1:5060 --from-port 5070 ||
 	{ grep "FAIL" "$T_LOGDIR/torture.log"; t_tail gw 20; t_fail "torture: $(tail -1 "$T_LOGDIR/torture.log")"; }
@@ -21,11 +20,9 @@ t_run torture 200 python3 "$STROWGER_ROOT/tests/guest/siptorture.py" --pid "$GW_
 # Still a gateway: SIP -> PRI answered and cleared.
 t_start pbx-in "${PBX_E1[@]}" -e 'wait-up 30s; expect ring to 4930999 30s; answer; expect hangup 16 20s'
 pbx=$T_PID
-sleep 1
+pbx_wait_ready pbx-in
 sip_uac gw_uac_call.xml 6002 4930999 -d 1000 || { t_tail sipp-uac; t_fail "SIP -> PRI call after the torture failed"; }
 t_wait_exit "$pbx" 20 || { t_tail pbx-in; t_fail "PBX side of the call after the torture failed"; }
-sleep 1
-fds1=$(gw_fds)
-[ "$fds1" = "$fds0" ] || { ls -l /proc/"$GW_PID"/fd; t_fail "open fds $fds0 before, $fds1 after"; }
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass
