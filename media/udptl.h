@@ -75,8 +75,8 @@ int udptl_encode(struct udptl *u, const uint8_t *ifp, size_t len, int redundancy
 /*
  * Take one received datagram: deliver the IFP packets that are now in order through
  * ifp_h (recovered ones first, oldest first) and report given-up ones through missing_h.
- * Return the number delivered (≥ 0), or EBADMSG (malformed, counted and dropped) as a
- * negative value: -EBADMSG. Never reads outside data[0..len).
+ * Return the number delivered (≥ 0), -EBADMSG (malformed: counted and dropped) or -ENOMEM
+ * (the first FEC datagram found no memory for parity). Never reads outside data[0..len).
  */
 int udptl_decode(struct udptl *u, const uint8_t *data, size_t len);
 
