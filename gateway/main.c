@@ -2,6 +2,7 @@
 #include "common/log.h"
 #include "conf/conf.h"
 #include "gateway/daemon.h"
+#include "gateway/hwcheck.h"
 #include "media/dsp_log.h"
 #include "tdm/tdm.h"
 
@@ -29,6 +30,18 @@ static void usage(FILE *out)
 		"  -h, --help         this text\n"
 		"Exit status: 0 ok, 1 could not run, 2 configuration or usage error.\n",
 		CONF_DEFAULT_PATH);
+}
+
+/* Cross-check lines: on stderr for --check, in the log for the daemon. */
+static void on_hwcheck(enum hwcheck_level level, const char *line, void *arg)
+{
+	static const char *const tag[] = {"notice", "warning", "error"};
+
+	if (arg)
+		fprintf(stderr, "%s: %s\n", tag[level], line);
+	else
+		LOG_AT(LS_CONF, level == HWCHECK_ERROR ? LL_ERROR :
+		       level == HWCHECK_WARN ? LL_WARN : LL_NOTICE, "%s", line);
 }
 
 int main(int argc, char **argv)
@@ -72,9 +85,10 @@ int main(int argc, char **argv)
 	}
 	conf_errors_clear(&errs);
 	if (check) {
+		unsigned bad = hwcheck_run(conf, NULL, on_hwcheck, stderr);
 		conf_print(conf, stdout);
 		conf_free(conf);
-		return 0;
+		return bad ? EXIT_CONFIG : 0;
 	}
 
 	/* Before any library starts a thread: every thread inherits this mask, and the daemon
@@ -90,6 +104,13 @@ int main(int argc, char **argv)
 	tdm_log_init();
 	dsp_log_init();
 	LOGN(LS_MAIN, "strowger %s starting with %s", STROWGER_VERSION, path);
+	unsigned bad = hwcheck_run(conf, NULL, on_hwcheck, NULL);
+	if (bad) {
+		LOGE(LS_MAIN, "%u mismatch%s between %s and DAHDI; nothing started", bad,
+		     bad == 1 ? "" : "es", path);
+		conf_free(conf);
+		return EXIT_CONFIG;
+	}
 
 	struct daemon_params p = { .conf_path = path, .conf = conf };
 	err = daemon_alloc(&d, &p);
