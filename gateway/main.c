@@ -2,6 +2,7 @@
 #include "common/log.h"
 #include "conf/conf.h"
 #include "gateway/daemon.h"
+#include "gateway/genconf.h"
 #include "gateway/hwcheck.h"
 #include "media/dsp_log.h"
 #include "tdm/tdm.h"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: strowger [-c FILE] [--check]\n"
+		"       strowger genconf --span N=ROLE[,OPTION...]... (see strowger genconf --help)\n"
 		"  -c, --config FILE  configuration file (default %s)\n"
 		"      --check        validate the file, print the effective configuration, exit\n"
 		"  -V, --version      print the version\n"
@@ -60,6 +62,8 @@ int main(int argc, char **argv)
 	bool check = false;
 	int c, err;
 
+	if (argc > 1 && !strcmp(argv[1], "genconf"))
+		return genconf_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
