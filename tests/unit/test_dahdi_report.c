@@ -1,6 +1,7 @@
 /* tdm/dahdi_report: DAHDI's span reports parsed from recorded outputs: the guest's looped
  * dynamic spans (tests/unit/fixtures/dahdi/guest-*, captured from DAHDI 2.11.1 in the qemu
  * guest) and real cards' output written in dahdi_seq_show()'s format. */
+#include "tdm/dahdi.h"
 #include "tdm/dahdi_report.h"
 
 #include <criterion/criterion.h>
@@ -188,4 +189,23 @@ Test(dahdi_report, too_many_channels)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "\t%4d A/%d Clear \n", c, c);
 	struct dahdi_report_span s;
 	cr_assert_eq(dahdi_report_parse_proc(&s, buf, (size_t)n), E2BIG);
+}
+
+Test(dahdi_report, counters_delta)
+{
+	struct dahdi_span_counts a = {.bpv = 4, .crc4 = 10, .fe = 2}, b = a;
+	char buf[128];
+	cr_assert_str_eq(dahdi_counts_delta_str(&a, &b, buf, sizeof(buf)), "");
+	b.bpv = 7;
+	b.crc4 = 12;
+	b.irqmisses = 1;
+	cr_assert_str_eq(dahdi_counts_delta_str(&a, &b, buf, sizeof(buf)),
+			 "bpv +3 (7), crc4 +2 (12), irqmisses +1 (1)");
+	b = a;
+	b.fe = 0;
+	cr_assert_str_eq(dahdi_counts_delta_str(&a, &b, buf, sizeof(buf)), "framing reset (0)");
+	char small[12];
+	b.bpv = 100;
+	dahdi_counts_delta_str(&a, &b, small, sizeof(small));
+	cr_assert_lt(strlen(small), sizeof(small));
 }
