@@ -54,6 +54,7 @@ int genconf_write(const struct genconf_span *spans, unsigned n, const char *zone
 		[GENCONF_FXS] = "fxs", [GENCONF_FXO] = "fxo",
 	};
 
+	static char why_buf[128];	/* *why: the one error, for the caller to print */
 	int carriers = 0;
 
 	fprintf(sys, "# DAHDI configuration for dahdi_cfg, written by strowger genconf: %u span%s.\n"
@@ -76,11 +77,16 @@ int genconf_write(const struct genconf_span *spans, unsigned n, const char *zone
 		else if (rs->nchans == 31 || rs->nchans == 24 || t == DR_TYPE_ANALOG)
 			e1 = rs->nchans == 31;	/* dynamic spans: the channel count tells */
 		else {
-			*why = "DAHDI does not tell whether it is E1 or T1: give e1 or t1";
+			snprintf(why_buf, sizeof(why_buf), "span %u: DAHDI does not tell whether it "
+				 "is E1 or T1: give e1 or t1", rs->spanno);
+			*why = why_buf;
 			return EINVAL;
 		}
 		if (!analog && rs->nchans != (e1 ? 31u : 24u)) {
-			*why = e1 ? "an E1 PRI needs 31 channels" : "a T1 PRI needs 24 channels";
+			snprintf(why_buf, sizeof(why_buf), "span %u: %s PRI needs %u channels, DAHDI "
+				 "shows %u", rs->spanno, e1 ? "an E1" : "a T1", e1 ? 31 : 24,
+				 rs->nchans);
+			*why = why_buf;
 			return EINVAL;
 		}
 		unsigned dpos = analog ? 0 : e1 ? 16 : 24;

@@ -105,10 +105,10 @@ Test(genconf, refuses_what_it_cannot_tell)
 	report(&g.rs, "tdm410p-analog.txt");
 	FILE *fs = open_memstream(&sys, &a), *fo = open_memstream(&spans, &b);
 	cr_assert_eq(genconf_write(&g, 1, "us", fs, fo, &why), EINVAL);
-	cr_assert_str_eq(why, "DAHDI does not tell whether it is E1 or T1: give e1 or t1");
+	cr_assert_str_eq(why, "span 1: DAHDI does not tell whether it is E1 or T1: give e1 or t1");
 	g.e1 = 1;
 	cr_assert_eq(genconf_write(&g, 1, "us", fs, fo, &why), EINVAL);
-	cr_assert_str_eq(why, "an E1 PRI needs 31 channels");
+	cr_assert_str_eq(why, "span 1: an E1 PRI needs 31 channels, DAHDI shows 4");
 	fclose(fs);
 	fclose(fo);
 	free(sys);
