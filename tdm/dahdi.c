@@ -1,5 +1,6 @@
 /* Thin wrappers over the DAHDI character devices. */
 #include "tdm/dahdi.h"
+#include "tdm/dahdi_report.h"
 
 #include <dahdi/user.h>
 #include <errno.h>
@@ -82,6 +83,11 @@ int dahdi_span_stat(const char *dir, unsigned spanno, struct dahdi_span_info *in
 		.fe = si.fecount, .cv = si.cvcount,
 		.irqmisses = si.irqmisses > 0 ? (unsigned)si.irqmisses : 0,
 	};
+	/* Slips are not in DAHDI_SPANSTAT; /proc/dahdi/N prints them (a missing /proc is
+	 * no error: the other counters stand). */
+	struct dahdi_report_span rs;
+	if (!dahdi_report_read(&rs, "/proc/dahdi", NULL, spanno))
+		info->counts.slips = rs.counts.timingslips;
 	info->totalchans = si.totalchans > 0 ? (unsigned)si.totalchans : 0;
 	info->numchans = si.numchans > 0 ? (unsigned)si.numchans : 0;
 	snprintf(info->name, sizeof(info->name), "%.*s", (int)sizeof(si.name), si.name);
@@ -183,7 +189,7 @@ const char *dahdi_counts_delta_str(const struct dahdi_span_counts *old,
 		{"bpv", old->bpv, now->bpv}, {"crc4", old->crc4, now->crc4},
 		{"ebit", old->ebit, now->ebit}, {"fas", old->fas, now->fas},
 		{"framing", old->fe, now->fe}, {"cv", old->cv, now->cv},
-		{"irqmisses", old->irqmisses, now->irqmisses},
+		{"irqmisses", old->irqmisses, now->irqmisses}, {"slips", old->slips, now->slips},
 	};
 	unsigned used = 0;
 

@@ -18,7 +18,7 @@ int dahdi_chan_open(int *fdp, const char *dir, unsigned channo, enum dahdi_chan_
 
 /* A span's line error counters (DAHDI_SPANSTAT), counted by the card since the span was
  * configured; 0 on spans that count nothing (dynamic spans, analog cards). DAHDI 2.11 puts
- * timing slips only in /proc/dahdi/N (tdm/dahdi_report.h). */
+ * timing slips only in /proc/dahdi/N: dahdi_span_stat() takes them from there. */
 struct dahdi_span_counts {
 	unsigned bpv;			/* bipolar violations: line coding (AMI/B8ZS/HDB3) */
 	unsigned crc4;			/* E1 CRC-4 errors */
@@ -27,6 +27,7 @@ struct dahdi_span_counts {
 	unsigned fe;			/* framing errors */
 	unsigned cv;			/* coding violations */
 	unsigned irqmisses;		/* the card's interrupts the host missed */
+	unsigned slips;			/* timing slips (/proc/dahdi/N): two clocks disagree */
 };
 
 /* "bpv +3 (7), crc4 +1 (12)": the counters that differ between old and now, with the

@@ -199,8 +199,9 @@ Test(dahdi_report, counters_delta)
 	b.bpv = 7;
 	b.crc4 = 12;
 	b.irqmisses = 1;
+	b.slips = 2;
 	cr_assert_str_eq(dahdi_counts_delta_str(&a, &b, buf, sizeof(buf)),
-			 "bpv +3 (7), crc4 +2 (12), irqmisses +1 (1)");
+			 "bpv +3 (7), crc4 +2 (12), irqmisses +1 (1), slips +2 (2)");
 	b = a;
 	b.fe = 0;
 	cr_assert_str_eq(dahdi_counts_delta_str(&a, &b, buf, sizeof(buf)), "framing reset (0)");
