@@ -104,7 +104,17 @@ unsigned hwcheck_span(const char *conf_path, const struct conf_span *cs,
 			from = "its channel count";
 		}
 	}
-	if (dt != DR_TYPE_UNKNOWN && dt != want) {
+	if (dt == DR_TYPE_ANALOG || dt == DR_TYPE_OTHER) {
+		/* An analog card's span has no E1/T1 type: only a PRI on it is wrong. */
+		if (pri) {
+			emit(h, arg, HWCHECK_ERROR,
+			     "%s: span %u: signalling = %s, but /proc/dahdi/%u is %s span (spantype "
+			     "%s): a PRI needs an E1 or T1 span", where, cs->number,
+			     cs->sig == SIG_PRI_CPE ? "pri_cpe" : "pri_net", rs->spanno,
+			     dt == DR_TYPE_ANALOG ? "an analog" : "a BRI", rs->spantype);
+			return 1;
+		}
+	} else if (dt != DR_TYPE_UNKNOWN && dt != want) {
 		emit(h, arg, HWCHECK_ERROR,
 		     "%s: span %u: type = %s, but /proc/dahdi/%u is %s %s (by %s%s%s, %u channels): "
 		     "set type = %s here or fix span=%u in " HWCHECK_SYSTEM_CONF,

@@ -37,6 +37,8 @@ static void report(struct dahdi_report_span *rs, const char *name)
 	cr_assert_eq(dahdi_report_parse_proc(rs, buf, n), 0);
 }
 
+static const char *spantype;	/* sysfs spantype to add to the next check's report */
+
 /* Check the one [span] of text against the fixture (NULL: no such span). */
 static unsigned check(const char *text, const char *fixture, struct lines *l)
 {
@@ -51,6 +53,9 @@ static unsigned check(const char *text, const char *fixture, struct lines *l)
 	conf_errors_clear(&errs);
 	if (fixture)
 		report(&rs, fixture);
+	if (fixture && spantype)
+		cr_assert_eq(dahdi_report_set_attr(&rs, "spantype", spantype), 0);
+	spantype = NULL;
 	unsigned e = hwcheck_span("strowger.conf", &conf->spans[0], fixture ? &rs : NULL,
 				  &no_line, collect, l);
 	conf_free(conf);
@@ -143,4 +148,22 @@ Test(hwcheck, positions_beyond_the_span)
 	cr_assert_eq(check("[span 1]\ntype = t1\nsignalling = fxs\n", "tdm410p-analog.txt", &l), 1);
 	cr_assert_str_eq(l.text[0], "strowger.conf:1: span 1: position 24 is configured, but "
 			 "/proc/dahdi/1 has only 4 channels");
+}
+
+Test(hwcheck, analog_card)
+{
+	struct lines l;
+	spantype = "FXS";
+	cr_assert_eq(check("[span 1]\ntype = t1\nsignalling = fxs\nchannels = 1-2\n",
+			   "tdm410p-analog.txt", &l), 0);
+	cr_assert_eq(l.n, 1u, "%s", l.text[0]);	/* the MASTER notice */
+	spantype = "FXS";
+	cr_assert_eq(check("[span 1]\ntype = t1\nsignalling = fxs\nchannels = 1-3\n",
+			   "tdm410p-analog.txt", &l), 1);
+	cr_assert(strstr(l.text[0], "shows position 3 (channel 3) as FXSKS:"), "%s", l.text[0]);
+	spantype = "FXS";
+	cr_assert_eq(check("[span 1]\ntype = t1\nsignalling = pri_cpe\n", "tdm410p-analog.txt",
+			   &l), 1);
+	cr_assert_str_eq(l.text[0], "strowger.conf:1: span 1: signalling = pri_cpe, but "
+			 "/proc/dahdi/1 is an analog span (spantype FXS): a PRI needs an E1 or T1 span");
 }
