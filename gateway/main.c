@@ -2,6 +2,8 @@
 #include "common/log.h"
 #include "conf/conf.h"
 #include "gateway/daemon.h"
+#include "gateway/genconf.h"
+#include "gateway/hwcheck.h"
 #include "gateway/status.h"
 #include "media/dsp_log.h"
 #include "tdm/tdm.h"
@@ -24,6 +26,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: strowger [-c FILE] [--check] [--status FILE]\n"
+		"       strowger genconf --span N=ROLE[,OPTION...]... (see strowger genconf --help)\n"
 		"  -c, --config FILE  configuration file (default %s)\n"
 		"      --check        validate the file, print the effective configuration, exit\n"
 		"      --status FILE  where SIGUSR1 writes the resource status (default %s)\n"
@@ -31,6 +34,18 @@ static void usage(FILE *out)
 		"  -h, --help         this text\n"
 		"Exit status: 0 ok, 1 could not run, 2 configuration or usage error.\n",
 		CONF_DEFAULT_PATH, STATUS_DEFAULT_PATH);
+}
+
+/* Cross-check lines: on stderr for --check, in the log for the daemon. */
+static void on_hwcheck(enum hwcheck_level level, const char *line, void *arg)
+{
+	static const char *const tag[] = {"notice", "warning", "error"};
+
+	if (arg)
+		fprintf(stderr, "%s: %s\n", tag[level], line);
+	else
+		LOG_AT(LS_CONF, level == HWCHECK_ERROR ? LL_ERROR :
+		       level == HWCHECK_WARN ? LL_WARN : LL_NOTICE, "%s", line);
 }
 
 int main(int argc, char **argv)
@@ -51,6 +66,8 @@ int main(int argc, char **argv)
 	bool check = false;
 	int c, err;
 
+	if (argc > 1 && !strcmp(argv[1], "genconf"))
+		return genconf_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
@@ -77,9 +94,10 @@ int main(int argc, char **argv)
 	}
 	conf_errors_clear(&errs);
 	if (check) {
+		unsigned bad = hwcheck_run(conf, NULL, on_hwcheck, stderr);
 		conf_print(conf, stdout);
 		conf_free(conf);
-		return 0;
+		return bad ? EXIT_CONFIG : 0;
 	}
 
 	/* Before any library starts a thread: every thread inherits this mask, and the daemon
@@ -96,6 +114,13 @@ int main(int argc, char **argv)
 	tdm_log_init();
 	dsp_log_init();
 	LOGN(LS_MAIN, "strowger %s starting with %s", STROWGER_VERSION, path);
+	unsigned bad = hwcheck_run(conf, NULL, on_hwcheck, NULL);
+	if (bad) {
+		LOGE(LS_MAIN, "%u mismatch%s between %s and DAHDI; nothing started", bad,
+		     bad == 1 ? "" : "es", path);
+		conf_free(conf);
+		return EXIT_CONFIG;
+	}
 
 	struct daemon_params p = { .conf_path = path, .conf = conf, .status_path = status_path };
 	err = daemon_alloc(&d, &p);

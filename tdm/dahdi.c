@@ -1,5 +1,6 @@
 /* Thin wrappers over the DAHDI character devices. */
 #include "tdm/dahdi.h"
+#include "tdm/dahdi_report.h"
 
 #include <dahdi/user.h>
 #include <errno.h>
@@ -79,6 +80,19 @@ int dahdi_span_stat_fd(int ctl, unsigned spanno, struct dahdi_span_info *info)
 	if (err)
 		return err;
 	info->alarms = si.alarms;
+	info->counts = (struct dahdi_span_counts){
+		.bpv = si.bpvcount > 0 ? (unsigned)si.bpvcount : 0,
+		.crc4 = si.crc4count > 0 ? (unsigned)si.crc4count : 0,
+		.ebit = si.ebitcount > 0 ? (unsigned)si.ebitcount : 0,
+		.fas = si.fascount > 0 ? (unsigned)si.fascount : 0,
+		.fe = si.fecount, .cv = si.cvcount,
+		.irqmisses = si.irqmisses > 0 ? (unsigned)si.irqmisses : 0,
+	};
+	/* Slips are not in DAHDI_SPANSTAT; /proc/dahdi/N prints them (a missing /proc is
+	 * no error: the other counters stand). */
+	struct dahdi_report_span rs;
+	if (!dahdi_report_read(&rs, "/proc/dahdi", NULL, spanno))
+		info->counts.slips = rs.counts.timingslips;
 	info->totalchans = si.totalchans > 0 ? (unsigned)si.totalchans : 0;
 	info->numchans = si.numchans > 0 ? (unsigned)si.numchans : 0;
 	snprintf(info->name, sizeof(info->name), "%.*s", (int)sizeof(si.name), si.name);
@@ -183,5 +197,36 @@ const char *dahdi_alarm_str(int alarms, char *buf, unsigned buflen)
 	}
 	if (!used)
 		snprintf(buf, buflen, alarms ? "0x%x" : "none", (unsigned)alarms);
+	return buf;
+}
+
+const char *dahdi_counts_delta_str(const struct dahdi_span_counts *old,
+				   const struct dahdi_span_counts *now, char *buf, unsigned buflen)
+{
+	const struct {
+		const char *name;
+		unsigned a, b;
+	} c[] = {
+		{"bpv", old->bpv, now->bpv}, {"crc4", old->crc4, now->crc4},
+		{"ebit", old->ebit, now->ebit}, {"fas", old->fas, now->fas},
+		{"framing", old->fe, now->fe}, {"cv", old->cv, now->cv},
+		{"irqmisses", old->irqmisses, now->irqmisses}, {"slips", old->slips, now->slips},
+	};
+	unsigned used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (c[i].a == c[i].b)
+			continue;
+		/* A counter that went down was reset (span reconfigured): show the new total. */
+		int n = c[i].b > c[i].a ?
+			snprintf(buf + used, buflen - used, "%s%s +%u (%u)", used ? ", " : "",
+				 c[i].name, c[i].b - c[i].a, c[i].b) :
+			snprintf(buf + used, buflen - used, "%s%s reset (%u)", used ? ", " : "",
+				 c[i].name, c[i].b);
+		if (n < 0 || (unsigned)n >= buflen - used)
+			break;
+		used += (unsigned)n;
+	}
 	return buf;
 }

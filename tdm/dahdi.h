@@ -16,9 +16,29 @@ enum dahdi_chan_mode {
  * set up buffering for mode. *fdp is a non-blocking fd on success. */
 int dahdi_chan_open(int *fdp, const char *dir, unsigned channo, enum dahdi_chan_mode mode);
 
+/* A span's line error counters (DAHDI_SPANSTAT), counted by the card since the span was
+ * configured; 0 on spans that count nothing (dynamic spans, analog cards). DAHDI 2.11 puts
+ * timing slips only in /proc/dahdi/N: dahdi_span_stat() takes them from there. */
+struct dahdi_span_counts {
+	unsigned bpv;			/* bipolar violations: line coding (AMI/B8ZS/HDB3) */
+	unsigned crc4;			/* E1 CRC-4 errors */
+	unsigned ebit;			/* E-bits: the far end saw CRC-4 errors */
+	unsigned fas;			/* frame alignment signal errors */
+	unsigned fe;			/* framing errors */
+	unsigned cv;			/* coding violations */
+	unsigned irqmisses;		/* the card's interrupts the host missed */
+	unsigned slips;			/* timing slips (/proc/dahdi/N): two clocks disagree */
+};
+
+/* "bpv +3 (7), crc4 +1 (12)": the counters that differ between old and now, with the
+ * increase and the total; "" if none differ. Returns buf. */
+const char *dahdi_counts_delta_str(const struct dahdi_span_counts *old,
+				   const struct dahdi_span_counts *now, char *buf, unsigned buflen);
+
 /* The span's state as DAHDI_SPANSTAT reports it. */
 struct dahdi_span_info {
 	int alarms;			/* DAHDI_ALARM_* bits */
+	struct dahdi_span_counts counts;
 	unsigned totalchans;		/* channels the span has */
 	unsigned numchans;		/* of which configured */
 	char name[24];

@@ -1,6 +1,7 @@
 /* A DAHDI span: channels, alarms, state changes. */
 #include "tdm/span.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "tdm/dahdi.h"
 
@@ -30,7 +31,36 @@ struct tdm_span {
 	unsigned reported_open;	/* open channels when state was last logged */
 	struct tdm_chan chans[TDM_MAX_POS + 1];
 	unsigned nchans;
+	struct dahdi_span_counts counts;	/* line error counters last logged */
+	bool counts_seen;
+	uint64_t counts_logged_us;	/* [µs] when they were last logged */
 };
+
+/* A line taking errors changes its counters on every poll: at most one line per minute per
+ * span, each with what accumulated since the last. */
+#define COUNTS_LOG_INTERVAL_US (60u * 1000000u)
+
+static void log_counts(struct tdm_span *span, const struct dahdi_span_counts *now)
+{
+	static const struct dahdi_span_counts zero;
+	char buf[256];
+	uint64_t t = clock_now_us();
+
+	if (!span->counts_seen) {
+		span->counts_seen = true;
+		span->counts = *now;
+		if (*dahdi_counts_delta_str(&zero, now, buf, sizeof(buf)))
+			LOGN(LS_TDM, "span %u: line error counters at start: %s", span->p.number, buf);
+		return;
+	}
+	if (!memcmp(&span->counts, now, sizeof(*now)) ||
+	    (span->counts_logged_us && t - span->counts_logged_us < COUNTS_LOG_INTERVAL_US))
+		return;
+	LOGW(LS_TDM, "span %u: line errors: %s", span->p.number,
+	     dahdi_counts_delta_str(&span->counts, now, buf, sizeof(buf)));
+	span->counts = *now;
+	span->counts_logged_us = t;
+}
 
 static void noop_state(struct tdm_span *s, enum tdm_span_state st, void *a) { }
 static void noop_fd(struct tdm_span *s, int fd, bool d, bool added, void *a) { }
@@ -286,6 +316,7 @@ void tdm_span_poll(struct tdm_span *span)
 	span->last_err = 0;
 	open_channels(span);
 	set_state(span, info.alarms ? TDM_SPAN_ALARM : TDM_SPAN_UP, info.alarms);
+	log_counts(span, &info.counts);
 }
 
 void tdm_span_handle_event(struct tdm_span *span, int fd)
