@@ -279,7 +279,7 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 	if (strlen(line) >= sizeof(copy))
 		return ctl_cmd_error(out, "request longer than %d bytes", CTL_LINE_MAX - 1);
 	for (const char *p = line; *p; p++)
-		if (!isprint((unsigned char)*p) && *p != '\t')
+		if (!isprint((unsigned char)*p) && *p != '\t' && *p != '\r')
 			return ctl_cmd_error(out, "request is not printable text (try help)");
 	strcpy(copy, line);
 	for (char *t = strtok_r(copy, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
