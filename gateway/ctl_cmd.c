@@ -291,6 +291,9 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 		return ctl_cmd_error(out, "empty request (try help)");
 	if (!strcmp(w[0], "help") && n == 1)
 		return help(out);
+	if (!strcmp(w[0], "show") && n > 2 && (!strcmp(w[1], "spans") || !strcmp(w[1], "calls") ||
+					       !strcmp(w[1], "trunks") || !strcmp(w[1], "status")))
+		return ctl_cmd_error(out, "'show %s' takes no arguments", w[1]);
 	if (!strcmp(w[0], "show") && n == 2) {
 		if (!strcmp(w[1], "spans"))
 			return show_spans(ops, arg, out);

@@ -313,3 +313,39 @@ Test(ctl, a_live_socket_is_not_taken_a_stale_one_is)
 	cr_expect_eq(access(file, F_OK), 0);
 	unlink(file);
 }
+
+/* More reply than the socket holds and than CTL_OUT_MAX: the daemon stops reading, sends as
+ * the client takes it (POLLOUT), then reads again; every reply arrives, in order. */
+Test(ctl, replies_beyond_the_socket_buffer_all_arrive)
+{
+	enum { N = 12 };
+	int fd = client(), whole = 0;
+	char buf[65536], tail[13] = "";	/* the pattern's length - 1, and a NUL */
+	size_t total = 0;
+
+	for (int i = 0; i < N; i++)
+		say(fd, "show calls\n");
+	for (int i = 0; i < 5000 && whole < N; i++) {
+		su_root_step(root, 1);
+		ssize_t n;
+		while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+			/* count "1024 calls\n\n" also across reads: keep the last bytes */
+			char join[sizeof(tail) + sizeof(buf)];
+			size_t tl = strlen(tail);
+
+			memcpy(join, tail, tl);
+			memcpy(join + tl, buf, (size_t)n);
+			join[tl + (size_t)n] = '\0';
+			for (char *p = join; (p = strstr(p, "\n1024 calls\n\n")); p++)
+				whole++;
+			size_t keep = tl + (size_t)n < sizeof(tail) - 1 ? tl + (size_t)n : sizeof(tail) - 1;
+			memcpy(tail, join + tl + (size_t)n - keep, keep);
+			tail[keep] = '\0';
+			/* the tail is one byte shorter than the pattern: no match counts twice */
+			total += (size_t)n;
+		}
+	}
+	cr_expect_eq(whole, N, "%d of %d replies (%zu bytes)", whole, N, total);
+	cr_expect_gt(total, (size_t)CTL_OUT_MAX);
+	close(fd);
+}

@@ -106,7 +106,9 @@ Test(ctl_cmd, unknown_and_malformed_requests_are_errors)
 	expect(&f, "x", -1, "error: unknown command 'x' (try help)\n\n");
 	expect(&f, "show", -1, "error: unknown command 'show' (try help)\n\n");
 	expect(&f, "show nothing", -1, "error: unknown command 'show nothing' (try help)\n\n");
-	expect(&f, "show calls extra", -1, "error: unknown command 'show calls' (try help)\n\n");
+	expect(&f, "show calls extra", -1, "error: 'show calls' takes no arguments\n\n");
+	expect(&f, "show tatus x", -1, "error: unknown command 'show tatus' (try help)\n\n");
+	expect(&f, "show span x", -1, "error: unknown command 'show span' (try help)\n\n");
 	expect(&f, "", -1, "error: empty request (try help)\n\n");
 	expect(&f, "   \t ", -1, "error: empty request (try help)\n\n");
 	expect(&f, "show\x01spans", -1, "error: request is not printable text (try help)\n\n");
