@@ -7,7 +7,8 @@
 #   tdm/      DAHDI spans and channels, ISDN PRI (libpri)
 #   media/    TDM <-> RTP media engine
 #   sip/      Sofia-SIP user agent, trunks, SDP offer/answer
-#   gateway/  the daemon: calls, routing, cause mapping
+#   gateway/  the daemon: calls, routing, cause mapping, the control socket
+#   ctl/      strowgerctl, the control socket's client
 #   tests/    unit tests (Criterion), PSTN simulator, DAHDI guest harness, benchmarks
 #
 # make            build build/strowger
@@ -18,7 +19,7 @@
 # make fresh-check  `make deps demo` in a clean Debian 12 root (debootstrap; root)
 # V=1 shows commands; WERROR=1 adds -Werror (CI); SANITIZE=address,undefined instruments.
 
-MODULES := common conf tdm media sip gateway
+MODULES := common conf tdm media sip gateway ctl
 BUILD   ?= build
 V       ?= 0
 

@@ -68,6 +68,8 @@ struct conf_general {
 	bool reason_header;		/* send Reason: Q.850 (RFC 3326) */
 	char cause_map[CONF_STR_MAX];	/* overrides "17=486,486=17" (RFC 3398 tables) */
 	unsigned digit_timeout_ms;	/* [ms] overlap dialling inter-digit timeout */
+	char control_socket[CONF_STR_MAX];	/* path of the control socket (gateway/ctl.h) */
+	char control_mode[8];		/* its permissions, octal: "0660" */
 };
 
 struct conf_span {

@@ -110,6 +110,34 @@ static int check_nonempty(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* A Unix socket path: absolute, and short enough for sockaddr_un (108 bytes on Linux). */
+static int check_socket_path(const char *value, char *err, size_t errlen)
+{
+	if (value[0] != '/') {
+		snprintf(err, errlen, "'%s': need an absolute path", value);
+		return EINVAL;
+	}
+	if (strlen(value) > 107) {
+		snprintf(err, errlen, "longer than 107 bytes (a Unix socket path)");
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* File permissions in octal, "0660"; at most 0777. */
+static int check_mode(const char *value, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v = strtoul(value, &end, 8);
+
+	if (!*value || *end || v > 0777) {
+		snprintf(err, errlen, "'%s': need permissions in octal, 0000..0777 (e.g. 0660)",
+			 value);
+		return EINVAL;
+	}
+	return 0;
+}
+
 /* sip:host[:port][;params] (RFC 3261 §19.1.1) with a numeric host, IPv4 or [IPv6]: the SIP
  * layer resolves no names, so what it would refuse at start is refused here, with the line. */
 static int check_proxy(const char *value, char *err, size_t errlen)
@@ -315,6 +343,11 @@ const struct conf_opt conf_opts[] = {
 	  G(cause_map), .desc = "overrides of RFC 3398's tables: \"17=486, 480=18\" (cause=status, status=cause)" },
 	{ CS_GENERAL, "digit_timeout_ms", OT_UINT, OPT_RELOAD, .min = 500, .max = 30000,
 	  .def = "4000", G(digit_timeout_ms), .desc = "overlap dialling: inter-digit timeout [ms]" },
+	{ CS_GENERAL, "control_socket", OT_STRING, 0, .check = check_socket_path,
+	  .def = "/run/strowger/control", G(control_socket),
+	  .desc = "path of the control socket (strowgerctl)" },
+	{ CS_GENERAL, "control_mode", OT_STRING, 0, .check = check_mode, .def = "0660",
+	  G(control_mode), .desc = "permissions of the control socket, octal" },
 
 	/* [span N]: type and signalling first, the rest follows from them. */
 	{ CS_SPAN, "type", OT_ENUM, OPT_REQUIRED, .names = span_type_names,

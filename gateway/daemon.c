@@ -6,6 +6,7 @@
 #include "gateway/call.h"
 #include "gateway/legs.h"
 #include "gateway/cause.h"
+#include "gateway/ctl_daemon.h"
 #include "gateway/pri_link.h"
 #include "gateway/route.h"
 #include "gateway/span_group.h"
@@ -599,6 +600,8 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 		goto out;
 	}
 	err = open_spans(d);
+	if (!err)
+		gw_ctl_start(d);
 out:
 	if (err) {
 		d->conf = NULL;	/* the caller still owns it on failure */
@@ -626,6 +629,7 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
+	gw_ctl_stop(d);
 	/* sipua_free() below turns the loop until nua has shut down (seconds, with a
 	 * transaction outstanding): none of our callbacks may run after this point. */
 	if (d->root) {

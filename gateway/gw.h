@@ -1,6 +1,6 @@
 /* The daemon's objects, shared by the files of gateway/ that know the concrete legs and
  * modules (daemon.c, pri_link.c, leg_pri.c, leg_sip.c, call_route.c, call_env.c,
- * rtp_port.c; never call.c, which sees legs only through gateway/leg.h). Not an API for other modules: gateway/ is the only place that knows tdm/,
+ * rtp_port.c, ctl_daemon.c; never call.c, which sees legs only through gateway/leg.h). Not an API for other modules: gateway/ is the only place that knows tdm/,
  * sip/ and media/ at once. */
 #ifndef STROWGER_GW_H
 #define STROWGER_GW_H
@@ -19,6 +19,7 @@
 #include "gateway/call.h"
 
 struct cause_map;
+struct ctl;
 struct media_engine;
 struct pri_link;
 struct route_table;
@@ -77,6 +78,7 @@ struct daemon {
 	struct gw_stats stats;
 	const char *status_path;	/* written on SIGUSR1 (gateway/status.h) */
 	uint64_t status_seq;
+	struct ctl *ctl;		/* the control socket (gateway/ctl.h), NULL if none */
 };
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */

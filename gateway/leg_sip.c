@@ -460,3 +460,15 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 		break;
 	}
 }
+
+const char *leg_sip_trunk(const struct leg *l)
+{
+	return l && l->ops == &sip_ops ? cls_of(l)->trunk : NULL;
+}
+
+const char *leg_sip_codec(const struct leg *l)
+{
+	if (!l || l->ops != &sip_ops || !cls_of(l)->have_neg)
+		return NULL;
+	return sdp_codec_name(cls_of(l)->neg.codec);
+}

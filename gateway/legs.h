@@ -49,6 +49,10 @@ int leg_sip_alloc_out(struct leg **lp, struct daemon *d);
  * cause table: 488). */
 int leg_sip_take_offer(struct leg *l, const char *sdp, bool alaw, int *cause);
 void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev);
+/* For the control socket: a SIP leg's trunk name ("" if none yet) and its negotiated
+ * codec ("PCMA"; NULL before offer/answer). Both NULL when l is not a SIP leg. */
+const char *leg_sip_trunk(const struct leg *l);
+const char *leg_sip_codec(const struct leg *l);
 
 /* ---- routing (gateway/call_route.c) ------------------------------------------------ */
 

@@ -3,6 +3,7 @@
  * return). The counts come from the objects themselves, never from log text. */
 #include "gateway/gw.h"
 #include "gateway/status.h"
+#include "gateway/ctl_cmd.h"
 
 #include "common/log.h"
 #include "gateway/pri_link.h"
@@ -70,25 +71,36 @@ static void count_fds(unsigned *all, unsigned *sockets, unsigned *dahdi)
 	closedir(dir);
 }
 
-int gw_status_write(struct daemon *d, const char *path)
+void gw_status_get(struct daemon *d, struct ctl_status *st)
 {
 	struct media_engine_stats ms;
-	unsigned fds, sockets, dahdi;
-	char tmp[4096 + 8], up[128] = "";
 	size_t n = 0;
+
+	*st = (struct ctl_status){ .calls = d->calls.ncalls, .calls_created = d->calls.next_id };
+	count_fds(&st->fds, &st->sockets, &st->dahdi_fds);
+	media_engine_stats(d->media, &ms);
+	st->media_channels = ms.channels;
+	st->bchan_in_use = bchans_in_use(d);
+	for (unsigned i = 0; i < d->nlinks; i++) {
+		struct pri_span *ps = pri_link_pri(d->links[i]);
+
+		if (ps && pri_span_dchan_up(ps) && n < sizeof(st->dchan_up))
+			n += (size_t)snprintf(st->dchan_up + n, sizeof(st->dchan_up) - n, "%s%u",
+					      n ? "," : "", pri_link_span(d->links[i]));
+	}
+	if (!n)
+		snprintf(st->dchan_up, sizeof(st->dchan_up), "-");
+}
+
+int gw_status_write(struct daemon *d, const char *path)
+{
+	struct ctl_status st;
+	char tmp[4096 + 8];
 	FILE *f;
 
 	if (!path || !path[0])
 		return EINVAL;
-	count_fds(&fds, &sockets, &dahdi);	/* before the file adds one */
-	media_engine_stats(d->media, &ms);
-	for (unsigned i = 0; i < d->nlinks; i++) {
-		struct pri_span *ps = pri_link_pri(d->links[i]);
-
-		if (ps && pri_span_dchan_up(ps) && n < sizeof(up))
-			n += (size_t)snprintf(up + n, sizeof(up) - n, "%s%u", n ? "," : "",
-					      pri_link_span(d->links[i]));
-	}
+	gw_status_get(d, &st);	/* before the file adds an fd */
 	/* Written aside and renamed: a reader never sees half a line. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
@@ -96,8 +108,8 @@ int gw_status_write(struct daemon *d, const char *path)
 		return errno;
 	fprintf(f, "seq=%llu calls=%u calls_created=%llu media_channels=%u bchan_in_use=%u fds=%u "
 		"sockets=%u dahdi_fds=%u dchan_up=%s\n", (unsigned long long)++d->status_seq,
-		d->calls.ncalls, (unsigned long long)d->calls.next_id, ms.channels, bchans_in_use(d), fds,
-		sockets, dahdi, up[0] ? up : "-");
+		st.calls, (unsigned long long)st.calls_created, st.media_channels, st.bchan_in_use,
+		st.fds, st.sockets, st.dahdi_fds, st.dchan_up);
 	if (fclose(f)) {
 		int err = errno;
 		unlink(tmp);

@@ -7,11 +7,15 @@
 #ifndef STROWGER_GATEWAY_STATUS_H
 #define STROWGER_GATEWAY_STATUS_H
 
+struct ctl_status;
 struct daemon;
 
 #define STATUS_DEFAULT_PATH "/run/strowger/status"
 
 /* Write the line to path (through path.tmp and a rename). 0 or an errno value. */
 int gw_status_write(struct daemon *d, const char *path);
+
+/* The same counts, for the control socket's "show status". */
+void gw_status_get(struct daemon *d, struct ctl_status *st);
 
 #endif

@@ -1171,3 +1171,33 @@ Test(conf, restart_needed_for_groups)
 	conf_free(b);
 	conf_free(c);
 }
+
+/* ---- the control socket ([general] control_socket, control_mode) --------------------- */
+
+Test(conf, control_socket_defaults_and_values)
+{
+	struct conf *c = load_ok("");
+
+	cr_expect_str_eq(c->general.control_socket, "/run/strowger/control");
+	cr_expect_str_eq(c->general.control_mode, "0660");
+	conf_free(c);
+	c = load_ok("[general]\ncontrol_socket = /tmp/s/ctl\ncontrol_mode = 600\n");
+	cr_expect_str_eq(c->general.control_socket, "/tmp/s/ctl");
+	cr_expect_str_eq(c->general.control_mode, "600");
+	conf_free(c);
+}
+
+Test(conf, control_socket_bad_values)
+{
+	char text[300];
+
+	expect_errors("[general]\ncontrol_socket = run/ctl\ncontrol_mode = 0868\n", 2,
+		      "t.conf:2: control_socket: 'run/ctl': need an absolute path",
+		      "t.conf:3: control_mode: '0868': need permissions in octal, 0000..0777 (e.g. 0660)");
+	conf_errors_clear(&errs);
+	expect_error("[general]\ncontrol_mode = 01777\n",
+		     "t.conf:2: control_mode: '01777': need permissions in octal, 0000..0777 (e.g. 0660)");
+	conf_errors_clear(&errs);
+	snprintf(text, sizeof(text), "[general]\ncontrol_socket = /%0120d\n", 0);
+	expect_error(text, "t.conf:2: control_socket: longer than 107 bytes (a Unix socket path)");
+}

@@ -1,0 +1,314 @@
+/* The control protocol's core (gateway/ctl_cmd.h): parse one request, format its reply.
+ * No I/O here, so tests drive it with fixed rows. */
+#include "gateway/ctl_cmd.h"
+
+#include "common/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WORDS 8
+
+/* ---- the reply buffer ------------------------------------------------------------------ */
+
+static void buf_vprintf(struct ctl_buf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	if (b->failed)
+		return;
+	va_copy(aq, ap);
+	n = vsnprintf(b->data ? b->data + b->len : NULL, b->data ? b->cap - b->len : 0, fmt, aq);
+	va_end(aq);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if (!b->data || b->len + (size_t)n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + (size_t)n + 1)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->data = p;
+		b->cap = cap;
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	}
+	b->len += (size_t)n;
+}
+
+void ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void ctl_buf_free(struct ctl_buf *b)
+{
+	free(b->data);
+	*b = (struct ctl_buf){ 0 };
+}
+
+void ctl_buf_consume(struct ctl_buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
+int ctl_cmd_error(struct ctl_buf *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	ctl_buf_printf(out, "error: ");
+	va_start(ap, fmt);
+	buf_vprintf(out, fmt, ap);
+	va_end(ap);
+	ctl_buf_printf(out, "\n\n");
+	return -1;
+}
+
+static int done(struct ctl_buf *out)
+{
+	ctl_buf_printf(out, "\n");
+	return 0;
+}
+
+/* ---- commands -------------------------------------------------------------------------- */
+
+static void more_rows(struct ctl_buf *out, unsigned n, unsigned shown)
+{
+	if (n > shown)
+		ctl_buf_printf(out, "(%u more not shown)\n", n - shown);
+}
+
+static const char *updown(int v)
+{
+	return v < 0 ? "-" : v ? "up" : "down";
+}
+
+static int show_spans(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+{
+	struct ctl_span_row rows[64];
+	unsigned n = ops->spans(arg, rows, 64), shown = n < 64 ? n : 64;
+
+	ctl_buf_printf(out, "%-5s %-4s %-8s %-7s %-6s %s\n", "SPAN", "TYPE", "SIG", "ALARM",
+		       "DCHAN", "BCHANS");
+	for (unsigned i = 0; i < shown; i++) {
+		const struct ctl_span_row *r = &rows[i];
+
+		ctl_buf_printf(out, "%-5u %-4s %-8s %-7s %-6s %u/%u\n", r->number, r->type, r->sig,
+			       r->alarm, updown(r->dchan_up), r->bchans_used, r->bchans_total);
+	}
+	more_rows(out, n, shown);
+	return done(out);
+}
+
+static void format_duration(double ms, char *buf, size_t len)
+{
+	unsigned long s = ms > 0 ? (unsigned long)(ms / 1000) : 0;
+
+	snprintf(buf, len, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+}
+
+static int show_calls(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+{
+	struct ctl_call_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
+	unsigned n, shown;
+
+	if (!rows)
+		return ctl_cmd_error(out, "out of memory");
+	n = ops->calls(arg, rows, CTL_MAX_ROWS);
+	shown = n < CTL_MAX_ROWS ? n : CTL_MAX_ROWS;
+	ctl_buf_printf(out, "%-6s %-9s %-8s %-12s %-12s %-20s %-20s %-9s %s\n", "ID", "DIR",
+		       "STATE", "CHANNEL", "TRUNK", "CALLED", "CALLING", "DURATION", "CODEC");
+	for (unsigned i = 0; i < shown; i++) {
+		const struct ctl_call_row *r = &rows[i];
+		char dur[32];
+
+		format_duration(r->age_ms, dur, sizeof(dur));
+		ctl_buf_printf(out, "%-6" PRIu64 " %-9s %-8s %-12s %-12s %-20s %-20s %-9s %s\n",
+			       r->id, r->dir, r->state, r->chan, r->trunk,
+			       r->called[0] ? r->called : "-", r->calling[0] ? r->calling : "-",
+			       dur, r->codec ? r->codec : "-");
+	}
+	more_rows(out, n, shown);
+	ctl_buf_printf(out, "%u call%s\n", n, n == 1 ? "" : "s");
+	free(rows);
+	return done(out);
+}
+
+static int show_trunks(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+{
+	struct ctl_trunk_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
+	unsigned n, shown;
+
+	if (!rows)
+		return ctl_cmd_error(out, "out of memory");
+	n = ops->trunks(arg, rows, CTL_MAX_ROWS);
+	shown = n < CTL_MAX_ROWS ? n : CTL_MAX_ROWS;
+	ctl_buf_printf(out, "%-16s %-28s %-5s %-17s %-7s %s\n", "TRUNK", "PROXY", "TP",
+		       "REGISTRATION", "OPTIONS", "CALLS");
+	for (unsigned i = 0; i < shown; i++) {
+		const struct ctl_trunk_row *r = &rows[i];
+
+		ctl_buf_printf(out, "%-16s %-28s %-5s %-17s %-7s %u\n", r->name, r->proxy,
+			       r->transport, r->reg, updown(r->options_up), r->calls);
+	}
+	more_rows(out, n, shown);
+	free(rows);
+	return done(out);
+}
+
+static int show_status(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+{
+	struct ctl_status st = { .dchan_up = "-" };
+
+	ops->status(arg, &st);
+	/* The status file's keys (gateway/status.h), one per line: easy to read and to grep. */
+	ctl_buf_printf(out, "calls=%u\ncalls_created=%" PRIu64 "\nmedia_channels=%u\n"
+		       "bchan_in_use=%u\nfds=%u\nsockets=%u\ndahdi_fds=%u\ndchan_up=%s\n",
+		       st.calls, st.calls_created, st.media_channels, st.bchan_in_use, st.fds,
+		       st.sockets, st.dahdi_fds, st.dchan_up[0] ? st.dchan_up : "-");
+	return done(out);
+}
+
+/* A whole decimal number in [min, max]. */
+static bool parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end || x < min || x > max)
+		return false;
+	*v = x;
+	return true;
+}
+
+static int hangup(const struct ctl_ops *ops, void *arg, char **w, int n, struct ctl_buf *out)
+{
+	uint64_t id = 0, cause = 16;	/* Q.850 16: normal call clearing */
+	bool all;
+	int cleared;
+
+	if (n < 2 || n > 3)
+		return ctl_cmd_error(out, "usage: hangup CALLID|all [CAUSE]");
+	all = !strcmp(w[1], "all");
+	if (!all && !parse_num(w[1], 1, UINT64_MAX, &id))
+		return ctl_cmd_error(out, "'%s' is not a call id (see show calls)", w[1]);
+	if (n == 3 && !parse_num(w[2], 1, 127, &cause))
+		return ctl_cmd_error(out, "'%s' is not a Q.850 cause (1..127)", w[2]);
+	cleared = ops->hangup(arg, all, id, (int)cause);
+	if (cleared < 0)
+		return ctl_cmd_error(out, "no call %" PRIu64, id);
+	ctl_buf_printf(out, "cleared %d call%s with cause %d\n", cleared, cleared == 1 ? "" : "s",
+		       (int)cause);
+	return done(out);
+}
+
+static int log_level(char **w, int n, struct ctl_buf *out)
+{
+	char spec[64], err[128];
+	int lvl;
+
+	if (n != 4)
+		return ctl_cmd_error(out, "usage: log level SUBSYS|all LEVEL");
+	lvl = log_level_parse(w[3]);
+	if (lvl < 0)
+		return ctl_cmd_error(out, "unknown level '%s' (error, warn, notice, info, debug)",
+				     w[3]);
+	if (!strcmp(w[2], "all")) {
+		log_set_all((enum log_level)lvl);
+	} else {
+		if (log_ss_parse(w[2]) < 0) {
+			char names[256];
+			size_t k = 0;
+
+			names[0] = '\0';
+			for (int s = 0; s < LS_COUNT && k < sizeof(names); s++)
+				k += (size_t)snprintf(names + k, sizeof(names) - k, "%s%s",
+						      s ? " " : "", log_ss_name((enum log_ss)s));
+			return ctl_cmd_error(out, "unknown subsystem '%s' (%s, all)", w[2], names);
+		}
+		snprintf(spec, sizeof(spec), "%s=%s", w[2], w[3]);
+		if (log_set_levels(spec, err, sizeof(err)))
+			return ctl_cmd_error(out, "%s", err);
+	}
+	ctl_buf_printf(out, "log level %s %s\n", w[2], log_level_name((enum log_level)lvl));
+	return done(out);
+}
+
+static int help(struct ctl_buf *out)
+{
+	ctl_buf_printf(out,
+		"show spans                 spans: alarm state, D-channel, B-channels in use\n"
+		"show calls                 calls: direction, state, channel, trunk, numbers, codec\n"
+		"show trunks                SIP trunks: registration, OPTIONS keepalive, calls\n"
+		"show status                resource counts (as in the SIGUSR1 status file)\n"
+		"hangup CALLID|all [CAUSE]  clear calls with a Q.850 cause (default 16)\n"
+		"log level SUBSYS|all LEVEL set a log level (error warn notice info debug)\n"
+		"help                       this list\n");
+	return done(out);
+}
+
+int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct ctl_buf *out)
+{
+	char copy[CTL_LINE_MAX], *w[MAX_WORDS], *save = NULL;
+	int n = 0;
+
+	if (strlen(line) >= sizeof(copy))
+		return ctl_cmd_error(out, "request longer than %d bytes", CTL_LINE_MAX - 1);
+	for (const char *p = line; *p; p++)
+		if (!isprint((unsigned char)*p) && *p != '\t' && *p != '\r')
+			return ctl_cmd_error(out, "request is not printable text (try help)");
+	strcpy(copy, line);
+	for (char *t = strtok_r(copy, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+		if (n == MAX_WORDS)
+			return ctl_cmd_error(out, "too many words (try help)");
+		w[n++] = t;
+	}
+	if (!n)
+		return ctl_cmd_error(out, "empty request (try help)");
+	if (!strcmp(w[0], "help") && n == 1)
+		return help(out);
+	if (!strcmp(w[0], "show") && n > 2 && (!strcmp(w[1], "spans") || !strcmp(w[1], "calls") ||
+					       !strcmp(w[1], "trunks") || !strcmp(w[1], "status")))
+		return ctl_cmd_error(out, "'show %s' takes no arguments", w[1]);
+	if (!strcmp(w[0], "show") && n == 2) {
+		if (!strcmp(w[1], "spans"))
+			return show_spans(ops, arg, out);
+		if (!strcmp(w[1], "calls"))
+			return show_calls(ops, arg, out);
+		if (!strcmp(w[1], "trunks"))
+			return show_trunks(ops, arg, out);
+		if (!strcmp(w[1], "status"))
+			return show_status(ops, arg, out);
+	}
+	if (!strcmp(w[0], "hangup"))
+		return hangup(ops, arg, w, n, out);
+	if (!strcmp(w[0], "log") && n >= 2 && !strcmp(w[1], "level"))
+		return log_level(w, n, out);
+	if (n >= 2 && (!strcmp(w[0], "show") || !strcmp(w[0], "log")))
+		return ctl_cmd_error(out, "unknown command '%s %s' (try help)", w[0], w[1]);
+	return ctl_cmd_error(out, "unknown command '%s' (try help)", w[0]);
+}

@@ -1,0 +1,90 @@
+/* The control protocol's core, free of I/O: one request line in, reply lines out.
+ *
+ * Protocol (the control socket, gateway/ctl.h; the client, strowgerctl): a request is one
+ * line of printable ASCII words separated by blanks, at most CTL_LINE_MAX bytes with its
+ * newline. Every reply is one or more lines ended by an empty line. A failed request's reply
+ * is a single line starting "error: "; anything else succeeded. Tables are aligned for
+ * people: a header line, then one row per object.
+ *
+ * The daemon answers through struct ctl_ops (gateway/ctl_daemon.c fills the rows from its
+ * objects); tests give fixed rows. */
+#ifndef STROWGER_GATEWAY_CTL_CMD_H
+#define STROWGER_GATEWAY_CTL_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTL_LINE_MAX 512	/* request line, newline included */
+#define CTL_MAX_ROWS 1024	/* rows one show command lists at most */
+
+/* A growing reply buffer. */
+struct ctl_buf {
+	char *data;
+	size_t len, cap;
+	bool failed;		/* out of memory: the reply is cut short */
+};
+
+void ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ctl_buf_free(struct ctl_buf *b);
+/* Drop the first n bytes (sent). */
+void ctl_buf_consume(struct ctl_buf *b, size_t n);
+
+struct ctl_span_row {
+	unsigned number;
+	const char *type;		/* "E1", "T1" */
+	const char *sig;		/* "pri_cpe", "pri_net", "fxs", "fxo" */
+	const char *alarm;		/* tdm_span_state_name(): "up", "alarm", "absent" */
+	int dchan_up;			/* 1 up, 0 down, -1 no D-channel (analog) */
+	unsigned bchans_used, bchans_total;
+};
+
+struct ctl_call_row {
+	uint64_t id;
+	char dir[16];			/* "tdm->sip" */
+	const char *state;		/* call_state_name() */
+	char chan[32];			/* "span 2 ch 1", or "-" */
+	char trunk[64];			/* the SIP leg's trunk, or "-" */
+	char called[96], calling[64];
+	double age_ms;			/* since the call arrived */
+	const char *codec;		/* "PCMA", "PCMU", "-" */
+};
+
+struct ctl_trunk_row {
+	const char *name;
+	const char *proxy;
+	const char *transport;		/* "udp", "tcp" */
+	const char *reg;		/* sip_trunk_reg_state_name(), or "off" */
+	int options_up;			/* 1 up, 0 down, -1 no keepalive */
+	unsigned calls;
+};
+
+/* The status file's counts (gateway/status.h). */
+struct ctl_status {
+	unsigned calls;
+	uint64_t calls_created;
+	unsigned media_channels, bchan_in_use, fds, sockets, dahdi_fds;
+	char dchan_up[128];		/* "2,4" or "-" */
+};
+
+/* What the daemon provides. The listing functions fill at most max rows and return how
+ * many there are (more than max: the reply says so). Strings in rows must stay valid until
+ * the command's reply is formatted. */
+struct ctl_ops {
+	unsigned (*spans)(void *arg, struct ctl_span_row *rows, unsigned max);
+	unsigned (*calls)(void *arg, struct ctl_call_row *rows, unsigned max);
+	unsigned (*trunks)(void *arg, struct ctl_trunk_row *rows, unsigned max);
+	void (*status)(void *arg, struct ctl_status *st);
+	/* Clear call id (all: every call not already clearing) with a Q.850 cause. Returns how
+	 * many calls were cleared; id unknown (not all): -1. */
+	int (*hangup)(void *arg, bool all, uint64_t id, int cause);
+};
+
+/* Run one request line (without its newline) and append the reply, its empty last line
+ * included, to out. Returns 0 when the request succeeded, -1 when the reply is an error. */
+int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct ctl_buf *out);
+
+/* Append "error: msg" and the empty line. Returns -1. */
+int ctl_cmd_error(struct ctl_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

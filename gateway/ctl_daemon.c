@@ -1,0 +1,189 @@
+/* The control socket's view of the daemon: the rows of the control protocol
+ * (gateway/ctl_cmd.h) filled from the running spans, calls and trunks. */
+#include "gateway/gw.h"
+
+#include "common/log.h"
+#include "gateway/ctl.h"
+#include "gateway/ctl_daemon.h"
+#include "gateway/leg.h"
+#include "gateway/legs.h"
+#include "gateway/pri_link.h"
+#include "gateway/span_group.h"
+#include "gateway/status.h"
+#include "sip/trunk.h"
+#include "tdm/bchan.h"
+#include "tdm/pri.h"
+#include "tdm/span.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const sig_names[] = {
+	[SIG_PRI_CPE] = "pri_cpe", [SIG_PRI_NET] = "pri_net", [SIG_FXS] = "fxs", [SIG_FXO] = "fxo",
+};
+
+static unsigned ctl_spans(void *arg, struct ctl_span_row *rows, unsigned max)
+{
+	struct daemon *d = arg;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->nspans; i++, n++) {
+		unsigned number = tdm_span_number(d->spans[i]);
+		const struct conf_span *cs = conf_span_find(d->conf, number);
+		struct span_group *g = gw_group_of_span(d, number);
+		struct pri_link *link = gw_link_find(d, number);
+		struct pri_span *ps = link ? pri_link_pri(link) : NULL;
+
+		if (n >= max || !cs)
+			continue;
+		struct ctl_span_row *r = &rows[n];
+		*r = (struct ctl_span_row){
+			.number = number,
+			.type = cs->type == SPAN_E1 ? "E1" : "T1",
+			.sig = sig_names[cs->sig],
+			.alarm = tdm_span_state_name(tdm_span_state(d->spans[i])),
+			.dchan_up = link ? ps && pri_span_dchan_up(ps) : -1,
+			.bchans_total = (unsigned)__builtin_popcount(cs->bchans),
+		};
+		for (unsigned pos = 1; g && pos <= TDM_MAX_POS; pos++) {
+			enum bchan_state st;
+			struct bchan_ref ref = { number, pos };
+
+			if ((cs->bchans & (1u << pos)) &&
+			    !bchan_state(span_group_chans(g), ref, &st) && st == BCHAN_BUSY)
+				r->bchans_used++;
+		}
+	}
+	return n;
+}
+
+/* Fill the parts of a row one leg knows: its channel or its trunk, its codec. */
+static void leg_row(const struct leg *l, struct ctl_call_row *r)
+{
+	const char *trunk = leg_sip_trunk(l), *codec = leg_sip_codec(l);
+
+	if (!l)
+		return;
+	if (l->ops->line_side)
+		l->ops->tag(l, r->chan, sizeof(r->chan));
+	if (trunk && trunk[0])
+		snprintf(r->trunk, sizeof(r->trunk), "%s", trunk);
+	if (codec)
+		r->codec = codec;
+}
+
+static unsigned ctl_calls(void *arg, struct ctl_call_row *rows, unsigned max)
+{
+	struct daemon *d = arg;
+	unsigned n = 0;
+
+	for (struct call *c = call_next(&d->calls, NULL); c; c = call_next(&d->calls, c), n++) {
+		const struct leg *a = call_leg_a(c), *b = call_leg_b(c);
+		const struct call_info *ci = call_info(c);
+
+		if (n >= max)
+			continue;
+		struct ctl_call_row *r = &rows[n];
+		*r = (struct ctl_call_row){ .id = call_id(c), .state = call_state_name(call_state(c)),
+					    .age_ms = call_age_ms(c), .chan = "-", .trunk = "-" };
+		snprintf(r->dir, sizeof(r->dir), "%s->%s", a ? a->ops->side : "?",
+			 b ? b->ops->side : "?");
+		snprintf(r->called, sizeof(r->called), "%s", ci->called);
+		snprintf(r->calling, sizeof(r->calling), "%s", ci->calling);
+		leg_row(a, r);
+		leg_row(b, r);
+	}
+	return n;
+}
+
+static unsigned ctl_trunks(void *arg, struct ctl_trunk_row *rows, unsigned max)
+{
+	struct daemon *d = arg;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->ntrunks; i++, n++) {
+		const struct sip_trunk *t = d->trunks[i].trunk;
+		const struct conf_trunk *ct = conf_trunk_find(d->conf, d->trunks[i].name);
+
+		if (n >= max)
+			continue;
+		struct ctl_trunk_row *r = &rows[n];
+		*r = (struct ctl_trunk_row){
+			.name = d->trunks[i].name,
+			.proxy = ct ? ct->proxy : "-",
+			.transport = sip_trunk_transport(t) == SIP_TP_TCP ? "tcp" : "udp",
+			.reg = ct && !ct->registration ? "off" :
+			       sip_trunk_reg_state_name(sip_trunk_reg_state(t)),
+			.options_up = ct && !ct->keepalive ? -1 : sip_trunk_is_up(t),
+		};
+		for (struct call *c = call_next(&d->calls, NULL); c; c = call_next(&d->calls, c)) {
+			const char *ta = leg_sip_trunk(call_leg_a(c)), *tb = leg_sip_trunk(call_leg_b(c));
+
+			if ((ta && !strcmp(ta, r->name)) || (tb && !strcmp(tb, r->name)))
+				r->calls++;
+		}
+	}
+	return n;
+}
+
+static void ctl_status(void *arg, struct ctl_status *st)
+{
+	gw_status_get(arg, st);
+}
+
+static int ctl_hangup(void *arg, bool all, uint64_t id, int cause)
+{
+	struct daemon *d = arg;
+	struct call *c = all ? call_next(&d->calls, NULL) : call_find(&d->calls, id);
+	int n = 0;
+
+	if (!c)
+		return all ? 0 : -1;
+	while (c) {
+		/* call_clear() may free c: step first. */
+		struct call *next = all ? call_next(&d->calls, c) : NULL;
+
+		if (call_state(c) != CALL_CLEARING) {
+			CLOG(LL_NOTICE, c, "hangup from the control socket, cause %d", cause);
+			call_clear(c, cause, "gateway");
+			n++;
+		}
+		c = next;
+	}
+	return n;
+}
+
+static const struct ctl_ops daemon_ctl_ops = {
+	.spans = ctl_spans,
+	.calls = ctl_calls,
+	.trunks = ctl_trunks,
+	.status = ctl_status,
+	.hangup = ctl_hangup,
+};
+
+void gw_ctl_start(struct daemon *d)
+{
+	const struct conf_general *g = &d->conf->general;
+	struct ctl_params p = {
+		.path = g->control_socket[0] ? g->control_socket : CTL_DEFAULT_PATH,
+		.mode = (mode_t)strtoul(g->control_mode[0] ? g->control_mode : "0660", NULL, 8),
+		.ops = &daemon_ctl_ops,
+		.arg = d,
+	};
+	int err = ctl_alloc(&d->ctl, d->root, &p);
+
+	/* Calls matter more than the console: run without it, loudly. */
+	if (err)
+		LOGE(LS_MAIN, "control socket %s: %s: running without it (strowgerctl will not "
+		     "connect)", p.path, strerror(err));
+	else
+		LOGI(LS_MAIN, "control socket on %s (mode %04o)", p.path, (unsigned)p.mode);
+}
+
+void gw_ctl_stop(struct daemon *d)
+{
+	ctl_free(d->ctl);
+	d->ctl = NULL;
+}

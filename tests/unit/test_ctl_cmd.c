@@ -1,0 +1,263 @@
+/* Unit tests for gateway/ctl_cmd: the control protocol's core against fixed rows. Parsing
+ * (words, errors, numbers and causes), the exact formatting of each show command, hangup's
+ * arguments reaching the daemon, and log level changing the live levels. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "gateway/ctl_cmd.h"
+
+struct fake {
+	unsigned nspans, ncalls, ntrunks;
+	/* what hangup was asked */
+	int hangups;
+	bool all;
+	uint64_t id;
+	int cause;
+};
+
+static unsigned f_spans(void *arg, struct ctl_span_row *rows, unsigned max)
+{
+	struct fake *f = arg;
+	static const struct ctl_span_row fixed[] = {
+		{ 1, "E1", "pri_cpe", "up", 1, 3, 30 },
+		{ 2, "T1", "pri_net", "alarm", 0, 0, 23 },
+		{ 5, "T1", "fxs", "absent", -1, 0, 24 },
+	};
+	for (unsigned i = 0; i < f->nspans && i < max; i++)
+		rows[i] = fixed[i % 3];
+	return f->nspans;
+}
+
+static unsigned f_calls(void *arg, struct ctl_call_row *rows, unsigned max)
+{
+	struct fake *f = arg;
+
+	for (unsigned i = 0; i < f->ncalls && i < max; i++) {
+		rows[i] = (struct ctl_call_row){ .id = 7 + i, .dir = "tdm->sip", .state = "ACTIVE",
+						 .chan = "span 1 ch 3", .trunk = "carrier",
+						 .called = "+4930123", .calling = "",
+						 .age_ms = 3723500, .codec = "PCMA" };
+	}
+	return f->ncalls;
+}
+
+static unsigned f_trunks(void *arg, struct ctl_trunk_row *rows, unsigned max)
+{
+	struct fake *f = arg;
+
+	for (unsigned i = 0; i < f->ntrunks && i < max; i++)
+		rows[i] = (struct ctl_trunk_row){ "carrier", "sip:127.0.0.1:5070", "udp",
+						  "registered", i ? -1 : 0, 2 };
+	return f->ntrunks;
+}
+
+static void f_status(void *arg, struct ctl_status *st)
+{
+	*st = (struct ctl_status){ .calls = 1, .calls_created = 42, .media_channels = 1,
+				   .bchan_in_use = 1, .fds = 20, .sockets = 8, .dahdi_fds = 4,
+				   .dchan_up = "1,2" };
+}
+
+static int f_hangup(void *arg, bool all, uint64_t id, int cause)
+{
+	struct fake *f = arg;
+
+	f->hangups++;
+	f->all = all;
+	f->id = id;
+	f->cause = cause;
+	return all ? 3 : id == 7 ? 1 : -1;
+}
+
+static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup };
+
+/* Run line; return the reply (caller frees) and the status in *rc. */
+static char *run(struct fake *f, const char *line, int *rc)
+{
+	struct ctl_buf b = { 0 };
+
+	*rc = ctl_cmd_run(&ops, f, line, &b);
+	cr_assert(!b.failed);
+	cr_assert(b.len >= 2 && !memcmp(b.data + b.len - 2, "\n\n", 2),
+		  "every reply ends with an empty line: '%.*s'", (int)b.len, b.data);
+	/* only the last line is empty */
+	cr_assert_null(memmem(b.data, b.len - 2, "\n\n", 2));
+	ctl_buf_printf(&b, "%s", "");	/* NUL-terminated */
+	return b.data;
+}
+
+static void expect(struct fake *f, const char *line, int rc, const char *reply)
+{
+	int got;
+	char *r = run(f, line, &got);
+
+	cr_expect_eq(got, rc, "'%s': rc %d", line, got);
+	cr_expect_str_eq(r, reply, "'%s'", line);
+	free(r);
+}
+
+Test(ctl_cmd, unknown_and_malformed_requests_are_errors)
+{
+	struct fake f = { 0 };
+	char longline[CTL_LINE_MAX + 10];
+
+	expect(&f, "x", -1, "error: unknown command 'x' (try help)\n\n");
+	expect(&f, "show", -1, "error: unknown command 'show' (try help)\n\n");
+	expect(&f, "show nothing", -1, "error: unknown command 'show nothing' (try help)\n\n");
+	expect(&f, "show calls extra", -1, "error: 'show calls' takes no arguments\n\n");
+	expect(&f, "show tatus x", -1, "error: unknown command 'show tatus' (try help)\n\n");
+	expect(&f, "show span x", -1, "error: unknown command 'show span' (try help)\n\n");
+	expect(&f, "", -1, "error: empty request (try help)\n\n");
+	expect(&f, "   \t ", -1, "error: empty request (try help)\n\n");
+	expect(&f, "show\x01spans", -1, "error: request is not printable text (try help)\n\n");
+	expect(&f, "show sp\xc3\xa4ns", -1, "error: request is not printable text (try help)\n\n");
+	expect(&f, "a b c d e f g h i", -1, "error: too many words (try help)\n\n");
+	memset(longline, 'a', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	expect(&f, longline, -1, "error: request longer than 511 bytes\n\n");
+	cr_expect_eq(f.hangups, 0);
+}
+
+Test(ctl_cmd, words_may_be_separated_by_any_blanks)
+{
+	struct fake f = { 0 };
+	int rc;
+	char *r = run(&f, "  show \t status\r", &rc);
+
+	cr_expect_eq(rc, 0);
+	cr_expect(!strncmp(r, "calls=1\n", 8), "%s", r);
+	free(r);
+}
+
+Test(ctl_cmd, show_spans_formats_each_span)
+{
+	struct fake f = { .nspans = 3 };
+
+	expect(&f, "show spans", 0,
+	       "SPAN  TYPE SIG      ALARM   DCHAN  BCHANS\n"
+	       "1     E1   pri_cpe  up      up     3/30\n"
+	       "2     T1   pri_net  alarm   down   0/23\n"
+	       "5     T1   fxs      absent  -      0/24\n\n");
+}
+
+Test(ctl_cmd, show_spans_says_when_rows_are_left_out)
+{
+	struct fake f = { .nspans = 70 };
+	int rc;
+	char *r = run(&f, "show spans", &rc);
+
+	cr_expect_eq(rc, 0);
+	cr_expect_not_null(strstr(r, "(6 more not shown)\n\n"), "%s", r);
+	free(r);
+}
+
+Test(ctl_cmd, show_calls_formats_duration_and_missing_numbers)
+{
+	struct fake f = { .ncalls = 1 };
+
+	expect(&f, "show calls", 0,
+	       "ID     DIR       STATE    CHANNEL      TRUNK        CALLED               "
+	       "CALLING              DURATION  CODEC\n"
+	       "7      tdm->sip  ACTIVE   span 1 ch 3  carrier      +4930123             "
+	       "-                    1:02:03   PCMA\n"
+	       "1 call\n\n");
+	f.ncalls = 0;
+	expect(&f, "show calls", 0,
+	       "ID     DIR       STATE    CHANNEL      TRUNK        CALLED               "
+	       "CALLING              DURATION  CODEC\n0 calls\n\n");
+}
+
+Test(ctl_cmd, show_trunks_and_status)
+{
+	struct fake f = { .ntrunks = 2 };
+
+	expect(&f, "show trunks", 0,
+	       "TRUNK            PROXY                        TP    REGISTRATION      OPTIONS CALLS\n"
+	       "carrier          sip:127.0.0.1:5070           udp   registered        down    2\n"
+	       "carrier          sip:127.0.0.1:5070           udp   registered        -       2\n\n");
+	expect(&f, "show status", 0,
+	       "calls=1\ncalls_created=42\nmedia_channels=1\nbchan_in_use=1\nfds=20\n"
+	       "sockets=8\ndahdi_fds=4\ndchan_up=1,2\n\n");
+}
+
+Test(ctl_cmd, hangup_passes_id_and_cause)
+{
+	struct fake f = { 0 };
+
+	expect(&f, "hangup 7", 0, "cleared 1 call with cause 16\n\n");
+	cr_expect(!f.all && f.id == 7 && f.cause == 16);
+	expect(&f, "hangup all 17", 0, "cleared 3 calls with cause 17\n\n");
+	cr_expect(f.all && f.cause == 17);
+	expect(&f, "hangup 8 21", -1, "error: no call 8\n\n");
+	cr_expect(f.id == 8 && f.cause == 21);
+	cr_expect_eq(f.hangups, 3);
+	/* refused before the daemon is asked */
+	expect(&f, "hangup", -1, "error: usage: hangup CALLID|all [CAUSE]\n\n");
+	expect(&f, "hangup 1 2 3", -1, "error: usage: hangup CALLID|all [CAUSE]\n\n");
+	expect(&f, "hangup x", -1, "error: 'x' is not a call id (see show calls)\n\n");
+	expect(&f, "hangup -1", -1, "error: '-1' is not a call id (see show calls)\n\n");
+	expect(&f, "hangup 0", -1, "error: '0' is not a call id (see show calls)\n\n");
+	expect(&f, "hangup 99999999999999999999", -1,
+	       "error: '99999999999999999999' is not a call id (see show calls)\n\n");
+	expect(&f, "hangup 7 128", -1, "error: '128' is not a Q.850 cause (1..127)\n\n");
+	expect(&f, "hangup 7 0", -1, "error: '0' is not a Q.850 cause (1..127)\n\n");
+	expect(&f, "hangup 7 16x", -1, "error: '16x' is not a Q.850 cause (1..127)\n\n");
+	cr_expect_eq(f.hangups, 3);
+}
+
+Test(ctl_cmd, log_level_sets_the_live_level)
+{
+	struct fake f = { 0 };
+	int before = log_levels[LS_SIP], other = log_levels[LS_PRI];
+
+	expect(&f, "log level sip debug", 0, "log level sip debug\n\n");
+	cr_expect_eq(log_levels[LS_SIP], LL_DEBUG);
+	cr_expect_eq(log_levels[LS_PRI], other, "only the named subsystem changes");
+	expect(&f, "log level sip error", 0, "log level sip error\n\n");
+	cr_expect_eq(log_levels[LS_SIP], LL_ERROR);
+	expect(&f, "log level sip loud", -1,
+	       "error: unknown level 'loud' (error, warn, notice, info, debug)\n\n");
+	expect(&f, "log level nosuch debug", -1,
+	       "error: unknown subsystem 'nosuch' (main conf tdm pri sip sdp rtp jb dsp call, all)\n\n");
+	expect(&f, "log level sip", -1, "error: usage: log level SUBSYS|all LEVEL\n\n");
+	cr_expect_eq(log_levels[LS_SIP], LL_ERROR, "a refused request changes nothing");
+	expect(&f, "log level all warn", 0, "log level all warn\n\n");
+	for (int s = 0; s < LS_COUNT; s++)
+		cr_expect_eq(log_levels[s], LL_WARN);
+	log_set_all((enum log_level)before);
+	log_levels[LS_PRI] = other;
+}
+
+Test(ctl_cmd, help_lists_every_command)
+{
+	struct fake f = { 0 };
+	int rc;
+	char *r = run(&f, "help", &rc);
+
+	cr_expect_eq(rc, 0);
+	for (const char *c = "show spans\0show calls\0show trunks\0show status\0hangup \0"
+			     "log level \0help\0"; *c; c += strlen(c) + 1)
+		cr_expect_not_null(strstr(r, c), "help lacks '%s'", c);
+	free(r);
+}
+
+Test(ctl_cmd, buffer_grows_and_consumes)
+{
+	struct ctl_buf b = { 0 };
+	char big[3000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ctl_buf_printf(&b, "a%s", big);
+	ctl_buf_printf(&b, "b%d", 12);
+	cr_assert_eq(b.len, 4 + sizeof(big) - 1);
+	cr_expect_eq(b.data[0], 'a');
+	cr_expect(!memcmp(b.data + b.len - 3, "b12", 3));
+	ctl_buf_consume(&b, b.len - 3);
+	cr_expect(b.len == 3 && !memcmp(b.data, "b12", 3));
+	ctl_buf_consume(&b, 10);
+	cr_expect_eq(b.len, 0);
+	ctl_buf_free(&b);
+}
