@@ -3,38 +3,18 @@
  * guest) and real cards' output written in dahdi_seq_show()'s format. */
 #include "tdm/dahdi.h"
 #include "tdm/dahdi_report.h"
+#include "tests/unit/dahdi_fixture.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#define FIXTURES "tests/unit/fixtures/dahdi/"
-
-static size_t load(const char *name, char *buf, size_t size)
-{
-	char path[256];
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "cannot open %s (run from the repository root)", path);
-	size_t n = fread(buf, 1, size - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return n;
-}
-
-static void parse(struct dahdi_report_span *s, const char *name)
-{
-	static char buf[16384];
-	size_t n = load(name, buf, sizeof(buf));
-	cr_assert_eq(dahdi_report_parse_proc(s, buf, n), 0, "%s not parsed", name);
-}
-
 /* The "== attr\nvalue" dump the capture script wrote of a span's sysfs directory. */
 static void apply_sysfs(struct dahdi_report_span *s, const char *name)
 {
 	static char buf[4096];
-	load(name, buf, sizeof(buf));
+	dahdi_fixture_load(name, buf, sizeof(buf));
 	for (char *p = strstr(buf, "== "); p; p = strstr(p, "== ")) {
 		char *attr = p + 3, *nl = strchr(attr, '\n');
 		cr_assert_not_null(nl);
@@ -50,7 +30,7 @@ static void apply_sysfs(struct dahdi_report_span *s, const char *name)
 Test(dahdi_report, guest_e1_gateway_span)
 {
 	struct dahdi_report_span s;
-	parse(&s, "guest-proc-2.txt");
+	dahdi_fixture_parse(&s, "guest-proc-2.txt");
 	cr_assert_eq(s.spanno, 2);
 	cr_assert_str_eq(s.name, "DYN/loc/1:1");
 	cr_assert_str_eq(s.desc, "Dynamic 'loc' span at '1:1'");
@@ -72,20 +52,20 @@ Test(dahdi_report, guest_e1_gateway_span)
 Test(dahdi_report, guest_t1_and_cas_spans)
 {
 	struct dahdi_report_span s;
-	parse(&s, "guest-proc-4.txt");
+	dahdi_fixture_parse(&s, "guest-proc-4.txt");
 	cr_assert_eq(s.spanno, 4);
 	cr_assert_eq(s.nchans, 24u);
 	cr_assert_eq(s.chans[23].channo, 110u);
 	cr_assert_eq(s.chans[23].sig, DR_SIG_HDLC);
 	cr_assert_eq(s.chans[22].sig, DR_SIG_CLEAR);
 
-	parse(&s, "guest-proc-5.txt");
+	dahdi_fixture_parse(&s, "guest-proc-5.txt");
 	cr_assert_eq(s.nchans, 24u);
 	for (unsigned i = 0; i < 24; i++) {
 		cr_assert_eq(s.chans[i].sig, DR_SIG_FXO, "ch %u", i + 1);
 		cr_assert_str_eq(s.chans[i].sig_name, "FXOKS");
 	}
-	parse(&s, "guest-proc-6.txt");
+	dahdi_fixture_parse(&s, "guest-proc-6.txt");
 	cr_assert_eq(s.chans[0].channo, 135u);
 	cr_assert_eq(s.chans[0].sig, DR_SIG_FXS);
 }
@@ -94,7 +74,7 @@ Test(dahdi_report, guest_sysfs_dynamic_span_tells_no_type)
 {
 	struct dahdi_report_span s;
 	const char *from;
-	parse(&s, "guest-proc-4.txt");
+	dahdi_fixture_parse(&s, "guest-proc-4.txt");
 	apply_sysfs(&s, "guest-sys-span-4.txt");
 	cr_assert_str_eq(s.spantype, "DYNAMIC");
 	cr_assert_eq(s.lineconfig, 0u);
@@ -107,7 +87,7 @@ Test(dahdi_report, e1_card_line_alarms_counters)
 	struct dahdi_report_span s;
 	const char *from;
 	char buf[32];
-	parse(&s, "te410p-e1.txt");
+	dahdi_fixture_parse(&s, "te410p-e1.txt");
 	cr_assert_str_eq(s.name, "TE4/0/1");
 	cr_assert_str_eq(s.desc, "T4XXP (PCI) Card 0 Span 1");
 	cr_assert(s.sync_master);
@@ -138,7 +118,7 @@ Test(dahdi_report, e1_card_line_alarms_counters)
 Test(dahdi_report, t1_card_yellow)
 {
 	struct dahdi_report_span s;
-	parse(&s, "te205p-t1.txt");
+	dahdi_fixture_parse(&s, "te205p-t1.txt");
 	cr_assert_eq(s.spanno, 2);
 	cr_assert(!s.sync_master);
 	cr_assert_eq(s.lineconfig, DR_LINE_ESF | DR_LINE_B8ZS);
@@ -152,7 +132,7 @@ Test(dahdi_report, t1_card_yellow)
 Test(dahdi_report, analog_card)
 {
 	struct dahdi_report_span s;
-	parse(&s, "tdm410p-analog.txt");
+	dahdi_fixture_parse(&s, "tdm410p-analog.txt");
 	cr_assert_str_eq(s.desc, "Wildcard TDM410P");
 	cr_assert_eq(s.nchans, 4u);
 	cr_assert_eq(s.chans[0].sig, DR_SIG_FXO);

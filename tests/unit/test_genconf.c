@@ -4,25 +4,12 @@
 #include "conf/conf.h"
 #include "gateway/genconf.h"
 #include "gateway/hwcheck.h"
+#include "tests/unit/dahdi_fixture.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define FIXTURES "tests/unit/fixtures/dahdi/"
-
-static void report(struct dahdi_report_span *rs, const char *name)
-{
-	static char buf[16384];
-	char path[256];
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s", path);
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	cr_assert_eq(dahdi_report_parse_proc(rs, buf, n), 0);
-}
 
 static void gen(struct genconf_span *g, unsigned n, char **sys, char **spans)
 {
@@ -48,9 +35,9 @@ Test(genconf, guest_gateway_spans)
 		{.role = GENCONF_FXS, .e1 = -1, .timing = -1},
 	};
 	char *sys, *spans;
-	report(&g[0].rs, "guest-proc-2.txt");
-	report(&g[1].rs, "guest-proc-4.txt");
-	report(&g[2].rs, "guest-proc-5.txt");
+	dahdi_fixture_parse(&g[0].rs, "guest-proc-2.txt");
+	dahdi_fixture_parse(&g[1].rs, "guest-proc-4.txt");
+	dahdi_fixture_parse(&g[2].rs, "guest-proc-5.txt");
 	gen(g, 3, &sys, &spans);
 	cr_assert(strstr(sys, "\nspan=2,1,0,ccs,hdb3,crc4\nbchan=32-46,48-62\ndchan=47\n"
 			 "alaw=32-46,48-62\n"), "%s", sys);
@@ -86,8 +73,8 @@ Test(genconf, card_choices)
 		{.role = GENCONF_CARRIER, .e1 = -1, .timing = -1, .d4ami = 1, .lbo = 3},
 	};
 	char *sys, *spans;
-	report(&g[0].rs, "te410p-e1.txt");
-	report(&g[1].rs, "te205p-t1.txt");
+	dahdi_fixture_parse(&g[0].rs, "te410p-e1.txt");
+	dahdi_fixture_parse(&g[1].rs, "te205p-t1.txt");
 	gen(g, 2, &sys, &spans);
 	cr_assert(strstr(sys, "\nspan=1,2,0,ccs,hdb3\nbchan=1-15,17-31\ndchan=16\n"), "%s", sys);
 	/* The second carrier span is the first without a priority given: 1. */
@@ -102,7 +89,7 @@ Test(genconf, refuses_what_it_cannot_tell)
 	char *sys, *spans;
 	size_t a, b;
 	const char *why = NULL;
-	report(&g.rs, "tdm410p-analog.txt");
+	dahdi_fixture_parse(&g.rs, "tdm410p-analog.txt");
 	FILE *fs = open_memstream(&sys, &a), *fo = open_memstream(&spans, &b);
 	cr_assert_eq(genconf_write(&g, 1, "us", fs, fo, &why), EINVAL);
 	cr_assert_str_eq(why, "span 1: DAHDI does not tell whether it is E1 or T1: give e1 or t1");

@@ -3,12 +3,11 @@
 #include "conf/conf.h"
 #include "gateway/hwcheck.h"
 #include "tdm/dahdi_report.h"
+#include "tests/unit/dahdi_fixture.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-
-#define FIXTURES "tests/unit/fixtures/dahdi/"
 
 struct lines {
 	unsigned n, errors;
@@ -23,18 +22,6 @@ static void collect(enum hwcheck_level level, const char *line, void *arg)
 	snprintf(l->text[l->n], sizeof(l->text[0]), "%s", line);
 	l->level[l->n++] = level;
 	l->errors += level == HWCHECK_ERROR;
-}
-
-static void report(struct dahdi_report_span *rs, const char *name)
-{
-	static char buf[16384];
-	char path[256];
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s", path);
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	cr_assert_eq(dahdi_report_parse_proc(rs, buf, n), 0);
 }
 
 static const char *spantype;	/* sysfs spantype to add to the next check's report */
@@ -52,7 +39,7 @@ static unsigned check(const char *text, const char *fixture, struct lines *l)
 		     errs.count ? errs.msgs[0] : "");
 	conf_errors_clear(&errs);
 	if (fixture)
-		report(&rs, fixture);
+		dahdi_fixture_parse(&rs, fixture);
 	if (fixture && spantype)
 		cr_assert_eq(dahdi_report_set_attr(&rs, "spantype", spantype), 0);
 	spantype = NULL;
