@@ -367,6 +367,13 @@ Test(sdp_oa_t38, offer_t38_states)
 	cr_expect_eq(err.code, SDP_E_INVAL);
 	cr_expect_eq(sdp_oa_offer_t38(NULL, out, sizeof(out), NULL, &err), EINVAL);
 
+	/* T.38 limits beyond T38FaxVersion 3 are bad parameters */
+	struct sdp_t38_local v4 = { .max_version = 4 };
+	struct sdp_oa_params p = { .addr = "192.0.2.10", .port = 4000, .t38 = &v4 };
+	struct sdp_oa *o = NULL;
+	cr_expect_eq(sdp_oa_alloc(&o, &p), EINVAL);
+	cr_expect_null(o);
+
 	mk(true);
 	audio_session_offered();
 	offer_t38_ok();
