@@ -31,30 +31,37 @@ struct t30_report {
 struct t30_observe {
 	int phase;			/* enum t30o_phase in t30_observe.c (T.30 Figure 5-2a) */
 	bool seen;
-	bool sender_is_tdm;
 	bool have_dis, have_dcs;
 	bool dis_from_tdm;		/* who sent the last DIS/DTC */
+	bool dis_ecm;			/* the last DIS/DTC offered ECM (bit 27) */
+	bool dis_rx_ready;		/* the last DIS/DTC said "ready to receive" (bit 10) */
+	uint8_t dis_rate_bits;		/* bits 11-14 of the last DIS/DTC (bit 11 in the LSB) */
 	bool dcs_from_tdm;		/* who sent the last DCS: the page sender */
-	bool dis_ecm;			/* the last DIS offered ECM */
-	uint8_t dis_rate_bits;		/* bits 11-14 of the last DIS/DTC */
+	bool dcs_incompatible;		/* the last DCS asked for what the DIS did not offer */
 	uint8_t dcs_rate_bits;		/* bits 11-14 of the last DCS */
 	bool ecm;
 	unsigned bit_rate;		/* [bit/s] */
 	const char *modem;
 	const char *resolution;
+	bool cfr_seen;
+	bool page_in_progress;		/* CFR or PPS-NULL/PPR seen, page not ended */
 	unsigned pages;			/* confirmed pages */
-	uint8_t pending_cmd;		/* last post-message command waiting for its response
-					 * (MPS/EOM/EOP, PPS-x, EOR-x, CTC, RR), 0 if none */
+	uint8_t pending_cmd;		/* post-message command awaiting its response (MPS, EOM,
+					 * EOP, PRI-x, PPS, EOR, RR; X bit cleared), 0 if none */
+	uint8_t pending_fcf2;		/* PPS/EOR: the command it carries; else = pending_cmd */
 	bool pending_from_tdm;
-	uint8_t last_response;		/* last post-message response (MCF, RTN, RTP, PIP, PIN, PPR,
-					 * RNR, ERR, CTR), 0 if none */
-	bool eop_confirmed;		/* MCF to EOP (or PPS-EOP, EOR-EOP) seen */
+	uint8_t last_response;		/* last post-message response (X bit cleared), 0 if none */
+	bool eop_confirmed;		/* MCF (RTP, PIP, ERR) to EOP, PPS-EOP or EOR-EOP seen */
 	bool dcn_seen;
 	bool dcn_from_tdm;
-	unsigned ftt_count;		/* FTT since the last CFR */
+	unsigned ftt_count;		/* FTT since the last DCS that got CFR */
+	unsigned ftt_total;
+	unsigned rtn_count;
+	unsigned ppr_count;
 	unsigned crp_count;		/* CRP frames seen */
 	unsigned bad_frames;		/* frames with a bad CRC (ok = false) */
-	unsigned short_frames;		/* frames too short or without the T.30 address/control */
+	unsigned bad_format;		/* frames too short, without the T.30 address/control, or
+					 * with a FIF that does not fit their FCF */
 	unsigned unknown_fcf;		/* frames with an FCF we do not know */
 	char tsi[T30_ID_LEN + 1];
 	char csi[T30_ID_LEN + 1];
