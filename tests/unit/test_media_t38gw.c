@@ -1,0 +1,410 @@
+/* media/stage_t38gw: two T.38 gateway stages back to back through an in-memory datagram
+ * link, SpanDSP fax machines on their audio sides, carry a two-page fax (V.17, V.29,
+ * V.27ter; ECM on and off; transferred and local TCF), also through a lossy link (the
+ * redundancy recovers) and with garbage datagrams in between (counted, dropped). The
+ * received pages are compared with the sent ones pixel for pixel. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <spandsp.h>
+#include <tiffio.h>
+
+#include "media/stage_t38gw.h"
+
+enum { WIDTH = 1728, ROWS = 200, PAGES = 2, MAXQ = 4096, DGMAX = STAGE_T38GW_DATAGRAM };
+
+/* ---- a test page: text-like blocks and a fine grid, different on every page ---- */
+
+static bool pixel(unsigned page, unsigned x, unsigned y)
+{
+	if (y % 40 < 12 && x < 640 && x % 64 < 8 * (1 + (y / 40 + page) % 6))	/* "words" */
+		return ((x * 7 + y * 3 + page) % 11) < 5;
+	return (x % 64 == 0) || (y % 32 == page % 32);		/* a grid */
+}
+
+static void make_tiff(const char *path)
+{
+	TIFF *t = TIFFOpen(path, "w");
+	uint8_t row[WIDTH / 8];
+
+	cr_assert(t, "TIFFOpen %s", path);
+	for (unsigned pg = 0; pg < PAGES; pg++) {
+		TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
+		TIFFSetField(t, TIFFTAG_IMAGEWIDTH, WIDTH);
+		TIFFSetField(t, TIFFTAG_IMAGELENGTH, ROWS);
+		TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
+		TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
+		TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITT_T4);
+		TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+		TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_LSB2MSB);
+		TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, ROWS);
+		TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0f);
+		TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0f);
+		TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+		TIFFSetField(t, TIFFTAG_PAGENUMBER, pg, PAGES);
+		for (unsigned y = 0; y < ROWS; y++) {
+			memset(row, 0, sizeof row);
+			for (unsigned x = 0; x < WIDTH; x++)
+				if (pixel(pg, x, y))
+					row[x / 8] |= (uint8_t)(0x80 >> (x % 8));
+			cr_assert_eq(TIFFWriteScanline(t, row, y, 0), 1);
+		}
+		cr_assert(TIFFWriteDirectory(t));
+	}
+	TIFFClose(t);
+}
+
+/* Rows of the received file that differ from the sent pattern, and its page count. */
+static unsigned bad_rows(const char *path, unsigned *pages)
+{
+	TIFF *t = TIFFOpen(path, "r");
+	uint8_t row[WIDTH / 8 + 64];
+	unsigned bad = 0;
+
+	*pages = 0;
+	if (!t)
+		return ~0u;
+	do {
+		uint32_t w = 0, h = 0;
+
+		TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
+		TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
+		if (w != WIDTH || h < ROWS - 2 || h > ROWS + 2 ||
+		    (size_t)TIFFScanlineSize(t) > sizeof row) {
+			bad += ROWS;
+			continue;
+		}
+		for (unsigned y = 0; y < ROWS && y < h; y++) {
+			bool same = TIFFReadScanline(t, row, y, 0) == 1;
+
+			for (unsigned x = 0; same && x < WIDTH; x++)
+				same = !!(row[x / 8] & (0x80 >> (x % 8))) == pixel(*pages, x, y);
+			bad += !same;
+		}
+		++*pages;
+	} while (TIFFReadDirectory(t));
+	TIFFClose(t);
+	return bad;
+}
+
+/* ---- the link: datagrams queued per direction, delivered on the next tick ---- */
+
+struct dg {
+	uint16_t len;
+	uint8_t b[DGMAX];
+};
+
+struct link {
+	unsigned n;
+	struct dg q[MAXQ];
+	unsigned loss_pct;		/* random loss */
+	uint32_t rng;
+	unsigned sent, dropped;
+};
+
+static int link_send(void *arg, const uint8_t *dg, size_t len)
+{
+	struct link *l = arg;
+
+	cr_assert_leq(len, DGMAX);
+	l->sent++;
+	l->rng = l->rng * 1103515245u + 12345u;
+	if ((l->rng >> 16) % 100 < l->loss_pct) {
+		l->dropped++;
+		return 0;
+	}
+	cr_assert_lt(l->n, MAXQ);
+	l->q[l->n].len = (uint16_t)len;
+	memcpy(l->q[l->n++].b, dg, len);
+	return 0;
+}
+
+/* ---- a fax machine ---- */
+
+struct machine {
+	fax_state_t *fax;
+	int completion;
+	bool done;
+};
+
+static void phase_e(t30_state_t *t30, void *arg, int completion)
+{
+	struct machine *m = arg;
+
+	(void)t30;
+	m->completion = completion;
+	m->done = true;
+}
+
+static void machine_init(struct machine *m, bool calling, bool ecm, const char *tx,
+			 const char *rx, const char *ident)
+{
+	t30_state_t *t30;
+
+	memset(m, 0, sizeof *m);
+	m->completion = -1;
+	m->fax = fax_init(NULL, calling);
+	cr_assert(m->fax);
+	fax_set_transmit_on_idle(m->fax, 1);
+	t30 = fax_get_t30_state(m->fax);
+	t30_set_tx_ident(t30, ident);
+	t30_set_ecm_capability(t30, ecm);
+	t30_set_supported_modems(t30, T30_SUPPORT_V27TER | T30_SUPPORT_V29 | T30_SUPPORT_V17);
+	t30_set_supported_compressions(t30, T30_SUPPORT_T4_1D_COMPRESSION |
+				       T30_SUPPORT_T4_2D_COMPRESSION | T30_SUPPORT_T6_COMPRESSION);
+	if (tx)
+		t30_set_tx_file(t30, tx, -1, -1);
+	if (rx)
+		t30_set_rx_file(t30, rx, -1);
+	t30_set_phase_e_handler(t30, phase_e, m);
+	if (getenv("T38DBG") && !calling)	/* T38DBG=1: SpanDSP's logs on stderr */
+		span_log_set_level(t30_get_logging_state(t30), SPAN_LOG_FLOW | SPAN_LOG_SHOW_TAG);
+}
+
+/* One machine's 20 ms against its gateway stage: its audio in, the stage's audio back. */
+static void machine_tick(struct machine *m, struct stage_t38gw *g, uint64_t now)
+{
+	int16_t a[STAGE_T38GW_FRAME], b[STAGE_T38GW_FRAME];
+	int n = fax_tx(m->fax, a, STAGE_T38GW_FRAME);
+
+	if (n < STAGE_T38GW_FRAME)
+		memset(a + n, 0, (size_t)(STAGE_T38GW_FRAME - n) * sizeof *a);
+	stage_t38gw_from_tdm(g, a, now);
+	stage_t38gw_to_tdm(g, b, now);
+	(void)fax_rx(m->fax, b, STAGE_T38GW_FRAME);
+}
+
+struct run {
+	struct media_t38_params p;
+	bool ecm;
+	bool rx_may_wait;		/* the receiver may still wait for DCN when the call ends */
+	unsigned loss_pct;
+	unsigned garbage_every;		/* a malformed datagram every N ticks (0: none) */
+	/* results */
+	int tx_completion, rx_completion;
+	t30_stats_t tx_stats, rx_stats;
+	unsigned pages, bad;
+	unsigned malformed_rejected;
+	struct media_fax_report ra, rb;	/* A: the sender's gateway; B: the receiver's */
+	unsigned dropped, dropped_ba;
+};
+
+static struct link ab, ba;	/* A → B and B → A */
+
+static void deliver(struct link *l, struct stage_t38gw *to, uint64_t now)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		cr_assert_eq(stage_t38gw_from_net(to, l->q[i].b, l->q[i].len, now), 0);
+	l->n = 0;
+}
+
+static void fax_run(struct run *r)
+{
+	char tx[] = "/tmp/strowger-t38gw-tx-XXXXXX", rx[] = "/tmp/strowger-t38gw-rx-XXXXXX";
+	static struct stage_t38gw ga, gb;
+	struct machine ma, mb;
+	uint64_t now = 1000000;
+	int fd;
+
+	fd = mkstemp(tx);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	fd = mkstemp(rx);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	make_tiff(tx);
+	memset(&ab, 0, sizeof ab);
+	memset(&ba, 0, sizeof ba);
+	ab.loss_pct = ba.loss_pct = r->loss_pct;
+	ab.rng = 1;
+	ba.rng = 2;
+	cr_assert_eq(stage_t38gw_init(&ga, &r->p, link_send, &ab), 0);
+	cr_assert_eq(stage_t38gw_init(&gb, &r->p, link_send, &ba), 0);
+	if (getenv("T38DBG")) {
+		span_log_set_level(t38_gateway_get_logging_state(ga.gw), SPAN_LOG_FLOW | SPAN_LOG_SHOW_TAG);
+		span_log_set_tag(t38_gateway_get_logging_state(ga.gw), "GWA");
+		span_log_set_level(t38_gateway_get_logging_state(gb.gw), SPAN_LOG_FLOW | SPAN_LOG_SHOW_TAG);
+		span_log_set_tag(t38_gateway_get_logging_state(gb.gw), "GWB");
+	}
+	machine_init(&ma, true, r->ecm, tx, NULL, "111");
+	machine_init(&mb, false, r->ecm, NULL, rx, "222");
+	/* Until both are done; a receiver still waiting 10 s after the sender hung up has
+	 * had its call end (see v29_ecm). */
+	for (unsigned tick = 0, grace = 500; tick < 15000 && !(ma.done && mb.done) && grace;
+	     tick++, now += 20000) {
+		grace -= ma.done;
+		machine_tick(&ma, &ga, now);
+		machine_tick(&mb, &gb, now);
+		deliver(&ab, &gb, now);
+		deliver(&ba, &ga, now);
+		if (r->garbage_every && tick % r->garbage_every == 0) {
+			/* a secondary count far past the datagram, then a cut-off length */
+			static const uint8_t g1[] = { 0x00, 0x05, 0x01, 0x80, 0x00, 0x7f, 0x03 };
+			static const uint8_t g2[] = { 0x00, 0x06, 0x40, 0x00 };
+
+			r->malformed_rejected += stage_t38gw_from_net(&gb, g1, sizeof g1, now) ==
+						 EBADMSG;
+			r->malformed_rejected += stage_t38gw_from_net(&ga, g2, sizeof g2, now) ==
+						 EBADMSG;
+		}
+	}
+	r->tx_completion = ma.completion;
+	r->rx_completion = mb.completion;
+	t30_get_transfer_statistics(fax_get_t30_state(ma.fax), &r->tx_stats);
+	t30_get_transfer_statistics(fax_get_t30_state(mb.fax), &r->rx_stats);
+	stage_t38gw_report(&ga, &r->ra);
+	stage_t38gw_report(&gb, &r->rb);
+	r->dropped = ab.dropped + ba.dropped;
+	r->dropped_ba = ba.dropped;
+	fax_free(ma.fax);
+	fax_free(mb.fax);	/* closes the received file */
+	stage_t38gw_release(&ga);
+	stage_t38gw_release(&gb);
+	r->bad = bad_rows(rx, &r->pages);
+	unlink(tx);
+	unlink(rx);
+}
+
+static void expect_ok(const struct run *r, unsigned rate)
+{
+	cr_expect_eq(r->tx_completion, T30_ERR_OK, "sender: %s", t30_completion_code_to_str(r->tx_completion));
+	if (!r->rx_may_wait || r->rx_completion != -1)
+		cr_expect_eq(r->rx_completion, T30_ERR_OK, "receiver: %s",
+			     t30_completion_code_to_str(r->rx_completion));
+	cr_expect_eq(r->rx_stats.pages_rx, PAGES);
+	cr_expect_eq(r->pages, PAGES, "pages in the received file");
+	cr_expect_eq(r->rx_stats.bit_rate, (int)rate);
+	cr_expect_eq(!!r->rx_stats.error_correcting_mode, r->ecm);
+	cr_expect(r->ra.valid && r->ra.t38 && r->rb.valid);
+	cr_expect_gt(r->ra.udptl_sent, 0);
+	cr_expect_eq(r->ra.udptl_received, r->rb.udptl_sent - r->dropped_ba);
+	/* What the observer saw, from each gateway's side. */
+	cr_expect(r->ra.t30.seen && r->rb.t30.seen);
+	cr_expect(r->ra.t30.sender_is_tdm, "A's fax machine sends");
+	cr_expect(!r->rb.t30.sender_is_tdm);
+	cr_expect_eq(r->ra.t30.pages, PAGES);
+	cr_expect_eq(r->rb.t30.pages, PAGES);
+	cr_expect_eq(r->ra.t30.bit_rate, rate);
+	cr_expect_eq(r->ra.t30.ecm, r->ecm);
+	cr_expect_str_eq(r->rb.t30.tsi, "111");
+	cr_expect_str_eq(r->ra.t30.csi, "222");
+	cr_expect_eq(r->ra.t30.completion, T30_ERR_OK, "%s", r->ra.t30.where);
+}
+
+static const struct media_t38_params defaults = {
+	.version = 0, .max_bitrate = 14400, .max_datagram = 400, .redundancy = 3,
+	.redundancy_image = 1,
+};
+
+Test(media_t38gw, v17_no_ecm, .timeout = 120)
+{
+	static struct run r = { .ecm = false };
+
+	r.p = defaults;
+	fax_run(&r);
+	expect_ok(&r, 14400);
+	cr_expect_eq(r.bad, 0, "rows differing");
+	cr_expect_eq(r.ra.ifp_lost + r.rb.ifp_lost, 0);
+	cr_expect_eq(r.ra.udptl_malformed + r.rb.udptl_malformed, 0);
+}
+
+Test(media_t38gw, v17_ecm, .timeout = 120)
+{
+	static struct run r = { .ecm = true };
+
+	r.p = defaults;
+	r.p.version = 3;
+	fax_run(&r);
+	expect_ok(&r, 14400);
+	cr_expect_eq(r.bad, 0, "ECM pages are exact");
+}
+
+/* SpanDSP 0.0.6's gateway, listening for a V.29 short training after the last MCF, takes
+ * the sender's V.21 DCN for V.29 training and forwards it so: the receiver hears DCN as
+ * aborts and waits (every page is confirmed by then; in a call the sender hangs up). */
+Test(media_t38gw, v29_ecm, .timeout = 120)
+{
+	static struct run r = { .ecm = true, .rx_may_wait = true };
+
+	r.p = defaults;
+	r.p.max_bitrate = 9600;
+	r.p.version = 2;
+	fax_run(&r);
+	expect_ok(&r, 9600);
+	cr_expect_eq(r.bad, 0, "ECM pages are exact");
+}
+
+Test(media_t38gw, v27ter_local_tcf, .timeout = 120)
+{
+	static struct run r = { .ecm = false };
+
+	r.p = defaults;
+	r.p.max_bitrate = 4800;
+	r.p.local_tcf = true;
+	fax_run(&r);
+	expect_ok(&r, 4800);
+	cr_expect_eq(r.bad, 0);
+}
+
+/* ECM refused by the gateway: the machines agree on a non-ECM transfer. */
+Test(media_t38gw, no_ecm_param, .timeout = 120)
+{
+	static struct run r = { .ecm = true };
+
+	r.p = defaults;
+	r.p.no_ecm = true;
+	fax_run(&r);
+	r.ecm = false;
+	expect_ok(&r, 14400);
+}
+
+/* 3 % random loss each way: redundancy fills the gaps and the fax is exact (ECM). */
+Test(media_t38gw, loss_recovered_by_redundancy, .timeout = 120)
+{
+	static struct run r = { .ecm = true, .loss_pct = 3 };
+
+	r.p = defaults;
+	r.p.redundancy_image = 2;
+	fax_run(&r);
+	cr_expect_gt(r.dropped, 0);
+	cr_expect_gt(r.ra.ifp_recovered + r.rb.ifp_recovered, 0);
+	cr_expect_eq(r.rx_completion, T30_ERR_OK, "%s", t30_completion_code_to_str(r.rx_completion));
+	cr_expect_eq(r.pages, PAGES);
+	cr_expect_eq(r.bad, 0);
+}
+
+/* Malformed datagrams between the good ones are refused, counted, and change nothing. */
+Test(media_t38gw, malformed_dropped, .timeout = 120)
+{
+	static struct run r = { .ecm = false, .garbage_every = 7 };
+
+	r.p = defaults;
+	fax_run(&r);
+	cr_expect_gt(r.malformed_rejected, 100);
+	cr_expect_eq(r.ra.udptl_malformed + r.rb.udptl_malformed, r.malformed_rejected);
+	expect_ok(&r, 14400);
+	cr_expect_eq(r.bad, 0);
+}
+
+Test(media_t38gw, bad_params)
+{
+	static struct stage_t38gw g;
+	struct media_t38_params p = defaults;
+
+	p.version = 4;
+	cr_expect_eq(stage_t38gw_init(&g, &p, link_send, &ab), EINVAL);
+	cr_expect_eq(stage_t38gw_init(&g, &defaults, NULL, &ab), EINVAL);
+	p = defaults;
+	p.max_datagram = 0;
+	cr_assert_eq(stage_t38gw_init(&g, &p, link_send, &ab), 0);
+	cr_expect(stage_t38gw_same(&g, &defaults), "0 means 400 and a datagram size is no restart");
+	p.redundancy = 2;
+	cr_expect(!stage_t38gw_same(&g, &p));
+	stage_t38gw_release(&g);
+}
+
