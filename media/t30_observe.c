@@ -16,13 +16,12 @@ enum t30o_phase {
 	T30O_B_TRAIN,	/* DCS sent: TCF and CFR/FTT */
 	T30O_C,		/* CFR seen: a page (or ECM block) is on its way */
 	T30O_D,		/* post-message command sent, response awaited */
-	T30O_D_DONE,	/* post-message response seen */
-	T30O_E,		/* DCN: release */
+	T30O_D_DONE,	/* post-message response seen, no page under way */
 };
 
 static const char *const phase_names[] = {
 	[T30O_A] = "A", [T30O_B] = "B", [T30O_B_TRAIN] = "B-train", [T30O_C] = "C",
-	[T30O_D] = "D", [T30O_D_DONE] = "D-done", [T30O_E] = "E",
+	[T30O_D] = "D", [T30O_D_DONE] = "D-done",
 };
 
 /* T.30 §5.3.6.1: the first bit sent of most FCFs is X, set by the station that received a
@@ -231,8 +230,18 @@ static void on_response(struct t30_observe *o, uint8_t fcf)
 				o->eop_confirmed = true;
 		}
 		o->pending_cmd = 0;
-		o->page_in_progress = !ends_page(o->pending_fcf2);
-		set_phase(o, o->page_in_progress ? T30O_C : T30O_D_DONE);
+		/* After MPS (and a PPS-NULL block) the next page (block) follows in phase C;
+		 * EOM goes back to phase B, EOP on to release (T.30 Figure 5-2b). */
+		switch (o->pending_fcf2) {
+		case 0: case T30_MPS: case T30_PRI_MPS:
+			o->page_in_progress = true;
+			set_phase(o, T30O_C);
+			break;
+		default:
+			o->page_in_progress = false;
+			set_phase(o, T30O_D_DONE);
+			break;
+		}
 		return;
 	case T30_RNR:
 		return;		/* T.30 §A.4: the sender asks again with RR; keep the command */
@@ -348,9 +357,10 @@ void t30_observe_frame(struct t30_observe *o, bool from_tdm, const uint8_t *fram
 		o->crp_count++;
 		return;
 	case T30_DCN:
+		/* Phase E. The phase it ended in stays: the report tells where. */
+		LOGD(LS_DSP, "t30: DCN in phase %s", phase_names[o->phase]);
 		o->dcn_seen = true;
 		o->dcn_from_tdm = from_tdm;
-		set_phase(o, T30O_E);
 		return;
 	default:
 		o->unknown_fcf++;
@@ -425,7 +435,11 @@ static void failure(const struct t30_observe *o, struct t30_report *r)
 	switch (o->phase) {
 	case T30O_B:
 	case T30O_B_TRAIN:
-		if (o->dcs_incompatible) {
+		if (o->phase == T30O_B && o->pages > 0) {	/* after EOM */
+			r->completion = dcn ? T30_ERR_RX_DCNPHD : T30_ERR_CALLDROPPED;
+			snprintf(r->where, sizeof(r->where), "after page %u (EOM): %s", o->pages,
+				 end);
+		} else if (o->dcs_incompatible) {
 			r->completion = T30_ERR_INCOMPATIBLE;
 			snprintf(r->where, sizeof(r->where),
 				 "DCS %u bit/s %s%s not offered by DIS, %s", o->bit_rate,
@@ -459,7 +473,6 @@ static void failure(const struct t30_observe *o, struct t30_report *r)
 			 end);
 		return;
 	case T30O_D_DONE:
-	case T30O_E:
 	default:
 		if (o->last_response == T30_RTN || o->last_response == T30_PIN) {
 			r->completion = dcn ? T30_ERR_RETRYDCN : T30_ERR_CALLDROPPED;
