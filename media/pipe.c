@@ -1,5 +1,6 @@
 /* A media channel's pipeline: see pipe.h. */
 #include "media/pipe.h"
+#include "media/v21_listen.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 struct pipe_fax {
 	struct jbuf *jb;		/* fixed depth: min = max */
 	struct t30_observe obs;
+	struct v21_listen from_tdm, to_tdm;	/* both directions' T.30 frames, for the report */
 };
 
 static enum g711_law pt_law(uint8_t pt)
@@ -92,6 +94,8 @@ static void fax_stop(struct media_pipe *p)
 	if (!p->fax)
 		return;
 	jbuf_free(p->fax->jb);
+	v21_listen_release(&p->fax->from_tdm);
+	v21_listen_release(&p->fax->to_tdm);
 	free(p->fax);
 	p->fax = NULL;
 }
@@ -141,6 +145,10 @@ static int fax_start(struct media_pipe *p)
 		return ENOMEM;
 	t30_observe_init(&p->fax->obs);
 	err = jbuf_alloc(&p->fax->jb, &jp);
+	if (!err)
+		err = v21_listen_init(&p->fax->from_tdm, &p->fax->obs, true);
+	if (!err)
+		err = v21_listen_init(&p->fax->to_tdm, &p->fax->obs, false);
 	if (err)
 		fax_stop(p);
 	return err;
@@ -258,6 +266,15 @@ static void send_te(struct media_pipe *p, const struct te_pkt *tp, unsigned n, b
 	}
 }
 
+/* FAX: a direction's audio (law) to its V.21 listener. */
+static void fax_listen(struct v21_listen *l, enum g711_law law, const uint8_t *audio)
+{
+	int16_t lin[MEDIA_FRAME_SAMPLES];
+
+	g711_block_decode(law, lin, audio, MEDIA_FRAME_SAMPLES);
+	v21_listen_audio(l, lin, MEDIA_FRAME_SAMPLES);
+}
+
 /* T38: the frame goes to the gateway; the RTP stream's clock keeps running for a
  * return to voice. FAX: audio as it is, no DTMF stage. */
 static void fax_from_tdm(struct media_pipe *p, const uint8_t *in, uint64_t now, bool peer)
@@ -271,6 +288,7 @@ static void fax_from_tdm(struct media_pipe *p, const uint8_t *in, uint64_t now, 
 		rtp_packetiser_skip(&p->pk, MEDIA_FRAME_SAMPLES);
 		return;
 	}
+	fax_listen(&p->fax->from_tdm, p->tdm_law, in);
 	send_audio(p, in, peer);
 }
 
@@ -399,6 +417,7 @@ static enum jbuf_result fax_to_tdm(struct media_pipe *p, uint64_t now, uint8_t *
 	} else {
 		memset(out, g711_silence(p->tdm_law), MEDIA_FRAME_SAMPLES);
 	}
+	fax_listen(&p->fax->to_tdm, p->tdm_law, out);
 	return r;
 }
 

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <spandsp.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,6 +22,7 @@
 #include "media/rtp.h"
 #include "media/te.h"
 #include "media/udptl.h"
+#include "tests/unit/faxpage.h"
 
 /* ---- pipe level: FAX pass-through ---- */
 
@@ -131,6 +134,123 @@ Test(media_fax_modes, pipe_fax_passthrough)
 	pipe_fax_report(&p, &rep);
 	cr_expect(!rep.valid, "no report in AUDIO");
 	pipe_release(&p);
+}
+
+/* A whole fax through a pipe in FAX mode: the sending machine on the B-channel side, the
+ * receiving one behind RTP. Pages arrive intact and the V.21 listeners' report agrees. */
+struct rtp_sink {
+	uint8_t pl[16][160];
+	unsigned n;
+	unsigned events;
+};
+
+static int rtp_sink_send(void *arg, const uint8_t *pkt, size_t len, bool te)
+{
+	struct rtp_sink *k = arg;
+	struct rtp_hdr h;
+	const uint8_t *pl;
+	size_t plen;
+
+	cr_assert(!te);
+	cr_assert_eq(rtp_decode(&h, pkt, len, &pl, &plen), 0);
+	cr_assert_eq(plen, 160);
+	cr_assert_lt(k->n, 16);
+	memcpy(k->pl[k->n++], pl, 160);
+	return 0;
+}
+
+static void rtp_sink_event(void *arg, const struct media_event *ev)
+{
+	(void)ev;
+	((struct rtp_sink *)arg)->events++;
+}
+
+static int phase_e_code[2] = { -1, -1 };
+
+static void phase_e(t30_state_t *t30, void *arg, int code)
+{
+	(void)t30;
+	phase_e_code[(intptr_t)arg] = code;
+}
+
+Test(media_fax_modes, pipe_fax_carries_a_fax_and_reports, .timeout = 120)
+{
+	static struct media_pipe p;
+	static const struct pipe_io fio = { .send_h = rtp_sink_send, .event_h = rtp_sink_event };
+	static struct rtp_sink rsink;
+	struct media_chan_params cp = { .tdm_law = G711_LAW_ALAW, .pt = 0, .dtmf_detect = true,
+					.mode = MEDIA_MODE_FAX, .ssrc = 3 };
+	char tx[64], rx[64];
+	fax_state_t *a = fax_init(NULL, true), *b = fax_init(NULL, false);
+	struct media_fax_report rep;
+	uint64_t now = 0;
+	uint16_t seq = 0;
+	unsigned pages = 0;
+
+	snprintf(tx, sizeof tx, "/tmp/strowger-faxmode-tx-%d.tif", (int)getpid());
+	snprintf(rx, sizeof rx, "/tmp/strowger-faxmode-rx-%d.tif", (int)getpid());
+	cr_assert_eq(faxpage_write(tx, 2, 100), 0);
+	cr_assert(a && b);
+	fax_set_transmit_on_idle(a, 1);
+	fax_set_transmit_on_idle(b, 1);
+	t30_set_tx_ident(fax_get_t30_state(a), "4711");
+	t30_set_tx_ident(fax_get_t30_state(b), "0815");
+	t30_set_tx_file(fax_get_t30_state(a), tx, -1, -1);
+	t30_set_rx_file(fax_get_t30_state(b), rx, -1);
+	t30_set_phase_e_handler(fax_get_t30_state(a), phase_e, (void *)0);
+	t30_set_phase_e_handler(fax_get_t30_state(b), phase_e, (void *)1);
+	phase_e_code[0] = phase_e_code[1] = -1;
+	cr_assert_eq(pipe_init(&p, &cp, &jp, &fio, &rsink), 0);
+	for (unsigned f = 0; f < 15000 && (phase_e_code[0] < 0 || phase_e_code[1] < 0);
+	     f++, now += 20000) {
+		int16_t lin[160];
+		uint8_t frame[160], pkt[256];
+		struct media_rx mrx;
+		int n = fax_tx(a, lin, 160);
+
+		/* B-channel → pipe → RTP → machine B */
+		memset(lin + n, 0, (size_t)(160 - n) * sizeof *lin);
+		g711_block_encode(G711_LAW_ALAW, frame, lin, 160);
+		rsink.n = 0;
+		pipe_from_tdm(&p, frame, now, true);
+		cr_assert_eq(rsink.n, 1);
+		g711_block_decode(G711_LAW_ULAW, lin, rsink.pl[0], 160);
+		(void)fax_rx(b, lin, 160);
+		/* machine B → RTP → pipe → B-channel */
+		n = fax_tx(b, lin, 160);
+		memset(lin + n, 0, (size_t)(160 - n) * sizeof *lin);
+		{
+			struct rtp_hdr h = { .pt = 0, .seq = seq, .ts = 160u * seq, .ssrc = 8 };
+			uint8_t pl[160];
+			size_t len;
+
+			seq++;
+			g711_block_encode(G711_LAW_ULAW, pl, lin, 160);
+			cr_assert_eq(rtp_encode(&h, pl, 160, pkt, sizeof pkt, &len), 0);
+			cr_assert_eq(pipe_from_net(&p, pkt, len, now, &mrx), 0);
+		}
+		(void)pipe_to_tdm(&p, now, frame);
+		g711_block_decode(G711_LAW_ALAW, lin, frame, 160);
+		(void)fax_rx(a, lin, 160);
+	}
+	cr_expect_eq(phase_e_code[0], T30_ERR_OK, "%s", t30_completion_code_to_str(phase_e_code[0]));
+	cr_expect_eq(phase_e_code[1], T30_ERR_OK, "%s", t30_completion_code_to_str(phase_e_code[1]));
+	pipe_fax_report(&p, &rep);
+	cr_expect(rep.valid && !rep.t38);
+	cr_expect(rep.t30.seen);
+	cr_expect(rep.t30.sender_is_tdm);
+	cr_expect_eq(rep.t30.pages, 2);
+	cr_expect_str_eq(rep.t30.tsi, "4711");
+	cr_expect_str_eq(rep.t30.csi, "0815");
+	cr_expect_eq(rep.t30.completion, T30_ERR_OK, "%s", rep.t30.where);
+	cr_expect_eq(rsink.events, 0, "no DTMF or tone events in FAX mode");
+	pipe_release(&p);
+	fax_free(a);
+	fax_free(b);
+	cr_expect_eq(faxpage_compare(rx, 100, &pages), 0);
+	cr_expect_eq(pages, 2);
+	unlink(tx);
+	unlink(rx);
 }
 
 /* ---- engine level ---- */
