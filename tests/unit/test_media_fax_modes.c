@@ -4,7 +4,7 @@
  * machine's tones are raised once as MEDIA_EV_FAX_TONE in AUDIO; in T38 its signals leave
  * as UDPTL datagrams (no RTP, no RTCP); an equal T38 modify keeps the session (sequence
  * numbers go on), other terms restart it with a report; back to AUDIO reports the fax;
- * UDPTL silence times out; removal in T38 reports before REMOVED. */
+ * UDPTL silence times out; removal in T38 or FAX reports before REMOVED. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -550,6 +550,65 @@ Test(media_fax_modes, engine_t38_silence_timeout_and_removal_report, .timeout = 
 	close(rtp_e);
 	close(rtp_p);
 	close(rtcp_e);
+}
+
+/* A calling machine's CNG in AUDIO; then FAX pass-through (RTP goes on, no report on
+ * entering); removal in FAX reports (G.711: t38 false) before REMOVED. */
+Test(media_fax_modes, engine_cng_then_fax_removed, .timeout = 30)
+{
+	struct media_engine *e;
+	struct media_engine_params ep = { .rtp_timeout_ms = 0 };
+	struct media_chan *ch;
+	struct sockaddr_in eng_a, peer_a;
+	struct peer pr = { 0 };
+	int sp[2], rtp_e;
+	fax_state_t *fax = fax_init(NULL, true);	/* calling: CNG */
+	struct media_event ev[4];
+	unsigned n, cng = 0, f;
+
+	cr_assert(fax);
+	fax_set_transmit_on_idle(fax, 1);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sp), 0);
+	rtp_e = udp(&eng_a);
+	pr.fd = udp(&peer_a);
+	peer_reset(&pr);
+	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
+	struct media_chan_params p = { .cookie = 9, .tdm_fd = sp[0], .rtp_fd = rtp_e,
+				       .tdm_law = G711_LAW_ALAW, .pt = 0, .fax_detect = true,
+				       .dtmf_detect = true, .ssrc = 2 };
+	memcpy(&p.remote, &peer_a, sizeof peer_a);
+	cr_assert_eq(media_engine_add(e, &p, &ch), 0);
+	for (f = 0; f < 250; f++) {	/* 5 s: CNG bursts every 3.5 s */
+		tick(sp[1], fax);
+		n = events(e, ev, 4, 0);
+		for (unsigned i = 0; i < n; i++) {
+			cr_assert_eq(ev[i].type, MEDIA_EV_FAX_TONE);
+			cr_expect_eq(ev[i].fax_tone, MEDIA_FAX_CNG);
+			cng++;
+		}
+	}
+	cr_expect_eq(cng, 1, "CNG raised once");
+	p.mode = MEDIA_MODE_FAX;
+	modify(e, ch, &p);
+	peer_drain(&pr, 50);
+	peer_reset(&pr);
+	for (f = 0; f < 20; f++)
+		tick(sp[1], fax);
+	peer_drain(&pr, 100);
+	cr_expect_eq(pr.rtp, 20, "G.711 pass-through: one RTP packet per frame");
+	cr_expect_eq(pr.udptl, 0);
+	cr_expect_eq(events(e, ev, 4, 0), 0, "entering FAX reports nothing");
+	cr_assert_eq(media_engine_remove(e, ch), 0);
+	cr_assert_eq(events(e, ev, 2, 2000), 2);
+	cr_expect_eq(ev[0].type, MEDIA_EV_FAX_REPORT);
+	cr_expect(ev[0].fax.valid && !ev[0].fax.t38);
+	cr_expect_eq(ev[1].type, MEDIA_EV_REMOVED);
+	media_engine_free(e);
+	fax_free(fax);
+	close(sp[0]);
+	close(sp[1]);
+	close(rtp_e);
+	close(pr.fd);
 }
 
 Test(media_fax_modes, engine_bad_mode_params)
