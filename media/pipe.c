@@ -66,9 +66,11 @@ static void fax_detect_off(struct media_pipe *p)
 	p->fd = NULL;
 }
 
+#define FAX_TONES_ALL (1u << MEDIA_FAX_CNG | 1u << MEDIA_FAX_CED | 1u << MEDIA_FAX_V21)
+
 static int fax_detect_on(struct media_pipe *p)
 {
-	if (p->fd)
+	if (p->fd || p->fax_raised == FAX_TONES_ALL)	/* nothing left to raise */
 		return 0;
 	p->fd = malloc(sizeof *p->fd);
 	if (!p->fd || stage_faxdetect_init(p->fd)) {
