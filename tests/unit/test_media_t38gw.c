@@ -334,3 +334,55 @@ Test(media_t38gw, bad_params)
 	stage_t38gw_release(&g);
 }
 
+
+/* A datagram that ends a burst (here the CNG indicator, then no-signal) goes twice at once
+ * and three times more 20 ms apart while nothing follows it; all copies are one packet. */
+struct rec {
+	unsigned n;
+	uint16_t seq[64];
+	uint64_t at[64];
+	uint64_t now;
+};
+
+static int rec_send(void *arg, const uint8_t *dg, size_t len)
+{
+	struct rec *r = arg;
+
+	cr_assert_geq(len, 4);
+	if (r->n < 64) {
+		r->seq[r->n] = (uint16_t)(dg[0] << 8 | dg[1]);
+		r->at[r->n++] = r->now;
+	}
+	return 0;
+}
+
+Test(media_t38gw, burst_end_repeated)
+{
+	static struct stage_t38gw g;
+	static struct rec r;
+	fax_state_t *fax = fax_init(NULL, true);	/* calling: CNG, 0.5 s on, 3 s off */
+	int16_t a[STAGE_T38GW_FRAME], b[STAGE_T38GW_FRAME];
+	unsigned copies = 0;
+
+	cr_assert(fax);
+	fax_set_transmit_on_idle(fax, 1);
+	cr_assert_eq(stage_t38gw_init(&g, &defaults, rec_send, &r), 0);
+	for (unsigned f = 0; f < 100; f++, r.now += 20000) {
+		int n = fax_tx(fax, a, STAGE_T38GW_FRAME);
+
+		if (n < STAGE_T38GW_FRAME)
+			memset(a + n, 0, (size_t)(STAGE_T38GW_FRAME - n) * sizeof *a);
+		stage_t38gw_from_tdm(&g, a, r.now);
+		stage_t38gw_to_tdm(&g, b, r.now);
+	}
+	cr_assert_geq(r.n, 5, "an indicator and its copies");
+	for (unsigned i = 0; i < r.n && r.seq[i] == r.seq[0]; i++)
+		copies++;
+	cr_expect_eq(copies, 5, "2 at once + 3 repeats of seq %u", r.seq[0]);
+	cr_expect_eq(r.at[1], r.at[0]);
+	cr_expect_eq(r.at[2], r.at[0] + 20000);
+	cr_expect_eq(r.at[3], r.at[0] + 40000);
+	cr_expect_eq(r.at[4], r.at[0] + 60000);
+	stage_t38gw_release(&g);
+	fax_free(fax);
+}
