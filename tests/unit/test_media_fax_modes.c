@@ -427,8 +427,10 @@ Test(media_fax_modes, engine_tone_t38_refresh_restart_report, .timeout = 60)
 		tick(sp[1], fax);
 	peer_drain(&pr, 100);
 	cr_assert_gt(pr.udptl, 0);
-	cr_expect_gt(pr.first_seq, seq_before, "sequence numbers go on: %d after %d",
-		     pr.first_seq, seq_before);
+	/* (the first may be a repeat of the last before: stage_t38gw repeats a burst's end) */
+	cr_expect_geq(pr.first_seq, seq_before, "sequence numbers go on: %d after %d",
+		      pr.first_seq, seq_before);
+	cr_expect_gt(pr.last_seq, seq_before);
 	cr_expect_eq(events(e, ev, 8, 0), 0, "no report on a refresh");
 
 	/* Other terms: the old session reports, a new one starts at 0. */
