@@ -193,6 +193,10 @@ static void on_dcs(struct t30_observe *o, bool from_tdm, const uint8_t *fif, siz
  * command it carries (T.30 §A.4, PPS-NULL/MPS/EOM/EOP/PRI-x), else the FCF itself. */
 static void on_command(struct t30_observe *o, bool from_tdm, uint8_t fcf, uint8_t fcf2)
 {
+	/* A PPS/EOR whose page and block counters are those of the last one answered is the
+	 * sender asking again because the answer got lost: its answer is not a new page. */
+	o->pending_repeat = (fcf == T30_PPS || fcf == T30_EOR) && o->ecm_ctr_known
+			    && o->ecm_ctr_valid && o->ecm_confirmed_ctr == o->ecm_ctr;
 	o->pending_cmd = fcf;
 	o->pending_fcf2 = fcf2;
 	o->pending_from_tdm = from_tdm;
@@ -224,7 +228,13 @@ static void on_response(struct t30_observe *o, uint8_t fcf)
 	case T30_MCF: case T30_RTP: case T30_PIP: case T30_ERR:
 		if (fcf == T30_ERR && cmd != T30_EOR)
 			break;
-		if (ends_page(o->pending_fcf2)) {
+		if (o->pending_cmd == T30_PPS || o->pending_cmd == T30_EOR) {
+			o->ecm_confirmed_ctr = o->ecm_ctr;
+			o->ecm_ctr_valid = o->ecm_ctr_known;
+		}
+		if (o->pending_repeat) {
+			o->repeats++;
+		} else if (ends_page(o->pending_fcf2)) {
 			o->pages++;
 			if (o->pending_fcf2 == T30_EOP || o->pending_fcf2 == T30_PRI_EOP)
 				o->eop_confirmed = true;
@@ -342,6 +352,9 @@ void t30_observe_frame(struct t30_observe *o, bool from_tdm, const uint8_t *fram
 			o->bad_format++;
 			return;
 		}
+		/* page and block counters, when the FIF has them */
+		o->ecm_ctr_known = fif_len >= 3;
+		o->ecm_ctr = o->ecm_ctr_known ? (uint16_t)(fif[1] << 8 | fif[2]) : 0;
 		on_command(o, from_tdm, fcf & ~FCF_X, fif[0] & ~FCF_X);
 		return;
 	case T30_RR:
