@@ -485,3 +485,41 @@ Test(t30_observe, ecm_repeated_pps)
 	cr_expect_eq(r.pages, 2);
 	expect_ok(&r);
 }
+
+/* Non-ECM answers lost on their way to the sender (seen on the receiver's side): after RTP
+ * or an answered EOP the sender must retrain (DCS, CFR) before another page, so a command
+ * before that is a repeat; after MCF to MPS only the image hint tells. */
+Test(t30_observe, non_ecm_repeats)
+{
+	struct t30_observe o;
+	struct t30_report r;
+
+	t30_observe_init(&o);
+	FEED(&o, TDM, DIS_V17);
+	FEED(&o, NET, DCS_V17_14400_FINE);
+	FEED(&o, TDM, CFR);
+	t30_observe_image(&o);
+	FEED(&o, NET, MPS);
+	FEED(&o, TDM, RTP);
+	FEED(&o, NET, MPS);	/* RTP lost: asked again */
+	FEED(&o, TDM, RTP);
+	cr_expect_eq(rep(&o).pages, 1);
+	FEED(&o, NET, DCS_V17_14400_FINE);
+	FEED(&o, TDM, CFR);
+	t30_observe_image(&o);
+	FEED(&o, NET, MPS);
+	FEED(&o, TDM, MCF);
+	FEED(&o, NET, MPS);	/* MCF lost, no image since: a repeat */
+	FEED(&o, TDM, MCF);
+	cr_expect_eq(rep(&o).pages, 2);
+	t30_observe_image(&o);	/* page 3 */
+	FEED(&o, NET, EOP);
+	FEED(&o, TDM, MCF);
+	FEED(&o, NET, EOP);	/* MCF lost */
+	FEED(&o, TDM, MCF);
+	FEED(&o, NET, DCN_TX);
+	r = rep(&o);
+	cr_expect_eq(r.pages, 3);
+	expect_ok(&r);
+	cr_expect_eq(o.repeats, 3);
+}
