@@ -39,6 +39,7 @@ struct cell {
 	unsigned pages_rx, pages_sent;
 	unsigned agree_a;	/* gateway A's T.30 report: pages == the sender's count */
 	unsigned agree_b;	/* gateway B's: pages == the receiver's count */
+	unsigned v21_a, v21_b;	/* the same for v21_listen on each B-channel */
 	uint64_t datagrams, dropped;
 };
 
@@ -54,13 +55,13 @@ static void print_failure(int ecm, const struct loss_row *L, unsigned red, uint3
 			  const struct faxcall_result *r)
 {
 	printf("  ECM %s, %s, r=%u, seed %u: sender %s (%s), receiver %s (%s), %u/%u pages "
-	       "(sent %u); gateway A: %u pages, %s (%s); gateway B: %u pages\n",
+	       "(sent %u); gateway A: %u pages, %s (%s); gateway B: %u pages; v21 A %u, B %u\n",
 	       ecm ? "on" : "off", L->name, red, seed,
 	       r->tx_done ? "done" : "not done", t30_completion_text(r->tx_completion),
 	       r->rx_done ? "done" : "not done", t30_completion_text(r->rx_completion),
 	       r->pages_rx, r->pages_in_file, r->pages_tx, r->rep_a.t30.pages,
 	       t30_completion_text(r->rep_a.t30.completion), r->rep_a.t30.where,
-	       r->rep_b.t30.pages);
+	       r->rep_b.t30.pages, r->v21_a.pages, r->v21_b.pages);
 }
 
 static void usage(void)
@@ -140,6 +141,8 @@ int main(int argc, char **argv)
 					ce->pages_sent += pages;
 					ce->agree_a += r.rep_a.t30.pages == r.pages_tx;
 					ce->agree_b += r.rep_b.t30.pages == r.pages_rx;
+					ce->v21_a += r.v21_a.pages == r.pages_tx;
+					ce->v21_b += r.v21_b.pages == r.pages_rx;
 					ce->datagrams += r.datagrams;
 					ce->dropped += r.dropped;
 					cpu_ns += r.gw_cpu_ns;
@@ -147,7 +150,7 @@ int main(int argc, char **argv)
 					sim += r.seconds;
 				}
 
-	unsigned calls = 0, agree_a = 0, agree_b = 0;
+	unsigned calls = 0, agree_a = 0, agree_b = 0, v21_a = 0, v21_b = 0;
 
 	for (int ecm = 0; ecm < 2; ecm++) {
 		printf("ECM %s: calls complete with every page [%%] (pages received/sent)\n",
@@ -173,6 +176,8 @@ int main(int argc, char **argv)
 				calls += ce->calls;
 				agree_a += ce->agree_a;
 				agree_b += ce->agree_b;
+				v21_a += ce->v21_a;
+				v21_b += ce->v21_b;
 			}
 			printf("\n");
 		}
@@ -181,8 +186,10 @@ int main(int argc, char **argv)
 	double w = wall() - t0, us = frames ? cpu_ns / 1e3 / frames : 0;
 
 	printf("* default: 3 for control, 1 for image. \"lost\": datagrams dropped by the link.\n");
-	printf("T.30 report pages = the fax machine's own count: gateway A (sender side) in %u,\n"
-	       "gateway B (receiver side) in %u of %u calls\n", agree_a, agree_b, calls);
+	printf("T.30 report pages = the fax machine's own count, in %u calls:\n"
+	       "  T.38 gateway A (sender's side) %u, gateway B (receiver's side) %u;\n"
+	       "  v21_listen on B-channel A %u, on B-channel B %u\n", calls, agree_a, agree_b,
+	       v21_a, v21_b);
 	printf("%u calls, %.0f s of fax simulated in %.1f s (%.0fx real time)\n", calls, sim, w,
 	       w > 0 ? sim / w : 0);
 	printf("T.38 gateway: %.1f us CPU per 20 ms frame (audio in and out + UDPTL), "
