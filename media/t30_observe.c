@@ -193,10 +193,23 @@ static void on_dcs(struct t30_observe *o, bool from_tdm, const uint8_t *fif, siz
  * command it carries (T.30 §A.4, PPS-NULL/MPS/EOM/EOP/PRI-x), else the FCF itself. */
 static void on_command(struct t30_observe *o, bool from_tdm, uint8_t fcf, uint8_t fcf2)
 {
+	/* A PPS/EOR whose page and block counters are those of the last one answered is the
+	 * sender asking again because the answer got lost: its answer is not a new page. */
+	if (fcf == T30_PPS || fcf == T30_EOR)
+		o->pending_repeat = o->ecm_ctr_known && o->ecm_ctr_valid
+				    && o->ecm_confirmed_ctr == o->ecm_ctr;
+	/* Non-ECM: after EOP/EOM, RTP, RTN or PIP/PIN answered, the next page needs DCS and
+	 * CFR first (T.30 §5.3.6.1.6, Figure 5-2b); a command before that is a repeat. After
+	 * MCF to MPS only the image tells a new page from a repeat (t30_observe_image()). */
+	else if (fcf != T30_RR)
+		o->pending_repeat = o->awaiting_cfr || (o->image_hint && !o->image_since_answer);
+	else
+		o->pending_repeat = false;
 	o->pending_cmd = fcf;
 	o->pending_fcf2 = fcf2;
 	o->pending_from_tdm = from_tdm;
-	set_phase(o, T30O_D);
+	if (!o->pending_repeat)
+		set_phase(o, T30O_D);
 }
 
 static bool ends_page(uint8_t fcf2)
@@ -217,13 +230,28 @@ static void on_response(struct t30_observe *o, uint8_t fcf)
 {
 	uint8_t cmd = o->pending_cmd;
 
-	o->last_response = fcf;
 	if (cmd == 0)
 		return;		/* a repeated response: already counted */
+	if (o->pending_repeat && fcf != T30_RNR) {
+		/* The answer to a repeated command: the first answer stands. */
+		o->repeats++;
+		o->pending_cmd = 0;
+		return;
+	}
+	o->last_response = fcf;
+	if (cmd != T30_PPS && cmd != T30_EOR && cmd != T30_RR && fcf != T30_RNR) {
+		o->image_since_answer = false;
+		o->awaiting_cfr = !(fcf == T30_MCF && (o->pending_fcf2 == T30_MPS
+							|| o->pending_fcf2 == T30_PRI_MPS));
+	}
 	switch (fcf) {
 	case T30_MCF: case T30_RTP: case T30_PIP: case T30_ERR:
 		if (fcf == T30_ERR && cmd != T30_EOR)
 			break;
+		if (o->pending_cmd == T30_PPS || o->pending_cmd == T30_EOR) {
+			o->ecm_confirmed_ctr = o->ecm_ctr;
+			o->ecm_ctr_valid = o->ecm_ctr_known;
+		}
 		if (ends_page(o->pending_fcf2)) {
 			o->pages++;
 			if (o->pending_fcf2 == T30_EOP || o->pending_fcf2 == T30_PRI_EOP)
@@ -317,6 +345,7 @@ void t30_observe_frame(struct t30_observe *o, bool from_tdm, const uint8_t *fram
 	case T30_FNV: case T30_TNR: case T30_TR: case T30_FDM:
 		return;
 	case T30_CFR:
+		o->awaiting_cfr = false;
 		o->ftt_count = 0;
 		o->cfr_seen = true;
 		o->page_in_progress = true;
@@ -342,6 +371,9 @@ void t30_observe_frame(struct t30_observe *o, bool from_tdm, const uint8_t *fram
 			o->bad_format++;
 			return;
 		}
+		/* page and block counters, when the FIF has them */
+		o->ecm_ctr_known = fif_len >= 3;
+		o->ecm_ctr = o->ecm_ctr_known ? (uint16_t)(fif[1] << 8 | fif[2]) : 0;
 		on_command(o, from_tdm, fcf & ~FCF_X, fif[0] & ~FCF_X);
 		return;
 	case T30_RR:
@@ -366,6 +398,14 @@ void t30_observe_frame(struct t30_observe *o, bool from_tdm, const uint8_t *fram
 		o->unknown_fcf++;
 		return;
 	}
+}
+
+void t30_observe_image(struct t30_observe *o)
+{
+	/* Only a page counts: TCF (after DCS) is high-speed data too. */
+	o->image_hint = true;
+	if (o->phase == T30O_C)
+		o->image_since_answer = true;
 }
 
 static const char *cmd_name(uint8_t fcf)

@@ -50,6 +50,15 @@ struct t30_observe {
 					 * EOP, PRI-x, PPS, EOR, RR; X bit cleared), 0 if none */
 	uint8_t pending_fcf2;		/* PPS/EOR: the command it carries; else = pending_cmd */
 	bool pending_from_tdm;
+	bool pending_repeat;		/* PPS/EOR again with the counters already answered */
+	uint16_t ecm_ctr;		/* page << 8 | block counter of the last PPS/EOR (T.30 §A.4) */
+	uint16_t ecm_confirmed_ctr;	/* ... of the last PPS/EOR answered */
+	bool ecm_ctr_known;		/* the last PPS/EOR had its counters */
+	bool ecm_ctr_valid;		/* ecm_confirmed_ctr holds a value */
+	bool awaiting_cfr;		/* non-ECM: the next page needs DCS and CFR first */
+	bool image_hint;		/* t30_observe_image() is in use */
+	bool image_since_answer;	/* image data since the last answered command */
+	unsigned repeats;		/* answers to repeated commands (not counted as pages) */
 	uint8_t last_response;		/* last post-message response (X bit cleared), 0 if none */
 	bool eop_confirmed;		/* MCF (RTP, PIP, ERR) to EOP, PPS-EOP or EOR-EOP seen */
 	bool dcn_seen;
@@ -75,6 +84,13 @@ void t30_observe_init(struct t30_observe *o);
  * Any len, including 0 and garbage, is safe: nothing is read past frame[len - 1]. */
 void t30_observe_frame(struct t30_observe *o, bool from_tdm, const uint8_t *frame, size_t len,
 		       bool ok);
+
+/* Optional: image data passed (high-speed carrier or image IFPs; ignored unless a page may
+ * be under way: after CFR, or MCF to MPS). A feeder that calls it lets the observer tell a post-message command asked
+ * again (its answer got lost) from the one after a new page; without it, an MCF to MPS that
+ * gets lost between the gateway and the sender and the MPS asked again count a page twice.
+ * (ECM needs no hint: PPS carries page and block counters.) */
+void t30_observe_image(struct t30_observe *o);
 
 /* Where the fax stands now (a call may end at any time: the report says how far it got). */
 void t30_observe_report(const struct t30_observe *o, struct t30_report *r);

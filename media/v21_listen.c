@@ -2,7 +2,6 @@
 #include "media/v21_listen.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 
 #include <spandsp.h>
@@ -12,6 +11,9 @@
 /* T.30 §5.3.1: a preamble of flags for 1 s precedes the first frame; SpanDSP's own T.30
  * receiver wants 5 flags before it trusts the framing. */
 enum { FRAMING_OK_FLAGS = 5 };
+/* V.21 framing comes within 5 flags (133 ms) of the carrier; a carrier without it for 0.5 s
+ * is a high-speed modem. CHUNK: samples per fsk_rx call, the resolution of that timing. */
+enum { IMAGE_SAMPLES = 4000, CHUNK = 160 };
 
 /* fsk_rx's bit sink has a void * context; hdlc_rx_put_bit takes its own state type. */
 static void put_bit(void *arg, int bit)
@@ -24,8 +26,16 @@ static void on_frame(void *arg, const uint8_t *pkt, int len, int ok)
 {
 	struct v21_listen *l = arg;
 
-	if (len < 0)
+	if (len < 0) {
+		/* SpanDSP statuses: the FSK carrier detector and the HDLC framing */
+		if (len == SIG_STATUS_CARRIER_UP) {
+			l->carrier = true;
+			l->carrier_samples = 0;
+		} else if (len == SIG_STATUS_CARRIER_DOWN || len == SIG_STATUS_FRAMING_OK) {
+			l->carrier = false;
+		}
 		return;
+	}
 	if (ok)
 		l->frames_ok++;
 	else
@@ -70,10 +80,17 @@ void v21_listen_release(struct v21_listen *l)
 void v21_listen_audio(struct v21_listen *l, const int16_t *amp, size_t n)
 {
 	while (n > 0) {
-		int chunk = n > INT_MAX ? INT_MAX : (int)n;
+		int chunk = n > CHUNK ? CHUNK : (int)n;
 
 		fsk_rx(l->fsk, amp, chunk);
 		amp += chunk;
 		n -= (size_t)chunk;
+		if (l->carrier && l->carrier_samples < IMAGE_SAMPLES) {
+			l->carrier_samples += (unsigned)chunk;
+			if (l->carrier_samples >= IMAGE_SAMPLES) {
+				l->images++;
+				t30_observe_image(l->obs);
+			}
+		}
 	}
 }

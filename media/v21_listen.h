@@ -1,6 +1,8 @@
 /* A V.21 channel 2 listener (ITU-T V.21 300 bit/s FSK, the T.30 control channel, T.30 §5.3.1)
  * on one direction of 8 kHz linear audio: FSK demodulator + HDLC receiver (SpanDSP), each
- * frame handed to a t30_observe. It only listens; the audio passes unchanged. */
+ * frame handed to a t30_observe. A carrier that lasts without HDLC framing is a high-speed
+ * modem (TCF or a page: V.27ter, V.29, V.17 share the band) and is reported as image. It
+ * only listens; the audio passes unchanged. */
 #ifndef STROWGER_MEDIA_V21_LISTEN_H
 #define STROWGER_MEDIA_V21_LISTEN_H
 
@@ -18,6 +20,9 @@ struct v21_listen {
 	void *fsk;			/* fsk_rx_state_t * */
 	void *hdlc;			/* hdlc_rx_state_t * */
 	uint64_t frames_ok, frames_bad;
+	bool carrier;			/* energy in the V.21 band without HDLC framing */
+	unsigned carrier_samples;	/* ... for this long [samples] */
+	uint64_t images;		/* high-speed runs reported to t30_observe_image() */
 };
 
 /* Start listening; frames go to o with from_tdm as given. Return 0, EINVAL or ENOMEM.

@@ -37,7 +37,9 @@ enum { NROWS = sizeof(rows) / sizeof(rows[0]) };
 struct cell {
 	unsigned calls, complete;
 	unsigned pages_rx, pages_sent;
-	unsigned report_agrees;	/* gateway A's T.30 report pages == the receiver's count */
+	unsigned agree_a;	/* gateway A's T.30 report: pages == the sender's count */
+	unsigned agree_b;	/* gateway B's: pages == the receiver's count */
+	unsigned v21_a, v21_b;	/* the same for v21_listen on each B-channel */
 	uint64_t datagrams, dropped;
 };
 
@@ -52,12 +54,14 @@ static double wall(void)
 static void print_failure(int ecm, const struct loss_row *L, unsigned red, uint32_t seed,
 			  const struct faxcall_result *r)
 {
-	printf("  ECM %s, %s, r=%u, seed %u: sender %s (%s), receiver %s (%s), %u/%u pages; "
-	       "gateway A: %s (%s)\n", ecm ? "on" : "off", L->name, red, seed,
+	printf("  ECM %s, %s, r=%u, seed %u: sender %s (%s), receiver %s (%s), %u/%u pages "
+	       "(sent %u); gateway A: %u pages, %s (%s); gateway B: %u pages; v21 A %u, B %u\n",
+	       ecm ? "on" : "off", L->name, red, seed,
 	       r->tx_done ? "done" : "not done", t30_completion_text(r->tx_completion),
 	       r->rx_done ? "done" : "not done", t30_completion_text(r->rx_completion),
-	       r->pages_rx, r->pages_in_file, t30_completion_text(r->rep_a.t30.completion),
-	       r->rep_a.t30.where);
+	       r->pages_rx, r->pages_in_file, r->pages_tx, r->rep_a.t30.pages,
+	       t30_completion_text(r->rep_a.t30.completion), r->rep_a.t30.where,
+	       r->rep_b.t30.pages, r->v21_a.pages, r->v21_b.pages);
 }
 
 static void usage(void)
@@ -135,7 +139,10 @@ int main(int argc, char **argv)
 					ce->complete += faxcall_complete(&r);
 					ce->pages_rx += r.pages_rx;
 					ce->pages_sent += pages;
-					ce->report_agrees += r.rep_a.t30.pages == r.pages_rx;
+					ce->agree_a += r.rep_a.t30.pages == r.pages_tx;
+					ce->agree_b += r.rep_b.t30.pages == r.pages_rx;
+					ce->v21_a += r.v21_a.pages == r.pages_tx;
+					ce->v21_b += r.v21_b.pages == r.pages_rx;
 					ce->datagrams += r.datagrams;
 					ce->dropped += r.dropped;
 					cpu_ns += r.gw_cpu_ns;
@@ -143,7 +150,7 @@ int main(int argc, char **argv)
 					sim += r.seconds;
 				}
 
-	unsigned calls = 0, agree = 0;
+	unsigned calls = 0, agree_a = 0, agree_b = 0, v21_a = 0, v21_b = 0;
 
 	for (int ecm = 0; ecm < 2; ecm++) {
 		printf("ECM %s: calls complete with every page [%%] (pages received/sent)\n",
@@ -167,7 +174,10 @@ int main(int argc, char **argv)
 				snprintf(pg, sizeof(pg), "(%u/%u)", ce->pages_rx, ce->pages_sent);
 				printf(" %5.1f %-9s", 100.0 * ce->complete / ce->calls, pg);
 				calls += ce->calls;
-				agree += ce->report_agrees;
+				agree_a += ce->agree_a;
+				agree_b += ce->agree_b;
+				v21_a += ce->v21_a;
+				v21_b += ce->v21_b;
 			}
 			printf("\n");
 		}
@@ -176,8 +186,10 @@ int main(int argc, char **argv)
 	double w = wall() - t0, us = frames ? cpu_ns / 1e3 / frames : 0;
 
 	printf("* default: 3 for control, 1 for image. \"lost\": datagrams dropped by the link.\n");
-	printf("gateway T.30 report (pages) agreed with the receiving fax machine in %u of %u "
-	       "calls\n", agree, calls);
+	printf("T.30 report pages = the fax machine's own count, in %u calls:\n"
+	       "  T.38 gateway A (sender's side) %u, gateway B (receiver's side) %u;\n"
+	       "  v21_listen on B-channel A %u, on B-channel B %u\n", calls, agree_a, agree_b,
+	       v21_a, v21_b);
 	printf("%u calls, %.0f s of fax simulated in %.1f s (%.0fx real time)\n", calls, sim, w,
 	       w > 0 ? sim / w : 0);
 	printf("T.38 gateway: %.1f us CPU per 20 ms frame (audio in and out + UDPTL), "

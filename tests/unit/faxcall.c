@@ -9,6 +9,8 @@
 #include <spandsp.h>
 
 #include "media/stage_t38gw.h"
+#include "media/t30_observe.h"
+#include "media/v21_listen.h"
 
 enum { FRAME = STAGE_T38GW_FRAME, STEP_US = 20000, QMAX = 4096, RX_GRACE_STEPS = 500 };
 
@@ -141,6 +143,9 @@ int faxcall_run(const struct faxcall_params *p, struct faxcall_result *r)
 	struct link ab = { 0 }, ba = { 0 };
 	struct stage_t38gw ga, gb;
 	struct machine ma = { 0 }, mb = { 0 };
+	struct t30_observe oa, ob;
+	/* each B-channel's two directions: from the fax machine (from_tdm) and to it */
+	struct v21_listen la_in = { 0 }, la_out = { 0 }, lb_in = { 0 }, lb_out = { 0 };
 	uint64_t now = 1000000, end_us;
 	int err;
 
@@ -173,6 +178,16 @@ int faxcall_run(const struct faxcall_params *p, struct faxcall_result *r)
 	err = machine_init(&ma, true, p);
 	if (!err)
 		err = machine_init(&mb, false, p);
+	t30_observe_init(&oa);
+	t30_observe_init(&ob);
+	if (!err)
+		err = v21_listen_init(&la_in, &oa, true);
+	if (!err)
+		err = v21_listen_init(&la_out, &oa, false);
+	if (!err)
+		err = v21_listen_init(&lb_in, &ob, true);
+	if (!err)
+		err = v21_listen_init(&lb_out, &ob, false);
 	if (err)
 		goto out_fax;
 
@@ -194,6 +209,10 @@ int faxcall_run(const struct faxcall_params *p, struct faxcall_result *r)
 		stage_t38gw_to_tdm(&ga, a_in, now);
 		stage_t38gw_to_tdm(&gb, b_in, now);
 		t1 = cpu_ns();
+		v21_listen_audio(&la_in, a_out, FRAME);
+		v21_listen_audio(&la_out, a_in, FRAME);
+		v21_listen_audio(&lb_in, b_out, FRAME);
+		v21_listen_audio(&lb_out, b_in, FRAME);
 		(void)fax_rx(ma.fax, a_in, FRAME);
 		(void)fax_rx(mb.fax, b_in, FRAME);
 		r->gw_cpu_ns += t1 - t0;
@@ -217,7 +236,13 @@ int faxcall_run(const struct faxcall_params *p, struct faxcall_result *r)
 	r->dropped = ab.dropped + ba.dropped;
 	stage_t38gw_report(&ga, &r->rep_a);
 	stage_t38gw_report(&gb, &r->rep_b);
+	t30_observe_report(&oa, &r->v21_a);
+	t30_observe_report(&ob, &r->v21_b);
 out_fax:
+	v21_listen_release(&la_in);
+	v21_listen_release(&la_out);
+	v21_listen_release(&lb_in);
+	v21_listen_release(&lb_out);
 	if (ma.fax)
 		fax_free(ma.fax);
 	if (mb.fax)

@@ -38,6 +38,9 @@ struct faxcall_result {
 	uint64_t gw_cpu_ns;		/* [ns] thread CPU time spent in both gateways */
 	struct media_fax_report rep_a;	/* gateway A (sender on its B-channel side) */
 	struct media_fax_report rep_b;	/* gateway B */
+	/* The same fax as G.711 pass-through would report it: media/v21_listen on both audio
+	 * directions of each B-channel, one t30_observe per side. */
+	struct t30_report v21_a, v21_b;
 };
 
 /* Run one call to its end (both machines in phase E; the receiver gets 10 s after the

@@ -61,6 +61,19 @@ static void one_call(bool ecm, unsigned latency_ms)
 		cr_expect_str_eq(g[i]->t30.csi, "FAXCALL RX");
 		cr_expect_eq(g[i]->ifp_lost, 0);
 	}
+	/* And as G.711 pass-through would see it on each B-channel. */
+	const struct t30_report *v[2] = { &r.v21_a, &r.v21_b };
+
+	for (int i = 0; i < 2; i++) {
+		cr_expect_eq(v[i]->pages, PAGES, "v21 %c", "AB"[i]);
+		cr_expect_eq(v[i]->completion, T30_ERR_OK, "v21 %c: %s", "AB"[i], v[i]->where);
+		cr_expect_eq(v[i]->bit_rate, 14400);
+		cr_expect_eq(v[i]->ecm, ecm);
+		cr_expect_str_eq(v[i]->tsi, "FAXCALL TX");
+		cr_expect_str_eq(v[i]->csi, "FAXCALL RX");
+	}
+	cr_expect(r.v21_a.sender_is_tdm);
+	cr_expect_not(r.v21_b.sender_is_tdm);
 	cr_expect(r.rep_a.t30.sender_is_tdm);
 	cr_expect_not(r.rep_b.t30.sender_is_tdm);
 	cr_expect_eq(r.rep_a.udptl_sent, r.rep_b.udptl_received);

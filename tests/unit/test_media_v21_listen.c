@@ -129,6 +129,11 @@ static void check(struct run *r, const char *modem)
 	cr_expect_str_eq(rep.csi, "STROWGER RX 42");
 	cr_expect_eq(r->obs.bad_format + r->obs.unknown_fcf, 0);
 	cr_expect_gt(r->to_rcv.frames_ok, 0);
+	/* TCF and every page are high-speed runs from the sender; from the receiver only its
+	 * answer tone (CED, 2100 Hz, T.30 §5.2.2), before any DIS: the observer ignores both */
+	cr_expect_geq(r->to_rcv.images, PAGES + 1);
+	cr_expect_eq(r->to_snd.images, 1);
+	cr_expect_eq(r->obs.repeats, 0);
 	cr_expect_gt(r->to_snd.frames_ok, 0);
 }
 

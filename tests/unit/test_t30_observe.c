@@ -429,3 +429,97 @@ Test(t30_observe, truncated_and_garbage)
 	}
 	cr_expect(o.unknown_fcf > 0);
 }
+
+/* ECM give-up (T.30 §A.4: EOR after PPRs, answered ERR: the page stays with what arrived)
+ * and a procedure interrupt (PRI-EOP answered PIP) both end a page. */
+Test(t30_observe, eor_err_and_pri)
+{
+	struct t30_observe o;
+	struct t30_report r;
+
+	t30_observe_init(&o);
+	FEED(&o, NET, DIS_V17_ECM);
+	FEED(&o, TDM, DCS_V17_9600_ECM);
+	FEED(&o, NET, CFR);
+	for (int i = 0; i < 4; i++) {
+		FEED(&o, TDM, PPS(FCF2_MPS, 0, 0, 30));
+		FEED(&o, NET, PPR_FRAME3);
+	}
+	FEED(&o, TDM, 0xFF, 0x13, 0xCF, FCF2_MPS, 0, 0, 30);	/* EOR-MPS */
+	r = rep(&o);
+	cr_expect_eq(r.pages, 0);
+	cr_expect_str_eq(r.where, "after page 1: no MCF to EOR-MPS, call ended");
+	FEED(&o, NET, 0xFF, 0x13, 0x1C);			/* ERR */
+	cr_expect_eq(rep(&o).pages, 1);
+	FEED(&o, NET, 0xFF, 0x13, 0x1C);			/* ERR again: no command pending */
+	cr_expect_eq(rep(&o).pages, 1);
+	cr_expect_eq(o.ppr_count, 4);
+	FEED(&o, TDM, PPS(0x3F, 1, 0, 30));			/* PPS-PRI-EOP */
+	FEED(&o, NET, 0xFF, 0x13, 0xAC);			/* PIP */
+	r = rep(&o);
+	cr_expect_eq(r.pages, 2);
+	expect_ok(&r);
+}
+
+/* The MCF to PPS-MPS got lost on its way to the sender (seen here, on the receiver's side):
+ * the sender repeats PPS-MPS with the same page and block counters (T.30 §A.4), the receiver
+ * answers MCF again. One page, not two; the next page's PPS counts again. */
+Test(t30_observe, ecm_repeated_pps)
+{
+	struct t30_observe o;
+
+	t30_observe_init(&o);
+	FEED(&o, TDM, DIS_V17_ECM);
+	FEED(&o, NET, DCS_V17_9600_ECM);
+	FEED(&o, TDM, CFR);
+	FEED(&o, NET, PPS(FCF2_MPS, 0, 0, 20));
+	FEED(&o, TDM, MCF);
+	FEED(&o, NET, PPS(FCF2_MPS, 0, 0, 20));
+	FEED(&o, TDM, MCF);
+	cr_expect_eq(rep(&o).pages, 1);
+	cr_expect_eq(o.repeats, 1);
+	FEED(&o, NET, PPS(FCF2_EOP, 1, 0, 20));
+	FEED(&o, TDM, MCF);
+	struct t30_report r = rep(&o);
+
+	cr_expect_eq(r.pages, 2);
+	expect_ok(&r);
+}
+
+/* Non-ECM answers lost on their way to the sender (seen on the receiver's side): after RTP
+ * or an answered EOP the sender must retrain (DCS, CFR) before another page, so a command
+ * before that is a repeat; after MCF to MPS only the image hint tells. */
+Test(t30_observe, non_ecm_repeats)
+{
+	struct t30_observe o;
+	struct t30_report r;
+
+	t30_observe_init(&o);
+	FEED(&o, TDM, DIS_V17);
+	FEED(&o, NET, DCS_V17_14400_FINE);
+	FEED(&o, TDM, CFR);
+	t30_observe_image(&o);
+	FEED(&o, NET, MPS);
+	FEED(&o, TDM, RTP);
+	FEED(&o, NET, MPS);	/* RTP lost: asked again */
+	FEED(&o, TDM, RTP);
+	cr_expect_eq(rep(&o).pages, 1);
+	FEED(&o, NET, DCS_V17_14400_FINE);
+	FEED(&o, TDM, CFR);
+	t30_observe_image(&o);
+	FEED(&o, NET, MPS);
+	FEED(&o, TDM, MCF);
+	FEED(&o, NET, MPS);	/* MCF lost, no image since: a repeat */
+	FEED(&o, TDM, MCF);
+	cr_expect_eq(rep(&o).pages, 2);
+	t30_observe_image(&o);	/* page 3 */
+	FEED(&o, NET, EOP);
+	FEED(&o, TDM, MCF);
+	FEED(&o, NET, EOP);	/* MCF lost */
+	FEED(&o, TDM, MCF);
+	FEED(&o, NET, DCN_TX);
+	r = rep(&o);
+	cr_expect_eq(r.pages, 3);
+	expect_ok(&r);
+	cr_expect_eq(o.repeats, 3);
+}
