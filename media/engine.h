@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "media/g711.h"
+#include "media/t30_observe.h"
 
 #define MEDIA_FRAME_SAMPLES 160	/* [samples] 20 ms at 8 kHz: one B-channel block */
 
@@ -24,6 +25,30 @@ struct media_engine_params {
 	unsigned queue_len;		/* commands and events each; 0 → 4096 */
 	unsigned rtcp_interval_ms;	/* [ms] mean RTCP report interval; 0 → 5000
 					 * (RFC 3550 §6.2 minimum; randomised 0.5–1.5×) */
+};
+
+enum media_mode {
+	MEDIA_MODE_AUDIO = 0,	/* voice: as today */
+	MEDIA_MODE_FAX,		/* G.711 fax pass-through: fixed jitter buffer (no adaptation),
+				 * no PLC (silence/last-sample fill instead), no DTMF detection,
+				 * muting or RFC 4733 in either direction, no fax tone detection;
+				 * v21_listen on both directions builds the fax report */
+	MEDIA_MODE_T38,		/* T.38 gateway: B-channel audio ⇄ IFP over UDPTL on the same socket */
+};
+
+enum media_fax_tone { MEDIA_FAX_CNG = 1, MEDIA_FAX_CED, MEDIA_FAX_V21 };
+
+/* A T.38 session's terms (the gateway translates the agreed SDP into these). */
+struct media_t38_params {
+	unsigned version;		/* T38FaxVersion agreed, 0..3 */
+	unsigned max_bitrate;		/* [bit/s] 14400 (V.17), 9600 (V.29), 4800 (V.27ter) */
+	bool local_tcf;			/* T38FaxRateManagement localTCF; false: transferredTCF */
+	unsigned max_datagram;		/* [octets] the peer's T38FaxMaxDatagram; 0: 400 */
+	unsigned redundancy;		/* secondaries with control/indicator IFPs (T.38 §9.1) */
+	unsigned redundancy_image;	/* secondaries with image data IFPs */
+	bool no_ecm;			/* refuse ECM (t38_gateway_set_ecm_capability) */
+	unsigned silence_ms;		/* [ms] no UDPTL for this long in T.38 mode → MEDIA_EV_RTP_TIMEOUT
+					 * (0: the engine's rtp_timeout_ms) */
 };
 
 /* One channel. The engine does not own the fds: close them after MEDIA_EV_REMOVED. */
@@ -59,6 +84,22 @@ struct media_chan_params {
 	 * symmetric, where the peer's RTCP comes from). Taken by add only. */
 	int rtcp_fd;
 	char cname[64];		/* SDES CNAME (§6.5.1); empty: derived from the SSRC */
+	enum media_mode mode;
+	bool fax_detect;		/* MEDIA_MODE_AUDIO: detect CNG (1100 Hz), CED/ANS (2100 Hz) and
+					 * the V.21 HDLC preamble on the B-channel; each kind raised once
+					 * per channel as MEDIA_EV_FAX_TONE */
+	struct media_t38_params t38;	/* MEDIA_MODE_T38 */
+};
+
+/* How a fax went, for the FAX log line and the CALL line. */
+struct media_fax_report {
+	bool valid;			/* the channel was in FAX or T38 mode */
+	bool t38;			/* T.38 (else G.711 pass-through) */
+	struct t30_report t30;
+	uint64_t udptl_sent, udptl_received;		/* datagrams */
+	uint64_t ifp_lost, ifp_recovered;		/* IFP packets given up / rebuilt from
+							 * redundancy or FEC */
+	uint64_t udptl_malformed;
 };
 
 /* Per-channel figures, RFC 3550 §6.4 terms. Delivered with MEDIA_EV_REMOVED. */
@@ -84,6 +125,9 @@ enum media_event_type {
 	MEDIA_EV_REMOVED,	/* remove done: the channel's fds may be closed */
 	MEDIA_EV_RTP_DTMF_START,	/* RFC 4733 digit received (played to the B-channel) */
 	MEDIA_EV_RTP_DTMF_END,		/* its end; duration_ms from the events */
+	MEDIA_EV_FAX_TONE,	/* ev.fax_tone: a fax tone on the B-channel (fax_detect) */
+	MEDIA_EV_FAX_REPORT,	/* ev.fax: the fax report, when the channel leaves FAX/T38 mode
+				 * by modify or is removed while in it (before MEDIA_EV_REMOVED) */
 };
 
 enum media_dtmf_dir {
@@ -99,6 +143,9 @@ struct media_event {
 	enum media_dtmf_dir dir;	/* DTMF events: where the digit came from */
 	bool timed_out;		/* MEDIA_EV_RTP_DTMF_END: its end packets were lost */
 	struct media_chan_stats stats;	/* MEDIA_EV_REMOVED: the channel's final figures */
+	enum media_fax_tone fax_tone;	/* MEDIA_EV_FAX_TONE */
+	struct media_fax_report fax;	/* MEDIA_EV_FAX_REPORT (media_event may grow; it is
+					 * copied by value) */
 };
 
 struct media_engine_stats {
@@ -143,9 +190,14 @@ struct media_bridge_params {
 int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_params *p,
 			    struct media_chan **chp);
 
-/* Change remote address, PT, TDM law, symmetric learning, direction (no_send, no_recv) and
- * the telephone-event PTs of a channel (other fields of p are ignored; te_pt sends only if the
- * channel was added with dtmf_detect or te_pt). Return 0, EINVAL (also once the channel is
+/* Change remote address, PT, TDM law, symmetric learning, direction (no_send, no_recv),
+ * the telephone-event PTs, fax_detect and the mode of a channel (other fields of p are
+ * ignored; te_pt sends only if the channel was added with dtmf_detect or te_pt). Entering
+ * T38 starts a fresh T.38 gateway on the channel's UDP socket (no RTCP meanwhile); T38 with
+ * equal t38 terms keeps the session (a refresh must not restart the fax) and takes only
+ * remote and max_datagram; leaving FAX or T38 (or replacing the T.38 session) posts
+ * MEDIA_EV_FAX_REPORT. A mode that cannot start (no memory) is logged and leaves the
+ * channel in AUDIO. Return 0, EINVAL (also once the channel is
  * being removed) or EAGAIN (command queue full). */
 int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 			const struct media_chan_params *p);

@@ -4,6 +4,8 @@
 SAN_BUILD := build/san
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
+# Fax tests write and read TIFF pages themselves.
+UNIT_TIFF_LIBS = $(call lazy_once,UNIT_TIFF_LIBS,pkg-config --libs libtiff-4 2>/dev/null)
 # I/O-free sources of test programs that unit tests exercise; tests/*/module.mk append.
 UNIT_EXTRA_SRCS :=
 
@@ -11,7 +13,7 @@ $(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(TEST_CFLAGS)
 
 $(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS)) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(DEP_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(DEP_LIBS) $(TEST_LIBS) $(UNIT_TIFF_LIBS)
 
 include $(wildcard tests/*/module.mk)
 

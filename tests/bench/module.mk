@@ -13,3 +13,15 @@ $(BUILD)/tests/bench/udptl-loss: $(BUILD)/tests/bench/udptl-loss.o $(BUILD)/libs
 bench-udptl: $(BUILD)/tests/bench/udptl-loss
 	$(Q)$(BUILD)/tests/bench/udptl-loss
 bench: bench-udptl
+
+# Fax loss sweep through two T.38 gateway stages (tests/unit/faxcall): `make faxlab`, and
+# part of `make bench`.
+FAXLAB_OBJS := $(BUILD)/tests/bench/faxlab.o $(BUILD)/tests/unit/faxcall.o $(BUILD)/tests/unit/faxpage.o
+$(BUILD)/tests/bench/faxlab: $(FAXLAB_OBJS) $(BUILD)/libstrowger.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(UNIT_TIFF_LIBS)
+
+.PHONY: faxlab
+faxlab: $(BUILD)/tests/bench/faxlab
+	$(Q)$(BUILD)/tests/bench/faxlab $(FAXLAB_ARGS)
+bench: faxlab
