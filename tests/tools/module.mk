@@ -1,5 +1,14 @@
-# Small tools the guest tests use to change DAHDI's state (not part of the gateway).
-PROGS += $(BUILD)/tests/tools/dynspan
+# Small tools the guest tests use to change DAHDI's state or to check results (not part of
+# the gateway): dynspan; mkfaxtiff and faxcmp (fax test pages and their comparison, libtiff).
+PROGS += $(BUILD)/tests/tools/dynspan $(BUILD)/tests/tools/mkfaxtiff $(BUILD)/tests/tools/faxcmp
+
+TIFF_CFLAGS = $(call lazy_once,TIFF_CFLAGS,pkg-config --cflags libtiff-4 2>/dev/null)
+TIFF_LIBS   = $(call lazy_once,TIFF_LIBS,pkg-config --libs libtiff-4 2>/dev/null)
+
+$(BUILD)/tests/tools/mkfaxtiff $(BUILD)/tests/tools/faxcmp: $(BUILD)/tests/tools/%: tests/tools/%.c | check-deps
+	$(call msg,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(WARN) $(CFLAGS) $(TIFF_CFLAGS) $(LDFLAGS) -o $@ $< $(TIFF_LIBS)
 
 $(BUILD)/tests/tools/%: tests/tools/%.c | check-deps
 	$(call msg,CC,$<)
