@@ -7,11 +7,15 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 # I/O-free sources of test programs that unit tests exercise; tests/*/module.mk append.
 UNIT_EXTRA_SRCS :=
 
-$(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(TEST_CFLAGS)
+# libtiff: fax test pages (tests/tools/mkfaxtiff, faxcmp; the fax unit tests write and read pages)
+TIFF_CFLAGS = $(call lazy_once,TIFF_CFLAGS,pkg-config --cflags libtiff-4 2>/dev/null)
+TIFF_LIBS   = $(call lazy_once,TIFF_LIBS,pkg-config --libs libtiff-4 2>/dev/null)
+
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(TEST_CFLAGS) $(TIFF_CFLAGS)
 
 $(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS)) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(DEP_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(DEP_LIBS) $(TIFF_LIBS) $(TEST_LIBS)
 
 include $(wildcard tests/*/module.mk)
 

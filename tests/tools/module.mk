@@ -2,9 +2,7 @@
 # the gateway): dynspan; mkfaxtiff and faxcmp (fax test pages and their comparison, libtiff).
 PROGS += $(BUILD)/tests/tools/dynspan $(BUILD)/tests/tools/mkfaxtiff $(BUILD)/tests/tools/faxcmp
 
-TIFF_CFLAGS = $(call lazy_once,TIFF_CFLAGS,pkg-config --cflags libtiff-4 2>/dev/null)
-TIFF_LIBS   = $(call lazy_once,TIFF_LIBS,pkg-config --libs libtiff-4 2>/dev/null)
-
+# TIFF_CFLAGS / TIFF_LIBS: tests/module.mk
 $(BUILD)/tests/tools/mkfaxtiff $(BUILD)/tests/tools/faxcmp: $(BUILD)/tests/tools/%: tests/tools/%.c | check-deps
 	$(call msg,CC,$<)
 	@mkdir -p $(dir $@)
