@@ -114,6 +114,13 @@ static void audio_note(struct sim_call *call, const struct sim_tone_result *res)
 		 res->window_ms);
 }
 
+/* The CALL line's fax field: "send:3:14400:ecm:0" (code -1: T.30 never ended). */
+static void fax_note(struct sim_call *call, const struct sim_fax_result *fr)
+{
+	snprintf(call->faxsum, sizeof(call->faxsum), "%s:%d:%d:%s:%d", fr->send ? "send" : "recv",
+		 fr->pages, fr->bit_rate, fr->ecm ? "ecm" : "noecm", fr->code);
+}
+
 static const char *cause_str(int cause)
 {
 	static char buf[16];
@@ -435,8 +442,7 @@ static void poll_target(struct sim_run *r, const struct sim_cmd *c, unsigned i, 
 			fr.code_text = released(call) ? "call cleared during the fax" : "timed out";
 		}
 		sim_fax_describe(&fr, d, sizeof(d));
-		snprintf(call->faxsum, sizeof(call->faxsum), "%s:%d:%d:%s:%d", fr.send ? "send" : "recv",
-			 fr.pages, fr.bit_rate, fr.ecm ? "ecm" : "noecm", fr.code);
+		fax_note(call, &fr);
 		if (fr.done && fr.code == 0 && (!c->pages || fr.pages == (int)c->pages))
 			tset(r, i, V_OK, "%s", d);
 		else if (fr.done && fr.code == 0)
@@ -641,6 +647,13 @@ void sim_print_summary(struct sim *s)
 {
 	for (struct sim_call *c = s->calls; c; c = c->next) {
 		char setup[24] = "-";
+		struct sim_fax_result fr;
+
+		/* a fax no step waited for is reported as it stands */
+		if (c->fax && !*c->faxsum) {
+			(void)sim_fax_result(c->fax, &fr);
+			fax_note(c, &fr);
+		}
 
 		if (c->t_answer)
 			snprintf(setup, sizeof(setup), "%llu",
