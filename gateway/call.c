@@ -56,6 +56,7 @@ struct call {
 	void *mh;			/* the environment's stream handle */
 	struct media_chan_stats rtp;	/* final figures, from the engine */
 	bool have_rtp_stats;
+	struct media_fax_report fax;	/* the last fax on the call (fax.valid) */
 	void *env_slot;
 	struct call_info info;
 
@@ -185,7 +186,7 @@ static void log_summary(const struct call *c)
 	double setup_ms = c->t_placed ? (c->t_placed - c->t_start) / 1000.0 : -1;
 	double answer_ms = c->t_answer_out ? (c->t_answer_out - c->t_answer_in) / 1000.0 : -1;
 	uint64_t end = clock_now_us();
-	char s1[64] = "", s2[64] = "", rtp[160] = "";
+	char s1[64] = "", s2[64] = "", rtp[160] = "", fax[160] = "";
 	const struct media_chan_stats *st = &c->rtp;
 	int status = c->a->status;
 
@@ -206,15 +207,19 @@ static void log_summary(const struct call *c)
 			 (unsigned long long)st->packets_received, (long long)st->packets_lost,
 			 st->jitter_ms, st->peer_report ? st->peer_fraction_lost * 100 : -1.0,
 			 st->rtt_ms);
+	if (c->fax.valid)
+		snprintf(fax, sizeof(fax), " fax=%s fax_pages=%u fax_rate=%u fax_ecm=%s fax_code=%d",
+			 c->fax.t38 ? "t38" : "passthrough", c->fax.t30.pages, c->fax.t30.bit_rate,
+			 c->fax.t30.ecm ? "on" : "off", c->fax.t30.completion);
 	LOGN(LS_CALL, "CALL id=%llu dir=%s-%s %s%s%s called=%s calling=%s presentation=%s "
 	     "answered=%s cause=%d (%s) sip_status=%d cleared_by=%s setup_relay_ms=%.3f "
-	     "answer_relay_ms=%.3f duration_ms=%llu%s",
+	     "answer_relay_ms=%.3f duration_ms=%llu%s%s",
 	     (unsigned long long)c->id, c->a->ops->side, c->b ? c->b->ops->side : "-", s1,
 	     second ? " " : "", s2, c->info.called[0] ? c->info.called : "-",
 	     c->info.calling[0] ? c->info.calling : "-", party_pres_name(c->info.caller.pres),
 	     c->t_answer_in ? "yes" : "no", c->cause, cause_name((unsigned)c->cause), status,
 	     c->cleared_by ? c->cleared_by : "-", setup_ms, answer_ms,
-	     (unsigned long long)((end - c->t_start) / 1000), rtp);
+	     (unsigned long long)((end - c->t_start) / 1000), rtp, fax);
 }
 
 static void call_free(struct call *c)
@@ -294,6 +299,28 @@ void call_media_removed(struct call *c, const struct media_chan_stats *st)
 	c->mh = NULL;
 	c->media = MEDIA_NONE;
 	maybe_free(c);
+}
+
+/* ---- fax ------------------------------------------------------------------------------- */
+
+/* A fax tone on the line: every leg that carries packets switches (T.38 re-INVITE or G.711
+ * pass-through); a line leg has nothing to do. Only an answered call sends fax. */
+void call_fax_tone(struct call *c, int tone)
+{
+	if (c->state != CALL_ACTIVE) {
+		CLOG(LL_INFO, c, "fax tone ignored in state %s", state_names[c->state]);
+		return;
+	}
+	struct leg *legs[2] = { c->a, c->b };
+	for (unsigned i = 0; i < 2; i++)
+		if (legs[i] && legs[i]->live && legs[i]->ops->fax)
+			legs[i]->ops->fax(legs[i], (enum media_fax_tone)tone);
+}
+
+void call_fax_report(struct call *c, const struct media_fax_report *r)
+{
+	if (r->valid)
+		c->fax = *r;
 }
 
 /* ---- clearing -------------------------------------------------------------------------- */

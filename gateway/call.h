@@ -23,6 +23,7 @@ struct leg;
 struct leg_media;
 struct leg_place;
 struct media_chan_stats;
+struct media_fax_report;
 
 /* Call states. A call walks ROUTING -> PLACED -> EARLY -> ACTIVE; any state may go to
  * CLEARING, which lasts until both legs are gone and the media stream is removed. */
@@ -92,6 +93,12 @@ void call_digit_timeout(struct call *c);
 
 /* The media stream is gone; st its final figures (NULL if none). */
 void call_media_removed(struct call *c, const struct media_chan_stats *st);
+
+/* The media heard a fax tone on the line (enum media_fax_tone): the legs switch to fax. */
+void call_fax_tone(struct call *c, int tone);
+
+/* A fax on the call ended or the stream left fax mode: its report, for the summary. */
+void call_fax_report(struct call *c, const struct media_fax_report *r);
 
 /* Clear every call with cause (shutdown); free what is left without signalling. */
 void call_clear_all(struct call_env *e, int cause);

@@ -6,8 +6,10 @@
 
 #include "common/log.h"
 #include "gateway/call.h"
+#include "gateway/cause.h"
 #include "gateway/leg.h"
 #include "media/engine.h"
+#include "media/t30_observe.h"
 #include "sip/sdp.h"
 #include "tdm/dahdi.h"
 
@@ -25,6 +27,7 @@ struct call_ext {
 	int te_pt;			/* telephone-event PT we send, -1 if none */
 	char addr[SDP_ADDR_MAX];	/* the RTP peer */
 	uint16_t port;
+	enum media_mode mode;		/* what the stream carries now */
 };
 
 static struct call_ext *ext_of(struct call *c)
@@ -49,6 +52,22 @@ static int fill_remote(struct sockaddr_storage *ss, const struct sdp_neg *neg)
 	s4->sin_family = AF_INET;
 	s4->sin_port = htons(neg->port);
 	return inet_pton(AF_INET, neg->addr, &s4->sin_addr) == 1 ? 0 : EINVAL;
+}
+
+/* The line's echo canceller hears a modem as echo to cancel: fax and T.38 want it in fax
+ * mode (DAHDI keeps it off for the modem's tones), voice wants it normal again. A channel
+ * without one (no echo canceller module) is told apart and left alone. */
+static void echo_canceller_for(struct call *c, int fd, enum media_mode mode)
+{
+	int err = dahdi_chan_echocan_fax(fd, mode != MEDIA_MODE_AUDIO);
+
+	if (err == ENODEV)
+		CLOG(LL_DEBUG, c, "B-channel has no echo canceller to switch");
+	else if (err)
+		CLOG(LL_WARN, c, "cannot switch the echo canceller to %s mode: %s",
+		     mode == MEDIA_MODE_AUDIO ? "voice" : "fax", strerror(err));
+	else
+		CLOG(LL_INFO, c, "echo canceller in %s mode", mode == MEDIA_MODE_AUDIO ? "voice" : "fax");
 }
 
 /* Join a B-channel and an RTP socket in the media engine (or re-point the stream). The
@@ -80,6 +99,9 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 		 * send (the peer holds us), sendonly/inactive = nothing to receive. */
 		.no_send = neg->dir == SDP_DIR_RECVONLY || neg->dir == SDP_DIR_INACTIVE,
 		.no_recv = neg->dir == SDP_DIR_SENDONLY || neg->dir == SDP_DIR_INACTIVE,
+		.mode = rtp->mode,
+		.fax_detect = rtp->fax_detect,
+		.t38 = rtp->t38,
 	};
 
 	/* c=0.0.0.0 (RFC 3264 §8.4): nowhere to send; symmetric RTP may still learn one. */
@@ -103,15 +125,25 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 	}
 	struct call_ext *x = ext_of(c);
 	if (!err && x) {
+		if (p.mode != x->mode)
+			echo_canceller_for(c, tdm->fd, p.mode);
 		x->te_pt = neg->te_pt;
 		snprintf(x->addr, sizeof(x->addr), "%s", neg->addr);
 		x->port = neg->port;
+		x->mode = p.mode;
 	}
 	if (err)
 		CLOG(LL_ERROR, c, "media: cannot join B-channel and RTP: %s", strerror(err));
+	else if (p.mode == MEDIA_MODE_T38)
+		CLOG(LL_INFO, c, "media: T.38 gateway, UDPTL to %s:%u (version %u, %u bit/s, %s, "
+		     "redundancy %u/%u, max datagram %u), B-channel %s", neg->addr, neg->port,
+		     p.t38.version, p.t38.max_bitrate, p.t38.local_tcf ? "localTCF" : "transferredTCF",
+		     p.t38.redundancy, p.t38.redundancy_image, p.t38.max_datagram,
+		     tdm->alaw ? "A-law" : "u-law");
 	else
-		CLOG(LL_INFO, c, "media: %s/%u to %s:%u, B-channel %s", sdp_codec_name(neg->codec),
-		     neg->pt, neg->addr, neg->port, tdm->alaw ? "A-law" : "u-law");
+		CLOG(LL_INFO, c, "media: %s/%u to %s:%u, B-channel %s%s", sdp_codec_name(neg->codec),
+		     neg->pt, neg->addr, neg->port, tdm->alaw ? "A-law" : "u-law",
+		     p.mode == MEDIA_MODE_FAX ? ", fax pass-through" : "");
 	return err;
 }
 
@@ -187,6 +219,40 @@ void route_env_init(struct daemon *d)
 	d->calls = (struct call_env){ .ops = &env_ops, .arg = d };
 }
 
+static const char *fax_tone_name(enum media_fax_tone t)
+{
+	switch (t) {
+	case MEDIA_FAX_CNG: return "CNG (1100 Hz, calling)";
+	case MEDIA_FAX_CED: return "CED (2100 Hz, answering)";
+	case MEDIA_FAX_V21: return "V.21 preamble";
+	}
+	return "?";
+}
+
+/* One FAX line per fax: what an engineer greps for when a fax did not arrive. */
+static void log_fax(const struct call *c, const struct media_fax_report *r)
+{
+	const struct t30_report *t = &r->t30;
+	char udptl[160] = "";
+
+	if (!r->valid)
+		return;
+	if (r->t38)
+		snprintf(udptl, sizeof(udptl), " udptl_sent=%llu udptl_received=%llu ifp_lost=%llu "
+			 "ifp_recovered=%llu udptl_malformed=%llu",
+			 (unsigned long long)r->udptl_sent, (unsigned long long)r->udptl_received,
+			 (unsigned long long)r->ifp_lost, (unsigned long long)r->ifp_recovered,
+			 (unsigned long long)r->udptl_malformed);
+	LOGN(LS_CALL, "FAX call=%llu transport=%s dir=%s pages=%u rate=%u modem=%s ecm=%s "
+	     "resolution=%s code=%d result=\"%s\"%s%s%s tsi=\"%s\" csi=\"%s\"%s",
+	     (unsigned long long)call_id(c), r->t38 ? "t38" : "passthrough",
+	     !t->seen ? "-" : t->sender_is_tdm ? "tdm-to-sip" : "sip-to-tdm", t->pages,
+	     t->bit_rate, t->modem[0] ? t->modem : "-", t->ecm ? "on" : "off",
+	     t->resolution[0] ? t->resolution : "-", t->completion,
+	     t30_completion_text(t->completion), t->where[0] ? " where=\"" : "", t->where,
+	     t->where[0] ? "\"" : "", t->tsi, t->csi, udptl);
+}
+
 void route_media_event(struct daemon *d, const struct media_event *ev)
 {
 	struct call *c = call_find(&d->calls, ev->cookie);
@@ -204,7 +270,22 @@ void route_media_event(struct daemon *d, const struct media_event *ev)
 		     ev->digit, ev->duration_ms, ev->timed_out ? " (end lost)" : "");
 		break;
 	case MEDIA_EV_RTP_TIMEOUT:
+		if (x && x->mode == MEDIA_MODE_T38) {
+			/* the fax cannot go on; the report says where it stopped */
+			CLOG(LL_WARN, c, "no UDPTL from %s:%u: the T.38 peer went silent, clearing",
+			     x->addr, x->port);
+			call_clear(c, CAUSE_RECOVERY_ON_TIMER_EXPIRY, "gateway");
+			break;
+		}
 		CLOG(LL_WARN, c, "no RTP from %s:%u", x ? x->addr : "?", x ? x->port : 0);
+		break;
+	case MEDIA_EV_FAX_TONE:
+		CLOG(LL_INFO, c, "fax tone %s on the B-channel", fax_tone_name(ev->fax_tone));
+		call_fax_tone(c, ev->fax_tone);
+		break;
+	case MEDIA_EV_FAX_REPORT:
+		log_fax(c, &ev->fax);
+		call_fax_report(c, &ev->fax);
 		break;
 	case MEDIA_EV_REMOVED:
 		call_media_removed(c, &ev->stats);

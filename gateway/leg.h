@@ -19,6 +19,7 @@
 
 #include "conf/conf.h"
 #include "gateway/party.h"
+#include "media/engine.h"
 #include "tdm/pri.h"
 
 struct call;
@@ -29,7 +30,8 @@ struct sdp_neg;
 enum leg_media_kind {
 	LEG_MEDIA_NONE,
 	LEG_MEDIA_TDM,		/* a B-channel fd: 160-byte G.711 blocks */
-	LEG_MEDIA_RTP,		/* an RTP/RTCP socket pair and the negotiated stream */
+	LEG_MEDIA_RTP,		/* a UDP socket pair and the negotiated stream: RTP/RTCP, or
+				 * UDPTL for T.38 (mode) */
 };
 
 struct leg_media {
@@ -38,6 +40,9 @@ struct leg_media {
 	int rtcp_fd;			/* RTP: RTCP socket (RFC 3550 §11), -1 if none */
 	bool alaw;			/* TDM: the line's law */
 	const struct sdp_neg *neg;	/* RTP: what offer/answer agreed */
+	enum media_mode mode;		/* RTP: voice, G.711 fax pass-through, or T.38 */
+	bool fax_detect;		/* RTP, voice: report fax tones heard on the line */
+	struct media_t38_params t38;	/* RTP, T.38: the agreed session */
 };
 
 /* How the call asks leg B to place itself. */
@@ -73,6 +78,9 @@ struct leg_ops {
 	/* The leg's media endpoint: 0, or EAGAIN when there is none yet (no channel, no
 	 * negotiated stream). Joining media stops local tones on the leg. */
 	int (*media)(struct leg *l, struct leg_media *m);
+	/* A fax tone was heard on the call's line: switch the leg's media to fax if it
+	 * carries packets (T.38 re-INVITE, or G.711 pass-through). NULL: nothing to do. */
+	void (*fax)(struct leg *l, enum media_fax_tone tone);
 	/* The leg in a few words: "span 2 ch 1", "trunk=peer", for the summary, and a
 	 * shorter form for the prefix of log lines ("span 2 ch 1", "peer"). */
 	void (*summary)(const struct leg *l, char *buf, size_t len);

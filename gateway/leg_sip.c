@@ -5,7 +5,15 @@
  * offer (§6) and sends that answer with 180/183 (early media) or 200. Clearing is BYE once
  * answered (RFC 3261 §15), CANCEL before (§9), or a final status mapped from the Q.850
  * cause (RFC 3398, gateway/cause) for an incoming INVITE; Reason: Q.850 (RFC 3326) when
- * configured. The leg is gone when the UA reports the dialog terminated. */
+ * configured. The leg is gone when the UA reports the dialog terminated.
+ *
+ * Fax (trunk option fax): when the call hears a fax tone the leg switches its stream to
+ * G.711 pass-through at once and, with fax = t38, sends a re-INVITE that turns the audio
+ * m= line into "m=image … udptl t38" (T.38 Annex D); a 2xx with image makes the stream a
+ * T.38 gateway, a refusal (488, 415, 606, a timeout) leaves it in pass-through, a 491
+ * (glare) is retried after RFC 3261 §14.1's random wait. The peer's re-INVITE to T.38 is
+ * taken at any time of an answered call; one that repeats the session (a refresh) changes
+ * nothing, so the fax runs on. */
 #include "gateway/gw.h"
 #include "gateway/legs.h"
 
@@ -33,6 +41,21 @@ enum sip_leg_state {
 	SL_TERMINATED,		/* the UA dropped the dialog */
 };
 
+/* Where the stream stands with fax. */
+enum sip_fax {
+	SF_VOICE,		/* voice (fax tones are listened for) */
+	SF_OFFERING,		/* our re-INVITE to T.38 is out; pass-through meanwhile */
+	SF_T38,			/* T.38 agreed: the stream is a T.38 gateway */
+	SF_PASSTHROUGH,		/* G.711 tuned for fax */
+};
+
+static const char *const sf_names[] = {
+	[SF_VOICE] = "voice", [SF_OFFERING] = "offering T.38", [SF_T38] = "T.38",
+	[SF_PASSTHROUGH] = "fax pass-through",
+};
+
+#define GLARE_TRIES 3		/* our T.38 re-INVITE answered 491 this often: pass-through */
+
 static const char *const sl_names[] = {
 	[SL_IDLE] = "idle", [SL_EARLY] = "early", [SL_CONFIRMED] = "confirmed",
 	[SL_ENDING] = "ending", [SL_TERMINATED] = "terminated",
@@ -53,10 +76,19 @@ struct leg_sip {
 	int rtp_fd;			/* -1 if none; closed when the call is freed */
 	int rtcp_fd;			/* RTP port + 1 (RFC 3550 §11); same life */
 	uint16_t rtp_port;
+	enum sip_fax fax;
+	struct sdp_t38_local t38;	/* what we offer and answer for T.38 */
+	su_timer_t *glare_timer;	/* our re-INVITE met 491: retry (RFC 3261 §14.1) */
+	unsigned glare_tries;
 };
 
 static struct leg_sip *ls_of(struct leg *l) { return (struct leg_sip *)l; }
 static const struct leg_sip *cls_of(const struct leg *l) { return (const struct leg_sip *)l; }
+
+static const struct conf_trunk *trunk_conf(const struct leg_sip *s)
+{
+	return conf_trunk_find(s->d->conf, s->trunk);
+}
 
 static void reason_for(const struct leg_sip *s, int cause, char *buf, size_t len)
 {
@@ -87,6 +119,12 @@ static int media_prepare(struct leg_sip *s, bool alaw)
 		return err;
 	}
 	p.port = s->rtp_port;
+	const struct conf_trunk *ct = trunk_conf(s);
+	if (ct && ct->fax == FAX_T38) {
+		s->t38 = (struct sdp_t38_local){ .max_version = 0, .max_bitrate = 14400,
+						 .max_datagram = ct->t38_max_datagram };
+		p.t38 = &s->t38;
+	}
 	return sdp_oa_alloc(&s->oa, &p);
 }
 
@@ -235,7 +273,147 @@ static int sip_media(struct leg *l, struct leg_media *m)
 		return EAGAIN;
 	*m = (struct leg_media){ .kind = LEG_MEDIA_RTP, .fd = s->rtp_fd, .rtcp_fd = s->rtcp_fd,
 				 .neg = &s->neg };
+	const struct conf_trunk *ct = trunk_conf(s);
+	switch (s->fax) {
+	case SF_VOICE:
+		m->fax_detect = ct && ct->fax != FAX_OFF && ct->fax_detect != FAX_DETECT_NONE;
+		break;
+	case SF_OFFERING:
+	case SF_PASSTHROUGH:
+		m->mode = MEDIA_MODE_FAX;
+		break;
+	case SF_T38:
+		m->mode = MEDIA_MODE_T38;
+		m->t38 = (struct media_t38_params){
+			.version = s->neg.t38.version,
+			.max_bitrate = s->neg.t38.max_bitrate ? s->neg.t38.max_bitrate : 14400,
+			.local_tcf = s->neg.t38.rate_mgmt == SDP_T38_LOCAL_TCF,
+			.max_datagram = s->neg.t38.max_datagram,
+			.redundancy = ct ? ct->t38_redundancy : 3,
+			.redundancy_image = ct ? ct->t38_redundancy_image : 1,
+			.no_ecm = ct && !ct->fax_ecm,
+			.silence_ms = (ct ? ct->fax_timeout : 30) * 1000,
+		};
+		/* the peer asked for no error correction: send none */
+		if (s->neg.t38.ec == SDP_T38_EC_NONE)
+			m->t38.redundancy = m->t38.redundancy_image = 0;
+		break;
+	}
 	return 0;
+}
+
+static void set_fax(struct leg_sip *s, enum sip_fax f)
+{
+	if (s->fax == f)
+		return;
+	CLOG(LL_INFO, s->leg.call, "SIP leg: %s -> %s", sf_names[s->fax], sf_names[f]);
+	s->fax = f;
+}
+
+static int emit(struct leg_sip *s, enum leg_event_type type, int cause, bool inband);
+
+/* Offer T.38 in a re-INVITE; pass-through meanwhile, and for good if it cannot go out. */
+static void offer_t38(struct leg_sip *s)
+{
+	char sdp[SDP_TEXT_MAX];
+	struct sdp_error se;
+	size_t len;
+	int err;
+
+	err = sdp_oa_offer_t38(s->oa, sdp, sizeof(sdp), &len, &se);
+	if (!err) {
+		err = sipua_call_reinvite(s->sc, sdp);
+		if (err)
+			sdp_oa_cancel_offer(s->oa);
+	}
+	if (err) {
+		CLOG(LL_WARN, s->leg.call, "cannot send a re-INVITE to T.38 (%s): fax pass-through",
+		     err == EBUSY ? "an offer is pending" : strerror(err));
+		set_fax(s, SF_PASSTHROUGH);
+	} else {
+		CLOG(LL_INFO, s->leg.call, "SIP: re-INVITE to T.38 (image/t38 on port %u)",
+		     s->rtp_port);
+		set_fax(s, SF_OFFERING);
+	}
+	(void)emit(s, LEG_EV_MEDIA, 0, false);
+}
+
+static void on_glare_timer(struct daemon *d, su_timer_t *t, void *arg)
+{
+	struct leg_sip *s = arg;
+
+	if (s->leg.live && s->st == SL_CONFIRMED && s->fax == SF_OFFERING)
+		offer_t38(s);
+}
+
+static void sip_fax(struct leg *l, enum media_fax_tone tone)
+{
+	struct leg_sip *s = ls_of(l);
+	const struct conf_trunk *ct = trunk_conf(s);
+
+	if (!ct || ct->fax == FAX_OFF || s->st != SL_CONFIRMED || s->fax != SF_VOICE)
+		return;
+	if (ct->fax_detect == FAX_DETECT_NONE ||
+	    (ct->fax_detect == FAX_DETECT_CED && tone == MEDIA_FAX_CNG)) {
+		CLOG(LL_DEBUG, l->call, "fax tone: fax_detect = %s, the peer switches",
+		     ct->fax_detect == FAX_DETECT_NONE ? "none" : "ced");
+		return;
+	}
+	if (ct->fax == FAX_PASSTHROUGH) {
+		set_fax(s, SF_PASSTHROUGH);
+		(void)emit(s, LEG_EV_MEDIA, 0, false);
+		return;
+	}
+	s->glare_tries = 0;
+	offer_t38(s);
+}
+
+/* The final response to our re-INVITE (only T.38 offers are ours). */
+static void on_reinvite_answer(struct leg_sip *s, const struct sipua_event *ev)
+{
+	struct call *c = s->leg.call;
+	struct sdp_error se;
+
+	if (s->fax != SF_OFFERING)
+		return;
+	if (ev->status >= 200 && ev->status < 300) {
+		if (ev->sdp && sdp_oa_process_answer(s->oa, ev->sdp, strlen(ev->sdp), &s->neg,
+						     &se) == 0 && s->neg.kind == SDP_KIND_IMAGE) {
+			CLOG(LL_INFO, c, "SIP: %d to the T.38 re-INVITE: UDPTL to %s:%u, %s",
+			     ev->status, s->neg.addr, s->neg.port, sdp_t38_ec_name(s->neg.t38.ec));
+			set_fax(s, SF_T38);
+		} else {
+			CLOG(LL_NOTICE, c, "SIP: %d to the T.38 re-INVITE without T.38 (%s): "
+			     "fax pass-through", ev->status, ev->sdp ? se.msg : "no SDP");
+			set_fax(s, SF_PASSTHROUGH);
+		}
+		(void)emit(s, LEG_EV_MEDIA, 0, false);
+		return;
+	}
+	sdp_oa_cancel_offer(s->oa);
+	if (ev->status == 491 && ++s->glare_tries < GLARE_TRIES) {
+		/* RFC 3261 §14.1: the Call-ID's owner (who sent the INVITE) waits 2.1-4 s, the
+		 * other side 0-2 s, in units of 10 ms */
+		unsigned ms = s->incoming ? (unsigned)(rand() % 200) * 10
+					  : 2100 + (unsigned)(rand() % 190) * 10;
+		if (!s->glare_timer)
+			s->glare_timer = su_timer_create(su_root_task(s->d->root), 0);
+		if (s->glare_timer &&
+		    su_timer_set_interval(s->glare_timer, on_glare_timer, s, ms) == 0) {
+			CLOG(LL_INFO, c, "SIP: 491 to the T.38 re-INVITE (glare): retry in %u ms", ms);
+			return;
+		}
+	}
+	/* RFC 3261 §14.1: a 481 means the dialog is gone */
+	if (ev->status == 481) {
+		CLOG(LL_WARN, c, "SIP: 481 to the T.38 re-INVITE: the dialog is gone, clearing");
+		(void)emit(s, LEG_EV_CLEARED, CAUSE_TEMPORARY_FAILURE, false);
+		return;
+	}
+	CLOG(LL_NOTICE, c, "SIP: %d %s to the T.38 re-INVITE: the peer refuses T.38, fax goes "
+	     "on as G.711 pass-through", ev->status, ev->phrase ? ev->phrase : "");
+	set_fax(s, SF_PASSTHROUGH);
+	(void)emit(s, LEG_EV_MEDIA, 0, false);
 }
 
 static void sip_summary(const struct leg *l, char *buf, size_t len)
@@ -252,10 +430,10 @@ static void sip_debug(const struct leg *l, char *buf, size_t len)
 {
 	const struct leg_sip *s = cls_of(l);
 
-	snprintf(buf, len, "%s, %s%s%s, RTP port %u%s", s->incoming ? "in" : "out",
+	snprintf(buf, len, "%s, %s%s%s, RTP port %u%s, %s", s->incoming ? "in" : "out",
 		 sl_names[s->st], s->sc ? ", UA " : "",
 		 s->sc ? sipua_call_state_name(sipua_call_state(s->sc)) : "", s->rtp_port,
-		 s->have_neg ? ", negotiated" : "");
+		 s->have_neg ? ", negotiated" : "", sf_names[s->fax]);
 }
 
 static void sip_destroy(struct leg *l)
@@ -264,6 +442,8 @@ static void sip_destroy(struct leg *l)
 
 	if (s->sc)	/* dropped without signalling (shutdown) */
 		sipua_call_set_priv(s->sc, NULL);
+	if (s->glare_timer)
+		su_timer_destroy(s->glare_timer);
 	if (s->rtp_fd >= 0)
 		close(s->rtp_fd);
 	if (s->rtcp_fd >= 0)
@@ -284,6 +464,7 @@ static const struct leg_ops sip_ops = {
 	.clear = sip_clear,
 	.digits = sip_digits,
 	.media = sip_media,
+	.fax = sip_fax,
 	.summary = sip_summary,
 	.tag = sip_tag,
 	.debug = sip_debug,
@@ -348,6 +529,10 @@ int leg_sip_take_offer(struct leg *l, const char *sdp, bool alaw, int *cause)
 		return EINVAL;
 	}
 	s->have_neg = true;
+	if (s->neg.kind == SDP_KIND_IMAGE) {	/* a call that is a fax from the start */
+		CLOG(LL_INFO, l->call, "INVITE offers T.38 only: the call is a T.38 fax");
+		s->fax = SF_T38;
+	}
 	return 0;
 }
 
@@ -363,9 +548,12 @@ static int emit(struct leg_sip *s, enum leg_event_type type, int cause, bool inb
 static void on_reinvite(struct leg_sip *s, const struct sipua_event *ev)
 {
 	struct call *c = s->leg.call;
-	char answer[2048];
+	const struct conf_trunk *ct = trunk_conf(s);
+	char answer[SDP_TEXT_MAX];
 	struct sdp_error se;
+	struct sdp_neg old = s->neg;
 	size_t len;
+	int err;
 
 	/* RFC 3261 §12.2.2: the dialog is ending (our BYE is out): it no longer exists
 	 * for a new offer, and a 491 would only invite a retry. */
@@ -374,16 +562,45 @@ static void on_reinvite(struct leg_sip *s, const struct sipua_event *ev)
 		(void)sipua_call_respond(s->sc, 481, NULL, NULL, NULL);
 		return;
 	}
-	if (!ev->sdp || sdp_oa_answer(s->oa, ev->sdp, strlen(ev->sdp), answer, sizeof(answer),
-				      &len, &s->neg, &se)) {
-		CLOG(LL_NOTICE, c, "re-INVITE refused: %s", ev->sdp ? se.msg : "no SDP");
+	if (!ev->sdp) {
+		CLOG(LL_NOTICE, c, "re-INVITE refused: no SDP: 488");
+		(void)sipua_call_respond(s->sc, 488, NULL, NULL, NULL);
+		return;
+	}
+	/* an offer with audio and image is a switch to fax when we run T.38 */
+	sdp_oa_set_prefer(s->oa, ct && ct->fax == FAX_T38 ? SDP_PREFER_IMAGE : SDP_PREFER_AUDIO);
+	err = sdp_oa_answer(s->oa, ev->sdp, strlen(ev->sdp), answer, sizeof(answer), &len,
+			    &s->neg, &se);
+	if (err == EBUSY) {
+		/* RFC 3261 §14.2: our own re-INVITE is out (glare) */
+		CLOG(LL_NOTICE, c, "re-INVITE refused: ours is pending (glare): 491");
+		(void)sipua_call_respond(s->sc, 491, NULL, NULL, NULL);
+		return;
+	}
+	if (err) {
+		CLOG(LL_NOTICE, c, "re-INVITE refused: %s: 488", se.msg);
 		(void)sipua_call_respond(s->sc, 488, NULL, NULL, NULL);
 		return;
 	}
 	s->have_neg = true;
-	CLOG(LL_INFO, c, "re-INVITE: %s:%u %s %s", s->neg.addr, s->neg.port,
-	     sdp_codec_name(s->neg.codec), s->neg.remote_hold ? "(hold)" : "");
-	(void)emit(s, LEG_EV_MEDIA, 0, false);
+	if (s->neg.kind == SDP_KIND_IMAGE) {
+		bool refresh = s->fax == SF_T38 && sdp_neg_same_t38(&old, &s->neg);
+		CLOG(LL_INFO, c, "re-INVITE: T.38 UDPTL %s:%u, version %u, %s%s", s->neg.addr,
+		     s->neg.port, s->neg.t38.version, sdp_t38_ec_name(s->neg.t38.ec),
+		     refresh ? " (session refresh: the fax goes on)" : "");
+		if (s->glare_timer)	/* the peer switched first: ours is not needed */
+			su_timer_reset(s->glare_timer);
+		if (!refresh) {
+			set_fax(s, SF_T38);
+			(void)emit(s, LEG_EV_MEDIA, 0, false);
+		}
+	} else {
+		CLOG(LL_INFO, c, "re-INVITE: %s:%u %s %s", s->neg.addr, s->neg.port,
+		     sdp_codec_name(s->neg.codec), s->neg.remote_hold ? "(hold)" : "");
+		if (s->fax == SF_T38)
+			set_fax(s, SF_VOICE);	/* back to voice after the fax */
+		(void)emit(s, LEG_EV_MEDIA, 0, false);
+	}
 	(void)sipua_call_respond(s->sc, 200, NULL, answer, NULL);
 }
 
@@ -450,6 +667,9 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 		break;
 	case SIPUA_EV_CALL_REINVITE:
 		on_reinvite(s, ev);
+		break;
+	case SIPUA_EV_CALL_REINVITE_ANSWER:
+		on_reinvite_answer(s, ev);
 		break;
 	case SIPUA_EV_CALL_TERMINATED:
 		s->sc = NULL;
