@@ -3,14 +3,16 @@
 # SIP peer on loopback, and the peer calls back into the PBX, on the E1 span (A-law) and the
 # T1 span (u-law), PCMU on the trunk. For each call: setup time, audio checked in both
 # directions (different tones each way), DTMF both ways (in-band on the span, RFC 4733 on
-# the trunk), the hang-up cause; one "demo:" line per call, then
+# the trunk), the hang-up cause; one "demo:" line per call. Then a 2-page fax each way
+# between the two PBXs through the gateway's own SIP address as a T.38 trunk (E1 → T.38 →
+# T1 and back; both halves of the T.38 gateway in each call), with its pages and rate; then
 # a summary. PASS only if every call passed.
-# needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
-# timeout: 400
+# needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe tests/tools/mkfaxtiff tests/tools/faxcmp
+# timeout: 700
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
-t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
+t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe tests/tools/mkfaxtiff tests/tools/faxcmp
 PROBE=$(t_bin tests/rtpprobe/rtpprobe)
 ROUNDS=${STROWGER_DEMO_ROUNDS:-2}
 DIGITS='0123456789*#'	# every DTMF digit, each way on every call
@@ -80,6 +82,37 @@ call_in() {
 	report "$name SIP -> PBX $number" "pbx-$n" "probe-$n" $ok
 }
 
+# fax_call NAME FROM_PBX TO_PBX NUMBER: FROM faxes 2 pages to NUMBER over [trunk self] (T.38).
+fax_call() {
+	local name=$1 number=$4 ok=0 rxpid rx=$T_LOGDIR/fax-$n-rx.tif span=$SPAN_E1_GW before
+	local -n from=$2 to=$3
+	[ "$3" = PBX_T1 ] && span=$SPAN_T1_GW
+	before=$(grep -c 'FAX call=' "$T_LOGDIR/gw.log")
+	t_start "faxrx-$n" "${to[@]}" --tag rx -e "wait-up 30s; expect ring to $number 30s; answer;
+		fax-recv $rx ecm; expect fax-done 3m pages 2; expect hangup 30s"
+	rxpid=$T_PID
+	{ t_wait_log "faxrx-$n" 'D-channel up and stable' 40 && gw_wait_dchan "$span" 20; } || ok=1
+	t_run "faxtx-$n" 240 "${from[@]}" --tag tx -e "$PBX_READY; call $number from 5551000;
+		expect answer 15s; fax-send $T_LOGDIR/fax.tif ecm; expect fax-done 3m pages 2;
+		hangup 16; expect hangup 5s" || ok=1
+	t_wait_exit "$rxpid" 40 || ok=1
+	"$(t_bin tests/tools/faxcmp)" "$T_LOGDIR/fax.tif" "$rx" >"$T_LOGDIR/faxcmp-$n.log" 2>&1 || ok=1
+	# both halves' FAX lines (the looped call is two calls of the gateway)
+	for _ in $(seq 150); do
+		[ "$(grep -c 'FAX call=' "$T_LOGDIR/gw.log")" -ge $((before + 2)) ] && break
+		sleep 0.1
+	done
+	local line
+	line=$(grep 'FAX call=' "$T_LOGDIR/gw.log" | sed -n "$((before + 1))p")
+	grep -q 'transport=t38' <<<"$line" || ok=1
+	n=$((n + 1))
+	[ "$ok" = 0 ] && passed=$((passed + 1))
+	echo "demo: call $n $name fax PBX -> T.38 -> PBX $number: $(sed -n 's/^faxcmp: //p' "$T_LOGDIR/faxcmp-$((n - 1)).log")," \
+		"$(tr ' ' '\n' <<<"$line" | grep -E '^(transport|pages|rate|modem|ecm|code)=' | tr '\n' ' ')" \
+		"$([ "$ok" = 0 ] && echo PASS || echo FAIL)"
+}
+
+t_check "mkfaxtiff" "$(t_bin tests/tools/mkfaxtiff)" --pages 2 --res standard --coding 2d "$T_LOGDIR/fax.tif"
 gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
 gw_wait_up 2 31 && gw_wait_up 4 24 || t_fail "spans not up"
 for r in $(seq "$ROUNDS"); do
@@ -88,6 +121,8 @@ for r in $(seq "$ROUNDS"); do
 	call_out "T1" PBX_T1 "212555$r"
 	call_in "T1" PBX_T1 "1212555$r"
 done
+fax_call "E1->T1" PBX_E1 PBX_T1 4930888
+fax_call "T1->E1" PBX_T1 PBX_E1 1555888
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 grep "CALL id=" "$T_LOGDIR/gw.log" | sed 's/^.*CALL /demo: gateway: CALL /'
 echo "demo: $n calls, $passed passed, $((n - passed)) failed"
