@@ -284,6 +284,9 @@ void route_media_event(struct daemon *d, const struct media_event *ev)
 		call_fax_tone(c, ev->fax_tone);
 		break;
 	case MEDIA_EV_FAX_REPORT:
+		/* pass-through while our T.38 re-INVITE was out, left before any T.30: no fax */
+		if (!ev->fax.t30.seen && call_state(c) != CALL_CLEARING)
+			break;
 		log_fax(c, &ev->fax);
 		call_fax_report(c, &ev->fax);
 		break;

@@ -242,6 +242,26 @@ static bool tdm_read_failed(struct media_engine *e, struct media_chan *ch, int f
 	return true;
 }
 
+/* Writing one frame per frame read leaves DAHDI one frame to send: a wake-up of ours 20 ms
+ * late and the line sends idle in the middle of the signal. Voice shrugs that off; a fax
+ * modem loses its training or its page. So once a channel carries fax, frames of silence
+ * go out ahead, before the modems start, and the engine may then be that late without the
+ * line noticing (B-channels keep 16 buffers: dahdi_chan_open). Measured in the guest
+ * (t-fax-loop.sh, two T.38 gateways in the sanitized daemon under emulation): no cushion,
+ * V.17 training and pages fail; 60-100 ms, 2 of 5 faxes pass; 200 ms, every one. T.30's
+ * timers are seconds long: the delay costs nothing. */
+#define FAX_TX_CUSHION 10	/* [frames] 200 ms more delay, in fax modes only */
+
+static void tdm_cushion(struct media_chan *ch)
+{
+	uint8_t sil[PIPE_TDM_FRAME];
+
+	memset(sil, g711_silence(ch->pipe.tdm_law), sizeof sil);
+	for (int i = 0; i < FAX_TX_CUSHION; i++)
+		(void)!write(ch->tdm_fd, sil, sizeof sil);
+	ch->tdm_cushioned = true;
+}
+
 /* One B-channel frame: through the pipeline to RTP, and one frame back (TDM-paced). */
 static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 {
@@ -269,6 +289,8 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		break;
 	}
 	(void)!write(ch->tdm_fd, out, sizeof out);
+	if (ch->pipe.mode != MEDIA_MODE_AUDIO && !ch->tdm_cushioned)
+		tdm_cushion(ch);
 	if (ch->rtcp_fd > 0 && now >= ch->rtcp_next_us && ch->pipe.mode != MEDIA_MODE_T38)
 		engine_rtcp_send(e, ch, now, false);
 }

@@ -6,6 +6,7 @@
 
 #include <spandsp.h>
 
+#include "common/log.h"
 #include "media/udptl.h"
 
 #define FLUSH_QUIET_US	100000	/* [µs] no datagram this long: give up a held gap */
@@ -147,6 +148,12 @@ int stage_t38gw_init(struct stage_t38gw *s, const struct media_t38_params *p,
 	t38_set_redundancy_control(core, T38_PACKET_CATEGORY_CONTROL_DATA_END, END_REPEAT);
 	t38_set_redundancy_control(core, T38_PACKET_CATEGORY_IMAGE_DATA, 1);
 	t38_set_redundancy_control(core, T38_PACKET_CATEGORY_IMAGE_DATA_END, END_REPEAT);
+	/* log_levels = dsp=debug: SpanDSP's T.38 and T.30 trace (media/dsp_log.c) */
+	if (log_enabled(LS_DSP, LL_DEBUG)) {
+		int lvl = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_FLOW;
+		span_log_set_level(t38_gateway_get_logging_state(s->gw), lvl);
+		span_log_set_level(t38_core_get_logging_state(core), lvl);
+	}
 	return 0;
 }
 

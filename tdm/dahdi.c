@@ -39,8 +39,10 @@ int dahdi_chan_open(int *fdp, const char *dir, unsigned channo, enum dahdi_chan_
 		goto fail;
 	if (mode == DAHDI_MODE_AUDIO) {
 		int bs = DAHDI_FRAME_BYTES;
-		/* Guest scheduling can miss a 20 ms slot: keep 8 buffers of slack. */
-		bi.numbufs = 8;
+		/* 320 ms of slack each way: a reader or writer descheduled that long (guest
+		 * scheduling, a loaded host) loses no samples; a fax modem cannot bear a slip.
+		 * Buffers only fill while we are late: no delay otherwise. */
+		bi.numbufs = 16;
 		bi.bufsize = DAHDI_FRAME_BYTES;
 		if (ioctl(fd, DAHDI_SET_BUFINFO, &bi) || ioctl(fd, DAHDI_SET_BLOCKSIZE, &bs))
 			goto fail;

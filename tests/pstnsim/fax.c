@@ -43,6 +43,12 @@ int sim_fax_alloc(struct sim_fax **fp, const struct sim_fax_params *p)
 		return ENOMEM;
 	}
 	f->t30 = fax_get_t30_state(f->fs);
+	/* PSTNSIM_FAX_TRACE=1: SpanDSP's T.30 protocol trace on stderr (a failing fax test) */
+	if (getenv("PSTNSIM_FAX_TRACE")) {
+		int lvl = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_FLOW;
+		span_log_set_level(fax_get_logging_state(f->fs), lvl);
+		span_log_set_level(t30_get_logging_state(f->t30), lvl);
+	}
 	/* a fax machine keeps sending (silence between its signals), as the line expects */
 	fax_set_transmit_on_idle(f->fs, 1);
 	fax_set_tep_mode(f->fs, 0);
