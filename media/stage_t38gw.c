@@ -52,9 +52,12 @@ static int tx_ifp(t38_core_state_t *core, void *arg, const uint8_t *buf, int len
 	struct stage_t38gw *s = arg;
 	uint8_t dg[STAGE_T38GW_DATAGRAM];
 	size_t dlen;
-	unsigned red = ifp_is_image(buf, (size_t)len) ? s->p.redundancy_image : s->p.redundancy;
+	bool image = len > 0 && ifp_is_image(buf, (size_t)len);
+	unsigned red = image ? s->p.redundancy_image : s->p.redundancy;
 
 	(void)core;
+	if (image)	/* a page passes: tells a new page from a command asked again */
+		t30_observe_image(&s->obs);
 	if (len <= 0 || udptl_encode(s->u, buf, (size_t)len, (int)red, dg, sizeof dg, &dlen))
 		return -1;
 	for (int i = 0; i < (count > 0 ? count : 1); i++)
@@ -84,6 +87,8 @@ static void rx_ifp(uint16_t seq, const uint8_t *ifp, size_t len, void *arg)
 {
 	struct stage_t38gw *s = arg;
 
+	if (ifp_is_image(ifp, len))
+		t30_observe_image(&s->obs);
 	(void)t38_core_rx_ifp_packet(t38_gateway_get_t38_core_state(s->gw), ifp, (int)len, seq);
 }
 
