@@ -30,6 +30,16 @@ enum conf_law { LAW_ALAW, LAW_ULAW };
 
 enum conf_transport { TRANSPORT_UDP, TRANSPORT_TCP };
 
+/* How a trunk carries fax: T.38 over UDPTL (ITU-T T.38, Annex D), G.711 pass-through tuned
+ * for fax, or as a voice call. */
+enum conf_fax { FAX_T38, FAX_PASSTHROUGH, FAX_OFF };
+
+/* Which fax tones on the B-channel make the gateway switch the call to fax: any (CNG from
+ * a sending machine, CED or the V.21 preamble from a receiving one), only the receiving
+ * side's (the T.38 Annex D convention: the receiving gateway starts T.38), or none (the
+ * peer must send the re-INVITE). */
+enum conf_fax_detect { FAX_DETECT_ANY, FAX_DETECT_CED, FAX_DETECT_NONE };
+
 enum conf_hunt { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUNDROBIN };
 
 enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK, EP_GROUP };
@@ -111,6 +121,13 @@ struct conf_trunk {
 	bool trust;			/* in our trust domain (RFC 3325): identity is asserted */
 	bool inbound_auth;		/* INVITEs from any address that authenticate (digest,
 					 * RFC 3261 §22.4) as username/password are ours */
+	int fax;			/* enum conf_fax */
+	int fax_detect;			/* enum conf_fax_detect */
+	bool fax_ecm;			/* allow T.30 error correction (ECM) through T.38 */
+	unsigned t38_redundancy;	/* UDPTL secondaries with control packets (T.38 §9.1) */
+	unsigned t38_redundancy_image;	/* … with image data packets */
+	unsigned t38_max_datagram;	/* [octets] our T38FaxMaxDatagram */
+	unsigned fax_timeout;		/* [s] no UDPTL in a T.38 fax this long: clear the call */
 	unsigned line;
 };
 

@@ -29,6 +29,8 @@ static const char *const switch_names[] = { "euroisdn", "ni2", "dms100", "5ess",
 					    "qsig", NULL };
 static const char *const law_names[] = { "alaw", "ulaw", NULL };
 static const char *const transport_names[] = { "udp", "tcp", NULL };
+static const char *const fax_names[] = { "t38", "passthrough", "off", NULL };
+static const char *const fax_detect_names[] = { "any", "ced", "none", NULL };
 static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
 static bool sig_is_pri(enum conf_span_sig sig)
@@ -401,6 +403,22 @@ const struct conf_opt conf_opts[] = {
 	{ CS_TRUNK, "inbound_auth", OT_BOOL, 0, .def = "no", T(inbound_auth),
 	  .desc = "INVITEs from any address that pass digest authentication (401, RFC 3261 "
 	  "§22.4) as username/password are this trunk's (needs both)" },
+	{ CS_TRUNK, "fax", OT_ENUM, 0, .names = fax_names, .def = "t38", T(fax),
+	  .desc = "fax on this trunk: t38 (re-INVITE to T.38, pass-through if refused), "
+	  "passthrough (G.711 tuned for fax) or off (a voice call)" },
+	{ CS_TRUNK, "fax_detect", OT_ENUM, 0, .names = fax_detect_names, .def = "any",
+	  T(fax_detect), .desc = "fax tones on the B-channel that make the gateway switch: any "
+	  "(CNG, CED, V.21), ced (CED or V.21: the receiving side), none (the peer switches)" },
+	{ CS_TRUNK, "fax_ecm", OT_BOOL, 0, .def = "yes", T(fax_ecm),
+	  .desc = "allow T.30 error correction mode (ECM) through the T.38 gateway" },
+	{ CS_TRUNK, "t38_redundancy", OT_UINT, 0, .min = 0, .max = 8, .def = "3",
+	  T(t38_redundancy), .desc = "UDPTL redundancy for T.38 control packets [packets]" },
+	{ CS_TRUNK, "t38_redundancy_image", OT_UINT, 0, .min = 0, .max = 8, .def = "1",
+	  T(t38_redundancy_image), .desc = "UDPTL redundancy for T.38 image data [packets]" },
+	{ CS_TRUNK, "t38_max_datagram", OT_UINT, 0, .min = 100, .max = 1400, .def = "400",
+	  T(t38_max_datagram), .desc = "largest UDPTL datagram we take (T38FaxMaxDatagram) [bytes]" },
+	{ CS_TRUNK, "fax_timeout", OT_UINT, 0, .min = 5, .max = 600, .def = "30",
+	  T(fax_timeout), .desc = "T.38 fax: clear the call after this long without UDPTL [s]" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),

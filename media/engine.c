@@ -36,9 +36,12 @@ void engine_send_failed(struct media_engine *e, struct media_chan *ch)
 		     (unsigned long long)ch->cookie, strerror(errno), sup);
 }
 
-static void apply_params(struct media_chan *ch, const struct media_chan_params *p)
+/* Return what pipe_modify does (rep: the fax report of a mode left). */
+static int apply_params(struct media_chan *ch, const struct media_chan_params *p,
+			struct media_fax_report *rep)
 {
-	pipe_modify(&ch->pipe, p);
+	int err = pipe_modify(&ch->pipe, p, rep);
+
 	if (ch->connected && !engine_same_addr(&p->remote, &ch->remote))
 		engine_rtp_disconnect(ch);
 	ch->remote = p->remote;
@@ -46,6 +49,17 @@ static void apply_params(struct media_chan *ch, const struct media_chan_params *
 	ch->symmetric = p->symmetric;
 	ch->latched = false;
 	ch->rtcp_remote_len = 0;		/* learn the peer's RTCP source again */
+	return err;
+}
+
+static const char *const mode_names[] = { "audio", "fax pass-through", "T.38" };
+
+static void post_fax_report(struct media_engine *e, struct media_chan *ch,
+			    const struct media_fax_report *rep)
+{
+	struct media_event ev = { .type = MEDIA_EV_FAX_REPORT, .cookie = ch->cookie, .fax = *rep };
+
+	post_event(e, &ev);
 }
 
 static void chan_free(struct media_chan *ch)
@@ -117,13 +131,31 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 			LOGE(LS_RTP, "channel %llu: epoll add: %s", (unsigned long long)ch->cookie,
 			     strerror(err));
 		break;
-	case CMD_MODIFY:
+	case CMD_MODIFY: {
+		enum media_mode was = ch->pipe.mode;
+		struct media_fax_report rep;
+
 		if (ch->pipe.no_recv && !c->p.no_recv) {	/* resuming: a full timeout again */
 			ch->last_rx_us = now;
 			ch->timed_out = false;
 		}
-		apply_params(ch, &c->p);
+		err = apply_params(ch, &c->p, &rep);
+		if (rep.valid)
+			post_fax_report(e, ch, &rep);
+		if (err)
+			LOGE(LS_RTP, "channel %llu: %s mode: %s; audio instead",
+			     (unsigned long long)ch->cookie, mode_names[c->p.mode], strerror(err));
+		if (ch->pipe.mode != was || rep.valid) {	/* a new stream: a full timeout */
+			LOGI(LS_RTP, "channel %llu: %s -> %s%s", (unsigned long long)ch->cookie,
+			     mode_names[was], mode_names[ch->pipe.mode],
+			     ch->pipe.mode == was ? " (new session)" : "");
+			ch->last_rx_us = now;
+			ch->timed_out = false;
+			if (was == MEDIA_MODE_T38 && ch->rtcp_fd > 0)
+				engine_rtcp_schedule(e, ch, now, false);
+		}
 		break;
+	}
 	}
 }
 
@@ -135,10 +167,16 @@ static void do_remove(struct media_engine *e, struct media_chan *ch, uint64_t no
 	struct media_event *ev = &ch->removed_ev;
 
 	*ev = (struct media_event){ .type = MEDIA_EV_REMOVED, .cookie = ch->cookie };
-	if (ch->rtcp_fd > 0)
+	if (ch->rtcp_fd > 0 && ch->pipe.mode != MEDIA_MODE_T38)
 		engine_rtcp_send(e, ch, now, true);	/* last report + BYE (§6.6) */
-	if (!ch->bridge)
+	if (!ch->bridge) {
+		struct media_fax_report rep;
+
+		pipe_fax_report(&ch->pipe, &rep);
+		if (rep.valid)		/* before REMOVED, which frees the channel */
+			post_fax_report(e, ch, &rep);
 		pipe_stats(&ch->pipe, &ev->stats);
+	}
 	chan_unlink(e, ch);
 	engine_rtp_disconnect(ch);	/* the caller gets its socket back as it gave it */
 	mq_push_node(&e->events, &ch->node);
@@ -231,7 +269,7 @@ static void on_tdm(struct media_engine *e, struct media_chan *ch, uint64_t now)
 		break;
 	}
 	(void)!write(ch->tdm_fd, out, sizeof out);
-	if (ch->rtcp_fd > 0 && now >= ch->rtcp_next_us)
+	if (ch->rtcp_fd > 0 && now >= ch->rtcp_next_us && ch->pipe.mode != MEDIA_MODE_T38)
 		engine_rtcp_send(e, ch, now, false);
 }
 
@@ -301,14 +339,17 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	ch->timed_out = false;
 }
 
+/* No valid RTP (in T.38 mode: no UDPTL, silence_ms if set) for too long: say so once. */
 static void sweep(struct media_engine *e, uint64_t now)
 {
-	uint64_t limit = (uint64_t)e->p.rtp_timeout_ms * 1000u;
+	const uint64_t rtp_limit = (uint64_t)e->p.rtp_timeout_ms * 1000u;
 
-	if (!limit)
-		return;
 	for (struct media_chan *ch = e->chans; ch; ch = ch->next) {
-		if (!ch->bridge && !ch->timed_out && !ch->pipe.no_recv &&
+		uint64_t limit = rtp_limit;
+
+		if (!ch->bridge && ch->pipe.mode == MEDIA_MODE_T38 && ch->pipe.t38->p.silence_ms)
+			limit = (uint64_t)ch->pipe.t38->p.silence_ms * 1000u;
+		if (limit && !ch->bridge && !ch->timed_out && !ch->pipe.no_recv &&
 		    now - ch->last_rx_us > limit) {
 			ch->timed_out = true;
 			post_event(e, &(struct media_event){ .type = MEDIA_EV_RTP_TIMEOUT,
@@ -523,6 +564,10 @@ static int valid_params(const struct media_chan_params *p)
 		return EINVAL;
 	if (!memchr(p->cname, 0, sizeof p->cname))
 		return EINVAL;
+	if (p->mode != MEDIA_MODE_AUDIO && p->mode != MEDIA_MODE_FAX && p->mode != MEDIA_MODE_T38)
+		return EINVAL;
+	if (p->mode == MEDIA_MODE_T38 && p->t38.version > 3)
+		return EINVAL;
 	return 0;
 }
 
@@ -562,7 +607,7 @@ int media_engine_add(struct media_engine *e, const struct media_chan_params *p,
 		free(ch);
 		return err;
 	}
-	apply_params(ch, p);
+	(void)apply_params(ch, p, &(struct media_fax_report){ 0 });	/* same mode: no-op there */
 	c.ch = ch;
 	err = mq_push(&e->cmds, &c);
 	if (err)

@@ -190,9 +190,14 @@ struct media_bridge_params {
 int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_params *p,
 			    struct media_chan **chp);
 
-/* Change remote address, PT, TDM law, symmetric learning, direction (no_send, no_recv) and
- * the telephone-event PTs of a channel (other fields of p are ignored; te_pt sends only if the
- * channel was added with dtmf_detect or te_pt). Return 0, EINVAL (also once the channel is
+/* Change remote address, PT, TDM law, symmetric learning, direction (no_send, no_recv),
+ * the telephone-event PTs, fax_detect and the mode of a channel (other fields of p are
+ * ignored; te_pt sends only if the channel was added with dtmf_detect or te_pt). Entering
+ * T38 starts a fresh T.38 gateway on the channel's UDP socket (no RTCP meanwhile); T38 with
+ * equal t38 terms keeps the session (a refresh must not restart the fax) and takes only
+ * remote and max_datagram; leaving FAX or T38 (or replacing the T.38 session) posts
+ * MEDIA_EV_FAX_REPORT. A mode that cannot start (no memory) is logged and leaves the
+ * channel in AUDIO. Return 0, EINVAL (also once the channel is
  * being removed) or EAGAIN (command queue full). */
 int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 			const struct media_chan_params *p);

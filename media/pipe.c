@@ -1,11 +1,22 @@
 /* A media channel's pipeline: see pipe.h. */
 #include "media/pipe.h"
+#include "media/v21_listen.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SAMPLES_PER_MS	8		/* RTP clock of G.711 */
 #define PKT_CAP (RTP_HDR_LEN + MEDIA_FRAME_SAMPLES + TRANSPORT_MAX_OVERHEAD)
+#define FAX_JB_MS	60	/* [ms] fax pass-through's fixed jitter buffer depth */
+
+/* G.711 fax pass-through: a modem signal survives delay but not a buffer that stretches
+ * or shrinks under it, nor PLC's invented audio (ITU-T V.152 §7; T.38 Appendix II). */
+struct pipe_fax {
+	struct jbuf *jb;		/* fixed depth: min = max */
+	struct t30_observe obs;
+	struct v21_listen from_tdm, to_tdm;	/* both directions' T.30 frames, for the report */
+};
 
 static enum g711_law pt_law(uint8_t pt)
 {
@@ -34,23 +45,165 @@ int pipe_init(struct media_pipe *p, const struct media_chan_params *cp,
 	err = stage_dtmf_init(&p->dt, cp->dtmf_detect, cp->te_pt);
 	if (!err)
 		err = stage_playout_init(&p->po, jp);
+	if (!err) {
+		struct media_fax_report rep;
+
+		err = pipe_modify(p, cp, &rep);
+	}
 	if (err) {
 		pipe_release(p);
 		return err;
 	}
-	pipe_modify(p, cp);
 	return 0;
+}
+
+static void fax_detect_off(struct media_pipe *p)
+{
+	if (!p->fd)
+		return;
+	stage_faxdetect_release(p->fd);
+	free(p->fd);
+	p->fd = NULL;
+}
+
+#define FAX_TONES_ALL (1u << MEDIA_FAX_CNG | 1u << MEDIA_FAX_CED | 1u << MEDIA_FAX_V21)
+
+static int fax_detect_on(struct media_pipe *p)
+{
+	if (p->fd || p->fax_raised == FAX_TONES_ALL)	/* nothing left to raise */
+		return 0;
+	p->fd = malloc(sizeof *p->fd);
+	if (!p->fd || stage_faxdetect_init(p->fd)) {
+		free(p->fd);
+		p->fd = NULL;
+		return ENOMEM;
+	}
+	p->fd->raised = p->fax_raised;	/* once per channel, across modifies */
+	return 0;
+}
+
+static void t38_stop(struct media_pipe *p)
+{
+	if (!p->t38)
+		return;
+	stage_t38gw_release(p->t38);
+	free(p->t38);
+	p->t38 = NULL;
+}
+
+static void fax_stop(struct media_pipe *p)
+{
+	if (!p->fax)
+		return;
+	jbuf_free(p->fax->jb);
+	v21_listen_release(&p->fax->from_tdm);
+	v21_listen_release(&p->fax->to_tdm);
+	free(p->fax);
+	p->fax = NULL;
 }
 
 void pipe_release(struct media_pipe *p)
 {
 	stage_dtmf_release(&p->dt);
 	stage_playout_release(&p->po);
+	fax_detect_off(p);
+	t38_stop(p);
+	fax_stop(p);
 }
 
-void pipe_modify(struct media_pipe *p, const struct media_chan_params *cp)
+/* stage_t38gw: a datagram to the peer, on the RTP path (no peer yet: not sent). */
+static int t38_send(void *arg, const uint8_t *dg, size_t len)
+{
+	struct media_pipe *p = arg;
+
+	if (!p->peer)
+		return ENOTCONN;
+	return p->io->send_h(p->arg, dg, len, false);
+}
+
+static int t38_start(struct media_pipe *p, const struct media_t38_params *tp)
+{
+	int err;
+
+	p->t38 = malloc(sizeof *p->t38);
+	if (!p->t38)
+		return ENOMEM;
+	err = stage_t38gw_init(p->t38, tp, t38_send, p);
+	if (err) {
+		free(p->t38);
+		p->t38 = NULL;
+	}
+	return err;
+}
+
+static int fax_start(struct media_pipe *p)
+{
+	const struct jbuf_params jp = { .frame_ms = 20, .min_ms = FAX_JB_MS, .max_ms = FAX_JB_MS,
+					.clock_rate = 8000, .max_payload = MEDIA_FRAME_SAMPLES };
+	int err;
+
+	p->fax = calloc(1, sizeof *p->fax);
+	if (!p->fax)
+		return ENOMEM;
+	t30_observe_init(&p->fax->obs);
+	err = jbuf_alloc(&p->fax->jb, &jp);
+	if (!err)
+		err = v21_listen_init(&p->fax->from_tdm, &p->fax->obs, true);
+	if (!err)
+		err = v21_listen_init(&p->fax->to_tdm, &p->fax->obs, false);
+	if (err)
+		fax_stop(p);
+	return err;
+}
+
+void pipe_fax_report(const struct media_pipe *p, struct media_fax_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	if (p->mode == MEDIA_MODE_T38 && p->t38) {
+		stage_t38gw_report(p->t38, rep);
+	} else if (p->mode == MEDIA_MODE_FAX && p->fax) {
+		rep->valid = true;
+		t30_observe_report(&p->fax->obs, &rep->t30);
+	}
+}
+
+/* Change mode: report and end the old one's state, start the new one's. */
+static int set_mode(struct media_pipe *p, const struct media_chan_params *cp,
+		    struct media_fax_report *rep)
+{
+	int err = 0;
+
+	if (p->mode == MEDIA_MODE_T38 && cp->mode == MEDIA_MODE_T38 && p->t38 &&
+	    stage_t38gw_same(p->t38, &cp->t38)) {
+		/* a session refresh (RFC 4028 re-INVITE): the fax goes on */
+		stage_t38gw_set_max_datagram(p->t38, cp->t38.max_datagram);
+		p->t38->p.silence_ms = cp->t38.silence_ms;
+		return 0;
+	}
+	if (p->mode == cp->mode && p->mode != MEDIA_MODE_T38)
+		return 0;
+	pipe_fax_report(p, rep);
+	t38_stop(p);
+	fax_stop(p);
+	if (p->mode != MEDIA_MODE_AUDIO)	/* play nothing of before the fax */
+		stage_playout_flush(&p->po);
+	p->mode = MEDIA_MODE_AUDIO;
+	if (cp->mode == MEDIA_MODE_T38)
+		err = t38_start(p, &cp->t38);
+	else if (cp->mode == MEDIA_MODE_FAX)
+		err = fax_start(p);
+	if (!err)
+		p->mode = cp->mode;
+	return err;
+}
+
+int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
+		struct media_fax_report *rep)
 {
 	struct media_transport_pts pts;
+	int err;
+
+	rep->valid = false;
 
 	if (cp->no_recv && !p->no_recv)		/* play nothing stale on hold */
 		stage_playout_flush(&p->po);
@@ -62,6 +215,12 @@ void pipe_modify(struct media_pipe *p, const struct media_chan_params *cp)
 	transport_pts(cp, &pts);
 	p->tr.pts = pts;
 	stage_dtmf_set_te_pt(&p->dt, cp->te_pt);
+	err = set_mode(p, cp, rep);
+	if (cp->fax_detect && !err)
+		err = fax_detect_on(p);
+	else if (!cp->fax_detect)
+		fax_detect_off(p);
+	return err;
 }
 
 /* Seal and hand one packet to the engine; count it once it is gone. */
@@ -109,10 +268,60 @@ static void send_te(struct media_pipe *p, const struct te_pkt *tp, unsigned n, b
 	}
 }
 
+/* FAX: a direction's audio (law) to its V.21 listener. */
+static void fax_listen(struct v21_listen *l, enum g711_law law, const uint8_t *audio)
+{
+	int16_t lin[MEDIA_FRAME_SAMPLES];
+
+	g711_block_decode(law, lin, audio, MEDIA_FRAME_SAMPLES);
+	v21_listen_audio(l, lin, MEDIA_FRAME_SAMPLES);
+}
+
+/* T38: the frame goes to the gateway; the RTP stream's clock keeps running for a
+ * return to voice. FAX: audio as it is, no DTMF stage. */
+static void fax_from_tdm(struct media_pipe *p, const uint8_t *in, uint64_t now, bool peer)
+{
+	if (p->mode == MEDIA_MODE_T38) {
+		int16_t lin[MEDIA_FRAME_SAMPLES];
+
+		g711_block_decode(p->tdm_law, lin, in, MEDIA_FRAME_SAMPLES);
+		p->peer = peer;
+		stage_t38gw_from_tdm(p->t38, lin, now);
+		rtp_packetiser_skip(&p->pk, MEDIA_FRAME_SAMPLES);
+		return;
+	}
+	fax_listen(&p->fax->from_tdm, p->tdm_law, in);
+	send_audio(p, in, peer);
+}
+
+static void fax_tones(struct media_pipe *p, const uint8_t *in)
+{
+	int16_t lin[MEDIA_FRAME_SAMPLES];
+	enum media_fax_tone t[STAGE_FAXDETECT_MAX];
+	unsigned n;
+
+	g711_block_decode(p->tdm_law, lin, in, MEDIA_FRAME_SAMPLES);
+	n = stage_faxdetect_frame(p->fd, lin, MEDIA_FRAME_SAMPLES, t);
+	for (unsigned i = 0; i < n; i++) {
+		struct media_event ev = { .type = MEDIA_EV_FAX_TONE, .fax_tone = t[i] };
+
+		p->fax_raised |= 1u << t[i];
+		p->io->event_h(p->arg, &ev);
+	}
+	if (!p->fd->cng && !p->fd->ced)		/* all said */
+		fax_detect_off(p);
+}
+
 void pipe_from_tdm(struct media_pipe *p, const uint8_t *in, uint64_t now, bool peer)
 {
 	struct stage_dtmf_out o;
 
+	if (p->mode != MEDIA_MODE_AUDIO) {
+		fax_from_tdm(p, in, now, peer);
+		return;
+	}
+	if (p->fd)
+		fax_tones(p, in);
 	if (!p->dt.det) {	/* the common case, without the stage's bookkeeping */
 		send_audio(p, in, peer);
 		return;
@@ -151,8 +360,14 @@ static void rx_events(struct media_pipe *p, const struct stage_playout_events *e
 int pipe_from_net(struct media_pipe *p, uint8_t *pkt, size_t len, uint64_t now,
 		  struct media_rx *rx)
 {
-	int err = p->tr.ops->open(&p->tr, pkt, len, rx);
+	int err;
 
+	if (p->mode == MEDIA_MODE_T38) {	/* UDPTL: no SSRC, no RTP statistics */
+		memset(rx, 0, sizeof *rx);
+		rx->kind = MEDIA_RX_AUDIO;
+		return stage_t38gw_from_net(p->t38, pkt, len, now);
+	}
+	err = p->tr.ops->open(&p->tr, pkt, len, rx);
 	if (err)
 		return err;
 	/* Receiver statistics (§A.1) count what arrived, on hold too. */
@@ -166,6 +381,11 @@ int pipe_from_net(struct media_pipe *p, uint8_t *pkt, size_t len, uint64_t now,
 	p->st.octets_received += rx->plen;
 	if (p->no_recv) {
 		/* inactive/sendonly: discard; the B-channel hears silence */
+	} else if (p->mode == MEDIA_MODE_FAX) {
+		if (rx->kind != MEDIA_RX_EVENT)	/* no RFC 4733 in a fax */
+			(void)jbuf_put(p->fax->jb, &(struct jbuf_pkt){ .ssrc = rx->h.ssrc,
+				.seq = rx->h.seq, .ts = rx->h.ts, .data = rx->pl,
+				.len = rx->plen }, now);
 	} else if (rx->kind == MEDIA_RX_EVENT) {
 		struct stage_playout_events evs;
 
@@ -178,10 +398,39 @@ int pipe_from_net(struct media_pipe *p, uint8_t *pkt, size_t len, uint64_t now,
 	return 0;
 }
 
+/* T38: the gateway's audio. FAX: the fixed buffer's frame, silence for a lost one. */
+static enum jbuf_result fax_to_tdm(struct media_pipe *p, uint64_t now, uint8_t *out)
+{
+	enum jbuf_result r;
+	size_t len;
+
+	if (p->mode == MEDIA_MODE_T38) {
+		int16_t lin[MEDIA_FRAME_SAMPLES];
+
+		stage_t38gw_to_tdm(p->t38, lin, now);
+		g711_block_encode(p->tdm_law, out, lin, MEDIA_FRAME_SAMPLES);
+		return JBUF_FRAME;
+	}
+	r = jbuf_get(p->fax->jb, now, out, &len);
+	if (r == JBUF_FRAME) {
+		if (len < MEDIA_FRAME_SAMPLES)
+			memset(out + len, g711_silence(p->rtp_law), MEDIA_FRAME_SAMPLES - len);
+		g711_block_transcode(p->rtp_law, p->tdm_law, out, out, MEDIA_FRAME_SAMPLES);
+	} else {
+		memset(out, g711_silence(p->tdm_law), MEDIA_FRAME_SAMPLES);
+	}
+	fax_listen(&p->fax->to_tdm, p->tdm_law, out);
+	return r;
+}
+
 enum jbuf_result pipe_to_tdm(struct media_pipe *p, uint64_t now, uint8_t *out)
 {
 	struct stage_playout_events evs;
-	enum jbuf_result r = stage_playout_frame(&p->po, now, p->rtp_law, p->tdm_law, out, &evs);
+	enum jbuf_result r;
+
+	if (p->mode != MEDIA_MODE_AUDIO)
+		return fax_to_tdm(p, now, out);
+	r = stage_playout_frame(&p->po, now, p->rtp_law, p->tdm_law, out, &evs);
 
 	if (evs.n)
 		rx_events(p, &evs);

@@ -9,6 +9,11 @@
  * through io->send_h, digits through io->event_h), hands each datagram to pipe_from_net,
  * and writes what pipe_to_tdm returns. The stages are called directly (they are fixed);
  * the transport (plain RTP today, SRTP later) is a vtable (transport.h).
+ *
+ * The mode (enum media_mode) picks the chain: AUDIO as above (with fax tone detection when
+ * asked); FAX is G.711 pass-through (a fixed jitter buffer, no PLC, no DTMF or RFC 4733,
+ * V.21 listeners for the fax report); T38 replaces the chain and the transport by the T.38
+ * gateway stage (stage_t38gw.h), its UDPTL datagrams on the same packet path.
  */
 #ifndef STROWGER_MEDIA_PIPE_H
 #define STROWGER_MEDIA_PIPE_H
@@ -21,7 +26,9 @@
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/stage_dtmf.h"
+#include "media/stage_faxdetect.h"
 #include "media/stage_playout.h"
+#include "media/stage_t38gw.h"
 #include "media/transport.h"
 
 struct pipe_io {
@@ -33,11 +40,15 @@ struct pipe_io {
 };
 
 /* Embedded in its channel; the fields a frame touches first, the PLC's history last. */
+struct pipe_fax;	/* MEDIA_MODE_FAX's state (pipe.c) */
+
 struct media_pipe {
 	const struct pipe_io *io;
 	void *arg;
 	enum g711_law tdm_law, rtp_law;
+	enum media_mode mode;
 	bool no_send, no_recv;			/* direction (RFC 3264 hold) */
+	bool peer;				/* T38: a peer address is known */
 	bool we_sent;				/* RTP sent since the last RTCP report */
 	bool have_src;				/* src describes the peer's stream */
 	uint32_t src_ssrc;
@@ -45,17 +56,29 @@ struct media_pipe {
 	struct media_transport tr;
 	struct rtcp_source src;			/* receiver statistics, RFC 3550 §A.1 */
 	struct media_chan_stats st;		/* counters; loss/jitter filled by pipe_stats */
+	struct stage_faxdetect *fd;		/* AUDIO with fax_detect, else NULL */
+	unsigned fax_raised;			/* fax tones reported (1 << kind), per channel */
 	struct stage_dtmf dt;			/* TDM → network */
 	struct stage_playout po;		/* network → TDM (ends with the PLC) */
+	struct pipe_fax *fax;			/* MEDIA_MODE_FAX, else NULL */
+	struct stage_t38gw *t38;		/* MEDIA_MODE_T38, else NULL */
 };
 
 /* Set up from the channel's parameters (tdm_law, pt, te PTs, dtmf_detect, direction,
- * ssrc/seq0/ts0) and the jitter buffer's bounds. Return 0 or ENOMEM. */
+ * ssrc/seq0/ts0, mode, fax_detect, t38) and the jitter buffer's bounds. Return 0, EINVAL
+ * (bad t38 parameters) or ENOMEM. */
 int pipe_init(struct media_pipe *p, const struct media_chan_params *cp,
 	      const struct jbuf_params *jp, const struct pipe_io *io, void *arg);
 void pipe_release(struct media_pipe *p);
-/* Apply a modify: laws, PT, telephone-event PTs, direction. */
-void pipe_modify(struct media_pipe *p, const struct media_chan_params *cp);
+/* Apply a modify: laws, PT, telephone-event PTs, direction, fax detection, mode. Leaving
+ * FAX or T38 (or a T38 session replaced by one with other terms) fills *rep with how the
+ * fax went (rep->valid), else rep->valid is false; T38 with the same terms keeps the
+ * session and takes only a new max_datagram. Return 0, or ENOMEM/EINVAL when the new mode
+ * could not start (the pipe is then in AUDIO). Allocates: not per frame. */
+int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
+		struct media_fax_report *rep);
+/* How the fax goes in FAX or T38 mode (rep->valid false in AUDIO). */
+void pipe_fax_report(const struct media_pipe *p, struct media_fax_report *rep);
 
 /* One B-channel frame (160 bytes, tdm law) at now [µs]. peer: a peer address is known;
  * without one, packets are numbered (the stream's clock runs) but not sent. */

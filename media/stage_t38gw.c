@@ -9,9 +9,13 @@
 #include "media/udptl.h"
 
 #define FLUSH_QUIET_US	100000	/* [µs] no datagram this long: give up a held gap */
-/* Datagrams that end a burst (the last HDLC or image data, an indicator) are sent twice:
- * nothing may follow them for seconds, so no later datagram carries them as redundancy. */
+/* Datagrams that end a burst (the last HDLC or image data, an indicator) are sent twice at
+ * once and then TAIL_REPEATS times TAIL_GAP_US apart while nothing follows them: nothing
+ * may follow for seconds, so no later datagram carries them as redundancy, and a loss
+ * burst should not take every copy. The receiver drops the duplicates. */
 #define END_REPEAT	2
+#define TAIL_REPEATS	3
+#define TAIL_GAP_US	20000	/* [µs] */
 
 /*
  * Which IFP packets are image data (T.38 Annex A, IFPPacket ::= type-of-msg CHOICE, PER
@@ -33,23 +37,36 @@ static bool ifp_is_image(const uint8_t *ifp, size_t len)
 	return t == T38_DATA_V34_PRI_CH || t == T38_DATA_V33_12000 || t == T38_DATA_V33_14400;
 }
 
+static void send_dg(struct stage_t38gw *s, const uint8_t *dg, size_t len)
+{
+	if (s->send_h(s->arg, dg, len))
+		s->send_failed++;
+	else
+		s->sent++;
+}
+
 /* t38_core: one IFP packet to send; count is the repeat count of its category. */
 static int tx_ifp(t38_core_state_t *core, void *arg, const uint8_t *buf, int len, int count)
 {
 	struct stage_t38gw *s = arg;
 	uint8_t dg[STAGE_T38GW_DATAGRAM];
 	size_t dlen;
-	unsigned red = ifp_is_image(buf, (size_t)len) ? s->p.redundancy_image : s->p.redundancy;
+	bool image = len > 0 && ifp_is_image(buf, (size_t)len);
+	unsigned red = image ? s->p.redundancy_image : s->p.redundancy;
 
 	(void)core;
+	if (image)	/* a page passes: tells a new page from a command asked again */
+		t30_observe_image(&s->obs);
 	if (len <= 0 || udptl_encode(s->u, buf, (size_t)len, (int)red, dg, sizeof dg, &dlen))
 		return -1;
-	for (int i = 0; i < (count > 0 ? count : 1); i++) {
-		if (s->send_h(s->arg, dg, dlen)) {
-			s->send_failed++;
-			continue;
-		}
-		s->sent++;
+	for (int i = 0; i < (count > 0 ? count : 1); i++)
+		send_dg(s, dg, dlen);
+	s->tail_left = 0;
+	if (count > 1) {	/* an end category (init): repeat it while nothing follows */
+		memcpy(s->tail, dg, dlen);
+		s->tail_len = dlen;
+		s->tail_left = TAIL_REPEATS;
+		s->tail_due = s->now + TAIL_GAP_US;
 	}
 	return 0;
 }
@@ -69,6 +86,8 @@ static void rx_ifp(uint16_t seq, const uint8_t *ifp, size_t len, void *arg)
 {
 	struct stage_t38gw *s = arg;
 
+	if (ifp_is_image(ifp, len))
+		t30_observe_image(&s->obs);
 	(void)t38_core_rx_ifp_packet(t38_gateway_get_t38_core_state(s->gw), ifp, (int)len, seq);
 }
 
@@ -168,7 +187,7 @@ void stage_t38gw_from_tdm(struct stage_t38gw *s, const int16_t *in, uint64_t now
 {
 	int16_t amp[STAGE_T38GW_FRAME];
 
-	(void)now;
+	s->now = now;
 	memcpy(amp, in, sizeof amp);	/* SpanDSP takes a non-const buffer */
 	(void)t38_gateway_rx(s->gw, amp, STAGE_T38GW_FRAME);
 }
@@ -177,6 +196,12 @@ void stage_t38gw_to_tdm(struct stage_t38gw *s, int16_t *out, uint64_t now)
 {
 	int n;
 
+	s->now = now;
+	if (s->tail_left && now >= s->tail_due) {
+		send_dg(s, s->tail, s->tail_len);
+		s->tail_left--;
+		s->tail_due += TAIL_GAP_US;
+	}
 	/* A gap the peer's redundancy did not fill: once the stream has gone quiet, give it
 	 * up so that what is held behind it plays now rather than with the next burst. */
 	if (s->held && now - s->last_rx_us > FLUSH_QUIET_US) {
@@ -192,7 +217,10 @@ void stage_t38gw_to_tdm(struct stage_t38gw *s, int16_t *out, uint64_t now)
 
 int stage_t38gw_from_net(struct stage_t38gw *s, const uint8_t *dg, size_t len, uint64_t now)
 {
-	int r = udptl_decode(s->u, dg, len);
+	int r;
+
+	s->now = now;
+	r = udptl_decode(s->u, dg, len);
 
 	if (r == -EBADMSG)
 		return EBADMSG;

@@ -32,7 +32,14 @@ struct stage_t38gw {
 	uint64_t last_rx_us;		/* [µs] last datagram taken */
 	bool held;			/* datagrams since the last flush: a gap may be held */
 	uint64_t sent, send_failed;	/* datagrams */
+	uint64_t now;			/* [µs] the caller's time, for the tail repeats */
+	/* The datagram that ended a burst, sent again every 20 ms a few times while nothing
+	 * follows it (no later datagram carries it as redundancy). */
+	unsigned tail_left;
+	uint64_t tail_due;		/* [µs] */
+	size_t tail_len;
 	struct t30_observe obs;
+	uint8_t tail[STAGE_T38GW_DATAGRAM];
 };
 
 /* Start a session with fresh state (p: as media_t38_params; max_datagram 0 → 400,

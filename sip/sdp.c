@@ -1,4 +1,5 @@
-/* SDP offer/answer state of one dialog: build offers and answers, take answers (RFC 3264). */
+/* SDP offer/answer state of one dialog: build offers and answers, take answers (RFC 3264),
+ * for an audio stream or a T.38 image stream in its place (T.38 Annex D). */
 #include "sip/sdp_int.h"
 
 #include <arpa/inet.h>
@@ -36,9 +37,11 @@ struct audio_fmt {
 /* The offer we sent and wait an answer for. */
 struct offered {
 	unsigned n_mlines;
-	unsigned audio;			/* index of the audio m= line */
-	struct audio_fmt fmt;
+	unsigned audio;			/* index of our m= line (audio or image) */
+	enum sdp_kind kind;		/* SDP_KIND_AUDIO or SDP_KIND_IMAGE */
+	struct audio_fmt fmt;		/* AUDIO */
 	struct sdp_events te_ev;
+	struct sdp_t38 t38;		/* IMAGE: what we offered */
 };
 
 struct sdp_oa {
@@ -54,6 +57,9 @@ struct sdp_oa {
 	enum sdp_dir dir;
 	char username[SDP_TOKEN_MAX];
 	char sname[SNAME_MAX];
+	bool have_t38;			/* T.38 enabled: image streams may be taken */
+	struct sdp_t38_local t38;
+	enum sdp_prefer prefer;
 
 	/* o= line (RFC 4566 §5.2) and the last SDP we sent, to tell whether a new one
 	 * changes anything (RFC 3264 §8) */
@@ -62,7 +68,7 @@ struct sdp_oa {
 	bool sent_any;
 	char *last_body;		/* everything after the o= line */
 
-	/* the session's m= lines and which one is our audio */
+	/* the session's m= lines and which one is ours (audio, or image during T.38) */
 	unsigned n_mlines;
 	unsigned audio;
 	struct mline mlines[SDP_MAX_STREAMS];
@@ -205,6 +211,12 @@ int sdp_oa_alloc(struct sdp_oa **oap, const struct sdp_oa_params *p)
 	strcpy(oa->sname, p->session_name ? p->session_name : "-");
 	oa->sess_id = p->sess_id;
 	oa->version = p->sess_version;
+	if (p->t38) {
+		if (p->t38->max_version > 3)
+			goto out;
+		oa->have_t38 = true;
+		oa->t38 = *p->t38;
+	}
 
 	*oap = oa;
 	oa = NULL;
@@ -256,6 +268,21 @@ void sdp_oa_cancel_offer(struct sdp_oa *oa)
 {
 	if (oa)
 		oa->offer_pending = false;
+}
+
+void sdp_oa_set_prefer(struct sdp_oa *oa, enum sdp_prefer prefer)
+{
+	if (oa)
+		oa->prefer = prefer == SDP_PREFER_IMAGE ? SDP_PREFER_IMAGE : SDP_PREFER_AUDIO;
+}
+
+bool sdp_neg_same_t38(const struct sdp_neg *a, const struct sdp_neg *b)
+{
+	if (!a || !b || a->kind != SDP_KIND_IMAGE || b->kind != SDP_KIND_IMAGE)
+		return false;
+	return a->af == b->af && !strcmp(a->addr, b->addr) && a->port == b->port &&
+	       a->t38.version == b->t38.version && a->t38.rate_mgmt == b->t38.rate_mgmt &&
+	       a->t38.ec == b->t38.ec;
 }
 
 /* --- writing ------------------------------------------------------------------------------- */
@@ -315,6 +342,30 @@ static void w_audio(struct wbuf *w, const struct audio_fmt *f)
 	w_line(w, "a=%s", sdp_dir_name(f->dir));
 }
 
+/* Our image m= section and its T.38 attributes (T.38 Annex D). */
+static void w_image(struct wbuf *w, const struct sdp_t38 *t, uint16_t port)
+{
+	char text[512];
+
+	if (w->full)
+		return;
+	if (sdp_t38_format(t, port, text, sizeof(text), NULL) ||
+	    strlen(text) + 1 > w->size - w->len) {
+		w->full = true;
+		return;
+	}
+	memcpy(w->p + w->len, text, strlen(text) + 1);
+	w->len += strlen(text);
+}
+
+/* What goes in our m= line: audio, or T.38 in its place. */
+struct ours {
+	enum sdp_kind kind;
+	const struct audio_fmt *fmt;	/* AUDIO */
+	const struct sdp_t38 *t38;	/* IMAGE */
+	uint16_t port;			/* IMAGE */
+};
+
 /* A stream we do not take: same media, transport and formats, port 0 (RFC 3264 §6, §8.2). */
 static void w_rejected(struct wbuf *w, const struct mline *ml)
 {
@@ -323,16 +374,18 @@ static void w_rejected(struct wbuf *w, const struct mline *ml)
 }
 
 static void w_body(struct wbuf *w, const struct sdp_oa *oa, const struct mline *mlines,
-		   unsigned n_mlines, unsigned audio, const struct audio_fmt *f)
+		   unsigned n_mlines, unsigned slot, const struct ours *o)
 {
 	w_line(w, "s=%s", oa->sname);
 	w_line(w, "c=IN %s %s", ip_name(oa->af), oa->addr);
 	w_line(w, "t=0 0");
 	for (unsigned i = 0; i < n_mlines; i++) {
-		if (i == audio)
-			w_audio(w, f);
-		else
+		if (i != slot)
 			w_rejected(w, &mlines[i]);
+		else if (o->kind == SDP_KIND_IMAGE)
+			w_image(w, o->t38, o->port);
+		else
+			w_audio(w, o->fmt);
 	}
 }
 
@@ -368,42 +421,51 @@ static int finish(struct sdp_oa *oa, const char *body, bool is_offer, char *buf,
 
 /* --- offer --------------------------------------------------------------------------------- */
 
-int sdp_oa_offer(struct sdp_oa *oa, char *buf, size_t size, size_t *lenp,
-		 struct sdp_error *err)
+static const struct mline audio_mline = { SDP_KIND_AUDIO, "audio", "RTP/AVP", "" };
+static const struct mline image_mline = { SDP_KIND_IMAGE, "image", "udptl", "t38" };
+
+/* An offer of our stream as `kind` in its place (RFC 3264 §8: every m= line of the session
+ * kept, in order; ours changes from audio to image and back in the same place). */
+static int offer_build(struct sdp_oa *oa, enum sdp_kind kind, char *buf, size_t size,
+		       size_t *lenp, struct sdp_error *err)
 {
 	char body[SDP_TEXT_MAX];
 	struct wbuf w = { body, sizeof(body), 0, false };
 	struct offered off = { 0 };
-	struct mline first = { SDP_KIND_AUDIO, "audio", "RTP/AVP", "" };
-	const struct mline *mlines = oa ? oa->mlines : NULL;
+	const struct mline *mlines = oa->mlines;
+	struct mline first = kind == SDP_KIND_IMAGE ? image_mline : audio_mline;
+	struct ours o = { kind, &off.fmt, &off.t38, oa->port };
 	int ret;
 
-	if (!oa || !buf || size == 0)
-		return sdp_fail(err, SDP_E_INVAL, "no state or buffer");
 	if (oa->offer_pending)
 		return sdp_fail(err, SDP_E_STATE, "an offer is already pending");
 
-	/* The first offer has one audio m= line; later ones keep the session's. */
+	/* The first offer has one m= line; later ones keep the session's. */
 	off.n_mlines = oa->n_mlines;
 	off.audio = oa->audio;
+	off.kind = kind;
 	if (oa->n_mlines == 0) {
 		mlines = &first;
 		off.n_mlines = 1;
 		off.audio = 0;
 	}
-	off.fmt.port = oa->port;
-	off.fmt.n_codecs = oa->n_codecs;
-	for (unsigned i = 0; i < oa->n_codecs; i++) {
-		off.fmt.codecs[i] = oa->codecs[i];
-		off.fmt.pts[i] = codec_static_pt[oa->codecs[i]];
+	if (kind == SDP_KIND_IMAGE) {
+		sdp_t38_offer(&oa->t38, &off.t38);
+	} else {
+		off.fmt.port = oa->port;
+		off.fmt.n_codecs = oa->n_codecs;
+		for (unsigned i = 0; i < oa->n_codecs; i++) {
+			off.fmt.codecs[i] = oa->codecs[i];
+			off.fmt.pts[i] = codec_static_pt[oa->codecs[i]];
+		}
+		off.fmt.te_pt = oa->te_pt;
+		sdp_events_format(&oa->te_ev, off.fmt.te_events, sizeof(off.fmt.te_events));
+		off.te_ev = oa->te_ev;
+		off.fmt.ptime = oa->ptime;
+		off.fmt.dir = oa->dir;
 	}
-	off.fmt.te_pt = oa->te_pt;
-	sdp_events_format(&oa->te_ev, off.fmt.te_events, sizeof(off.fmt.te_events));
-	off.te_ev = oa->te_ev;
-	off.fmt.ptime = oa->ptime;
-	off.fmt.dir = oa->dir;
 
-	w_body(&w, oa, mlines, off.n_mlines, off.audio, &off.fmt);
+	w_body(&w, oa, mlines, off.n_mlines, off.audio, &o);
 	if (w.full)
 		return sdp_fail(err, SDP_E_NOSPACE, "offer too large");
 	ret = finish(oa, body, true, buf, size, lenp, err);
@@ -417,9 +479,32 @@ int sdp_oa_offer(struct sdp_oa *oa, char *buf, size_t size, size_t *lenp,
 	}
 	oa->off = off;
 	oa->offer_pending = true;
-	LOGD(LS_SDP, "offer v%llu sent, %u m= line(s), %s", (unsigned long long)oa->version,
-	     off.n_mlines, sdp_dir_name(oa->dir));
+	if (kind == SDP_KIND_IMAGE)
+		LOGD(LS_SDP, "T.38 offer v%llu sent, %u m= line(s), %s, datagram %u",
+		     (unsigned long long)oa->version, off.n_mlines, sdp_t38_ec_name(off.t38.ec),
+		     off.t38.max_datagram);
+	else
+		LOGD(LS_SDP, "offer v%llu sent, %u m= line(s), %s",
+		     (unsigned long long)oa->version, off.n_mlines, sdp_dir_name(oa->dir));
 	return 0;
+}
+
+int sdp_oa_offer(struct sdp_oa *oa, char *buf, size_t size, size_t *lenp,
+		 struct sdp_error *err)
+{
+	if (!oa || !buf || size == 0)
+		return sdp_fail(err, SDP_E_INVAL, "no state or buffer");
+	return offer_build(oa, SDP_KIND_AUDIO, buf, size, lenp, err);
+}
+
+int sdp_oa_offer_t38(struct sdp_oa *oa, char *buf, size_t size, size_t *lenp,
+		     struct sdp_error *err)
+{
+	if (!oa || !buf || size == 0)
+		return sdp_fail(err, SDP_E_INVAL, "no state or buffer");
+	if (!oa->have_t38)
+		return sdp_fail(err, SDP_E_INVAL, "T.38 is not enabled (params.t38)");
+	return offer_build(oa, SDP_KIND_IMAGE, buf, size, lenp, err);
 }
 
 /* --- answer to a remote offer ------------------------------------------------------------- */
@@ -458,6 +543,85 @@ static int pick_audio(const struct sdp_oa *oa, const struct sdp_desc *d, unsigne
 	return sdp_fail(err, SDP_E_NO_CODEC, "no codec in common (offered: %s)", avp->fmts);
 }
 
+/* "image … udptl t38" (T.38 Annex D), still open. */
+static bool is_t38_stream(const struct sdp_stream *st)
+{
+	const char *p = st->fmts;
+
+	if (st->kind != SDP_KIND_IMAGE || st->rejected || strcasecmp(st->proto, "udptl"))
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (n == 3 && !strncasecmp(p, "t38", 3))
+			return true;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
+/* The first T.38 stream of the offer whose attributes we can read. Return 0, ENOENT (none
+ * offered), or EBADMSG (only unreadable ones) with the reason. */
+static int pick_image(const struct sdp_desc *d, const char *text, size_t len, unsigned *idx,
+		      struct sdp_t38 *t, struct sdp_error *err)
+{
+	int ret = ENOENT;
+
+	for (unsigned i = 0; i < d->n_streams; i++) {
+		if (!is_t38_stream(&d->streams[i]))
+			continue;
+		if (sdp_t38_parse(t, text, len, i) == 0) {
+			*idx = i;
+			return 0;
+		}
+		if (ret == ENOENT)
+			ret = sdp_fail(err, SDP_E_SYNTAX, "m= line %u: unreadable T.38 attribute",
+				       i + 1);
+	}
+	return ret;
+}
+
+static bool has_image(const struct sdp_desc *d)
+{
+	for (unsigned i = 0; i < d->n_streams; i++)
+		if (d->streams[i].kind == SDP_KIND_IMAGE && !d->streams[i].rejected)
+			return true;
+	return false;
+}
+
+/* The audio answer's format: the offerer's codec, telephone-event and ptime, the direction
+ * mirrored (RFC 3264 §6.1, RFC 4733 §7.1.1). */
+static void answer_audio(const struct sdp_oa *oa, const struct sdp_stream *st,
+			 const struct sdp_payload *pl, struct audio_fmt *f, unsigned remote)
+{
+	f->port = oa->port;
+	f->n_codecs = 1;
+	f->codecs[0] = codec_of(pl);
+	f->pts[0] = pl->pt;
+
+	/* RFC 4733 §7.1.1 / RFC 3264 §6.1: the offerer's telephone-event PT, the events
+	 * both sides know. */
+	f->te_pt = -1;
+	if (oa->te_pt >= 0 && st->te_pt >= 0) {
+		struct sdp_events ev;
+
+		if (!sdp_events_parse(&ev, st->te_events) && sdp_events_intersect(&ev, &oa->te_ev)) {
+			f->te_pt = st->te_pt;
+			sdp_events_format(&ev, f->te_events, sizeof(f->te_events));
+		}
+	}
+
+	if (st->ptime)
+		f->ptime = ptime_ok(st->ptime) ? st->ptime : SDP_PTIME_DEFAULT;
+	else
+		f->ptime = oa->ptime;
+
+	/* RFC 3264 §6.1: sendonly -> recvonly, recvonly -> sendonly, inactive -> inactive,
+	 * narrowed by our own wish. */
+	f->dir = sdp_dir_from_bits(sdp_dir_bits_reverse(remote) & sdp_dir_bits(oa->dir));
+}
+
 int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 		  char *buf, size_t size, size_t *lenp, struct sdp_neg *neg,
 		  struct sdp_error *err)
@@ -468,10 +632,13 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 	struct wbuf w = { body, sizeof(body), 0, false };
 	const struct sdp_payload *pl = NULL;
 	const struct sdp_stream *st;
+	struct sdp_error aerr = { 0 }, ierr = { 0 };
 	struct audio_fmt f = { 0 };
+	struct sdp_t38 t_off, t_ans;
+	struct ours o = { SDP_KIND_AUDIO, &f, &t_ans, 0 };
 	struct sdp_neg n = { 0 };
-	unsigned idx = 0, remote;
-	int ret;
+	unsigned aidx = 0, iidx = 0, idx, remote;
+	int ret, ra, ri;
 
 	if (err) {
 		err->code = SDP_E_NONE;
@@ -496,39 +663,46 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 			       d->n_streams, oa->n_mlines);
 		goto out;
 	}
-	ret = pick_audio(oa, d, &idx, &pl, err);
-	if (ret)
+
+	/* One stream is taken, audio or T.38 (T.38 Annex D); when both are usable the
+	 * owner's preference decides, the other gets port 0 (RFC 3264 §6). */
+	ra = pick_audio(oa, d, &aidx, &pl, &aerr);
+	ri = oa->have_t38 ? pick_image(d, offer, offer_len, &iidx, &t_off, &ierr) : ENOENT;
+	if (ra == 0 && (ri != 0 || oa->prefer == SDP_PREFER_AUDIO)) {
+		o.kind = SDP_KIND_AUDIO;
+		idx = aidx;
+	} else if (ri == 0) {
+		o.kind = SDP_KIND_IMAGE;
+		idx = iidx;
+	} else if (ri == EBADMSG && aerr.code == SDP_E_NO_AUDIO) {
+		ret = sdp_fail(err, ierr.code, "%s", ierr.msg);
 		goto out;
+	} else if (aerr.code == SDP_E_NO_AUDIO && has_image(d) && !oa->have_t38) {
+		ret = sdp_fail(err, SDP_E_NO_AUDIO, "image (T.38) offered, T.38 is not enabled");
+		goto out;
+	} else {
+		ret = sdp_fail(err, aerr.code, "%s", aerr.msg);
+		goto out;
+	}
 	st = &d->streams[idx];
 
-	f.port = oa->port;
-	f.n_codecs = 1;
-	f.codecs[0] = codec_of(pl);
-	f.pts[0] = pl->pt;
-
-	/* RFC 4733 §7.1.1 / RFC 3264 §6.1: the offerer's telephone-event PT, the events
-	 * both sides know. */
-	f.te_pt = -1;
-	if (oa->te_pt >= 0 && st->te_pt >= 0) {
-		struct sdp_events ev;
-
-		if (!sdp_events_parse(&ev, st->te_events) && sdp_events_intersect(&ev, &oa->te_ev)) {
-			f.te_pt = st->te_pt;
-			sdp_events_format(&ev, f.te_events, sizeof(f.te_events));
-		}
-	}
-
-	if (st->ptime)
-		f.ptime = ptime_ok(st->ptime) ? st->ptime : SDP_PTIME_DEFAULT;
-	else
-		f.ptime = oa->ptime;
-
-	/* RFC 3264 §6.1: sendonly -> recvonly, recvonly -> sendonly, inactive -> inactive,
-	 * narrowed by our own wish. c=0.0.0.0: nothing may be sent to it (§8.4). */
+	/* c=0.0.0.0: nothing may be sent to it (RFC 3264 §8.4). */
 	remote = sdp_dir_bits(st->dir);
 	if (st->null_addr)
 		remote &= ~SDP_BIT_RECV;
-	f.dir = sdp_dir_from_bits(sdp_dir_bits_reverse(remote) & sdp_dir_bits(oa->dir));
+
+	if (o.kind == SDP_KIND_IMAGE) {
+		/* T.38 Annex D: the answerer may lower the version; above ours is not
+		 * refused, it is answered with ours. */
+		struct sdp_t38 clamped = t_off;
+
+		if (clamped.version > 3)
+			clamped.version = 3;
+		(void)sdp_t38_answer(&clamped, &oa->t38, &t_ans);
+		o.port = oa->port;
+	} else {
+		answer_audio(oa, st, pl, &f, remote);
+	}
 
 	for (unsigned i = 0; i < d->n_streams; i++) {
 		mlines[i].kind = d->streams[i].kind;
@@ -536,7 +710,7 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 		memcpy(mlines[i].proto, d->streams[i].proto, sizeof(mlines[i].proto));
 		memcpy(mlines[i].fmts, d->streams[i].fmts, sizeof(mlines[i].fmts));
 	}
-	w_body(&w, oa, mlines, d->n_streams, idx, &f);
+	w_body(&w, oa, mlines, d->n_streams, idx, &o);
 	if (w.full) {
 		ret = sdp_fail(err, SDP_E_NOSPACE, "answer too large");
 		goto out;
@@ -546,16 +720,27 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 		goto out;
 
 	n.stream = idx;
+	n.kind = o.kind;
 	n.af = st->af;
 	memcpy(n.addr, st->addr, sizeof(n.addr));
 	n.port = st->port;
-	n.codec = f.codecs[0];
-	n.pt = n.rx_pt = f.pts[0];
-	n.te_pt = n.rx_te_pt = f.te_pt;
-	memcpy(n.te_events, f.te_events, sizeof(n.te_events));
-	n.ptime = f.ptime;
-	n.dir = f.dir;
 	n.remote_hold = !(remote & SDP_BIT_RECV);
+	if (o.kind == SDP_KIND_IMAGE) {
+		n.codec = SDP_CODEC_NONE;
+		n.te_pt = n.rx_te_pt = -1;
+		n.dir = sdp_dir_from_bits(sdp_dir_bits_reverse(remote));
+		n.t38 = t_ans;
+		/* what we may send is the peer's limit, not ours (T.38 Annex D) */
+		n.t38.max_datagram = t_off.max_datagram;
+		n.t38.max_buffer = t_off.max_buffer;
+	} else {
+		n.codec = f.codecs[0];
+		n.pt = n.rx_pt = f.pts[0];
+		n.te_pt = n.rx_te_pt = f.te_pt;
+		memcpy(n.te_events, f.te_events, sizeof(n.te_events));
+		n.ptime = f.ptime;
+		n.dir = f.dir;
+	}
 
 	memcpy(oa->mlines, mlines, sizeof(*mlines) * d->n_streams);
 	oa->n_mlines = d->n_streams;
@@ -563,9 +748,14 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 	oa->neg = n;
 	oa->have_neg = true;
 	*neg = n;
-	LOGD(LS_SDP, "answered: %s/%u to %s port %u, te %d, ptime %u, %s%s",
-	     sdp_codec_name(n.codec), n.pt, n.addr, n.port, n.te_pt, n.ptime,
-	     sdp_dir_name(n.dir), n.remote_hold ? " (held by remote)" : "");
+	if (n.kind == SDP_KIND_IMAGE)
+		LOGD(LS_SDP, "answered: T.38 v%u to %s port %u, %u bit/s, %s, peer datagram %u",
+		     n.t38.version, n.addr, n.port, n.t38.max_bitrate, sdp_t38_ec_name(n.t38.ec),
+		     n.t38.max_datagram);
+	else
+		LOGD(LS_SDP, "answered: %s/%u to %s port %u, te %d, ptime %u, %s%s",
+		     sdp_codec_name(n.codec), n.pt, n.addr, n.port, n.te_pt, n.ptime,
+		     sdp_dir_name(n.dir), n.remote_hold ? " (held by remote)" : "");
 out:
 	free(mlines);
 	free(d);
@@ -573,6 +763,61 @@ out:
 }
 
 /* --- answer to our offer ------------------------------------------------------------------ */
+
+/* The answer to our T.38 offer (T.38 Annex D): an image stream in its place whose values
+ * do not exceed ours. Fills *n; return 0 or an error as sdp_oa_process_answer(). */
+static int take_image(const struct offered *off, const struct sdp_stream *st,
+		      const char *text, size_t len, struct sdp_neg *n, struct sdp_error *err)
+{
+	struct sdp_t38 t;
+	unsigned remote;
+
+	if (st->kind != SDP_KIND_IMAGE)
+		return sdp_fail(err, SDP_E_MCOUNT, "answer m= line %u is %s, offered image",
+				off->audio + 1, st->media);
+	if (st->rejected)
+		return sdp_fail(err, SDP_E_REJECTED, "answer rejected the T.38 stream (port 0)");
+	if (!is_t38_stream(st))
+		return sdp_fail(err, SDP_E_NOT_OFFERED, "answer m= line %u is %s %s, offered "
+				"udptl t38", off->audio + 1, st->proto, st->fmts);
+	if (sdp_t38_parse(&t, text, len, off->audio))
+		return sdp_fail(err, SDP_E_SYNTAX, "m= line %u: unreadable T.38 attribute",
+				off->audio + 1);
+
+	/* The answer may only lower version and bit rate; what exceeds our offer is
+	 * logged and held to it rather than failing the fax. */
+	n->t38 = t;
+	if (t.version > off->t38.version) {
+		LOGD(LS_SDP, "answer T38FaxVersion %u above our %u, using ours", t.version,
+		     off->t38.version);
+		n->t38.version = off->t38.version;
+	}
+	if (!t.max_bitrate || t.max_bitrate > off->t38.max_bitrate)
+		n->t38.max_bitrate = off->t38.max_bitrate;
+	if (t.rate_mgmt != off->t38.rate_mgmt)
+		LOGD(LS_SDP, "answer changed T38FaxRateManagement (the offerer's choice)");
+	if (t.ec > off->t38.ec) {
+		LOGD(LS_SDP, "answer %s exceeds our %s, using ours", sdp_t38_ec_name(t.ec),
+		     sdp_t38_ec_name(off->t38.ec));
+		n->t38.ec = off->t38.ec;
+	}
+	/* we offered none of them (sdp_t38_offer) */
+	n->t38.fill_bit_removal = n->t38.transcoding_mmr = n->t38.transcoding_jbig = false;
+
+	n->stream = off->audio;
+	n->kind = SDP_KIND_IMAGE;
+	n->af = st->af;
+	memcpy(n->addr, st->addr, sizeof(n->addr));
+	n->port = st->port;
+	n->codec = SDP_CODEC_NONE;
+	n->te_pt = n->rx_te_pt = -1;
+	remote = sdp_dir_bits(st->dir);
+	if (st->null_addr)
+		remote &= ~SDP_BIT_RECV;	/* RFC 3264 §8.4 */
+	n->dir = sdp_dir_from_bits(sdp_dir_bits_reverse(remote));
+	n->remote_hold = !(remote & SDP_BIT_RECV);
+	return 0;
+}
 
 int sdp_oa_process_answer(struct sdp_oa *oa, const char *answer, size_t answer_len,
 			  struct sdp_neg *neg, struct sdp_error *err)
@@ -610,6 +855,12 @@ int sdp_oa_process_answer(struct sdp_oa *oa, const char *answer, size_t answer_l
 		goto out;
 	}
 	st = &d->streams[off->audio];
+	if (off->kind == SDP_KIND_IMAGE) {
+		ret = take_image(off, st, answer, answer_len, &n, err);
+		if (ret)
+			goto out;
+		goto taken;
+	}
 	if (st->kind != SDP_KIND_AUDIO) {
 		ret = sdp_fail(err, SDP_E_MCOUNT, "answer m= line %u is %s, offered audio",
 			       off->audio + 1, st->media);
@@ -637,6 +888,7 @@ int sdp_oa_process_answer(struct sdp_oa *oa, const char *answer, size_t answer_l
 	}
 
 	n.stream = off->audio;
+	n.kind = SDP_KIND_AUDIO;
 	n.af = st->af;
 	memcpy(n.addr, st->addr, sizeof(n.addr));
 	n.port = st->port;
@@ -667,14 +919,21 @@ int sdp_oa_process_answer(struct sdp_oa *oa, const char *answer, size_t answer_l
 	n.dir = sdp_dir_from_bits(sdp_dir_bits(off->fmt.dir) & sdp_dir_bits_reverse(remote));
 	n.remote_hold = !(remote & SDP_BIT_RECV);
 
+taken:
 	oa->n_mlines = off->n_mlines;
 	oa->audio = off->audio;
+	oa->mlines[off->audio] = off->kind == SDP_KIND_IMAGE ? image_mline : audio_mline;
 	oa->neg = n;
 	oa->have_neg = true;
 	*neg = n;
-	LOGD(LS_SDP, "answer taken: %s/%u to %s port %u, te %d, ptime %u, %s",
-	     sdp_codec_name(n.codec), n.pt, n.addr, n.port, n.te_pt, n.ptime,
-	     sdp_dir_name(n.dir));
+	if (n.kind == SDP_KIND_IMAGE)
+		LOGD(LS_SDP, "T.38 answer taken: v%u to %s port %u, %u bit/s, %s, peer datagram %u",
+		     n.t38.version, n.addr, n.port, n.t38.max_bitrate, sdp_t38_ec_name(n.t38.ec),
+		     n.t38.max_datagram);
+	else
+		LOGD(LS_SDP, "answer taken: %s/%u to %s port %u, te %d, ptime %u, %s",
+		     sdp_codec_name(n.codec), n.pt, n.addr, n.port, n.te_pt, n.ptime,
+		     sdp_dir_name(n.dir));
 out:
 	free(d);
 	return ret;

@@ -1,4 +1,5 @@
-/* SDP offer/answer for the gateway's audio stream (RFC 3264 over RFC 4566), free of I/O.
+/* SDP offer/answer for the gateway's media stream (RFC 3264 over RFC 4566), free of I/O:
+ * audio (G.711 + RFC 4733), or T.38 fax over UDPTL in its place (ITU-T T.38 Annex D).
  *
  * Text in, text out: the SIP layer hands us the remote body and sends what we build. Parsing
  * goes through Sofia-SIP's sdp_parse() (its own offer/answer engine stays off:
@@ -9,8 +10,8 @@
  *
  * Return values: 0, or an errno value, with the details in an optional struct sdp_error:
  *   EBADMSG  the remote SDP is malformed                     (reply 400/488)
- *   ENOTSUP  well-formed, but nothing we can use: no audio m= line, no common codec, our
- *            audio stream rejected                           (reply 488, or end the call)
+ *   ENOTSUP  well-formed, but nothing we can use: no audio m= line, no common codec, an
+ *            image stream and no T.38 here, our stream rejected (reply 488, or end the call)
  *   EPROTO   a remote answer breaks the offer/answer rules   (ACK, then BYE)
  *   EBUSY    wrong state: an offer of ours is pending        (glare: 491)
  *   ENOSPC   the output buffer is too small (SDP_TEXT_MAX is enough)
@@ -21,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sip/sdp_t38.h"
 
 #define SDP_ADDR_MAX      48	/* IPv6 text + NUL (INET6_ADDRSTRLEN is 46) */
 #define SDP_TOKEN_MAX     32	/* m= media/proto tokens, encoding names, o= username */
@@ -54,7 +57,7 @@ enum sdp_errcode {
 	SDP_E_TOO_MANY,		/* more than SDP_MAX_STREAMS m= lines */
 	SDP_E_NO_AUDIO,		/* no audio m= line we could use */
 	SDP_E_NO_CODEC,		/* no codec in common: 488 */
-	SDP_E_REJECTED,		/* the answer set our audio port to 0 */
+	SDP_E_REJECTED,		/* the answer set our stream's port to 0 */
 	SDP_E_MCOUNT,		/* m= lines missing, added or reordered (RFC 3264 §6, §8) */
 	SDP_E_NOT_OFFERED,	/* the answer's codec was not in our offer (RFC 3264 §6.1) */
 	SDP_E_STATE,		/* answer with no offer pending; offer while one is pending */
@@ -108,10 +111,13 @@ struct sdp_desc {
 
 /* The outcome of one offer/answer exchange: what the media layer points the stream at. */
 struct sdp_neg {
-	unsigned stream;		/* index of the audio m= line */
+	unsigned stream;		/* index of our m= line (audio or image) */
+	enum sdp_kind kind;		/* SDP_KIND_AUDIO, or SDP_KIND_IMAGE: a T.38 stream agreed
+					 * (addr/port are the peer's UDPTL address; codec fields
+					 * unused) */
 	enum sdp_af af;
-	char addr[SDP_ADDR_MAX];	/* remote RTP address */
-	uint16_t port;			/* remote RTP port (RTCP on port + 1) */
+	char addr[SDP_ADDR_MAX];	/* remote RTP (UDPTL) address */
+	uint16_t port;			/* remote RTP port (RTCP on port + 1), or UDPTL port */
 	enum sdp_codec codec;
 	uint8_t pt;			/* payload type we send with (the remote receives it) */
 	uint8_t rx_pt;			/* payload type we receive (from our own SDP) */
@@ -122,6 +128,9 @@ struct sdp_neg {
 	enum sdp_dir dir;		/* OUR direction: sendonly = we send and do not receive */
 	bool remote_hold;		/* the remote put us on hold: sendonly/inactive from it,
 					 * or c=0.0.0.0 (RFC 3264 §8.4) */
+	struct sdp_t38 t38;		/* IMAGE: the agreed values, max_datagram and max_buffer
+					 * the PEER's T38FaxMaxDatagram/MaxBuffer (what we may
+					 * send; 0: not given); zeroed for AUDIO */
 };
 
 /* Local capabilities and identity. A zeroed struct plus addr and port is a usable offer:
@@ -140,6 +149,8 @@ struct sdp_oa_params {
 	uint64_t sess_version;		/* o= sess-version of our first SDP */
 	const char *username;		/* o= username, NULL: "strowger" */
 	const char *session_name;	/* s=, NULL: "-" */
+	const struct sdp_t38_local *t38; /* T.38 limits (copied); NULL: no T.38, image streams
+					 * are refused (port 0, or 488 when nothing else) */
 };
 
 struct sdp_oa;
@@ -174,24 +185,56 @@ int sdp_oa_offer(struct sdp_oa *oa, char *buf, size_t size, size_t *lenp,
  * was (RFC 3264 §8). Harmless with none pending. */
 void sdp_oa_cancel_offer(struct sdp_oa *oa);
 
+/* Build a re-offer that switches the session's stream to T.38 (T.38 Annex D): the m= line
+ * that carries our audio becomes "m=image PORT udptl t38" in the same place with the same
+ * local port, and the T.38 attributes of sdp_t38_offer(params.t38); other m= lines as
+ * sdp_oa_offer() keeps them. Pending until sdp_oa_process_answer() (an image answer, or
+ * ENOTSUP SDP_E_REJECTED when the peer set its port 0; EPROTO when it answered with audio)
+ * or sdp_oa_cancel_offer(). sdp_oa_offer() after a T.38 session offers audio again in that
+ * place (back to voice after the fax). The first SDP of a dialog may be one too (one m=
+ * line, image). Return as sdp_oa_offer(), plus EINVAL when params.t38 was NULL. */
+int sdp_oa_offer_t38(struct sdp_oa *oa, char *buf, size_t size, size_t *lenp,
+		     struct sdp_error *err);
+
+enum sdp_prefer { SDP_PREFER_AUDIO = 0, SDP_PREFER_IMAGE };
+
+/* Which stream sdp_oa_answer() accepts when an offer has both a usable audio and a usable
+ * image stream; the other gets port 0. An offer with only one usable stream gets that one
+ * (image only if params.t38 is set). Initial INVITE: AUDIO (the call starts as voice);
+ * a re-INVITE: the gateway sets IMAGE when its fax setting is t38. The default is AUDIO. */
+void sdp_oa_set_prefer(struct sdp_oa *oa, enum sdp_prefer prefer);
+
+/* True when b describes the same T.38 session as a (both kind IMAGE; same peer address,
+ * port, version, rate management and error correction): a session refresh (RFC 4028,
+ * a new o= version with the same values), not a new fax. */
+bool sdp_neg_same_t38(const struct sdp_neg *a, const struct sdp_neg *b);
+
 /* Answer a remote offer (initial or re-INVITE), RFC 3264 §6: the first codec of the
  * OFFERER's order that we support, its telephone-event payload type mirrored (RFC 4733
  * §7.1.1), its ptime if 10/20/30/40 else 20, the direction mirrored (§6.1), every other
- * m= line kept in place with port 0. On success writes the answer into buf and the new
- * result into *neg; on failure the session is unchanged (RFC 3264 §8: a refused re-offer
- * leaves the old media in place) and buf holds nothing usable.
- * Return 0, EBADMSG, ENOTSUP (SDP_E_NO_AUDIO, SDP_E_NO_CODEC: reply 488), EBUSY (our offer
- * is pending: glare), ENOSPC, EINVAL. */
+ * m= line kept in place with port 0. An "image udptl t38" stream is usable when params.t38
+ * is set; when the offer has a usable audio and a usable image stream, sdp_oa_set_prefer()
+ * picks one. An image answer carries sdp_t38_answer()'s values (T.38 Annex D). On success
+ * writes the answer into buf and the new result into *neg; on failure the session is
+ * unchanged (RFC 3264 §8: a refused re-offer leaves the old media in place) and buf holds
+ * nothing usable.
+ * Return 0, EBADMSG (also: the only usable stream is image and its T.38 attributes cannot
+ * be read), ENOTSUP (SDP_E_NO_AUDIO, SDP_E_NO_CODEC: reply 488; SDP_E_NO_AUDIO also for
+ * an image-only offer without params.t38), EBUSY (our offer is pending: glare), ENOSPC,
+ * EINVAL. */
 int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 		  char *buf, size_t size, size_t *lenp, struct sdp_neg *neg,
 		  struct sdp_error *err);
 
 /* Take the remote answer to our pending offer: same m= lines (RFC 3264 §6), a codec we
  * offered (the first such in the answer's order; other formats are ignored), its
- * telephone-event PT if we offered one, its ptime if valid. Writes the result into *neg.
- * Return 0, EBADMSG, ENOTSUP (SDP_E_NO_AUDIO, SDP_E_REJECTED), EPROTO (SDP_E_MCOUNT,
- * SDP_E_NOT_OFFERED), EBUSY (SDP_E_STATE: no offer pending), EINVAL. Any answer ends the
- * exchange: after a failure the previous result (sdp_oa_negotiated) still stands. */
+ * telephone-event PT if we offered one, its ptime if valid. For our T.38 offer: an image
+ * stream in the same place, its T.38 attributes read with sdp_t38_parse() (version and
+ * bit rate no higher than offered). Writes the result into *neg.
+ * Return 0, EBADMSG, ENOTSUP (SDP_E_NO_AUDIO, SDP_E_REJECTED), EPROTO (SDP_E_MCOUNT: also
+ * an audio answer to our image offer or the reverse; SDP_E_NOT_OFFERED), EBUSY
+ * (SDP_E_STATE: no offer pending), EINVAL. Any answer ends the exchange: after a failure
+ * the previous result (sdp_oa_negotiated) still stands. */
 int sdp_oa_process_answer(struct sdp_oa *oa, const char *answer, size_t answer_len,
 			  struct sdp_neg *neg, struct sdp_error *err);
 

@@ -387,6 +387,11 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 	} else if ((status == 401 || status == 407) && !c->answered && call_authenticate(c, sip)) {
 		/* Resent with credentials; the answer to that is what counts. */
 	} else if (c->answered) {
+		/* 491: the peer's re-INVITE crossed ours (RFC 3261 §14.1); Sofia answered
+		 * its one 491 too. Retrying is the owner's (a timer of its own). */
+		if (status >= 300)
+			LOGI(LS_SIP, "call %s: re-INVITE answered %d %s", c->call_id, status,
+			     phrase ? phrase : "");
 		c->reinvite_out = false;
 		ev.type = SIPUA_EV_CALL_REINVITE_ANSWER;
 		call_emit(c, &ev);

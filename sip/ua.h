@@ -46,7 +46,10 @@ enum sipua_event_type {
 	SIPUA_EV_CALL_CANCELLED,	/* CANCEL received for an incoming call; reason */
 	SIPUA_EV_CALL_BYE,		/* BYE received (answered 200 by the UA); reason */
 	SIPUA_EV_CALL_REINVITE,		/* re-INVITE received: sdp; answer with respond() */
-	SIPUA_EV_CALL_REINVITE_ANSWER,	/* final response to our re-INVITE: status, sdp */
+	SIPUA_EV_CALL_REINVITE_ANSWER,	/* final response to our re-INVITE: status, sdp.
+					 * 491: the peer's re-INVITE crossed ours; Sofia
+					 * answered that one 491 itself (no REINVITE event).
+					 * The retry (RFC 3261 §14.1) is the owner's timer */
 	SIPUA_EV_CALL_TERMINATED,	/* the call is gone; last event for this call */
 };
 
@@ -178,7 +181,8 @@ int sipua_call_cancel(struct sipua_call *call, const char *reason);
 /* End an established call with BYE (§15.1.1), Reason header optional. Return 0 or EPROTO. */
 int sipua_call_bye(struct sipua_call *call, const char *reason);
 
-/* Send a re-INVITE with a new offer (hold/resume, §14.1). Return 0, EINVAL or EPROTO. */
+/* Send a re-INVITE with a new offer (hold/resume, T.38, §14.1). Return 0, EINVAL or EPROTO
+ * (not confirmed, or a re-INVITE either way still open). */
 int sipua_call_reinvite(struct sipua_call *call, const char *sdp);
 
 void sipua_call_set_priv(struct sipua_call *call, void *priv);

@@ -4,16 +4,18 @@
 SAN_BUILD := build/san
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
-# Fax tests write and read TIFF pages themselves.
-UNIT_TIFF_LIBS = $(call lazy_once,UNIT_TIFF_LIBS,pkg-config --libs libtiff-4 2>/dev/null)
 # I/O-free sources of test programs that unit tests exercise; tests/*/module.mk append.
 UNIT_EXTRA_SRCS :=
 
-$(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(TEST_CFLAGS)
+# libtiff: fax test pages (tests/tools/mkfaxtiff, faxcmp; the fax unit tests write and read pages)
+TIFF_CFLAGS = $(call lazy_once,TIFF_CFLAGS,pkg-config --cflags libtiff-4 2>/dev/null)
+TIFF_LIBS   = $(call lazy_once,TIFF_LIBS,pkg-config --libs libtiff-4 2>/dev/null)
+
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(TEST_CFLAGS) $(TIFF_CFLAGS)
 
 $(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS)) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(DEP_LIBS) $(TEST_LIBS) $(UNIT_TIFF_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(DEP_LIBS) $(TIFF_LIBS) $(TEST_LIBS)
 
 include $(wildcard tests/*/module.mk)
 

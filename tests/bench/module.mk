@@ -19,7 +19,7 @@ bench: bench-udptl
 FAXLAB_OBJS := $(BUILD)/tests/bench/faxlab.o $(BUILD)/tests/unit/faxcall.o $(BUILD)/tests/unit/faxpage.o
 $(BUILD)/tests/bench/faxlab: $(FAXLAB_OBJS) $(BUILD)/libstrowger.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(UNIT_TIFF_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TIFF_LIBS)
 
 .PHONY: faxlab
 faxlab: $(BUILD)/tests/bench/faxlab

@@ -119,7 +119,13 @@ void sim_bchan_io(struct sim *s, struct sim_call *call, short revents)
 			return;
 		}
 		sim_rx_feed(call->rx, buf, (size_t)n);
-		sim_tx_fill(call->tx, buf, (size_t)n);
+		if (call->fax) {
+			/* the fax machine owns the channel: its signals replace the tone */
+			sim_fax_rx(call->fax, buf, (size_t)n);
+			sim_fax_tx(call->fax, buf, (size_t)n);
+		} else {
+			sim_tx_fill(call->tx, buf, (size_t)n);
+		}
 		if (write(call->fd, buf, (size_t)n) < 0 && errno != EAGAIN)
 			return;
 	}

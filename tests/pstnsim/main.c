@@ -133,6 +133,7 @@ void sim_calls_free(struct sim *s)
 		sim_bchan_close(c);
 		sim_tx_free(c->tx);
 		sim_rx_free(c->rx);
+		sim_fax_free(c->fax);
 		free(c);
 	}
 }

@@ -3,7 +3,7 @@
 # checks, Q.931 frame rewriting) are also linked into the unit-test binary through
 # UNIT_EXTRA_SRCS.
 PSTNSIM_SRCS := $(wildcard tests/pstnsim/*.c)
-PSTNSIM_PURE := tests/pstnsim/script.c tests/pstnsim/audio.c tests/pstnsim/q931.c
+PSTNSIM_PURE := tests/pstnsim/script.c tests/pstnsim/audio.c tests/pstnsim/q931.c tests/pstnsim/fax.c
 PSTNSIM      := $(BUILD)/tests/pstnsim/pstnsim
 
 PROGS           += $(PSTNSIM)

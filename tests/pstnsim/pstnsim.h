@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "tests/pstnsim/audio.h"
+#include "tests/pstnsim/fax.h"
 #include "tests/pstnsim/script.h"
 
 struct pri;
@@ -55,6 +56,8 @@ struct sim_call {
 	int cause;			/* Q.850 cause of the clearing, -1 = none yet */
 	size_t digits_used;		/* received digits consumed by expect-dtmf */
 	char audio[192];		/* audio verdicts "1800:ok:1980/2000,..." */
+	struct sim_fax *fax;		/* the fax machine on the B-channel, NULL = none */
+	char faxsum[64];		/* fax verdict "send:3:14400:ecm:0", "" = none */
 	bool failed;
 };
 

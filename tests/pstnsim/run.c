@@ -17,6 +17,7 @@
 #define DEF_TONE_FOR	1000
 #define DEF_TONE_WITHIN	5000
 #define TONE_SLACK	3000	/* wall-clock margin over the audio time of a tone check */
+#define DEF_FAX		180000	/* a few pages at 2400 bit/s with retrains fit in it */
 /*
  * [ms] the D-channel must stay up before wait-up passes. Both ends of a point-to-point
  * link send SABME (Q.921 §5.5.1); one end can see its UA and report "up" a T200 (1 s)
@@ -111,6 +112,13 @@ static void audio_note(struct sim_call *call, const struct sim_tone_result *res)
 	snprintf(call->audio + n, sizeof(call->audio) - n, "%s%u:%s:%u/%u", n ? "," : "",
 		 res->freq, res->state == SIM_TONE_PASS ? "ok" : "fail", res->match_ms,
 		 res->window_ms);
+}
+
+/* The CALL line's fax field: "send:3:14400:ecm:0" (code -1: T.30 never ended). */
+static void fax_note(struct sim_call *call, const struct sim_fax_result *fr)
+{
+	snprintf(call->faxsum, sizeof(call->faxsum), "%s:%d:%d:%s:%d", fr->send ? "send" : "recv",
+		 fr->pages, fr->bit_rate, fr->ecm ? "ecm" : "noecm", fr->code);
 }
 
 static const char *cause_str(int cause)
@@ -280,6 +288,30 @@ static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 			if (rc)
 				tset(r, i, V_FAIL, "cannot queue digits: %s", strerror(rc));
 			break;
+		case OP_FAX_SEND:
+		case OP_FAX_RECV: {
+			struct sim_fax_params fp = {
+				.law = s->o.law, .calling = call->outgoing, .send = c->op == OP_FAX_SEND,
+				.file = c->file, .ecm = c->ecm, .ident = c->ident,
+			};
+
+			if (call->fd < 0) {
+				tset(r, i, V_FAIL, "no B-channel (state %s)", sim_cstate_name(call->state));
+				break;
+			}
+			if (call->fax) {
+				tset(r, i, V_FAIL, "a fax machine already runs on this call");
+				break;
+			}
+			rc = sim_fax_alloc(&call->fax, &fp);
+			if (rc)
+				tset(r, i, V_FAIL, "fax machine not started: %s", strerror(rc));
+			else
+				tset(r, i, V_OK, "%s fax machine %s %s, ECM %s",
+				     fp.calling ? "calling" : "answering", fp.send ? "sending" : "receiving into",
+				     c->file, c->ecm ? "offered" : "off");
+			break;
+		}
 		case OP_EXPECT_TONE:
 		case OP_EXPECT_SILENCE:
 			tp.freq = c->op == OP_EXPECT_TONE ? c->freq : 0;
@@ -317,6 +349,8 @@ static unsigned step_limit(const struct sim_cmd *c)
 		return (c->dur_ms ? c->dur_ms : DEF_TONE_FOR) + TONE_SLACK;
 	case OP_DTMF:
 		return 3000 + (unsigned)strlen(c->digits) * 400;
+	case OP_EXPECT_FAX:
+		return t ? t : DEF_FAX;
 	default:
 		return t ? t : DEF_EXPECT;
 	}
@@ -393,6 +427,30 @@ static void poll_target(struct sim_run *r, const struct sim_cmd *c, unsigned i, 
 			     released(call) ? " before the call cleared" : "");
 		}
 		break;
+	case OP_EXPECT_FAX: {
+		struct sim_fax_result fr;
+		char d[MSG_LEN];
+
+		if (!call->fax) {
+			tset(r, i, V_FAIL, "no fax machine on this call (fax-send/fax-recv first)");
+			break;
+		}
+		if (!sim_fax_result(call->fax, &fr) && !released(call) && !late)
+			break;
+		if (!fr.done) {
+			/* the far end cleared, or time ran out: T.30 never reached phase E */
+			fr.code_text = released(call) ? "call cleared during the fax" : "timed out";
+		}
+		sim_fax_describe(&fr, d, sizeof(d));
+		fax_note(call, &fr);
+		if (fr.done && fr.code == 0 && (!c->pages || fr.pages == (int)c->pages))
+			tset(r, i, V_OK, "%s", d);
+		else if (fr.done && fr.code == 0)
+			tset(r, i, V_FAIL, "%s; expected %u pages", d, c->pages);
+		else
+			tset(r, i, V_FAIL, "%s", d);
+		break;
+	}
 	case OP_DTMF:
 		if (!sim_tx_busy(call->tx))
 			tset(r, i, V_OK, "sent %s", c->digits);
@@ -589,12 +647,19 @@ void sim_print_summary(struct sim *s)
 {
 	for (struct sim_call *c = s->calls; c; c = c->next) {
 		char setup[24] = "-";
+		struct sim_fax_result fr;
+
+		/* a fax no step waited for is reported as it stands */
+		if (c->fax && !*c->faxsum) {
+			(void)sim_fax_result(c->fax, &fr);
+			fax_note(c, &fr);
+		}
 
 		if (c->t_answer)
 			snprintf(setup, sizeof(setup), "%llu",
 				 (unsigned long long)(c->t_answer - c->t_setup));
 		printf("CALL %s%sname=%s dir=%s chan=%d called=%s calling=%s setup_ms=%s answered=%s "
-		       "cause=%s cleared_by=%s audio=%s dtmf_tx=%s dtmf_rx=%s result=%s\n",
+		       "cause=%s cleared_by=%s audio=%s dtmf_tx=%s dtmf_rx=%s fax=%s result=%s\n",
 		       s->o.tag ? s->o.tag : "", s->o.tag ? " " : "", c->name,
 		       c->outgoing ? "out" : "in", c->ts ? s->o.base + c->ts : 0,
 		       *c->called ? c->called : "-", *c->calling ? c->calling : "-", setup,
@@ -603,7 +668,7 @@ void sim_print_summary(struct sim *s)
 		       *c->audio ? c->audio : "-",
 		       *sim_tx_digits(c->tx) ? sim_tx_digits(c->tx) : "-",
 		       *sim_rx_digits(c->rx) ? sim_rx_digits(c->rx) : "-",
-		       c->failed ? "fail" : "pass");
+		       *c->faxsum ? c->faxsum : "-", c->failed ? "fail" : "pass");
 	}
 	fflush(stdout);
 }

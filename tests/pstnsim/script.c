@@ -15,11 +15,12 @@ static const char *const op_names[OP_COUNT] = {
 	[OP_RING] = "ring", [OP_PROCEED] = "proceed", [OP_REJECT] = "reject",
 	[OP_HANGUP] = "hangup", [OP_TONE] = "tone", [OP_DTMF] = "dtmf", [OP_INFO] = "info",
 	[OP_SLEEP] = "sleep", [OP_USE] = "use", [OP_ON_RING] = "on-ring", [OP_EXIT] = "exit",
-	[OP_RESTART] = "restart",
+	[OP_RESTART] = "restart", [OP_FAX_SEND] = "fax-send", [OP_FAX_RECV] = "fax-recv",
 	[OP_EXPECT_RING] = "expect ring", [OP_EXPECT_PROCEEDING] = "expect proceeding",
 	[OP_EXPECT_ALERTING] = "expect alerting", [OP_EXPECT_ANSWER] = "expect answer",
 	[OP_EXPECT_HANGUP] = "expect hangup", [OP_EXPECT_TONE] = "expect-tone",
 	[OP_EXPECT_SILENCE] = "expect-silence", [OP_EXPECT_DTMF] = "expect-dtmf",
+	[OP_EXPECT_FAX] = "expect fax-done",
 };
 
 /* Q.931 §4.5.10 types of number and §4.5.9 presentation indicators by name. */
@@ -267,6 +268,30 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 			if (!has_unit(t) && !parse_cause(t, &c->cause))
 				continue;
 			break;
+		case OP_FAX_SEND:
+		case OP_FAX_RECV:
+			if (!strcmp(t, "ecm") || !strcmp(t, "noecm")) {
+				c->ecm = t[0] == 'e';
+				continue;
+			}
+			if (!strcmp(t, "ident") && v) {
+				/* T.30 identities are digits, '+' and spaces; we allow printable words */
+				if (strlen(v) >= SIM_IDENT_LEN)
+					return fail(ps, "ident '%s' longer than %d characters", v,
+						    SIM_IDENT_LEN - 1);
+				snprintf(c->ident, sizeof(c->ident), "%s", v);
+				i++;
+				continue;
+			}
+			break;
+		case OP_EXPECT_FAX:
+			if (!strcmp(t, "pages") && v) {
+				if (parse_uint(v, 999, &c->pages) || !c->pages)
+					return fail(ps, "bad page count '%s'", v);
+				i++;
+				continue;
+			}
+			break;
 		default:
 			break;
 		}
@@ -354,7 +379,7 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 		static const struct { const char *w; enum sim_op op; } sub[] = {
 			{ "ring", OP_EXPECT_RING }, { "proceeding", OP_EXPECT_PROCEEDING },
 			{ "alerting", OP_EXPECT_ALERTING }, { "answer", OP_EXPECT_ANSWER },
-			{ "hangup", OP_EXPECT_HANGUP },
+			{ "hangup", OP_EXPECT_HANGUP }, { "fax-done", OP_EXPECT_FAX },
 		};
 		if (ntok < 2)
 			return fail(ps, "expect what?");
@@ -431,6 +456,14 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 		if (ntok != 2 || !is_name(tok[1]))
 			return fail(ps, "use: call name expected");
 		snprintf(c->name, sizeof(c->name), "%s", tok[1]);
+		i = 2;
+		break;
+	case OP_FAX_SEND:
+	case OP_FAX_RECV:
+		if (ntok < 2 || strlen(tok[1]) >= SIM_FILE_LEN)
+			return fail(ps, "%s: file expected", tok[0]);
+		snprintf(c->file, sizeof(c->file), "%s", tok[1]);
+		c->ecm = true;
 		i = 2;
 		break;
 	case OP_SLEEP:

@@ -21,6 +21,8 @@ enum sim_op {
 	OP_ON_RING,		/* on-ring answer [after D] | ring | reject [CAUSE] | none */
 	OP_EXIT,		/* exit */
 	OP_RESTART,		/* restart [CHAN|all] [T]: RESTART (Q.931 §5.5), wait for its ACK */
+	OP_FAX_SEND,		/* fax-send FILE [ecm|noecm] [ident TEXT]: T.30 sender on the B-channel */
+	OP_FAX_RECV,		/* fax-recv FILE [ecm|noecm] [ident TEXT]: T.30 receiver */
 	OP_EXPECT_RING,		/* expect ring [x COUNT] [from NUM] [to NUM] [as NAME] [T] */
 	OP_EXPECT_PROCEEDING,	/* expect proceeding [T] */
 	OP_EXPECT_ALERTING,	/* expect alerting [T] */
@@ -29,6 +31,7 @@ enum sim_op {
 	OP_EXPECT_TONE,		/* expect-tone F [D] [within T] [min PCT] */
 	OP_EXPECT_SILENCE,	/* expect-silence [D] [min PCT] */
 	OP_EXPECT_DTMF,		/* expect-dtmf DIGITS [T] */
+	OP_EXPECT_FAX,		/* expect fax-done [T] [pages N]: T.30 ended with T30_ERR_OK */
 	OP_COUNT
 };
 
@@ -37,12 +40,14 @@ enum sim_on_ring { ON_RING_NONE, ON_RING_ANSWER, ON_RING_RING, ON_RING_REJECT };
 
 #define SIM_NUM_LEN	32
 #define SIM_NAME_LEN	16
+#define SIM_FILE_LEN	160
+#define SIM_IDENT_LEN	21	/* T.30 §5.3.6.2.4: a TSI/CSI carries up to 20 characters */
 
 struct sim_cmd {
 	enum sim_op op;
 	unsigned line;			/* script line (1-based) */
 	bool negate;			/* "!": the step passes iff the expectation fails */
-	char text[160];			/* the step as written, for log lines */
+	char text[240];			/* the step as written, for log lines */
 	char target[SIM_NAME_LEN];	/* "@NAME": "" = current call, "all" = every call */
 	char name[SIM_NAME_LEN];	/* "as NAME" */
 	char num[SIM_NUM_LEN];		/* called number (call, expect ring "to") */
@@ -64,6 +69,10 @@ struct sim_cmd {
 	unsigned within_ms;		/* [ms] */
 	unsigned min_pct;		/* [%] 0 = default */
 	enum sim_on_ring on_ring;
+	char file[SIM_FILE_LEN];	/* fax-send / fax-recv: the TIFF-F file */
+	char ident[SIM_IDENT_LEN];	/* fax: our station identity, "" = default */
+	bool ecm;			/* fax: offer ECM (T.30 Annex A); default on */
+	unsigned pages;			/* expect fax-done: pages that must have passed, 0 = any */
 };
 
 struct sim_script {

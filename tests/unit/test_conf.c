@@ -878,6 +878,54 @@ Test(conf, err_number_format)
 		      "t.conf:14: country_code: not valid on an fxs span (PRI only)");
 }
 
+/* ---- fax ------------------------------------------------------------------------------ */
+
+Test(conf, fax_defaults)
+{
+	struct conf *c = load_ok("[trunk t]\nproxy = sip:127.0.0.1\n");
+	const struct conf_trunk *t = &c->trunks[0];
+
+	cr_assert_eq(t->fax, FAX_T38);
+	cr_assert_eq(t->fax_detect, FAX_DETECT_ANY);
+	cr_assert(t->fax_ecm);
+	cr_assert_eq(t->t38_redundancy, 3);
+	cr_assert_eq(t->t38_redundancy_image, 1);
+	cr_assert_eq(t->t38_max_datagram, 400);
+	cr_assert_eq(t->fax_timeout, 30);
+	conf_free(c);
+}
+
+Test(conf, fax_values)
+{
+	struct conf *c = load_ok("[trunk t]\nproxy = sip:127.0.0.1\nfax = passthrough\n"
+				 "fax_detect = ced\nfax_ecm = no\nt38_redundancy = 5\n"
+				 "t38_redundancy_image = 0\nt38_max_datagram = 1400\n"
+				 "fax_timeout = 5\n[trunk u]\nproxy = sip:127.0.0.2\nfax = off\n"
+				 "fax_detect = none\n");
+
+	cr_assert_eq(c->trunks[0].fax, FAX_PASSTHROUGH);
+	cr_assert_eq(c->trunks[0].fax_detect, FAX_DETECT_CED);
+	cr_assert_not(c->trunks[0].fax_ecm);
+	cr_assert_eq(c->trunks[0].t38_redundancy, 5);
+	cr_assert_eq(c->trunks[0].t38_redundancy_image, 0);
+	cr_assert_eq(c->trunks[0].t38_max_datagram, 1400);
+	cr_assert_eq(c->trunks[0].fax_timeout, 5);
+	cr_assert_eq(c->trunks[1].fax, FAX_OFF);
+	cr_assert_eq(c->trunks[1].fax_detect, FAX_DETECT_NONE);
+	conf_free(c);
+}
+
+Test(conf, fax_errors)
+{
+	expect_errors("[trunk t]\nproxy = sip:127.0.0.1\nfax = t37\nfax_detect = cng\n"
+		   "t38_redundancy = 9\nt38_max_datagram = 50\nfax_timeout = 0\n", 5,
+		   "t.conf:3: fax: 't37' is not one of t38, passthrough, off",
+		   "t.conf:4: fax_detect: 'cng' is not one of any, ced, none",
+		   "t.conf:5: t38_redundancy: 9 is out of range (0..8)",
+		   "t.conf:6: t38_max_datagram: 50 is out of range (100..1400)",
+		   "t.conf:7: fax_timeout: 0 is out of range (5..600)");
+}
+
 /* ---- digest authentication of INVITEs from no trunk's address (RFC 3261 §22.4) ------- */
 
 Test(conf, inbound_auth_defaults)

@@ -59,6 +59,7 @@ Test(media_pipe, tdm_to_rtp)
 	uint8_t in[160];
 	const uint8_t *pl;
 	struct rtp_hdr h;
+	struct media_fax_report rep;
 
 	for (int i = 0; i < 160; i++)
 		in[i] = g711_linear_to_alaw((int16_t)(i * 40 - 3200));
@@ -82,11 +83,11 @@ Test(media_pipe, tdm_to_rtp)
 	cr_expect_not(h.marker);
 
 	cp.no_send = true;		/* hold: nothing sent, time passes */
-	pipe_modify(&p, &cp);
+	cr_assert_eq(pipe_modify(&p, &cp, &rep), 0);
 	pipe_from_tdm(&p, in, 60000, true);
 	cr_expect_eq(k.n, 2);
 	cp.no_send = false;
-	pipe_modify(&p, &cp);
+	cr_assert_eq(pipe_modify(&p, &cp, &rep), 0);
 	pipe_from_tdm(&p, in, 80000, true);
 	h = last_hdr(&k, &pl);
 	cr_expect_eq(h.seq, 103);
@@ -122,6 +123,7 @@ Test(media_pipe, rtp_to_tdm)
 	struct media_chan_stats st;
 	uint64_t now = 0;
 	int played = 0;
+	struct media_fax_report rep;
 
 	cr_assert_eq(pipe_init(&p, &cp, &jp, &io, &k), 0);
 	for (uint16_t seq = 0; seq < 8; seq++, now += 20000) {
@@ -142,7 +144,7 @@ Test(media_pipe, rtp_to_tdm)
 	cr_expect_eq(st.packets_lost, 0);
 
 	cp.no_recv = true;		/* hold: counted, not played */
-	pipe_modify(&p, &cp);
+	cr_assert_eq(pipe_modify(&p, &cp, &rep), 0);
 	for (uint16_t seq = 9; seq < 12; seq++, now += 20000) {
 		cr_assert_eq(pipe_from_net(&p, buf, pcmu(buf, seq, 0, v), now, &rx), 0);
 		cr_expect_eq(pipe_to_tdm(&p, now, out), JBUF_IDLE);

@@ -2,7 +2,7 @@
  * link, SpanDSP fax machines on their audio sides, carry a two-page fax (V.17, V.29,
  * V.27ter; ECM on and off; transferred and local TCF), also through a lossy link (the
  * redundancy recovers) and with garbage datagrams in between (counted, dropped). The
- * received pages are compared with the sent ones pixel for pixel. */
+ * received pages (tests/unit/faxpage) are compared with the sent ones pixel for pixel. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,86 +11,11 @@
 #include <unistd.h>
 
 #include <spandsp.h>
-#include <tiffio.h>
 
 #include "media/stage_t38gw.h"
+#include "tests/unit/faxpage.h"
 
-enum { WIDTH = 1728, ROWS = 200, PAGES = 2, MAXQ = 4096, DGMAX = STAGE_T38GW_DATAGRAM };
-
-/* ---- a test page: text-like blocks and a fine grid, different on every page ---- */
-
-static bool pixel(unsigned page, unsigned x, unsigned y)
-{
-	if (y % 40 < 12 && x < 640 && x % 64 < 8 * (1 + (y / 40 + page) % 6))	/* "words" */
-		return ((x * 7 + y * 3 + page) % 11) < 5;
-	return (x % 64 == 0) || (y % 32 == page % 32);		/* a grid */
-}
-
-static void make_tiff(const char *path)
-{
-	TIFF *t = TIFFOpen(path, "w");
-	uint8_t row[WIDTH / 8];
-
-	cr_assert(t, "TIFFOpen %s", path);
-	for (unsigned pg = 0; pg < PAGES; pg++) {
-		TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
-		TIFFSetField(t, TIFFTAG_IMAGEWIDTH, WIDTH);
-		TIFFSetField(t, TIFFTAG_IMAGELENGTH, ROWS);
-		TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
-		TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
-		TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITT_T4);
-		TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
-		TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_LSB2MSB);
-		TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, ROWS);
-		TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0f);
-		TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0f);
-		TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-		TIFFSetField(t, TIFFTAG_PAGENUMBER, pg, PAGES);
-		for (unsigned y = 0; y < ROWS; y++) {
-			memset(row, 0, sizeof row);
-			for (unsigned x = 0; x < WIDTH; x++)
-				if (pixel(pg, x, y))
-					row[x / 8] |= (uint8_t)(0x80 >> (x % 8));
-			cr_assert_eq(TIFFWriteScanline(t, row, y, 0), 1);
-		}
-		cr_assert(TIFFWriteDirectory(t));
-	}
-	TIFFClose(t);
-}
-
-/* Rows of the received file that differ from the sent pattern, and its page count. */
-static unsigned bad_rows(const char *path, unsigned *pages)
-{
-	TIFF *t = TIFFOpen(path, "r");
-	uint8_t row[WIDTH / 8 + 64];
-	unsigned bad = 0;
-
-	*pages = 0;
-	if (!t)
-		return ~0u;
-	do {
-		uint32_t w = 0, h = 0;
-
-		TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
-		TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
-		if (w != WIDTH || h < ROWS - 2 || h > ROWS + 2 ||
-		    (size_t)TIFFScanlineSize(t) > sizeof row) {
-			bad += ROWS;
-			continue;
-		}
-		for (unsigned y = 0; y < ROWS && y < h; y++) {
-			bool same = TIFFReadScanline(t, row, y, 0) == 1;
-
-			for (unsigned x = 0; same && x < WIDTH; x++)
-				same = !!(row[x / 8] & (0x80 >> (x % 8))) == pixel(*pages, x, y);
-			bad += !same;
-		}
-		++*pages;
-	} while (TIFFReadDirectory(t));
-	TIFFClose(t);
-	return bad;
-}
+enum { ROWS = 200, PAGES = 2, MAXQ = 4096, DGMAX = STAGE_T38GW_DATAGRAM };
 
 /* ---- the link: datagrams queued per direction, delivered on the next tick ---- */
 
@@ -188,7 +113,8 @@ struct run {
 	/* results */
 	int tx_completion, rx_completion;
 	t30_stats_t tx_stats, rx_stats;
-	unsigned pages, bad;
+	unsigned pages;
+	long bad;
 	unsigned malformed_rejected;
 	struct media_fax_report ra, rb;	/* A: the sender's gateway; B: the receiver's */
 	unsigned dropped, dropped_ba;
@@ -217,7 +143,7 @@ static void fax_run(struct run *r)
 	fd = mkstemp(rx);
 	cr_assert_geq(fd, 0);
 	close(fd);
-	make_tiff(tx);
+	cr_assert_eq(faxpage_write(tx, PAGES, ROWS), 0);
 	memset(&ab, 0, sizeof ab);
 	memset(&ba, 0, sizeof ba);
 	ab.loss_pct = ba.loss_pct = r->loss_pct;
@@ -265,7 +191,7 @@ static void fax_run(struct run *r)
 	fax_free(mb.fax);	/* closes the received file */
 	stage_t38gw_release(&ga);
 	stage_t38gw_release(&gb);
-	r->bad = bad_rows(rx, &r->pages);
+	r->bad = faxpage_compare(rx, ROWS, &r->pages);
 	unlink(tx);
 	unlink(rx);
 }
@@ -408,3 +334,55 @@ Test(media_t38gw, bad_params)
 	stage_t38gw_release(&g);
 }
 
+
+/* A datagram that ends a burst (here the CNG indicator, then no-signal) goes twice at once
+ * and three times more 20 ms apart while nothing follows it; all copies are one packet. */
+struct rec {
+	unsigned n;
+	uint16_t seq[64];
+	uint64_t at[64];
+	uint64_t now;
+};
+
+static int rec_send(void *arg, const uint8_t *dg, size_t len)
+{
+	struct rec *r = arg;
+
+	cr_assert_geq(len, 4);
+	if (r->n < 64) {
+		r->seq[r->n] = (uint16_t)(dg[0] << 8 | dg[1]);
+		r->at[r->n++] = r->now;
+	}
+	return 0;
+}
+
+Test(media_t38gw, burst_end_repeated)
+{
+	static struct stage_t38gw g;
+	static struct rec r;
+	fax_state_t *fax = fax_init(NULL, true);	/* calling: CNG, 0.5 s on, 3 s off */
+	int16_t a[STAGE_T38GW_FRAME], b[STAGE_T38GW_FRAME];
+	unsigned copies = 0;
+
+	cr_assert(fax);
+	fax_set_transmit_on_idle(fax, 1);
+	cr_assert_eq(stage_t38gw_init(&g, &defaults, rec_send, &r), 0);
+	for (unsigned f = 0; f < 100; f++, r.now += 20000) {
+		int n = fax_tx(fax, a, STAGE_T38GW_FRAME);
+
+		if (n < STAGE_T38GW_FRAME)
+			memset(a + n, 0, (size_t)(STAGE_T38GW_FRAME - n) * sizeof *a);
+		stage_t38gw_from_tdm(&g, a, r.now);
+		stage_t38gw_to_tdm(&g, b, r.now);
+	}
+	cr_assert_geq(r.n, 5, "an indicator and its copies");
+	for (unsigned i = 0; i < r.n && r.seq[i] == r.seq[0]; i++)
+		copies++;
+	cr_expect_eq(copies, 5, "2 at once + 3 repeats of seq %u", r.seq[0]);
+	cr_expect_eq(r.at[1], r.at[0]);
+	cr_expect_eq(r.at[2], r.at[0] + 20000);
+	cr_expect_eq(r.at[3], r.at[0] + 40000);
+	cr_expect_eq(r.at[4], r.at[0] + 60000);
+	stage_t38gw_release(&g);
+	fax_free(fax);
+}

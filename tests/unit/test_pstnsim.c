@@ -1,9 +1,15 @@
 /* Unit tests of the PSTN simulator's I/O-free parts: script parser, tone and DTMF checks. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <tiffio.h>
 
 #include "tests/pstnsim/audio.h"
+#include "tests/pstnsim/fax.h"
 #include "tests/pstnsim/q931.h"
 #include "tests/pstnsim/script.h"
 
@@ -514,4 +520,204 @@ Test(pstnsim_script, party_attributes)
 	parse_bad("call 1 ton galactic", "bad type of number 'galactic'");
 	parse_bad("call 1 pres hidden", "bad presentation 'hidden'");
 	parse_bad("dtmf 1 ton national", "unexpected 'ton'");
+}
+
+/* ---------------------------------------------------------------- fax */
+
+Test(pstnsim_script, fax_steps)
+{
+	struct sim_script s = parse_ok(
+		"fax-send /tmp/pages.tif\n"
+		"fax-recv /tmp/in.tif noecm ident +49_30_1234 @c2\n"
+		"fax-send p.tif ecm; expect fax-done 2m pages 3; expect fax-done\n"
+		"! expect fax-done pages 1 30s");
+
+	cr_assert_eq(s.n, 6);
+	cr_assert_eq(s.cmds[0].op, OP_FAX_SEND);
+	cr_assert_str_eq(s.cmds[0].file, "/tmp/pages.tif");
+	cr_assert(s.cmds[0].ecm, "ECM is offered unless noecm");
+	cr_assert_str_eq(s.cmds[0].ident, "");
+	cr_assert_eq(s.cmds[1].op, OP_FAX_RECV);
+	cr_assert_str_eq(s.cmds[1].file, "/tmp/in.tif");
+	cr_assert_not(s.cmds[1].ecm);
+	cr_assert_str_eq(s.cmds[1].ident, "+49_30_1234");
+	cr_assert_str_eq(s.cmds[1].target, "c2");
+	cr_assert(s.cmds[2].ecm);
+	cr_assert_eq(s.cmds[3].op, OP_EXPECT_FAX);
+	cr_assert_eq(s.cmds[3].timeout_ms, 120000);
+	cr_assert_eq(s.cmds[3].pages, 3);
+	cr_assert_eq(s.cmds[4].op, OP_EXPECT_FAX);
+	cr_assert_eq(s.cmds[4].timeout_ms, 0);
+	cr_assert_eq(s.cmds[4].pages, 0);
+	cr_assert(s.cmds[5].negate);
+	cr_assert_eq(s.cmds[5].pages, 1);
+	cr_assert_eq(s.cmds[5].timeout_ms, 30000);
+	cr_assert_str_eq(sim_op_name(OP_EXPECT_FAX), "expect fax-done");
+	cr_assert(sim_op_is_expect(OP_EXPECT_FAX));
+	cr_assert_not(sim_op_is_expect(OP_FAX_SEND));
+	sim_script_free(&s);
+}
+
+Test(pstnsim_script, fax_errors)
+{
+	parse_bad("fax-send", "fax-send: file expected");
+	parse_bad("fax-recv x.tif ident", "unexpected 'ident'");
+	parse_bad("fax-recv x.tif ident 123456789012345678901", "longer than 20");
+	parse_bad("fax-send x.tif v17", "unexpected 'v17'");
+	parse_bad("expect fax-done pages 0", "bad page count");
+	parse_bad("expect fax-done pages", "unexpected 'pages'");
+	parse_bad("! fax-send x.tif", "expectations only");
+}
+
+/* A bilevel 1728-pixel page (T.4 §2.2) of `rows` rows: stripes, a diagonal and a row
+ * number pattern, so a lost or swapped row shows. */
+static void write_page_tiff(const char *path, int pages, int rows)
+{
+	TIFF *t = TIFFOpen(path, "w");
+	uint8_t row[1728 / 8];
+
+	cr_assert_not_null(t);
+	for (int p = 0; p < pages; p++) {
+		TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
+		TIFFSetField(t, TIFFTAG_IMAGEWIDTH, 1728);
+		TIFFSetField(t, TIFFTAG_IMAGELENGTH, rows);
+		TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
+		TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
+		TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+		TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX3);
+		TIFFSetField(t, TIFFTAG_GROUP3OPTIONS, (uint32_t)GROUP3OPT_2DENCODING);
+		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, (uint32_t)rows);
+		TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+		TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0f);
+		TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0f);
+		TIFFSetField(t, TIFFTAG_PAGENUMBER, (uint16_t)p, (uint16_t)pages);
+		for (int y = 0; y < rows; y++) {
+			memset(row, 0, sizeof(row));
+			for (int x = 0; x < 1728; x++)
+				if ((x / 24 + y / 16) % 5 == 0 || x == (y * 3 + p * 100) % 1728 ||
+				    (x >= 1500 && ((y * 7 + p) >> (x % 8 + 1) & 1)))
+					row[x / 8] |= (uint8_t)(0x80 >> (x % 8));
+			cr_assert(TIFFWriteScanline(t, row, (uint32_t)y, 0) >= 0);
+		}
+		cr_assert(TIFFWriteDirectory(t));
+	}
+	TIFFClose(t);
+}
+
+/* Differing rows of page `page` of two TIFF files; -1 if a page is missing. */
+static long tiff_rows_differ(const char *a, const char *b, int page)
+{
+	TIFF *ta = TIFFOpen(a, "r"), *tb = TIFFOpen(b, "r");
+	uint32_t ra = 0, rb = 0;
+	uint8_t la[1728 / 8], lb[1728 / 8];
+	long n = -1;
+
+	if (ta && tb && TIFFSetDirectory(ta, (tdir_t)page) && TIFFSetDirectory(tb, (tdir_t)page)) {
+		TIFFGetField(ta, TIFFTAG_IMAGELENGTH, &ra);
+		TIFFGetField(tb, TIFFTAG_IMAGELENGTH, &rb);
+		n = ra > rb ? ra - rb : rb - ra;
+		for (uint32_t y = 0; y < ra && y < rb; y++) {
+			cr_assert(TIFFReadScanline(ta, la, y, 0) >= 0);
+			cr_assert(TIFFReadScanline(tb, lb, y, 0) >= 0);
+			n += memcmp(la, lb, sizeof(la)) != 0;
+		}
+	}
+	if (ta)
+		TIFFClose(ta);
+	if (tb)
+		TIFFClose(tb);
+	return n;
+}
+
+/* Two fax machines back to back through G.711 bytes, on the sample clock (faster than real
+ * time). Returns when both reached phase E or after `secs` of audio. */
+static void fax_b2b(struct sim_fax *a, struct sim_fax *b, unsigned secs)
+{
+	uint8_t ab[SIM_BLOCK], ba[SIM_BLOCK];
+	struct sim_fax_result r;
+
+	for (unsigned i = 0; i < secs * (SIM_RATE / SIM_BLOCK); i++) {
+		sim_fax_tx(a, ab, sizeof(ab));
+		sim_fax_tx(b, ba, sizeof(ba));
+		sim_fax_rx(a, ba, sizeof(ba));
+		sim_fax_rx(b, ab, sizeof(ab));
+		if (sim_fax_result(a, &r) && sim_fax_result(b, &r))
+			return;
+	}
+}
+
+static void fax_pair(enum sim_law law, bool ecm, bool caller_sends)
+{
+	char sent[] = "/tmp/pstnsim-fax-XXXXXX", recv[64], d[200];
+	struct sim_fax_params ps = { .law = law, .calling = caller_sends, .send = true,
+				     .file = sent, .ecm = ecm, .ident = "+49 30 1" };
+	struct sim_fax_params pr = { .law = law, .calling = !caller_sends, .send = false,
+				     .file = recv, .ecm = ecm, .ident = "+1 555 2" };
+	struct sim_fax *s = NULL, *r = NULL;
+	struct sim_fax_result rs, rr;
+	int fd = mkstemp(sent);
+
+	cr_assert(fd >= 0);
+	close(fd);
+	snprintf(recv, sizeof(recv), "%s.rx", sent);
+	write_page_tiff(sent, 2, 300);
+	cr_assert_eq(sim_fax_alloc(&s, &ps), 0);
+	cr_assert_eq(sim_fax_alloc(&r, &pr), 0);
+	fax_b2b(s, r, 120);
+	cr_assert(sim_fax_result(s, &rs), "sender never reached phase E");
+	cr_assert(sim_fax_result(r, &rr), "receiver never reached phase E");
+	sim_fax_describe(&rr, d, sizeof(d));
+	cr_assert_eq(rs.code, 0, "sender: %s", rs.code_text);
+	cr_assert_eq(rr.code, 0, "receiver: %s", d);
+	cr_assert_eq(rs.pages, 2);
+	cr_assert_eq(rr.pages, 2);
+	cr_assert_eq(rr.bit_rate, 14400, "%s", d);
+	cr_assert_eq(rr.ecm, ecm);
+	cr_assert_str_eq(rr.remote, "+49 30 1");
+	cr_assert_str_eq(rs.remote, "+1 555 2");
+	cr_assert(strstr(d, "fax: received pages=2 rate=14400 ecm=") && strstr(d, "code=0 (OK) remote=+49_30_1 "),
+		  "%s", d);
+	/* a clean line: every row of both pages arrives */
+	cr_assert_eq(tiff_rows_differ(sent, recv, 0), 0);
+	cr_assert_eq(tiff_rows_differ(sent, recv, 1), 0);
+	sim_fax_free(s);
+	sim_fax_free(r);
+	unlink(sent);
+	unlink(recv);
+}
+
+Test(pstnsim_fax, back_to_back_alaw_ecm) { fax_pair(SIM_LAW_ALAW, true, true); }
+Test(pstnsim_fax, back_to_back_ulaw_noecm_answerer_sends) { fax_pair(SIM_LAW_ULAW, false, false); }
+
+/* The sender has nothing to send: T.30 must end with an error, not OK. */
+Test(pstnsim_fax, missing_file_fails)
+{
+	struct sim_fax_params ps = { .law = SIM_LAW_ALAW, .calling = true, .send = true,
+				     .file = "/nonexistent/pages.tif", .ecm = true };
+	struct sim_fax_params pr = { .law = SIM_LAW_ALAW, .calling = false, .send = false,
+				     .file = "/tmp/pstnsim-fax-never.tif", .ecm = true };
+	struct sim_fax *s = NULL, *r = NULL;
+	struct sim_fax_result rs, rr;
+
+	cr_assert_eq(sim_fax_alloc(&s, &ps), 0);
+	cr_assert_eq(sim_fax_alloc(&r, &pr), 0);
+	fax_b2b(s, r, 120);
+	(void)sim_fax_result(s, &rs);
+	(void)sim_fax_result(r, &rr);
+	cr_assert(rs.done || rr.done);
+	cr_assert_neq(rs.done ? rs.code : rr.code, 0);
+	cr_assert_eq(rr.pages, 0);
+	sim_fax_free(s);
+	sim_fax_free(r);
+	unlink("/tmp/pstnsim-fax-never.tif");
+}
+
+Test(pstnsim_fax, bad_params)
+{
+	struct sim_fax *f = NULL;
+	struct sim_fax_params p = { .law = SIM_LAW_ALAW, .send = true, .file = "" };
+
+	cr_assert_eq(sim_fax_alloc(&f, &p), EINVAL);
+	cr_assert_eq(sim_fax_alloc(&f, NULL), EINVAL);
+	cr_assert_null(f);
 }

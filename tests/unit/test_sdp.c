@@ -871,9 +871,17 @@ static const char *const seeds[] = {
 	L("m=audio 6000 RTP/AVP 0 8 9 18 101") L("c=IN IP4 198.51.100.8") L("b=TIAS:64000")
 	L("a=rtpmap:101 telephone-event/8000/1") L("a=fmtp:101 0-11,16") L("a=fmtp:18 annexb=no")
 	L("a=maxptime:40") L("a=rtcp:6001") L("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x"),
+	/* T.38 re-INVITEs (T.38 Annex D): image only, and audio disabled beside it */
+	REMOTE_HEAD L("m=image 6004 udptl t38") L("a=T38FaxVersion:0") L("a=T38MaxBitRate:14400")
+	L("a=T38FaxRateManagement:transferredTCF") L("a=T38FaxMaxBuffer:1800")
+	L("a=T38FaxMaxDatagram:272") L("a=T38FaxUdpEC:t38UDPRedundancy"),
+	REMOTE_HEAD L("m=audio 0 RTP/AVP 0") L("m=image 6004 udptl t38") L("a=T38FaxVersion:3")
+	L("a=T38maxBitRate:9600") L("a=T38FaxFillBitRemoval:0") L("a=T38FaxTranscodingMMR")
+	L("a=T38FaxRateManagement:localTCF") L("a=T38FaxUdpEC:t38UDPFEC"),
 };
 
 static uint32_t rng = 12345;
+static unsigned fuzz_images;	/* answers that took a T.38 stream: the corpus reaches them */
 
 static uint32_t next_rand(void)
 {
@@ -881,10 +889,14 @@ static uint32_t next_rand(void)
 	return rng >> 8;
 }
 
-/* Answer `text` with a fresh state; on success our answer must parse and be answerable. */
-static void fuzz_one(const char *text, size_t len)
+/* Answer `text` with a fresh state (T.38 enabled or not, image preferred with it); on
+ * success our answer must parse and be answerable. Then take it as the answer to our offer,
+ * audio or T.38. */
+static void fuzz_one(const char *text, size_t len, bool t38)
 {
-	struct sdp_oa_params p = { .addr = "192.0.2.10", .port = 4000, .sess_id = 1 };
+	static const struct sdp_t38_local local;
+	struct sdp_oa_params p = { .addr = "192.0.2.10", .port = 4000, .sess_id = 1,
+				   .t38 = t38 ? &local : NULL };
 	struct sdp_oa *o = NULL;
 	struct sdp_desc d;
 	struct sdp_error e;
@@ -894,18 +906,33 @@ static void fuzz_one(const char *text, size_t len)
 	int ret;
 
 	cr_assert_eq(sdp_oa_alloc(&o, &p), 0);
+	if (t38)
+		sdp_oa_set_prefer(o, SDP_PREFER_IMAGE);
 	ret = sdp_oa_answer(o, text, len, buf, sizeof(buf), &blen, &n, &e);
 	cr_assert(ret == 0 || ret == EBADMSG || ret == ENOTSUP, "ret %d", ret);
 	if (ret == 0) {
 		cr_assert_eq(sdp_desc_parse(&d, buf, blen, &e), 0, "%s\n%s", e.msg, buf);
 		cr_assert_lt(n.stream, d.n_streams);
 		cr_assert_eq(d.streams[n.stream].port, 4000);
+		cr_assert_eq(d.streams[n.stream].kind, n.kind);
+		cr_assert(n.kind == SDP_KIND_AUDIO || (t38 && n.kind == SDP_KIND_IMAGE));
+		if (n.kind == SDP_KIND_IMAGE) {
+			struct sdp_t38 t;
+
+			fuzz_images++;
+			cr_assert_eq(sdp_t38_parse(&t, buf, blen, n.stream), 0, "%s", buf);
+			cr_assert_leq(t.version, 3);
+			cr_assert_eq(t.version, n.t38.version);
+		}
 	} else {
 		cr_assert_neq(e.code, SDP_E_NONE);
 		cr_assert(e.msg[0]);
 	}
 	/* the same bytes as an answer to our offer */
-	cr_assert_eq(sdp_oa_offer(o, buf, sizeof(buf), NULL, &e), 0);
+	if (t38)
+		cr_assert_eq(sdp_oa_offer_t38(o, buf, sizeof(buf), NULL, &e), 0);
+	else
+		cr_assert_eq(sdp_oa_offer(o, buf, sizeof(buf), NULL, &e), 0);
 	ret = sdp_oa_process_answer(o, text, len, &n, &e);
 	cr_assert(ret == 0 || ret == EBADMSG || ret == ENOTSUP || ret == EPROTO, "ret %d", ret);
 	sdp_oa_free(o);
@@ -922,10 +949,12 @@ Test(sdp_fuzz, truncated)
 
 			cr_assert_not_null(t);
 			memcpy(t, seeds[s], cut);
-			fuzz_one(t, cut);
+			fuzz_one(t, cut, false);
+			fuzz_one(t, cut, true);
 			free(t);
 		}
 	}
+	cr_expect_gt(fuzz_images, 100, "T.38 answers: %u", fuzz_images);
 }
 
 Test(sdp_fuzz, mutated)
@@ -960,7 +989,7 @@ Test(sdp_fuzz, mutated)
 				break;
 			}
 		}
-		fuzz_one(t, len);
+		fuzz_one(t, len, iter & 1);
 		free(t);
 	}
 }

@@ -7,7 +7,7 @@
  * Each test runs a real su_root with our UA and one SIPp peer forked with PDEATHSIG, bounded
  * by -m and -timeout. Ports: test i uses 25060 + 9*i (UA, UDP and TCP), +1 (SIPp), +2 (SIPp
  * control), +4..+7 (SIPp media), all inside 25060-25429; tests 13 (bad_params) and 28
- * (inbound_auth_params) bind only their UA port. Scenarios are in tests/sip/; SIPp logs go
+ * (inbound_auth_params) bind only their UA port, test 40 (glare) two UAs on +0 and +1. Scenarios are in tests/sip/; SIPp logs go
  * to /tmp/sipua-<port>-*.log. */
 #include <criterion/criterion.h>
 
@@ -37,6 +37,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "common/log.h"
+#include "sip/sdp.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
 
@@ -56,6 +57,7 @@ static const char test_sdp[] =
 
 struct rec {
 	enum sipua_event_type type;
+	unsigned who;			/* 0: H.ua, 1: H.ub (the second UA of the glare test) */
 	struct sipua_call *call;
 	struct sip_trunk *trunk;
 	int status;
@@ -77,6 +79,7 @@ struct rec {
 static struct {
 	su_root_t *root;
 	struct sipua *ua;
+	struct sipua *ub;		/* a second UA (glare test), its events have who 1 */
 	struct rec ev[EV_MAX];
 	unsigned nev;
 	void (*hook)(const struct sipua_event *ev);
@@ -97,10 +100,10 @@ static void copy(char *dst, size_t size, const char *src)
 
 static void on_event(const struct sipua_event *ev, void *arg)
 {
-	(void)arg;
 	cr_assert_lt(H.nev, EV_MAX, "too many events");
 	struct rec *r = &H.ev[H.nev++];
 	r->type = ev->type;
+	r->who = arg ? *(const unsigned *)arg : 0;
 	r->call = ev->call;
 	r->trunk = ev->trunk;
 	r->status = ev->status;
@@ -142,6 +145,23 @@ static struct rec *wait_event(enum sipua_event_type type, unsigned ms)
 	for (;;) {
 		for (unsigned i = 0; i < H.nev; i++) {
 			if (H.ev[i].type == type && !H.ev[i].taken) {
+				H.ev[i].taken = true;
+				return &H.ev[i];
+			}
+		}
+		if (now_ms() >= end)
+			return NULL;
+		su_root_step(H.root, 20);
+	}
+}
+
+/* The same for the events of one UA (who: 0 H.ua, 1 H.ub). */
+static struct rec *wait_event_of(unsigned who, enum sipua_event_type type, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	for (;;) {
+		for (unsigned i = 0; i < H.nev; i++) {
+			if (H.ev[i].type == type && H.ev[i].who == who && !H.ev[i].taken) {
 				H.ev[i].taken = true;
 				return &H.ev[i];
 			}
@@ -461,6 +481,8 @@ static void teardown(void)
 {
 	(void)log_capture_stop();
 	sipp_kill();
+	if (H.ub)
+		sipua_free(H.ub);
 	if (H.ua)
 		sipua_free(H.ua);
 	if (H.root)
@@ -1528,5 +1550,184 @@ Test(sipua, sofia_log_rate_limited)
 	unsigned lines = count_lines_with(text, "sofia-sip: ");
 	cr_expect_geq(lines, 10, "Sofia's lines come through our log (%u)", lines);
 	cr_expect_leq(lines, 20, "%u lines of Sofia's for %u junk connections", lines, N);
+	done();
+}
+
+/* ---- Glare: re-INVITEs that cross (RFC 3261 §14.1) -------------------------------------- */
+
+/* Two of our UAs on one loop, each with the SDP offer/answer state an owner keeps (T.38
+ * on), a call from A to B. Both offer T.38 in a re-INVITE before either is received: Sofia-
+ * SIP answers each incoming one 491 itself (an INVITE of ours with an offer is pending), so
+ * the owner hears no REINVITE, only REINVITE_ANSWER 491 for its own, and cancels its offer
+ * (the session stays audio). It then retries on its own su_timer (RFC 3261 §14.1: 2.1-4 s
+ * for the Call-ID's owner A, 0-2 s for B; shortened here): B's retry switches the call to
+ * T.38, and A's later one is a refresh of the same T.38 session. */
+
+static const unsigned who_b = 1;
+
+static struct {
+	struct sdp_oa *oa[2];
+	struct sipua_call *call[2];
+	struct sdp_neg neg[2];
+	int answer_ret[2];		/* sdp_oa_process_answer() of the last 2xx */
+} G;
+
+/* The owner's side of it: answer offers, take answers, cancel on failure. */
+static void glare_hook(const struct sipua_event *ev)
+{
+	unsigned who = H.ev[H.nev - 1].who;
+	char buf[SDP_TEXT_MAX];
+	struct sdp_error e;
+	int ret;
+
+	switch (ev->type) {
+	case SIPUA_EV_CALL_INCOMING:
+	case SIPUA_EV_CALL_REINVITE:
+		G.call[who] = ev->call;
+		ret = ev->sdp ? sdp_oa_answer(G.oa[who], ev->sdp, strlen(ev->sdp), buf,
+					      sizeof(buf), NULL, &G.neg[who], &e) : EINVAL;
+		if (ret == EBUSY)
+			cr_expect_eq(sipua_call_respond(ev->call, 491, NULL, NULL, NULL), 0);
+		else if (ret)
+			cr_expect_eq(sipua_call_respond(ev->call, 488, NULL, NULL, NULL), 0);
+		else
+			cr_expect_eq(sipua_call_respond(ev->call, 200, NULL, buf, NULL), 0);
+		if (ev->type == SIPUA_EV_CALL_REINVITE)	/* later re-INVITEs: T.38 wins */
+			break;
+		sdp_oa_set_prefer(G.oa[who], SDP_PREFER_IMAGE);
+		break;
+	case SIPUA_EV_CALL_ANSWERED:
+	case SIPUA_EV_CALL_REINVITE_ANSWER:
+		if (ev->status >= 300) {
+			sdp_oa_cancel_offer(G.oa[who]);
+			break;
+		}
+		G.answer_ret[who] = ev->sdp ? sdp_oa_process_answer(G.oa[who], ev->sdp,
+					strlen(ev->sdp), &G.neg[who], &e) : EINVAL;
+		cr_expect_eq(G.answer_ret[who], 0, "side %u: %s", who, e.msg);
+		break;
+	default:
+		break;
+	}
+}
+
+static void reinvite_t38(unsigned who)
+{
+	char buf[SDP_TEXT_MAX];
+	struct sdp_error e;
+
+	cr_assert_eq(sdp_oa_offer_t38(G.oa[who], buf, sizeof(buf), NULL, &e), 0, "%s", e.msg);
+	cr_assert_eq(sipua_call_reinvite(G.call[who], buf), 0);
+}
+
+static void retry_reinvite(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)magic;
+	(void)t;
+	reinvite_t38(*(const unsigned *)arg);
+}
+
+static bool both_ready(unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while ((sipua_call_state(G.call[0]) != SIPUA_CS_READY ||
+		sipua_call_state(G.call[1]) != SIPUA_CS_READY) && now_ms() < end)
+		su_root_step(H.root, 20);
+	return sipua_call_state(G.call[0]) == SIPUA_CS_READY &&
+	       sipua_call_state(G.call[1]) == SIPUA_CS_READY;
+}
+
+static void glare_free(void)
+{
+	for (unsigned i = 0; i < 2; i++)
+		sdp_oa_free(G.oa[i]);
+	memset(&G, 0, sizeof(G));
+}
+
+Test(sipua, reinvite_glare_491_then_retry, .fini = glare_free)
+{
+	static const struct sdp_t38_local t38;
+	static const unsigned who_a = 0;
+	struct sdp_neg cur;
+
+	ua_start(40, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		struct sdp_oa_params op = { .addr = "127.0.0.1", .port = (uint16_t)(40000 + 10 * i),
+					    .sess_id = 100 + i, .sess_version = 1, .t38 = &t38 };
+		cr_assert_eq(sdp_oa_alloc(&G.oa[i], &op), 0);
+	}
+	struct sipua_params pb = {
+		.root = H.root, .addr = "127.0.0.1", .port = H.base + 1, .transports = SIPUA_TP_UDP,
+		.evh = on_event, .arg = (void *)&who_b,
+	};
+	cr_assert_eq(sipua_alloc(&H.ub, &pb), 0);
+	struct sip_trunk *ta = trunk_add("to-b", H.base + 1, false, NULL, 0), *tb = NULL;
+	char proxy[64], offer[SDP_TEXT_MAX];
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%u", H.base);
+	struct sip_trunk_params tp = { .name = "to-a", .proxy = proxy, .transport = SIP_TP_UDP };
+	cr_assert_eq(sip_trunk_alloc(&tb, H.ub, &tp), 0);
+	H.hook = glare_hook;
+
+	/* An audio call from A to B. */
+	cr_assert_eq(sdp_oa_offer(G.oa[0], offer, sizeof(offer), NULL, NULL), 0);
+	struct sipua_dial d = { .trunk = ta, .user = "5550100", .from_user = "5551234",
+				.sdp = offer };
+	cr_assert_eq(sipua_call_invite(&G.call[0], H.ua, &d), 0);
+	cr_assert_not_null(wait_event_of(1, SIPUA_EV_CALL_INCOMING, 5000), "B got no INVITE");
+	cr_assert_not_null(wait_event_of(0, SIPUA_EV_CALL_ANSWERED, 5000));
+	cr_assert(both_ready(3000), "not both confirmed");
+	cr_assert_eq(G.neg[0].kind, SDP_KIND_AUDIO);
+	cr_assert_eq(G.neg[1].kind, SDP_KIND_AUDIO);
+
+	/* Both offer T.38 at once: nothing is sent before both calls. */
+	reinvite_t38(0);
+	reinvite_t38(1);
+	struct rec *ra = wait_event_of(0, SIPUA_EV_CALL_REINVITE_ANSWER, 5000);
+	struct rec *rb = wait_event_of(1, SIPUA_EV_CALL_REINVITE_ANSWER, 5000);
+	cr_assert_not_null(ra, "A's re-INVITE got no final response");
+	cr_assert_not_null(rb, "B's re-INVITE got no final response");
+	cr_expect_eq(ra->status, 491, "A: %d", ra->status);
+	cr_expect_eq(rb->status, 491, "B: %d", rb->status);
+	run_for(200);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_REINVITE), 0,
+		     "a re-INVITE Sofia answered 491 reached the owner");
+	cr_expect_eq(count_events(SIPUA_EV_CALL_TERMINATED), 0, "491 ended the call");
+	cr_assert(both_ready(1000), "not back to ready after 491");
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(sdp_oa_negotiated(G.oa[i], &cur), 0);
+		cr_expect_eq(cur.kind, SDP_KIND_AUDIO, "side %u: the cancelled offer left audio", i);
+	}
+
+	/* B (not the Call-ID's owner) retries first: the call goes to T.38. */
+	su_timer_t *tm = su_timer_create(su_root_task(H.root), 0);
+	cr_assert_not_null(tm);
+	cr_assert_eq(su_timer_set_interval(tm, retry_reinvite, (void *)&who_b, 300), 0);
+	cr_assert_not_null(wait_event_of(0, SIPUA_EV_CALL_REINVITE, 3000), "A: no re-INVITE");
+	rb = wait_event_of(1, SIPUA_EV_CALL_REINVITE_ANSWER, 3000);
+	cr_assert_not_null(rb);
+	cr_expect_eq(rb->status, 200);
+	cr_expect_eq(G.answer_ret[1], 0);
+	cr_expect_eq(G.neg[0].kind, SDP_KIND_IMAGE, "A answered T.38");
+	cr_expect_eq(G.neg[1].kind, SDP_KIND_IMAGE, "B took T.38");
+	cr_expect_eq(G.neg[1].port, 40000, "B sends UDPTL to A's port");
+	cr_expect_eq(G.neg[0].port, 40010, "A sends UDPTL to B's port");
+	struct sdp_neg fax = G.neg[1];
+
+	/* A's retry later: the same T.38 session again, a refresh (no new fax). */
+	cr_assert(both_ready(1000));
+	cr_assert_eq(su_timer_set_interval(tm, retry_reinvite, (void *)&who_a, 300), 0);
+	cr_assert_not_null(wait_event_of(1, SIPUA_EV_CALL_REINVITE, 3000), "B: no re-INVITE");
+	ra = wait_event_of(0, SIPUA_EV_CALL_REINVITE_ANSWER, 3000);
+	cr_assert_not_null(ra);
+	cr_expect_eq(ra->status, 200);
+	cr_expect_eq(G.answer_ret[0], 0);
+	cr_expect(sdp_neg_same_t38(&fax, &G.neg[1]), "B: a refresh of the same T.38 session");
+	su_timer_destroy(tm);
+
+	cr_assert_eq(sipua_call_bye(G.call[0], NULL), 0);
+	cr_assert_not_null(wait_event_of(1, SIPUA_EV_CALL_BYE, 3000));
+	cr_assert_not_null(wait_event_of(0, SIPUA_EV_CALL_TERMINATED, 3000));
+	cr_assert_not_null(wait_event_of(1, SIPUA_EV_CALL_TERMINATED, 3000));
 	done();
 }
