@@ -50,7 +50,7 @@ struct t30_observe {
 					 * EOP, PRI-x, PPS, EOR, RR; X bit cleared), 0 if none */
 	uint8_t pending_fcf2;		/* PPS/EOR: the command it carries; else = pending_cmd */
 	bool pending_from_tdm;
-	bool pending_repeat;		/* PPS/EOR again with the counters already answered */
+	bool pending_repeat;		/* the pending command was asked again (answer lost) */
 	uint16_t ecm_ctr;		/* page << 8 | block counter of the last PPS/EOR (T.30 §A.4) */
 	uint16_t ecm_confirmed_ctr;	/* ... of the last PPS/EOR answered */
 	bool ecm_ctr_known;		/* the last PPS/EOR had its counters */

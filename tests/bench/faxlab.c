@@ -67,7 +67,8 @@ static void print_failure(int ecm, const struct loss_row *L, unsigned red, uint3
 static void usage(void)
 {
 	fprintf(stderr, "usage: faxlab [-n calls per cell] [-p pages] [-r rows per page] "
-		"[-s seed] [-v]\n"
+		"[-s seed] [-l loss row] [-R redundancy] [-v]\n"
+		"  -l N: only the Nth loss row (0: 0 %%, ... 3: 5 %%, ...); -R r: only redundancy r\n"
 		"  -v: one line per incomplete call (both machines' and gateway A's view)\n");
 	exit(2);
 }
@@ -75,7 +76,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static struct cell cells[2][NROWS][MAX_RED + 1];
-	unsigned ncalls = 12, pages = 3, nrows = 300;
+	unsigned ncalls = 10, pages = 3, nrows = 300;
+	int only_row = -1, only_red = -1;
 	bool verbose = false;
 	uint32_t seed = 1;
 	char tx[] = "/tmp/faxlab-tx-XXXXXX", rx[] = "/tmp/faxlab-rx-XXXXXX";
@@ -83,9 +85,11 @@ int main(int argc, char **argv)
 	double sim = 0, t0 = wall();
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "n:p:r:s:v")) != -1) {
+	while ((opt = getopt(argc, argv, "l:n:p:r:R:s:v")) != -1) {
 		switch (opt) {
+		case 'l': only_row = atoi(optarg); break;
 		case 'n': ncalls = (unsigned)atoi(optarg); break;
+		case 'R': only_red = atoi(optarg); break;
 		case 'p': pages = (unsigned)atoi(optarg); break;
 		case 'r': nrows = (unsigned)atoi(optarg); break;
 		case 's': seed = (uint32_t)strtoul(optarg, NULL, 0); break;
@@ -93,7 +97,7 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (!ncalls || !pages || !nrows)
+	if (!ncalls || !pages || !nrows || only_row >= (int)NROWS || only_red > MAX_RED)
 		usage();
 	if ((fd = mkstemp(tx)) < 0 || close(fd) || (fd = mkstemp(rx)) < 0 || close(fd)) {
 		perror("faxlab: mkstemp");
@@ -113,6 +117,9 @@ int main(int argc, char **argv)
 		for (unsigned lr = 0; lr < NROWS; lr++)
 			for (unsigned red = 0; red <= MAX_RED; red++)
 				for (unsigned c = 0; c < ncalls; c++) {
+					if ((only_row >= 0 && lr != (unsigned)only_row) ||
+					    (only_red >= 0 && red != (unsigned)only_red))
+						break;
 					struct cell *ce = &cells[ecm][lr][red];
 					const struct loss_row *L = &rows[lr];
 					struct faxcall_params p = {
@@ -172,6 +179,10 @@ int main(int argc, char **argv)
 				char pg[24];
 
 				snprintf(pg, sizeof(pg), "(%u/%u)", ce->pages_rx, ce->pages_sent);
+				if (!ce->calls) {
+					printf(" %5s %-9s", "-", "");
+					continue;
+				}
 				printf(" %5.1f %-9s", 100.0 * ce->complete / ce->calls, pg);
 				calls += ce->calls;
 				agree_a += ce->agree_a;
