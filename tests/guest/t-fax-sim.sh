@@ -70,6 +70,6 @@ t_log "$(grep -E '^t38term-self: ok' "$T_LOGDIR/t38self.log" | tr '\n' ' ')"
 ecm=$("$cmp" "$D/sent.tif" "$D/recv-ecm.tif") || t_fail "ECM fax differs: $ecm"
 noecm=$("$cmp" --max-rows "$FAX_MAX_ROWS" "$D/sent.tif" "$D/recv-noecm.tif") ||
 	t_fail "non-ECM fax differs beyond $FAX_MAX_ROWS rows a page: $noecm"
-t_log "ECM:    $ecm; $(grep -ho 'fax: received pages=[^;]*' "$T_LOGDIR/cpe.log")"
-t_log "no ECM: $noecm; $(grep -ho 'fax: received pages=[^;]*' "$T_LOGDIR/net.log")"
+t_log "ECM:    $ecm; $(grep -ho 'fax: pages=.* dir=recv[^;]*' "$T_LOGDIR/cpe.log")"
+t_log "no ECM: $noecm; $(grep -ho 'fax: pages=.* dir=recv[^;]*' "$T_LOGDIR/net.log")"
 t_pass
