@@ -145,8 +145,8 @@ void sim_fax_describe(const struct sim_fax_result *r, char *buf, size_t len)
 	while (i && remote[i - 1] == '_')
 		i--;
 	remote[i] = '\0';
-	snprintf(buf, len, "fax: %s pages=%d rate=%d ecm=%s code=%d (%s) remote=%s time=%llu.%llus",
-		 r->send ? "sent" : "received", r->pages, r->bit_rate, r->ecm ? "on" : "off",
-		 r->code, r->code_text, *remote ? remote : "-",
+	snprintf(buf, len, "fax: pages=%d rate=%d ecm=%s code=%d (%s) remote=%s dir=%s time=%llu.%llus",
+		 r->pages, r->bit_rate, r->ecm ? "on" : "off", r->code, r->code_text,
+		 *remote ? remote : "-", r->send ? "send" : "recv",
 		 (unsigned long long)(r->audio_ms / 1000), (unsigned long long)(r->audio_ms % 1000 / 100));
 }

@@ -43,7 +43,7 @@ void sim_fax_rx(struct sim_fax *f, const uint8_t *in, size_t n);
 void sim_fax_tx(struct sim_fax *f, uint8_t *out, size_t n);
 /* Fill r (also before the end: pages so far); true once T.30 has ended. */
 bool sim_fax_result(struct sim_fax *f, struct sim_fax_result *r);
-/* "fax: pages=3 rate=14400 ecm=on code=0 (OK) remote=..." into buf. */
+/* "fax: pages=3 rate=14400 ecm=on code=0 (OK) remote=ID dir=recv time=47.2s" into buf. */
 void sim_fax_describe(const struct sim_fax_result *r, char *buf, size_t len);
 
 #endif

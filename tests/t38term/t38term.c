@@ -151,16 +151,27 @@ static void report(struct term *t, const char *extra)
 {
 	t30_stats_t st;
 	struct udptl_stats us;
-	const char *remote = t30_get_rx_ident(t->t30);
+	const char *id = t30_get_rx_ident(t->t30);
+	char remote[24];
+	size_t n = 0;
+
+	/* the far TSI/CSI is space-padded free text: trimmed, one word */
+	while (id && *id == ' ')
+		id++;
+	for (; id && id[n] && n < sizeof(remote) - 1; n++)
+		remote[n] = id[n] == ' ' ? '_' : id[n];
+	while (n && remote[n - 1] == '_')
+		n--;
+	remote[n] = '\0';
 
 	t30_get_transfer_statistics(t->t30, &st);
 	udptl_stats(t->u, &us);
-	printf("t38term: dir=%s pages=%d rate=%d ecm=%s res=%dx%d code=%d (%s) remote=%s "
+	printf("t38term: pages=%d rate=%d ecm=%s code=%d (%s) remote=%s dir=%s res=%dx%d "
 	       "udptl_tx=%llu udptl_rx=%llu lost=%llu recovered=%llu dropped=%llu malformed=%llu%s\n",
-	       t->o.send_file ? "send" : "recv", t->o.send_file ? st.pages_tx : st.pages_rx,
-	       st.bit_rate, st.error_correcting_mode ? "on" : "off", st.x_resolution,
-	       st.y_resolution, t->code, t30_completion_code_to_str(t->code),
-	       remote && *remote ? remote : "-", (unsigned long long)t->tx_sent,
+	       t->o.send_file ? st.pages_tx : st.pages_rx, st.bit_rate,
+	       st.error_correcting_mode ? "on" : "off", t->code, t30_completion_code_to_str(t->code),
+	       *remote ? remote : "-", t->o.send_file ? "send" : "recv", st.x_resolution,
+	       st.y_resolution, (unsigned long long)t->tx_sent,
 	       (unsigned long long)us.rx_datagrams, (unsigned long long)us.rx_lost,
 	       (unsigned long long)(us.rx_recovered_red + us.rx_recovered_fec),
 	       (unsigned long long)t->tx_dropped, (unsigned long long)us.rx_malformed, extra);
