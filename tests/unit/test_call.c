@@ -112,6 +112,30 @@ Test(call, tdm_to_sip_answered_then_tdm_hangs_up)
 	cr_assert_eq(f.legs_destroyed, 2);
 }
 
+Test(call, fax_tone_switches_the_packet_leg_once_answered)
+{
+	struct call *c = start(true);
+
+	cr_assert_eq(place(c), 0);
+	fake_raise(b, LEG_EV_ALERTING, 0, false);
+	call_fax_tone(c, MEDIA_FAX_CED);		/* ringing: no fax yet */
+	cr_assert_str_eq(b->ops, "place(4930123)");
+	fake_raise(b, LEG_EV_ANSWER, 0, false);
+	call_fax_tone(c, MEDIA_FAX_CNG);
+	cr_assert_str_eq(b->ops, "place(4930123) fax(1)", "the SIP leg switches");
+	cr_assert_str_eq(a->ops, "proceeding alerting(0) answer", "the line leg has nothing to do");
+	struct media_fax_report r = { .valid = true, .t38 = true };
+	r.t30.pages = 3;
+	call_fax_report(c, &r);
+	fake_raise(a, LEG_EV_CLEARED, 16, false);
+	call_fax_tone(c, MEDIA_FAX_V21);		/* clearing: refused */
+	cr_assert_str_eq(b->ops, "place(4930123) fax(1) clear(16)");
+	fake_raise(a, LEG_EV_GONE, 16, false);
+	fake_raise(b, LEG_EV_GONE, 0, false);
+	call_media_removed(c, NULL);
+	cr_assert_eq(f.e.ncalls, 0);
+}
+
 Test(call, sip_to_tdm_early_media_then_sip_hangs_up)
 {
 	struct call *c = start(false);

@@ -41,6 +41,8 @@ static int f_digits(struct leg *l, const char *d)
 	return 0;
 }
 
+static void f_fax(struct leg *l, enum media_fax_tone tone) { note(l, "fax(%d)", (int)tone); }
+
 static int f_media(struct leg *l, struct leg_media *m)
 {
 	if (fl(l)->media_err)
@@ -75,11 +77,12 @@ static const struct leg_ops line_ops = {
 	.destroy = f_destroy,
 };
 
+/* A network leg switches its stream for fax (fax); a line leg has nothing to do. */
 static const struct leg_ops net_ops = {
 	.side = "sip", .line_side = false, .answer_name = "200 OK",
 	.place = f_place, .proceeding = f_proceeding, .alerting = f_alerting,
 	.progress = f_progress, .answer = f_answer, .clear = f_clear, .digits = f_digits,
-	.media = f_media, .summary = f_summary, .tag = f_summary, .debug = f_debug,
+	.media = f_media, .fax = f_fax, .summary = f_summary, .tag = f_summary, .debug = f_debug,
 	.destroy = f_destroy,
 };
 
