@@ -25,6 +25,7 @@
 #include "media/g711.h"
 #include "media/rtp.h"
 #include "tests/pstnsim/audio.h"
+#include "tests/tools/inaddr.h"
 
 #define PTIME_MS	20			/* [ms] audio packet interval */
 #define PTIME_SAMPLES	(PTIME_MS * 8)		/* [samples] per audio packet */
@@ -190,26 +191,6 @@ static void usage(FILE *f)
 		"exit: 0 every expectation held, 1 one failed, 2 setup error\n");
 }
 
-static int parse_addr(const char *s, struct sockaddr_in *a)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long port;
-
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		return EINVAL;
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : EINVAL;
-}
-
 static int parse_uint(const char *s, unsigned max, unsigned *v)
 {
 	char *end;
@@ -284,11 +265,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	while (!err && (c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
 		switch (c) {
 		case 'l':
-			err = parse_addr(optarg, &o->listen);
+			err = inaddr_parse(optarg, &o->listen);
 			have_listen = !err;
 			break;
 		case 'r':
-			err = parse_addr(optarg, &o->remote);
+			err = inaddr_parse(optarg, &o->remote);
 			o->have_remote = !err;
 			break;
 		case 'p':

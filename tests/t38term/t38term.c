@@ -23,6 +23,7 @@
 #include <spandsp.h>
 
 #include "media/udptl.h"
+#include "tests/tools/inaddr.h"
 
 #define TICK_MS		20	/* T.38 terminal clock: 160 samples */
 #define TICK_SAMPLES	160
@@ -70,26 +71,6 @@ static uint64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static int parse_addr(const char *s, struct sockaddr_in *a)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long port;
-
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		return EINVAL;
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : EINVAL;
 }
 
 /* xorshift32: the same drops for the same seed */
@@ -222,12 +203,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	while ((opt = getopt_long(argc, argv, "l:r:s:R:e:CAn:m:d:S:i:t:wvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
-			if (parse_addr(optarg, &o->local))
+			if (inaddr_parse(optarg, &o->local))
 				return EINVAL;
 			have_local = true;
 			break;
 		case 'r':
-			if (parse_addr(optarg, &o->remote))
+			if (inaddr_parse(optarg, &o->remote))
 				return EINVAL;
 			o->have_remote = true;
 			break;
