@@ -250,14 +250,13 @@ static bool tdm_read_failed(struct media_engine *e, struct media_chan *ch, int f
  * (t-fax-loop.sh, two T.38 gateways in the sanitized daemon under emulation): no cushion,
  * V.17 training and pages fail; 60-100 ms, 2 of 5 faxes pass; 200 ms, every one. T.30's
  * timers are seconds long: the delay costs nothing. */
-#define FAX_TX_CUSHION 10	/* [frames] 200 ms more delay, in fax modes only */
 
 static void tdm_cushion(struct media_chan *ch)
 {
 	uint8_t sil[PIPE_TDM_FRAME];
 
 	memset(sil, g711_silence(ch->pipe.tdm_law), sizeof sil);
-	for (int i = 0; i < FAX_TX_CUSHION; i++)
+	for (int i = 0; i < MEDIA_FAX_TX_CUSHION; i++)
 		(void)!write(ch->tdm_fd, sil, sizeof sil);
 	ch->tdm_cushioned = true;
 }

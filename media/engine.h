@@ -14,6 +14,10 @@
 #include "media/t30_observe.h"
 
 #define MEDIA_FRAME_SAMPLES 160	/* [samples] 20 ms at 8 kHz: one B-channel block */
+/* [frames] of silence a channel writes ahead on its B-channel the first time it carries fax
+ * (FAX or T38 mode), after the frame that answers the first one read: a late wake-up of
+ * the engine then leaves the modem's signal whole (media/engine.c). */
+#define MEDIA_FAX_TX_CUSHION 10
 
 struct media_engine;
 struct media_chan;

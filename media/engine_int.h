@@ -33,7 +33,7 @@ struct media_chan {
 	int tdm_fd, rtp_fd;
 	bool tdm_dead;
 	bool tdm_err_logged;			/* a transient read error was logged */
-	bool tdm_cushioned;			/* fax: frames written ahead (FAX_TX_CUSHION) */
+	bool tdm_cushioned;			/* fax: silence written ahead (MEDIA_FAX_TX_CUSHION) */
 	bool connected;				/* rtp_fd connect()ed to remote */
 	bool can_connect;			/* rtp_fd bound to one address (engine_rtp_connect) */
 	bool symmetric, latched;

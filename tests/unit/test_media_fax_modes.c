@@ -332,6 +332,20 @@ static void tick(int tdm, fax_state_t *fax)
 	(void)fax_rx(fax, lin, 160);
 }
 
+/* The first frame of a fax mode is answered by the frame and then the silence the engine
+ * writes ahead (MEDIA_FAX_TX_CUSHION): read that silence, so that every tick() gets the
+ * answer to its own frame again. Call once, after the first tick() in FAX or T38. */
+static void skip_cushion(int tdm, enum g711_law law)
+{
+	uint8_t back[256];
+
+	for (int i = 0; i < MEDIA_FAX_TX_CUSHION; i++) {
+		cr_assert_eq(wait_read(tdm, back, sizeof back, 2000), 160, "silence written ahead");
+		cr_assert_eq(back[0], g711_silence(law));
+		cr_assert_eq(back[159], g711_silence(law));
+	}
+}
+
 /* Take up to max events, waiting up to wait_ms for each next one; return how many. */
 static unsigned events(struct media_engine *e, struct media_event *ev, unsigned max, int wait_ms)
 {
@@ -408,7 +422,9 @@ Test(media_fax_modes, engine_tone_t38_refresh_restart_report, .timeout = 60)
 	peer_drain(&pr, 50);
 	peer_reset(&pr);
 	modify(e, ch, &p);
-	for (f = 0; f < 250; f++)
+	tick(sp[1], fax);
+	skip_cushion(sp[1], G711_LAW_ALAW);
+	for (f = 1; f < 250; f++)
 		tick(sp[1], fax);
 	peer_drain(&pr, 100);
 	cr_expect_eq(pr.rtp, 0, "no RTP in T38 mode");
@@ -605,7 +621,9 @@ Test(media_fax_modes, engine_cng_then_fax_removed, .timeout = 30)
 	modify(e, ch, &p);
 	peer_drain(&pr, 50);
 	peer_reset(&pr);
-	for (f = 0; f < 20; f++)
+	tick(sp[1], fax);
+	skip_cushion(sp[1], G711_LAW_ALAW);
+	for (f = 1; f < 20; f++)
 		tick(sp[1], fax);
 	/* the silence written ahead in fax modes answers tick() at once: the engine may
 	 * still be working through the last frames */
