@@ -431,11 +431,21 @@ static void parse(struct loader *ld)
 
 /* ---- building the configuration ------------------------------------------------------ */
 
+static unsigned key_line(const struct sect *s, const char *key);
+
 static void check_span(struct loader *ld, struct sect *s, struct conf_span *span)
 {
 	unsigned idx_d = (unsigned)(conf_opt_find(CS_SPAN, "dchannel") - conf_opts);
 	unsigned idx_c = (unsigned)(conf_opt_find(CS_SPAN, "channels") - conf_opts);
+	unsigned taps = span->echocancel_taps;
 
+	/* DAHDI takes any other length silently as its default (dahdi-base ioctl_echocancel) */
+	if (taps & (taps - 1)) {
+		add_error(ld, key_line(s, "echocancel_taps"),
+			  "echocancel_taps: %u is not a power of two (32, 64, 128, 256, 512, 1024)",
+			  taps);
+		s->failed = true;
+	}
 	if (span->sig != SIG_PRI_CPE && span->sig != SIG_PRI_NET)
 		return;
 	if (span->bchans & (UINT32_C(1) << span->dchannel)) {

@@ -95,6 +95,8 @@ struct conf_span {
 					 * in a [group] follows the group's instead */
 	char country_code[4];		/* PRI: E.164 country code, "" = unknown */
 	char national_prefix[5];	/* PRI: trunk prefix of national numbers, "0" */
+	bool echocancel;		/* DAHDI's echo canceller on this span's channels in calls */
+	unsigned echocancel_taps;	/* its tail: 32..1024, a power of two (8 taps = 1 ms) */
 	unsigned line;			/* where the section starts */
 };
 

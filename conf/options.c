@@ -376,6 +376,12 @@ const struct conf_opt conf_opts[] = {
 	{ CS_SPAN, "national_prefix", OT_STRING, OPT_PRI_ONLY, .check = check_national_prefix,
 	  .def = "", S(national_prefix),
 	  .desc = "PRI: put before national numbers on SIP when country_code is not set" },
+	{ CS_SPAN, "echocancel", OT_BOOL, 0, .def = "yes", S(echocancel),
+	  .desc = "switch on the channel's DAHDI echo canceller (echocanceller= in system.conf) "
+	  "for each call; fax and T.38 put it in fax mode" },
+	{ CS_SPAN, "echocancel_taps", OT_UINT, 0, .min = 32, .max = 1024, .def = "128",
+	  S(echocancel_taps), .desc = "echo tail the canceller covers [taps, 8 per ms]: 32, 64, "
+	  "128, 256, 512 or 1024" },
 
 	/* [group NAME] */
 	{ CS_GROUP, "spans", OT_SPANLIST, OPT_REQUIRED, GR(spans),

@@ -70,6 +70,26 @@ static void echo_canceller_for(struct call *c, int fd, enum media_mode mode)
 		CLOG(LL_INFO, c, "echo canceller in %s mode", mode == MEDIA_MODE_AUDIO ? "voice" : "fax");
 }
 
+bool tdm_echocan(struct daemon *d, unsigned span, unsigned pos, int fd, bool on)
+{
+	const struct conf_span *cs = conf_span_find(d->conf, span);
+
+	if (fd < 0 || !cs || !cs->echocancel)
+		return false;
+	int err = dahdi_chan_echocan(fd, on ? cs->echocancel_taps : 0);
+	if (err) {
+		LOGW(LS_TDM, "span %u ch %u: cannot switch the echo canceller %s: %s", span, pos,
+		     on ? "on" : "off", strerror(err));
+		return false;
+	}
+	if (on)
+		LOGD(LS_TDM, "span %u ch %u: echo canceller on, %u taps", span, pos,
+		     cs->echocancel_taps);
+	else
+		LOGD(LS_TDM, "span %u ch %u: echo canceller off", span, pos);
+	return on;
+}
+
 /* Join a B-channel and an RTP socket in the media engine (or re-point the stream). The
  * engine bridges TDM and RTP only: two TDM endpoints (PRI pass-through) need a TDM<->TDM
  * pipeline first. */

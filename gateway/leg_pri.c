@@ -44,6 +44,7 @@ struct leg_pri {
 	enum pri_leg_state st;
 	struct bchan_ref chan;
 	int tdm_fd;			/* borrowed from the span; -1 if none */
+	bool echocan;			/* we switched the channel's echo canceller on */
 	bool ringback;			/* DAHDI plays ringback on the B-channel */
 	struct pri_number called;	/* incoming: as SETUP and INFO gave it */
 };
@@ -65,10 +66,20 @@ static void ringback(struct leg_pri *p, bool on)
 		p->ringback = on;
 }
 
+static void echocan_off(struct leg_pri *p)
+{
+	if (p->echocan)
+		p->echocan = tdm_echocan(p->d, p->chan.span, p->chan.pos, p->tdm_fd, false);
+}
+
 static void set_chan(struct leg_pri *p, struct bchan_ref chan)
 {
+	if (p->echocan && (chan.span != p->chan.span || chan.pos != p->chan.pos))
+		echocan_off(p);
 	p->chan = chan;
 	p->tdm_fd = tdm_span_chan_fd(pri_link_tdm(p->link), chan.pos);
+	if (!p->echocan && chan.pos)
+		p->echocan = tdm_echocan(p->d, chan.span, chan.pos, p->tdm_fd, true);
 }
 
 /* ---- placing (leg B) ------------------------------------------------------------------- */
@@ -254,6 +265,7 @@ static void pri_destroy(struct leg *l)
 
 	if (p->pri)	/* freed without signalling (shutdown): libpri must not point here */
 		pri_call_set_user(p->pri, NULL);
+	echocan_off(p);
 	free(p);
 }
 
@@ -332,6 +344,7 @@ static void emit(struct leg_pri *p, enum leg_event_type type, int cause, bool in
 static void released(struct leg_pri *p, int cause)
 {
 	ringback(p, false);
+	echocan_off(p);
 	p->pri = NULL;
 	p->st = PL_RELEASED;
 	emit(p, LEG_EV_GONE, cause, false);	/* p may be freed */

@@ -54,6 +54,14 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev);
 const char *leg_sip_trunk(const struct leg *l);
 const char *leg_sip_codec(const struct leg *l);
 
+/* ---- every TDM leg ----------------------------------------------------------------- */
+
+/* The echo canceller of a call's channel (span, position; fd) on or off, as the span's
+ * echocancel/echocancel_taps say: on when the call takes the channel, off when it is done
+ * with it, so an idle channel costs the driver nothing (chan_dahdi does the same). Returns
+ * whether it is now on. Logs a failure with the channel. */
+bool tdm_echocan(struct daemon *d, unsigned span, unsigned pos, int fd, bool on);
+
 /* ---- routing (gateway/call_route.c) ------------------------------------------------ */
 
 /* A SETUP arrived on link; an INVITE arrived (ev->type SIPUA_EV_CALL_INCOMING). */

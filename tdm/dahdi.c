@@ -168,6 +168,18 @@ int dahdi_chan_flush(int fd)
 	return ioctl(fd, DAHDI_FLUSH, &what) ? errno : 0;
 }
 
+int dahdi_chan_echocan(int fd, unsigned taps)
+{
+	struct dahdi_echocanparams ecp = { .tap_length = taps, .param_count = 0 };
+	int audio = 1;
+
+	/* DAHDI cancels echo only on a channel in audio mode, and opens a clear (PRI bearer)
+	 * channel without it; an analog channel is always in it and refuses the ioctl. */
+	if (taps && ioctl(fd, DAHDI_AUDIOMODE, &audio) && errno != EINVAL)
+		return errno;
+	return ioctl(fd, DAHDI_ECHOCANCEL_PARAMS, &ecp) ? errno : 0;
+}
+
 int dahdi_chan_echocan_fax(int fd, bool on)
 {
 	int fax = on;

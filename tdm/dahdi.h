@@ -68,6 +68,12 @@ int dahdi_chan_tone(int fd, enum dahdi_tone tone);
  * call's audio starts. */
 int dahdi_chan_flush(int fd);
 
+/* Switch the channel's echo canceller on with a tail of taps (32..1024, a power of two), or
+ * off (taps 0) (DAHDI_ECHOCANCEL_PARAMS). On puts a clear channel in audio mode first
+ * (DAHDI_AUDIOMODE), where it stays: G.711 voice passes through it unchanged. Succeeds, doing nothing, on a channel with no
+ * canceller attached (echocanceller= in system.conf): DAHDI cannot be asked which it is. */
+int dahdi_chan_echocan(int fd, unsigned taps);
+
 /* Echo canceller of the channel in fax mode (on) or back to voice (DAHDI_ECHOCANCEL_FAX_MODE):
  * a modem's tones are not echo to cancel. ENODEV: the channel has no echo canceller. */
 int dahdi_chan_echocan_fax(int fd, bool on);

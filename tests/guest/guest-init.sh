@@ -52,6 +52,8 @@ M=$STROWGER_DAHDI_MODULES
 insmod "$M/dahdi.ko" auto_assign_spans=1 || setup_fail "insmod dahdi.ko failed"
 insmod "$M/dahdi_dynamic.ko" || setup_fail "insmod dahdi_dynamic.ko failed"
 insmod "$M/dahdi_dynamic_loc.ko" || setup_fail "insmod dahdi_dynamic_loc.ko failed"
+# DAHDI's own software echo canceller, attached to some channels by spans.sh
+insmod "$M/dahdi_echocan_mg2.ko" || setup_fail "insmod dahdi_echocan_mg2.ko failed"
 
 . "$STROWGER_ROOT/tests/guest/spans.sh"
 why=$(spans_setup 2>&1) || setup_fail "$(echo "$why" | tr '\n' ' ')"

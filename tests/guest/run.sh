@@ -229,9 +229,11 @@ else
 	KERNEL=$C/kernel/boot/vmlinuz-$KV
 fi
 
-# 1b. DAHDI: dahdi, dahdi_dynamic, dahdi_dynamic_loc from Debian's dahdi-dkms source (the
-# package is downloaded and unpacked, never installed), built against the installed headers.
-if [ ! -f "$C/dahdi/ok" ] || [ "$(cat "$C/dahdi/HEADERS" 2>/dev/null)" != "$HDR_VER" ]; then
+# 1b. DAHDI: dahdi, dahdi_dynamic, dahdi_dynamic_loc and the MG2 echo canceller from Debian's
+# dahdi-dkms source (the package is downloaded and unpacked, never installed), built against
+# the installed headers.
+if [ ! -f "$C/dahdi/ok" ] || [ ! -f "$C/dahdi/dahdi_echocan_mg2.ko" ] ||
+	[ "$(cat "$C/dahdi/HEADERS" 2>/dev/null)" != "$HDR_VER" ]; then
 	say "building the DAHDI modules for $KV"
 	tmp=$(mktemp -d "$C/.tmp.dahdi.XXXXXX")
 	mkdir -p "$tmp/debs" "$tmp/src" "$tmp/out"
@@ -240,11 +242,12 @@ if [ ! -f "$C/dahdi/ok" ] || [ "$(cat "$C/dahdi/HEADERS" 2>/dev/null)" != "$HDR_
 	dsrc=$(ls -d "$tmp"/src/usr/src/dahdi-* | head -1)
 	[ -d "$dsrc/drivers/dahdi" ] || die "no DAHDI source in dahdi-dkms"
 	if ! make -j"$(nproc)" -C "$KSRC" M="$dsrc/drivers/dahdi" DAHDI_INCLUDE="$dsrc/include" \
-		CONFIG_DAHDI=m CONFIG_DAHDI_DYNAMIC=m CONFIG_DAHDI_DYNAMIC_LOC=m modules >"$tmp/out/build.log" 2>&1; then
+		CONFIG_DAHDI=m CONFIG_DAHDI_DYNAMIC=m CONFIG_DAHDI_DYNAMIC_LOC=m \
+		CONFIG_DAHDI_ECHOCAN_MG2=m modules >"$tmp/out/build.log" 2>&1; then
 		tail -20 "$tmp/out/build.log" | sed 's/^/  | /' >&2
 		die "building the DAHDI modules against $KSRC failed (log above)"
 	fi
-	for m in dahdi dahdi_dynamic dahdi_dynamic_loc; do
+	for m in dahdi dahdi_dynamic dahdi_dynamic_loc dahdi_echocan_mg2; do
 		cp "$dsrc/drivers/dahdi/$m.ko" "$tmp/out/" || die "$m.ko was not built"
 	done
 	vm=$(modinfo -F vermagic "$tmp/out/dahdi.ko")

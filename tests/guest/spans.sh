@@ -80,6 +80,9 @@ spans_write_conf() {
 	dchan=$T1_PBX_D
 	bchan=$T1_GW_B
 	dchan=$T1_GW_D
+	# DAHDI's MG2 echo canceller on the gateway's T1 B-channels only: it runs per sample in
+	# the kernel, and the emulated CPU has none to spare for all 53 (t-ops-echocan)
+	echocanceller=mg2,$T1_GW_B
 	span=5,0,0,esf,b8zs
 	span=6,0,0,esf,b8zs
 	fxoks=$CAS_GW_FXS

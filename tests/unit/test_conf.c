@@ -739,10 +739,10 @@ Test(conf, example_file_documents_every_key)
 	FILE *f = fopen(EXAMPLE, "r");
 	char *line = NULL;
 	size_t cap = 0;
-	bool seen[64] = { false };
+	bool seen[256] = { false };
 
 	cr_assert_not_null(f, "cannot open %s from %s", EXAMPLE, getcwd(NULL, 0));
-	cr_assert(conf_nopts <= 64);
+	cr_assert(conf_nopts <= 256);
 	/* "key = value", commented out or not. */
 	while (getline(&line, &cap, f) >= 0) {
 		const char *p = line + strspn(line, ";# \t");
@@ -876,6 +876,27 @@ Test(conf, err_number_format)
 		      "t.conf:9: country_code: longer than 3 characters",
 		      "t.conf:10: national_prefix: '0x' must be 0 to 4 digits",
 		      "t.conf:14: country_code: not valid on an fxs span (PRI only)");
+}
+
+Test(conf, echocancel)
+{
+	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_cpe\n"
+				 "[span 2]\ntype = t1\nsignalling = fxs\nechocancel = no\n"
+				 "[span 3]\ntype = t1\nsignalling = pri_net\nechocancel_taps = 512\n");
+	cr_assert(c->spans[0].echocancel);		/* on by default, as chan_dahdi */
+	cr_assert_eq(c->spans[0].echocancel_taps, 128);
+	cr_assert_not(c->spans[1].echocancel);
+	cr_assert_eq(c->spans[2].echocancel_taps, 512);
+	conf_free(c);
+}
+
+Test(conf, err_echocancel_taps)
+{
+	/* DAHDI would take 100 silently as its default length: say so instead */
+	expect_errors("[span 1]\ntype = e1\nsignalling = pri_cpe\nechocancel_taps = 100\n"
+		      "[span 2]\ntype = e1\nsignalling = pri_cpe\nechocancel_taps = 2048\n", 2,
+		      "t.conf:4: echocancel_taps: 100 is not a power of two (32, 64, 128, 256, 512, 1024)",
+		      "t.conf:8: echocancel_taps: 2048 is out of range (32..1024)");
 }
 
 /* ---- fax ------------------------------------------------------------------------------ */
@@ -1171,11 +1192,11 @@ Test(conf, print_group_and_its_spans)
 	/* The grouped spans take hunt from the group; a span outside keeps its own. */
 	cr_assert(strstr(text, "[span 2]\n"), "%s", text);
 	cr_assert(strstr(text, "overlap = no\n; hunt: from [group pbx]\ncountry_code =\n"
-			       "national_prefix =\n\n[span 4]"), "%s", text);
+			       "national_prefix =\nechocancel = yes\necho" "cancel_taps = 128\n\n[span 4]"), "%s", text);
 	cr_assert(strstr(text, "overlap = no\n; hunt: from [group pbx]\ncountry_code =\n"
-			       "national_prefix =\n\n[span 3]"), "%s", text);
+			       "national_prefix =\nechocancel = yes\necho" "cancel_taps = 128\n\n[span 3]"), "%s", text);
 	cr_assert(strstr(text, "overlap = no\nhunt = descending\ncountry_code =\n"
-			       "national_prefix =\n\n[group pbx]\nspans = 4, 2\n"
+			       "national_prefix =\nechocancel = yes\necho" "cancel_taps = 128\n\n[group pbx]\nspans = 4, 2\n"
 			       "hunt = descending\n"
 			       "; B-channels: span 4 1-23 (t1 ulaw), span 2 1-15,17-31 (e1 alaw): "
 			       "53 in all\n"
