@@ -9,6 +9,7 @@
 #   sip/      Sofia-SIP user agent, trunks, SDP offer/answer
 #   gateway/  the daemon: calls, routing, cause mapping, the control socket
 #   ctl/      strowgerctl, the control socket's client
+#   man/      manual pages; contrib/ the systemd unit
 #   tests/    unit tests (Criterion), PSTN simulator, DAHDI guest harness, benchmarks
 #
 # make            build build/strowger
@@ -16,10 +17,11 @@
 # make unit       unit tests only        make guest   guest tier only
 # make demo       the main job in the guest      make bench   media benchmarks (host)
 # make deps       install every Debian package the project needs (root)
+# make install    PREFIX=/usr/local DESTDIR= : the programs, manual pages, systemd unit
 # make fresh-check  `make deps demo` in a clean Debian 12 root (debootstrap; root)
 # V=1 shows commands; WERROR=1 adds -Werror (CI); SANITIZE=address,undefined instruments.
 
-MODULES := common conf tdm media sip gateway ctl
+MODULES := common conf tdm media sip gateway ctl man
 BUILD   ?= build
 V       ?= 0
 
@@ -41,7 +43,7 @@ endif
 # `make deps test` the packages do not exist yet while make reads it. lazy_once expands
 # its shell command on first use and keeps the result.
 lazy_once = $(eval $(1) := $$(shell $(2)))$($(1))
-PKGS        := spandsp sofia-sip-ua inih
+PKGS        := spandsp sofia-sip-ua inih libsystemd
 DEP_CFLAGS   = $(call lazy_once,DEP_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     = $(call lazy_once,PKG_LIBS,pkg-config --libs $(PKGS) 2>/dev/null)
 DEP_LIBS     = $(PKG_LIBS) -lpri -ltonezone -lpthread -lm
@@ -66,7 +68,7 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 include tests/module.mk
 
 .DEFAULT_GOAL := all
-.PHONY: all test unit guest san-gw demo bench deps check-deps fresh-check clean
+.PHONY: all test unit guest san-gw demo bench deps check-deps fresh-check clean install
 
 all: $(BUILD)/strowger $(PROGS)
 
@@ -90,6 +92,30 @@ check-deps: $(filter deps,$(MAKECMDGOALS))
 
 deps:
 	@sh mk/deps.sh
+
+# The usual Debian places with PREFIX=/usr; the configuration stays in /etc (the daemon's
+# default path) and is never overwritten; the example goes with the documentation.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR    := $(PREFIX)/sbin
+MANDIR     := $(PREFIX)/share/man
+DOCDIR     := $(PREFIX)/share/doc/strowger
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+
+install: $(BUILD)/strowger $(STROWGERCTL) $(MANPAGES)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BUILD)/strowger $(DESTDIR)$(SBINDIR)/strowger
+	$(Q)install -D -m 0755 $(STROWGERCTL) $(DESTDIR)$(SBINDIR)/strowgerctl
+	$(Q)install -D -m 0644 $(BUILD)/man/strowger.8 $(DESTDIR)$(MANDIR)/man8/strowger.8
+	$(Q)install -D -m 0644 $(BUILD)/man/strowgerctl.8 $(DESTDIR)$(MANDIR)/man8/strowgerctl.8
+	$(Q)install -D -m 0644 $(BUILD)/man/strowger.conf.5 $(DESTDIR)$(MANDIR)/man5/strowger.conf.5
+	$(Q)install -D -m 0644 conf/strowger.conf $(DESTDIR)$(DOCDIR)/strowger.conf.example
+	$(Q)install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/strowger/strowger.conf ] || \
+		install -D -m 0640 conf/strowger.conf $(DESTDIR)$(SYSCONFDIR)/strowger/strowger.conf
+	$(Q)mkdir -p $(DESTDIR)$(UNITDIR)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		contrib/systemd/strowger.service.in >$(DESTDIR)$(UNITDIR)/strowger.service
 
 clean:
 	$(call msg,RM,$(BUILD))

@@ -9,6 +9,7 @@
 #include "gateway/ctl_daemon.h"
 #include "gateway/pri_link.h"
 #include "gateway/route.h"
+#include "gateway/service.h"
 #include "gateway/span_group.h"
 #include "gateway/status.h"
 #include "media/engine.h"
@@ -483,6 +484,7 @@ static void stop(struct daemon *d)
 	if (d->stopping)
 		return;
 	d->stopping = true;
+	service_stopping();
 	if (!d->calls.ncalls) {
 		su_root_break(d->root);
 		return;
@@ -505,7 +507,9 @@ static int on_signal(struct daemon *d, su_wait_t *w, void *arg)
 	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
+			service_reloading();
 			reload(d);
+			service_ready("running");
 			break;
 		case SIGTERM:
 		case SIGINT:

@@ -4,6 +4,7 @@
 #include "gateway/daemon.h"
 #include "gateway/genconf.h"
 #include "gateway/hwcheck.h"
+#include "gateway/service.h"
 #include "gateway/status.h"
 #include "media/dsp_log.h"
 #include "tdm/tdm.h"
@@ -129,6 +130,11 @@ int main(int argc, char **argv)
 		conf_free(conf);
 		return EXIT_RUNTIME;
 	}
+	char status[128];
+	snprintf(status, sizeof(status), "running: %u span%s, %u trunk%s, %u route%s",
+		 conf->nspans, conf->nspans == 1 ? "" : "s", conf->ntrunks,
+		 conf->ntrunks == 1 ? "" : "s", conf->nroutes, conf->nroutes == 1 ? "" : "s");
+	service_ready(status);
 	daemon_run(d);
 	daemon_free(d);
 	LOGN(LS_MAIN, "stopped");
