@@ -1,0 +1,32 @@
+/* Call progress tones by frequency and cadence: the zone's tones written as libtonezone writes
+ * them, and a detector that recognises one of them in 8 kHz linear audio (Goertzel filters on
+ * 20 ms blocks). Used for FXO disconnect supervision (busy/reorder/congestion) and by the
+ * simulator's phone to check dial tone, ringback and busy. Pure, no I/O. */
+#ifndef STROWGER_MEDIA_TONE_DETECT_H
+#define STROWGER_MEDIA_TONE_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One tone of a zone, as libtonezone writes it: "480+620/500,0/500" (freq[+freq][/ms], ... ;
+ * a leading '!' on an element = play once, "0" = silence; a missing /ms = continuous). */
+struct tone_spec;
+int tone_spec_parse(const char *text, struct tone_spec **out);	/* 0 or -EINVAL */
+void tone_spec_free(struct tone_spec *ts);
+
+/* A detector for one tone spec: feed 8 kHz linear audio; it reports whether the tone is
+ * present (frequencies within +-2 %, twist, level above -35 dBm0) and, for a cadenced tone,
+ * when `cycles` on/off cycles matched the spec's cadence within +-20 % (or 50 ms). */
+struct tone_detect;
+int tone_detect_new(struct tone_detect **out, const struct tone_spec *ts, unsigned cycles);
+/* 1 when the tone (and its cadence, cycles times) has been recognised since the last reset,
+ * else 0. */
+int tone_detect_feed(struct tone_detect *td, const int16_t *samples, size_t n);
+void tone_detect_reset(struct tone_detect *td);
+void tone_detect_free(struct tone_detect *td);
+
+/* Measure the strongest frequency present in a block (for tests checking "is this 350+440?"):
+ * returns the energy in dBm0 at freq, so a caller can check presence of each frequency. */
+double tone_level_dbm0(const int16_t *samples, size_t n, double freq);
+
+#endif
