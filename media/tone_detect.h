@@ -1,7 +1,7 @@
 /* Call progress tones by frequency and cadence: the zone's tones written as libtonezone writes
- * them, and a detector that recognises one of them in 8 kHz linear audio (Goertzel filters on
- * 20 ms blocks). Used for FXO disconnect supervision (busy/reorder/congestion) and by the
- * simulator's phone to check dial tone, ringback and busy. Pure, no I/O. */
+ * them, and a detector that recognises one of them in 8 kHz linear audio (a DFT bin per
+ * frequency on 20 ms blocks). Used for FXO disconnect supervision (busy/reorder/congestion)
+ * and by the simulator's phone to check dial tone, ringback and busy. Pure, no I/O. */
 #ifndef STROWGER_MEDIA_TONE_DETECT_H
 #define STROWGER_MEDIA_TONE_DETECT_H
 

@@ -137,6 +137,13 @@ Test(tone_spec, detector_needs_a_tone)
 	cr_expect_eq(tone_detect_new(&td, ts, 2), -EINVAL);
 	tone_spec_free(ts);
 	cr_expect_eq(tone_detect_new(&td, NULL, 2), -EINVAL);
+	/* more cycles than it can remember */
+	cr_assert_eq(tone_spec_parse(US_BUSY, &ts), 0);
+	cr_expect_eq(tone_detect_new(&td, ts, 1000), -EINVAL);
+	cr_expect_eq(tone_detect_new(&td, ts, 0x80000001u), -EINVAL);
+	cr_expect_eq(tone_detect_new(&td, ts, 8), 0);
+	tone_detect_free(td);
+	tone_spec_free(ts);
 }
 
 Test(tone_level, dbm0)
