@@ -334,6 +334,22 @@ Test(tone_detect, speech_like_noise)
 	free(g.s);
 }
 
+/* Ringback, one cycle: the on run, then enough of the off run (4 s - 20 %). */
+Test(tone_detect, ringback)
+{
+	struct sig g = { 0 };
+
+	sig_add(&g, 300, 0, 0, 0);
+	for (int i = 0; i < 2; i++) {
+		sig_add(&g, 2000, 440, 480, -19);
+		sig_add(&g, 4000, 0, 0, 0);
+	}
+	long at = first_detect(US_RINGBACK, 1, &g, 160);
+	cr_expect(at >= 300 + 5100 && at <= 300 + 5300, "ringback at %ld ms", at);
+	cr_expect_eq(first_detect(US_BUSY, 1, &g, 160), -1);
+	free(g.s);
+}
+
 Test(tone_detect, sit_sequence)
 {
 	struct sig g = { 0 };
