@@ -29,7 +29,7 @@ BUILD_PKGS="build-essential pkg-config libinih-dev dahdi-source libtonezone-dev 
 # Tests: Criterion, SIP peers, the qemu guest that runs the real DAHDI driver ("dahdi" for
 # dahdi_cfg; naming dahdi-source too keeps apt from building dahdi-dkms), and debootstrap and
 # git for the fresh-machine check (tests/fresh/fresh-check.sh).
-TEST_PKGS="libcriterion-dev sip-tester dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2
+TEST_PKGS="libcriterion-dev sip-tester kamailio dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2
 	debootstrap git"
 
 have_all() {
