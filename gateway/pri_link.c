@@ -87,6 +87,7 @@ void pri_link_attach(struct pri_link *l, int fd)
 		.io = PRI_IO_DAHDI,
 		.chans = l->chans,
 		.overlap = l->overlap,
+		.restart_on_up = true,	/* a crash or link loss left the far end holding calls */
 		.eh = on_pri_event,
 		.arg = l,
 	};

@@ -46,6 +46,9 @@ struct pri_span {
 	bool alarm;			/* layer 1 in alarm (pri_span_set_alarm) */
 	bool eof;			/* socket closed by the far end */
 	bool usable;			/* what the caller was last told (DCHAN_UP/DOWN) */
+	uint32_t restarting;		/* bit pos: RESTART sent at link-up, not yet acknowledged */
+	struct timeval restart_by;	/* when the link-up restart stops waiting */
+	bool restart_retried;		/* the unacknowledged RESTARTs were sent again */
 	struct pri_call *calls;
 	unsigned ncalls;
 	struct log_ratelimit wr_rl;
@@ -323,6 +326,7 @@ static bool span_usable(const struct pri_span *span)
 /* Clear every call without signalling (the link is gone), then report the span down. */
 static void link_down(struct pri_span *span, int cause, const char *why)
 {
+	span->restarting = 0;	/* a restart in progress starts again at the next link-up */
 	if (!span->usable)
 		return;
 	span->usable = false;
@@ -340,7 +344,112 @@ static void link_down(struct pri_span *span, int cause, const char *why)
 	emit(span, &(struct pri_event){ .type = PRI_EV_DCHAN_DOWN });
 }
 
+/* Q.931 §5.5: the far end may still hold calls on channels we know nothing of (we crashed,
+ * or the link dropped and took our side of its calls with it, §5.8.9 / Q.921 release):
+ * RESTART every B-channel of the span when the link comes up, and report the D-channel up
+ * only once they are acknowledged, or after RESTART_WAIT_MS for those that are not (a far
+ * end that ignores RESTART). Calls are refused meanwhile: the span is not usable yet. */
+#define RESTART_WAIT_MS 4000
+
+static void link_up_done(struct pri_span *span);
+
+static void restart_deadline(struct pri_span *span)
+{
+	gettimeofday(&span->restart_by, NULL);
+	span->restart_by.tv_sec += RESTART_WAIT_MS / 1000;
+	span->restart_by.tv_usec += (RESTART_WAIT_MS % 1000) * 1000;
+	if (span->restart_by.tv_usec >= 1000000) {
+		span->restart_by.tv_sec++;
+		span->restart_by.tv_usec -= 1000000;
+	}
+}
+
+/* Send RESTART for the channels in mask; returns the mask of those sent. */
+static uint32_t restart_send(struct pri_span *span, uint32_t mask)
+{
+	uint32_t sent = 0;
+
+	for (unsigned pos = 1; pos <= 31; pos++) {
+		if (!(mask & (UINT32_C(1) << pos)))
+			continue;
+		if (pri_reset(span->pri, (int)pos)) {
+			LOGW(LS_PRI, "span %u: cannot send RESTART for channel %u", span->p.span, pos);
+			continue;
+		}
+		sent |= UINT32_C(1) << pos;
+	}
+	return sent;
+}
+
+static unsigned popcount32(uint32_t m)
+{
+	unsigned n = 0;
+
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
+static void restart_start(struct pri_span *span)
+{
+	uint32_t all = 0;
+
+	for (unsigned pos = 1; pos <= 31; pos++)
+		if (bchan_contains(span->p.chans, (struct bchan_ref){ span->p.span, pos }))
+			all |= UINT32_C(1) << pos;
+	span->restarting = restart_send(span, all);
+	span->restart_retried = false;
+	restart_deadline(span);
+	LOGN(LS_PRI, "span %u: Q.921 link up: RESTART of %u B-channel%s (Q.931 §5.5)",
+	     span->p.span, popcount32(span->restarting), popcount32(span->restarting) == 1 ? "" : "s");
+	if (!span->restarting)
+		link_up_done(span);
+}
+
+static void on_restart_ack(struct pri_span *span, int encoded)
+{
+	unsigned pos = chan_pos(encoded);
+
+	if (!span->restarting || !pos || !(span->restarting & (UINT32_C(1) << pos)))
+		return;
+	span->restarting &= ~(UINT32_C(1) << pos);
+	if (!span->restarting)
+		link_up_done(span);
+}
+
+/* Frames sent while both Q.921 ends re-establish the link at once can be lost with it:
+ * what is not acknowledged is sent once more, then the channels are taken into use. */
+static void restart_timeout(struct pri_span *span)
+{
+	unsigned n = popcount32(span->restarting);
+
+	if (!span->restart_retried) {
+		LOGN(LS_PRI, "span %u: %u RESTART%s not acknowledged within %u ms: sending again",
+		     span->p.span, n, n == 1 ? "" : "s", RESTART_WAIT_MS);
+		span->restart_retried = true;
+		span->restarting = restart_send(span, span->restarting);
+		restart_deadline(span);
+		if (span->restarting)
+			return;
+	} else {
+		LOGW(LS_PRI, "span %u: %u RESTART%s not acknowledged: taking the channel%s into use "
+		     "anyway", span->p.span, n, n == 1 ? "" : "s", n == 1 ? "" : "s");
+	}
+	span->restarting = 0;
+	link_up_done(span);
+}
+
 static void link_check_up(struct pri_span *span)
+{
+	if (span->usable || span->restarting || !span_usable(span))
+		return;
+	if (span->p.restart_on_up)
+		restart_start(span);
+	else
+		link_up_done(span);
+}
+
+static void link_up_done(struct pri_span *span)
 {
 	if (span->usable || !span_usable(span))
 		return;
@@ -572,6 +681,9 @@ static void handle(struct pri_span *span, pri_event *e)
 	case PRI_EVENT_RESTART:
 		on_restart(span, e->restart.channel);
 		break;
+	case PRI_EVENT_RESTART_ACK:
+		on_restart_ack(span, e->restartack.channel);
+		break;
 	case PRI_EVENT_CONFIG_ERR:
 		LOGW(LS_PRI, "span %u: libpri: %s", span->p.span, e->err.err);
 		break;
@@ -765,6 +877,8 @@ int pri_span_next_timeout_ms(struct pri_span *span, const struct timeval *now)
 		if (c->finishing)
 			return 0;
 	next = pri_schedule_next(span->pri);
+	if (span->restarting && (!next || timercmp(&span->restart_by, next, <)))
+		next = &span->restart_by;
 	if (!next)
 		return -1;
 	t = now_or(now);
@@ -798,6 +912,11 @@ void pri_span_run_timers(struct pri_span *span)
 	/* pri_schedule_run_tv() is declared but not exported by libpri 1.6.0. */
 	while ((e = pri_schedule_run(span->pri)))
 		handle(span, e);
+	if (span->restarting) {
+		struct timeval t = now_or(NULL);
+		if (!timercmp(&t, &span->restart_by, <))
+			restart_timeout(span);
+	}
 	run_finishing(span);
 }
 

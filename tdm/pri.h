@@ -155,6 +155,8 @@ struct pri_span_params {
 	struct bchan_group *chans;	/* not owned; holds this span's B-channels */
 	bool overlap;			/* overlap receiving: incoming SETUPs may be
 					 * incomplete; answer them with pri_call_more_info() */
+	bool restart_on_up;		/* RESTART every B-channel when the link comes up
+					 * (Q.931 §5.5); DCHAN_UP follows their ACKNOWLEDGE */
 	pri_event_h *eh;
 	void *arg;
 };

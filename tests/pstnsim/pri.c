@@ -523,9 +523,25 @@ static void on_event(struct sim *s, pri_event *e)
 		call = call_by_q(s, e->digit.call);
 		sim_say(s, "evt   %s: keypad digits %s", call ? call->name : "?", e->digit.digits);
 		break;
-	case PRI_EVENT_RESTART:
-		sim_say(s, "evt   RESTART channel %d", EV_CHAN(e->restart.channel));
+	case PRI_EVENT_RESTART: {
+		/* Q.931 §5.5.2: libpri has acknowledged; the calls there return to idle, cause
+		 * 41 as the gateway's own side does */
+		int ts = event_ts(e->restart.channel);	/* -1: the whole interface */
+		if (ts < 0)
+			sim_say(s, "evt   RESTART of the interface");
+		else
+			sim_say(s, "evt   RESTART channel %d", ts);
+		for (struct sim_call *c = s->calls; c; c = c->next) {
+			if (c->state == CS_RELEASED || (ts >= 0 && c->ts != ts))
+				continue;
+			sim_say(s, "evt   %s: cleared by the far end's RESTART", c->name);
+			if (c->q)
+				pri_destroycall(s->pri, c->q);
+			c->cause = 41;
+			call_released(s, c);
+		}
 		break;
+	}
 	case PRI_EVENT_RESTART_ACK:
 		s->restart_acks++;
 		if (e->restartack.channel < 0)

@@ -35,6 +35,7 @@ struct far {
 	int restart_class;		/* rewrite outgoing RESTARTs to this class (6, 7) */
 	int restart_acks;		/* RESTART ACKNOWLEDGEs received */
 	int restart_ack_channel;	/* channel of the last one (-1: none named) */
+	int restarts;			/* RESTARTs received */
 };
 
 struct ours_ev {
@@ -59,7 +60,10 @@ struct ours {
 	struct pri_call *call;
 	int reject_cause;		/* on SETUP: hang up with this cause at once */
 	bool more_info;			/* on SETUP: ask for more digits */
+	int far_restarts_at_up;		/* far.restarts when DCHAN_UP came */
 };
+
+static bool rig_restart_on_up;		/* setup_rig(): RESTART every channel at link-up */
 
 static struct far far;
 static struct ours ours;
@@ -157,6 +161,9 @@ static void far_handle(pri_event *e)
 		if (e->hangup.call == far.call)
 			far.call = NULL;
 		break;
+	case PRI_EVENT_RESTART:
+		far.restarts++;
+		break;
 	case PRI_EVENT_RESTART_ACK:
 		far.restart_acks++;
 		far.restart_ack_channel = e->restartack.channel;
@@ -183,6 +190,8 @@ static void ours_handler(const struct pri_event *ev, void *arg)
 	r->restart_pos = ev->restart.pos;
 	if (ev->setup)
 		o->setup = *ev->setup;
+	if (ev->type == PRI_EV_DCHAN_UP)
+		o->far_restarts_at_up = far.restarts;
 	switch (ev->type) {
 	case PRI_EV_SETUP:
 		o->call = ev->call;
@@ -286,7 +295,8 @@ static void setup_rig(enum pri_role role, enum pri_switch sw, bool overlap)
 	struct bchan_params bp = { .chans = chans, .nchans = 3, .hunt = BCHAN_HUNT_ASC };
 	struct pri_span_params p = {
 		.span = SPAN, .role = role, .sw = sw, .line = PRI_LINE_E1, .io = PRI_IO_SOCKET,
-		.overlap = overlap, .eh = ours_handler, .arg = &ours,
+		.overlap = overlap, .restart_on_up = rig_restart_on_up, .eh = ours_handler,
+		.arg = &ours,
 	};
 	int sv[2];
 	static const int farsws[] = {
@@ -426,6 +436,23 @@ static void outgoing_call_answered_then_cleared(enum pri_role role, bool we_hang
 	cr_expect_null(far.call);
 	teardown_rig();
 }
+
+/* Q.931 §5.5 at link-up: every B-channel is restarted, and the span is reported up only
+ * once the far end has acknowledged them all; then calls go as usual. */
+static void link_up_restarts(enum pri_role role)
+{
+	rig_restart_on_up = true;
+	setup_rig(role, PRI_SW_EUROISDN, false);
+	rig_restart_on_up = false;
+	cr_expect_eq(far.restarts, 3, "far end saw %d RESTARTs, want one per B-channel", far.restarts);
+	cr_expect_eq(ours.far_restarts_at_up, 3, "DCHAN_UP came after %d of 3 RESTARTs",
+		     ours.far_restarts_at_up);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	teardown_rig();
+}
+
+Test(pri, cpe_link_up_restarts_every_bchannel) { link_up_restarts(PRI_ROLE_CPE); }
+Test(pri, net_link_up_restarts_every_bchannel) { link_up_restarts(PRI_ROLE_NET); }
 
 Test(pri, cpe_call_answered_we_hang_up)
 {
