@@ -47,6 +47,7 @@ static int apply_params(struct media_chan *ch, const struct media_chan_params *p
 	ch->remote = p->remote;
 	ch->remote_len = engine_addr_len(&p->remote);
 	ch->symmetric = p->symmetric;
+	ch->rtp_timeout_ms = p->rtp_timeout_ms;
 	ch->latched = false;
 	ch->rtcp_remote_len = 0;		/* learn the peer's RTCP source again */
 	return err;
@@ -366,7 +367,8 @@ static void sweep(struct media_engine *e, uint64_t now)
 	const uint64_t rtp_limit = (uint64_t)e->p.rtp_timeout_ms * 1000u;
 
 	for (struct media_chan *ch = e->chans; ch; ch = ch->next) {
-		uint64_t limit = rtp_limit;
+		uint64_t limit = ch->rtp_timeout_ms ? (uint64_t)ch->rtp_timeout_ms * 1000u
+						    : rtp_limit;
 
 		if (!ch->bridge && ch->pipe.mode == MEDIA_MODE_T38 && ch->pipe.t38->p.silence_ms)
 			limit = (uint64_t)ch->pipe.t38->p.silence_ms * 1000u;
@@ -374,7 +376,8 @@ static void sweep(struct media_engine *e, uint64_t now)
 		    now - ch->last_rx_us > limit) {
 			ch->timed_out = true;
 			post_event(e, &(struct media_event){ .type = MEDIA_EV_RTP_TIMEOUT,
-							     .cookie = ch->cookie });
+				.cookie = ch->cookie,
+				.silent_ms = (unsigned)((now - ch->last_rx_us) / 1000u) });
 		}
 	}
 }
@@ -575,6 +578,9 @@ void media_engine_free(struct media_engine *e)
 static int valid_params(const struct media_chan_params *p)
 {
 	if (p->pt != 0 && p->pt != 8)
+		return EINVAL;
+	if (p->ptime_ms && p->ptime_ms != 10 && p->ptime_ms != 20 && p->ptime_ms != 30 &&
+	    p->ptime_ms != 40)
 		return EINVAL;
 	if (p->tdm_law != G711_LAW_ALAW && p->tdm_law != G711_LAW_ULAW)
 		return EINVAL;
