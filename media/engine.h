@@ -73,14 +73,15 @@ struct media_chan_params {
 	 * 40; 0: 20. Received packets may be of any of these sizes (or others up to 80 ms)
 	 * whatever this says: they are cut or joined into 20 ms B-channel frames. */
 	unsigned ptime_ms;
-	/* [ms] no valid RTP for this long → MEDIA_EV_RTP_TIMEOUT (not while no_recv; in T38
-	 * mode t38.silence_ms rules); 0: the engine's rtp_timeout_ms. */
+	/* [ms] no valid RTP for this long → MEDIA_EV_RTP_TIMEOUT (not while no_recv or
+	 * no_send: on hold; in T38 mode t38.silence_ms rules); 0: the engine's rtp_timeout_ms. */
 	unsigned rtp_timeout_ms;
 	bool symmetric;			/* learn the peer from received RTP (RFC 4961 style) */
 	bool dtmf_detect;		/* detect (report) DTMF in TDM audio */
 	/* RFC 4733 telephone-events (-1 or 0: none). te_pt: PT we send digits detected on
 	 * the B-channel with (turns detection on; their tones are kept out of the audio);
-	 * without it the tones stay in the audio (the peer hears them) and are reported. rx_te_pt: PT we accept events on; they play as tones into the
+	 * without it the tones stay in the audio (the peer hears them) and are reported.
+	 * rx_te_pt: PT we accept events on; they play as tones into the
 	 * B-channel. Both may differ (each side's SDP names its own). */
 	int te_pt;
 	int rx_te_pt;
@@ -206,7 +207,8 @@ struct media_bridge_params {
 int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_params *p,
 			    struct media_chan **chp);
 
-/* Change remote address, PT, ptime, RTP timeout, TDM law, symmetric learning, direction (no_send, no_recv),
+/* Change remote address, PT, ptime, RTP timeout, TDM law, symmetric learning, direction
+ * (no_send, no_recv),
  * the telephone-event PTs, fax_detect and the mode of a channel (other fields of p are
  * ignored; te_pt sends only if the channel was added with dtmf_detect or te_pt). Entering
  * T38 starts a fresh T.38 gateway on the channel's UDP socket (no RTCP meanwhile); T38 with

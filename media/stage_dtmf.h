@@ -1,7 +1,8 @@
 /* TDM → network DTMF stage: detects digits in B-channel audio and, with a telephone-event
  * PT, keeps their tones out of the outgoing audio (one frame held back so the frame before
  * a detection can be silenced too) and drives the RFC 4733 sender; without one the tones
- * stay in the audio (the peer's only way to hear the digit) and are only reported. I/O-free: a frame and the time in, what to send
+ * stay in the audio (the peer's only way to hear the digit) and are only reported.
+ * I/O-free: a frame and the time in, what to send
  * and what to report out. */
 #ifndef STROWGER_MEDIA_STAGE_DTMF_H
 #define STROWGER_MEDIA_STAGE_DTMF_H

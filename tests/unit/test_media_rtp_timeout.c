@@ -1,6 +1,7 @@
 /* media/engine: a channel's own RTP inactivity timeout (the trunk's rtp_timeout) raises
  * MEDIA_EV_RTP_TIMEOUT once, saying how long the peer was silent, on an engine whose own
- * timeout is off; a channel on hold (no_recv) or with the timeout off never raises it;
+ * timeout is off; a channel on hold either way (no_recv, no_send) or with the timeout off
+ * never raises it;
  * RTP keeps it quiet. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -42,14 +43,15 @@ struct line {
 };
 
 static void line_add(struct media_engine *e, struct line *l, uint64_t cookie,
-		     unsigned timeout_ms, bool no_recv)
+		     unsigned timeout_ms, bool no_recv, bool no_send)
 {
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, l->sp), 0);
 	l->rtp = udp(&l->rtp_a);
 	l->peer = udp(&l->peer_a);
 	struct media_chan_params p = { .cookie = cookie, .tdm_fd = l->sp[0], .rtp_fd = l->rtp,
 				       .tdm_law = G711_LAW_ULAW, .pt = 0,
-				       .rtp_timeout_ms = timeout_ms, .no_recv = no_recv };
+				       .rtp_timeout_ms = timeout_ms, .no_recv = no_recv,
+				       .no_send = no_send };
 	memcpy(&p.remote, &l->peer_a, sizeof l->peer_a);
 	cr_assert_eq(media_engine_add(e, &p, &l->ch), 0);
 }
@@ -66,16 +68,17 @@ Test(media_rtp_timeout, per_channel)
 {
 	struct media_engine *e;
 	struct media_engine_params ep = { .rtp_timeout_ms = 0 };
-	struct line quiet, held, off, talking;
-	unsigned timeouts[5] = { 0 }, silent = 0;
+	struct line quiet, held, off, talking, held_by_peer;
+	unsigned timeouts[6] = { 0 }, silent = 0;
 	uint64_t t0, quiet_at = 0;
 	uint16_t seq = 0;
 
 	cr_assert_eq(media_engine_alloc(&e, &ep), 0);
-	line_add(e, &quiet, 1, 1200, false);
-	line_add(e, &held, 2, 1200, true);
-	line_add(e, &off, 3, 0, false);
-	line_add(e, &talking, 4, 1200, false);
+	line_add(e, &quiet, 1, 1200, false, false);
+	line_add(e, &held, 2, 1200, true, false);
+	line_add(e, &off, 3, 0, false, false);
+	line_add(e, &talking, 4, 1200, false, false);
+	line_add(e, &held_by_peer, 5, 1200, false, true);
 	t0 = now_ms();
 	while (now_ms() - t0 < 3500) {
 		struct pollfd pf = { .fd = media_engine_event_fd(e), .events = POLLIN };
@@ -94,7 +97,7 @@ Test(media_rtp_timeout, per_channel)
 		while (!media_engine_event_get(e, &ev)) {
 			if (ev.type != MEDIA_EV_RTP_TIMEOUT)
 				continue;
-			cr_assert_lt(ev.cookie, 5);
+			cr_assert_lt(ev.cookie, 6);
 			timeouts[ev.cookie]++;
 			if (ev.cookie == 1) {
 				quiet_at = now_ms() - t0;
@@ -109,9 +112,11 @@ Test(media_rtp_timeout, per_channel)
 	cr_expect_eq(timeouts[2], 0, "on hold (no_recv): no timeout");
 	cr_expect_eq(timeouts[3], 0, "timeout off: none");
 	cr_expect_eq(timeouts[4], 0, "RTP arriving: none");
+	cr_expect_eq(timeouts[5], 0, "held by the peer (no_send, its sendonly): none");
 	media_engine_free(e);
 	line_close(&quiet);
 	line_close(&held);
 	line_close(&off);
 	line_close(&talking);
+	line_close(&held_by_peer);
 }
