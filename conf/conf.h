@@ -130,6 +130,7 @@ struct conf_trunk {
 	unsigned t38_redundancy_image;	/* … with image data packets */
 	unsigned t38_max_datagram;	/* [octets] our T38FaxMaxDatagram */
 	unsigned fax_timeout;		/* [s] no UDPTL in a T.38 fax this long: clear the call */
+	unsigned rtp_timeout;		/* [s] no RTP this long (not on hold): clear; 0 = never */
 	unsigned line;
 };
 

@@ -425,6 +425,10 @@ const struct conf_opt conf_opts[] = {
 	  T(t38_max_datagram), .desc = "largest UDPTL datagram we take (T38FaxMaxDatagram) [bytes]" },
 	{ CS_TRUNK, "fax_timeout", OT_UINT, 0, .min = 5, .max = 600, .def = "30",
 	  T(fax_timeout), .desc = "T.38 fax: clear the call after this long without UDPTL [s]" },
+	{ CS_TRUNK, "rtp_timeout", OT_UINT, 0, .min = 0, .max = 3600, .def = "60",
+	  T(rtp_timeout), .desc = "no RTP from the peer this long clears the call (cause 41), "
+	  "not while on hold (sendonly/recvonly/inactive) nor in T.38 (fax_timeout) [s]; 0 turns "
+	  "it off" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),

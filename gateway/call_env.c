@@ -111,6 +111,9 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 		.rtcp_fd = rtp->rtcp_fd,
 		.tdm_law = tdm->alaw ? G711_LAW_ALAW : G711_LAW_ULAW,
 		.pt = neg->pt,
+		.ptime_ms = neg->ptime,		/* what our SDP said we send (RFC 3264 §6.1) */
+		/* 0 would mean the engine's own, which the daemon leaves off */
+		.rtp_timeout_ms = rtp->rtp_timeout_ms,
 		.te_pt = neg->te_pt,		/* RFC 4733 both ways when negotiated */
 		.rx_te_pt = neg->rx_te_pt,
 		.symmetric = d->conf->general.symmetric_rtp,
@@ -283,7 +286,7 @@ void route_media_event(struct daemon *d, const struct media_event *ev)
 	switch (ev->type) {
 	case MEDIA_EV_DTMF_END:
 		CLOG(LL_INFO, c, "DTMF '%c' from the B-channel, %u ms%s", ev->digit, ev->duration_ms,
-		     x && x->te_pt >= 0 ? ", sent as RFC 4733" : ", no telephone-event negotiated");
+		     x && x->te_pt >= 0 ? ", sent as RFC 4733" : ", in-band (no telephone-event negotiated)");
 		break;
 	case MEDIA_EV_RTP_DTMF_END:
 		CLOG(LL_INFO, c, "DTMF '%c' from RTP (RFC 4733), %u ms%s, played on the B-channel",
@@ -297,7 +300,13 @@ void route_media_event(struct daemon *d, const struct media_event *ev)
 			call_clear(c, CAUSE_RECOVERY_ON_TIMER_EXPIRY, "gateway");
 			break;
 		}
-		CLOG(LL_WARN, c, "no RTP from %s:%u", x ? x->addr : "?", x ? x->port : 0);
+		/* The media path died (the peer crashed, a NAT binding went, a BYE lost):
+		 * the call would stay up silent for ever. Cause 41: the network failed,
+		 * a new attempt may work (Q.850 §2.2.5, RFC 3398 §7.2.4.1: 41 → 503). */
+		CLOG(LL_WARN, c, "no RTP from %s:%u for %u s (rtp_timeout): media lost, clearing "
+		     "with cause %d", x ? x->addr : "?", x ? x->port : 0, ev->silent_ms / 1000,
+		     CAUSE_TEMPORARY_FAILURE);
+		call_clear(c, CAUSE_TEMPORARY_FAILURE, "gateway");
 		break;
 	case MEDIA_EV_FAX_TONE:
 		CLOG(LL_INFO, c, "fax tone %s on the B-channel", fax_tone_name(ev->fax_tone));

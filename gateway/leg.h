@@ -43,6 +43,7 @@ struct leg_media {
 	enum media_mode mode;		/* RTP: voice, G.711 fax pass-through, or T.38 */
 	bool fax_detect;		/* RTP, voice: report fax tones heard on the line */
 	struct media_t38_params t38;	/* RTP, T.38: the agreed session */
+	unsigned rtp_timeout_ms;	/* [ms] RTP: no packet this long clears the call; 0: never */
 };
 
 /* How the call asks leg B to place itself. */

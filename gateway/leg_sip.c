@@ -274,6 +274,7 @@ static int sip_media(struct leg *l, struct leg_media *m)
 	*m = (struct leg_media){ .kind = LEG_MEDIA_RTP, .fd = s->rtp_fd, .rtcp_fd = s->rtcp_fd,
 				 .neg = &s->neg };
 	const struct conf_trunk *ct = trunk_conf(s);
+	m->rtp_timeout_ms = (ct ? ct->rtp_timeout : 60) * 1000;
 	switch (s->fax) {
 	case SF_VOICE:
 		m->fax_detect = ct && ct->fax != FAX_OFF && ct->fax_detect != FAX_DETECT_NONE;

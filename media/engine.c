@@ -47,6 +47,7 @@ static int apply_params(struct media_chan *ch, const struct media_chan_params *p
 	ch->remote = p->remote;
 	ch->remote_len = engine_addr_len(&p->remote);
 	ch->symmetric = p->symmetric;
+	ch->rtp_timeout_ms = p->rtp_timeout_ms;
 	ch->latched = false;
 	ch->rtcp_remote_len = 0;		/* learn the peer's RTCP source again */
 	return err;
@@ -135,7 +136,8 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 		enum media_mode was = ch->pipe.mode;
 		struct media_fax_report rep;
 
-		if (ch->pipe.no_recv && !c->p.no_recv) {	/* resuming: a full timeout again */
+		if ((ch->pipe.no_recv || ch->pipe.no_send) && !c->p.no_recv && !c->p.no_send) {
+			/* resuming: a full timeout again */
 			ch->last_rx_us = now;
 			ch->timed_out = false;
 		}
@@ -360,21 +362,26 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	ch->timed_out = false;
 }
 
-/* No valid RTP (in T.38 mode: no UDPTL, silence_ms if set) for too long: say so once. */
+/* No valid RTP (in T.38 mode: no UDPTL, silence_ms if set) for too long, not on hold: say
+ * so once. */
 static void sweep(struct media_engine *e, uint64_t now)
 {
 	const uint64_t rtp_limit = (uint64_t)e->p.rtp_timeout_ms * 1000u;
 
 	for (struct media_chan *ch = e->chans; ch; ch = ch->next) {
-		uint64_t limit = rtp_limit;
+		uint64_t limit = ch->rtp_timeout_ms ? (uint64_t)ch->rtp_timeout_ms * 1000u
+						    : rtp_limit;
 
 		if (!ch->bridge && ch->pipe.mode == MEDIA_MODE_T38 && ch->pipe.t38->p.silence_ms)
 			limit = (uint64_t)ch->pipe.t38->p.silence_ms * 1000u;
-		if (limit && !ch->bridge && !ch->timed_out && !ch->pipe.no_recv &&
+		/* On hold either way, no timeout: a peer that holds us with sendonly often
+		 * sends nothing (no music on hold), and we expect nothing when we hold it. */
+		if (limit && !ch->bridge && !ch->timed_out && !ch->pipe.no_recv && !ch->pipe.no_send &&
 		    now - ch->last_rx_us > limit) {
 			ch->timed_out = true;
 			post_event(e, &(struct media_event){ .type = MEDIA_EV_RTP_TIMEOUT,
-							     .cookie = ch->cookie });
+				.cookie = ch->cookie,
+				.silent_ms = (unsigned)((now - ch->last_rx_us) / 1000u) });
 		}
 	}
 }
@@ -575,6 +582,9 @@ void media_engine_free(struct media_engine *e)
 static int valid_params(const struct media_chan_params *p)
 {
 	if (p->pt != 0 && p->pt != 8)
+		return EINVAL;
+	if (p->ptime_ms && p->ptime_ms != 10 && p->ptime_ms != 20 && p->ptime_ms != 30 &&
+	    p->ptime_ms != 40)
 		return EINVAL;
 	if (p->tdm_law != G711_LAW_ALAW && p->tdm_law != G711_LAW_ULAW)
 		return EINVAL;

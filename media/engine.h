@@ -14,6 +14,8 @@
 #include "media/t30_observe.h"
 
 #define MEDIA_FRAME_SAMPLES 160	/* [samples] 20 ms at 8 kHz: one B-channel block */
+#define MEDIA_PTIME_MAX_MS 40		/* [ms] longest packets we send (ptime 10, 20, 30, 40) */
+#define MEDIA_PTIME_MAX_SAMPLES (MEDIA_PTIME_MAX_MS * 8)
 /* [frames] of silence a channel writes ahead on its B-channel the first time it carries fax
  * (FAX or T38 mode), after the frame that answers the first one read: a late wake-up of
  * the engine then leaves the modem's signal whole (media/engine.c). */
@@ -23,7 +25,8 @@ struct media_engine;
 struct media_chan;
 
 struct media_engine_params {
-	unsigned rtp_timeout_ms;	/* [ms] no RTP for this long → event; 0 = never */
+	unsigned rtp_timeout_ms;	/* [ms] no RTP for this long → event; 0 = never (a
+					 * channel's own rtp_timeout_ms overrides it) */
 	unsigned jb_min_ms;		/* [ms] jitter buffer bounds; 0 → 20 */
 	unsigned jb_max_ms;		/* [ms] 0 → 200 */
 	unsigned queue_len;		/* commands and events each; 0 → 4096 */
@@ -66,11 +69,19 @@ struct media_chan_params {
 	struct sockaddr_storage remote;	/* RTP peer; family AF_UNSPEC = not known yet */
 	enum g711_law tdm_law;		/* the line's law: A-law on E1, µ-law on T1 */
 	uint8_t pt;			/* RTP payload type: 0 (PCMU) or 8 (PCMA) */
+	/* [ms] the audio packets we send (RFC 4566 a=ptime as negotiated): 10, 20, 30 or
+	 * 40; 0: 20. Received packets may be of any of these sizes (or others up to 80 ms)
+	 * whatever this says: they are cut or joined into 20 ms B-channel frames. */
+	unsigned ptime_ms;
+	/* [ms] no valid RTP for this long → MEDIA_EV_RTP_TIMEOUT (not while no_recv or
+	 * no_send: on hold; in T38 mode t38.silence_ms rules); 0: the engine's rtp_timeout_ms. */
+	unsigned rtp_timeout_ms;
 	bool symmetric;			/* learn the peer from received RTP (RFC 4961 style) */
-	bool dtmf_detect;		/* detect DTMF in TDM audio, keep it out of RTP */
+	bool dtmf_detect;		/* detect (report) DTMF in TDM audio */
 	/* RFC 4733 telephone-events (-1 or 0: none). te_pt: PT we send digits detected on
-	 * the B-channel with (turns detection on); without it they are muted and only
-	 * reported. rx_te_pt: PT we accept events on; they play as tones into the
+	 * the B-channel with (turns detection on; their tones are kept out of the audio);
+	 * without it the tones stay in the audio (the peer hears them) and are reported.
+	 * rx_te_pt: PT we accept events on; they play as tones into the
 	 * B-channel. Both may differ (each side's SDP names its own). */
 	int te_pt;
 	int rx_te_pt;
@@ -125,7 +136,7 @@ struct media_chan_stats {
 enum media_event_type {
 	MEDIA_EV_DTMF_START,	/* digit began on the TDM side (sent as RFC 4733 if te_pt) */
 	MEDIA_EV_DTMF_END,	/* digit ended; duration_ms set */
-	MEDIA_EV_RTP_TIMEOUT,	/* no valid RTP for rtp_timeout_ms */
+	MEDIA_EV_RTP_TIMEOUT,	/* no valid RTP for rtp_timeout_ms (silent_ms: how long) */
 	MEDIA_EV_REMOVED,	/* remove done: the channel's fds may be closed */
 	MEDIA_EV_RTP_DTMF_START,	/* RFC 4733 digit received (played to the B-channel) */
 	MEDIA_EV_RTP_DTMF_END,		/* its end; duration_ms from the events */
@@ -146,6 +157,8 @@ struct media_event {
 	unsigned duration_ms;	/* [ms] */
 	enum media_dtmf_dir dir;	/* DTMF events: where the digit came from */
 	bool timed_out;		/* MEDIA_EV_RTP_DTMF_END: its end packets were lost */
+	unsigned silent_ms;	/* [ms] MEDIA_EV_RTP_TIMEOUT: since the last packet (or since
+				 * the stream began or resumed, if none came) */
 	struct media_chan_stats stats;	/* MEDIA_EV_REMOVED: the channel's final figures */
 	enum media_fax_tone fax_tone;	/* MEDIA_EV_FAX_TONE */
 	struct media_fax_report fax;	/* MEDIA_EV_FAX_REPORT (media_event may grow; it is
@@ -194,7 +207,8 @@ struct media_bridge_params {
 int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_params *p,
 			    struct media_chan **chp);
 
-/* Change remote address, PT, TDM law, symmetric learning, direction (no_send, no_recv),
+/* Change remote address, PT, ptime, RTP timeout, TDM law, symmetric learning, direction
+ * (no_send, no_recv),
  * the telephone-event PTs, fax_detect and the mode of a channel (other fields of p are
  * ignored; te_pt sends only if the channel was added with dtmf_detect or te_pt). Entering
  * T38 starts a fresh T.38 gateway on the channel's UDP socket (no RTCP meanwhile); T38 with

@@ -42,6 +42,7 @@ struct media_chan {
 	uint32_t latched_ssrc;
 	int rtcp_fd;				/* ≤ 0: none */
 	uint64_t last_rx_us;			/* [µs] last valid RTP */
+	unsigned rtp_timeout_ms;		/* [ms] the channel's own; 0: the engine's */
 	uint64_t rtcp_next_us;			/* [µs] next report due */
 	struct media_engine *e;
 	struct media_pipe pipe;			/* the frames' and packets' work */

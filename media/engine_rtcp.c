@@ -71,7 +71,9 @@ void engine_rtcp_send(struct media_engine *e, struct media_chan *ch, uint64_t no
 		return;		/* peer not known yet */
 	}
 	if (ch->pipe.we_sent) {
-		si = (struct rtcp_sender_info){ .ntp = ntp_now(), .rtp_ts = ch->pipe.pk.ts,
+		/* the sampling instant of now: audio waiting for a longer ptime counts */
+		si = (struct rtcp_sender_info){ .ntp = ntp_now(),
+						.rtp_ts = ch->pipe.pk.ts + ch->pipe.txlen,
 						.packets = (uint32_t)ch->pipe.st.packets_sent,
 						.octets = (uint32_t)ch->pipe.st.octets_sent };
 		bp.sr = &si;

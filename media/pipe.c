@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define SAMPLES_PER_MS	8		/* RTP clock of G.711 */
-#define PKT_CAP (RTP_HDR_LEN + MEDIA_FRAME_SAMPLES + TRANSPORT_MAX_OVERHEAD)
+#define PKT_CAP (RTP_HDR_LEN + MEDIA_PTIME_MAX_SAMPLES + TRANSPORT_MAX_OVERHEAD)
 #define FAX_JB_MS	60	/* [ms] fax pass-through's fixed jitter buffer depth */
 
 /* G.711 fax pass-through: a modem signal survives delay but not a buffer that stretches
@@ -36,6 +36,8 @@ int pipe_init(struct media_pipe *p, const struct media_chan_params *cp,
 	int err;
 
 	memset(p, 0, sizeof *p);
+	reframe_init(&p->rf);
+	p->ptime_samples = MEDIA_FRAME_SAMPLES;
 	p->io = io;
 	p->arg = arg;
 	p->st.rtt_ms = -1;
@@ -187,6 +189,7 @@ static int set_mode(struct media_pipe *p, const struct media_chan_params *cp,
 	fax_stop(p);
 	if (p->mode != MEDIA_MODE_AUDIO)	/* play nothing of before the fax */
 		stage_playout_flush(&p->po);
+	reframe_reset(&p->rf);		/* a new jitter buffer, or a new stream */
 	p->mode = MEDIA_MODE_AUDIO;
 	if (cp->mode == MEDIA_MODE_T38)
 		err = t38_start(p, &cp->t38);
@@ -197,6 +200,24 @@ static int set_mode(struct media_pipe *p, const struct media_chan_params *cp,
 	return err;
 }
 
+/* Audio waiting for a longer packet is not sent (its time passes unsent, as on hold). */
+static void tx_drop(struct media_pipe *p)
+{
+	if (p->txlen)
+		rtp_packetiser_skip(&p->pk, p->txlen);
+	p->txlen = 0;
+}
+
+static void set_ptime(struct media_pipe *p, unsigned ms)
+{
+	unsigned n = ms * SAMPLES_PER_MS;
+
+	if (n == p->ptime_samples)
+		return;
+	tx_drop(p);
+	p->ptime_samples = n;
+}
+
 int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
 		struct media_fax_report *rep)
 {
@@ -205,8 +226,11 @@ int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
 
 	rep->valid = false;
 
-	if (cp->no_recv && !p->no_recv)		/* play nothing stale on hold */
+	if (cp->no_recv && !p->no_recv) {	/* play nothing stale on hold */
 		stage_playout_flush(&p->po);
+		reframe_reset(&p->rf);
+	}
+	set_ptime(p, cp->ptime_ms ? cp->ptime_ms : 20);
 	p->no_send = cp->no_send;
 	p->no_recv = cp->no_recv;
 	p->tdm_law = cp->tdm_law;
@@ -233,23 +257,73 @@ static void send_pkt(struct media_pipe *p, uint8_t *pkt, size_t len, size_t plen
 	p->we_sent = true;
 }
 
-static void send_audio(struct media_pipe *p, const uint8_t *audio, bool peer)
+/* One packet of n samples (RTP law) from audio. */
+static void emit_audio(struct media_pipe *p, const uint8_t *audio, unsigned n, bool peer)
 {
 	uint8_t pkt[PKT_CAP];
 
-	if (p->no_send) {	/* on hold: time passes, the next packet starts a talkspurt */
-		rtp_packetiser_skip(&p->pk, MEDIA_FRAME_SAMPLES);
-		return;
-	}
 	if (!peer) {
 		p->pk.seq++;	/* keep the stream's clock running */
-		p->pk.ts += MEDIA_FRAME_SAMPLES;
+		p->pk.ts += n;
 		return;
 	}
-	rtp_packetiser_next(&p->pk, pkt, MEDIA_FRAME_SAMPLES);
-	g711_block_transcode(p->tdm_law, p->rtp_law, pkt + RTP_HDR_LEN, audio,
+	rtp_packetiser_next(&p->pk, pkt, n);
+	memcpy(pkt + RTP_HDR_LEN, audio, n);
+	send_pkt(p, pkt, RTP_HDR_LEN + n, n, false);
+}
+
+/* Frame time that is not sent (on hold, a digit sent as events, T.38): what waits for a
+ * longer packet is not sent either; the next packet starts a talkspurt. */
+static void skip_audio(struct media_pipe *p)
+{
+	tx_drop(p);
+	rtp_packetiser_skip(&p->pk, MEDIA_FRAME_SAMPLES);
+}
+
+/* Audio waiting for a longer packet goes now, shorter (before RFC 4733 packets, which
+ * carry a timestamp past it: RFC 4733 §2.5.1.2). */
+static void tx_flush(struct media_pipe *p, bool peer)
+{
+	if (p->txlen)
+		emit_audio(p, p->txbuf, p->txlen, peer);
+	p->txlen = 0;
+}
+
+/* One 20 ms frame (TDM law) into packets of the negotiated ptime: two 10 ms ones, one
+ * 20 ms one, or gathered until 30 or 40 ms are there. */
+static void send_audio(struct media_pipe *p, const uint8_t *audio, bool peer)
+{
+	if (p->no_send) {	/* on hold: time passes, the next packet starts a talkspurt */
+		skip_audio(p);
+		return;
+	}
+	if (p->ptime_samples == MEDIA_FRAME_SAMPLES && !p->txlen) {	/* the common case */
+		uint8_t pkt[PKT_CAP];
+
+		if (!peer) {
+			p->pk.seq++;
+			p->pk.ts += MEDIA_FRAME_SAMPLES;
+			return;
+		}
+		rtp_packetiser_next(&p->pk, pkt, MEDIA_FRAME_SAMPLES);
+		g711_block_transcode(p->tdm_law, p->rtp_law, pkt + RTP_HDR_LEN, audio,
+				     MEDIA_FRAME_SAMPLES);
+		send_pkt(p, pkt, RTP_HDR_LEN + MEDIA_FRAME_SAMPLES, MEDIA_FRAME_SAMPLES, false);
+		return;
+	}
+	g711_block_transcode(p->tdm_law, p->rtp_law, p->txbuf + p->txlen, audio,
 			     MEDIA_FRAME_SAMPLES);
-	send_pkt(p, pkt, RTP_HDR_LEN + MEDIA_FRAME_SAMPLES, MEDIA_FRAME_SAMPLES, false);
+	p->txlen += MEDIA_FRAME_SAMPLES;
+	if (p->txlen < p->ptime_samples)
+		return;
+	unsigned off = 0;
+
+	while (p->txlen - off >= p->ptime_samples) {
+		emit_audio(p, p->txbuf + off, p->ptime_samples, peer);
+		off += p->ptime_samples;
+	}
+	p->txlen -= off;
+	memmove(p->txbuf, p->txbuf + off, p->txlen);
 }
 
 /* RFC 4733 packets, numbered in the audio stream's sequence space. */
@@ -287,7 +361,7 @@ static void fax_from_tdm(struct media_pipe *p, const uint8_t *in, uint64_t now, 
 		g711_block_decode(p->tdm_law, lin, in, MEDIA_FRAME_SAMPLES);
 		p->peer = peer;
 		stage_t38gw_from_tdm(p->t38, lin, now);
-		rtp_packetiser_skip(&p->pk, MEDIA_FRAME_SAMPLES);
+		skip_audio(p);
 		return;
 	}
 	fax_listen(&p->fax->from_tdm, p->tdm_law, in);
@@ -326,11 +400,13 @@ void pipe_from_tdm(struct media_pipe *p, const uint8_t *in, uint64_t now, bool p
 		send_audio(p, in, peer);
 		return;
 	}
-	stage_dtmf_frame(&p->dt, in, p->tdm_law, p->pk.ts, now, &o);
-	if (o.npkt)
+	stage_dtmf_frame(&p->dt, in, p->tdm_law, p->pk.ts + p->txlen, now, &o);
+	if (o.npkt) {
+		tx_flush(p, peer && !p->no_send);
 		send_te(p, o.pkt, o.npkt, peer);
+	}
 	if (o.skip)
-		rtp_packetiser_skip(&p->pk, MEDIA_FRAME_SAMPLES);
+		skip_audio(p);
 	else if (o.audio)
 		send_audio(p, o.audio, peer);
 	for (unsigned i = 0; i < o.nev; i++) {
@@ -357,6 +433,19 @@ static void rx_events(struct media_pipe *p, const struct stage_playout_events *e
 	}
 }
 
+/* Received audio into the jitter buffer as 20 ms frames, whatever the peer's ptime. */
+static void audio_in(struct media_pipe *p, const struct media_rx *rx, uint64_t now)
+{
+	struct jbuf *jb = p->mode == MEDIA_MODE_FAX ? p->fax->jb : p->po.jb;
+	struct reframe_out out;
+
+	if (reframe_packet(&p->rf, rx->h.ssrc, rx->h.seq, rx->h.ts, rx->pl, rx->plen,
+			   g711_silence(p->rtp_law), &out))
+		return;
+	for (unsigned i = 0; i < out.n; i++)
+		(void)jbuf_put(jb, &out.f[i], now);
+}
+
 int pipe_from_net(struct media_pipe *p, uint8_t *pkt, size_t len, uint64_t now,
 		  struct media_rx *rx)
 {
@@ -381,19 +470,16 @@ int pipe_from_net(struct media_pipe *p, uint8_t *pkt, size_t len, uint64_t now,
 	p->st.octets_received += rx->plen;
 	if (p->no_recv) {
 		/* inactive/sendonly: discard; the B-channel hears silence */
-	} else if (p->mode == MEDIA_MODE_FAX) {
-		if (rx->kind != MEDIA_RX_EVENT)	/* no RFC 4733 in a fax */
-			(void)jbuf_put(p->fax->jb, &(struct jbuf_pkt){ .ssrc = rx->h.ssrc,
-				.seq = rx->h.seq, .ts = rx->h.ts, .data = rx->pl,
-				.len = rx->plen }, now);
 	} else if (rx->kind == MEDIA_RX_EVENT) {
 		struct stage_playout_events evs;
 
+		if (p->mode == MEDIA_MODE_FAX)
+			return 0;	/* no RFC 4733 in a fax */
 		stage_playout_event(&p->po, rx, now, &evs);
 		if (evs.n)
 			rx_events(p, &evs);
 	} else {
-		stage_playout_audio(&p->po, rx, now);
+		audio_in(p, rx, now);
 	}
 	return 0;
 }

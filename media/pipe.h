@@ -24,6 +24,7 @@
 #include "media/engine.h"
 #include "media/jbuf.h"
 #include "media/rtcp.h"
+#include "media/reframe.h"
 #include "media/rtp.h"
 #include "media/stage_dtmf.h"
 #include "media/stage_faxdetect.h"
@@ -62,6 +63,13 @@ struct media_pipe {
 	struct stage_playout po;		/* network → TDM (ends with the PLC) */
 	struct pipe_fax *fax;			/* MEDIA_MODE_FAX, else NULL */
 	struct stage_t38gw *t38;		/* MEDIA_MODE_T38, else NULL */
+	/* Packetisation (RFC 4566 a=ptime): we send ptime_samples a packet, from txbuf
+	 * (RTP law) where 20 ms frames gather for 30/40 ms; received packets of any size
+	 * become 20 ms frames through rf. */
+	unsigned ptime_samples;			/* [samples] 80, 160, 240 or 320 */
+	unsigned txlen;				/* [samples] waiting in txbuf */
+	uint8_t txbuf[MEDIA_PTIME_MAX_SAMPLES];
+	struct reframe rf;
 };
 
 /* Set up from the channel's parameters (tdm_law, pt, te PTs, dtmf_detect, direction,
@@ -70,7 +78,7 @@ struct media_pipe {
 int pipe_init(struct media_pipe *p, const struct media_chan_params *cp,
 	      const struct jbuf_params *jp, const struct pipe_io *io, void *arg);
 void pipe_release(struct media_pipe *p);
-/* Apply a modify: laws, PT, telephone-event PTs, direction, fax detection, mode. Leaving
+/* Apply a modify: laws, PT, ptime, telephone-event PTs, direction, fax detection, mode. Leaving
  * FAX or T38 (or a T38 session replaced by one with other terms) fills *rep with how the
  * fax went (rep->valid), else rep->valid is false; T38 with the same terms keeps the
  * session and takes only a new max_datagram. Return 0, or ENOMEM/EINVAL when the new mode

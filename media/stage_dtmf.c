@@ -70,11 +70,15 @@ void stage_dtmf_frame(struct stage_dtmf *s, const uint8_t *in, enum g711_law law
 		return;
 	}
 	/* Hold audio one frame so the frame before a detected tone can be silenced too;
-	 * tone frames go out as silence (digits travel as events). */
+	 * tone frames go out as silence (digits travel as events). Without telephone-event
+	 * the tone itself is the only way the digit reaches the peer (RFC 4733 §1: events
+	 * replace in-band tones only where negotiated): it stays in the audio, reported. */
 	g711_block_decode(law, lin, in, STAGE_FRAME);
 	n = dtmf_det_process(s->det, lin, STAGE_FRAME, dev, STAGE_DTMF_MAX_EV, &tone);
 	if (n)
 		digits(s, dev, n, ts, now, o);
+	if (!s->te_pt)
+		tone = false;
 	if (te_tx_busy(&s->te)) {
 		/* RFC 4733: updates and retransmissions; the held frame belongs to the event
 		 * and is not sent as audio (§2.5.1.1 style replacement: the timestamp moves

@@ -1,6 +1,8 @@
-/* TDM → network DTMF stage: detects digits in B-channel audio, keeps their tones out of
- * the outgoing audio (one frame held back so the frame before a detection can be silenced
- * too) and drives the RFC 4733 sender. I/O-free: a frame and the time in, what to send
+/* TDM → network DTMF stage: detects digits in B-channel audio and, with a telephone-event
+ * PT, keeps their tones out of the outgoing audio (one frame held back so the frame before
+ * a detection can be silenced too) and drives the RFC 4733 sender; without one the tones
+ * stay in the audio (the peer's only way to hear the digit) and are only reported.
+ * I/O-free: a frame and the time in, what to send
  * and what to report out. */
 #ifndef STROWGER_MEDIA_STAGE_DTMF_H
 #define STROWGER_MEDIA_STAGE_DTMF_H
@@ -19,7 +21,7 @@
 struct stage_dtmf {
 	struct dtmf_det *det;		/* NULL: off, audio passes through */
 	bool held_valid, held_tone;
-	int te_pt;			/* send digits as RFC 4733; ≤ 0: mute and report only */
+	int te_pt;			/* send digits as RFC 4733; ≤ 0: tones stay in the audio */
 	char digit;			/* in progress, for duration */
 	uint64_t digit_start_us;	/* [µs] */
 	struct te_tx te;

@@ -29,6 +29,7 @@
 
 #define PTIME_MS	20			/* [ms] audio packet interval */
 #define PTIME_SAMPLES	(PTIME_MS * 8)		/* [samples] per audio packet */
+#define PTIME_MAX_MS	40			/* [ms] longest audio packet sent (--ptime) */
 #define TICK_MS		10			/* [ms] scheduler resolution */
 #define EV_UPDATE_MS	50			/* [ms] RFC 4733 update interval (§2.5.1.2) */
 #define EV_END_COPIES	3			/* end packets sent (§2.5.1.4) */
@@ -61,6 +62,7 @@ struct opts {
 	unsigned wait_first_ms;
 	bool wait_first_set;
 	unsigned tx_loss_pct;		/* [%] packets dropped on purpose (tests of the checks) */
+	unsigned ptime_ms;		/* [ms] audio packets sent: 10, 20, 30 or 40 */
 	const char *tag;
 };
 
@@ -94,6 +96,8 @@ struct rx {
 	unsigned lost_prev;		/* lost in earlier SSRCs */
 	unsigned received_cur;		/* packets of the current SSRC */
 	int pt_audio;			/* last audio PT seen, -1 none */
+	unsigned ptime_rx;		/* [samples] of the audio packets received; 0 none */
+	bool ptime_mixed;		/* they were not all of one size */
 	double first_ms;		/* [ms] since start, first packet */
 	struct sockaddr_in first_from;
 	/* interarrival jitter (RFC 3550 §6.4.1), in samples */
@@ -187,6 +191,7 @@ static void usage(FILE *f)
 		"  --dtmf-pt N           telephone-event payload type (101)\n"
 		"  --duration S          run time (5); --wait-first S: fail if no RTP by then\n"
 		"  --tx-loss PCT         drop PCT %% of sent packets (to test the checks)\n"
+		"  --ptime MS            audio packets sent: 10, 20, 30 or 40 ms (default 20)\n"
 		"  --tag TEXT            prefix of output lines (probe)\n"
 		"exit: 0 every expectation held, 1 one failed, 2 setup error\n");
 }
@@ -249,6 +254,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "duration", required_argument, NULL, 't' },
 		{ "wait-first", required_argument, NULL, 'w' },
 		{ "tx-loss", required_argument, NULL, 'z' },
+		{ "ptime", required_argument, NULL, 'Q' },
 		{ "tag", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -260,7 +266,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){
 		.pt = 0, .dtmf_pt = 101, .level = -10, .min_pct = 80, .min_ms = 1000,
 		.dtmf_mode = DTMF_RFC4733, .dtmf_on_ms = 100, .dtmf_off_ms = 100,
-		.dtmf_delay_ms = 500, .duration_ms = 5000, .tag = "probe",
+		.dtmf_delay_ms = 500, .duration_ms = 5000, .tag = "probe", .ptime_ms = PTIME_MS,
 	};
 	while (!err && (c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
 		switch (c) {
@@ -271,6 +277,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'r':
 			err = inaddr_parse(optarg, &o->remote);
 			o->have_remote = !err;
+			break;
+		case 'Q':
+			err = parse_uint(optarg, PTIME_MAX_MS, &o->ptime_ms);
+			if (!err && o->ptime_ms % TICK_MS)
+				err = EINVAL;	/* 10, 20, 30, 40 */
+			if (!err && !o->ptime_ms)
+				err = EINVAL;
 			break;
 		case 'p':
 			err = parse_uint(optarg, 127, &v);
@@ -458,13 +471,14 @@ static void tx_event_tick(struct probe *p, uint64_t k)
 static void tx_tick(struct probe *p, uint64_t k)
 {
 	struct tx *tx = &p->tx;
-	uint8_t buf[RTP_HDR_LEN + PTIME_SAMPLES];
+	uint8_t buf[RTP_HDR_LEN + PTIME_MAX_MS * 8];
+	unsigned n = p->o.ptime_ms * 8;
 
 	if (!tx->active)
 		return;
 	if (*p->o.send_dtmf && p->o.dtmf_mode == DTMF_RFC4733)
 		tx_event_tick(p, k);
-	if ((k - tx->start_tick) % (PTIME_MS / TICK_MS))
+	if ((k - tx->start_tick) % (p->o.ptime_ms / TICK_MS))
 		return;
 	if (*p->o.send_dtmf && p->o.dtmf_mode == DTMF_INBAND && !tx->inband_queued &&
 	    k >= tx->next_digit_tick) {
@@ -472,12 +486,12 @@ static void tx_tick(struct probe *p, uint64_t k)
 		tx->inband_queued = true;
 	}
 	if (tx->ev_audio_muted) {
-		rtp_packetiser_skip(&tx->pk, PTIME_SAMPLES);
+		rtp_packetiser_skip(&tx->pk, n);
 		return;
 	}
-	sim_tx_fill(tx->gen, buf + RTP_HDR_LEN, PTIME_SAMPLES);
-	rtp_packetiser_next(&tx->pk, buf, PTIME_SAMPLES);
-	send_pkt(p, buf, sizeof(buf), false);
+	sim_tx_fill(tx->gen, buf + RTP_HDR_LEN, n);
+	rtp_packetiser_next(&tx->pk, buf, n);
+	send_pkt(p, buf, RTP_HDR_LEN + n, false);
 }
 
 static void tx_begin(struct probe *p, const struct sockaddr_in *dest, uint64_t k)
@@ -696,6 +710,9 @@ static void rx_packet(struct probe *p, const uint8_t *buf, size_t len, const str
 		if (rx->pt_audio >= 0 && rx->pt_audio != h.pt)
 			say(p, "evt", "audio payload type changed %d -> %u", rx->pt_audio, h.pt);
 		rx->pt_audio = h.pt;
+		if (rx->ptime_rx && rx->ptime_rx != n)
+			rx->ptime_mixed = true;
+		rx->ptime_rx = (unsigned)n;
 		rx->audio_packets++;
 		rx_audio(p, h.pt == 8 ? G711_LAW_ALAW : G711_LAW_ULAW, pl, n);
 	} else if (h.pt == p->o.dtmf_pt) {
@@ -791,7 +808,7 @@ static int report(struct probe *p, bool no_first)
 	const struct rx *rx = &p->rx;
 	struct tone_verdict tv;
 	bool tone_ok = true, dtmf_ok = true, pass;
-	char tone[64] = "-", remote[64] = "-", jit[32], first[32] = "-";
+	char tone[64] = "-", remote[64] = "-", jit[32], first[32] = "-", ptime_rx[16] = "-";
 
 	if (rx->have_ev && !rx->ev_ended)
 		p->rx.ev_noend++;
@@ -814,16 +831,22 @@ static int report(struct probe *p, bool no_first)
 	if (p->tx.active)
 		addr_str(&p->dest, remote, sizeof(remote));
 	snprintf(jit, sizeof(jit), "%.1f", rx->jitter / 8.0);
+	if (rx->ptime_mixed)
+		snprintf(ptime_rx, sizeof(ptime_rx), "mixed");
+	else if (rx->ptime_rx)
+		snprintf(ptime_rx, sizeof(ptime_rx), "%u", rx->ptime_rx / 8);
 	if (rx->packets)
 		snprintf(first, sizeof(first), "%.0f", rx->first_ms);
 	printf("PROBE tag=%s remote=%s pt_tx=%u sent=%u sent_events=%u dropped=%u "
-	       "received=%u rx_audio=%u rx_events=%u rx_other=%u bad=%u pt_rx=%s lost=%u late=%u "
+	       "received=%u rx_audio=%u rx_events=%u rx_other=%u bad=%u pt_rx=%s ptime_tx=%u "
+	       "ptime_rx=%s lost=%u late=%u "
 	       "dup=%u ssrc_changes=%u jitter_ms=%s first_ms=%s audio_ms=%llu gap_ms=%llu "
 	       "heard=%u tone=%s dtmf_tx=%s dtmf_rx=%s dtmf_rfc4733=%s dtmf_inband=%s "
 	       "result=%s\n",
 	       o->tag, remote, o->pt, p->tx.sent, p->tx.sent_ev, p->tx.dropped, rx->packets,
 	       rx->audio_packets, rx->ev_packets, rx->other_packets, rx->bad,
-	       rx->pt_audio < 0 ? "-" : rx->pt_audio == 8 ? "8" : "0", rx_lost(rx), rx->late,
+	       rx->pt_audio < 0 ? "-" : rx->pt_audio == 8 ? "8" : "0", o->ptime_ms, ptime_rx,
+	       rx_lost(rx), rx->late,
 	       rx->dup, rx->ssrc_changes, jit,
 	       first, (unsigned long long)(rx->in_samples / 8),
 	       (unsigned long long)(rx->gapf.gap / 8), tv.heard_hz, tone, or_dash(o->send_dtmf),

@@ -137,13 +137,14 @@ Test(media_engine, channel_end_to_end)
 		cr_expect_eq(h.seq, (uint16_t)(65535 + i - 1));
 		cr_expect_eq(h.ts, 1000u + 160u * (unsigned)(i - 1));
 		cr_expect_eq(h.marker, i == 1);
-		/* The tone (frames 0-2 carry 50 ms of it) never reaches RTP: silence. */
+		/* The tone (frames 0-2 carry 50 ms of it) stays in RTP: no telephone-event
+		 * was negotiated, so in-band is the peer's only way to get the digit. */
 		if (i <= 3) {
 			for (int j = 0; j < 160; j++)
 				toned += abs(g711_ulaw_to_linear(pl[j])) > 16;
 		}
 	}
-	cr_expect_eq(toned, 0);
+	cr_expect_gt(toned, 200, "the digit's tone must reach RTP in-band (%u samples)", toned);
 	while (wait_event(e, &ev)) {
 		cr_expect_eq(ev.cookie, 77);
 		cr_expect_eq(ev.digit, '5');
