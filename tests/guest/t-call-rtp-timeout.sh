@@ -12,7 +12,7 @@ t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 
 # The suite's configuration with a short timeout on the peer's trunk.
 conf=$T_LOGDIR/gateway-rtp-timeout.conf
-sed '/^\[trunk peer\]$/a rtp_timeout = 3' "$STROWGER_ROOT/tests/guest/gateway.conf" >"$conf"
+sed 's/^rtp_timeout = 0$/rtp_timeout = 3/' "$STROWGER_ROOT/tests/guest/gateway.conf" >"$conf"
 grep -q '^rtp_timeout = 3$' "$conf" || t_fail "could not write the test's configuration"
 gw_start "$conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
