@@ -38,6 +38,8 @@
 #define REASON_MAX	 160
 #define TCP_MSG_TIMEOUT_MS 16000	/* [ms] bound on one incoming message's arrival */
 #define GUARD_SWEEP_MS	 1000	/* [ms] between sweeps of inbound TCP (sip/tcp_guard.h) */
+/* The methods we handle (RFC 3261 §20.5): INVITE dialogs, and PRACK and UPDATE in them. */
+#define SIPUA_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE"
 #define FDS_LOW_PERCENT	 90	/* fds in use from which OPTIONS is answered 503 */
 
 struct sipua_call {
@@ -963,6 +965,11 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     NUTAG_AUTOACK(1),
 			     NUTAG_APPL_METHOD("BYE"),	/* see on_bye() */
 			     NUTAG_APPL_METHOD("OPTIONS"),	/* see answer_options() */
+			     /* What we do: not Sofia's default, which names REFER, MESSAGE,
+			      * SUBSCRIBE and NOTIFY that nothing here handles (it answered a
+			      * REFER 202 Accepted and transferred nothing). Sofia answers them
+			      * 405 with this Allow (RFC 3261 §8.2.1). */
+			     SIPTAG_ALLOW_STR(SIPUA_ALLOW),
 			     /* Inbound TCP (sip/tcp_guard.h): idle connections close, and so
 			      * do those stalled mid-message. */
 			     TPTAG_IDLE(ua->guard.idle_ms),

@@ -6,7 +6,7 @@
  *
  * Each test runs a real su_root with our UA and one SIPp peer forked with PDEATHSIG, bounded
  * by -m and -timeout. Ports: test i uses 25060 + 9*i (UA, UDP and TCP), +1 (SIPp), +2 (SIPp
- * control), +4..+7 (SIPp media), all inside 25060-25429; tests 13 (bad_params) and 28
+ * control), +4..+7 (SIPp media), all inside 25060-25509; tests 13 (bad_params) and 28
  * (inbound_auth_params) bind only their UA port, test 40 (glare) two UAs on +0 and +1. Scenarios are in tests/sip/; SIPp logs go
  * to /tmp/sipua-<port>-*.log. */
 #include <criterion/criterion.h>
@@ -376,7 +376,7 @@ static bool owner_ready(void *arg)
 static void ua_start(unsigned test_index, unsigned max_calls)
 {
 	H.base = PORT_BASE + PORT_STEP * test_index;
-	cr_assert_leq(H.base + PORT_STEP - 1, 25429);
+	cr_assert_leq(H.base + PORT_STEP - 1, 25509);
 	log_set_all(LL_INFO);
 	cr_assert_eq(su_init(), 0);
 	H.root = su_root_create(NULL);
@@ -634,6 +634,24 @@ Test(sipua, incoming_call_bye_reason)
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
 	cr_expect_eq(sipua_call_count(H.ua), 0);
+	done();
+}
+
+/* REFER (RFC 3515) in an answered call: the gateway transfers nothing, so REFER is not in
+ * its Allow and gets 405 (RFC 3261 §8.2.1), rather than 202 Accepted with nothing done
+ * (Sofia's default). The call goes on (BYE answered). */
+Test(sipua, refer_refused_not_accepted)
+{
+	ua_start(41, 0);
+	trunk_add("in", H.base + 1, false, NULL, 0);
+	H.hook = answer_hook;
+	sipp_start("uac_refer.xml", H.base, 1, "5550100");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 5000), "no ACK");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000), "the call did not last to its BYE");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp saw REFER in Allow or no 405 (see /tmp/sipua-%u-*.log)",
+		     H.base);
 	done();
 }
 
