@@ -687,9 +687,13 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	char from[INET6_ADDRSTRLEN + 8], auth_user[SIP_AUTH_USER_LOG_MAX] = "";
 
 	addr_text(sa, from, sizeof(from));
-	for (unsigned i = 0; sa && i < ua->ntrunks && !trunk; i++)
-		if (sip_trunk_match_source(ua->trunks[i], sa, tcp))
-			trunk = ua->trunks[i];
+	/* By address and transport first: a UDP and a TCP trunk to the same host (a proxy
+	 * such as Kamailio sending both ways) are two trunks; then by address alone. */
+	for (int pass = 0; pass < 2 && !trunk; pass++)
+		for (unsigned i = 0; sa && i < ua->ntrunks && !trunk; i++)
+			if (sip_trunk_match_source(ua->trunks[i], sa, tcp) &&
+			    (pass || (sip_trunk_transport(ua->trunks[i]) == SIP_TP_TCP) == tcp))
+				trunk = ua->trunks[i];
 	if (!trunk && sip && sip->sip_request && any_inbound_auth(ua)) {
 		trunk = authenticate(ua, nh, sip, cid, from, tcp ? "tcp" : "udp", auth_user);
 		if (!trunk)

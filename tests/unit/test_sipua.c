@@ -966,6 +966,25 @@ Test(sipua, incoming_call_over_tcp)
 	done();
 }
 
+/* A UDP and a TCP trunk to the same host (a proxy that sends both ways): an INVITE over
+ * TCP is the TCP trunk's, though the UDP one is listed first. */
+Test(sipua, incoming_tcp_matches_the_tcp_trunk)
+{
+	ua_start(42, 0);
+	H.tcp = true;
+	trunk_add_tp("udp", H.base + 3, false, NULL, 0, SIP_TP_UDP);
+	struct sip_trunk *t = trunk_add_tp("tcp", H.base + 3, false, NULL, 0, SIP_TP_TCP);
+	H.hook = answer_hook;
+	sipp_start("uac_call_tcp.xml", H.base, 1, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r, "no INVITE over TCP (see /tmp/sipua-%u-*.log)", H.base);
+	cr_expect_eq(r->trunk, t, "the TCP INVITE was taken as trunk %s's",
+		     r->trunk ? sip_trunk_name(r->trunk) : "(none)");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 8000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	done();
+}
+
 /* REGISTER and OPTIONS of a TCP trunk go over TCP; the bound Contact says transport=tcp. */
 Test(sipua, register_over_tcp)
 {
