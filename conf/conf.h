@@ -121,6 +121,10 @@ struct conf_trunk {
 	unsigned expires;		/* [s] requested registration lifetime */
 	unsigned keepalive;		/* [s] OPTIONS interval, 0 = none */
 	bool trust;			/* in our trust domain (RFC 3325): identity is asserted */
+	char from_user[CONF_NAME_MAX];	/* the trunk's account in every From, the caller in
+					 * P-Asserted-Identity; "" = the caller in From */
+	char from_domain[CONF_NAME_MAX + 16];	/* host of From and P-Asserted-Identity; "" =
+					 * the proxy's host:port */
 	bool inbound_auth;		/* INVITEs from any address that authenticate (digest,
 					 * RFC 3261 §22.4) as username/password are ours */
 	int fax;			/* enum conf_fax */

@@ -62,6 +62,33 @@ static int check_ip_literal(const char *value, char *err, size_t errlen)
 	return EINVAL;
 }
 
+/* A SIP user part as RFC 3261 §25.1 allows it unescaped: unreserved and user-unreserved. */
+static int check_sip_user(const char *value, char *err, size_t errlen)
+{
+	size_t ok = strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			   "-_.!~*'()&=+$,;?/");
+
+	if (!value[ok])
+		return 0;
+	snprintf(err, errlen, "'%s': '%c' is not allowed in a SIP user part", value, value[ok]);
+	return EINVAL;
+}
+
+/* A host for a URI: a name (letters, digits, '-', '.') or a numeric address. It only goes
+ * into headers; it is never resolved. */
+static int check_sip_host(const char *value, char *err, size_t errlen)
+{
+	unsigned char buf[16];
+
+	if (!value[0] || inet_pton(AF_INET, value, buf) == 1 || inet_pton(AF_INET6, value, buf) == 1)
+		return 0;
+	size_t ok = strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
+	if (!value[ok] && value[0] != '.' && value[0] != '-')
+		return 0;
+	snprintf(err, errlen, "'%s' is not a host name or numeric address", value);
+	return EINVAL;
+}
+
 /* "17=486, 486=17": Q.850 cause (1..127) = SIP status (300..699) or the reverse
  * (RFC 3398 tables overridden); gateway/cause.c applies it. */
 static int check_cause_map(const char *value, char *err, size_t errlen)
@@ -406,6 +433,12 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "OPTIONS keepalive interval [s]; 0 turns it off (trunk always up)" },
 	{ CS_TRUNK, "trust", OT_BOOL, 0, .def = "no", T(trust),
 	  .desc = "trust domain (RFC 3325): send P-Asserted-Identity, believe the peer's" },
+	{ CS_TRUNK, "from_user", OT_STRING, 0, .check = check_sip_user, .def = "", T(from_user),
+	  .desc = "the trunk's account in every INVITE's From; the caller then goes in "
+	  "P-Asserted-Identity (empty: the caller in From)" },
+	{ CS_TRUNK, "from_domain", OT_STRING, 0, .check = check_sip_host, .def = "",
+	  T(from_domain), .desc = "host part of From and P-Asserted-Identity (empty: the "
+	  "proxy's host:port)" },
 	{ CS_TRUNK, "inbound_auth", OT_BOOL, 0, .def = "no", T(inbound_auth),
 	  .desc = "INVITEs from any address that pass digest authentication (401, RFC 3261 "
 	  "§22.4) as username/password are this trunk's (needs both)" },

@@ -177,6 +177,8 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 	const struct conf_trunk *ct = conf_trunk_find(d->conf, s->trunk);
 	struct party_sip_identity id;
 	party_calling_to_sip(&lp->plan, lp->caller, ct && ct->trust, &id);
+	if (ct)
+		party_sip_from_account(&id, ct->from_user);
 	struct sipua_dial dial = {
 		.trunk = trunk,
 		.user = lp->called,
@@ -185,6 +187,7 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 		.pai_user = id.pai_user[0] ? id.pai_user : NULL,
 		.pai_display = id.pai_display[0] ? id.pai_display : NULL,
 		.privacy = id.privacy_id ? "id" : NULL,
+		.from_domain = ct && ct->from_domain[0] ? ct->from_domain : NULL,
 		.sdp = sdp,
 		.priv = s,
 	};

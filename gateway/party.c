@@ -107,6 +107,21 @@ void party_calling_to_sip(const struct party_plan *pl, const struct pri_party *p
 	}
 }
 
+void party_sip_from_account(struct party_sip_identity *id, const char *account)
+{
+	if (!account || !account[0])
+		return;
+	/* Shown and not yet asserted (untrusted trunk): assert it now, the account vouches. */
+	if (!id->pai_user[0] && !id->anonymous && id->from_user[0]) {
+		snprintf(id->pai_user, sizeof(id->pai_user), "%s", id->from_user);
+		snprintf(id->pai_display, sizeof(id->pai_display), "%s", id->display);
+	}
+	id->anonymous = false;
+	snprintf(id->from_user, sizeof(id->from_user), "%s", account);
+	if (id->privacy_id)
+		id->display[0] = '\0';	/* the From must not name a restricted caller */
+}
+
 /* RFC 3323 §4.2 privacy values that hide the caller's identity. */
 static bool privacy_hides_id(const char *privacy)
 {

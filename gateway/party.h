@@ -57,6 +57,11 @@ struct party_sip_identity {
 void party_calling_to_sip(const struct party_plan *pl, const struct pri_party *p, bool trusted,
 			  struct party_sip_identity *out);
 
+/* A trunk that wants its own account in From (conf from_user): the caller moves to
+ * P-Asserted-Identity when it may be shown or the trunk is trusted (then with Privacy: id
+ * if restricted); a restricted caller toward an untrusted trunk leaves no trace. */
+void party_sip_from_account(struct party_sip_identity *id, const char *account);
+
 /* What an incoming INVITE says about its caller. Any field may be NULL. */
 struct party_sip_caller {
 	const char *from_user, *from_host, *from_display;

@@ -1116,6 +1116,17 @@ static char *name_addr(su_home_t *home, const char *display, const char *uri)
 	return su_sprintf(home, "%s<%s>", q, uri);
 }
 
+/* A From or P-Asserted-Identity URI: the user at from_domain, or at the trunk's proxy. */
+static int identity_uri(const struct sipua_dial *d, const char *user, char *buf, size_t len)
+{
+	if (!d->from_domain || !d->from_domain[0])
+		return sip_trunk_uri(d->trunk, user, buf, len);
+	bool v6 = strchr(d->from_domain, ':') != NULL;
+	int n = snprintf(buf, len, "sip:%s%s%s%s%s", user, user[0] ? "@" : "", v6 ? "[" : "",
+			 d->from_domain, v6 ? "]" : "");
+	return n < 0 || (size_t)n >= len ? ENOSPC : 0;
+}
+
 int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct sipua_dial *d)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
@@ -1127,8 +1138,8 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	if (ua->max_calls && ua->ncalls >= ua->max_calls)
 		return EBUSY;
 	if (sip_trunk_uri(d->trunk, d->user, to, sizeof(to)) ||
-	    (d->from_user && sip_trunk_uri(d->trunk, d->from_user, from, sizeof(from))) ||
-	    (d->pai_user && sip_trunk_uri(d->trunk, d->pai_user, pai, sizeof(pai))))
+	    (d->from_user && identity_uri(d, d->from_user, from, sizeof(from))) ||
+	    (d->pai_user && identity_uri(d, d->pai_user, pai, sizeof(pai))))
 		return EINVAL;
 	/* RFC 3323 §4.1.1.3: the anonymous From; the tag keeps it unique */
 	if (!d->from_user)

@@ -157,6 +157,8 @@ struct sipua_dial {
 					 * NULL for none */
 	const char *pai_display;	/* its display name, or NULL */
 	const char *privacy;		/* Privacy header value (RFC 3323 §4.2), or NULL */
+	const char *from_domain;	/* host of From and P-Asserted-Identity, or NULL for
+					 * the trunk's proxy host:port */
 	const char *sdp;		/* offer body, or NULL */
 	const char *reason;		/* Reason header to carry (e.g. ISUP cause), or NULL */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */

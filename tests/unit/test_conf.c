@@ -899,6 +899,18 @@ Test(conf, err_echocancel_taps)
 		      "t.conf:8: echocancel_taps: 2048 is out of range (32..1024)");
 }
 
+Test(conf, trunk_from_account)
+{
+	struct conf *c = load_ok("[trunk t]\nproxy = sip:127.0.0.1\nfrom_user = acct-77\n"
+				 "from_domain = sip.carrier.example\n");
+	cr_assert_str_eq(c->trunks[0].from_user, "acct-77");
+	cr_assert_str_eq(c->trunks[0].from_domain, "sip.carrier.example");
+	conf_free(c);
+	expect_errors("[trunk t]\nproxy = sip:127.0.0.1\nfrom_user = a@b\nfrom_domain = -x\n", 2,
+		      "t.conf:3: from_user: 'a@b': '@' is not allowed in a SIP user part",
+		      "t.conf:4: from_domain: '-x' is not a host name or numeric address");
+}
+
 /* ---- fax ------------------------------------------------------------------------------ */
 
 Test(conf, fax_defaults)

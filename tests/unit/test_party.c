@@ -129,6 +129,42 @@ Test(party, presentation_allowed_to_sip)
 	cr_expect_not(id.privacy_id);
 }
 
+/* A trunk that authenticates callers by its own account in From (from_user): the caller
+ * moves to P-Asserted-Identity, unless it is restricted and the trunk is not trusted. */
+Test(party, trunk_account_in_from)
+{
+	struct pri_party shown = party("30123", Q931_TON_NATIONAL, Q931_PRES_ALLOWED,
+				       Q931_SCREEN_NETWORK, "Alice");
+	struct pri_party hidden = party("30123", Q931_TON_NATIONAL, Q931_PRES_RESTRICTED,
+					Q931_SCREEN_NETWORK, "Alice");
+	struct party_sip_identity id;
+
+	party_calling_to_sip(&de, &shown, false, &id);
+	party_sip_from_account(&id, "acct77");
+	cr_expect_not(id.anonymous);
+	cr_expect_str_eq(id.from_user, "acct77");
+	cr_expect_str_eq(id.pai_user, "+4930123");
+	cr_expect_str_eq(id.pai_display, "Alice");
+	cr_expect_not(id.privacy_id);
+
+	party_calling_to_sip(&de, &hidden, true, &id);
+	party_sip_from_account(&id, "acct77");
+	cr_expect_str_eq(id.from_user, "acct77");
+	cr_expect_str_eq(id.display, "", "a restricted caller's name must not show in From");
+	cr_expect_str_eq(id.pai_user, "+4930123");
+	cr_expect(id.privacy_id);
+
+	party_calling_to_sip(&de, &hidden, false, &id);
+	party_sip_from_account(&id, "acct77");
+	cr_expect_str_eq(id.from_user, "acct77");
+	cr_expect_str_eq(id.pai_user, "", "a restricted caller leaked to an untrusted trunk");
+
+	party_calling_to_sip(&de, &shown, false, &id);
+	party_sip_from_account(&id, "");		/* not set: unchanged */
+	cr_expect_str_eq(id.from_user, "+4930123");
+	cr_expect_str_eq(id.pai_user, "");
+}
+
 Test(party, presentation_restricted_to_sip)
 {
 	struct pri_party p = party("30123", Q931_TON_NATIONAL, Q931_PRES_RESTRICTED,

@@ -1033,6 +1033,27 @@ Test(sipua, outgoing_identity_headers)
 	done();
 }
 
+/* from_domain: From and P-Asserted-Identity at the carrier's domain, not the proxy's. */
+Test(sipua, outgoing_from_domain)
+{
+	ua_start(43, 0);
+	sipp_start("uas_from_account.xml", 0, 1, NULL);
+	struct sip_trunk *t = trunk_add("out", H.base + 1, false, NULL, 0);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "acct77",
+				.from_display = "Alice", .pai_user = "+4930123",
+				.pai_display = "Alice", .from_domain = "127.0.0.9",
+				.sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_FAILED, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 486);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "From/PAI not at from_domain (see /tmp/sipua-%u-*.log)",
+		     H.base);
+	done();
+}
+
 static void busy_hook(const struct sipua_event *ev)
 {
 	if (ev->type == SIPUA_EV_CALL_INCOMING)
