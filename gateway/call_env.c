@@ -153,7 +153,8 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 		x->port = neg->port;
 		x->mode = p.mode;
 	}
-	explicit_bzero(&p.srtp, sizeof p.srtp);
+	explicit_bzero(&p.srtp.tx_key, sizeof p.srtp.tx_key);	/* the engine has its copy */
+	explicit_bzero(&p.srtp.rx_key, sizeof p.srtp.rx_key);
 	if (err)
 		CLOG(LL_ERROR, c, "media: cannot join B-channel and RTP: %s", strerror(err));
 	else if (p.mode == MEDIA_MODE_T38)
