@@ -25,7 +25,7 @@ apt_retry() {
 
 # Build: compiler, pkg-config and the telephony libraries.
 BUILD_PKGS="build-essential pkg-config libinih-dev dahdi-source libtonezone-dev libpri-dev
-	libspandsp-dev libsofia-sip-ua-dev libsrtp2-dev"
+	libspandsp-dev libsofia-sip-ua-dev libsrtp2-dev libnss3-dev"
 # Tests: Criterion, SIP peers (SIPp; baresip, an SRTP peer), the qemu guest that runs the real DAHDI driver ("dahdi" for
 # dahdi_cfg; naming dahdi-source too keeps apt from building dahdi-dkms), and debootstrap and
 # git for the fresh-machine check (tests/fresh/fresh-check.sh).
