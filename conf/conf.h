@@ -34,6 +34,10 @@ enum conf_transport { TRANSPORT_UDP, TRANSPORT_TCP };
  * for fax, or as a voice call. */
 enum conf_fax { FAX_T38, FAX_PASSTHROUGH, FAX_OFF };
 
+/* SRTP on a trunk (RFC 3711, keys by SDES RFC 4568): values as sip/sdp_crypto.h's
+ * enum sdp_srtp_policy. */
+enum conf_srtp { SRTP_OFF, SRTP_OPTIONAL, SRTP_MANDATORY };
+
 /* Which fax tones on the B-channel make the gateway switch the call to fax: any (CNG from
  * a sending machine, CED or the V.21 preamble from a receiving one), only the receiving
  * side's (the T.38 Annex D convention: the receiving gateway starts T.38), or none (the
@@ -135,6 +139,8 @@ struct conf_trunk {
 	unsigned t38_max_datagram;	/* [octets] our T38FaxMaxDatagram */
 	unsigned fax_timeout;		/* [s] no UDPTL in a T.38 fax this long: clear the call */
 	unsigned rtp_timeout;		/* [s] no RTP this long (not on hold): clear; 0 = never */
+	int srtp;			/* enum conf_srtp */
+	char srtp_suites[CONF_STR_MAX];	/* SDES crypto suites in preference order */
 	unsigned line;
 };
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sip/sdp_crypto.h"
 #include <strings.h>
 
 #include "common/log.h"
@@ -30,6 +32,7 @@ static const char *const switch_names[] = { "euroisdn", "ni2", "dms100", "5ess",
 static const char *const law_names[] = { "alaw", "ulaw", NULL };
 static const char *const transport_names[] = { "udp", "tcp", NULL };
 static const char *const fax_names[] = { "t38", "passthrough", "off", NULL };
+static const char *const srtp_names[] = { "off", "optional", "mandatory", NULL };
 static const char *const fax_detect_names[] = { "any", "ced", "none", NULL };
 static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
@@ -125,6 +128,19 @@ static int check_realm(const char *value, char *err, size_t errlen)
 	}
 	if (strpbrk(value, "\"\\")) {
 		snprintf(err, errlen, "'%s' may not hold '\"' or '\\'", value);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* SDES crypto suites (RFC 4568 §6.2, RFC 7714 §12), comma-separated, each once. */
+static int check_srtp_suites(const char *value, char *err, size_t errlen)
+{
+	enum sdp_crypto_suite s[SDP_CRYPTO_MAX];
+
+	if (sdp_crypto_suites_parse(value, s)) {
+		snprintf(err, errlen, "'%s' is not a list of AES_CM_128_HMAC_SHA1_80, "
+			 "AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM (each once)", value);
 		return EINVAL;
 	}
 	return 0;
@@ -462,6 +478,14 @@ const struct conf_opt conf_opts[] = {
 	  T(rtp_timeout), .desc = "no RTP from the peer this long clears the call (cause 41), "
 	  "not while on hold (sendonly/recvonly/inactive) nor in T.38 (fax_timeout) [s]; 0 turns "
 	  "it off" },
+	{ CS_TRUNK, "srtp", OT_ENUM, 0, .names = srtp_names, .def = "off", T(srtp),
+	  .desc = "SRTP (RFC 3711, keys by SDES RFC 4568): off (RTP/AVP; SAVP-only offers get "
+	  "488), optional (offer RTP/AVP with a=crypto, best effort; take SRTP or RTP), "
+	  "mandatory (offer RTP/SAVP; plain RTP offers get 488)" },
+	{ CS_TRUNK, "srtp_suites", OT_STRING, 0, .check = check_srtp_suites,
+	  .def = "AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_32",
+	  T(srtp_suites), .desc = "SRTP crypto suites offered and accepted, in preference "
+	  "order: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),

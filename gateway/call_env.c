@@ -90,6 +90,26 @@ bool tdm_echocan(struct daemon *d, unsigned span, unsigned pos, int fd, bool on)
 	return on;
 }
 
+/* SDES keys as the engine takes them (the same suites, named twice: sip/ stays free of
+ * media/). Plain RTP when none were agreed. */
+static void srtp_from_neg(const struct sdp_srtp_keys *k, struct media_srtp_params *sp)
+{
+	static const enum media_srtp_suite suite[SDP_CRYPTO_SUITE_COUNT] = {
+		[SDP_CRYPTO_NONE] = MEDIA_SRTP_OFF,
+		[SDP_CRYPTO_AES_CM_128_HMAC_SHA1_80] = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
+		[SDP_CRYPTO_AES_CM_128_HMAC_SHA1_32] = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32,
+		[SDP_CRYPTO_AEAD_AES_128_GCM] = MEDIA_SRTP_AEAD_AES_128_GCM,
+	};
+	_Static_assert(MEDIA_SRTP_KEY_MAX == SDP_CRYPTO_KEY_MAX, "key buffers");
+
+	memset(sp, 0, sizeof *sp);
+	sp->suite = (unsigned)k->suite < SDP_CRYPTO_SUITE_COUNT ? suite[k->suite] : MEDIA_SRTP_OFF;
+	if (sp->suite == MEDIA_SRTP_OFF)
+		return;
+	memcpy(sp->tx_key, k->tx_key, sizeof sp->tx_key);
+	memcpy(sp->rx_key, k->rx_key, sizeof sp->rx_key);
+}
+
 /* Join a B-channel and an RTP socket in the media engine (or re-point the stream). The
  * engine bridges TDM and RTP only: two TDM endpoints (PRI pass-through) need a TDM<->TDM
  * pipeline first. */
@@ -127,6 +147,7 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 		.t38 = rtp->t38,
 	};
 
+	srtp_from_neg(&neg->srtp, &p.srtp);
 	/* c=0.0.0.0 (RFC 3264 §8.4): nowhere to send; symmetric RTP may still learn one. */
 	if (strcmp(neg->addr, "0.0.0.0") && strcmp(neg->addr, "::")) {
 		err = fill_remote(&p.remote, neg);
@@ -155,6 +176,8 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 		x->port = neg->port;
 		x->mode = p.mode;
 	}
+	explicit_bzero(&p.srtp.tx_key, sizeof p.srtp.tx_key);	/* the engine has its copy */
+	explicit_bzero(&p.srtp.rx_key, sizeof p.srtp.rx_key);
 	if (err)
 		CLOG(LL_ERROR, c, "media: cannot join B-channel and RTP: %s", strerror(err));
 	else if (p.mode == MEDIA_MODE_T38)
@@ -164,9 +187,12 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 		     p.t38.redundancy, p.t38.redundancy_image, p.t38.max_datagram,
 		     tdm->alaw ? "A-law" : "u-law");
 	else
-		CLOG(LL_INFO, c, "media: %s/%u to %s:%u, B-channel %s%s", sdp_codec_name(neg->codec),
-		     neg->pt, neg->addr, neg->port, tdm->alaw ? "A-law" : "u-law",
-		     p.mode == MEDIA_MODE_FAX ? ", fax pass-through" : "");
+		CLOG(LL_INFO, c, "media: %s/%u to %s:%u, B-channel %s%s%s%s",
+		     sdp_codec_name(neg->codec), neg->pt, neg->addr, neg->port,
+		     tdm->alaw ? "A-law" : "u-law",
+		     p.mode == MEDIA_MODE_FAX ? ", fax pass-through" : "",
+		     p.srtp.suite ? ", SRTP " : "",
+		     p.srtp.suite ? sdp_crypto_suite_name(neg->srtp.suite) : "");
 	return err;
 }
 

@@ -97,6 +97,18 @@ static void reason_for(const struct leg_sip *s, int cause, char *buf, size_t len
 		(void)cause_reason_build(buf, len, (unsigned)cause);
 }
 
+/* The trunk's srtp and srtp_suites into the offer/answer parameters. */
+static int srtp_params(const struct conf_trunk *ct, struct sdp_oa_params *p)
+{
+	static const enum sdp_srtp_policy policy[] = {
+		[SRTP_OFF] = SDP_SRTP_OFF, [SRTP_OPTIONAL] = SDP_SRTP_OPTIONAL,
+		[SRTP_MANDATORY] = SDP_SRTP_MANDATORY,
+	};
+
+	p->srtp = policy[ct->srtp];
+	return sdp_crypto_suites_parse(ct->srtp_suites, p->srtp_suites);
+}
+
 /* RTP socket and offer/answer state; alaw: the TDM side's law, preferred as codec. */
 static int media_prepare(struct leg_sip *s, bool alaw)
 {
@@ -125,6 +137,8 @@ static int media_prepare(struct leg_sip *s, bool alaw)
 						 .max_datagram = ct->t38_max_datagram };
 		p.t38 = &s->t38;
 	}
+	if (ct)		/* SRTP by SDES (sip/sdp_crypto.h); the suites were checked at load */
+		(void)srtp_params(ct, &p);
 	return sdp_oa_alloc(&s->oa, &p);
 }
 

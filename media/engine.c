@@ -337,10 +337,9 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 
 		e->local.rtp_invalid++;
 		if (log_ratelimit_ok(&e->rl_invalid, now / 1000, 5, 10000, &sup))
-			LOGI(LS_RTP, "channel %llu: far end sent %s (%u suppressed)",
-			     (unsigned long long)ch->cookie,
-			     err == EPROTONOSUPPORT ? "an unexpected payload type" : strerror(err),
-			     sup);
+			LOGI(err == EACCES || err == EALREADY ? LS_SRTP : LS_RTP,
+			     "channel %llu: far end sent %s (%u suppressed)",
+			     (unsigned long long)ch->cookie, transport_strerror(err), sup);
 		return;
 	}
 	if (ch->symmetric && (!ch->latched || (rx.h.ssrc != ch->latched_ssrc &&

@@ -58,6 +58,26 @@ struct media_t38_params {
 					 * (0: the engine's rtp_timeout_ms) */
 };
 
+/* SRTP (RFC 3711) crypto suites, as SDES names them (RFC 4568 §6.2, RFC 7714 §12). */
+enum media_srtp_suite {
+	MEDIA_SRTP_OFF = 0,			/* plain RTP */
+	MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
+	MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32,	/* SRTCP keeps the 80-bit tag (RFC 4568 §6.2.1) */
+	MEDIA_SRTP_AEAD_AES_128_GCM,		/* 16-byte tag (RFC 7714) */
+};
+#define MEDIA_SRTP_KEY_MAX 30	/* [bytes] master key ‖ master salt: 16 + 14 (AES-CM), 16 + 12 (GCM) */
+
+/* An SRTP session's keys, as SDES exchanged them: each side's a=crypto carries the key it
+ * sends with (RFC 4568 §6.1). Never logged. */
+struct media_srtp_params {
+	enum media_srtp_suite suite;
+	uint8_t tx_key[MEDIA_SRTP_KEY_MAX];	/* ours: we protect RTP and RTCP with it */
+	uint8_t rx_key[MEDIA_SRTP_KEY_MAX];	/* the peer's: we unprotect with it */
+};
+
+/* [bytes] master key ‖ salt of a suite; 0 for MEDIA_SRTP_OFF or an unknown one. */
+unsigned media_srtp_key_len(enum media_srtp_suite suite);
+
 /* One channel. The engine does not own the fds: close them after MEDIA_EV_REMOVED. */
 struct media_chan_params {
 	uint64_t cookie;		/* caller's id, echoed in events */
@@ -104,6 +124,10 @@ struct media_chan_params {
 					 * the V.21 HDLC preamble on the B-channel; each kind raised once
 					 * per channel as MEDIA_EV_FAX_TONE */
 	struct media_t38_params t38;	/* MEDIA_MODE_T38 */
+	/* SRTP and SRTCP instead of RTP and RTCP (suite not OFF); a modify with the same
+	 * suite and keys keeps the session, other keys start a new one (re-keying), OFF
+	 * goes back to plain RTP. T.38's UDPTL stays plain. */
+	struct media_srtp_params srtp;
 };
 
 /* How a fax went, for the FAX log line and the CALL line. */
@@ -131,6 +155,8 @@ struct media_chan_stats {
 	int64_t peer_packets_lost;	/* cumulative, as the peer counted */
 	double peer_jitter_ms;		/* [ms] as the peer estimated it */
 	double rtt_ms;			/* [ms] round trip (§6.4.1); < 0: not known */
+	uint64_t srtp_auth_failed;	/* SRTP/SRTCP packets that failed authentication */
+	uint64_t srtp_replayed;		/* ... refused as replays (RFC 3711 §3.3.2) */
 };
 
 enum media_event_type {

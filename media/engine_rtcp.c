@@ -43,7 +43,7 @@ static double ts_to_ms(uint32_t samples)
 /* Send one compound packet (SR or RR, SDES CNAME, and BYE if bye) and schedule the next. */
 void engine_rtcp_send(struct media_engine *e, struct media_chan *ch, uint64_t now, bool bye)
 {
-	uint8_t buf[RTCP_MAX_LEN];
+	uint8_t buf[RTCP_MAX_LEN + TRANSPORT_MAX_OVERHEAD];
 	struct sockaddr_storage to;
 	socklen_t tolen;
 	struct rtcp_sender_info si;
@@ -89,7 +89,8 @@ void engine_rtcp_send(struct media_engine *e, struct media_chan *ch, uint64_t no
 			rb.dlsr = (uint32_t)(((now - ch->lsr_arrival_us) << 16) / 1000000u);
 		bp.rb = &rb;
 	}
-	if (rtcp_build(&bp, buf, sizeof buf, &len))
+	if (rtcp_build(&bp, buf, RTCP_MAX_LEN, &len) ||
+	    ch->pipe.tr->ops->seal_rtcp(ch->pipe.tr, buf, &len, sizeof buf))	/* SRTCP */
 		return;
 	if (sendto(ch->rtcp_fd, buf, len, 0, (struct sockaddr *)&to, tolen) < 0) {
 		engine_send_failed(e, ch);
@@ -107,19 +108,26 @@ void engine_on_rtcp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	socklen_t fromlen = sizeof from;
 	struct rtcp_info info;
 	ssize_t r;
+	size_t len;
 	int err;
 
 	r = recvfrom(ch->rtcp_fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
 	if (r < 0)
 		return;
-	err = rtcp_parse(&info, buf, (size_t)r, ch->pipe.pk.ssrc);
+	len = (size_t)r;
+	err = ch->pipe.tr->ops->open_rtcp(ch->pipe.tr, buf, &len);	/* SRTCP */
+	if (!err)
+		err = rtcp_parse(&info, buf, len, ch->pipe.pk.ssrc);
 	if (err) {
 		unsigned sup;
 
 		e->local.rtp_invalid++;
+		ch->pipe.st.srtp_auth_failed += err == EACCES;
+		ch->pipe.st.srtp_replayed += err == EALREADY;
 		if (log_ratelimit_ok(&e->rl_invalid, now / 1000, 5, 10000, &sup))
-			LOGI(LS_RTP, "channel %llu: far end sent bad RTCP: %s (%u suppressed)",
-			     (unsigned long long)ch->cookie, strerror(err), sup);
+			LOGI(err == EACCES || err == EALREADY ? LS_SRTP : LS_RTP,
+			     "channel %llu: far end sent bad RTCP: %s (%u suppressed)",
+			     (unsigned long long)ch->cookie, transport_strerror(err), sup);
 		return;
 	}
 	ch->pipe.st.rtcp_received++;

@@ -43,7 +43,8 @@ int pipe_init(struct media_pipe *p, const struct media_chan_params *cp,
 	p->st.rtt_ms = -1;
 	rtp_packetiser_init(&p->pk, cp->pt, cp->ssrc, cp->seq0, cp->ts0);
 	transport_pts(cp, &pts);
-	transport_rtp_init(&p->tr, &pts);
+	transport_rtp_init(&p->rtp_tr, &pts);
+	p->tr = &p->rtp_tr;
 	err = stage_dtmf_init(&p->dt, cp->dtmf_detect, cp->te_pt);
 	if (!err)
 		err = stage_playout_init(&p->po, jp);
@@ -106,6 +107,9 @@ static void fax_stop(struct media_pipe *p)
 
 void pipe_release(struct media_pipe *p)
 {
+	if (p->tr)
+		p->tr->ops->free(p->tr);
+	p->tr = &p->rtp_tr;
 	stage_dtmf_release(&p->dt);
 	stage_playout_release(&p->po);
 	fax_detect_off(p);
@@ -218,6 +222,31 @@ static void set_ptime(struct media_pipe *p, unsigned ms)
 	p->ptime_samples = n;
 }
 
+/* Plain RTP, or SRTP with these keys: the same keys keep the session (its rollover
+ * counter and replay list), others start a new one (re-keying, RFC 4568 §7.1.4). On
+ * failure the old transport stays. */
+static int set_transport(struct media_pipe *p, const struct media_srtp_params *sp,
+			 const struct media_transport_pts *pts)
+{
+	struct media_transport *t;
+	int err;
+
+	if (sp->suite == MEDIA_SRTP_OFF) {
+		t = &p->rtp_tr;
+	} else if (p->tr != &p->rtp_tr && transport_srtp_same(p->tr, sp)) {
+		t = p->tr;
+	} else {
+		err = transport_srtp_alloc(&t, pts, sp);
+		if (err)
+			return err;
+	}
+	if (p->tr != t)
+		p->tr->ops->free(p->tr);
+	p->tr = t;
+	p->tr->pts = *pts;
+	return 0;
+}
+
 int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
 		struct media_fax_report *rep)
 {
@@ -237,7 +266,9 @@ int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
 	p->rtp_law = pt_law(cp->pt);
 	p->pk.pt = cp->pt;
 	transport_pts(cp, &pts);
-	p->tr.pts = pts;
+	err = set_transport(p, &cp->srtp, &pts);
+	if (err)
+		return err;
 	stage_dtmf_set_te_pt(&p->dt, cp->te_pt);
 	err = set_mode(p, cp, rep);
 	if (cp->fax_detect && !err)
@@ -250,7 +281,7 @@ int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
 /* Seal and hand one packet to the engine; count it once it is gone. */
 static void send_pkt(struct media_pipe *p, uint8_t *pkt, size_t len, size_t plen, bool te)
 {
-	if (p->tr.ops->seal(&p->tr, pkt, &len, PKT_CAP) || p->io->send_h(p->arg, pkt, len, te))
+	if (p->tr->ops->seal(p->tr, pkt, &len, PKT_CAP) || p->io->send_h(p->arg, pkt, len, te))
 		return;
 	p->st.packets_sent++;
 	p->st.octets_sent += plen;
@@ -456,9 +487,12 @@ int pipe_from_net(struct media_pipe *p, uint8_t *pkt, size_t len, uint64_t now,
 		rx->kind = MEDIA_RX_AUDIO;
 		return stage_t38gw_from_net(p->t38, pkt, len, now);
 	}
-	err = p->tr.ops->open(&p->tr, pkt, len, rx);
-	if (err)
+	err = p->tr->ops->open(p->tr, pkt, len, rx);
+	if (err) {
+		p->st.srtp_auth_failed += err == EACCES;
+		p->st.srtp_replayed += err == EALREADY;
 		return err;
+	}
 	/* Receiver statistics (§A.1) count what arrived, on hold too. */
 	if (!p->have_src || rx->h.ssrc != p->src_ssrc) {
 		rtcp_source_init(&p->src, rx->h.seq);

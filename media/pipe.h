@@ -8,7 +8,7 @@
  * The engine owns the fds: it reads a frame and calls pipe_from_tdm (packets come back
  * through io->send_h, digits through io->event_h), hands each datagram to pipe_from_net,
  * and writes what pipe_to_tdm returns. The stages are called directly (they are fixed);
- * the transport (plain RTP today, SRTP later) is a vtable (transport.h).
+ * the transport (plain RTP or SRTP) is a vtable (transport.h).
  *
  * The mode (enum media_mode) picks the chain: AUDIO as above (with fax tone detection when
  * asked); FAX is G.711 pass-through (a fixed jitter buffer, no PLC, no DTMF or RFC 4733,
@@ -54,7 +54,8 @@ struct media_pipe {
 	bool have_src;				/* src describes the peer's stream */
 	uint32_t src_ssrc;
 	struct rtp_packetiser pk;		/* our stream's numbering */
-	struct media_transport tr;
+	struct media_transport *tr;		/* &rtp_tr, or an SRTP one (allocated) */
+	struct media_transport rtp_tr;
 	struct rtcp_source src;			/* receiver statistics, RFC 3550 §A.1 */
 	struct media_chan_stats st;		/* counters; loss/jitter filled by pipe_stats */
 	struct stage_faxdetect *fd;		/* AUDIO with fax_detect, else NULL */

@@ -12,6 +12,8 @@ need_pc spandsp libspandsp-dev
 need_pc sofia-sip-ua libsofia-sip-ua-dev
 need_pc inih libinih-dev
 need_pc libsystemd libsystemd-dev
+need_pc libsrtp2 libsrtp2-dev
+need_pc nss libnss3-dev
 need_pc criterion libcriterion-dev
 need_h dahdi/user.h dahdi-source
 need_h dahdi/tonezone.h libtonezone-dev

@@ -25,11 +25,12 @@ apt_retry() {
 
 # Build: compiler, pkg-config and the telephony libraries.
 BUILD_PKGS="build-essential pkg-config libinih-dev dahdi-source libtonezone-dev libpri-dev
-	libspandsp-dev libsofia-sip-ua-dev libsystemd-dev"
-# Tests: Criterion, SIP peers, the qemu guest that runs the real DAHDI driver ("dahdi" for
-# dahdi_cfg; naming dahdi-source too keeps apt from building dahdi-dkms), and debootstrap and
-# git for the fresh-machine check (tests/fresh/fresh-check.sh).
-TEST_PKGS="libcriterion-dev sip-tester kamailio dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2
+	libspandsp-dev libsofia-sip-ua-dev libsystemd-dev libsrtp2-dev libnss3-dev"
+# Tests: Criterion, SIP peers (SIPp; baresip, an SRTP peer; Kamailio, a load balancer), the
+# qemu guest that runs the real DAHDI driver ("dahdi" for dahdi_cfg; naming dahdi-source too
+# keeps apt from building dahdi-dkms), and debootstrap and git for the fresh-machine check
+# (tests/fresh/fresh-check.sh).
+TEST_PKGS="libcriterion-dev sip-tester baresip-core kamailio dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2
 	debootstrap git"
 
 have_all() {

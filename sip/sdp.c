@@ -32,6 +32,7 @@ struct audio_fmt {
 	char te_events[SDP_EVENTS_MAX];
 	unsigned ptime;			/* [ms] */
 	enum sdp_dir dir;
+	struct sdp_crypto_lines cl;	/* m= transport and a=crypto lines (RFC 4568) */
 };
 
 /* The offer we sent and wait an answer for. */
@@ -58,6 +59,7 @@ struct sdp_oa {
 	char username[SDP_TOKEN_MAX];
 	char sname[SNAME_MAX];
 	bool have_t38;			/* T.38 enabled: image streams may be taken */
+	struct sdp_crypto_state crypto;	/* SRTP policy and the running keys (sdp_crypto.h) */
 	struct sdp_t38_local t38;
 	enum sdp_prefer prefer;
 
@@ -217,6 +219,8 @@ int sdp_oa_alloc(struct sdp_oa **oap, const struct sdp_oa_params *p)
 		oa->have_t38 = true;
 		oa->t38 = *p->t38;
 	}
+	if (sdp_crypto_state_init(&oa->crypto, p->srtp, p->srtp_suites))
+		goto out;
 
 	*oap = oa;
 	oa = NULL;
@@ -230,7 +234,10 @@ void sdp_oa_free(struct sdp_oa *oa)
 {
 	if (!oa)
 		return;
+	if (oa->last_body)	/* may hold our SRTP key */
+		explicit_bzero(oa->last_body, strlen(oa->last_body));
 	free(oa->last_body);
+	explicit_bzero(oa, sizeof *oa);
 	free(oa);
 }
 
@@ -320,6 +327,20 @@ static const char *ip_name(enum sdp_af af)
 	return af == SDP_AF_IP6 ? "IP6" : "IP4";
 }
 
+/* Our a=crypto lines (RFC 4568 §9.1). The text holds a key: wiped, never logged. */
+static void w_crypto(struct wbuf *w, const struct sdp_crypto_lines *cl)
+{
+	char line[SDP_CRYPTO_TEXT_MAX];
+
+	for (unsigned i = 0; i < cl->n; i++) {
+		if (sdp_crypto_format(&cl->lines[i], line, sizeof line))
+			w->full = true;	/* cannot happen with lines we made: fail loudly */
+		else
+			w_line(w, "a=crypto:%s", line);
+	}
+	explicit_bzero(line, sizeof line);
+}
+
 /* Our audio m= section (RFC 3264 §5.1 for offers, §6.1 for answers). */
 static void w_audio(struct wbuf *w, const struct audio_fmt *f)
 {
@@ -331,7 +352,7 @@ static void w_audio(struct wbuf *w, const struct audio_fmt *f)
 	if (f->te_pt >= 0)
 		(void)snprintf(list + len, sizeof(list) - len, " %d", f->te_pt);
 
-	w_line(w, "m=audio %u RTP/AVP%s", f->port, list);
+	w_line(w, "m=audio %u %s%s", f->port, f->cl.proto ? f->cl.proto : "RTP/AVP", list);
 	for (unsigned i = 0; i < f->n_codecs; i++)
 		w_line(w, "a=rtpmap:%u %s/8000", f->pts[i], sdp_codec_name(f->codecs[i]));
 	if (f->te_pt >= 0) {
@@ -340,6 +361,7 @@ static void w_audio(struct wbuf *w, const struct audio_fmt *f)
 	}
 	w_line(w, "a=ptime:%u", f->ptime);
 	w_line(w, "a=%s", sdp_dir_name(f->dir));
+	w_crypto(w, &f->cl);
 }
 
 /* Our image m= section and its T.38 attributes (T.38 Annex D). */
@@ -463,6 +485,9 @@ static int offer_build(struct sdp_oa *oa, enum sdp_kind kind, char *buf, size_t 
 		off.te_ev = oa->te_ev;
 		off.fmt.ptime = oa->ptime;
 		off.fmt.dir = oa->dir;
+		ret = sdp_crypto_offer(&oa->crypto, &off.fmt.cl);
+		if (ret)
+			return ret;
 	}
 
 	w_body(&w, oa, mlines, off.n_mlines, off.audio, &o);
@@ -512,9 +537,11 @@ int sdp_oa_offer_t38(struct sdp_oa *oa, char *buf, size_t size, size_t *lenp,
 /* The first audio stream we can take and its first codec in the offerer's order
  * (RFC 3264 §6.1). Return 0, or ENOTSUP with the reason. */
 static int pick_audio(const struct sdp_oa *oa, const struct sdp_desc *d, unsigned *idx,
-		      const struct sdp_payload **chosen, struct sdp_error *err)
+		      const struct sdp_payload **chosen, const struct sdp_crypto **crypto,
+		      struct sdp_error *err)
 {
 	const struct sdp_stream *avp = NULL;
+	const char *why = NULL;
 	bool audio = false;
 
 	for (unsigned i = 0; i < d->n_streams; i++) {
@@ -523,8 +550,8 @@ static int pick_audio(const struct sdp_oa *oa, const struct sdp_desc *d, unsigne
 		if (st->kind != SDP_KIND_AUDIO || st->rejected)
 			continue;
 		audio = true;
-		/* Only plain RTP for now; RTP/SAVP comes with SDES (RFC 4568). */
-		if (strcasecmp(st->proto, "RTP/AVP"))
+		/* RTP/AVP or RTP/SAVP as the srtp policy allows (SDES, sdp_crypto.h) */
+		if (sdp_crypto_stream_ok(&oa->crypto, st, crypto, &why))
 			continue;
 		if (!avp)
 			avp = st;
@@ -538,6 +565,8 @@ static int pick_audio(const struct sdp_oa *oa, const struct sdp_desc *d, unsigne
 	}
 	if (!audio)
 		return sdp_fail(err, SDP_E_NO_AUDIO, "no audio m= line with a port");
+	if (!avp && why)
+		return sdp_fail(err, SDP_E_NO_CRYPTO, "%s", why);
 	if (!avp)
 		return sdp_fail(err, SDP_E_NO_AUDIO, "no RTP/AVP audio stream");
 	return sdp_fail(err, SDP_E_NO_CODEC, "no codec in common (offered: %s)", avp->fmts);
@@ -631,6 +660,7 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 	char body[SDP_TEXT_MAX];
 	struct wbuf w = { body, sizeof(body), 0, false };
 	const struct sdp_payload *pl = NULL;
+	const struct sdp_crypto *crypto = NULL;
 	const struct sdp_stream *st;
 	struct sdp_error aerr = { 0 }, ierr = { 0 };
 	struct audio_fmt f = { 0 };
@@ -666,7 +696,7 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 
 	/* One stream is taken, audio or T.38 (T.38 Annex D); when both are usable the
 	 * owner's preference decides, the other gets port 0 (RFC 3264 §6). */
-	ra = pick_audio(oa, d, &aidx, &pl, &aerr);
+	ra = pick_audio(oa, d, &aidx, &pl, &crypto, &aerr);
 	ri = oa->have_t38 ? pick_image(d, offer, offer_len, &iidx, &t_off, &ierr) : ENOENT;
 	if (ra == 0 && (ri != 0 || oa->prefer == SDP_PREFER_AUDIO)) {
 		o.kind = SDP_KIND_AUDIO;
@@ -702,6 +732,9 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 		o.port = oa->port;
 	} else {
 		answer_audio(oa, st, pl, &f, remote);
+		ret = sdp_crypto_answer(&oa->crypto, st, crypto, &f.cl, &n.srtp);
+		if (ret)
+			goto out;
 	}
 
 	for (unsigned i = 0; i < d->n_streams; i++) {
@@ -745,6 +778,8 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 	memcpy(oa->mlines, mlines, sizeof(*mlines) * d->n_streams);
 	oa->n_mlines = d->n_streams;
 	oa->audio = idx;
+	if (n.kind == SDP_KIND_AUDIO)
+		oa->crypto.cur = n.srtp;
 	oa->neg = n;
 	oa->have_neg = true;
 	*neg = n;
@@ -753,9 +788,11 @@ int sdp_oa_answer(struct sdp_oa *oa, const char *offer, size_t offer_len,
 		     n.t38.version, n.addr, n.port, n.t38.max_bitrate, sdp_t38_ec_name(n.t38.ec),
 		     n.t38.max_datagram);
 	else
-		LOGD(LS_SDP, "answered: %s/%u to %s port %u, te %d, ptime %u, %s%s",
+		LOGD(LS_SDP, "answered: %s/%u to %s port %u, te %d, ptime %u, %s%s%s%s",
 		     sdp_codec_name(n.codec), n.pt, n.addr, n.port, n.te_pt, n.ptime,
-		     sdp_dir_name(n.dir), n.remote_hold ? " (held by remote)" : "");
+		     sdp_dir_name(n.dir), n.remote_hold ? " (held by remote)" : "",
+		     n.srtp.suite ? ", SRTP " : "",
+		     n.srtp.suite ? sdp_crypto_suite_name(n.srtp.suite) : "");
 out:
 	free(mlines);
 	free(d);
@@ -918,6 +955,15 @@ int sdp_oa_process_answer(struct sdp_oa *oa, const char *answer, size_t answer_l
 		     sdp_dir_name(st->dir), sdp_dir_name(off->fmt.dir));
 	n.dir = sdp_dir_from_bits(sdp_dir_bits(off->fmt.dir) & sdp_dir_bits_reverse(remote));
 	n.remote_hold = !(remote & SDP_BIT_RECV);
+	{
+		const char *why = NULL;
+
+		if (sdp_crypto_take_answer(&off->fmt.cl, st, &n.srtp, &why)) {
+			ret = sdp_fail(err, SDP_E_NO_CRYPTO, "%s", why);
+			goto out;
+		}
+	}
+	oa->crypto.cur = n.srtp;
 
 taken:
 	oa->n_mlines = off->n_mlines;
@@ -931,9 +977,10 @@ taken:
 		     n.t38.version, n.addr, n.port, n.t38.max_bitrate, sdp_t38_ec_name(n.t38.ec),
 		     n.t38.max_datagram);
 	else
-		LOGD(LS_SDP, "answer taken: %s/%u to %s port %u, te %d, ptime %u, %s",
+		LOGD(LS_SDP, "answer taken: %s/%u to %s port %u, te %d, ptime %u, %s%s%s",
 		     sdp_codec_name(n.codec), n.pt, n.addr, n.port, n.te_pt, n.ptime,
-		     sdp_dir_name(n.dir));
+		     sdp_dir_name(n.dir), n.srtp.suite ? ", SRTP " : "",
+		     n.srtp.suite ? sdp_crypto_suite_name(n.srtp.suite) : "");
 out:
 	free(d);
 	return ret;

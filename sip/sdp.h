@@ -11,7 +11,8 @@
  * Return values: 0, or an errno value, with the details in an optional struct sdp_error:
  *   EBADMSG  the remote SDP is malformed                     (reply 400/488)
  *   ENOTSUP  well-formed, but nothing we can use: no audio m= line, no common codec, an
- *            image stream and no T.38 here, our stream rejected (reply 488, or end the call)
+ *            image stream and no T.38 here, our stream rejected, SRTP refused or required
+ *            (SDP_E_NO_CRYPTO, sip/sdp_crypto.h) (reply 488, or end the call)
  *   EPROTO   a remote answer breaks the offer/answer rules   (ACK, then BYE)
  *   EBUSY    wrong state: an offer of ours is pending        (glare: 491)
  *   ENOSPC   the output buffer is too small (SDP_TEXT_MAX is enough)
@@ -23,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sip/sdp_crypto.h"
 #include "sip/sdp_t38.h"
 
 #define SDP_ADDR_MAX      48	/* IPv6 text + NUL (INET6_ADDRSTRLEN is 46) */
@@ -63,6 +65,7 @@ enum sdp_errcode {
 	SDP_E_STATE,		/* answer with no offer pending; offer while one is pending */
 	SDP_E_NOSPACE,		/* output buffer too small */
 	SDP_E_INVAL,		/* bad argument */
+	SDP_E_NO_CRYPTO,	/* SRTP (RFC 4568) refused or required by the srtp policy: 488 */
 	SDP_E_COUNT
 };
 
@@ -98,7 +101,9 @@ struct sdp_stream {
 						 * (RFC 4733 §2.4.1) */
 	unsigned n_payloads;
 	struct sdp_payload payloads[SDP_MAX_PAYLOADS];	/* in m= line order */
-	/* Later: a=crypto (SRTP SDES, RFC 4568) and T.38 attributes (T.38 Annex D). */
+	unsigned n_crypto;
+	struct sdp_crypto crypto[SDP_CRYPTO_MAX];	/* a=crypto lines (RFC 4568) that parse,
+							 * in order; see crypto[i].usable */
 };
 
 struct sdp_desc {
@@ -131,6 +136,7 @@ struct sdp_neg {
 	struct sdp_t38 t38;		/* IMAGE: the agreed values, max_datagram and max_buffer
 					 * the PEER's T38FaxMaxDatagram/MaxBuffer (what we may
 					 * send; 0: not given); zeroed for AUDIO */
+	struct sdp_srtp_keys srtp;	/* AUDIO: SRTP keys (SDES); suite NONE: plain RTP */
 };
 
 /* Local capabilities and identity. A zeroed struct plus addr and port is a usable offer:
@@ -151,6 +157,9 @@ struct sdp_oa_params {
 	const char *session_name;	/* s=, NULL: "-" */
 	const struct sdp_t38_local *t38; /* T.38 limits (copied); NULL: no T.38, image streams
 					 * are refused (port 0, or 488 when nothing else) */
+	enum sdp_srtp_policy srtp;	/* SRTP by SDES (sip/sdp_crypto.h); 0: off */
+	enum sdp_crypto_suite srtp_suites[SDP_CRYPTO_MAX];	/* preference, NONE ends it;
+						 * all NONE: the default list */
 };
 
 struct sdp_oa;

@@ -35,6 +35,7 @@ static const struct {
 	[SDP_E_STATE]       = { "SDP_E_STATE", EBUSY },
 	[SDP_E_NOSPACE]     = { "SDP_E_NOSPACE", ENOSPC },
 	[SDP_E_INVAL]       = { "SDP_E_INVAL", EINVAL },
+	[SDP_E_NO_CRYPTO]   = { "SDP_E_NO_CRYPTO", ENOTSUP },
 };
 
 const char *sdp_errcode_name(enum sdp_errcode code)
@@ -333,6 +334,16 @@ static void payloads_fill(struct sdp_stream *st, const sdp_media_t *m)
 			fmts_add(st->fmts, l->l_text);
 }
 
+/* a=crypto lines (RFC 4568 §9.1); one that does not parse is ignored (§7.1.2: the
+ * answerer takes a line it understands). */
+static void crypto_fill(struct sdp_stream *st, const sdp_attribute_t *a)
+{
+	for (; a && st->n_crypto < SDP_CRYPTO_MAX; a = a->a_next)
+		if (a->a_name && !strcasecmp(a->a_name, "crypto") && a->a_value &&
+		    !sdp_crypto_parse(&st->crypto[st->n_crypto], a->a_value))
+			st->n_crypto++;
+}
+
 static int stream_fill(struct sdp_stream *st, const sdp_session_t *sess, const sdp_media_t *m,
 		       unsigned idx, enum sdp_dir sess_dir, unsigned sess_ptime,
 		       struct sdp_error *err)
@@ -365,6 +376,7 @@ static int stream_fill(struct sdp_stream *st, const sdp_session_t *sess, const s
 	if (!st->ptime)
 		st->ptime = sess_ptime;	/* not in RFC 4566 at session level, but seen */
 	payloads_fill(st, m);
+	crypto_fill(st, m->m_attributes);
 
 	/* RFC 4566 §5.7: c= in every m= section or at session level. A rejected stream
 	 * needs none, and a bad one there does not matter. */

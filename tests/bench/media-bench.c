@@ -1,7 +1,9 @@
 /* Media engine benchmark: N channels of 20 ms G.711 both ways through one engine thread,
  * socketpairs standing in for B-channels and loopback UDP peers, DTMF detection on.
  * Reports engine CPU per channel per 20 ms against a bare UDP send+receive measured in
- * the same run. Bounded: warm-up + rounds of 1 s each. */
+ * the same run: plain RTP, then SRTP (RFC 3711) with AES_CM_128_HMAC_SHA1_80 and with
+ * AEAD_AES_128_GCM (the peers protect what they send). Bounded: per transport, warm-up +
+ * rounds of 1 s each. */
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -19,6 +21,7 @@
 #include "media/engine.h"
 #include "media/g711.h"
 #include "media/rtp.h"
+#include "media/transport.h"
 
 #define FRAME 160
 #define PKT_LEN (RTP_HDR_LEN + FRAME)	/* 172 bytes */
@@ -29,6 +32,7 @@ struct bench_chan {
 	int rtp_eng, rtp_peer;
 	struct sockaddr_in eng_addr;
 	struct rtp_packetiser pk;
+	struct media_transport *peer_tr;	/* SRTP: the peer's end; NULL: plain RTP */
 	struct media_chan *mc;
 };
 
@@ -108,7 +112,7 @@ static void *driver(void *arg)
 	bool rtp = arg != NULL;
 	struct timespec next;
 	unsigned pos = 0;
-	uint8_t pkt[PKT_LEN], in[2048];
+	uint8_t pkt[PKT_LEN + TRANSPORT_MAX_OVERHEAD], in[2048];
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load(&stop_driver)) {
@@ -122,9 +126,14 @@ static void *driver(void *arg)
 				(void)!write(c->tdm_drv, audio + pos, FRAME);
 				rx += read(c->tdm_drv, in, sizeof in) > 0;
 			} else {
+				size_t len = PKT_LEN;
+
 				rtp_packetiser_next(&c->pk, pkt, FRAME);
 				memcpy(pkt + RTP_HDR_LEN, audio + pos, FRAME);
-				(void)sendto(c->rtp_peer, pkt, sizeof pkt, 0,
+				if (c->peer_tr &&
+				    c->peer_tr->ops->seal(c->peer_tr, pkt, &len, sizeof pkt))
+					continue;
+				(void)sendto(c->rtp_peer, pkt, len, 0,
 					     (struct sockaddr *)&c->eng_addr, sizeof c->eng_addr);
 				rx += recv(c->rtp_peer, in, sizeof in, 0) > 0;
 			}
@@ -161,15 +170,165 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+/* libsrtp2 alone: one seal and one open of a 172-byte RTP packet [us], median of 5 runs. */
+static double srtp_pair_us(enum media_srtp_suite suite)
 {
-	unsigned rounds = 6;
+	struct media_srtp_params k = { .suite = suite };
+	struct media_transport_pts pts = { .pt = 0 };
+	struct media_transport *a, *b;
+	struct rtp_packetiser pk;
+	uint8_t pkt[PKT_LEN + TRANSPORT_MAX_OVERHEAD];
+	struct media_rx rx;
+	double r[5];
+
+	memset(k.tx_key, 0x5A, sizeof k.tx_key);
+	memset(k.rx_key, 0xA5, sizeof k.rx_key);
+	if (transport_srtp_alloc(&a, &pts, &k))
+		die("transport_srtp_alloc");
+	memcpy(k.rx_key, k.tx_key, sizeof k.rx_key);
+	memset(k.tx_key, 0xA5, sizeof k.tx_key);
+	if (transport_srtp_alloc(&b, &pts, &k))
+		die("transport_srtp_alloc");
+	rtp_packetiser_init(&pk, 0, 0x1234, 0, 0);
+	for (int round = 0; round < 5; round++) {
+		enum { N = 20000 };
+		uint64_t t0 = thread_cpu_ns();
+
+		for (int i = 0; i < N; i++) {
+			size_t len = PKT_LEN;
+
+			rtp_packetiser_next(&pk, pkt, FRAME);
+			memcpy(pkt + RTP_HDR_LEN, audio, FRAME);
+			if (a->ops->seal(a, pkt, &len, sizeof pkt) || b->ops->open(b, pkt, len, &rx))
+				die("srtp round trip");
+		}
+		r[round] = (double)(thread_cpu_ns() - t0) / 1000.0 / N;
+	}
+	a->ops->free(a);
+	b->ops->free(b);
+	qsort(r, 5, sizeof r[0], cmp_double);
+	return r[2];
+}
+
+/* One transport's run: nchan channels added, driven for rounds seconds after a warm-up,
+ * torn down. Return the median engine CPU per channel per 20 ms [us]. */
+static double run(const char *label, enum media_srtp_suite suite, unsigned rounds)
+{
 	struct media_engine *eng;
 	struct media_engine_params ep = { .rtp_timeout_ms = 0 };
 	struct media_engine_stats s0, s1;
 	pthread_t drv, peer;
+	double per[32], disp[32], med, med_disp;
+	unsigned seed = 42;
+
+	printf("%s:\n", label);
+	atomic_store(&stop_driver, false);
+	atomic_store(&driver_overruns, 0);
+	atomic_store(&driver_rx_tdm, 0);
+	atomic_store(&driver_rx_rtp, 0);
+	if (media_engine_alloc(&eng, &ep))
+		die("media_engine_alloc");
+	chans = calloc(nchan, sizeof(*chans));
+	if (!chans)
+		die("calloc");
+	for (unsigned i = 0; i < nchan; i++) {
+		struct bench_chan *c = &chans[i];
+		struct sockaddr_in peer_addr;
+		int sp[2];
+		struct media_chan_params p = { .cookie = i, .tdm_law = G711_LAW_ALAW,
+					       .pt = (i & 1) ? 0 : 8, .dtmf_detect = true,
+					       .ssrc = (uint32_t)rand_r(&seed),
+					       .seq0 = (uint16_t)rand_r(&seed),
+					       .ts0 = (uint32_t)rand_r(&seed) };
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sp))
+			die("socketpair");
+		c->tdm_eng = sp[0];
+		c->tdm_drv = sp[1];
+		c->rtp_eng = udp_bound(&c->eng_addr);
+		c->rtp_peer = udp_bound(&peer_addr);
+		memcpy(&p.remote, &peer_addr, sizeof peer_addr);
+		p.tdm_fd = c->tdm_eng;
+		p.rtp_fd = c->rtp_eng;
+		rtp_packetiser_init(&c->pk, p.pt, (uint32_t)rand_r(&seed), 0, 0);
+		if (suite != MEDIA_SRTP_OFF) {
+			struct media_srtp_params k = { .suite = suite };
+			struct media_transport_pts pts = { .pt = p.pt };
+
+			for (unsigned b = 0; b < MEDIA_SRTP_KEY_MAX; b++) {
+				k.tx_key[b] = (uint8_t)rand_r(&seed);
+				k.rx_key[b] = (uint8_t)rand_r(&seed);
+			}
+			p.srtp = k;
+			memcpy(k.tx_key, p.srtp.rx_key, sizeof k.tx_key);
+			memcpy(k.rx_key, p.srtp.tx_key, sizeof k.rx_key);
+			if (transport_srtp_alloc(&c->peer_tr, &pts, &k))
+				die("transport_srtp_alloc");
+		}
+		if (media_engine_add(eng, &p, &c->mc))
+			die("media_engine_add");
+	}
+	if (pthread_create(&drv, NULL, driver, NULL) ||
+	    pthread_create(&peer, NULL, driver, (void *)1))
+		die("pthread_create");
+
+	sleep(1); /* warm-up: jitter buffers fill, caches settle */
+	for (unsigned r = 0; r < rounds; r++) {
+		struct timespec wait = { 1, 0 };
+
+		media_engine_stats(eng, &s0);
+		nanosleep(&wait, NULL);
+		media_engine_stats(eng, &s1);
+		per[r] = s1.tdm_frames > s0.tdm_frames
+				 ? (double)(s1.cpu_ns - s0.cpu_ns) / 1000.0 /
+					   (double)(s1.tdm_frames - s0.tdm_frames)
+				 : 0;
+		disp[r] = (double)(s1.tdm_frames - s0.tdm_frames);
+		printf("  round %u: %.0f frames/s (expected %u), %.2f us per channel per 20 ms\n",
+		       r + 1, disp[r], nchan * 50, per[r]);
+	}
+	atomic_store(&stop_driver, true);
+	pthread_join(drv, NULL);
+	pthread_join(peer, NULL);
+	media_engine_stats(eng, &s1);
+
+	qsort(per, rounds, sizeof per[0], cmp_double);
+	qsort(disp, rounds, sizeof disp[0], cmp_double);
+	med = per[rounds / 2];
+	med_disp = disp[rounds / 2];
+	printf("  totals: tdm frames %lu, rtp sent %lu, rtp received %lu, invalid %lu, "
+	       "concealed %lu, idle %lu, send errors %lu; driver: %lu TDM frames and %lu RTP "
+	       "packets back, %lu driver ticks overran; median throughput %.0f frames/s\n",
+	       (unsigned long)s1.tdm_frames, (unsigned long)s1.rtp_sent,
+	       (unsigned long)s1.rtp_received, (unsigned long)s1.rtp_invalid,
+	       (unsigned long)s1.concealed, (unsigned long)s1.idle,
+	       (unsigned long)s1.send_errors, (unsigned long)atomic_load(&driver_rx_tdm),
+	       (unsigned long)atomic_load(&driver_rx_rtp),
+	       (unsigned long)atomic_load(&driver_overruns), med_disp);
+
+	media_engine_free(eng);
+	for (unsigned i = 0; i < nchan; i++) {
+		close(chans[i].tdm_eng);
+		close(chans[i].tdm_drv);
+		close(chans[i].rtp_eng);
+		close(chans[i].rtp_peer);
+		if (chans[i].peer_tr)
+			chans[i].peer_tr->ops->free(chans[i].peer_tr);
+	}
+	free(chans);
+	chans = NULL;
+	return med;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; enum media_srtp_suite suite; } srtp[] = {
+		{ "AES_CM_128_HMAC_SHA1_80", MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80 },
+		{ "AEAD_AES_128_GCM", MEDIA_SRTP_AEAD_AES_128_GCM },
+	};
+	unsigned rounds = 6;
 	struct rlimit rl;
-	double bare, per[32], disp[32], med, med_disp;
+	double bare, med, med_srtp[2];
 	unsigned seed = 42;
 	int opt;
 
@@ -212,62 +371,10 @@ int main(int argc, char **argv)
 	printf("bare UDP send+receive of a %d-byte packet on loopback: %.2f us (median of 5)\n",
 	       PKT_LEN, bare);
 
-	if (media_engine_alloc(&eng, &ep))
-		die("media_engine_alloc");
-	chans = calloc(nchan, sizeof(*chans));
-	if (!chans)
-		die("calloc");
-	for (unsigned i = 0; i < nchan; i++) {
-		struct bench_chan *c = &chans[i];
-		struct sockaddr_in peer_addr;
-		int sp[2];
-		struct media_chan_params p = { .cookie = i, .tdm_law = G711_LAW_ALAW,
-					       .pt = (i & 1) ? 0 : 8, .dtmf_detect = true,
-					       .ssrc = (uint32_t)rand_r(&seed),
-					       .seq0 = (uint16_t)rand_r(&seed),
-					       .ts0 = (uint32_t)rand_r(&seed) };
-
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sp))
-			die("socketpair");
-		c->tdm_eng = sp[0];
-		c->tdm_drv = sp[1];
-		c->rtp_eng = udp_bound(&c->eng_addr);
-		c->rtp_peer = udp_bound(&peer_addr);
-		memcpy(&p.remote, &peer_addr, sizeof peer_addr);
-		p.tdm_fd = c->tdm_eng;
-		p.rtp_fd = c->rtp_eng;
-		rtp_packetiser_init(&c->pk, p.pt, (uint32_t)rand_r(&seed), 0, 0);
-		if (media_engine_add(eng, &p, &c->mc))
-			die("media_engine_add");
-	}
-	if (pthread_create(&drv, NULL, driver, NULL) ||
-	    pthread_create(&peer, NULL, driver, (void *)1))
-		die("pthread_create");
-
-	sleep(1); /* warm-up: jitter buffers fill, caches settle */
-	for (unsigned r = 0; r < rounds; r++) {
-		struct timespec wait = { 1, 0 };
-
-		media_engine_stats(eng, &s0);
-		nanosleep(&wait, NULL);
-		media_engine_stats(eng, &s1);
-		per[r] = s1.tdm_frames > s0.tdm_frames
-				 ? (double)(s1.cpu_ns - s0.cpu_ns) / 1000.0 /
-					   (double)(s1.tdm_frames - s0.tdm_frames)
-				 : 0;
-		disp[r] = (double)(s1.tdm_frames - s0.tdm_frames);
-		printf("  round %u: %.0f frames/s (expected %u), %.2f us per channel per 20 ms\n",
-		       r + 1, disp[r], nchan * 50, per[r]);
-	}
-	atomic_store(&stop_driver, true);
-	pthread_join(drv, NULL);
-	pthread_join(peer, NULL);
-	media_engine_stats(eng, &s1);
-
-	qsort(per, rounds, sizeof per[0], cmp_double);
-	qsort(disp, rounds, sizeof disp[0], cmp_double);
-	med = per[rounds / 2];
-	med_disp = disp[rounds / 2];
+	for (unsigned k = 0; k < 2; k++)
+		printf("libsrtp2 alone, %s: protect + unprotect of a %d-byte packet: %.2f us "
+		       "(median of 5)\n", srtp[k].name, PKT_LEN, srtp_pair_us(srtp[k].suite));
+	med = run("plain RTP", MEDIA_SRTP_OFF, rounds);
 	printf("engine CPU per channel per 20 ms (thread CPU time / TDM frames, median of %u "
 	       "rounds): %.2f us\n", rounds, med);
 	printf("channels per core (20000 us / that): %.0f\n", 20000.0 / med);
@@ -275,23 +382,19 @@ int main(int argc, char **argv)
 	       "[the engine does one RTP send and one RTP receive per channel per 20 ms]: %.2f\n",
 	       med / (2 * bare));
 	printf("targets: >= 2000 channels per core, ratio <= 2.5\n");
-	printf("totals: tdm frames %lu, rtp sent %lu, rtp received %lu, invalid %lu, "
-	       "concealed %lu, idle %lu, send errors %lu; driver: %lu TDM frames and %lu RTP "
-	       "packets back, %lu driver ticks overran; median throughput %.0f frames/s\n",
-	       (unsigned long)s1.tdm_frames, (unsigned long)s1.rtp_sent,
-	       (unsigned long)s1.rtp_received, (unsigned long)s1.rtp_invalid,
-	       (unsigned long)s1.concealed, (unsigned long)s1.idle,
-	       (unsigned long)s1.send_errors, (unsigned long)atomic_load(&driver_rx_tdm),
-	       (unsigned long)atomic_load(&driver_rx_rtp),
-	       (unsigned long)atomic_load(&driver_overruns), med_disp);
 
-	media_engine_free(eng);
-	for (unsigned i = 0; i < nchan; i++) {
-		close(chans[i].tdm_eng);
-		close(chans[i].tdm_drv);
-		close(chans[i].rtp_eng);
-		close(chans[i].rtp_peer);
+	for (unsigned k = 0; k < 2; k++) {
+		char label[64];
+
+		snprintf(label, sizeof label, "SRTP %s", srtp[k].name);
+		med_srtp[k] = run(label, srtp[k].suite, rounds);
 	}
-	free(chans);
+	printf("summary (same run, median of %u rounds each; UDP floor %.2f us):\n", rounds, bare);
+	printf("  %-28s %7.2f us/channel  %6.0f channels per core  ratio to UDP floor %.2f\n",
+	       "plain RTP", med, 20000.0 / med, med / (2 * bare));
+	for (unsigned k = 0; k < 2; k++)
+		printf("  SRTP %-23s %7.2f us/channel  %6.0f channels per core  ratio to UDP floor "
+		       "%.2f  (%.0f%% of plain RTP's channels)\n", srtp[k].name, med_srtp[k],
+		       20000.0 / med_srtp[k], med_srtp[k] / (2 * bare), 100.0 * med / med_srtp[k]);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* rtpprobe: the media of a SIP phone or trunk for tests (SIPp signals, rtpprobe sends and
- * checks the audio): G.711 tone out, tone and DTMF (RFC 4733 or in-band) checked in. */
+ * checks the audio): G.711 tone out, tone and DTMF (RFC 4733 or in-band) checked in; over
+ * SRTP (RFC 3711) with given SDES keys when asked. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -22,8 +23,11 @@
 #include <spandsp.h>
 
 #include "media/dtmf.h"
+#include "media/engine.h"
 #include "media/g711.h"
 #include "media/rtp.h"
+#include "media/transport.h"
+#include "sip/sdp_crypto.h"
 #include "tests/pstnsim/audio.h"
 #include "tests/tools/inaddr.h"
 
@@ -64,6 +68,8 @@ struct opts {
 	unsigned tx_loss_pct;		/* [%] packets dropped on purpose (tests of the checks) */
 	unsigned ptime_ms;		/* [ms] audio packets sent: 10, 20, 30 or 40 */
 	const char *tag;
+	const char *srtp_suite;		/* SRTP: suite name, NULL: plain RTP */
+	const char *srtp_tx, *srtp_rx;	/* SDES inline keys (base64): ours, the peer's */
 };
 
 /* The sending side: paced by ticks of TICK_MS from a monotonic start. */
@@ -132,6 +138,9 @@ struct probe {
 	struct sockaddr_in dest;
 	struct tx tx;
 	struct rx rx;
+	struct media_transport *srtp;	/* NULL: plain RTP */
+	unsigned srtp_tag;		/* [bytes] the suite's RTP auth tag */
+	unsigned srtp_failed;		/* received packets refused (auth, replay) */
 };
 
 static volatile sig_atomic_t stop_sig;
@@ -193,6 +202,10 @@ static void usage(FILE *f)
 		"  --tx-loss PCT         drop PCT %% of sent packets (to test the checks)\n"
 		"  --ptime MS            audio packets sent: 10, 20, 30 or 40 ms (default 20)\n"
 		"  --tag TEXT            prefix of output lines (probe)\n"
+		"  --srtp SUITE --srtp-tx KEY --srtp-rx KEY\n"
+		"                        SRTP (RFC 3711): AES_CM_128_HMAC_SHA1_80|_32 or\n"
+		"                        AEAD_AES_128_GCM; KEY as SDES's inline: (base64 key||salt),\n"
+		"                        tx ours, rx the peer's\n"
 		"exit: 0 every expectation held, 1 one failed, 2 setup error\n");
 }
 
@@ -256,6 +269,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "tx-loss", required_argument, NULL, 'z' },
 		{ "ptime", required_argument, NULL, 'Q' },
 		{ "tag", required_argument, NULL, 'g' },
+		{ "srtp", required_argument, NULL, 'S' },
+		{ "srtp-tx", required_argument, NULL, 'K' },
+		{ "srtp-rx", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -353,6 +369,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'g':
 			o->tag = optarg;
 			break;
+		case 'S':
+			o->srtp_suite = optarg;
+			break;
+		case 'K':
+			o->srtp_tx = optarg;
+			break;
+		case 'k':
+			o->srtp_rx = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -372,7 +397,67 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "rtpprobe: --listen ADDR:PORT is required\n");
 		return EINVAL;
 	}
+	if (!o->srtp_suite != !o->srtp_tx || !o->srtp_suite != !o->srtp_rx) {
+		fprintf(stderr, "rtpprobe: --srtp needs --srtp-tx and --srtp-rx\n");
+		return EINVAL;
+	}
 	return 0;
+}
+
+/* One SDES key ("SUITE", base64 key||salt) decoded as sip/sdp_crypto reads a=crypto. */
+static int srtp_key(const char *suite, const char *b64, struct sdp_crypto *c)
+{
+	char line[SDP_CRYPTO_TEXT_MAX];
+
+	if ((size_t)snprintf(line, sizeof line, "1 %s inline:%s", suite, b64) >= sizeof line ||
+	    sdp_crypto_parse(c, line) || !c->usable)
+		return EINVAL;
+	return 0;
+}
+
+static int srtp_init(struct probe *p)
+{
+	static const enum media_srtp_suite suites[SDP_CRYPTO_SUITE_COUNT] = {
+		[SDP_CRYPTO_AES_CM_128_HMAC_SHA1_80] = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
+		[SDP_CRYPTO_AES_CM_128_HMAC_SHA1_32] = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32,
+		[SDP_CRYPTO_AEAD_AES_128_GCM] = MEDIA_SRTP_AEAD_AES_128_GCM,
+	};
+	static const unsigned tags[SDP_CRYPTO_SUITE_COUNT] = {
+		[SDP_CRYPTO_AES_CM_128_HMAC_SHA1_80] = 10,
+		[SDP_CRYPTO_AES_CM_128_HMAC_SHA1_32] = 4,
+		[SDP_CRYPTO_AEAD_AES_128_GCM] = 16,
+	};
+	struct sdp_crypto tx, rx;
+	struct media_srtp_params sp = { 0 };
+	struct media_transport_pts pts = { .pt = p->o.pt, .rx_te_pt = p->o.dtmf_pt };
+
+	if (!p->o.srtp_suite)
+		return 0;
+	if (srtp_key(p->o.srtp_suite, p->o.srtp_tx, &tx) ||
+	    srtp_key(p->o.srtp_suite, p->o.srtp_rx, &rx)) {
+		fprintf(stderr, "rtpprobe: --srtp %s: a key is not that suite's base64 key||salt\n",
+			p->o.srtp_suite);
+		return EINVAL;
+	}
+	sp.suite = suites[tx.suite];
+	memcpy(sp.tx_key, tx.key, tx.key_len);
+	memcpy(sp.rx_key, rx.key, rx.key_len);
+	p->srtp_tag = tags[tx.suite];
+	return transport_srtp_alloc(&p->srtp, &pts, &sp);
+}
+
+/* An SRTP packet from the peer, unprotected in place: its plain length, or 0 (refused). */
+static size_t srtp_open(struct probe *p, uint8_t *buf, size_t n)
+{
+	struct media_rx rx;
+	int err = p->srtp->ops->open(p->srtp, buf, n, &rx);
+
+	/* EACCES, EALREADY: libsrtp refused it; anything else came after the decryption */
+	if (err == EACCES || err == EALREADY || n < RTP_HDR_LEN + p->srtp_tag) {
+		p->srtp_failed++;
+		return 0;
+	}
+	return n - p->srtp_tag;
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -394,6 +479,16 @@ static void send_pkt(struct probe *p, const uint8_t *buf, size_t len, bool event
 	if (p->o.tx_loss_pct && xorshift(&tx->rng) % 100 < p->o.tx_loss_pct) {
 		tx->dropped++;
 		return;
+	}
+	uint8_t sealed[PKT_MAX];
+
+	if (p->srtp) {
+		if (len + TRANSPORT_MAX_OVERHEAD > sizeof sealed)
+			return;
+		memcpy(sealed, buf, len);
+		if (p->srtp->ops->seal(p->srtp, sealed, &len, sizeof sealed))
+			return;
+		buf = sealed;
 	}
 	if (sendto(p->fd, buf, len, 0, (const struct sockaddr *)&p->dest, sizeof(p->dest)) < 0)
 		return;	/* e.g. ECONNREFUSED from an earlier datagram: the count shows it */
@@ -842,7 +937,7 @@ static int report(struct probe *p, bool no_first)
 	       "ptime_rx=%s lost=%u late=%u "
 	       "dup=%u ssrc_changes=%u jitter_ms=%s first_ms=%s audio_ms=%llu gap_ms=%llu "
 	       "heard=%u tone=%s dtmf_tx=%s dtmf_rx=%s dtmf_rfc4733=%s dtmf_inband=%s "
-	       "result=%s\n",
+	       "srtp=%s srtp_failed=%u result=%s\n",
 	       o->tag, remote, o->pt, p->tx.sent, p->tx.sent_ev, p->tx.dropped, rx->packets,
 	       rx->audio_packets, rx->ev_packets, rx->other_packets, rx->bad,
 	       rx->pt_audio < 0 ? "-" : rx->pt_audio == 8 ? "8" : "0", o->ptime_ms, ptime_rx,
@@ -850,7 +945,8 @@ static int report(struct probe *p, bool no_first)
 	       rx->dup, rx->ssrc_changes, jit,
 	       first, (unsigned long long)(rx->in_samples / 8),
 	       (unsigned long long)(rx->gapf.gap / 8), tv.heard_hz, tone, or_dash(o->send_dtmf),
-	       or_dash(rx->merged), or_dash(rx->rfc), or_dash(rx->inband), pass ? "pass" : "fail");
+	       or_dash(rx->merged), or_dash(rx->rfc), or_dash(rx->inband),
+	       o->srtp_suite ? o->srtp_suite : "-", p->srtp_failed, pass ? "pass" : "fail");
 	return pass ? 0 : 1;
 }
 
@@ -894,11 +990,13 @@ static int probe_init(struct probe *p)
 		return ENOMEM;
 	if (p->o.expect_tone && p->o.expect_hz)
 		make_goertzel_descriptor(&p->rx.gdesc, (float)p->o.expect_hz, SIM_BLOCK);
-	return 0;
+	return srtp_init(p);
 }
 
 static void probe_release(struct probe *p)
 {
+	if (p->srtp)
+		p->srtp->ops->free(p->srtp);
 	sim_tx_free(p->tx.gen);
 	if (p->rx.dtmf)
 		dtmf_rx_free(p->rx.dtmf);
@@ -934,6 +1032,8 @@ static bool run(struct probe *p)
 
 			if (n < 0)
 				break;	/* EAGAIN, or ICMP port unreachable reported on the socket */
+			if (p->srtp && !(n = (ssize_t)srtp_open(p, buf, (size_t)n)))
+				continue;
 			rx_packet(p, buf, (size_t)n, &from, k);
 		}
 		/* every tick that has come due, in order (catching up after a stall) */

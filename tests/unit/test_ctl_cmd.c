@@ -220,7 +220,7 @@ Test(ctl_cmd, log_level_sets_the_live_level)
 	expect(&f, "log level sip loud", -1,
 	       "error: unknown level 'loud' (error, warn, notice, info, debug)\n\n");
 	expect(&f, "log level nosuch debug", -1,
-	       "error: unknown subsystem 'nosuch' (main conf tdm pri sip sdp rtp jb dsp call, all)\n\n");
+	       "error: unknown subsystem 'nosuch' (main conf tdm pri sip sdp rtp jb dsp call srtp, all)\n\n");
 	expect(&f, "log level sip", -1, "error: usage: log level SUBSYS|all LEVEL\n\n");
 	cr_expect_eq(log_levels[LS_SIP], LL_ERROR, "a refused request changes nothing");
 	expect(&f, "log level all warn", 0, "log level all warn\n\n");
