@@ -59,6 +59,48 @@ static void set_called_tdm(struct daemon *d, struct call *c)
 				  sizeof(ci->called));
 }
 
+/* The first span a call to a span or group destination would try (a group: the span its
+ * hunt peeks first), or 0. */
+static unsigned tdm_dest_span(struct daemon *d, const struct conf_endpoint *to)
+{
+	struct span_group *grp;
+	struct bchan_ref first;
+
+	if (to->kind == EP_SPAN)
+		return to->span;
+	if (to->kind != EP_GROUP || !(grp = gw_group_find(d, to->group)))
+		return 0;
+	return span_group_peek(grp, 0, &first) == 0 ? first.span : 0;
+}
+
+/* TDM -> TDM (PRI pass-through, docs/architecture.md §1 "Legs"): leg B becomes a PRI leg
+ * on the destination span or group, and the called number is written as that span writes
+ * numbers. The caller (number, type, presentation, name) goes as SETUP gave it. 0, or
+ * the call was cleared. */
+static int tdm_leg_b(struct daemon *d, struct call *c, const struct conf_endpoint *to,
+		     struct leg_place *lp)
+{
+	unsigned span = tdm_dest_span(d, to);
+	struct pri_link *link = span ? gw_link_find(d, span) : NULL;
+	struct leg *b;
+
+	if (!link) {
+		char ep[CONF_NAME_MAX + 16];
+		CLOG(LL_NOTICE, c, "route %s: %s is not a running PRI span: cause 34", lp->route,
+		     route_endpoint_str(to, ep, sizeof(ep)));
+		call_clear(c, CAUSE_NO_CIRCUIT_AVAILABLE, "gateway");
+		return ENOENT;
+	}
+	if (leg_pri_alloc_out(&b, d, link)) {
+		call_clear(c, CAUSE_TEMPORARY_FAILURE, "gateway");
+		return ENOMEM;
+	}
+	call_set_leg_b(c, b);	/* replaces the SIP leg B the SETUP was given */
+	lp->plan = route_span_plan(d, span);
+	lp->alaw = pri_link_alaw(link);
+	return 0;
+}
+
 /* Route the number collected so far; complete: no more digits will come. */
 void route_tdm(struct daemon *d, struct call *c, bool complete)
 {
@@ -87,12 +129,6 @@ void route_tdm(struct daemon *d, struct call *c, bool complete)
 	case ROUTE_MATCH:
 		break;
 	}
-	if (rr.route->to.kind != EP_TRUNK) {
-		CLOG(LL_ERROR, c, "route %s sends %s back to a span or group: not supported, "
-		     "cause 63", rr.route->name, number);
-		call_clear(c, 63, "gateway");
-		return;
-	}
 	snprintf(ci->called, sizeof(ci->called), "%s", rr.number);
 	struct leg_place lp = {
 		.called = ci->called,
@@ -102,6 +138,8 @@ void route_tdm(struct daemon *d, struct call *c, bool complete)
 		.route = rr.route->name,
 		.alaw = pri_link_alaw(leg_pri_link(call_leg_a(c))),
 	};
+	if (rr.route->to.kind != EP_TRUNK && tdm_leg_b(d, c, &rr.route->to, &lp))
+		return;
 	(void)call_place(c, &lp);
 }
 
@@ -114,7 +152,7 @@ void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 		(void)pri_call_hangup(ev->call, CAUSE_TEMPORARY_FAILURE);
 		return;
 	}
-	/* Calls from a span go to a trunk: routes back to TDM are refused (cause 63). */
+	/* Leg B is a SIP leg until the route says otherwise (route_tdm: a span or group). */
 	if (leg_sip_alloc_out(&b, d)) {
 		a->ops->destroy(a);
 		(void)pri_call_hangup(ev->call, CAUSE_TEMPORARY_FAILURE);
