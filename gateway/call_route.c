@@ -129,6 +129,7 @@ void route_tdm(struct daemon *d, struct call *c, bool complete)
 	case ROUTE_MATCH:
 		break;
 	}
+	bool unchanged = !strcmp(rr.number, ci->called);	/* no strip, prepend nor '#' */
 	snprintf(ci->called, sizeof(ci->called), "%s", rr.number);
 	struct leg_place lp = {
 		.called = ci->called,
@@ -138,8 +139,12 @@ void route_tdm(struct daemon *d, struct call *c, bool complete)
 		.route = rr.route->name,
 		.alaw = pri_link_alaw(leg_pri_link(call_leg_a(c))),
 	};
-	if (rr.route->to.kind != EP_TRUNK && tdm_leg_b(d, c, &rr.route->to, &lp))
-		return;
+	if (rr.route->to.kind != EP_TRUNK) {
+		if (tdm_leg_b(d, c, &rr.route->to, &lp))
+			return;
+		if (unchanged)
+			lp.called_line = leg_pri_called(call_leg_a(c));
+	}
 	(void)call_place(c, &lp);
 }
 

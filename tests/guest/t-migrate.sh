@@ -1,0 +1,88 @@
+#!/bin/bash
+# Phased migration on the real DAHDI driver: the gateway sits between a PBX and the
+# carrier's PRI. The PBX simulator is the user side on span 1 (the gateway is the network
+# side on the E1 span 2, A-law); the "carrier" simulator is the network side on span 3 (the
+# gateway is the user side on the T1 span 4, µ-law).
+#   1. PBX -> carrier (PRI -> PRI): the B-channels bridged, audio both ways through A-law <->
+#      µ-law, DTMF in-band, calling number and presentation carried through (a user side
+#      sends no Display IE: the PBX's name cannot be carried on PRI).
+#   2. carrier -> PBX: number, type of number and name carried through, the carrier's
+#      clearing cause (17) reaches the PBX unchanged.
+# needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
+# timeout: 110
+. "$STROWGER_ROOT/tests/guest/lib.sh"
+. "$STROWGER_ROOT/tests/guest/daemon.sh"
+. "$STROWGER_ROOT/tests/guest/calls.sh"
+t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
+
+PBX=("$(t_bin tests/pstnsim/pstnsim)" --dchan "$E1_PBX_D" --bchans "$E1_PBX_B" --role cpe
+	--switch euroisdn --law alaw --tag pbx)
+CARRIER=("${PBX_T1[@]}")
+CARRIER[-1]=carrier
+
+conf=$T_LOGDIR/migrate.conf
+cat >"$conf" <<CONF
+[general]
+log_level = info
+alarm_poll_ms = 500
+
+; the PBX: we are the network side
+[span 2]
+type = e1
+signalling = pri_net
+switchtype = euroisdn
+
+; the carrier: we are the user side
+[span 4]
+type = t1
+signalling = pri_cpe
+switchtype = ni2
+
+[trunk peer]
+proxy = sip:127.0.0.1:5070
+keepalive = 0
+
+[route pbx-out]
+from = span 2
+to = span 4
+
+[route carrier-in]
+from = span 4
+to = span 2
+CONF
+
+gw_start "$conf"
+gw_wait_up 2 31 || t_fail "span 2 not up"
+gw_wait_up 4 24 || t_fail "span 4 not up"
+gw_baseline
+
+# The carrier answers every call on its own; both simulators run through the whole test.
+t_start carrier "${CARRIER[@]}" -e 'wait-up 30s; expect ring to 5550100 from 4930100 pres restricted called-ton unknown 40s;
+	ring; sleep 300ms; answer; tone 1800; expect-tone 1004 1s within 5s; expect-dtmf 159# 10s;
+	expect hangup 16 15s;
+	call 4930200 from 5550999 ton national name Bob; expect alerting 10s; expect answer 10s; tone 697;
+	expect-tone 1336 1s within 5s; sleep 1s; hangup 17; expect hangup 5s'
+carrier=$T_PID
+pbx_wait_ready carrier "$SPAN_T1_GW"
+
+# 1. PBX -> carrier through both spans' B-channels; 2. carrier -> PBX, cleared by the
+# carrier with cause 17, which the PBX must see unchanged. One PBX run does both (its
+# D-channel stays up between them).
+t_run pbx 60 "${PBX[@]}" -e "$PBX_READY; "'call 5550100 from 4930100 pres restricted;
+	expect alerting 10s; expect answer 10s; tone 1004; expect-tone 1800 1s within 5s;
+	dtmf 159#; sleep 1s; hangup 16; expect hangup 5s;
+	expect ring to 4930200 from 5550999 ton national name Bob 20s; ring; sleep 300ms; answer; tone 1336;
+	expect-tone 697 1s within 5s; expect hangup 17 15s' ||
+	{ t_tail pbx; t_tail carrier; t_tail gw 30; t_fail "PBX side failed (pstnsim status $T_RC)"; }
+t_wait_exit "$carrier" 20 || { t_tail carrier; t_fail "carrier side failed (status $T_RC)"; }
+t_wait_log gw "CALL id=1 dir=tdm-tdm span 2 ch [0-9]+ span 4 ch [0-9]+ called=5550100 calling=4930100 presentation=restricted answered=yes cause=16 " 5 ||
+	{ t_tail gw 20; t_fail "gateway's summary of the PBX -> carrier call missing or wrong"; }
+grep -q "media: B-channels bridged, A-law <-> u-law, law converted" "$T_LOGDIR/gw.log" ||
+	t_fail "no law-converting bridge logged"
+t_wait_log gw "CALL id=2 dir=tdm-tdm span 4 ch [0-9]+ span 2 ch [0-9]+ called=4930200 calling=0?5550999 presentation=allowed answered=yes cause=17 " 5 ||
+	{ t_tail gw 20; t_fail "gateway's summary of the carrier -> PBX call missing or wrong"; }
+grep -E "media: B-channels bridged .*\([0-9.]+ ms\)" "$T_LOGDIR/gw.log" | sed 's/^/bridge: /'
+
+gw_check_baseline
+gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
+t_pass
