@@ -199,6 +199,16 @@ static void env_route(struct call_env *e, struct call *c, bool complete)
 	route_tdm(daemon_of(e), c, complete);
 }
 
+static bool env_failover(struct call_env *e, struct call *c, int cause)
+{
+	return route_call_failover(daemon_of(e), c, cause);
+}
+
+static void env_reroute(struct call_env *e, struct call *c)
+{
+	route_call_reroute(daemon_of(e), c);
+}
+
 static void on_digit_timeout(struct daemon *d, su_timer_t *t, void *arg)
 {
 	struct call *c = call_find(&d->calls, (uint64_t)(uintptr_t)arg);
@@ -252,6 +262,8 @@ static const struct call_env_ops env_ops = {
 	.media_remove = env_media_remove,
 	.route = env_route,
 	.digit_timer = env_digit_timer,
+	.failover = env_failover,
+	.reroute = env_reroute,
 	.freed = env_freed,
 	.idle = env_idle,
 };

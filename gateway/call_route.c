@@ -73,32 +73,128 @@ static unsigned tdm_dest_span(struct daemon *d, const struct conf_endpoint *to)
 	return span_group_peek(grp, 0, &first) == 0 ? first.span : 0;
 }
 
-/* TDM -> TDM (PRI pass-through, docs/architecture.md §1 "Legs"): leg B becomes a PRI leg
- * on the destination span or group, and the called number is written as that span writes
- * numbers. The caller (number, type, presentation, name) goes as SETUP gave it. 0, or
- * the call was cleared. */
-static int tdm_leg_b(struct daemon *d, struct call *c, const struct conf_endpoint *to,
+/* ---- destinations and ordered fallback ------------------------------------------------- */
+
+/* "trunk:peer", "span:4", "group:pbx": one word for the CALL line's to= */
+static void dest_word(const struct conf_endpoint *ep, char *buf, size_t len)
+{
+	char s[CONF_NAME_MAX + 16];
+
+	route_endpoint_str(ep, s, sizeof(s));
+	char *sp = strchr(s, ' ');
+	if (sp)
+		*sp = ':';
+	snprintf(buf, len, "%s", s);
+}
+
+/* The route chose the call's destinations: keep them (a copy: a reload may free the
+ * route) for the fallback and the CALL line. span_a: the span leg A came from, 0 for a
+ * trunk. */
+static void note_route(struct call *c, const struct conf_route *r, unsigned span_a)
+{
+	struct call_info *ci = call_info(c);
+	struct route_call *rc = &ci->rc;
+
+	rc->dest = r->dest;
+	if (!rc->dest.n)
+		rc->dest.n = 1;
+	rc->attempt = 0;
+	rc->span_a = span_a;
+	snprintf(ci->route, sizeof(ci->route), "%s", r->name);
+	dest_word(&rc->dest.ep[0], ci->to, sizeof(ci->to));
+	ci->attempts = 1;
+}
+
+/* Give the call a leg B (not placed) for destination to: a SIP leg for a trunk, a PRI leg
+ * for a span or a group (PRI pass-through when leg A is a line too, docs/architecture.md
+ * §1 "Legs"; the called number is then written as that span writes numbers, the caller
+ * goes as SETUP gave it). 0, or the Q.850 cause why there is none. */
+static int leg_b_for(struct daemon *d, struct call *c, const struct conf_endpoint *to,
 		     struct leg_place *lp)
 {
-	unsigned span = tdm_dest_span(d, to);
-	struct pri_link *link = span ? gw_link_find(d, span) : NULL;
+	const struct route_call *rc = &call_info(c)->rc;
 	struct leg *b;
 
+	if (to->kind == EP_TRUNK) {
+		if (!rc->span_a) {
+			CLOG(LL_NOTICE, c, "route %s: a call from a trunk cannot go to trunk %s: "
+			     "cause 63", lp->route, to->trunk);
+			return 63;
+		}
+		if (leg_sip_alloc_out(&b, d))
+			return CAUSE_TEMPORARY_FAILURE;
+		call_set_leg_b(c, b);
+		return 0;
+	}
+	unsigned span = tdm_dest_span(d, to);
+	struct pri_link *link = span ? gw_link_find(d, span) : NULL;
 	if (!link) {
 		char ep[CONF_NAME_MAX + 16];
 		CLOG(LL_NOTICE, c, "route %s: %s is not a running PRI span: cause 34", lp->route,
 		     route_endpoint_str(to, ep, sizeof(ep)));
-		call_clear(c, CAUSE_NO_CIRCUIT_AVAILABLE, "gateway");
-		return ENOENT;
+		return CAUSE_NO_CIRCUIT_AVAILABLE;
 	}
-	if (leg_pri_alloc_out(&b, d, link)) {
-		call_clear(c, CAUSE_TEMPORARY_FAILURE, "gateway");
-		return ENOMEM;
-	}
-	call_set_leg_b(c, b);	/* replaces the SIP leg B the SETUP was given */
+	if (leg_pri_alloc_out(&b, d, link))
+		return CAUSE_TEMPORARY_FAILURE;
+	call_set_leg_b(c, b);
 	lp->plan = route_span_plan(d, span);
-	lp->alaw = pri_link_alaw(link);
 	return 0;
+}
+
+bool route_call_failover(struct daemon *d, struct call *c, int cause)
+{
+	struct call_info *ci = call_info(c);
+	const struct route_call *rc = &ci->rc;
+	struct route_causes fc;
+	char next[CONF_NAME_MAX + 16];
+
+	if (route_causes_parse(d->conf->general.failover_causes, &fc) ||
+	    !route_failover(&rc->dest, rc->attempt, cause, &fc))
+		return false;
+	CLOG(LL_NOTICE, c, "route %s: %s cannot take the call (cause %d, %s): trying %s "
+	     "(destination %u of %u)", ci->route, ci->to, cause, cause_name((unsigned)cause),
+	     route_endpoint_str(&rc->dest.ep[rc->attempt + 1], next, sizeof(next)),
+	     rc->attempt + 2, rc->dest.n);
+	return true;
+}
+
+/* Place leg B on the current destination; a failure there falls back in call_place(). */
+static void place_current(struct daemon *d, struct call *c, struct leg_place *lp)
+{
+	struct call_info *ci = call_info(c);
+	const struct conf_endpoint *to = &ci->rc.dest.ep[ci->rc.attempt];
+	int cause;
+
+	lp->to = to;
+	lp->route = ci->route;
+	cause = leg_b_for(d, c, to, lp);
+	if (!cause) {
+		(void)call_place(c, lp);
+		return;
+	}
+	if (route_call_failover(d, c, cause))
+		route_call_reroute(d, c);
+	else
+		call_clear(c, cause, "gateway");
+}
+
+void route_call_reroute(struct daemon *d, struct call *c)
+{
+	struct call_info *ci = call_info(c);
+	struct route_call *rc = &ci->rc;
+
+	rc->attempt++;
+	ci->attempts++;
+	dest_word(&rc->dest.ep[rc->attempt], ci->to, sizeof(ci->to));
+	struct leg_place lp = {
+		.called = ci->called,
+		.caller = &ci->caller,
+		.plan = route_span_plan(d, rc->span_a),
+		.alaw = rc->alaw,
+		.called_line = rc->span_a && rc->called_as_line ? leg_pri_called(call_leg_a(c))
+								: NULL,
+	};
+	place_current(d, c, &lp);
 }
 
 /* Route the number collected so far; complete: no more digits will come. */
@@ -131,21 +227,18 @@ void route_tdm(struct daemon *d, struct call *c, bool complete)
 	}
 	bool unchanged = !strcmp(rr.number, ci->called);	/* no strip, prepend nor '#' */
 	snprintf(ci->called, sizeof(ci->called), "%s", rr.number);
+	note_route(c, rr.route, span);
+	ci->rc.alaw = pri_link_alaw(leg_pri_link(call_leg_a(c)));
+	ci->rc.called_as_line = unchanged;
 	struct leg_place lp = {
 		.called = ci->called,
 		.caller = &ci->caller,
 		.plan = route_span_plan(d, span),
-		.to = &rr.route->to,
-		.route = rr.route->name,
-		.alaw = pri_link_alaw(leg_pri_link(call_leg_a(c))),
+		.alaw = ci->rc.alaw,
+		/* PRI -> PRI: the called number as SETUP gave it, type and plan too */
+		.called_line = unchanged ? leg_pri_called(call_leg_a(c)) : NULL,
 	};
-	if (rr.route->to.kind != EP_TRUNK) {
-		if (tdm_leg_b(d, c, &rr.route->to, &lp))
-			return;
-		if (unchanged)
-			lp.called_line = leg_pri_called(call_leg_a(c));
-	}
-	(void)call_place(c, &lp);
+	place_current(d, c, &lp);
 }
 
 void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_event *ev)
@@ -261,6 +354,9 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 		return;
 	}
 	struct pri_link *link = grp ? running_link(d, grp, only) : NULL;
+	/* None running, but a fallback after it: placing fails over (cause 38) */
+	if (!link && rr.route->dest.n > 1)
+		link = gw_link_find(d, only ? only : tdm_dest_span(d, &rr.route->to));
 	if (!link) {
 		respond_fail(d, ev->call, CAUSE_NETWORK_OUT_OF_ORDER,
 			     only ? "span not running ISDN" : "no span of the group running ISDN");
@@ -296,6 +392,8 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 	}
 	struct call_info *ci = call_info(c);
 	snprintf(ci->called, sizeof(ci->called), "%s", rr.number);
+	note_route(c, rr.route, 0);
+	ci->rc.alaw = pri_link_alaw(link);
 	const struct conf_trunk *ct = conf_trunk_find(d->conf, trunk);
 	struct party_plan plan = route_span_plan(d, pri_link_span(link));
 	struct party_sip_caller in = {
