@@ -8,8 +8,13 @@
 #      sends no Display IE: the PBX's name cannot be carried on PRI).
 #   2. carrier -> PBX: number, type of number and name carried through, the carrier's
 #      clearing cause (17) reaches the PBX unchanged.
+#   3. a ported number (match = @ported.txt) goes to the SIP peer (SIPp + rtpprobe), audio
+#      both ways;
+#   4. the SIP peer stopped: the same call falls back to the carrier's PRI (to = trunk
+#      peer, span 4), audio both ways, the CALL line says to=span:4 attempts=2;
+#   5. the number taken out of the file and SIGHUP: it goes to the carrier at once.
 # needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
-# timeout: 110
+# timeout: 150
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
@@ -42,6 +47,12 @@ switchtype = ni2
 proxy = sip:127.0.0.1:5070
 keepalive = 0
 
+; ported numbers go to the SIP trunk, back to the carrier's PRI when it cannot take them
+[route ported]
+from = span 2
+match = @ported.txt
+to = trunk peer, span 4
+
 [route pbx-out]
 from = span 2
 to = span 4
@@ -50,6 +61,8 @@ to = span 4
 from = span 4
 to = span 2
 CONF
+
+printf '# numbers moved to the SIP trunk\n5550150\n5550177  # a second one\n' >"$T_LOGDIR/ported.txt"
 
 gw_start "$conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
@@ -82,6 +95,47 @@ grep -q "media: B-channels bridged, A-law <-> u-law, law converted" "$T_LOGDIR/g
 t_wait_log gw "CALL id=2 dir=tdm-tdm span 4 ch [0-9]+ span 2 ch [0-9]+ called=4930200 calling=0?5550999 presentation=allowed answered=yes cause=17 " 5 ||
 	{ t_tail gw 20; t_fail "gateway's summary of the carrier -> PBX call missing or wrong"; }
 grep -E "media: B-channels bridged .*\([0-9.]+ ms\)" "$T_LOGDIR/gw.log" | sed 's/^/bridge: /'
+
+# 3.-5.: a new carrier run answers the fallback call (4) and the one after SIGHUP (5).
+t_start carrier2 "${CARRIER[@]}" -e 'wait-up 30s; expect ring to 5550150 from 4930100 90s; answer;
+	tone 1800; expect-tone 1004 1s within 5s; expect hangup 16 15s;
+	expect ring to 5550150 60s; answer; expect hangup 16 15s'
+carrier=$T_PID
+pbx_wait_ready carrier2 "$SPAN_T1_GW"
+
+# 3. ported: to the SIP peer
+t_start probe-uas "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
+	--send-tone 1800 --expect-tone 1004 --duration 10 --wait-first 15
+probe=$T_PID
+sip_uas gw_uas_answer.xml 6000 -d 500
+uas=$T_PID
+t_run pbx-ported 40 "${PBX[@]}" -e "$PBX_READY; "'call 5550150 from 4930100; expect answer 10s;
+	tone 1004; expect-tone 1800 1s within 5s; sleep 2s; hangup 16; expect hangup 5s' ||
+	{ t_tail pbx-ported; t_tail gw 30; t_fail "ported call to the SIP peer failed (pstnsim status $T_RC)"; }
+t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS did not finish cleanly (status $T_RC)"; }
+kill -TERM "$probe" 2>/dev/null	# may have ended on its own (--duration)
+t_wait_exit "$probe" 5 || { t_tail probe-uas; t_fail "no 1004 Hz on the SIP side (rtpprobe status $T_RC)"; }
+t_wait_log gw "CALL id=3 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=5550150 calling=4930100 presentation=allowed answered=yes cause=16 .* route=ported to=trunk:peer attempts=1" 5 ||
+	{ t_tail gw 20; t_fail "gateway's summary of the ported call missing or wrong"; }
+
+# 4. the SIP peer is gone: the INVITE fails, the call falls back to the carrier's PRI
+t_run pbx-fallback 60 "${PBX[@]}" -e "$PBX_READY; "'call 5550150 from 4930100; expect answer 45s;
+	tone 1004; expect-tone 1800 1s within 5s; sleep 1s; hangup 16; expect hangup 5s' ||
+	{ t_tail pbx-fallback; t_tail carrier2; t_tail gw 30; t_fail "fallback call failed (pstnsim status $T_RC)"; }
+t_wait_log gw "CALL id=4 dir=tdm-tdm span 2 ch [0-9]+ span 4 ch [0-9]+ called=5550150 calling=4930100 presentation=allowed answered=yes cause=16 .* route=ported to=span:4 attempts=2" 5 ||
+	{ t_tail gw 20; t_fail "gateway's summary of the fallback call missing or wrong"; }
+grep -E "route ported: trunk:peer cannot take the call" "$T_LOGDIR/gw.log" | sed 's/^/fallback: /'
+
+# 5. 5550150 is no longer ported: SIGHUP re-reads the file, the call goes to the carrier.
+printf '5550177\n' >"$T_LOGDIR/ported.txt"
+kill -HUP "$GW_PID"
+t_wait_log gw "reload done" 10 || t_fail "no reload after SIGHUP"
+t_run pbx-unported 40 "${PBX[@]}" -e "$PBX_READY; "'call 5550150 from 4930100; expect answer 10s;
+	sleep 1s; hangup 16; expect hangup 5s' ||
+	{ t_tail pbx-unported; t_tail gw 30; t_fail "call after SIGHUP failed (pstnsim status $T_RC)"; }
+t_wait_exit "$carrier" 20 || { t_tail carrier2; t_fail "carrier side of 4./5. failed (status $T_RC)"; }
+t_wait_log gw "CALL id=5 dir=tdm-tdm span 2 ch [0-9]+ span 4 ch [0-9]+ called=5550150 .* route=pbx-out to=span:4 attempts=1" 5 ||
+	{ t_tail gw 20; t_fail "after SIGHUP the number still goes to the SIP peer"; }
 
 gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
