@@ -88,6 +88,7 @@ struct call_info {
 	char called[ROUTE_NUMBER_MAX + CONF_NAME_MAX];	/* SIP form, "+4930..." */
 	char calling[64];		/* caller's number in SIP form, for logs */
 	struct pri_party caller;	/* the calling party, Q.931 view (both directions) */
+	struct pri_redirecting redirecting;	/* who forwarded the call (digits "": none) */
 	char route[CONF_NAME_MAX];	/* the route that chose leg B ("" before) */
 	char to[CONF_NAME_MAX + 16];	/* leg B's destination, "trunk:peer", "span:4" */
 	unsigned attempts;		/* destinations tried, with the one of leg B */

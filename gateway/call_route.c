@@ -15,6 +15,7 @@
 #include "gateway/leg.h"
 #include "gateway/party.h"
 #include "gateway/pri_link.h"
+#include "gateway/redirect.h"
 #include "gateway/route.h"
 #include "gateway/span_group.h"
 #include "media/engine.h"
@@ -189,6 +190,7 @@ void route_call_reroute(struct daemon *d, struct call *c)
 	struct leg_place lp = {
 		.called = ci->called,
 		.caller = &ci->caller,
+		.redirecting = &ci->redirecting,
 		.plan = route_span_plan(d, rc->span_a),
 		.alaw = rc->alaw,
 		.called_line = rc->span_a && rc->called_as_line ? leg_pri_called(call_leg_a(c))
@@ -233,6 +235,7 @@ void route_tdm(struct daemon *d, struct call *c, bool complete)
 	struct leg_place lp = {
 		.called = ci->called,
 		.caller = &ci->caller,
+		.redirecting = &ci->redirecting,
 		.plan = route_span_plan(d, span),
 		.alaw = ci->rc.alaw,
 		/* PRI -> PRI: the called number as SETUP gave it, type and plan too */
@@ -264,6 +267,7 @@ void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 	struct call_info *ci = call_info(c);
 	struct party_plan pl = route_span_plan(d, pri_link_span(link));
 	ci->caller = ev->setup->calling;
+	ci->redirecting = ev->setup->redirecting;
 	(void)party_number_to_sip(&pl, &ci->caller.number, ci->calling, sizeof(ci->calling));
 	set_called_tdm(d, c);
 	CLOG(LL_INFO, c, "SETUP %s (%s, presentation %s%s%s%s) -> %s (%s)%s",
@@ -291,6 +295,29 @@ void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 }
 
 /* ---- SIP -> TDM ------------------------------------------------------------------------ */
+
+/* A forwarded call: Diversion (RFC 5806) or else History-Info (RFC 7044) gives the
+ * redirecting number and reason the SETUP carries. */
+static void redirecting_from_sip(struct call *c, const struct party_plan *plan,
+				 const struct sipua_event *ev)
+{
+	struct pri_redirecting *rd = &call_info(c)->redirecting;
+	char user[PARTY_USER_MAX];
+	int err = ENOENT;
+
+	if (ev->diversion)
+		err = redirect_diversion_parse(ev->diversion, user, sizeof(user), rd);
+	if (err && ev->history_info)
+		err = redirect_history_parse(ev->history_info, user, sizeof(user), rd);
+	struct pri_number n;
+	if (err || party_number_from_sip(plan, user, &n)) {
+		memset(rd, 0, sizeof(*rd));
+		return;
+	}
+	rd->number = n;
+	CLOG(LL_INFO, c, "redirected by %s (%s, %s #%u)", user, ev->diversion ? "Diversion" :
+	     "History-Info", redirect_reason_token(rd->reason), rd->counter);
+}
 
 static void respond_fail(struct daemon *d, struct sipua_call *sc, int cause, const char *why)
 {
@@ -402,6 +429,7 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 		.pai_display = ev->pai_display, .privacy = ev->privacy,
 	};
 	party_calling_from_sip(&plan, &in, ct && ct->trust, &ci->caller);
+	redirecting_from_sip(c, &plan, ev);
 	(void)party_number_to_sip(&plan, &ci->caller.number, ci->calling, sizeof(ci->calling));
 	char to[CONF_NAME_MAX + 16];
 	CLOG(LL_INFO, c, "INVITE %s from %s (presentation %s%s%s%s) -> %s (route %s to %s, "
@@ -418,6 +446,7 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 	struct leg_place lp = {
 		.called = ci->called,
 		.caller = &ci->caller,
+		.redirecting = &ci->redirecting,
 		.plan = plan,
 		.to = &rr.route->to,
 		.route = rr.route->name,

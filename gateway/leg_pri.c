@@ -153,6 +153,8 @@ static int pri_place(struct leg *l, const struct leg_place *lp, int *cause)
 		return EINVAL;
 	}
 	pp.calling = *lp->caller;
+	if (lp->redirecting)	/* Q.931 §4.5.13: as leg A gave it */
+		pp.redirecting = *lp->redirecting;
 	if (!only)
 		log_unusable(p, grp);
 	struct placing pl = { .p = p, .pp = &pp };
