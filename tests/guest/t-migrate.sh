@@ -6,10 +6,12 @@
 #   1. PBX -> carrier (PRI -> PRI): the B-channels bridged, audio both ways through A-law <->
 #      µ-law, DTMF in-band, calling number and presentation carried through (a user side
 #      sends no Display IE: the PBX's name cannot be carried on PRI).
-#   2. carrier -> PBX: number, type of number and name carried through, the carrier's
-#      clearing cause (17) reaches the PBX unchanged.
+#   2. carrier -> PBX: number, type of number, name and redirecting number (reason no
+#      reply) carried through, the carrier's clearing cause (17) reaches the PBX unchanged.
 #   3. a ported number (match = @ported.txt) goes to the SIP peer (SIPp + rtpprobe), audio
 #      both ways;
+#      a call the PBX forwarded (redirecting number, busy) reaches it with Diversion and
+#      History-Info;
 #   4. the SIP peer stopped: the same call falls back to the carrier's PRI (to = trunk
 #      peer, span 4), audio both ways, the CALL line says to=span:4 attempts=2;
 #   5. the number taken out of the file and SIGHUP: it goes to the carrier at once.
@@ -73,7 +75,7 @@ gw_baseline
 t_start carrier "${CARRIER[@]}" -e 'wait-up 30s; expect ring to 5550100 from 4930100 pres restricted called-ton unknown 40s;
 	ring; sleep 300ms; answer; tone 1800; expect-tone 1004 1s within 5s; expect-dtmf 159# 10s;
 	expect hangup 16 15s;
-	call 4930200 from 5550999 ton national name Bob; expect alerting 10s; expect answer 10s; tone 697;
+	call 4930200 from 5550999 ton national name Bob rdnis 4930299 rdnis-reason no-reply; expect alerting 10s; expect answer 10s; tone 697;
 	expect-tone 1336 1s within 5s; sleep 1s; hangup 17; expect hangup 5s'
 carrier=$T_PID
 pbx_wait_ready carrier "$SPAN_T1_GW"
@@ -84,7 +86,7 @@ pbx_wait_ready carrier "$SPAN_T1_GW"
 t_run pbx 60 "${PBX[@]}" -e "$PBX_READY; "'call 5550100 from 4930100 pres restricted;
 	expect alerting 10s; expect answer 10s; tone 1004; expect-tone 1800 1s within 5s;
 	dtmf 159#; sleep 1s; hangup 16; expect hangup 5s;
-	expect ring to 4930200 from 5550999 ton national name Bob 20s; ring; sleep 300ms; answer; tone 1336;
+	expect ring to 4930200 from 5550999 ton national name Bob rdnis 4930299 rdnis-reason no-reply 20s; ring; sleep 300ms; answer; tone 1336;
 	expect-tone 697 1s within 5s; expect hangup 17 15s' ||
 	{ t_tail pbx; t_tail carrier; t_tail gw 30; t_fail "PBX side failed (pstnsim status $T_RC)"; }
 t_wait_exit "$carrier" 20 || { t_tail carrier; t_fail "carrier side failed (status $T_RC)"; }
@@ -118,11 +120,24 @@ t_wait_exit "$probe" 5 || { t_tail probe-uas; t_fail "no 1004 Hz on the SIP side
 t_wait_log gw "CALL id=3 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=5550150 calling=4930100 presentation=allowed answered=yes cause=16 .* route=ported to=trunk:peer attempts=1" 5 ||
 	{ t_tail gw 20; t_fail "gateway's summary of the ported call missing or wrong"; }
 
+# 3b. a call the PBX forwarded (busy) to a ported number: Diversion and History-Info
+t_start probe-fwd "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
+	--send-tone 1800 --duration 6 --wait-first 15
+probe=$T_PID
+sip_uas gw_uas_diversion.xml 6000
+uas=$T_PID
+t_run pbx-forwarded 40 "${PBX[@]}" -e "$PBX_READY; "'call 5550177 from 4930100 rdnis 4930111 rdnis-reason busy;
+	expect answer 10s; sleep 1s; hangup 16; expect hangup 5s' ||
+	{ t_tail pbx-forwarded; t_tail gw 30; t_fail "forwarded call to the SIP peer failed (pstnsim status $T_RC)"; }
+t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "the INVITE of the forwarded call lacks Diversion/History-Info (SIPp status $T_RC)"; }
+kill -TERM "$probe" 2>/dev/null
+t_wait_exit "$probe" 5
+
 # 4. the SIP peer is gone: the INVITE fails, the call falls back to the carrier's PRI
 t_run pbx-fallback 60 "${PBX[@]}" -e "$PBX_READY; "'call 5550150 from 4930100; expect answer 45s;
 	tone 1004; expect-tone 1800 1s within 5s; sleep 1s; hangup 16; expect hangup 5s' ||
 	{ t_tail pbx-fallback; t_tail carrier2; t_tail gw 30; t_fail "fallback call failed (pstnsim status $T_RC)"; }
-t_wait_log gw "CALL id=4 dir=tdm-tdm span 2 ch [0-9]+ span 4 ch [0-9]+ called=5550150 calling=4930100 presentation=allowed answered=yes cause=16 .* route=ported to=span:4 attempts=2" 5 ||
+t_wait_log gw "CALL id=5 dir=tdm-tdm span 2 ch [0-9]+ span 4 ch [0-9]+ called=5550150 calling=4930100 presentation=allowed answered=yes cause=16 .* route=ported to=span:4 attempts=2" 5 ||
 	{ t_tail gw 20; t_fail "gateway's summary of the fallback call missing or wrong"; }
 grep -E "route ported: trunk:peer cannot take the call" "$T_LOGDIR/gw.log" | sed 's/^/fallback: /'
 
@@ -134,7 +149,7 @@ t_run pbx-unported 40 "${PBX[@]}" -e "$PBX_READY; "'call 5550150 from 4930100; e
 	sleep 1s; hangup 16; expect hangup 5s' ||
 	{ t_tail pbx-unported; t_tail gw 30; t_fail "call after SIGHUP failed (pstnsim status $T_RC)"; }
 t_wait_exit "$carrier" 20 || { t_tail carrier2; t_fail "carrier side of 4./5. failed (status $T_RC)"; }
-t_wait_log gw "CALL id=5 dir=tdm-tdm span 2 ch [0-9]+ span 4 ch [0-9]+ called=5550150 .* route=pbx-out to=span:4 attempts=1" 5 ||
+t_wait_log gw "CALL id=6 dir=tdm-tdm span 2 ch [0-9]+ span 4 ch [0-9]+ called=5550150 .* route=pbx-out to=span:4 attempts=1" 5 ||
 	{ t_tail gw 20; t_fail "after SIGHUP the number still goes to the SIP peer"; }
 
 gw_check_baseline
