@@ -14,7 +14,9 @@
 #      History-Info;
 #   4. the SIP peer stopped: the same call falls back to the carrier's PRI (to = trunk
 #      peer, span 4), audio both ways, the CALL line says to=span:4 attempts=2;
-#   5. the number taken out of the file and SIGHUP: it goes to the carrier at once.
+#   5. the number taken out of the file and SIGHUP: it goes to the carrier at once;
+#   6. a call the SIP trunk forwarded (Diversion) reaches the PBX with the redirecting
+#      number and reason.
 # needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 # timeout: 150
 . "$STROWGER_ROOT/tests/guest/lib.sh"
@@ -61,6 +63,10 @@ to = span 4
 
 [route carrier-in]
 from = span 4
+to = span 2
+
+[route itsp-in]
+from = trunk peer
 to = span 2
 CONF
 
@@ -151,6 +157,23 @@ t_run pbx-unported 40 "${PBX[@]}" -e "$PBX_READY; "'call 5550150 from 4930100; e
 t_wait_exit "$carrier" 20 || { t_tail carrier2; t_fail "carrier side of 4./5. failed (status $T_RC)"; }
 t_wait_log gw "CALL id=6 dir=tdm-tdm span 2 ch [0-9]+ span 4 ch [0-9]+ called=5550150 .* route=pbx-out to=span:4 attempts=1" 5 ||
 	{ t_tail gw 20; t_fail "after SIGHUP the number still goes to the SIP peer"; }
+
+# 6. a call the SIP trunk forwarded reaches the PBX with the redirecting number and reason
+# from Diversion (taken over History-Info, which names another party).
+t_start pbx-fwd-in "${PBX[@]}" -e 'wait-up 30s; expect ring to 4930300 from 5551000 rdnis 4930444 rdnis-reason no-reply 30s;
+	answer; expect hangup 16 20s'
+pbx=$T_PID
+t_start probe-uac "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6002 --tag sip \
+	--send-tone 1800 --duration 6 --wait-first 15
+probe=$T_PID
+pbx_wait_ready pbx-fwd-in
+sip_uac gw_uac_diversion.xml 6002 4930300 -d 1000 ||
+	{ t_tail sipp-uac; t_tail gw 30; t_fail "forwarded SIP -> PRI call failed (SIPp status $T_RC)"; }
+t_wait_exit "$pbx" 20 || { t_tail pbx-fwd-in; t_tail gw 20; t_fail "the PBX did not get the redirecting number (status $T_RC)"; }
+kill -TERM "$probe" 2>/dev/null
+t_wait_exit "$probe" 5
+grep -q "redirected by +4930444 (Diversion, no-answer #1)" "$T_LOGDIR/gw.log" ||
+	t_fail "Diversion not taken"
 
 gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
