@@ -576,12 +576,17 @@ static void check_endpoint(struct loader *ld, struct sect *s, const char *key)
 		(const struct conf_endpoint *)((const char *)s->obj + o->off);
 	unsigned line = s->vals[idx].text ? s->vals[idx].line : s->line;
 
-	if (ep->kind == EP_SPAN && !sect_find(ld, CS_SPAN, ep->span, NULL))
-		add_error(ld, line, "%s: span %u is not defined", key, ep->span);
-	else if (ep->kind == EP_TRUNK && !sect_find(ld, CS_TRUNK, 0, ep->trunk))
-		add_error(ld, line, "%s: trunk '%s' is not defined", key, ep->trunk);
-	else if (ep->kind == EP_GROUP && !sect_find(ld, CS_GROUP, 0, ep->group))
-		add_error(ld, line, "%s: group '%s' is not defined", key, ep->group);
+	/* `to` is a list (struct conf_destlist, its first endpoint at the same place) */
+	unsigned n = o->type == OT_DESTLIST ? ((const struct conf_destlist *)ep)->n : 1;
+
+	for (unsigned i = 0; i < n; i++, ep++) {
+		if (ep->kind == EP_SPAN && !sect_find(ld, CS_SPAN, ep->span, NULL))
+			add_error(ld, line, "%s: span %u is not defined", key, ep->span);
+		else if (ep->kind == EP_TRUNK && !sect_find(ld, CS_TRUNK, 0, ep->trunk))
+			add_error(ld, line, "%s: trunk '%s' is not defined", key, ep->trunk);
+		else if (ep->kind == EP_GROUP && !sect_find(ld, CS_GROUP, 0, ep->group))
+			add_error(ld, line, "%s: group '%s' is not defined", key, ep->group);
+	}
 }
 
 static unsigned val_line(const struct sect *s, enum conf_sect_kind kind, const char *key)

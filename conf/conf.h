@@ -17,6 +17,7 @@
 #define CONF_MAX_CHANS    31	/* E1: 31 timeslots; T1: 24 */
 #define CONF_REALM_MAX    128	/* digest realm, without quotes */
 #define CONF_GROUP_MAX_SPANS 32	/* spans in one [group] */
+#define CONF_ROUTE_MAX_TO 4	/* destinations of one route: the first and its fallbacks */
 
 enum conf_span_type { SPAN_E1, SPAN_T1 };
 
@@ -57,6 +58,12 @@ struct conf_endpoint {
 					 * its span belongs to, "" if none */
 };
 
+/* A route's destinations in the order they are tried: "trunk a, trunk b, span 4". */
+struct conf_destlist {
+	struct conf_endpoint ep[CONF_ROUTE_MAX_TO];	/* never EP_ANY */
+	unsigned n;			/* 1..CONF_ROUTE_MAX_TO */
+};
+
 /* Spans in the order written, each once. */
 struct conf_spanlist {
 	unsigned n;
@@ -84,6 +91,8 @@ struct conf_general {
 	unsigned digit_timeout_ms;	/* [ms] overlap dialling inter-digit timeout */
 	char control_socket[CONF_STR_MAX];	/* path of the control socket (gateway/ctl.h) */
 	char control_mode[8];		/* its permissions, octal: "0660" */
+	char failover_causes[CONF_STR_MAX];	/* Q.850 causes on which a route tries its
+					 * next destination: "27, 34, 38, 41, 42, 102" */
 };
 
 struct conf_span {
@@ -147,8 +156,14 @@ struct conf_trunk {
 struct conf_route {
 	char name[CONF_NAME_MAX];
 	struct conf_endpoint from;	/* EP_ANY matches every source */
-	char match[CONF_STR_MAX];	/* called number: prefix, or /regex/ (POSIX ERE) */
-	struct conf_endpoint to;	/* EP_SPAN or EP_TRUNK */
+	char match[CONF_STR_MAX];	/* called number: prefix, list of prefixes "a, b",
+					 * @file of them, or /regex/ (POSIX ERE) */
+	/* Destinations: to is the first (all most code needs), dest all of them in order;
+	 * a failed attempt may fall back to the next (gateway/route.h route_failover). */
+	union {
+		struct conf_endpoint to;
+		struct conf_destlist dest;
+	};
 	unsigned strip;			/* digits removed from the front */
 	char prepend[CONF_NAME_MAX];
 	unsigned line;

@@ -279,10 +279,65 @@ static int check_national_prefix(const char *value, char *err, size_t errlen)
 	return check_digits(value, 0, 4, err, errlen);
 }
 
-/* A called-number prefix, or /regex/ in POSIX extended syntax. */
+/* "27, 34, 38": Q.850 cause values 1..127 separated by commas. */
+static int check_cause_list(const char *value, char *err, size_t errlen)
+{
+	const char *p = value;
+
+	while (*p) {
+		char *end;
+		unsigned long v;
+
+		p += strspn(p, " \t");
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (end == p || errno || v < 1 || v > 127) {
+			snprintf(err, errlen, "bad cause list '%s': Q.850 causes 1..127 separated "
+				 "by commas", value);
+			return EINVAL;
+		}
+		p = end + strspn(end, " \t");
+		if (*p && *p++ != ',') {
+			snprintf(err, errlen, "bad cause list '%s': causes are separated by commas",
+				 value);
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* "4930100, 4930200": prefixes separated by commas. */
+static bool is_prefix_list(const char *value)
+{
+	char buf[CONF_STR_MAX];
+	char *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " \t");
+		size_t n = strlen(t);
+		while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+			t[--n] = '\0';
+		if (!n || !is_dialstring(t))
+			return false;
+	}
+	return true;
+}
+
+/* A called-number prefix, a list of them, @FILE of them, or /regex/ (POSIX extended
+ * syntax). The file is read when the routes are built (gateway/route.c), at start and on
+ * every SIGHUP. */
 static int check_match(const char *value, char *err, size_t errlen)
 {
 	size_t len = strlen(value);
+
+	if (len && value[0] == '@') {
+		if (len == 1) {
+			snprintf(err, errlen, "'@' must be followed by a file name");
+			return EINVAL;
+		}
+		return 0;
+	}
 
 	if (len && value[0] == '/') {
 		char re_text[CONF_STR_MAX], why[128];
@@ -303,9 +358,9 @@ static int check_match(const char *value, char *err, size_t errlen)
 		regfree(&re);
 		return 0;
 	}
-	if (!is_dialstring(value)) {
-		snprintf(err, errlen,
-			 "'%s' is neither a prefix of digits, *, #, + nor a /regex/", value);
+	if (!is_dialstring(value) && !(strchr(value, ',') && is_prefix_list(value))) {
+		snprintf(err, errlen, "'%s' is neither a prefix of digits, *, #, +, a list of "
+			 "them, @FILE nor a /regex/", value);
 		return EINVAL;
 	}
 	return 0;
@@ -393,6 +448,10 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "path of the control socket (strowgerctl)" },
 	{ CS_GENERAL, "control_mode", OT_STRING, 0, .check = check_mode, .def = "0660",
 	  G(control_mode), .desc = "permissions of the control socket, octal" },
+	{ CS_GENERAL, "failover_causes", OT_STRING, OPT_RELOAD, .check = check_cause_list,
+	  .def = "27, 34, 38, 41, 42, 102", G(failover_causes),
+	  .desc = "Q.850 causes on which a route tries its next destination (never 17 or an "
+	  "answered call): 27 down, 34 no circuit, 38 out of order, 41 503, 42, 102 408" },
 
 	/* [span N]: type and signalling first, the rest follows from them. */
 	{ CS_SPAN, "type", OT_ENUM, OPT_REQUIRED, .names = span_type_names,
@@ -491,9 +550,11 @@ const struct conf_opt conf_opts[] = {
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),
 	  .desc = "source of the call: any, span N, group NAME or trunk NAME" },
 	{ CS_ROUTE, "match", OT_STRING, OPT_RELOAD, .check = check_match, .def = "",
-	  R(match), .desc = "called number: prefix of digits,*,#,+ or /regex/ (empty: all)" },
-	{ CS_ROUTE, "to", OT_ENDPOINT, OPT_REQUIRED | OPT_RELOAD | OPT_NO_ANY, R(to),
-	  .desc = "destination: span N, group NAME or trunk NAME" },
+	  R(match), .desc = "called number: prefix of digits,*,#,+, a list \"a, b\" of them, "
+	  "@FILE of them (one a line, # comments; re-read on SIGHUP) or /regex/ (empty: all)" },
+	{ CS_ROUTE, "to", OT_DESTLIST, OPT_REQUIRED | OPT_RELOAD | OPT_NO_ANY, R(dest),
+	  .desc = "destinations in order: span N, group NAME or trunk NAME, comma-separated; "
+	  "each next one is tried when the one before cannot take the call (failover_causes)" },
 	{ CS_ROUTE, "strip", OT_UINT, OPT_RELOAD, .min = 0, .max = 32, .def = "0", R(strip),
 	  .desc = "digits removed from the front of the called number [digits]" },
 	{ CS_ROUTE, "prepend", OT_STRING, OPT_RELOAD, .check = check_dialstring, .def = "",
@@ -837,6 +898,59 @@ syntax:
 	return EINVAL;
 }
 
+/* "trunk a, trunk b, span 4": endpoints in the order they are tried. */
+static int parse_destlist(const struct conf_opt *o, const char *text,
+			  struct conf_destlist *field, char *err, size_t errlen)
+{
+	struct conf_destlist list;
+	char buf[CONF_STR_MAX];
+	char *save = NULL;
+
+	memset(&list, 0, sizeof(list));
+	snprintf(buf, sizeof(buf), "%s", text);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " \t");
+		size_t n = strlen(t);
+		while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+			t[--n] = '\0';
+		if (list.n == CONF_ROUTE_MAX_TO) {
+			snprintf(err, errlen, "'%s': at most %d destinations", text,
+				 CONF_ROUTE_MAX_TO);
+			return EINVAL;
+		}
+		if (parse_endpoint(o, t, &list.ep[list.n], err, errlen))
+			return EINVAL;
+		list.n++;
+	}
+	if (!list.n || text[strlen(text) - 1] == ',') {
+		snprintf(err, errlen, "'%s': expected span N, group NAME or trunk NAME, "
+			 "separated by commas", text);
+		return EINVAL;
+	}
+	*field = list;
+	return 0;
+}
+
+static void format_endpoint(const struct conf_endpoint *ep, char *buf, size_t len)
+{
+	if (ep->kind == EP_SPAN)
+		snprintf(buf, len, "span %u", ep->span);
+	else if (ep->kind == EP_TRUNK)
+		snprintf(buf, len, "trunk %s", ep->trunk);
+	else if (ep->kind == EP_GROUP)
+		snprintf(buf, len, "group %s", ep->group);
+	else
+		snprintf(buf, len, "any");
+}
+
+static bool endpoint_equal(const struct conf_endpoint *ea, const struct conf_endpoint *eb)
+{
+	return ea->kind == eb->kind &&
+	       (ea->kind != EP_SPAN || ea->span == eb->span) &&
+	       (ea->kind != EP_TRUNK || !strcmp(ea->trunk, eb->trunk)) &&
+	       (ea->kind != EP_GROUP || !strcmp(ea->group, eb->group));
+}
+
 int conf_opt_parse(const struct conf_opt *o, const char *text, void *sect, char *err,
 		   size_t errlen)
 {
@@ -870,6 +984,9 @@ int conf_opt_parse(const struct conf_opt *o, const char *text, void *sect, char 
 	case OT_SPANLIST:
 		STROWGER_ASSERT(o->size == sizeof(struct conf_spanlist));
 		return parse_spanlist(text, field, err, errlen);
+	case OT_DESTLIST:
+		STROWGER_ASSERT(o->size == sizeof(struct conf_destlist));
+		return parse_destlist(o, text, field, err, errlen);
 	}
 	STROWGER_ASSERT(!"unknown option type");
 	return EINVAL;
@@ -899,6 +1016,7 @@ void conf_opt_format(const struct conf_opt *o, const void *sect, char *buf, size
 	const void *field = (const char *)sect + o->off;
 	const struct conf_endpoint *ep;
 	const struct conf_spanlist *sl;
+	const struct conf_destlist *dl;
 	size_t n = 0;
 	int v;
 
@@ -922,14 +1040,16 @@ void conf_opt_format(const struct conf_opt *o, const void *sect, char *buf, size
 		return;
 	case OT_ENDPOINT:
 		ep = field;
-		if (ep->kind == EP_SPAN)
-			snprintf(buf, len, "span %u", ep->span);
-		else if (ep->kind == EP_TRUNK)
-			snprintf(buf, len, "trunk %s", ep->trunk);
-		else if (ep->kind == EP_GROUP)
-			snprintf(buf, len, "group %s", ep->group);
-		else
-			snprintf(buf, len, "any");
+		format_endpoint(ep, buf, len);
+		return;
+	case OT_DESTLIST:
+		dl = field;
+		buf[0] = '\0';
+		for (unsigned i = 0; i < dl->n && n < len; i++) {
+			char one[CONF_NAME_MAX + 8];
+			format_endpoint(&dl->ep[i], one, sizeof(one));
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", one);
+		}
 		return;
 	case OT_SPANLIST:
 		sl = field;
@@ -951,10 +1071,17 @@ bool conf_opt_equal(const struct conf_opt *o, const void *a, const void *b)
 	case OT_STRING:
 		return !strcmp(fa, fb);
 	case OT_ENDPOINT:
-		return ea->kind == eb->kind &&
-		       (ea->kind != EP_SPAN || ea->span == eb->span) &&
-		       (ea->kind != EP_TRUNK || !strcmp(ea->trunk, eb->trunk)) &&
-		       (ea->kind != EP_GROUP || !strcmp(ea->group, eb->group));
+		return endpoint_equal(ea, eb);
+	case OT_DESTLIST: {
+		const struct conf_destlist *da = fa, *db = fb;
+
+		if (da->n != db->n)
+			return false;
+		for (unsigned i = 0; i < da->n; i++)
+			if (!endpoint_equal(&da->ep[i], &db->ep[i]))
+				return false;
+		return true;
+	}
 	case OT_SPANLIST:
 		return la->n == lb->n && !memcmp(la->span, lb->span, la->n * sizeof(la->span[0]));
 	default:

@@ -21,6 +21,7 @@ enum conf_opt_type {
 	OT_TIMESLOT,	/* unsigned span position, 1..31 on E1, 1..24 on T1 */
 	OT_ENDPOINT,	/* struct conf_endpoint: "any", "span N", "group NAME", "trunk NAME" */
 	OT_SPANLIST,	/* struct conf_spanlist: "2, 4", span numbers in order, each once */
+	OT_DESTLIST,	/* struct conf_destlist: "trunk a, trunk b, span 4", endpoints in order */
 };
 
 enum conf_opt_flags {

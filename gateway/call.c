@@ -60,6 +60,8 @@ struct call {
 	void *env_slot;
 	struct call_info info;
 
+	bool proceeding;		/* leg A was told the call proceeds */
+	bool rerouting;			/* leg B failed over: place the next when it is gone */
 	int cause;			/* Q.850 cause the call was cleared with */
 	const char *cleared_by;		/* "tdm", "sip", "gateway" */
 	uint64_t t_start;		/* [µs] leg A arrived */
@@ -186,7 +188,7 @@ static void log_summary(const struct call *c)
 	double setup_ms = c->t_placed ? (c->t_placed - c->t_start) / 1000.0 : -1;
 	double answer_ms = c->t_answer_out ? (c->t_answer_out - c->t_answer_in) / 1000.0 : -1;
 	uint64_t end = clock_now_us();
-	char s1[64] = "", s2[64] = "", rtp[160] = "", fax[160] = "";
+	char s1[64] = "", s2[64] = "", rtp[160] = "", fax[160] = "", route[128] = "";
 	const struct media_chan_stats *st = &c->rtp;
 	int status = c->a->status;
 
@@ -211,15 +213,19 @@ static void log_summary(const struct call *c)
 		snprintf(fax, sizeof(fax), " fax=%s fax_pages=%u fax_rate=%u fax_ecm=%s fax_code=%d",
 			 c->fax.t38 ? "t38" : "passthrough", c->fax.t30.pages, c->fax.t30.bit_rate,
 			 c->fax.t30.ecm ? "on" : "off", c->fax.t30.completion);
+	/* where the call went, and after how many destinations that could not take it */
+	if (c->info.route[0])
+		snprintf(route, sizeof(route), " route=%s to=%s attempts=%u", c->info.route,
+			 c->info.to[0] ? c->info.to : "-", c->info.attempts);
 	LOGN(LS_CALL, "CALL id=%llu dir=%s-%s %s%s%s called=%s calling=%s presentation=%s "
 	     "answered=%s cause=%d (%s) sip_status=%d cleared_by=%s setup_relay_ms=%.3f "
-	     "answer_relay_ms=%.3f duration_ms=%llu%s%s",
+	     "answer_relay_ms=%.3f duration_ms=%llu%s%s%s",
 	     (unsigned long long)c->id, c->a->ops->side, c->b ? c->b->ops->side : "-", s1,
 	     second ? " " : "", s2, c->info.called[0] ? c->info.called : "-",
 	     c->info.calling[0] ? c->info.calling : "-", party_pres_name(c->info.caller.pres),
 	     c->t_answer_in ? "yes" : "no", c->cause, cause_name((unsigned)c->cause), status,
 	     c->cleared_by ? c->cleared_by : "-", setup_ms, answer_ms,
-	     (unsigned long long)((end - c->t_start) / 1000), rtp, fax);
+	     (unsigned long long)((end - c->t_start) / 1000), route, rtp, fax);
 }
 
 static void call_free(struct call *c)
@@ -363,6 +369,15 @@ void call_free_all(struct call_env *e)
 
 /* ---- placing --------------------------------------------------------------------------- */
 
+/* Leg B could not take the call (cause) before leg A heard anything but "proceeding":
+ * does the environment have another destination for it? */
+static bool failover(struct call *c, int cause)
+{
+	const struct call_env_ops *ops = c->env->ops;
+
+	return ops->failover && ops->reroute && ops->failover(c->env, c, cause);
+}
+
 int call_place(struct call *c, const struct leg_place *p)
 {
 	int cause = CAUSE_TEMPORARY_FAILURE, err;
@@ -375,11 +390,20 @@ int call_place(struct call *c, const struct leg_place *p)
 	err = c->b->ops->place(c->b, p, &cause);
 	if (err) {
 		c->b->live = false;	/* nothing went out: nothing to clear */
-		call_clear(c, cause ? cause : CAUSE_TEMPORARY_FAILURE, "gateway");
+		if (!cause)
+			cause = CAUSE_TEMPORARY_FAILURE;
+		if (failover(c, cause))
+			c->env->ops->reroute(c->env, c);	/* places the next, or clears */
+		else
+			call_clear(c, cause, "gateway");
 		return err;
 	}
-	c->t_placed = clock_now_us();
-	c->a->ops->proceeding(c->a);
+	if (!c->t_placed)
+		c->t_placed = clock_now_us();
+	if (!c->proceeding) {	/* once, also when a fallback destination takes the call */
+		c->proceeding = true;
+		c->a->ops->proceeding(c->a);
+	}
 	set_state(c, CALL_PLACED);
 	return 0;
 }
@@ -398,7 +422,7 @@ static void on_digits(struct call *c, struct leg *l, const struct leg_event *ev)
 {
 	switch (c->state) {
 	case CALL_ROUTING:
-		if (l != c->a)
+		if (l != c->a || c->rerouting)
 			break;
 		c->env->ops->route(c->env, c, ev->complete);
 		return;
@@ -478,8 +502,21 @@ static void on_answer(struct call *c, struct leg *l, const struct leg_event *ev)
 static void on_cleared(struct call *c, struct leg *l, const struct leg_event *ev)
 {
 	switch (c->state) {
-	case CALL_ROUTING:
 	case CALL_PLACED:
+		/* This destination cannot take the call: leg B ends its side (RELEASE, ACK)
+		 * and, once it is gone, the next destination is placed (on_gone). */
+		if (l == c->b && failover(c, ev->cause)) {
+			c->rerouting = true;
+			set_state(c, CALL_ROUTING);
+			l->ops->clear(l, ev->cause);
+			return;
+		}
+		call_clear(c, ev->cause, ev->local ? "gateway" : l->ops->side);
+		return;
+	case CALL_ROUTING:
+		if (c->rerouting && l == c->b)
+			return;		/* the failed leg B, still ending its side */
+		/* fall through */
 	case CALL_EARLY:
 	case CALL_ACTIVE:
 		call_clear(c, ev->cause, ev->local ? "gateway" : l->ops->side);
@@ -534,7 +571,22 @@ static void on_gone(struct call *c, struct leg *l, const struct leg_event *ev)
 	l->live = false;
 	switch (c->state) {
 	case CALL_ROUTING:
+		if (c->rerouting && l == c->b) {
+			c->rerouting = false;
+			c->env->ops->reroute(c->env, c);	/* may free l (call_set_leg_b) */
+			return;
+		}
+		call_clear(c, ev->cause ? ev->cause : CAUSE_NORMAL_CLEARING, l->ops->side);
+		return;
 	case CALL_PLACED:
+		/* gone without a clearing first (a link that died): fall back too */
+		if (l == c->b && ev->cause && failover(c, ev->cause)) {
+			set_state(c, CALL_ROUTING);
+			c->env->ops->reroute(c->env, c);
+			return;
+		}
+		call_clear(c, ev->cause ? ev->cause : CAUSE_NORMAL_CLEARING, l->ops->side);
+		return;
 	case CALL_EARLY:
 	case CALL_ACTIVE:
 		call_clear(c, ev->cause ? ev->cause : CAUSE_NORMAL_CLEARING, l->ops->side);

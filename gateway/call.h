@@ -49,6 +49,13 @@ struct call_env_ops {
 	void (*route)(struct call_env *e, struct call *c, bool complete);
 	/* Arm (on) or stop the call's inter-digit timer; on expiry call_digit_timeout(). */
 	void (*digit_timer)(struct call_env *e, struct call *c, bool on);
+	/* Ordered fallback. Leg B failed with cause while the call was PLACED (nothing but
+	 * "proceeding" reached leg A: no ringing, no early media, no answer): may the call
+	 * try the route's next destination? NULL or false: the call clears with cause. */
+	bool (*failover)(struct call_env *e, struct call *c, int cause);
+	/* After failover() said yes and the failed leg B is gone: give the call a new leg B
+	 * (call_set_leg_b()) and place it (call_place()), or clear the call. */
+	void (*reroute)(struct call_env *e, struct call *c);
 	/* The call is being freed: drop what the environment keeps for it. */
 	void (*freed)(struct call_env *e, struct call *c);
 	/* The last call was freed. */
@@ -66,11 +73,26 @@ struct call_env {
 	uint64_t failed;		/* calls freed without one */
 };
 
+/* What routing keeps in a call for the ordered fallback (gateway/call_route.c). */
+struct route_call {
+	struct conf_destlist dest;	/* the route's destinations in order (a copy: a
+					 * reload may free the route) */
+	unsigned attempt;		/* index in dest of leg B's destination */
+	unsigned span_a;		/* the span leg A came from; 0: a trunk */
+	bool alaw;			/* leg A's law (a line), or the law of our answer (SIP) */
+	bool called_as_line;		/* the route left the number as leg A's line gave it */
+};
+
 /* Who the call is between, as routing and the summary see it. */
 struct call_info {
 	char called[ROUTE_NUMBER_MAX + CONF_NAME_MAX];	/* SIP form, "+4930..." */
 	char calling[64];		/* caller's number in SIP form, for logs */
 	struct pri_party caller;	/* the calling party, Q.931 view (both directions) */
+	struct pri_redirecting redirecting;	/* who forwarded the call (digits "": none) */
+	char route[CONF_NAME_MAX];	/* the route that chose leg B ("" before) */
+	char to[CONF_NAME_MAX + 16];	/* leg B's destination, "trunk:peer", "span:4" */
+	unsigned attempts;		/* destinations tried, with the one of leg B */
+	struct route_call rc;
 };
 
 /* A new call with leg A (arrived, signalling live) and optionally leg B (not placed

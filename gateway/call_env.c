@@ -4,6 +4,7 @@
 #include "gateway/gw.h"
 #include "gateway/legs.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "gateway/call.h"
 #include "gateway/cause.h"
@@ -28,6 +29,7 @@ struct call_ext {
 	char addr[SDP_ADDR_MAX];	/* the RTP peer */
 	uint16_t port;
 	enum media_mode mode;		/* what the stream carries now */
+	bool bridge;			/* the stream is a TDM<->TDM bridge: no RTP figures */
 };
 
 static struct call_ext *ext_of(struct call *c)
@@ -110,9 +112,47 @@ static void srtp_from_neg(const struct sdp_srtp_keys *k, struct media_srtp_param
 	memcpy(sp->rx_key, k->rx_key, sizeof sp->rx_key);
 }
 
-/* Join a B-channel and an RTP socket in the media engine (or re-point the stream). The
- * engine bridges TDM and RTP only: two TDM endpoints (PRI pass-through) need a TDM<->TDM
- * pipeline first. */
+/* Two B-channels (PRI pass-through): the engine's TDM<->TDM bridge copies each 160-byte
+ * block sample for sample, converting the law where the spans differ. No stage runs on
+ * it: DTMF and tones stay in-band, no jitter buffer. A bridge cannot be re-pointed; the
+ * B-channels of a running bridge do not change (a PRI leg's channel is fixed at CALL
+ * PROCEEDING), so a second join is a no-op. */
+static int join_tdm(struct daemon *d, struct call *c, const struct leg_media *a,
+		    const struct leg_media *b, void **hp)
+{
+	struct media_bridge_params p = {
+		.cookie = call_id(c),
+		.fd_a = a->fd,
+		.fd_b = b->fd,
+		.law_a = a->alaw ? G711_LAW_ALAW : G711_LAW_ULAW,
+		.law_b = b->alaw ? G711_LAW_ALAW : G711_LAW_ULAW,
+	};
+	struct media_chan *mc = NULL;
+	uint64_t t0 = clock_now_us();
+	int err;
+
+	if (*hp)
+		return 0;
+	(void)dahdi_chan_flush(a->fd);
+	(void)dahdi_chan_flush(b->fd);
+	err = media_engine_add_bridge(d->media, &p, &mc);
+	if (err) {
+		CLOG(LL_ERROR, c, "media: cannot bridge the B-channels: %s", strerror(err));
+		return err;
+	}
+	*hp = mc;
+	struct call_ext *x = ext_of(c);
+	if (x)
+		x->bridge = true;
+	CLOG(LL_INFO, c, "media: B-channels bridged, %s <-> %s%s (%.3f ms)",
+	     a->alaw ? "A-law" : "u-law", b->alaw ? "A-law" : "u-law",
+	     a->alaw != b->alaw ? ", law converted" : "", (clock_now_us() - t0) / 1000.0);
+	return 0;
+}
+
+/* Join the media endpoints of two legs in the media engine (or re-point the stream): a
+ * B-channel and an RTP socket as a pipeline, two B-channels as a bridge. What joins them
+ * is a property of the endpoints; the call never knows the kinds of its legs. */
 static int env_media_join(struct call_env *e, struct call *c, const struct leg_media *a,
 			  const struct leg_media *b, void **hp)
 {
@@ -121,6 +161,8 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 	const struct leg_media *rtp = a->kind == LEG_MEDIA_RTP ? a : b;
 	int err;
 
+	if (a->kind == LEG_MEDIA_TDM && b->kind == LEG_MEDIA_TDM)
+		return join_tdm(d, c, a, b, hp);
 	if (tdm->kind != LEG_MEDIA_TDM || rtp->kind != LEG_MEDIA_RTP)
 		return ENOTSUP;
 	const struct sdp_neg *neg = rtp->neg;
@@ -206,6 +248,16 @@ static void env_route(struct call_env *e, struct call *c, bool complete)
 	route_tdm(daemon_of(e), c, complete);
 }
 
+static bool env_failover(struct call_env *e, struct call *c, int cause)
+{
+	return route_call_failover(daemon_of(e), c, cause);
+}
+
+static void env_reroute(struct call_env *e, struct call *c)
+{
+	route_call_reroute(daemon_of(e), c);
+}
+
 static void on_digit_timeout(struct daemon *d, su_timer_t *t, void *arg)
 {
 	struct call *c = call_find(&d->calls, (uint64_t)(uintptr_t)arg);
@@ -259,6 +311,8 @@ static const struct call_env_ops env_ops = {
 	.media_remove = env_media_remove,
 	.route = env_route,
 	.digit_timer = env_digit_timer,
+	.failover = env_failover,
+	.reroute = env_reroute,
 	.freed = env_freed,
 	.idle = env_idle,
 };
@@ -346,7 +400,7 @@ void route_media_event(struct daemon *d, const struct media_event *ev)
 		call_fax_report(c, &ev->fax);
 		break;
 	case MEDIA_EV_REMOVED:
-		call_media_removed(c, &ev->stats);
+		call_media_removed(c, x && x->bridge ? NULL : &ev->stats);
 		break;
 	default:
 		break;

@@ -15,6 +15,7 @@
 #include "gateway/leg.h"
 #include "gateway/party.h"
 #include "gateway/pri_link.h"
+#include "gateway/redirect.h"
 #include "gateway/route.h"
 #include "gateway/span_group.h"
 #include "media/engine.h"
@@ -59,6 +60,145 @@ static void set_called_tdm(struct daemon *d, struct call *c)
 				  sizeof(ci->called));
 }
 
+/* The first span a call to a span or group destination would try (a group: the span its
+ * hunt peeks first), or 0. */
+static unsigned tdm_dest_span(struct daemon *d, const struct conf_endpoint *to)
+{
+	struct span_group *grp;
+	struct bchan_ref first;
+
+	if (to->kind == EP_SPAN)
+		return to->span;
+	if (to->kind != EP_GROUP || !(grp = gw_group_find(d, to->group)))
+		return 0;
+	return span_group_peek(grp, 0, &first) == 0 ? first.span : 0;
+}
+
+/* ---- destinations and ordered fallback ------------------------------------------------- */
+
+/* "trunk:peer", "span:4", "group:pbx": one word for the CALL line's to= */
+static void dest_word(const struct conf_endpoint *ep, char *buf, size_t len)
+{
+	char s[CONF_NAME_MAX + 16];
+
+	route_endpoint_str(ep, s, sizeof(s));
+	char *sp = strchr(s, ' ');
+	if (sp)
+		*sp = ':';
+	snprintf(buf, len, "%s", s);
+}
+
+/* The route chose the call's destinations: keep them (a copy: a reload may free the
+ * route) for the fallback and the CALL line. span_a: the span leg A came from, 0 for a
+ * trunk. */
+static void note_route(struct call *c, const struct conf_route *r, unsigned span_a)
+{
+	struct call_info *ci = call_info(c);
+	struct route_call *rc = &ci->rc;
+
+	rc->dest = r->dest;
+	if (!rc->dest.n)
+		rc->dest.n = 1;
+	rc->attempt = 0;
+	rc->span_a = span_a;
+	snprintf(ci->route, sizeof(ci->route), "%s", r->name);
+	dest_word(&rc->dest.ep[0], ci->to, sizeof(ci->to));
+	ci->attempts = 1;
+}
+
+/* Give the call a leg B (not placed) for destination to: a SIP leg for a trunk, a PRI leg
+ * for a span or a group (PRI pass-through when leg A is a line too, docs/architecture.md
+ * §1 "Legs"; the called number is then written as that span writes numbers, the caller
+ * goes as SETUP gave it). 0, or the Q.850 cause why there is none. */
+static int leg_b_for(struct daemon *d, struct call *c, const struct conf_endpoint *to,
+		     struct leg_place *lp)
+{
+	const struct route_call *rc = &call_info(c)->rc;
+	struct leg *b;
+
+	if (to->kind == EP_TRUNK) {
+		if (!rc->span_a) {
+			CLOG(LL_NOTICE, c, "route %s: a call from a trunk cannot go to trunk %s: "
+			     "cause 63", lp->route, to->trunk);
+			return 63;
+		}
+		if (leg_sip_alloc_out(&b, d))
+			return CAUSE_TEMPORARY_FAILURE;
+		call_set_leg_b(c, b);
+		return 0;
+	}
+	unsigned span = tdm_dest_span(d, to);
+	struct pri_link *link = span ? gw_link_find(d, span) : NULL;
+	if (!link) {
+		char ep[CONF_NAME_MAX + 16];
+		CLOG(LL_NOTICE, c, "route %s: %s is not a running PRI span: cause 34", lp->route,
+		     route_endpoint_str(to, ep, sizeof(ep)));
+		return CAUSE_NO_CIRCUIT_AVAILABLE;
+	}
+	if (leg_pri_alloc_out(&b, d, link))
+		return CAUSE_TEMPORARY_FAILURE;
+	call_set_leg_b(c, b);
+	lp->plan = route_span_plan(d, span);
+	return 0;
+}
+
+bool route_call_failover(struct daemon *d, struct call *c, int cause)
+{
+	struct call_info *ci = call_info(c);
+	const struct route_call *rc = &ci->rc;
+	struct route_causes fc;
+	char next[CONF_NAME_MAX + 16];
+
+	if (route_causes_parse(d->conf->general.failover_causes, &fc) ||
+	    !route_failover(&rc->dest, rc->attempt, cause, &fc))
+		return false;
+	CLOG(LL_NOTICE, c, "route %s: %s cannot take the call (cause %d, %s): trying %s "
+	     "(destination %u of %u)", ci->route, ci->to, cause, cause_name((unsigned)cause),
+	     route_endpoint_str(&rc->dest.ep[rc->attempt + 1], next, sizeof(next)),
+	     rc->attempt + 2, rc->dest.n);
+	return true;
+}
+
+/* Place leg B on the current destination; a failure there falls back in call_place(). */
+static void place_current(struct daemon *d, struct call *c, struct leg_place *lp)
+{
+	struct call_info *ci = call_info(c);
+	const struct conf_endpoint *to = &ci->rc.dest.ep[ci->rc.attempt];
+	int cause;
+
+	lp->to = to;
+	lp->route = ci->route;
+	cause = leg_b_for(d, c, to, lp);
+	if (!cause) {
+		(void)call_place(c, lp);
+		return;
+	}
+	if (route_call_failover(d, c, cause))
+		route_call_reroute(d, c);
+	else
+		call_clear(c, cause, "gateway");
+}
+
+void route_call_reroute(struct daemon *d, struct call *c)
+{
+	struct call_info *ci = call_info(c);
+	struct route_call *rc = &ci->rc;
+
+	rc->attempt++;
+	ci->attempts++;
+	dest_word(&rc->dest.ep[rc->attempt], ci->to, sizeof(ci->to));
+	struct leg_place lp = {
+		.called = ci->called,
+		.caller = &ci->caller,
+		.redirecting = &ci->redirecting,
+		.plan = route_span_plan(d, rc->span_a),
+		.alaw = rc->alaw,
+		.called_line = rc->span_a && rc->called_as_line ? leg_pri_called(call_leg_a(c))
+								: NULL,
+	};
+	place_current(d, c, &lp);
+}
+
 /* Route the number collected so far; complete: no more digits will come. */
 void route_tdm(struct daemon *d, struct call *c, bool complete)
 {
@@ -87,22 +227,21 @@ void route_tdm(struct daemon *d, struct call *c, bool complete)
 	case ROUTE_MATCH:
 		break;
 	}
-	if (rr.route->to.kind != EP_TRUNK) {
-		CLOG(LL_ERROR, c, "route %s sends %s back to a span or group: not supported, "
-		     "cause 63", rr.route->name, number);
-		call_clear(c, 63, "gateway");
-		return;
-	}
+	bool unchanged = !strcmp(rr.number, ci->called);	/* no strip, prepend nor '#' */
 	snprintf(ci->called, sizeof(ci->called), "%s", rr.number);
+	note_route(c, rr.route, span);
+	ci->rc.alaw = pri_link_alaw(leg_pri_link(call_leg_a(c)));
+	ci->rc.called_as_line = unchanged;
 	struct leg_place lp = {
 		.called = ci->called,
 		.caller = &ci->caller,
+		.redirecting = &ci->redirecting,
 		.plan = route_span_plan(d, span),
-		.to = &rr.route->to,
-		.route = rr.route->name,
-		.alaw = pri_link_alaw(leg_pri_link(call_leg_a(c))),
+		.alaw = ci->rc.alaw,
+		/* PRI -> PRI: the called number as SETUP gave it, type and plan too */
+		.called_line = unchanged ? leg_pri_called(call_leg_a(c)) : NULL,
 	};
-	(void)call_place(c, &lp);
+	place_current(d, c, &lp);
 }
 
 void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_event *ev)
@@ -114,7 +253,7 @@ void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 		(void)pri_call_hangup(ev->call, CAUSE_TEMPORARY_FAILURE);
 		return;
 	}
-	/* Calls from a span go to a trunk: routes back to TDM are refused (cause 63). */
+	/* Leg B is a SIP leg until the route says otherwise (route_tdm: a span or group). */
 	if (leg_sip_alloc_out(&b, d)) {
 		a->ops->destroy(a);
 		(void)pri_call_hangup(ev->call, CAUSE_TEMPORARY_FAILURE);
@@ -128,6 +267,7 @@ void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 	struct call_info *ci = call_info(c);
 	struct party_plan pl = route_span_plan(d, pri_link_span(link));
 	ci->caller = ev->setup->calling;
+	ci->redirecting = ev->setup->redirecting;
 	(void)party_number_to_sip(&pl, &ci->caller.number, ci->calling, sizeof(ci->calling));
 	set_called_tdm(d, c);
 	CLOG(LL_INFO, c, "SETUP %s (%s, presentation %s%s%s%s) -> %s (%s)%s",
@@ -155,6 +295,29 @@ void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 }
 
 /* ---- SIP -> TDM ------------------------------------------------------------------------ */
+
+/* A forwarded call: Diversion (RFC 5806) or else History-Info (RFC 7044) gives the
+ * redirecting number and reason the SETUP carries. */
+static void redirecting_from_sip(struct call *c, const struct party_plan *plan,
+				 const struct sipua_event *ev)
+{
+	struct pri_redirecting *rd = &call_info(c)->redirecting;
+	char user[PARTY_USER_MAX];
+	int err = ENOENT;
+
+	if (ev->diversion)
+		err = redirect_diversion_parse(ev->diversion, user, sizeof(user), rd);
+	if (err && ev->history_info)
+		err = redirect_history_parse(ev->history_info, user, sizeof(user), rd);
+	struct pri_number n;
+	if (err || party_number_from_sip(plan, user, &n)) {
+		memset(rd, 0, sizeof(*rd));
+		return;
+	}
+	rd->number = n;
+	CLOG(LL_INFO, c, "redirected by %s (%s, %s #%u)", user, ev->diversion ? "Diversion" :
+	     "History-Info", redirect_reason_token(rd->reason), rd->counter);
+}
 
 static void respond_fail(struct daemon *d, struct sipua_call *sc, int cause, const char *why)
 {
@@ -218,6 +381,9 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 		return;
 	}
 	struct pri_link *link = grp ? running_link(d, grp, only) : NULL;
+	/* None running, but a fallback after it: placing fails over (cause 38) */
+	if (!link && rr.route->dest.n > 1)
+		link = gw_link_find(d, only ? only : tdm_dest_span(d, &rr.route->to));
 	if (!link) {
 		respond_fail(d, ev->call, CAUSE_NETWORK_OUT_OF_ORDER,
 			     only ? "span not running ISDN" : "no span of the group running ISDN");
@@ -253,6 +419,8 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 	}
 	struct call_info *ci = call_info(c);
 	snprintf(ci->called, sizeof(ci->called), "%s", rr.number);
+	note_route(c, rr.route, 0);
+	ci->rc.alaw = pri_link_alaw(link);
 	const struct conf_trunk *ct = conf_trunk_find(d->conf, trunk);
 	struct party_plan plan = route_span_plan(d, pri_link_span(link));
 	struct party_sip_caller in = {
@@ -261,6 +429,7 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 		.pai_display = ev->pai_display, .privacy = ev->privacy,
 	};
 	party_calling_from_sip(&plan, &in, ct && ct->trust, &ci->caller);
+	redirecting_from_sip(c, &plan, ev);
 	(void)party_number_to_sip(&plan, &ci->caller.number, ci->calling, sizeof(ci->calling));
 	char to[CONF_NAME_MAX + 16];
 	CLOG(LL_INFO, c, "INVITE %s from %s (presentation %s%s%s%s) -> %s (route %s to %s, "
@@ -277,6 +446,7 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 	struct leg_place lp = {
 		.called = ci->called,
 		.caller = &ci->caller,
+		.redirecting = &ci->redirecting,
 		.plan = plan,
 		.to = &rr.route->to,
 		.route = rr.route->name,

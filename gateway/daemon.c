@@ -353,9 +353,14 @@ static int start_sip(struct daemon *d)
 static int build_routing(const struct conf *conf, struct route_table **rtp,
 			 struct cause_map **cmp)
 {
-	char err[256] = "";
+	char err[256] = "", dir[CONF_STR_MAX];
+	const char *slash = strrchr(conf->path, '/');
+
+	/* "match = @ported.txt" is read next to the config file */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - conf->path) : 0, conf->path);
 	struct route_table_params rp = {
-		.routes = conf->routes, .nroutes = conf->nroutes, .err = err, .errlen = sizeof(err),
+		.routes = conf->routes, .nroutes = conf->nroutes, .dir = dir, .err = err,
+		.errlen = sizeof(err),
 	};
 	int e = route_table_alloc(rtp, &rp);
 

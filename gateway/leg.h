@@ -49,7 +49,12 @@ struct leg_media {
 /* How the call asks leg B to place itself. */
 struct leg_place {
 	const char *called;		/* the number in SIP form ("+4930...") */
+	/* The called number as leg A's line gave it (type of number, plan, digits) when
+	 * routing left it unchanged, for a line leg B to send as it came; NULL: use called. */
+	const struct pri_number *called_line;
 	const struct pri_party *caller;	/* calling party, Q.931 view (gateway/party.h) */
+	/* a forwarded call's redirecting party, Q.931 view (gateway/redirect.h), or NULL */
+	const struct pri_redirecting *redirecting;
 	struct party_plan plan;		/* how the TDM side's span writes numbers */
 	const struct conf_endpoint *to;	/* the route's destination */
 	const char *route;		/* the route's name, for logs */

@@ -155,13 +155,17 @@ static int pri_place(struct leg *l, const struct leg_place *lp, int *cause)
 		.complete = true,
 		.user = p,
 	};
-	if (party_number_from_sip(&lp->plan, lp->called, &pp.called)) {
+	if (lp->called_line && lp->called_line->digits[0]) {
+		pp.called = *lp->called_line;	/* PRI -> PRI: as the caller's line gave it */
+	} else if (party_number_from_sip(&lp->plan, lp->called, &pp.called)) {
 		CLOG(LL_NOTICE, c, "called number %s is not a telephone number of at most %d "
 		     "digits: cause 28", lp->called, PRI_NUM_MAX);
 		*cause = CAUSE_INVALID_NUMBER_FORMAT;
 		return EINVAL;
 	}
 	pp.calling = *lp->caller;
+	if (lp->redirecting)	/* Q.931 §4.5.13: as leg A gave it */
+		pp.redirecting = *lp->redirecting;
 	if (!only)
 		log_unusable(p, grp);
 	struct placing pl = { .p = p, .pp = &pp };

@@ -21,6 +21,7 @@
 #include "gateway/call.h"
 #include "gateway/cause.h"
 #include "gateway/leg.h"
+#include "gateway/redirect.h"
 #include "sip/sdp.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
@@ -162,6 +163,29 @@ static bool take_answer(struct leg_sip *s, const char *sdp)
 
 /* ---- operations ------------------------------------------------------------------------ */
 
+/* A forwarded call: the redirecting party as Diversion (RFC 5806) and History-Info
+ * (RFC 7044 with RFC 4458 causes), both: peers read one or the other. 0, or ENOENT. */
+static int redirecting_to_sip(const struct daemon *d, const struct leg_place *lp,
+			      char *div, size_t dlen, char *hist, size_t hlen)
+{
+	const struct pri_redirecting *rd = lp->redirecting;
+	const char *addr = d->conf->general.sip_address;
+	char user[PARTY_USER_MAX], host[CONF_NAME_MAX + 24];
+
+	/* the URIs' host: ours, or a name that says "none" (RFC 6761) when we bind to all */
+	if (!addr[0] || !strcmp(addr, "0.0.0.0") || !strcmp(addr, "::"))
+		snprintf(host, sizeof(host), "gateway.invalid");
+	else
+		snprintf(host, sizeof(host), strchr(addr, ':') ? "[%s]" : "%s", addr);
+	if (!rd || !rd->number.digits[0] ||
+	    party_number_to_sip(&lp->plan, &rd->number, user, sizeof(user)) || !user[0])
+		return ENOENT;
+	if (redirect_diversion_build(rd, user, host, div, dlen) ||
+	    redirect_history_build(rd, user, lp->called, host, hist, hlen))
+		return ENOENT;
+	return 0;
+}
+
 static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 {
 	struct leg_sip *s = ls_of(l);
@@ -205,6 +229,11 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 		.sdp = sdp,
 		.priv = s,
 	};
+	char div[256], hist[384];
+	if (redirecting_to_sip(d, lp, div, sizeof(div), hist, sizeof(hist)) == 0) {
+		dial.diversion = div;
+		dial.history_info = hist;
+	}
 	err = sipua_call_invite(&s->sc, d->ua, &dial);
 	if (err) {
 		CLOG(LL_ERROR, c, "cannot send INVITE: %s", strerror(err));

@@ -72,6 +72,12 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev);
  * complete: no more digits will come (Sending Complete, '#', the inter-digit timer). */
 void route_tdm(struct daemon *d, struct call *c, bool complete);
 
+/* Ordered fallback (the call environment's failover and reroute, gateway/call.h): may
+ * the call try its route's next destination after cause? Logs the attempt. Then: place
+ * leg B on the next destination (or clear the call). */
+bool route_call_failover(struct daemon *d, struct call *c, int cause);
+void route_call_reroute(struct daemon *d, struct call *c);
+
 /* How numbers on this span are written (conf country_code, national_prefix). */
 struct party_plan route_span_plan(const struct daemon *d, unsigned span);
 

@@ -8,13 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum match_kind { MATCH_ALL, MATCH_PREFIX, MATCH_REGEX };
+enum match_kind { MATCH_ALL, MATCH_PREFIX, MATCH_REGEX, MATCH_LIST };
+
+/* One prefix of a list or a file. */
+struct route_prefix {
+	char s[ROUTE_NUMBER_MAX + 1];
+	size_t len;
+};
 
 struct route_entry {
 	struct conf_route conf;		/* our copy, strings terminated */
 	enum match_kind kind;
 	size_t prefix_len;		/* MATCH_PREFIX: conf.match is the prefix */
 	regex_t re;			/* MATCH_REGEX */
+	struct route_prefix *list;	/* MATCH_LIST: nlist prefixes, sorted */
+	size_t nlist;
 	char lit[CONF_STR_MAX];		/* MATCH_REGEX: digits every match starts with */
 	size_t lit_len;
 };
@@ -122,6 +130,92 @@ static void regex_literal(struct route_entry *e, const char *re)
 	e->lit[e->lit_len] = '\0';
 }
 
+static int prefix_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct route_prefix *)a)->s, ((const struct route_prefix *)b)->s);
+}
+
+/* Add one prefix (trimmed of blanks) to e's list. 0, EINVAL (not a dial string) or ENOMEM. */
+static int list_add(struct route_entry *e, size_t *cap, const char *text, size_t n)
+{
+	while (n && (*text == ' ' || *text == '\t'))
+		text++, n--;
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+		n--;
+	if (!n || n > ROUTE_NUMBER_MAX || strspn(text, "0123456789*#+") < n)
+		return EINVAL;
+	if (e->nlist == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct route_prefix *l = realloc(e->list, ncap * sizeof(*l));
+		if (!l)
+			return ENOMEM;
+		e->list = l;
+		*cap = ncap;
+	}
+	memcpy(e->list[e->nlist].s, text, n);
+	e->list[e->nlist].s[n] = '\0';
+	e->list[e->nlist].len = n;
+	e->nlist++;
+	return 0;
+}
+
+/* "@FILE": one number or prefix a line; blank lines and "#" comments skipped. */
+static int list_read(struct route_entry *e, const struct route_table_params *p,
+		     const struct conf_route *r, size_t *cap)
+{
+	const char *name = r->match + 1;
+	char path[CONF_STR_MAX * 2], line[256];
+	unsigned lineno = 0;
+	int rc = 0;
+
+	if (name[0] != '/' && p->dir && p->dir[0])
+		snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	else
+		snprintf(path, sizeof(path), "%s", name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return route_error(p, r, "match %s: cannot read %s: %s", r->match, path,
+				   strerror(errno));
+	while (!rc && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		size_t n = hash ? (size_t)(hash - line) : strcspn(line, "\n");
+		if (strspn(line, " \t\r\n") >= n)
+			continue;	/* blank or comment */
+		rc = list_add(e, cap, line, n);
+		if (rc == EINVAL)
+			rc = route_error(p, r, "%s:%u: not a number or prefix of digits, *, #, +",
+					 path, lineno);
+	}
+	fclose(f);
+	return rc;
+}
+
+/* "a, b, c" or @FILE: a sorted list of prefixes. */
+static int list_init(struct route_entry *e, const struct route_table_params *p,
+		     const struct conf_route *r)
+{
+	size_t cap = 0;
+	int rc = 0;
+
+	e->kind = MATCH_LIST;
+	if (r->match[0] == '@') {
+		rc = list_read(e, p, r, &cap);
+	} else {
+		for (const char *s = r->match; !rc && *s;) {
+			size_t n = strcspn(s, ",");
+			rc = list_add(e, &cap, s, n);
+			if (rc == EINVAL)
+				rc = route_error(p, r, "match \"%s\": a list is prefixes of digits, "
+						 "* # + separated by commas", r->match);
+			s += n + (s[n] == ',');
+		}
+	}
+	if (!rc && e->nlist)
+		qsort(e->list, e->nlist, sizeof(e->list[0]), prefix_cmp);
+	return rc;
+}
+
 static int entry_init(struct route_entry *e, const struct route_table_params *p,
 		      const struct conf_route *r)
 {
@@ -133,16 +227,22 @@ static int entry_init(struct route_entry *e, const struct route_table_params *p,
 	e->conf.name[CONF_NAME_MAX - 1] = '\0';
 	e->conf.prepend[CONF_NAME_MAX - 1] = '\0';
 	e->conf.from.trunk[CONF_NAME_MAX - 1] = '\0';
-	e->conf.to.trunk[CONF_NAME_MAX - 1] = '\0';
+	for (unsigned i = 0; i < CONF_ROUTE_MAX_TO; i++) {
+		e->conf.dest.ep[i].trunk[CONF_NAME_MAX - 1] = '\0';
+		e->conf.dest.ep[i].group[CONF_NAME_MAX - 1] = '\0';
+	}
 	e->conf.from.group[CONF_NAME_MAX - 1] = '\0';
-	e->conf.to.group[CONF_NAME_MAX - 1] = '\0';
 	len = strnlen(r->match, CONF_STR_MAX);
 	if (len == CONF_STR_MAX)
 		return route_error(p, r, "match too long");
 
+	if (!e->conf.dest.n)
+		e->conf.dest.n = 1;	/* a route written with .to alone: one destination */
 	rc = check_endpoint(p, r, &r->from, false);
-	if (!rc)
-		rc = check_endpoint(p, r, &r->to, true);
+	if (!rc && e->conf.dest.n > CONF_ROUTE_MAX_TO)
+		rc = route_error(p, r, "%u destinations (1..%d)", r->dest.n, CONF_ROUTE_MAX_TO);
+	for (unsigned i = 0; !rc && i < e->conf.dest.n; i++)
+		rc = check_endpoint(p, r, &e->conf.dest.ep[i], true);
 	if (rc)
 		return rc;
 
@@ -150,6 +250,8 @@ static int entry_init(struct route_entry *e, const struct route_table_params *p,
 		e->kind = MATCH_ALL;
 		return 0;
 	}
+	if (r->match[0] == '@' || (r->match[0] != '/' && strchr(r->match, ',')))
+		return list_init(e, p, r);
 	if (r->match[0] != '/') {
 		if (strspn(r->match, "0123456789*#+") != len)
 			return route_error(p, r, "match \"%s\": a prefix is digits, * # +; "
@@ -177,9 +279,11 @@ static int entry_init(struct route_entry *e, const struct route_table_params *p,
 
 static void table_release(struct route_table *t, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		if (t->e[i].kind == MATCH_REGEX)
 			regfree(&t->e[i].re);
+		free(t->e[i].list);
+	}
 	free(t);
 }
 
@@ -200,8 +304,10 @@ int route_table_alloc(struct route_table **tp, const struct route_table_params *
 	t->max_digits = p->max_digits ? p->max_digits : ROUTE_MAX_DIGITS;
 	for (i = 0; i < p->nroutes; i++) {
 		err = entry_init(&t->e[i], p, &p->routes[i]);
-		if (err)
+		if (err) {
+			free(t->e[i].list);	/* a list read in part */
 			goto out;
+		}
 	}
 out:
 	if (err) {
@@ -246,6 +352,11 @@ static bool entry_matches(const struct route_entry *e, const char *number)
 		return strncmp(number, e->conf.match, e->prefix_len) == 0;
 	case MATCH_REGEX:
 		return regexec(&e->re, number, 0, NULL, 0) == 0;
+	case MATCH_LIST:
+		for (size_t i = 0; i < e->nlist; i++)
+			if (!strncmp(number, e->list[i].s, e->list[i].len))
+				return true;
+		return false;
 	}
 	return false;
 }
@@ -264,6 +375,11 @@ static bool entry_could_match(const struct route_table *t, const struct route_en
 
 		return len < t->max_digits && strncmp(e->lit, number, n) == 0;
 	}
+	case MATCH_LIST:
+		for (size_t i = 0; i < e->nlist; i++)
+			if (len < e->list[i].len && !strncmp(e->list[i].s, number, len))
+				return true;
+		return false;
 	}
 	return false;
 }
@@ -310,4 +426,51 @@ enum route_state route_lookup(const struct route_table *t, const struct conf_end
 	res->route = &hit->conf;
 	res->index = i;
 	return res->state;
+}
+
+/* ---- ordered fallback ------------------------------------------------------------------ */
+
+int route_causes_parse(const char *text, struct route_causes *out)
+{
+	const char *s = text;
+
+	memset(out, 0, sizeof(*out));
+	if (!text)
+		return EINVAL;
+	while (*s) {
+		char *end;
+		unsigned long v;
+
+		s += strspn(s, " \t");
+		if (!*s)
+			break;
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (end == s || errno || v < 1 || v > 127)
+			goto bad;
+		out->bits[v / 64] |= UINT64_C(1) << (v % 64);
+		s = end + strspn(end, " \t");
+		if (*s && *s++ != ',')
+			goto bad;
+	}
+	return 0;
+bad:
+	memset(out, 0, sizeof(*out));
+	return EINVAL;
+}
+
+bool route_causes_has(const struct route_causes *s, int cause)
+{
+	return cause > 0 && cause < 128 && (s->bits[cause / 64] >> (cause % 64) & 1);
+}
+
+bool route_failover(const struct conf_destlist *dest, unsigned attempt, int cause,
+		    const struct route_causes *fc)
+{
+	if (!dest || !fc || attempt + 1 >= dest->n || attempt + 1 >= CONF_ROUTE_MAX_TO)
+		return false;
+	/* The callee's own answers: another way to the same number gets the same one. */
+	if (cause == 16 || cause == 17 || cause == 21)
+		return false;
+	return route_causes_has(fc, cause);
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf/conf.h"
 
@@ -32,6 +33,10 @@ struct route_table_params {
 	 * digits", so a regex route that does not match yet counts as "could still match"
 	 * while the number is shorter than this many digits. 0 = ROUTE_MAX_DIGITS. */
 	unsigned max_digits;
+	/* Where a relative "@FILE" match is read from (the config file's folder); NULL or
+	 * "": the working directory. Files are read here, so a table built again (SIGHUP)
+	 * takes their current contents. */
+	const char *dir;
 	char *err;		/* optional: why alloc failed, "route NAME (line N): ..." */
 	size_t errlen;
 };
@@ -54,7 +59,9 @@ struct route_result {
  * Matching, per route in config order: `from` must be EP_ANY, equal src, or be the group
  * src's span is in (from = group NAME); `match` empty
  * takes every number, "/re/" is a POSIX ERE searched in the number (anchor it with ^ and $
- * yourself), anything else is a literal prefix. The first route that matches wins; its
+ * yourself), "a, b" is a list of prefixes, "@FILE" a file of them (one a line, blanks and
+ * "#" comments ignored: ported numbers moved one by one), anything else is a literal
+ * prefix. The first route that matches wins; its
  * number is rewritten: `strip` leading characters removed (all of them if the number is
  * shorter), then `prepend` put in front.
  *
@@ -73,6 +80,24 @@ struct route_result {
  * Returns the state, which is also res->state. */
 enum route_state route_lookup(const struct route_table *t, const struct conf_endpoint *src,
 			      const char *number, bool complete, struct route_result *res);
+
+/* A set of Q.850 cause values (1..127). */
+struct route_causes {
+	uint64_t bits[2];
+};
+
+/* Parse "27, 34, 38" (conf failover_causes). 0 or EINVAL (out is then empty). */
+int route_causes_parse(const char *text, struct route_causes *out);
+bool route_causes_has(const struct route_causes *s, int cause);
+
+/* Ordered fallback: the attempt on dest->ep[attempt] failed with Q.850 cause before
+ * anything but "proceeding" reached the caller: may the call try dest->ep[attempt + 1]?
+ * Yes when there is one and cause is in fc ("this destination cannot take it": trunk
+ * down, 503, 408, no circuit, D-channel down), never for 16 (normal clearing), 17 (user
+ * busy: the callee's answer, wherever we send the call) or 21 (call rejected), whatever
+ * fc says. The caller rules out answered calls and calls with early media passed on. */
+bool route_failover(const struct conf_destlist *dest, unsigned attempt, int cause,
+		    const struct route_causes *fc);
 
 /* "no match", "need more", "match". */
 const char *route_state_name(enum route_state s);

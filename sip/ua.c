@@ -183,6 +183,15 @@ static void display_unquote(const char *in, char *out, size_t size)
 }
 
 /* The Privacy header's values joined by ';' (RFC 3323 §4.2), "" if none. */
+/* The first value of a header Sofia's parser does not know (Diversion, History-Info). */
+static const char *unknown_header(const sip_t *sip, const char *name)
+{
+	for (const sip_unknown_t *u = sip ? sip->sip_unknown : NULL; u; u = u->un_next)
+		if (u->un_name && !strcasecmp(u->un_name, name))
+			return u->un_value;
+	return NULL;
+}
+
 static void privacy_str(const sip_t *sip, char *out, size_t size)
 {
 	size_t o = 0;
@@ -755,6 +764,8 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 		.auth_user = auth_user[0] ? auth_user : NULL,
 		.sdp = sdp,
 		.reason = reason,
+		.diversion = unknown_header(sip, "Diversion"),
+		.history_info = unknown_header(sip, "History-Info"),
 	};
 	LOGN(LS_SIP, "call %s: INVITE from trunk %s (%s%s%s), to %s, from %s", c->call_id,
 	     sip_trunk_name(trunk), from, auth_user[0] ? ", digest user " : "", auth_user,
@@ -1171,12 +1182,19 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	call_link(ua, c);
 	LOGN(LS_SIP, "call %s: INVITE %s via trunk %s, from %s", c->call_id, to,
 	     sip_trunk_name(d->trunk), from_hdr);
+	char hdrs[1024] = "";	/* the redirecting party (RFC 5806, RFC 7044) */
+	if (d->diversion || d->history_info)
+		snprintf(hdrs, sizeof(hdrs), "%s%s%s%s%s", d->diversion ? "Diversion: " : "",
+			 d->diversion ? d->diversion : "", d->diversion && d->history_info ?
+			 "\r\n" : "", d->history_info ? "History-Info: " : "",
+			 d->history_info ? d->history_info : "");
 	nua_invite(c->nh, NUTAG_URL(to),
 		   TAG_IF(d->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(d->sdp, SIPTAG_PAYLOAD_STR(d->sdp)),
 		   TAG_IF(d->reason, SIPTAG_REASON_STR(d->reason)),
 		   TAG_IF(pai_hdr, SIPTAG_P_ASSERTED_IDENTITY_STR(pai_hdr)),
 		   TAG_IF(d->privacy, SIPTAG_PRIVACY_STR(d->privacy)),
+		   TAG_IF(hdrs[0], SIPTAG_HEADER_STR(hdrs)),
 		   TAG_END());
 	su_home_deinit(home);
 	*callp = c;

@@ -74,6 +74,9 @@ struct sipua_event {
 	const char *sdp;		/* message body (application/sdp), NUL-terminated, or NULL */
 	const char *reason;		/* Reason header value (RFC 3326), e.g.
 					 * "Q.850;cause=17;text=\"User busy\"", or NULL */
+	const char *diversion;		/* INCOMING: the first Diversion value (RFC 5806), or NULL */
+	const char *history_info;	/* INCOMING: the first History-Info value (RFC 7044), or
+					 * NULL */
 	unsigned expires;		/* TRUNK_REGISTERED: [s] granted by the registrar */
 	unsigned retry_in;		/* TRUNK_REG_FAILED: [s] until the next attempt */
 };
@@ -161,6 +164,8 @@ struct sipua_dial {
 					 * the trunk's proxy host:port */
 	const char *sdp;		/* offer body, or NULL */
 	const char *reason;		/* Reason header to carry (e.g. ISUP cause), or NULL */
+	const char *diversion;		/* Diversion header value (RFC 5806), or NULL */
+	const char *history_info;	/* History-Info header value (RFC 7044), or NULL */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */
 };
 

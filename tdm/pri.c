@@ -283,6 +283,18 @@ static int plan_of(const struct pri_number *n)
 	return (((int)n->ton & 0x7) << 4) | ((int)n->npi & 0xf);
 }
 
+/* libpri numbers call deflection 3 (PRI_REDIR_DEFLECTION) where Q.931 §4.5.13 codes it
+ * 0100; the other reasons are the standard's codes. */
+static enum q931_redir_reason redir_from_libpri(int r)
+{
+	return r == PRI_REDIR_DEFLECTION ? Q931_REDIR_DEFLECTION : (enum q931_redir_reason)(r & 0xf);
+}
+
+static int redir_to_libpri(enum q931_redir_reason r)
+{
+	return r == Q931_REDIR_DEFLECTION ? PRI_REDIR_DEFLECTION : (int)r;
+}
+
 static enum pri_bearer bearer_of(int ctype)
 {
 	switch (ctype) {
@@ -497,16 +509,24 @@ static void on_ring(struct pri_span *span, const pri_event_ring *r)
 	c->setup.calling.pres = (enum q931_pres)((r->callingpres >> 5) & 0x3);
 	c->setup.calling.screen = (enum q931_screen)(r->callingpres & 0x3);
 	copy_str(c->setup.calling.name, sizeof(c->setup.calling.name), r->callingname);
+	if (r->redirectingnum[0]) {	/* a forwarded call (§4.5.13) */
+		number_from_plan(&c->setup.redirecting.number, r->redirectingnum,
+				 r->callingplanrdnis);
+		c->setup.redirecting.reason = redir_from_libpri(r->redirectingreason);
+		c->setup.redirecting.counter = 1;
+	}
 	c->setup.bearer = bearer_of(r->ctype);
 	c->setup.law = law_of(r->layer1);
 	c->setup.requested = req;
 	c->setup.complete = r->complete != 0;
 	set_state(c, orig_path(c) ? PRI_CS_CALL_INITIATED : PRI_CS_CALL_PRESENT);
-	CLOG(LL_INFO, c, "SETUP from '%s' (ton %d npi %d pres %d) to '%s' (ton %d npi %d)%s",
-	     c->setup.calling.number.digits, c->setup.calling.number.ton,
+	CLOG(LL_INFO, c, "SETUP from '%s' (ton %d npi %d pres %d) to '%s' (ton %d npi %d)%s"
+	     "%s%s%s", c->setup.calling.number.digits, c->setup.calling.number.ton,
 	     c->setup.calling.number.npi, c->setup.calling.pres, c->setup.called.digits,
 	     c->setup.called.ton, c->setup.called.npi,
-	     c->setup.complete ? " complete" : "");
+	     c->setup.complete ? " complete" : "",
+	     r->redirectingnum[0] ? ", redirected by '" : "", c->setup.redirecting.number.digits,
+	     r->redirectingnum[0] ? "'" : "");
 	call_event(c, PRI_EV_SETUP, 0, false);
 }
 
@@ -998,6 +1018,13 @@ int pri_call_place(struct pri_span *span, struct pri_call **callp,
 	bool number_ie = calling[0] || p->calling.pres == Q931_PRES_RESTRICTED;
 	pri_sr_set_caller(sr, number_ie ? calling : NULL, name[0] ? name : NULL,
 			  plan_of(&p->calling.number), pres);
+	char rdnis[PRI_NUM_MAX + 1];
+	if (p->redirecting.number.digits[0]) {
+		const struct pri_redirecting *rd = &p->redirecting;
+		copy_str(rdnis, sizeof(rdnis), rd->number.digits);
+		(void)pri_sr_set_redirecting(sr, rdnis, plan_of(&rd->number),
+					     ((int)rd->pres & 0x3) << 5, redir_to_libpri(rd->reason));
+	}
 	if (pri_setup(span->pri, qc, sr)) {
 		err = EIO;
 		goto fail;

@@ -55,6 +55,17 @@ enum q931_npi { Q931_NPI_UNKNOWN = 0, Q931_NPI_E164 = 1, Q931_NPI_DATA = 3, Q931
 /* Q.931 §4.5.9 presentation indicator (octet 3a, bits 7-6). */
 enum q931_pres { Q931_PRES_ALLOWED = 0, Q931_PRES_RESTRICTED = 1, Q931_PRES_UNAVAILABLE = 2 };
 
+/* Reason for redirection (Q.931 §4.5.13 Redirecting number, octet 3b). */
+enum q931_redir_reason {
+	Q931_REDIR_UNKNOWN = 0x0,
+	Q931_REDIR_BUSY = 0x1,		/* call forwarding busy */
+	Q931_REDIR_NO_REPLY = 0x2,	/* call forwarding no reply */
+	Q931_REDIR_DEFLECTION = 0x4,	/* call deflection */
+	Q931_REDIR_OUT_OF_ORDER = 0x9,	/* called DTE out of order */
+	Q931_REDIR_BY_DTE = 0xa,	/* call forwarding by the called DTE */
+	Q931_REDIR_UNCONDITIONAL = 0xf,	/* call forwarding unconditional */
+};
+
 /* Q.931 §4.5.9 screening indicator (octet 3a, bits 2-1). */
 enum q931_screen { Q931_SCREEN_USER_NOT_SCREENED = 0, Q931_SCREEN_USER_PASSED = 1,
 		   Q931_SCREEN_USER_FAILED = 2, Q931_SCREEN_NETWORK = 3 };
@@ -80,6 +91,14 @@ struct pri_party {
 					 * facility (ni2, dms100, qsig) depending on switch */
 };
 
+/* Who redirected a call and why (Q.931 §4.5.13 Redirecting number IE). */
+struct pri_redirecting {
+	struct pri_number number;	/* digits "" = no redirecting number */
+	enum q931_pres pres;
+	enum q931_redir_reason reason;
+	unsigned counter;		/* redirections so far (RFC 5806 counter), 0 = 1 */
+};
+
 /* The content of an incoming SETUP (Q.931 §3.1.14), kept with the call. */
 struct pri_setup {
 	struct pri_number called;	/* overlap: grows with every INFO */
@@ -88,6 +107,7 @@ struct pri_setup {
 	enum pri_law law;
 	struct bchan_req requested;	/* the channel identification as received */
 	bool complete;			/* Sending Complete received (never with ni2) */
+	struct pri_redirecting redirecting;	/* a forwarded call's redirecting party */
 };
 
 /* Q.931 call states (§2.1 user side, §2.2 network side). The numbers are the standard's;
@@ -202,6 +222,7 @@ struct pri_call_params {
 	struct bchan_req chan;		/* chan.span is ignored: this span */
 	bool complete;			/* add Sending Complete; false: pri_call_digits() may
 					 * follow (overlap sending, §5.1.3) */
+	struct pri_redirecting redirecting;	/* digits "": none sent */
 	void *user;			/* caller's context, see pri_call_user() */
 };
 

@@ -249,6 +249,11 @@ int sim_pri_call(struct sim *s, const struct sim_cmd *c, const char *name, struc
 				  *c->cname ? call->cname : NULL,
 				  c->ton > 0 ? c->ton << 4 | 1 : PRI_UNKNOWN,
 				  (c->pres > 0 ? c->pres : 0) << 5 | 0 /* user, not screened */);
+	if (*c->rdnis) {	/* a forwarded call (Q.931 §4.5.13) */
+		snprintf(call->rdnis, sizeof(call->rdnis), "%s", c->rdnis);
+		pri_sr_set_redirecting(sr, call->rdnis, PRI_UNKNOWN, 0,
+				       c->rdnis_reason >= 0 ? c->rdnis_reason : PRI_REDIR_UNKNOWN);
+	}
 	call->t_setup = sim_now(s);
 	if (pri_setup(s->pri, call->q, sr)) {
 		rc = EIO;
@@ -389,6 +394,11 @@ static void on_ring(struct sim *s, const pri_event_ring *r)
 	call->calling_ton = (r->callingplan >> 4) & 7;
 	call->called_ton = (r->calledplan >> 4) & 7;
 	call->pres = (r->callingpres >> 5) & 3;
+	snprintf(call->rdnis, sizeof(call->rdnis), "%.*s", SIM_NUM_LEN - 1, r->redirectingnum);
+	call->rdnis_reason = r->redirectingreason;
+	if (*call->rdnis)
+		sim_say(s, "evt   %s: redirected by %s (reason %d)", call->name, call->rdnis,
+			call->rdnis_reason);
 	sim_call_set_state(s, call, CS_PRESENT);
 	sim_say(s, "evt   %s: SETUP to %s (%s) from %s (%s, %s%s%s), channel %d%s", call->name,
 		*call->called ? call->called : "-", sim_ton_name(call->called_ton),

@@ -47,6 +47,8 @@ struct sim_call {
 	int calling_ton, called_ton;	/* Q.931 type of number */
 	int pres;			/* calling presentation indicator */
 	char cname[SIM_NUM_LEN];	/* calling name */
+	char rdnis[SIM_NUM_LEN];	/* redirecting number, "" = none */
+	int rdnis_reason;		/* its reason (libpri PRI_REDIR_*) */
 	uint64_t t_setup;		/* [ms] SETUP sent/received */
 	uint64_t t_answer;		/* [ms] CONNECT received/sent, 0 = never */
 	uint64_t t_release;		/* [ms] 0 = not yet */

@@ -545,6 +545,17 @@ static enum verdict poll_step(struct sim_run *r, const struct sim_cmd *c)
 					 call->name, sim_pres_name(call->pres), sim_pres_name(c->pres));
 				nfail++;
 			}
+			if (*c->rdnis && strcmp(call->rdnis, c->rdnis)) {
+				snprintf(r->msg, sizeof(r->msg), "%s: redirecting number '%s', "
+					 "expected '%s'", call->name, call->rdnis, c->rdnis);
+				nfail++;
+			}
+			if (c->rdnis_reason >= 0 && call->rdnis_reason != c->rdnis_reason) {
+				snprintf(r->msg, sizeof(r->msg), "%s: redirection reason %d, "
+					 "expected %d", call->name, call->rdnis_reason,
+					 c->rdnis_reason);
+				nfail++;
+			}
 			if (*c->cname && strcmp(call->cname, c->cname)) {
 				snprintf(r->msg, sizeof(r->msg), "%s: calling name '%s', expected '%s'",
 					 call->name, call->cname, c->cname);

@@ -309,6 +309,24 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 			i++;
 			continue;
 		}
+		if ((c->op == OP_CALL || c->op == OP_EXPECT_RING) && v && !strcmp(t, "rdnis")) {
+			snprintf(c->rdnis, sizeof(c->rdnis), "%s", v);
+			i++;
+			continue;
+		}
+		if ((c->op == OP_CALL || c->op == OP_EXPECT_RING) && v &&
+		    !strcmp(t, "rdnis-reason")) {
+			/* libpri's PRI_REDIR_* codes */
+			static const char *const rn[] = { "unknown", "busy", "no-reply",
+							  "deflection" };
+			if (!strcmp(v, "unconditional")) {
+				c->rdnis_reason = 0xf;
+			} else if (parse_name(v, rn, 4, &c->rdnis_reason)) {
+				return fail(ps, "bad redirection reason '%s'", v);
+			}
+			i++;
+			continue;
+		}
 		if ((c->op == OP_CALL || c->op == OP_EXPECT_RING) && v && !strcmp(t, "name")) {
 			snprintf(c->cname, sizeof(c->cname), "%s", v);
 			i++;
@@ -345,7 +363,7 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 
 	snprintf(c->text, sizeof(c->text), "%s", text);
 	c->cause = -1;
-	c->ton = c->called_ton = c->pres = -1;
+	c->ton = c->called_ton = c->pres = c->rdnis_reason = -1;
 	c->level = -10;
 	c->line = ps->line;
 	for (t = strtok_r(text, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {

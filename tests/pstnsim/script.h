@@ -60,6 +60,8 @@ struct sim_cmd {
 	int called_ton;			/* called number's type of number, -1 = not given */
 	int pres;			/* calling presentation (Q.931 §4.5.9), -1 = not given */
 	char cname[SIM_NUM_LEN];	/* calling name, "" = not given */
+	char rdnis[SIM_NUM_LEN];	/* redirecting number (Q.931 §4.5.13), "" = not given */
+	int rdnis_reason;		/* its reason for redirection (libpri PRI_REDIR_*), -1 */
 	unsigned count;			/* x COUNT */
 	int cause;			/* Q.850 cause; -1 = not given */
 	unsigned freq;			/* [Hz] */

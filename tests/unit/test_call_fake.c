@@ -134,12 +134,37 @@ static void e_route(struct call_env *e, struct call *c, bool complete)
 }
 
 static void e_timer(struct call_env *e, struct call *c, bool on) { fe(e)->timer_on = on; }
+static bool e_failover(struct call_env *e, struct call *c, int cause)
+{
+	fe(e)->failovers++;
+	fe(e)->failover_cause = cause;
+	return fe(e)->spare > 0;
+}
+
+static void e_reroute(struct call_env *e, struct call *c)
+{
+	struct fake_env *f = fe(e);
+	struct conf_endpoint to = { .kind = EP_TRUNK, .trunk = "next" };
+	struct pri_party caller = { 0 };
+	struct leg_place p = { .called = "next", .caller = &caller, .to = &to, .route = "r" };
+
+	f->reroutes++;
+	f->spare--;
+	f->next_b = fake_net(f, false);
+	f->next_b->place_err = f->next_place_err;
+	f->next_b->place_cause = f->next_place_cause;
+	f->next_place_err = 0;		/* the one after it takes the call */
+	call_set_leg_b(c, &f->next_b->leg);
+	(void)call_place(c, &p);
+}
+
 static void e_freed(struct call_env *e, struct call *c) { fe(e)->freed++; }
 static void e_idle(struct call_env *e) { fe(e)->idle++; }
 
 static const struct call_env_ops env_ops = {
 	.media_join = e_join, .media_remove = e_remove, .route = e_route,
 	.digit_timer = e_timer, .freed = e_freed, .idle = e_idle,
+	.failover = e_failover, .reroute = e_reroute,
 };
 
 void fake_env_init(struct fake_env *f)

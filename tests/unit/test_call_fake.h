@@ -29,6 +29,13 @@ struct fake_env {
 	unsigned freed, idle;
 	int legs_destroyed;
 	int token;			/* what a stream handle points to */
+	/* ordered fallback: failover() says yes while spare > 0; reroute() places a new
+	 * network leg B (next_b, set up by next_place_err/cause) and counts down spare */
+	unsigned spare;
+	unsigned failovers, reroutes;
+	int failover_cause;		/* the cause of the last failover() */
+	struct fake_leg *next_b;
+	int next_place_err, next_place_cause;
 };
 
 /* A line leg ("tdm", like PRI or analog) and a network leg ("sip"). */

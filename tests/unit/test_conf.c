@@ -210,6 +210,53 @@ Test(conf, trunks_and_routes)
 	conf_free(c);
 }
 
+/* Phased migration: several destinations tried in order, number lists and files. */
+Test(conf, route_destination_list)
+{
+	struct conf *c = load_ok("[span 2]\ntype = e1\nsignalling = pri_net\n"
+				 "[span 4]\ntype = t1\nsignalling = pri_cpe\n"
+				 "[trunk c1]\nproxy = sip:127.0.0.1:5070\n"
+				 "[trunk c2]\nproxy = sip:127.0.0.1:5072\n"
+				 "[general]\nfailover_causes = 34, 41\n"
+				 "[route ported]\nfrom = span 2\nmatch = @ported.txt\n"
+				 "to = trunk c1,trunk c2 ,  span 4\n"
+				 "[route list]\nmatch = 4930100, 4930200\nto = span 4\n");
+	const struct conf_route *r = &c->routes[0];
+	char buf[128];
+
+	cr_assert_eq(r->dest.n, 3);
+	cr_expect_eq(r->to.kind, EP_TRUNK, "to is the first destination");
+	cr_expect_str_eq(r->to.trunk, "c1");
+	cr_expect_str_eq(r->dest.ep[1].trunk, "c2");
+	cr_expect_eq(r->dest.ep[2].kind, EP_SPAN);
+	cr_expect_eq(r->dest.ep[2].span, 4);
+	cr_expect_str_eq(r->match, "@ported.txt");
+	cr_expect_eq(c->routes[1].dest.n, 1);
+	cr_expect_str_eq(c->routes[1].match, "4930100, 4930200");
+	cr_expect_str_eq(c->general.failover_causes, "34, 41");
+	const struct conf_opt *o = conf_opt_find(CS_ROUTE, "to");
+	cr_assert_not_null(o);
+	conf_opt_format(o, r, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "trunk c1, trunk c2, span 4");
+	conf_free(c);
+
+	expect_error("[trunk c1]\nproxy = sip:127.0.0.1:5070\n[route r]\nto = trunk c1, trunk c9\n",
+		     "t.conf:4: to: trunk 'c9' is not defined");
+	conf_errors_clear(&errs);
+	expect_error("[trunk c1]\nproxy = sip:127.0.0.1:5070\n[route r]\nto = trunk c1,\n",
+		     "t.conf:4: to: 'trunk c1,': expected span N, group NAME or trunk NAME, "
+		     "separated by commas");
+	conf_errors_clear(&errs);
+	expect_error("[trunk c1]\nproxy = sip:127.0.0.1:5070\n[route r]\n"
+		     "to = trunk c1, trunk c1, trunk c1, trunk c1, trunk c1\n",
+		     "t.conf:4: to: 'trunk c1, trunk c1, trunk c1, trunk c1, trunk c1': at most 4 "
+		     "destinations");
+	conf_errors_clear(&errs);
+	expect_error("[general]\nfailover_causes = 34, 200\n",
+		     "t.conf:2: failover_causes: bad cause list '34, 200': Q.850 causes 1..127 "
+		     "separated by commas");
+}
+
 Test(conf, booleans)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1", "YES" };
@@ -434,7 +481,7 @@ Test(conf, err_bad_regex_and_dialstrings)
 	expect_errors("[trunk t]\nproxy = sip:127.0.0.4\n[route a]\nmatch = /abc\nto = trunk t\n"
 		      "[route b]\nmatch = 12a\nto = trunk t\nprepend = 0x\n", 3,
 		      "t.conf:4: match: bad regex '/abc': it must end with '/'",
-		      "t.conf:7: match: '12a' is neither a prefix of digits, *, #, + nor a "
+		      "t.conf:7: match: '12a' is neither a prefix of digits, *, #, +, a list of them, @FILE nor a "
 		      "/regex/",
 		      "t.conf:9: prepend: '0x' may hold only digits, *, # and +");
 }

@@ -721,3 +721,23 @@ Test(pstnsim_fax, bad_params)
 	cr_assert_eq(sim_fax_alloc(&f, NULL), EINVAL);
 	cr_assert_null(f);
 }
+
+/* A forwarded call's redirecting number and reason (Q.931 §4.5.13): set by call, checked by
+ * expect ring. */
+Test(pstnsim_script, redirecting_party)
+{
+	struct sim_script s = parse_ok(
+		"call 4930200 from 5550999 rdnis 4930299 rdnis-reason no-reply\n"
+		"expect ring rdnis 4930111 rdnis-reason unconditional 5s\n"
+		"call 4930201 rdnis 4930298\n");
+
+	cr_assert_eq(s.n, 3);
+	cr_expect_str_eq(s.cmds[0].rdnis, "4930299");
+	cr_expect_eq(s.cmds[0].rdnis_reason, 2, "libpri PRI_REDIR_FORWARD_ON_NO_REPLY");
+	cr_expect_str_eq(s.cmds[1].rdnis, "4930111");
+	cr_expect_eq(s.cmds[1].rdnis_reason, 0xf);
+	cr_expect_eq(s.cmds[1].timeout_ms, 5000);
+	cr_expect_eq(s.cmds[2].rdnis_reason, -1, "not given");
+	sim_script_free(&s);
+	parse_bad("call 1 rdnis-reason sideways\n", "bad redirection reason");
+}

@@ -2,6 +2,9 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "gateway/route.h"
@@ -569,4 +572,140 @@ Test(route, groups)
 	cr_expect_eq(res.route->to.kind, EP_GROUP);
 	cr_expect_str_eq(res.route->to.group, "pbx");
 	route_table_free(t);
+}
+
+/* ---- number lists and files (phased migration: ported numbers) ------------------------- */
+
+Test(route, prefix_list)
+{
+	struct conf_route r[] = {
+		rt("ported", ep_any(), "4930100, 4930177,493020", ep_trunk("sip"), 0, ""),
+		rt("rest", ep_any(), "", ep_span(4), 0, ""),
+	};
+	struct route_table *t = table(r, NELEM(r), 0);
+	struct route_result res;
+	const struct conf_endpoint src = ep_span(2);
+
+	cr_assert_eq(route_lookup(t, &src, "4930177", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 0);
+	cr_assert_eq(route_lookup(t, &src, "4930205", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 0, "a list entry is a prefix");
+	cr_assert_eq(route_lookup(t, &src, "4930178", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 1);
+	/* overlap: "49301" could still become 4930100 or 4930177 */
+	cr_expect_eq(route_lookup(t, &src, "49301", false, &res), ROUTE_NEED_MORE);
+	cr_expect_eq(route_lookup(t, &src, "4931", false, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 1);
+	route_table_free(t);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(route, number_file_read_when_built)
+{
+	char dir[] = "/tmp/strowger-route-XXXXXX", path[64];
+	struct conf_route r[] = {
+		rt("ported", ep_any(), "@ported.txt", ep_trunk("sip"), 0, ""),
+		rt("rest", ep_any(), "", ep_span(4), 0, ""),
+	};
+	struct route_result res;
+	const struct conf_endpoint src = ep_span(2);
+	struct route_table *t = NULL;
+	char err[256] = "";
+	struct route_table_params p = { .routes = r, .nroutes = NELEM(r), .dir = dir,
+					.err = err, .errlen = sizeof(err) };
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ported.txt", dir);
+	write_file(path, "# ported so far\n4930100\n\n  4930177  # moved in May\r\n493020\n");
+	cr_assert_eq(route_table_alloc(&t, &p), 0, "%s", err);
+	cr_expect_eq(route_lookup(t, &src, "4930100", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 0);
+	cr_expect_eq(route_lookup(t, &src, "4930177", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 0, "blanks and a trailing comment are not part of the number");
+	cr_expect_eq(route_lookup(t, &src, "4930205", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 0);
+	cr_expect_eq(route_lookup(t, &src, "4930101", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 1);
+	route_table_free(t);
+
+	/* a number moved: the table built again (SIGHUP) takes the file as it is now */
+	write_file(path, "4930100\n4930101\n");
+	cr_assert_eq(route_table_alloc(&t, &p), 0, "%s", err);
+	cr_expect_eq(route_lookup(t, &src, "4930101", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 0);
+	cr_expect_eq(route_lookup(t, &src, "4930177", true, &res), ROUTE_MATCH);
+	cr_expect_eq(res.index, 1);
+	route_table_free(t);
+
+	/* a bad line names file and line; a missing file fails the build */
+	write_file(path, "4930100\n49301x0\n");
+	t = NULL;
+	cr_expect_eq(route_table_alloc(&t, &p), EINVAL);
+	cr_expect_null(t);
+	cr_expect(strstr(err, "ported.txt:2: not a number") != NULL, "%s", err);
+	cr_assert_eq(unlink(path), 0);
+	cr_expect_eq(route_table_alloc(&t, &p), EINVAL);
+	cr_expect(strstr(err, "cannot read") != NULL, "%s", err);
+	cr_assert_eq(rmdir(dir), 0);
+}
+
+Test(route, bad_prefix_list)
+{
+	struct conf_route r = rt("bad", ep_any(), "4930100,,49", ep_trunk("sip"), 0, "");
+	struct route_table *t = NULL;
+	char err[256] = "";
+	struct route_table_params p = { .routes = &r, .nroutes = 1, .err = err,
+					.errlen = sizeof(err) };
+
+	cr_expect_eq(route_table_alloc(&t, &p), EINVAL);
+	cr_expect(strstr(err, "a list is prefixes") != NULL, "%s", err);
+}
+
+/* ---- ordered fallback ------------------------------------------------------------------ */
+
+Test(route, failover_decision)
+{
+	struct conf_destlist dl = { .ep = { ep_trunk("carrier1"), ep_trunk("carrier2"),
+					    ep_span(4) }, .n = 3 };
+	struct route_causes fc;
+
+	cr_assert_eq(route_causes_parse("27, 34,38 ,41, 42, 102", &fc), 0);
+	/* "this destination cannot take it": the next one is tried */
+	cr_expect(route_failover(&dl, 0, 41, &fc), "SIP 503 -> 41");
+	cr_expect(route_failover(&dl, 0, 102, &fc), "SIP 408 / no response -> 102");
+	cr_expect(route_failover(&dl, 1, 34, &fc), "no circuit");
+	cr_expect(route_failover(&dl, 1, 38, &fc), "D-channel down");
+	cr_expect(route_failover(&dl, 0, 27, &fc), "trunk down");
+	/* the last destination has nothing after it */
+	cr_expect_not(route_failover(&dl, 2, 34, &fc));
+	/* the callee's own answers never fail over */
+	cr_expect_not(route_failover(&dl, 0, 17, &fc), "busy");
+	cr_expect_not(route_failover(&dl, 0, 16, &fc));
+	cr_expect_not(route_failover(&dl, 0, 1, &fc), "unallocated number: not in the list");
+	/* ... not even when the list names them */
+	cr_assert_eq(route_causes_parse("17, 21, 1", &fc), 0);
+	cr_expect_not(route_failover(&dl, 0, 17, &fc));
+	cr_expect_not(route_failover(&dl, 0, 21, &fc));
+	cr_expect(route_failover(&dl, 0, 1, &fc), "a configured cause does fail over");
+	/* a one-destination route never does */
+	struct conf_destlist one = { .ep = { ep_trunk("carrier1") }, .n = 1 };
+	cr_expect_not(route_failover(&one, 0, 1, &fc));
+	/* parsing */
+	cr_expect_eq(route_causes_parse("", &fc), 0);
+	cr_expect_not(route_causes_has(&fc, 41));
+	cr_expect_eq(route_causes_parse("41, 0", &fc), EINVAL);
+	cr_expect_eq(route_causes_parse("128", &fc), EINVAL);
+	cr_expect_eq(route_causes_parse("41 42", &fc), EINVAL);
+	cr_expect_not(route_causes_has(&fc, 41), "a failed parse leaves the set empty");
+	cr_assert_eq(route_causes_parse("127,1", &fc), 0);
+	cr_expect(route_causes_has(&fc, 127) && route_causes_has(&fc, 1));
+	cr_expect_not(route_causes_has(&fc, 64));
 }
