@@ -480,7 +480,7 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "PRI: put before national numbers on SIP when country_code is not set" },
 	{ CS_SPAN, "echocancel", OT_BOOL, 0, .def = "yes", S(echocancel),
 	  .desc = "switch on the channel's DAHDI echo canceller (echocanceller= in system.conf) "
-	  "for each call; fax and T.38 put it in fax mode" },
+	  "for each call; fax and T.38 switch it off" },
 	{ CS_SPAN, "echocancel_taps", OT_UINT, 0, .min = 32, .max = 1024, .def = "128",
 	  S(echocancel_taps), .desc = "echo tail the canceller covers [taps, 8 per ms]: 32, 64, "
 	  "128, 256, 512 or 1024" },

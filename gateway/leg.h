@@ -39,6 +39,8 @@ struct leg_media {
 	int fd;				/* TDM: the B-channel; RTP: the RTP socket */
 	int rtcp_fd;			/* RTP: RTCP socket (RFC 3550 §11), -1 if none */
 	bool alaw;			/* TDM: the line's law */
+	unsigned echocan_taps;		/* TDM: the echo canceller's tail while voice; 0: the
+					 * leg leaves the canceller alone */
 	const struct sdp_neg *neg;	/* RTP: what offer/answer agreed */
 	enum media_mode mode;		/* RTP: voice, G.711 fax pass-through, or T.38 */
 	bool fax_detect;		/* RTP, voice: report fax tones heard on the line */

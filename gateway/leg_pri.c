@@ -244,8 +244,10 @@ static int pri_media(struct leg *l, struct leg_media *m)
 	if (p->st != PL_CALL || p->tdm_fd < 0)
 		return EAGAIN;
 	ringback(p, false);
+	const struct conf_span *cs = conf_span_find(p->d->conf, p->chan.span);
 	*m = (struct leg_media){ .kind = LEG_MEDIA_TDM, .fd = p->tdm_fd, .rtcp_fd = -1,
-				 .alaw = pri_link_alaw(p->link) };
+				 .alaw = pri_link_alaw(p->link),
+				 .echocan_taps = p->echocan && cs ? cs->echocancel_taps : 0 };
 	return 0;
 }
 

@@ -180,16 +180,6 @@ int dahdi_chan_echocan(int fd, unsigned taps)
 	return ioctl(fd, DAHDI_ECHOCANCEL_PARAMS, &ecp) ? errno : 0;
 }
 
-int dahdi_chan_echocan_fax(int fd, bool on)
-{
-	int fax = on;
-
-	if (!ioctl(fd, DAHDI_ECHOCANCEL_FAX_MODE, &fax))
-		return 0;
-	/* dahdi-base answers EINVAL when no echo canceller is attached to the channel */
-	return errno == EINVAL ? ENODEV : errno;
-}
-
 int dahdi_get_event(int fd, int *event)
 {
 	*event = DAHDI_EVENT_NONE;

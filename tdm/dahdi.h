@@ -74,10 +74,6 @@ int dahdi_chan_flush(int fd);
  * canceller attached (echocanceller= in system.conf): DAHDI cannot be asked which it is. */
 int dahdi_chan_echocan(int fd, unsigned taps);
 
-/* Echo canceller of the channel in fax mode (on) or back to voice (DAHDI_ECHOCANCEL_FAX_MODE):
- * a modem's tones are not echo to cancel. ENODEV: the channel has no echo canceller. */
-int dahdi_chan_echocan_fax(int fd, bool on);
-
 /* Read one pending event (DAHDI_GETEVENT); *event is DAHDI_EVENT_NONE if none. */
 int dahdi_get_event(int fd, int *event);
 
