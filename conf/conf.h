@@ -80,6 +80,8 @@ struct conf_general {
 	unsigned digit_timeout_ms;	/* [ms] overlap dialling inter-digit timeout */
 	char control_socket[CONF_STR_MAX];	/* path of the control socket (gateway/ctl.h) */
 	char control_mode[8];		/* its permissions, octal: "0660" */
+	char cdr_db[CONF_STR_MAX];	/* CDR database (gateway/cdr.h); "" or "off": none */
+	char cdr_csv[CONF_STR_MAX];	/* CSV copy of the CDRs; "": none */
 };
 
 struct conf_span {

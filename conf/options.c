@@ -350,6 +350,10 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "path of the control socket (strowgerctl)" },
 	{ CS_GENERAL, "control_mode", OT_STRING, 0, .check = check_mode, .def = "0660",
 	  G(control_mode), .desc = "permissions of the control socket, octal" },
+	{ CS_GENERAL, "cdr_db", OT_STRING, 0, .def = "/var/lib/strowger/cdr.db", G(cdr_db),
+	  .desc = "SQLite database of call detail records (docs/cdr.md); off: none" },
+	{ CS_GENERAL, "cdr_csv", OT_STRING, 0, .def = "", G(cdr_csv),
+	  .desc = "also append each CDR to this CSV file (RFC 4180); empty: none" },
 
 	/* [span N]: type and signalling first, the rest follows from them. */
 	{ CS_SPAN, "type", OT_ENUM, OPT_REQUIRED, .names = span_type_names,

@@ -22,6 +22,7 @@ struct call_env;
 struct leg;
 struct leg_media;
 struct leg_place;
+struct cdr_rec;
 struct media_chan_stats;
 struct media_fax_report;
 
@@ -59,6 +60,9 @@ struct call_env_ops {
 struct call_env {
 	const struct call_env_ops *ops;
 	void *arg;			/* the daemon */
+	/* A call ended: its record (gateway/cdr.h), filled with what the call model knows;
+	 * the daemon adds its legs' details and hands it to the CDR writer. NULL: no CDRs. */
+	void (*cdr)(struct call_env *e, struct call *c, struct cdr_rec *r);
 	struct call *calls;		/* list of calls not yet freed */
 	unsigned ncalls;
 	uint64_t next_id;

@@ -20,6 +20,7 @@
 
 struct cause_map;
 struct ctl;
+struct cdr_writer;
 struct media_engine;
 struct pri_link;
 struct route_table;
@@ -79,6 +80,7 @@ struct daemon {
 	const char *status_path;	/* written on SIGUSR1 (gateway/status.h) */
 	uint64_t status_seq;
 	struct ctl *ctl;		/* the control socket (gateway/ctl.h), NULL if none */
+	struct cdr_writer *cdr;		/* CDRs (gateway/cdr.h), NULL if none */
 };
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */
