@@ -173,6 +173,13 @@ double call_age_ms(const struct call *c)
 	return (clock_now_us() - c->t_start) / 1000.0;
 }
 
+double call_billed_ms(const struct call *c)
+{
+	uint64_t t = c->t_answer_out ? c->t_answer_out : c->t_answer_in;
+
+	return t ? (clock_now_us() - t) / 1000.0 : -1;
+}
+
 uint64_t call_id(const struct call *c) { return c->id; }
 enum call_state call_state(const struct call *c) { return c->state; }
 struct call_info *call_info(struct call *c) { return &c->info; }

@@ -111,6 +111,7 @@ void call_free_all(struct call_env *e);
 struct call *call_find(struct call_env *e, uint64_t id);
 struct call *call_next(struct call_env *e, const struct call *c);	/* c NULL: the first */
 double call_age_ms(const struct call *c);	/* [ms] since leg A arrived */
+double call_billed_ms(const struct call *c);	/* [ms] since the answer; -1 if none */
 uint64_t call_id(const struct call *c);
 enum call_state call_state(const struct call *c);
 const char *call_state_name(enum call_state st);

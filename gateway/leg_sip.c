@@ -689,6 +689,11 @@ const char *leg_sip_trunk(const struct leg *l)
 	return l && l->ops == &sip_ops ? cls_of(l)->trunk : NULL;
 }
 
+const char *leg_sip_fax(const struct leg *l)
+{
+	return l && l->ops == &sip_ops ? sf_names[cls_of(l)->fax] : NULL;
+}
+
 const char *leg_sip_call_id(const struct leg *l)
 {
 	struct leg_sip *s = l && l->ops == &sip_ops ? (struct leg_sip *)l : NULL;
