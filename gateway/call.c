@@ -68,6 +68,7 @@ struct call {
 	uint64_t t_placed;		/* [µs] leg B placed */
 	uint64_t t_answer_in;		/* [µs] answer from leg B */
 	uint64_t t_answer_out;		/* [µs] answer passed to leg A */
+	uint64_t t_clear;		/* [µs] clearing began: the end of the billed time */
 };
 
 const char *call_state_name(enum call_state st)
@@ -192,12 +193,16 @@ void **call_env_slot(struct call *c) { return &c->env_slot; }
 /* The summary line of a finished call: what an engineer greps for. Latencies are what the
  * gateway adds: leg A's request in -> leg B's request out (SETUP -> INVITE or INVITE ->
  * SETUP), and the answer in -> answer out (200 OK -> CONNECT or the reverse). */
-/* [ms] from the answer to end: what the calling party is billed for. The answer is when
- * leg A was connected (CONNECT or 200 OK sent); 0 for a call never answered. */
+/* [ms] from the answer to the clearing: what the calling party is billed for. The answer
+ * is when leg A was connected (CONNECT or 200 OK sent), the end when either side (or we)
+ * began clearing, not when the last resource went (RELEASE COMPLETE, 200 to BYE); 0 for a
+ * call never answered. end: now, for a call not clearing (shutdown). */
 static int64_t billsec_ms(const struct call *c, uint64_t end)
 {
 	uint64_t t = c->t_answer_out ? c->t_answer_out : c->t_answer_in;
 
+	if (c->t_clear)
+		end = c->t_clear;
 	return t && end > t ? (int64_t)((end - t) / 1000) : 0;
 }
 
@@ -248,6 +253,9 @@ static void log_summary(const struct call *c, uint64_t end)
 static void fill_cdr(const struct call *c, uint64_t end, struct cdr_rec *r)
 {
 	uint64_t answer = c->t_answer_out ? c->t_answer_out : c->t_answer_in;
+
+	if (c->t_clear)
+		end = c->t_clear;	/* the call's end; the CALL line's duration_ms runs on */
 	const struct leg *line = c->a->ops->line_side ? c->a :
 				 c->b && c->b->ops->line_side ? c->b : NULL;
 
@@ -410,6 +418,7 @@ void call_clear(struct call *c, int cause, const char *by)
 			c->env->ops->digit_timer(c->env, c, false);
 		c->cause = cause;
 		c->cleared_by = by;
+		c->t_clear = clock_now_us();
 		set_state(c, CALL_CLEARING);
 		CLOG(LL_INFO, c, "clearing: cause %d (%s), by %s", cause, cause_name((unsigned)cause),
 		     by);
