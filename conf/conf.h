@@ -82,6 +82,7 @@ struct conf_general {
 	char control_mode[8];		/* its permissions, octal: "0660" */
 	char cdr_db[CONF_STR_MAX];	/* CDR database (gateway/cdr.h); "" or "off": none */
 	char cdr_csv[CONF_STR_MAX];	/* CSV copy of the CDRs; "": none */
+	char metrics_listen[CONF_NAME_MAX + 16];	/* "127.0.0.1:9100"; "": no metrics */
 };
 
 struct conf_span {

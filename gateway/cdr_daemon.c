@@ -1,14 +1,20 @@
-/* The daemon's CDRs: a finished call's record completed from its legs and queued for the
- * writer thread (gateway/cdr.h). Runs in the signalling thread; never waits for the disk. */
+/* The daemon's CDRs and metrics: a finished call's record completed from its legs, counted
+ * for the metrics (gateway/metrics.h) and queued for the CDR writer thread (gateway/cdr.h).
+ * Runs in the signalling thread; never waits for the disk or a scrape. */
 #include "gateway/gw.h"
 
 #include "common/log.h"
 #include "gateway/cdr.h"
 #include "gateway/cdr_daemon.h"
+#include "gateway/ctl_daemon.h"
+#include "gateway/metrics.h"
+#include "gateway/status.h"
+#include "media/engine.h"
 #include "gateway/leg.h"
 #include "gateway/legs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What only the legs know: the SIP leg's trunk, codec and Call-ID, the line's position. */
@@ -26,18 +32,94 @@ static void leg_details(const struct leg *l, struct cdr_rec *r)
 		snprintf(r->sip_call_id, sizeof(r->sip_call_id), "%s", cid);
 }
 
+/* Render the metrics page from the counters and what the control socket shows now. */
+static void metrics_refresh(struct daemon *d)
+{
+	const struct ctl_ops *ops = gw_ctl_ops();
+	struct ctl_span_row spans[64];
+	struct ctl_trunk_row *trunks = calloc(CTL_MAX_ROWS, sizeof(*trunks));
+	struct ctl_status st;
+	struct media_engine_stats ms = { 0 };
+	struct cdr_writer_stats cs = { 0 };
+	struct ctl_buf out = { 0 };
+
+	if (!d->metrics || !trunks) {
+		free(trunks);
+		return;
+	}
+	unsigned ns = ops->spans(d, spans, 64), nt = ops->trunks(d, trunks, CTL_MAX_ROWS);
+	gw_status_get(d, &st);
+	if (d->media)
+		media_engine_stats(d->media, &ms);
+	if (d->cdr)
+		cdr_writer_get_stats(d->cdr, &cs);
+	struct metrics_gauges g = {
+		.calls_active = d->calls.ncalls,
+		.spans = spans, .nspans = ns < 64 ? ns : 64,
+		.trunks = trunks, .ntrunks = nt < CTL_MAX_ROWS ? nt : CTL_MAX_ROWS,
+		.fds = st.fds, .media_events_dropped = ms.events_dropped,
+		.cdr_written = cs.written, .cdr_dropped = cs.dropped, .cdr_on = d->cdr != NULL,
+	};
+	metrics_render(d->metrics, &g, &out);
+	metrics_publish(d->metrics, &out);
+	free(trunks);
+}
+
+static void on_metrics_timer(struct daemon *d, su_timer_t *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	metrics_refresh(d);
+}
+
 static void on_call_end(struct call_env *e, struct call *c, struct cdr_rec *r)
 {
 	struct daemon *d = e->arg;
 
-	if (!d->cdr)
-		return;
 	leg_details(call_leg_a(c), r);
 	leg_details(call_leg_b(c), r);
 	/* PRI legs name themselves "span S ch C" (leg_pri.c's tag). */
 	if (sscanf(r->line, "span %u ch %u", &r->span, &r->channel) != 2)
 		r->span = r->channel = 0;
-	(void)cdr_writer_submit(d->cdr, r);	/* a full queue counts and logs the drop */
+	if (d->metrics)
+		metrics_count_call(d->metrics, r);
+	if (d->cdr)
+		(void)cdr_writer_submit(d->cdr, r);	/* a full queue counts and logs the drop */
+}
+
+void gw_metrics_start(struct daemon *d)
+{
+	const char *addr = d->conf->general.metrics_listen;
+	int err;
+
+	if (!addr[0])
+		return;
+	err = metrics_alloc(&d->metrics);
+	if (!err)
+		err = metrics_listen(d->metrics, addr);
+	if (err) {
+		LOGE(LS_MAIN, "metrics on %s: %s: running without them", addr, strerror(err));
+		metrics_free(d->metrics);
+		d->metrics = NULL;
+		return;
+	}
+	d->calls.cdr = on_call_end;
+	d->metrics_timer = su_timer_create(su_root_task(d->root), 0);
+	if (d->metrics_timer)
+		(void)su_timer_set_interval(d->metrics_timer, on_metrics_timer, NULL, 1000);
+	metrics_refresh(d);
+	LOGI(LS_MAIN, "metrics on http://%s/metrics", addr);
+}
+
+void gw_metrics_stop(struct daemon *d)
+{
+	if (d->metrics_timer)
+		su_timer_destroy(d->metrics_timer);
+	d->metrics_timer = NULL;
+	metrics_free(d->metrics);
+	d->metrics = NULL;
+	if (!d->cdr)
+		d->calls.cdr = NULL;
 }
 
 void gw_cdr_start(struct daemon *d)
@@ -63,7 +145,8 @@ void gw_cdr_start(struct daemon *d)
 
 void gw_cdr_stop(struct daemon *d)
 {
-	d->calls.cdr = NULL;
+	if (!d->metrics)
+		d->calls.cdr = NULL;
 	cdr_writer_close(d->cdr);
 	d->cdr = NULL;
 }

@@ -247,6 +247,11 @@ static const struct ctl_ops daemon_ctl_ops = {
 	.hangup = ctl_hangup,
 };
 
+const struct ctl_ops *gw_ctl_ops(void)
+{
+	return &daemon_ctl_ops;
+}
+
 void gw_ctl_start(struct daemon *d)
 {
 	const struct conf_general *g = &d->conf->general;

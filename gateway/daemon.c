@@ -604,6 +604,7 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 	if (!err) {
 		gw_ctl_start(d);
 		gw_cdr_start(d);
+		gw_metrics_start(d);
 	}
 out:
 	if (err) {
@@ -633,6 +634,7 @@ void daemon_free(struct daemon *d)
 	if (!d)
 		return;
 	gw_ctl_stop(d);
+	gw_metrics_stop(d);	/* its thread reads nothing of ours, but the timer is the loop's */
 	/* sipua_free() below turns the loop until nua has shut down (seconds, with a
 	 * transaction outstanding): none of our callbacks may run after this point. */
 	if (d->root) {

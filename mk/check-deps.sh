@@ -12,6 +12,7 @@ need_pc spandsp libspandsp-dev
 need_pc sofia-sip-ua libsofia-sip-ua-dev
 need_pc inih libinih-dev
 need_pc sqlite3 libsqlite3-dev
+need_pc libmicrohttpd libmicrohttpd-dev
 need_pc criterion libcriterion-dev
 need_h dahdi/user.h dahdi-source
 need_h dahdi/tonezone.h libtonezone-dev

@@ -25,12 +25,13 @@ apt_retry() {
 
 # Build: compiler, pkg-config and the telephony libraries.
 BUILD_PKGS="build-essential pkg-config libinih-dev dahdi-source libtonezone-dev libpri-dev
-	libspandsp-dev libsofia-sip-ua-dev libsqlite3-dev"
+	libspandsp-dev libsofia-sip-ua-dev libsqlite3-dev
+	libmicrohttpd-dev"
 # Tests: Criterion, SIP peers, the qemu guest that runs the real DAHDI driver ("dahdi" for
 # dahdi_cfg; naming dahdi-source too keeps apt from building dahdi-dkms), and debootstrap and
 # git for the fresh-machine check (tests/fresh/fresh-check.sh).
 TEST_PKGS="libcriterion-dev sip-tester dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2
-	debootstrap git sqlite3"
+	debootstrap git sqlite3 curl"
 
 have_all() {
 	for p in $BUILD_PKGS $TEST_PKGS "$@"; do
