@@ -32,8 +32,11 @@ static void leg_details(const struct leg *l, struct cdr_rec *r)
 		snprintf(r->sip_call_id, sizeof(r->sip_call_id), "%s", cid);
 }
 
-/* Render the metrics page from the counters and what the control socket shows now. */
-static void metrics_refresh(struct daemon *d)
+#define METRICS_REFRESH_MS 1000
+
+/* Render the metrics page from the counters and what the control socket shows now;
+ * ending: calls still listed that are being freed. */
+static void metrics_refresh(struct daemon *d, unsigned ending)
 {
 	const struct ctl_ops *ops = gw_ctl_ops();
 	struct ctl_span_row spans[64];
@@ -54,7 +57,7 @@ static void metrics_refresh(struct daemon *d)
 	if (d->cdr)
 		cdr_writer_get_stats(d->cdr, &cs);
 	struct metrics_gauges g = {
-		.calls_active = d->calls.ncalls,
+		.calls_active = d->calls.ncalls - ending,
 		.spans = spans, .nspans = ns < 64 ? ns : 64,
 		.trunks = trunks, .ntrunks = nt < CTL_MAX_ROWS ? nt : CTL_MAX_ROWS,
 		.fds = st.fds, .media_events_dropped = ms.events_dropped,
@@ -69,7 +72,7 @@ static void on_metrics_timer(struct daemon *d, su_timer_t *t, void *arg)
 {
 	(void)t;
 	(void)arg;
-	metrics_refresh(d);
+	metrics_refresh(d, 0);
 }
 
 static void on_call_end(struct call_env *e, struct call *c, struct cdr_rec *r)
@@ -85,6 +88,7 @@ static void on_call_end(struct call_env *e, struct call *c, struct cdr_rec *r)
 		metrics_count_call(d->metrics, r);
 	if (d->cdr)
 		(void)cdr_writer_submit(d->cdr, r);	/* a full queue counts and logs the drop */
+	metrics_refresh(d, 1);	/* a scrape right after a call sees it */
 }
 
 void gw_metrics_start(struct daemon *d)
@@ -104,10 +108,10 @@ void gw_metrics_start(struct daemon *d)
 		return;
 	}
 	d->calls.cdr = on_call_end;
-	d->metrics_timer = su_timer_create(su_root_task(d->root), 0);
+	d->metrics_timer = su_timer_create(su_root_task(d->root), METRICS_REFRESH_MS);
 	if (d->metrics_timer)
-		(void)su_timer_set_interval(d->metrics_timer, on_metrics_timer, NULL, 1000);
-	metrics_refresh(d);
+		(void)su_timer_run(d->metrics_timer, on_metrics_timer, NULL);	/* periodic */
+	metrics_refresh(d, 0);
 	LOGI(LS_MAIN, "metrics on http://%s/metrics", addr);
 }
 

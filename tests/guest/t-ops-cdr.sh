@@ -6,7 +6,8 @@
 # must open cleanly (integrity_check ok), hold exactly the four finished calls, each row's
 # billsec_ms and cause equal to its CALL line's, billed time about the PBX's hold time (from
 # the answer to the clearing, not from the arrival), and the CSV copy the same four. A restarted daemon
-# lists them in `cdr tail`.
+# lists them in `cdr tail`. The Prometheus page (curl) counts the calls by direction, trunk
+# and cause, and shows the live call on its span while it is up.
 # needs: strowger strowgerctl tests/pstnsim/pstnsim
 # timeout: 150
 . "$STROWGER_ROOT/tests/guest/lib.sh"
@@ -18,7 +19,7 @@ command -v sqlite3 >/dev/null || t_fail "no sqlite3 CLI (make deps installs it)"
 CTL_SOCK=$T_LOGDIR/control
 DB=$T_LOGDIR/cdr/cdr.db		# cdr/ does not exist: the daemon makes it
 CSV=$T_LOGDIR/cdr.csv
-sed "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK\ncdr_db = $DB\ncdr_csv = $CSV|" \
+sed "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK\ncdr_db = $DB\ncdr_csv = $CSV\nmetrics_listen = 127.0.0.1:9100|" \
 	"$STROWGER_ROOT/tests/guest/gateway.conf" >"$T_LOGDIR/gw.conf"
 
 ctl() {
@@ -27,6 +28,19 @@ ctl() {
 	t_log "strowgerctl $* -> $CTL_RC"$'\n'"$CTL_OUT"
 }
 sql() { sqlite3 -batch "$DB" "$@"; }
+# scrape LINE...: within 5 s (the page refreshes every second) a scrape has every LINE.
+scrape() {
+	local i l ok
+	for i in $(seq 10); do
+		curl -sS --max-time 5 http://127.0.0.1:9100/metrics >"$T_LOGDIR/metrics.txt" 2>&1
+		ok=1
+		for l in "$@"; do grep -qxF -- "$l" "$T_LOGDIR/metrics.txt" || { ok=; break; }; done
+		[ "$ok" ] && return 0
+		sleep 0.5
+	done
+	t_log "scrape: no '$l' in:"$'\n'"$(grep -v '^#' "$T_LOGDIR/metrics.txt")"
+	return 1
+}
 
 gw_start "$T_LOGDIR/gw.conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
@@ -44,6 +58,14 @@ t_run pbx-a 60 "${PBX_E1[@]}" -e "$PBX_READY"'
 	{ t_tail pbx-a; t_tail gw 30; t_fail "the PBX's three calls did not complete ($T_RC)"; }
 t_wait_exit "$uas" 15 || { t_tail sipp-uas; t_fail "SIPp UAS did not finish its 3 calls"; }
 gw_wait_count "^.*CALL id=[0-9]+ " 3 5 || t_fail "no CALL line for each of the 3 calls"
+scrape 'strowger_calls_total{direction="tdm-sip",trunk="peer",cause="16"} 3' \
+	'strowger_calls_answered_total{direction="tdm-sip",trunk="peer",cause="16"} 3' \
+	'strowger_calls_active 0' 'strowger_span_up{span="2"} 1' \
+	'strowger_span_channels{span="2"} 30' 'strowger_cdr_written_total 3' \
+	'strowger_cdr_dropped_total 0' || t_fail "metrics after three calls"
+grep -qE '^strowger_rtp_packets_sent_total [1-9][0-9]+$' "$T_LOGDIR/metrics.txt" ||
+	t_fail "metrics: no RTP packets counted"
+curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9100/ | grep -qx 404 || t_fail "metrics: / is not 404"
 
 # 4: listed with its billed time while up, then cleared from the control socket.
 sip_uas gw_uas_answer.xml 6000
@@ -61,6 +83,8 @@ while :; do
 	_t_ms
 	[ "$_T_MS" -lt $deadline ] || { t_tail pbx-b; t_fail "call 4 never showed active in show calls --json"; }
 done
+scrape 'strowger_calls_active 1' 'strowger_span_channels_in_use{span="2"} 1' \
+	'strowger_trunk_calls{trunk="peer"} 1' || t_fail "metrics during call 4"
 ctl show channels span 2
 grep -qE '^2 +[0-9]+ +busy +4 +alaw$' <<<"$CTL_OUT" || t_fail "show channels: no busy channel with call 4"
 ctl hangup 4 31
@@ -76,6 +100,9 @@ for _ in 1 2 3 4 5 6; do	# committed within ms of the CALL line; the loop is for
 	sleep 0.5
 done
 [ "$ok" ] || t_fail "cdr tail does not end with calls 3 and 4"
+scrape 'strowger_calls_total{direction="tdm-sip",trunk="peer",cause="31"} 1' \
+	'strowger_calls_total{direction="tdm-sip",trunk="peer",cause="16"} 3' 'strowger_calls_active 0' \
+	'strowger_span_channels_in_use{span="2"} 0' || t_fail "metrics after the hangup"
 
 # 5, 6: up when the daemon is killed: no row, and no harm to the others.
 t_start sipp-uas2 sipp -sf "$SIP_SCEN/gw_uas_answer.xml" -key probe_port 6000 -i 127.0.0.1 \
