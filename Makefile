@@ -43,7 +43,7 @@ endif
 # `make deps test` the packages do not exist yet while make reads it. lazy_once expands
 # its shell command on first use and keeps the result.
 lazy_once = $(eval $(1) := $$(shell $(2)))$($(1))
-PKGS        := spandsp sofia-sip-ua inih libsystemd libsrtp2 nss
+PKGS        := spandsp sofia-sip-ua inih libsystemd libsrtp2 nss sqlite3 libmicrohttpd
 DEP_CFLAGS   = $(call lazy_once,DEP_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     = $(call lazy_once,PKG_LIBS,pkg-config --libs $(PKGS) 2>/dev/null)
 DEP_LIBS     = $(PKG_LIBS) -lpri -ltonezone -lpthread -lm

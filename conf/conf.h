@@ -93,6 +93,9 @@ struct conf_general {
 	char control_mode[8];		/* its permissions, octal: "0660" */
 	char failover_causes[CONF_STR_MAX];	/* Q.850 causes on which a route tries its
 					 * next destination: "27, 34, 38, 41, 42, 102" */
+	char cdr_db[CONF_STR_MAX];	/* CDR database (gateway/cdr.h); "" or "off": none */
+	char cdr_csv[CONF_STR_MAX];	/* CSV copy of the CDRs; "": none */
+	char metrics_listen[CONF_NAME_MAX + 16];	/* "127.0.0.1:9100"; "": no metrics */
 };
 
 struct conf_span {

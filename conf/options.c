@@ -92,6 +92,28 @@ static int check_sip_host(const char *value, char *err, size_t errlen)
 	return EINVAL;
 }
 
+/* "127.0.0.1:9100": a numeric IPv4 address and a port (1..65535). */
+static int check_listen(const char *value, char *err, size_t errlen)
+{
+	const char *colon = strrchr(value, ':');
+	unsigned char buf[4];
+	char host[64];
+	char *end;
+	unsigned long port = 0;
+
+	if (!value[0])
+		return 0;
+	if (colon && (size_t)(colon - value) < sizeof(host)) {
+		memcpy(host, value, (size_t)(colon - value));
+		host[colon - value] = '\0';
+		port = strtoul(colon + 1, &end, 10);
+		if (colon[1] && !*end && port && port <= 65535 && inet_pton(AF_INET, host, buf) == 1)
+			return 0;
+	}
+	snprintf(err, errlen, "'%s' is not ADDR:PORT with a numeric IPv4 address", value);
+	return EINVAL;
+}
+
 /* "17=486, 486=17": Q.850 cause (1..127) = SIP status (300..699) or the reverse
  * (RFC 3398 tables overridden); gateway/cause.c applies it. */
 static int check_cause_map(const char *value, char *err, size_t errlen)
@@ -452,6 +474,13 @@ const struct conf_opt conf_opts[] = {
 	  .def = "27, 34, 38, 41, 42, 102", G(failover_causes),
 	  .desc = "Q.850 causes on which a route tries its next destination (never 17 or an "
 	  "answered call): 27 down, 34 no circuit, 38 out of order, 41 503, 42, 102 408" },
+	{ CS_GENERAL, "cdr_db", OT_STRING, 0, .def = "/var/lib/strowger/cdr.db", G(cdr_db),
+	  .desc = "SQLite database of call detail records (docs/cdr.md); off: none" },
+	{ CS_GENERAL, "metrics_listen", OT_STRING, 0, .check = check_listen, .def = "",
+	  G(metrics_listen), .desc = "ADDR:PORT (numeric IPv4) of the Prometheus /metrics page; "
+	  "empty: none" },
+	{ CS_GENERAL, "cdr_csv", OT_STRING, 0, .def = "", G(cdr_csv),
+	  .desc = "also append each CDR to this CSV file (RFC 4180); empty: none" },
 
 	/* [span N]: type and signalling first, the rest follows from them. */
 	{ CS_SPAN, "type", OT_ENUM, OPT_REQUIRED, .names = span_type_names,

@@ -1,15 +1,17 @@
 /* strowgerctl: send one request to the daemon's control socket and print the reply.
  *
- *   strowgerctl [-s SOCKET] COMMAND...      e.g. strowgerctl show calls
+ *   strowgerctl [-s SOCKET] [--json] COMMAND...      e.g. strowgerctl show calls
  *
  * The words of COMMAND are joined into one request line (protocol: gateway/ctl_cmd.h);
- * the reply is printed without the empty line that ends it. Exit status: 0 the request
+ * --json adds the request word "--json": a show reply comes as one line of JSON. The reply
+ * is printed without the empty line that ends it. Exit status: 0 the request
  * succeeded, 1 the daemon answered with an error, 2 no answer (cannot connect, usage). */
 #include "gateway/ctl.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +23,9 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: strowgerctl [-s SOCKET] COMMAND...\n"
+	fprintf(f, "usage: strowgerctl [-s SOCKET] [-j|--json] COMMAND...\n"
 		"  -s SOCKET  the daemon's control socket (default %s)\n"
+		"  -j, --json a show or cdr reply as one line of JSON (for scripts)\n"
 		"Commands: strowgerctl help\n"
 		"Exit status: 0 ok, 1 the daemon answered with an error, 2 no answer.\n",
 		CTL_DEFAULT_PATH);
@@ -35,10 +38,15 @@ int main(int argc, char **argv)
 	char line[CTL_LINE_MAX], buf[65536];
 	size_t len = 0;
 	int c, fd;
+	bool json = false;
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
 
-	while ((c = getopt(argc, argv, "+s:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': path = optarg; break;
+		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -58,6 +66,14 @@ int main(int argc, char **argv)
 			line[len++] = ' ';
 		memcpy(line + len, argv[i], w);
 		len += w;
+	}
+	if (json) {
+		if (len + sizeof(" --json") + 1 > sizeof(line)) {
+			fprintf(stderr, "strowgerctl: request longer than %d bytes\n", CTL_LINE_MAX - 1);
+			return 2;
+		}
+		memcpy(line + len, " --json", 7);
+		len += 7;
 	}
 	line[len++] = '\n';
 	if (strlen(path) >= sizeof(sa.sun_path)) {

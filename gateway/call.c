@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "gateway/cause.h"
+#include "gateway/cdr.h"
 #include "gateway/leg.h"
 #include "gateway/party.h"
 #include "media/engine.h"
@@ -65,9 +66,11 @@ struct call {
 	int cause;			/* Q.850 cause the call was cleared with */
 	const char *cleared_by;		/* "tdm", "sip", "gateway" */
 	uint64_t t_start;		/* [µs] leg A arrived */
+	int64_t wall_start;		/* [µs since the epoch] the same moment, for CDRs */
 	uint64_t t_placed;		/* [µs] leg B placed */
 	uint64_t t_answer_in;		/* [µs] answer from leg B */
 	uint64_t t_answer_out;		/* [µs] answer passed to leg A */
+	uint64_t t_clear;		/* [µs] clearing began: the end of the billed time */
 };
 
 const char *call_state_name(enum call_state st)
@@ -136,6 +139,9 @@ int call_alloc(struct call **cp, struct call_env *e, struct leg *a, struct leg *
 	if (b)
 		b->call = c;
 	c->t_start = clock_now_us();
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->wall_start = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	c->next = e->calls;
 	e->calls = c;
 	e->ncalls++;
@@ -170,6 +176,13 @@ double call_age_ms(const struct call *c)
 	return (clock_now_us() - c->t_start) / 1000.0;
 }
 
+double call_billed_ms(const struct call *c)
+{
+	uint64_t t = c->t_answer_out ? c->t_answer_out : c->t_answer_in;
+
+	return t ? (clock_now_us() - t) / 1000.0 : -1;
+}
+
 uint64_t call_id(const struct call *c) { return c->id; }
 enum call_state call_state(const struct call *c) { return c->state; }
 struct call_info *call_info(struct call *c) { return &c->info; }
@@ -182,12 +195,24 @@ void **call_env_slot(struct call *c) { return &c->env_slot; }
 /* The summary line of a finished call: what an engineer greps for. Latencies are what the
  * gateway adds: leg A's request in -> leg B's request out (SETUP -> INVITE or INVITE ->
  * SETUP), and the answer in -> answer out (200 OK -> CONNECT or the reverse). */
-static void log_summary(const struct call *c)
+/* [ms] from the answer to the clearing: what the calling party is billed for. The answer
+ * is when leg A was connected (CONNECT or 200 OK sent), the end when either side (or we)
+ * began clearing, not when the last resource went (RELEASE COMPLETE, 200 to BYE); 0 for a
+ * call never answered. end: now, for a call not clearing (shutdown). */
+static int64_t billsec_ms(const struct call *c, uint64_t end)
+{
+	uint64_t t = c->t_answer_out ? c->t_answer_out : c->t_answer_in;
+
+	if (c->t_clear)
+		end = c->t_clear;
+	return t && end > t ? (int64_t)((end - t) / 1000) : 0;
+}
+
+static void log_summary(const struct call *c, uint64_t end)
 {
 	const struct leg *first = c->a, *second = c->b;
 	double setup_ms = c->t_placed ? (c->t_placed - c->t_start) / 1000.0 : -1;
 	double answer_ms = c->t_answer_out ? (c->t_answer_out - c->t_answer_in) / 1000.0 : -1;
-	uint64_t end = clock_now_us();
 	char s1[64] = "", s2[64] = "", rtp[160] = "", fax[160] = "", route[128] = "";
 	const struct media_chan_stats *st = &c->rtp;
 	int status = c->a->status;
@@ -219,13 +244,67 @@ static void log_summary(const struct call *c)
 			 c->info.to[0] ? c->info.to : "-", c->info.attempts);
 	LOGN(LS_CALL, "CALL id=%llu dir=%s-%s %s%s%s called=%s calling=%s presentation=%s "
 	     "answered=%s cause=%d (%s) sip_status=%d cleared_by=%s setup_relay_ms=%.3f "
-	     "answer_relay_ms=%.3f duration_ms=%llu%s%s%s",
+	     "answer_relay_ms=%.3f duration_ms=%llu billsec_ms=%lld%s%s%s",
 	     (unsigned long long)c->id, c->a->ops->side, c->b ? c->b->ops->side : "-", s1,
 	     second ? " " : "", s2, c->info.called[0] ? c->info.called : "-",
 	     c->info.calling[0] ? c->info.calling : "-", party_pres_name(c->info.caller.pres),
 	     c->t_answer_in ? "yes" : "no", c->cause, cause_name((unsigned)c->cause), status,
 	     c->cleared_by ? c->cleared_by : "-", setup_ms, answer_ms,
-	     (unsigned long long)((end - c->t_start) / 1000), route, rtp, fax);
+	     (unsigned long long)((end - c->t_start) / 1000), (long long)billsec_ms(c, end), route,
+	     rtp, fax);
+}
+
+/* The call's CDR as far as the call model knows it: times, numbers, causes, the media's
+ * figures; the environment adds the legs' details (trunk, codec, Call-ID). */
+static void fill_cdr(const struct call *c, uint64_t end, struct cdr_rec *r)
+{
+	uint64_t answer = c->t_answer_out ? c->t_answer_out : c->t_answer_in;
+
+	if (c->t_clear)
+		end = c->t_clear;	/* the call's end; the CALL line's duration_ms runs on */
+	const struct leg *line = c->a->ops->line_side ? c->a :
+				 c->b && c->b->ops->line_side ? c->b : NULL;
+
+	*r = (struct cdr_rec){
+		.call_id = c->id,
+		.start_us = c->wall_start,
+		.answer_us = answer ? c->wall_start + (int64_t)(answer - c->t_start) : 0,
+		.end_us = c->wall_start + (int64_t)(end - c->t_start),
+		.duration_ms = (int64_t)((end - c->t_start) / 1000),
+		.billsec_ms = billsec_ms(c, end),
+		.cause = c->cause,
+		.sip_status = c->b && c->b->status ? c->b->status : c->a->status,
+	};
+	snprintf(r->direction, sizeof(r->direction), "%s-%s", c->a->ops->side,
+		 c->b ? c->b->ops->side : "-");
+	if (line)
+		line->ops->tag(line, r->line, sizeof(r->line));
+	snprintf(r->called, sizeof(r->called), "%s", c->info.called);
+	snprintf(r->calling, sizeof(r->calling), "%s", c->info.calling);
+	snprintf(r->presentation, sizeof(r->presentation), "%s",
+		 party_pres_name(c->info.caller.pres));
+	snprintf(r->cause_name, sizeof(r->cause_name), "%s", cause_name((unsigned)c->cause));
+	snprintf(r->cleared_by, sizeof(r->cleared_by), "%s", c->cleared_by ? c->cleared_by : "");
+	if (c->have_rtp_stats) {
+		const struct media_chan_stats *st = &c->rtp;
+
+		r->have_rtp = true;
+		r->rtp_sent = st->packets_sent;
+		r->rtp_received = st->packets_received;
+		r->rtp_lost = st->packets_lost;
+		r->jitter_ms = st->jitter_ms;
+		r->peer_lost_pct = st->peer_report ? st->peer_fraction_lost * 100 : -1.0;
+		r->rtt_ms = st->rtt_ms;
+	}
+	if (c->fax.valid) {
+		r->have_fax = true;
+		snprintf(r->fax_transport, sizeof(r->fax_transport), "%s",
+			 c->fax.t38 ? "t38" : "passthrough");
+		r->fax_pages = c->fax.t30.pages;
+		r->fax_rate = c->fax.t30.bit_rate;
+		r->fax_ecm = c->fax.t30.ecm;
+		r->fax_code = c->fax.t30.completion;
+	}
 }
 
 static void call_free(struct call *c)
@@ -252,7 +331,14 @@ static void maybe_free(struct call *c)
 
 	if (c->a->live || (c->b && c->b->live) || c->media != MEDIA_NONE)
 		return;
-	log_summary(c);
+	uint64_t end = clock_now_us();
+	log_summary(c, end);
+	if (e->cdr) {
+		struct cdr_rec r;
+
+		fill_cdr(c, end, &r);
+		e->cdr(e, c, &r);
+	}
 	if (c->t_answer_in)
 		e->answered++;
 	else
@@ -338,6 +424,7 @@ void call_clear(struct call *c, int cause, const char *by)
 			c->env->ops->digit_timer(c->env, c, false);
 		c->cause = cause;
 		c->cleared_by = by;
+		c->t_clear = clock_now_us();
 		set_state(c, CALL_CLEARING);
 		CLOG(LL_INFO, c, "clearing: cause %d (%s), by %s", cause, cause_name((unsigned)cause),
 		     by);
@@ -363,8 +450,18 @@ void call_clear_all(struct call_env *e, int cause)
 
 void call_free_all(struct call_env *e)
 {
-	while (e->calls)
+	uint64_t end = clock_now_us();
+
+	while (e->calls) {
+		/* Calls that did not clear in time (shutdown) still get their record. */
+		if (e->cdr) {
+			struct cdr_rec r;
+
+			fill_cdr(e->calls, end, &r);
+			e->cdr(e, e->calls, &r);
+		}
 		call_free(e->calls);
+	}
 }
 
 /* ---- placing --------------------------------------------------------------------------- */

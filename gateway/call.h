@@ -22,6 +22,7 @@ struct call_env;
 struct leg;
 struct leg_media;
 struct leg_place;
+struct cdr_rec;
 struct media_chan_stats;
 struct media_fax_report;
 
@@ -66,6 +67,9 @@ struct call_env_ops {
 struct call_env {
 	const struct call_env_ops *ops;
 	void *arg;			/* the daemon */
+	/* A call ended: its record (gateway/cdr.h), filled with what the call model knows;
+	 * the daemon adds its legs' details and hands it to the CDR writer. NULL: no CDRs. */
+	void (*cdr)(struct call_env *e, struct call *c, struct cdr_rec *r);
 	struct call *calls;		/* list of calls not yet freed */
 	unsigned ncalls;
 	uint64_t next_id;
@@ -129,6 +133,7 @@ void call_free_all(struct call_env *e);
 struct call *call_find(struct call_env *e, uint64_t id);
 struct call *call_next(struct call_env *e, const struct call *c);	/* c NULL: the first */
 double call_age_ms(const struct call *c);	/* [ms] since leg A arrived */
+double call_billed_ms(const struct call *c);	/* [ms] since the answer; -1 if none */
 uint64_t call_id(const struct call *c);
 enum call_state call_state(const struct call *c);
 const char *call_state_name(enum call_state st);

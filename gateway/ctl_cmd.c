@@ -3,6 +3,7 @@
 #include "gateway/ctl_cmd.h"
 
 #include "common/log.h"
+#include "gateway/cdr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_WORDS 8
+#define MAX_WORDS 9	/* 8 and --json */
 
 /* ---- the reply buffer ------------------------------------------------------------------ */
 
@@ -104,11 +105,62 @@ static const char *updown(int v)
 	return v < 0 ? "-" : v ? "up" : "down";
 }
 
-static int show_spans(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+static bool parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *v);
+
+/* ---- JSON (RFC 8259): one line, so the empty line still ends the reply ---------------- */
+
+static void json_str(struct ctl_buf *out, const char *s)
+{
+	ctl_buf_printf(out, "\"");
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			ctl_buf_printf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			ctl_buf_printf(out, "\\u%04x", *p);
+		else
+			ctl_buf_printf(out, "%c", *p);
+	}
+	ctl_buf_printf(out, "\"");
+}
+
+/* "key":"value" with a comma before unless first. */
+static void json_kv(struct ctl_buf *out, bool first, const char *k, const char *v)
+{
+	ctl_buf_printf(out, "%s\"%s\":", first ? "" : ",", k);
+	json_str(out, v);
+}
+
+/* Closes the object and the reply: a "more" count when rows were left out. */
+static int json_done(struct ctl_buf *out, unsigned n, unsigned shown)
+{
+	if (n > shown)
+		ctl_buf_printf(out, ",\"not_shown\":%u", n - shown);
+	ctl_buf_printf(out, "}\n\n");
+	return 0;
+}
+
+static int show_spans(const struct ctl_ops *ops, void *arg, bool json, struct ctl_buf *out)
 {
 	struct ctl_span_row rows[64];
 	unsigned n = ops->spans(arg, rows, 64), shown = n < 64 ? n : 64;
 
+	if (json) {
+		ctl_buf_printf(out, "{\"spans\":[");
+		for (unsigned i = 0; i < shown; i++) {
+			const struct ctl_span_row *r = &rows[i];
+
+			ctl_buf_printf(out, "%s{\"span\":%u", i ? "," : "", r->number);
+			json_kv(out, false, "type", r->type);
+			json_kv(out, false, "signalling", r->sig);
+			json_kv(out, false, "alarm", r->alarm);
+			if (r->dchan_up >= 0)
+				ctl_buf_printf(out, ",\"dchan_up\":%s", r->dchan_up ? "true" : "false");
+			ctl_buf_printf(out, ",\"bchans_used\":%u,\"bchans_total\":%u}",
+				       r->bchans_used, r->bchans_total);
+		}
+		ctl_buf_printf(out, "]");
+		return json_done(out, n, shown);
+	}
 	ctl_buf_printf(out, "%-5s %-4s %-8s %-7s %-6s %s\n", "SPAN", "TYPE", "SIG", "ALARM",
 		       "DCHAN", "BCHANS");
 	for (unsigned i = 0; i < shown; i++) {
@@ -128,7 +180,7 @@ static void format_duration(double ms, char *buf, size_t len)
 	snprintf(buf, len, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
 }
 
-static int show_calls(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+static int show_calls(const struct ctl_ops *ops, void *arg, bool json, struct ctl_buf *out)
 {
 	struct ctl_call_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
 	unsigned n, shown;
@@ -137,17 +189,50 @@ static int show_calls(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
 		return ctl_cmd_error(out, "out of memory");
 	n = ops->calls(arg, rows, CTL_MAX_ROWS);
 	shown = n < CTL_MAX_ROWS ? n : CTL_MAX_ROWS;
-	ctl_buf_printf(out, "%-6s %-9s %-8s %-12s %-12s %-20s %-20s %-9s %s\n", "ID", "DIR",
-		       "STATE", "CHANNEL", "TRUNK", "CALLED", "CALLING", "DURATION", "CODEC");
+	if (json) {
+		ctl_buf_printf(out, "{\"calls\":[");
+		for (unsigned i = 0; i < shown; i++) {
+			const struct ctl_call_row *r = &rows[i];
+
+			ctl_buf_printf(out, "%s{\"id\":%" PRIu64, i ? "," : "", r->id);
+			json_kv(out, false, "direction", r->dir);
+			json_kv(out, false, "state", r->state);
+			json_kv(out, false, "channel", r->chan);
+			json_kv(out, false, "trunk", r->trunk);
+			json_kv(out, false, "called", r->called);
+			json_kv(out, false, "calling", r->calling);
+			ctl_buf_printf(out, ",\"duration_ms\":%.0f", r->age_ms);
+			if (r->billed_ms >= 0)
+				ctl_buf_printf(out, ",\"billsec_ms\":%.0f", r->billed_ms);
+			json_kv(out, false, "codec", r->codec ? r->codec : "-");
+			json_kv(out, false, "fax", r->fax ? r->fax : "-");
+			json_kv(out, false, "sip_call_id", r->sip_call_id);
+			ctl_buf_printf(out, ",\"legs\":[");
+			json_str(out, r->leg_a);
+			if (r->leg_b[0]) {
+				ctl_buf_printf(out, ",");
+				json_str(out, r->leg_b);
+			}
+			ctl_buf_printf(out, "]}");
+		}
+		ctl_buf_printf(out, "],\"count\":%u", n);
+		free(rows);
+		return json_done(out, n, shown);
+	}
+	ctl_buf_printf(out, "%-6s %-9s %-8s %-12s %-12s %-20s %-20s %-9s %-9s %-6s %s\n", "ID",
+		       "DIR", "STATE", "CHANNEL", "TRUNK", "CALLED", "CALLING", "DURATION",
+		       "BILLED", "CODEC", "FAX");
 	for (unsigned i = 0; i < shown; i++) {
 		const struct ctl_call_row *r = &rows[i];
-		char dur[32];
+		char dur[32], billed[32] = "-";
 
 		format_duration(r->age_ms, dur, sizeof(dur));
-		ctl_buf_printf(out, "%-6" PRIu64 " %-9s %-8s %-12s %-12s %-20s %-20s %-9s %s\n",
-			       r->id, r->dir, r->state, r->chan, r->trunk,
+		if (r->billed_ms >= 0)
+			format_duration(r->billed_ms, billed, sizeof(billed));
+		ctl_buf_printf(out, "%-6" PRIu64 " %-9s %-8s %-12s %-12s %-20s %-20s %-9s %-9s %-6s "
+			       "%s\n", r->id, r->dir, r->state, r->chan, r->trunk,
 			       r->called[0] ? r->called : "-", r->calling[0] ? r->calling : "-",
-			       dur, r->codec ? r->codec : "-");
+			       dur, billed, r->codec ? r->codec : "-", r->fax ? r->fax : "-");
 	}
 	more_rows(out, n, shown);
 	ctl_buf_printf(out, "%u call%s\n", n, n == 1 ? "" : "s");
@@ -155,7 +240,137 @@ static int show_calls(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
 	return done(out);
 }
 
-static int show_trunks(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+/* show channels [span N] */
+static int show_channels(const struct ctl_ops *ops, void *arg, unsigned span, bool json,
+			 struct ctl_buf *out)
+{
+	struct ctl_chan_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
+	unsigned n, shown;
+
+	if (!rows)
+		return ctl_cmd_error(out, "out of memory");
+	n = ops->channels(arg, span, rows, CTL_MAX_ROWS);
+	shown = n < CTL_MAX_ROWS ? n : CTL_MAX_ROWS;
+	if (span && !n) {
+		free(rows);
+		return ctl_cmd_error(out, "no PRI span %u (see show spans)", span);
+	}
+	if (json) {
+		ctl_buf_printf(out, "{\"channels\":[");
+		for (unsigned i = 0; i < shown; i++) {
+			const struct ctl_chan_row *r = &rows[i];
+
+			ctl_buf_printf(out, "%s{\"span\":%u,\"channel\":%u", i ? "," : "", r->span,
+				       r->chan);
+			json_kv(out, false, "state", r->state);
+			if (r->call_id)
+				ctl_buf_printf(out, ",\"call\":%" PRIu64, r->call_id);
+			json_kv(out, false, "law", r->law);
+			ctl_buf_printf(out, "}");
+		}
+		ctl_buf_printf(out, "]");
+		free(rows);
+		return json_done(out, n, shown);
+	}
+	ctl_buf_printf(out, "%-5s %-4s %-6s %-6s %s\n", "SPAN", "CH", "STATE", "CALL", "LAW");
+	for (unsigned i = 0; i < shown; i++) {
+		const struct ctl_chan_row *r = &rows[i];
+		char id[24] = "-";
+
+		if (r->call_id)
+			snprintf(id, sizeof(id), "%" PRIu64, r->call_id);
+		ctl_buf_printf(out, "%-5u %-4u %-6s %-6s %s\n", r->span, r->chan, r->state, id,
+			       r->law);
+	}
+	more_rows(out, n, shown);
+	free(rows);
+	return done(out);
+}
+
+/* cdr tail [N]: the last committed records. */
+static int cdr_tail(const struct ctl_ops *ops, void *arg, unsigned max, bool json,
+		    struct ctl_buf *out)
+{
+	struct cdr_rec *rows = calloc(CDR_TAIL_MAX, sizeof(*rows));
+	int n;
+
+	if (!rows)
+		return ctl_cmd_error(out, "out of memory");
+	n = ops->cdr_tail(arg, rows, max);
+	if (n < 0) {
+		free(rows);
+		return ctl_cmd_error(out, "CDRs are off ([general] cdr_db)");
+	}
+	if (json)
+		ctl_buf_printf(out, "{\"cdrs\":[");
+	else
+		ctl_buf_printf(out, "%-6s %-24s %-9s %-12s %-10s %-16s %-16s %-9s %-9s %-5s %s\n",
+			       "ID", "START (UTC)", "DIR", "CHANNEL", "TRUNK", "CALLED", "CALLING",
+			       "DURATION", "BILLED", "CAUSE", "BY");
+	for (int i = 0; i < n; i++) {
+		const struct cdr_rec *r = &rows[i];
+		char start[CDR_TIME_LEN], t[CDR_TIME_LEN];
+
+		cdr_format_time(r->start_us, start, sizeof(start));
+		if (!json) {
+			char dur[32], billed[32];
+
+			format_duration((double)r->duration_ms, dur, sizeof(dur));
+			format_duration((double)r->billsec_ms, billed, sizeof(billed));
+			ctl_buf_printf(out, "%-6" PRIu64 " %-24s %-9s %-12s %-10s %-16s %-16s %-9s "
+				       "%-9s %-5d %s\n", r->call_id, start, r->direction,
+				       r->line[0] ? r->line : "-", r->trunk[0] ? r->trunk : "-",
+				       r->called[0] ? r->called : "-",
+				       r->calling[0] ? r->calling : "-", dur, billed, r->cause,
+				       r->cleared_by[0] ? r->cleared_by : "-");
+			continue;
+		}
+		ctl_buf_printf(out, "%s{\"call_id\":%" PRIu64, i ? "," : "", r->call_id);
+		json_kv(out, false, "start_time", start);
+		cdr_format_time(r->answer_us, t, sizeof(t));
+		if (t[0])
+			json_kv(out, false, "answer_time", t);
+		cdr_format_time(r->end_us, t, sizeof(t));
+		json_kv(out, false, "end_time", t);
+		ctl_buf_printf(out, ",\"duration_ms\":%" PRId64 ",\"billsec_ms\":%" PRId64,
+			       r->duration_ms, r->billsec_ms);
+		json_kv(out, false, "direction", r->direction);
+		if (r->span)
+			ctl_buf_printf(out, ",\"span\":%u,\"channel\":%u", r->span, r->channel);
+		json_kv(out, false, "line", r->line);
+		json_kv(out, false, "trunk", r->trunk);
+		json_kv(out, false, "called", r->called);
+		json_kv(out, false, "calling", r->calling);
+		json_kv(out, false, "presentation", r->presentation);
+		json_kv(out, false, "sip_call_id", r->sip_call_id);
+		ctl_buf_printf(out, ",\"cause\":%d", r->cause);
+		json_kv(out, false, "cause_name", r->cause_name);
+		ctl_buf_printf(out, ",\"sip_status\":%d", r->sip_status);
+		json_kv(out, false, "cleared_by", r->cleared_by);
+		json_kv(out, false, "codec", r->codec);
+		if (r->have_rtp)
+			ctl_buf_printf(out, ",\"rtp_sent\":%" PRIu64 ",\"rtp_received\":%" PRIu64
+				       ",\"rtp_lost\":%" PRId64 ",\"jitter_ms\":%.1f,\"rtt_ms\":%.1f",
+				       r->rtp_sent, r->rtp_received, r->rtp_lost, r->jitter_ms,
+				       r->rtt_ms);
+		if (r->have_fax) {
+			json_kv(out, false, "fax", r->fax_transport);
+			ctl_buf_printf(out, ",\"fax_pages\":%u,\"fax_rate\":%u,\"fax_ecm\":%s,"
+				       "\"fax_code\":%d", r->fax_pages, r->fax_rate,
+				       r->fax_ecm ? "true" : "false", r->fax_code);
+		}
+		ctl_buf_printf(out, "}");
+	}
+	free(rows);
+	if (json) {
+		ctl_buf_printf(out, "]");
+		return json_done(out, 0, 0);
+	}
+	ctl_buf_printf(out, "%d record%s\n", n, n == 1 ? "" : "s");
+	return done(out);
+}
+
+static int show_trunks(const struct ctl_ops *ops, void *arg, bool json, struct ctl_buf *out)
 {
 	struct ctl_trunk_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
 	unsigned n, shown;
@@ -164,6 +379,25 @@ static int show_trunks(const struct ctl_ops *ops, void *arg, struct ctl_buf *out
 		return ctl_cmd_error(out, "out of memory");
 	n = ops->trunks(arg, rows, CTL_MAX_ROWS);
 	shown = n < CTL_MAX_ROWS ? n : CTL_MAX_ROWS;
+	if (json) {
+		ctl_buf_printf(out, "{\"trunks\":[");
+		for (unsigned i = 0; i < shown; i++) {
+			const struct ctl_trunk_row *r = &rows[i];
+
+			ctl_buf_printf(out, "%s{", i ? "," : "");
+			json_kv(out, true, "name", r->name);
+			json_kv(out, false, "proxy", r->proxy);
+			json_kv(out, false, "transport", r->transport);
+			json_kv(out, false, "registration", r->reg);
+			if (r->options_up >= 0)
+				ctl_buf_printf(out, ",\"options_up\":%s",
+					       r->options_up ? "true" : "false");
+			ctl_buf_printf(out, ",\"calls\":%u}", r->calls);
+		}
+		ctl_buf_printf(out, "]");
+		free(rows);
+		return json_done(out, n, shown);
+	}
 	ctl_buf_printf(out, "%-16s %-28s %-5s %-17s %-7s %s\n", "TRUNK", "PROXY", "TP",
 		       "REGISTRATION", "OPTIONS", "CALLS");
 	for (unsigned i = 0; i < shown; i++) {
@@ -177,11 +411,19 @@ static int show_trunks(const struct ctl_ops *ops, void *arg, struct ctl_buf *out
 	return done(out);
 }
 
-static int show_status(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+static int show_status(const struct ctl_ops *ops, void *arg, bool json, struct ctl_buf *out)
 {
 	struct ctl_status st = { .dchan_up = "-" };
 
 	ops->status(arg, &st);
+	if (json) {
+		ctl_buf_printf(out, "{\"calls\":%u,\"calls_created\":%" PRIu64 ",\"media_channels\":%u,"
+			       "\"bchan_in_use\":%u,\"fds\":%u,\"sockets\":%u,\"dahdi_fds\":%u",
+			       st.calls, st.calls_created, st.media_channels, st.bchan_in_use,
+			       st.fds, st.sockets, st.dahdi_fds);
+		json_kv(out, false, "dchan_up", st.dchan_up[0] ? st.dchan_up : "-");
+		return json_done(out, 0, 0);
+	}
 	/* The status file's keys (gateway/status.h), one per line: easy to read and to grep. */
 	ctl_buf_printf(out, "calls=%u\ncalls_created=%" PRIu64 "\nmedia_channels=%u\n"
 		       "bchan_in_use=%u\nfds=%u\nsockets=%u\ndahdi_fds=%u\ndchan_up=%s\n",
@@ -262,10 +504,14 @@ static int help(struct ctl_buf *out)
 {
 	ctl_buf_printf(out,
 		"show spans                 spans: alarm state, D-channel, B-channels in use\n"
-		"show calls                 calls: direction, state, channel, trunk, numbers, codec\n"
+		"show channels [span N]     B-channels: state, the call on each, law\n"
+		"show calls                 calls: direction, state, channel, trunk, numbers, time,\n"
+		"                           billed time (since the answer), codec, fax\n"
 		"show trunks                SIP trunks: registration, OPTIONS keepalive, calls\n"
 		"show status                resource counts (as in the SIGUSR1 status file)\n"
 		"hangup CALLID|all [CAUSE]  clear calls with a Q.850 cause (default 16)\n"
+		"cdr tail [N]               the last N call records written (default 10)\n"
+		"... --json                 a show or cdr reply as one line of JSON\n"
 		"log level SUBSYS|all LEVEL set a log level (error warn notice info debug)\n"
 		"help                       this list\n");
 	return done(out);
@@ -287,8 +533,20 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 			return ctl_cmd_error(out, "too many words (try help)");
 		w[n++] = t;
 	}
+	/* --json anywhere: the same request, answered in JSON. */
+	bool json = false;
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(w[i], "--json")) {
+			json = true;
+			memmove(&w[i], &w[i + 1], (size_t)(n - i - 1) * sizeof(w[0]));
+			n--;
+			i--;
+		}
+	}
 	if (!n)
 		return ctl_cmd_error(out, "empty request (try help)");
+	if (n > MAX_WORDS - 1)
+		return ctl_cmd_error(out, "too many words (try help)");
 	if (!strcmp(w[0], "help") && n == 1)
 		return help(out);
 	if (!strcmp(w[0], "show") && n > 2 && (!strcmp(w[1], "spans") || !strcmp(w[1], "calls") ||
@@ -296,19 +554,37 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 		return ctl_cmd_error(out, "'show %s' takes no arguments", w[1]);
 	if (!strcmp(w[0], "show") && n == 2) {
 		if (!strcmp(w[1], "spans"))
-			return show_spans(ops, arg, out);
+			return show_spans(ops, arg, json, out);
 		if (!strcmp(w[1], "calls"))
-			return show_calls(ops, arg, out);
+			return show_calls(ops, arg, json, out);
 		if (!strcmp(w[1], "trunks"))
-			return show_trunks(ops, arg, out);
+			return show_trunks(ops, arg, json, out);
 		if (!strcmp(w[1], "status"))
-			return show_status(ops, arg, out);
+			return show_status(ops, arg, json, out);
+	}
+	if (!strcmp(w[0], "show") && n >= 2 && !strcmp(w[1], "channels")) {
+		uint64_t span = 0;
+
+		if (!ops->channels)
+			return ctl_cmd_error(out, "show channels is not available");
+		if (n != 2 && (n != 4 || strcmp(w[2], "span") || !parse_num(w[3], 1, 255, &span)))
+			return ctl_cmd_error(out, "usage: show channels [span N]");
+		return show_channels(ops, arg, (unsigned)span, json, out);
+	}
+	if (!strcmp(w[0], "cdr") && n >= 2 && !strcmp(w[1], "tail")) {
+		uint64_t max = 10;
+
+		if (!ops->cdr_tail)
+			return ctl_cmd_error(out, "cdr tail is not available");
+		if (n > 3 || (n == 3 && !parse_num(w[2], 1, CDR_TAIL_MAX, &max)))
+			return ctl_cmd_error(out, "usage: cdr tail [N] (N 1..%d)", CDR_TAIL_MAX);
+		return cdr_tail(ops, arg, (unsigned)max, json, out);
 	}
 	if (!strcmp(w[0], "hangup"))
 		return hangup(ops, arg, w, n, out);
 	if (!strcmp(w[0], "log") && n >= 2 && !strcmp(w[1], "level"))
 		return log_level(w, n, out);
-	if (n >= 2 && (!strcmp(w[0], "show") || !strcmp(w[0], "log")))
+	if (n >= 2 && (!strcmp(w[0], "show") || !strcmp(w[0], "log") || !strcmp(w[0], "cdr")))
 		return ctl_cmd_error(out, "unknown command '%s %s' (try help)", w[0], w[1]);
 	return ctl_cmd_error(out, "unknown command '%s' (try help)", w[0]);
 }

@@ -4,7 +4,8 @@
  * line of printable ASCII words separated by blanks, at most CTL_LINE_MAX bytes with its
  * newline. Every reply is one or more lines ended by an empty line. A failed request's reply
  * is a single line starting "error: "; anything else succeeded. Tables are aligned for
- * people: a header line, then one row per object.
+ * people: a header line, then one row per object. A request with the word "--json" (anywhere)
+ * gets its show reply as one line of JSON instead (an object; errors stay "error: " lines).
  *
  * The daemon answers through struct ctl_ops (gateway/ctl_daemon.c fills the rows from its
  * objects); tests give fixed rows. */
@@ -14,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct cdr_rec;
 
 #define CTL_LINE_MAX 512	/* request line, newline included */
 #define CTL_MAX_ROWS 1024	/* rows one show command lists at most */
@@ -39,6 +42,13 @@ struct ctl_span_row {
 	unsigned bchans_used, bchans_total;
 };
 
+struct ctl_chan_row {
+	unsigned span, chan;		/* DAHDI span number, position on the span */
+	const char *state;		/* bchan_state_name(): "free", "busy", "oos"; "alarm" */
+	uint64_t call_id;		/* the call on it, 0 if none */
+	const char *law;		/* "alaw", "ulaw" */
+};
+
 struct ctl_call_row {
 	uint64_t id;
 	char dir[16];			/* "tdm->sip" */
@@ -47,7 +57,11 @@ struct ctl_call_row {
 	char trunk[64];			/* the SIP leg's trunk, or "-" */
 	char called[96], calling[64];
 	double age_ms;			/* since the call arrived */
+	double billed_ms;		/* since the answer; < 0 not answered */
 	const char *codec;		/* "PCMA", "PCMU", "-" */
+	const char *fax;		/* "-", "t38", "passthrough", ...: the SIP leg's fax mode */
+	char leg_a[128], leg_b[128];	/* each leg: side and state (leg debug) */
+	char sip_call_id[128];
 };
 
 struct ctl_trunk_row {
@@ -78,6 +92,10 @@ struct ctl_ops {
 	/* Clear call id (all: every call not already clearing) with a Q.850 cause. Returns how
 	 * many calls were cleared; id unknown (not all): -1. */
 	int (*hangup)(void *arg, bool all, uint64_t id, int cause);
+	/* The B-channels of PRI span `span` (0: every span); span unknown: 0 rows. */
+	unsigned (*channels)(void *arg, unsigned span, struct ctl_chan_row *rows, unsigned max);
+	/* The last CDRs, oldest first, at most max; -1: CDRs are off. */
+	int (*cdr_tail)(void *arg, struct cdr_rec *rows, unsigned max);
 };
 
 /* Run one request line (without its newline) and append the reply, its empty last line

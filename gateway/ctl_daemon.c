@@ -3,6 +3,7 @@
 #include "gateway/gw.h"
 
 #include "common/log.h"
+#include "gateway/cdr.h"
 #include "gateway/ctl.h"
 #include "gateway/ctl_daemon.h"
 #include "gateway/leg.h"
@@ -72,6 +73,21 @@ static void leg_row(const struct leg *l, struct ctl_call_row *r)
 		snprintf(r->trunk, sizeof(r->trunk), "%s", trunk);
 	if (codec)
 		r->codec = codec;
+	if (leg_sip_fax(l))
+		r->fax = leg_sip_fax(l);
+	if (leg_sip_call_id(l) && leg_sip_call_id(l)[0])
+		snprintf(r->sip_call_id, sizeof(r->sip_call_id), "%s", leg_sip_call_id(l));
+}
+
+/* "tdm: span 2 ch 1, call, Q.931 active": a leg's side and state. */
+static void leg_state(const struct leg *l, char *buf, size_t len)
+{
+	char st[112] = "";
+
+	if (!l)
+		return;
+	l->ops->debug(l, st, sizeof(st));
+	snprintf(buf, len, "%s: %s%s", l->ops->side, st, l->live ? "" : " (gone)");
 }
 
 static unsigned ctl_calls(void *arg, struct ctl_call_row *rows, unsigned max)
@@ -87,15 +103,81 @@ static unsigned ctl_calls(void *arg, struct ctl_call_row *rows, unsigned max)
 			continue;
 		struct ctl_call_row *r = &rows[n];
 		*r = (struct ctl_call_row){ .id = call_id(c), .state = call_state_name(call_state(c)),
-					    .age_ms = call_age_ms(c), .chan = "-", .trunk = "-" };
+					    .age_ms = call_age_ms(c), .billed_ms = call_billed_ms(c),
+					    .chan = "-", .trunk = "-" };
 		snprintf(r->dir, sizeof(r->dir), "%s->%s", a ? a->ops->side : "?",
 			 b ? b->ops->side : "?");
 		snprintf(r->called, sizeof(r->called), "%s", ci->called);
 		snprintf(r->calling, sizeof(r->calling), "%s", ci->calling);
 		leg_row(a, r);
 		leg_row(b, r);
+		leg_state(a, r->leg_a, sizeof(r->leg_a));
+		leg_state(b, r->leg_b, sizeof(r->leg_b));
 	}
 	return n;
+}
+
+/* The call on B-channel span/pos: the one whose line leg names it (leg_pri.c's tag). */
+static uint64_t call_on(struct daemon *d, unsigned span, unsigned pos)
+{
+	char want[48];
+
+	snprintf(want, sizeof(want), "span %u ch %u", span, pos);
+	for (struct call *c = call_next(&d->calls, NULL); c; c = call_next(&d->calls, c)) {
+		const struct leg *legs[2] = { call_leg_a(c), call_leg_b(c) };
+
+		for (unsigned i = 0; i < 2; i++) {
+			char tag[48] = "";
+
+			if (!legs[i] || !legs[i]->live || !legs[i]->ops->line_side)
+				continue;
+			legs[i]->ops->tag(legs[i], tag, sizeof(tag));
+			if (!strcmp(tag, want))
+				return call_id(c);
+		}
+	}
+	return 0;
+}
+
+static unsigned ctl_channels(void *arg, unsigned span, struct ctl_chan_row *rows, unsigned max)
+{
+	struct daemon *d = arg;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->nspans; i++) {
+		unsigned number = tdm_span_number(d->spans[i]);
+		const struct conf_span *cs = conf_span_find(d->conf, number);
+		struct span_group *g = gw_group_of_span(d, number);
+		bool up = tdm_span_state(d->spans[i]) == TDM_SPAN_UP;
+
+		if (!cs || !g || (span && span != number))
+			continue;
+		for (unsigned pos = 1; pos <= TDM_MAX_POS; pos++) {
+			enum bchan_state st;
+			struct bchan_ref ref = { number, pos };
+
+			if (!(cs->bchans & (1u << pos)) ||
+			    bchan_state(span_group_chans(g), ref, &st))
+				continue;
+			if (n < max)
+				rows[n] = (struct ctl_chan_row){
+					.span = number, .chan = pos,
+					/* A free channel on a span in alarm takes no call. */
+					.state = !up && st == BCHAN_FREE ? "alarm" : bchan_state_name(st),
+					.call_id = st == BCHAN_BUSY ? call_on(d, number, pos) : 0,
+					.law = cs->law == LAW_ALAW ? "alaw" : "ulaw",
+				};
+			n++;
+		}
+	}
+	return n;
+}
+
+static int ctl_cdr_tail(void *arg, struct cdr_rec *rows, unsigned max)
+{
+	struct daemon *d = arg;
+
+	return d->cdr ? (int)cdr_writer_tail(d->cdr, rows, max) : -1;
 }
 
 static unsigned ctl_trunks(void *arg, struct ctl_trunk_row *rows, unsigned max)
@@ -159,9 +241,16 @@ static const struct ctl_ops daemon_ctl_ops = {
 	.spans = ctl_spans,
 	.calls = ctl_calls,
 	.trunks = ctl_trunks,
+	.channels = ctl_channels,
+	.cdr_tail = ctl_cdr_tail,
 	.status = ctl_status,
 	.hangup = ctl_hangup,
 };
+
+const struct ctl_ops *gw_ctl_ops(void)
+{
+	return &daemon_ctl_ops;
+}
 
 void gw_ctl_start(struct daemon *d)
 {

@@ -6,6 +6,7 @@
 #include "gateway/call.h"
 #include "gateway/legs.h"
 #include "gateway/cause.h"
+#include "gateway/cdr_daemon.h"
 #include "gateway/ctl_daemon.h"
 #include "gateway/pri_link.h"
 #include "gateway/route.h"
@@ -609,8 +610,11 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 		goto out;
 	}
 	err = open_spans(d);
-	if (!err)
+	if (!err) {
 		gw_ctl_start(d);
+		gw_cdr_start(d);
+		gw_metrics_start(d);
+	}
 out:
 	if (err) {
 		d->conf = NULL;	/* the caller still owns it on failure */
@@ -639,6 +643,7 @@ void daemon_free(struct daemon *d)
 	if (!d)
 		return;
 	gw_ctl_stop(d);
+	gw_metrics_stop(d);	/* its thread reads nothing of ours, but the timer is the loop's */
 	/* sipua_free() below turns the loop until nua has shut down (seconds, with a
 	 * transaction outstanding): none of our callbacks may run after this point. */
 	if (d->root) {
@@ -659,6 +664,7 @@ void daemon_free(struct daemon *d)
 	media_engine_free(d->media);
 	d->media = NULL;
 	call_free_all(&d->calls);
+	gw_cdr_stop(d);		/* after the calls: their last records are queued */
 	/* Spans before links: closing a D-channel detaches its link. */
 	for (unsigned i = 0; i < d->nspans; i++)
 		tdm_span_free(d->spans[i]);

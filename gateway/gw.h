@@ -20,6 +20,8 @@
 
 struct cause_map;
 struct ctl;
+struct cdr_writer;
+struct metrics;
 struct media_engine;
 struct pri_link;
 struct route_table;
@@ -79,6 +81,9 @@ struct daemon {
 	const char *status_path;	/* written on SIGUSR1 (gateway/status.h) */
 	uint64_t status_seq;
 	struct ctl *ctl;		/* the control socket (gateway/ctl.h), NULL if none */
+	struct cdr_writer *cdr;		/* CDRs (gateway/cdr.h), NULL if none */
+	struct metrics *metrics;	/* Prometheus (gateway/metrics.h), NULL if none */
+	su_timer_t *metrics_timer;	/* refreshes its page */
 };
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */

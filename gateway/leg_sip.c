@@ -69,6 +69,7 @@ struct leg_sip {
 	enum sip_leg_state st;
 	bool incoming;			/* leg A: we answer the INVITE */
 	char trunk[CONF_NAME_MAX];
+	char call_id[128];		/* the dialog's Call-ID, kept for the CDR past sc */
 	char answer[2048];		/* leg A: our SDP answer, sent with 18x/200 */
 	struct sdp_oa *oa;
 	struct sdp_neg neg;
@@ -679,6 +680,8 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 	}
 	if (!s || !s->leg.live)
 		return;
+	if (!s->call_id[0] && s->sc && sipua_call_id(s->sc))
+		snprintf(s->call_id, sizeof(s->call_id), "%s", sipua_call_id(s->sc));
 	switch (ev->type) {
 	case SIPUA_EV_CALL_PROGRESS:
 		if (s->incoming || s->st != SL_EARLY)
@@ -731,6 +734,22 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 const char *leg_sip_trunk(const struct leg *l)
 {
 	return l && l->ops == &sip_ops ? cls_of(l)->trunk : NULL;
+}
+
+const char *leg_sip_fax(const struct leg *l)
+{
+	return l && l->ops == &sip_ops ? sf_names[cls_of(l)->fax] : NULL;
+}
+
+const char *leg_sip_call_id(const struct leg *l)
+{
+	struct leg_sip *s = l && l->ops == &sip_ops ? (struct leg_sip *)l : NULL;
+
+	if (!s)
+		return NULL;
+	if (!s->call_id[0] && s->sc && sipua_call_id(s->sc))
+		snprintf(s->call_id, sizeof(s->call_id), "%s", sipua_call_id(s->sc));
+	return s->call_id;
 }
 
 const char *leg_sip_codec(const struct leg *l)

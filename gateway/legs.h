@@ -53,6 +53,10 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev);
  * codec ("PCMA"; NULL before offer/answer). Both NULL when l is not a SIP leg. */
 const char *leg_sip_trunk(const struct leg *l);
 const char *leg_sip_codec(const struct leg *l);
+/* Its dialog's Call-ID ("" before there is one), kept after the dialog ends: for CDRs. */
+const char *leg_sip_call_id(const struct leg *l);
+/* Its fax mode ("voice", "offering T.38", "T.38", "fax pass-through"); NULL if not SIP. */
+const char *leg_sip_fax(const struct leg *l);
 
 /* ---- every TDM leg ----------------------------------------------------------------- */
 

@@ -14,6 +14,8 @@ need_pc inih libinih-dev
 need_pc libsystemd libsystemd-dev
 need_pc libsrtp2 libsrtp2-dev
 need_pc nss libnss3-dev
+need_pc sqlite3 libsqlite3-dev
+need_pc libmicrohttpd libmicrohttpd-dev
 need_pc criterion libcriterion-dev
 need_h dahdi/user.h dahdi-source
 need_h dahdi/tonezone.h libtonezone-dev

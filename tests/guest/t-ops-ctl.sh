@@ -49,7 +49,7 @@ _t_ms
 deadline=$((_T_MS + 20000))
 while :; do
 	ctl show calls
-	grep -qE '^1 +tdm->sip +active +span 2 ch [0-9]+ +peer +4930123 +5551000 +0:00:[0-9]{2} +PCM[AU]$' \
+	grep -qE '^1 +tdm->sip +active +span 2 ch [0-9]+ +peer +4930123 +5551000 +0:00:[0-9]{2} +0:00:[0-9]{2} +PCM[AU] +voice$' \
 		<<<"$CTL_OUT" && break
 	_t_ms
 	[ "$_T_MS" -lt $deadline ] || { t_tail pbx-out; t_tail gw 30; t_fail "the call never showed active in show calls"; }

@@ -40,7 +40,7 @@ static void f_status(void *arg, struct ctl_status *st)
 	*st = (struct ctl_status){ .calls = 3, .calls_created = 9, .dchan_up = "-" };
 }
 
-static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup };
+static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup, NULL, NULL };
 
 static void setup(void)
 {

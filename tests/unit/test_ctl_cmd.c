@@ -2,14 +2,18 @@
  * (words, errors, numbers and causes), the exact formatting of each show command, hangup's
  * arguments reaching the daemon, and log level changing the live levels. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "gateway/cdr.h"
 #include "gateway/ctl_cmd.h"
 
 struct fake {
-	unsigned nspans, ncalls, ntrunks;
+	unsigned nspans, ncalls, ntrunks, nchans;
+	int ncdrs;			/* -1: CDRs off */
+	unsigned chan_span;		/* what show channels asked for */
 	/* what hangup was asked */
 	int hangups;
 	bool all;
@@ -38,7 +42,11 @@ static unsigned f_calls(void *arg, struct ctl_call_row *rows, unsigned max)
 		rows[i] = (struct ctl_call_row){ .id = 7 + i, .dir = "tdm->sip", .state = "ACTIVE",
 						 .chan = "span 1 ch 3", .trunk = "carrier",
 						 .called = "+4930123", .calling = "",
-						 .age_ms = 3723500, .codec = "PCMA" };
+						 .age_ms = 3723500, .codec = "PCMA",
+						 .billed_ms = i ? -1 : 3719000, .fax = "voice",
+						 .leg_a = "tdm: span 1 ch 3, call",
+						 .leg_b = "sip: out, confirmed",
+						 .sip_call_id = "c\"1" };
 	}
 	return f->ncalls;
 }
@@ -71,7 +79,42 @@ static int f_hangup(void *arg, bool all, uint64_t id, int cause)
 	return all ? 3 : id == 7 ? 1 : -1;
 }
 
-static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup };
+static unsigned f_channels(void *arg, unsigned span, struct ctl_chan_row *rows, unsigned max)
+{
+	struct fake *f = arg;
+
+	f->chan_span = span;
+	if (span > 2)
+		return 0;
+	for (unsigned i = 0; i < f->nchans && i < max; i++)
+		rows[i] = (struct ctl_chan_row){ 2, i + 1, i ? "free" : "busy", i ? 0 : 7, "alaw" };
+	return f->nchans;
+}
+
+static int f_cdr_tail(void *arg, struct cdr_rec *rows, unsigned max)
+{
+	struct fake *f = arg;
+	int n = f->ncdrs < (int)max ? f->ncdrs : (int)max;
+
+	for (int i = 0; i < n; i++) {
+		rows[i] = (struct cdr_rec){ .call_id = 40 + (uint64_t)i,
+					    .start_us = 1796436585123000LL,
+					    .answer_us = 1796436587000000LL,
+					    .end_us = 1796436650000000LL, .duration_ms = 64877,
+					    .billsec_ms = 63000, .span = 2, .channel = 1,
+					    .cause = 16, .sip_status = 200 };
+		snprintf(rows[i].direction, sizeof(rows[i].direction), "tdm-sip");
+		snprintf(rows[i].line, sizeof(rows[i].line), "span 2 ch 1");
+		snprintf(rows[i].trunk, sizeof(rows[i].trunk), "peer");
+		snprintf(rows[i].called, sizeof(rows[i].called), "4930123");
+		snprintf(rows[i].calling, sizeof(rows[i].calling), "a\"b\\c");
+		snprintf(rows[i].cleared_by, sizeof(rows[i].cleared_by), "tdm");
+	}
+	return f->ncdrs < 0 ? -1 : n;
+}
+
+static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup,
+				    f_channels, f_cdr_tail };
 
 /* Run line; return the reply (caller frees) and the status in *rc. */
 static char *run(struct fake *f, const char *line, int *rc)
@@ -155,18 +198,20 @@ Test(ctl_cmd, show_spans_says_when_rows_are_left_out)
 
 Test(ctl_cmd, show_calls_formats_duration_and_missing_numbers)
 {
-	struct fake f = { .ncalls = 1 };
+	struct fake f = { .ncalls = 2 };
 
 	expect(&f, "show calls", 0,
 	       "ID     DIR       STATE    CHANNEL      TRUNK        CALLED               "
-	       "CALLING              DURATION  CODEC\n"
+	       "CALLING              DURATION  BILLED    CODEC  FAX\n"
 	       "7      tdm->sip  ACTIVE   span 1 ch 3  carrier      +4930123             "
-	       "-                    1:02:03   PCMA\n"
-	       "1 call\n\n");
+	       "-                    1:02:03   1:01:59   PCMA   voice\n"
+	       "8      tdm->sip  ACTIVE   span 1 ch 3  carrier      +4930123             "
+	       "-                    1:02:03   -         PCMA   voice\n"
+	       "2 calls\n\n");
 	f.ncalls = 0;
 	expect(&f, "show calls", 0,
 	       "ID     DIR       STATE    CHANNEL      TRUNK        CALLED               "
-	       "CALLING              DURATION  CODEC\n0 calls\n\n");
+	       "CALLING              DURATION  BILLED    CODEC  FAX\n0 calls\n\n");
 }
 
 Test(ctl_cmd, show_trunks_and_status)
@@ -238,7 +283,7 @@ Test(ctl_cmd, help_lists_every_command)
 
 	cr_expect_eq(rc, 0);
 	for (const char *c = "show spans\0show calls\0show trunks\0show status\0hangup \0"
-			     "log level \0help\0"; *c; c += strlen(c) + 1)
+			     "log level \0help\0show channels\0cdr tail\0--json\0"; *c; c += strlen(c) + 1)
 		cr_expect_not_null(strstr(r, c), "help lacks '%s'", c);
 	free(r);
 }
@@ -260,4 +305,83 @@ Test(ctl_cmd, buffer_grows_and_consumes)
 	ctl_buf_consume(&b, 10);
 	cr_expect_eq(b.len, 0);
 	ctl_buf_free(&b);
+}
+
+Test(ctl_cmd, json_replies_are_one_line_with_escaped_strings)
+{
+	struct fake f = { .nspans = 2, .ncalls = 2, .ntrunks = 1 };
+
+	expect(&f, "show spans --json", 0,
+	       "{\"spans\":[{\"span\":1,\"type\":\"E1\",\"signalling\":\"pri_cpe\",\"alarm\":\"up\","
+	       "\"dchan_up\":true,\"bchans_used\":3,\"bchans_total\":30},{\"span\":2,\"type\":\"T1\","
+	       "\"signalling\":\"pri_net\",\"alarm\":\"alarm\",\"dchan_up\":false,\"bchans_used\":0,"
+	       "\"bchans_total\":23}]}\n\n");
+	expect(&f, "--json show calls", 0,
+	       "{\"calls\":[{\"id\":7,\"direction\":\"tdm->sip\",\"state\":\"ACTIVE\",\"channel\":"
+	       "\"span 1 ch 3\",\"trunk\":\"carrier\",\"called\":\"+4930123\",\"calling\":\"\","
+	       "\"duration_ms\":3723500,\"billsec_ms\":3719000,\"codec\":\"PCMA\",\"fax\":\"voice\","
+	       "\"sip_call_id\":\"c\\\"1\",\"legs\":[\"tdm: span 1 ch 3, call\",\"sip: out, "
+	       "confirmed\"]},{\"id\":8,\"direction\":\"tdm->sip\",\"state\":\"ACTIVE\",\"channel\":"
+	       "\"span 1 ch 3\",\"trunk\":\"carrier\",\"called\":\"+4930123\",\"calling\":\"\","
+	       "\"duration_ms\":3723500,\"codec\":\"PCMA\",\"fax\":\"voice\",\"sip_call_id\":"
+	       "\"c\\\"1\",\"legs\":[\"tdm: span 1 ch 3, call\",\"sip: out, confirmed\"]}],"
+	       "\"count\":2}\n\n");
+	expect(&f, "show trunks --json", 0,
+	       "{\"trunks\":[{\"name\":\"carrier\",\"proxy\":\"sip:127.0.0.1:5070\",\"transport\":"
+	       "\"udp\",\"registration\":\"registered\",\"options_up\":false,\"calls\":2}]}\n\n");
+	expect(&f, "show status --json", 0,
+	       "{\"calls\":1,\"calls_created\":42,\"media_channels\":1,\"bchan_in_use\":1,"
+	       "\"fds\":20,\"sockets\":8,\"dahdi_fds\":4,\"dchan_up\":\"1,2\"}\n\n");
+	/* errors stay errors */
+	expect(&f, "show nothing --json", -1, "error: unknown command 'show nothing' (try help)\n\n");
+	expect(&f, "--json", -1, "error: empty request (try help)\n\n");
+}
+
+Test(ctl_cmd, show_channels_all_or_one_span)
+{
+	struct fake f = { .nchans = 2 };
+
+	expect(&f, "show channels", 0,
+	       "SPAN  CH   STATE  CALL   LAW\n"
+	       "2     1    busy   7      alaw\n"
+	       "2     2    free   -      alaw\n\n");
+	cr_expect_eq(f.chan_span, 0);
+	expect(&f, "show channels span 2 --json", 0,
+	       "{\"channels\":[{\"span\":2,\"channel\":1,\"state\":\"busy\",\"call\":7,\"law\":"
+	       "\"alaw\"},{\"span\":2,\"channel\":2,\"state\":\"free\",\"law\":\"alaw\"}]}\n\n");
+	cr_expect_eq(f.chan_span, 2);
+	expect(&f, "show channels span 9", -1, "error: no PRI span 9 (see show spans)\n\n");
+	expect(&f, "show channels span", -1, "error: usage: show channels [span N]\n\n");
+	expect(&f, "show channels span 0", -1, "error: usage: show channels [span N]\n\n");
+	expect(&f, "show channels 2", -1, "error: usage: show channels [span N]\n\n");
+}
+
+Test(ctl_cmd, cdr_tail_lists_the_last_records)
+{
+	struct fake f = { .ncdrs = 30 };
+	int rc;
+	char *r = run(&f, "cdr tail", &rc);
+
+	cr_expect_eq(rc, 0);
+	static const char head[] = "ID     START (UTC)              DIR       CHANNEL      TRUNK      "
+			   "CALLED           CALLING          DURATION  BILLED    CAUSE BY\n"
+			   "40     2026-12-05T02:09:45.123Z tdm-sip   span 2 ch 1  peer       "
+			   "4930123          a\"b\\c            0:01:04   0:01:03   16    tdm\n";
+
+	cr_expect(!strncmp(r, head, strlen(head)), "%s", r);
+	cr_expect_not_null(strstr(r, "\n10 records\n\n"), "default 10: %s", r);
+	free(r);
+	expect(&f, "cdr tail 1 --json", 0,
+	       "{\"cdrs\":[{\"call_id\":40,\"start_time\":\"2026-12-05T02:09:45.123Z\","
+	       "\"answer_time\":\"2026-12-05T02:09:47.000Z\",\"end_time\":"
+	       "\"2026-12-05T02:10:50.000Z\",\"duration_ms\":64877,\"billsec_ms\":63000,"
+	       "\"direction\":\"tdm-sip\",\"span\":2,\"channel\":1,\"line\":\"span 2 ch 1\","
+	       "\"trunk\":\"peer\",\"called\":\"4930123\",\"calling\":\"a\\\"b\\\\c\","
+	       "\"presentation\":\"\",\"sip_call_id\":\"\",\"cause\":16,\"cause_name\":\"\","
+	       "\"sip_status\":200,\"cleared_by\":\"tdm\",\"codec\":\"\"}]}\n\n");
+	expect(&f, "cdr tail 0", -1, "error: usage: cdr tail [N] (N 1..100)\n\n");
+	expect(&f, "cdr tail 101", -1, "error: usage: cdr tail [N] (N 1..100)\n\n");
+	expect(&f, "cdr head", -1, "error: unknown command 'cdr head' (try help)\n\n");
+	f.ncdrs = -1;
+	expect(&f, "cdr tail", -1, "error: CDRs are off ([general] cdr_db)\n\n");
 }

@@ -1,0 +1,345 @@
+/* Prometheus metrics (gateway/metrics.h): counters, the exposition text, the HTTP port. */
+#include "gateway/metrics.h"
+
+#include "common/log.h"
+#include "gateway/cdr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#define HTTP_MAX_CLIENTS 16
+#define HTTP_TIMEOUT_S 10
+
+struct call_series {
+	char direction[16];
+	char trunk[64];
+	int cause;
+	uint64_t calls, answered;
+};
+
+struct metrics {
+	struct call_series *series;
+	unsigned nseries;
+	uint64_t rtp_sent, rtp_received, rtp_lost;
+	uint64_t fax_calls_t38, fax_calls_pass, fax_pages, fax_failures;
+
+	struct MHD_Daemon *http;
+	pthread_mutex_t lock;
+	char *page;			/* under lock: the last published text */
+	size_t page_len;
+};
+
+int metrics_alloc(struct metrics **mp)
+{
+	struct metrics *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return ENOMEM;
+	m->series = calloc(METRICS_MAX_SERIES, sizeof(*m->series));
+	if (!m->series) {
+		free(m);
+		return ENOMEM;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	*mp = m;
+	return 0;
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (!m)
+		return;
+	if (m->http)
+		MHD_stop_daemon(m->http);	/* joins its thread: no scrape runs after this */
+	pthread_mutex_destroy(&m->lock);
+	free(m->page);
+	free(m->series);
+	free(m);
+}
+
+static struct call_series *series_of(struct metrics *m, const char *dir, const char *trunk,
+				     int cause)
+{
+	for (unsigned i = 0; i < m->nseries; i++) {
+		struct call_series *s = &m->series[i];
+
+		if (s->cause == cause && !strcmp(s->direction, dir) && !strcmp(s->trunk, trunk))
+			return s;
+	}
+	/* Bounded: a storm of odd causes on many trunks must not grow the page without end.
+	 * The last two places are kept for trunk="other" (both directions). */
+	if (m->nseries >= METRICS_MAX_SERIES - 2) {
+		trunk = "other";
+		cause = 0;
+		for (unsigned i = 0; i < m->nseries; i++)
+			if (!strcmp(m->series[i].trunk, "other") && !strcmp(m->series[i].direction, dir))
+				return &m->series[i];
+		if (m->nseries == METRICS_MAX_SERIES)
+			return &m->series[METRICS_MAX_SERIES - 1];
+	}
+	struct call_series *s = &m->series[m->nseries++];
+	snprintf(s->direction, sizeof(s->direction), "%s", dir);
+	snprintf(s->trunk, sizeof(s->trunk), "%s", trunk);
+	s->cause = cause;
+	return s;
+}
+
+void metrics_count_call(struct metrics *m, const struct cdr_rec *r)
+{
+	struct call_series *s = series_of(m, r->direction, r->trunk, r->cause);
+
+	s->calls++;
+	if (r->answer_us)
+		s->answered++;
+	if (r->have_rtp) {
+		m->rtp_sent += r->rtp_sent;
+		m->rtp_received += r->rtp_received;
+		m->rtp_lost += r->rtp_lost > 0 ? (uint64_t)r->rtp_lost : 0;
+	}
+	if (r->have_fax) {
+		if (!strcmp(r->fax_transport, "t38"))
+			m->fax_calls_t38++;
+		else
+			m->fax_calls_pass++;
+		m->fax_pages += r->fax_pages;
+		if (r->fax_code)
+			m->fax_failures++;
+	}
+}
+
+/* ---- the text format ------------------------------------------------------------------- */
+
+/* A label value: backslash, quote and newline escaped (exposition format 0.0.4). */
+static void label(struct ctl_buf *out, const char *name, const char *v, bool first)
+{
+	ctl_buf_printf(out, "%s%s=\"", first ? "" : ",", name);
+	for (const char *p = v; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			ctl_buf_printf(out, "\\%c", *p);
+		else if (*p == '\n')
+			ctl_buf_printf(out, "\\n");
+		else
+			ctl_buf_printf(out, "%c", *p);
+	}
+	ctl_buf_printf(out, "\"");
+}
+
+static void family(struct ctl_buf *out, const char *name, const char *type, const char *help)
+{
+	ctl_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct ctl_buf *out)
+{
+	char num[16];
+
+	family(out, "strowger_calls_active", "gauge", "Calls not yet freed.");
+	ctl_buf_printf(out, "strowger_calls_active %u\n", g->calls_active);
+
+	family(out, "strowger_calls_total", "counter",
+	       "Finished calls by direction, SIP trunk and Q.850 cause.");
+	for (unsigned i = 0; i < m->nseries; i++) {
+		const struct call_series *s = &m->series[i];
+
+		snprintf(num, sizeof(num), "%d", s->cause);
+		ctl_buf_printf(out, "strowger_calls_total{");
+		label(out, "direction", s->direction, true);
+		label(out, "trunk", s->trunk, false);
+		label(out, "cause", num, false);
+		ctl_buf_printf(out, "} %" PRIu64 "\n", s->calls);
+	}
+	family(out, "strowger_calls_answered_total", "counter",
+	       "Finished calls that were answered, by direction, SIP trunk and Q.850 cause.");
+	for (unsigned i = 0; i < m->nseries; i++) {
+		const struct call_series *s = &m->series[i];
+
+		snprintf(num, sizeof(num), "%d", s->cause);
+		ctl_buf_printf(out, "strowger_calls_answered_total{");
+		label(out, "direction", s->direction, true);
+		label(out, "trunk", s->trunk, false);
+		label(out, "cause", num, false);
+		ctl_buf_printf(out, "} %" PRIu64 "\n", s->answered);
+	}
+
+	family(out, "strowger_span_up", "gauge", "1 if the span is present and not in alarm.");
+	for (unsigned i = 0; i < g->nspans; i++)
+		ctl_buf_printf(out, "strowger_span_up{span=\"%u\"} %d\n", g->spans[i].number,
+			       !strcmp(g->spans[i].alarm, "up"));
+	family(out, "strowger_span_dchannel_up", "gauge", "1 if the PRI span's D-channel is up.");
+	for (unsigned i = 0; i < g->nspans; i++)
+		if (g->spans[i].dchan_up >= 0)
+			ctl_buf_printf(out, "strowger_span_dchannel_up{span=\"%u\"} %d\n",
+				       g->spans[i].number, g->spans[i].dchan_up);
+	family(out, "strowger_span_channels_in_use", "gauge", "B-channels carrying a call.");
+	for (unsigned i = 0; i < g->nspans; i++)
+		ctl_buf_printf(out, "strowger_span_channels_in_use{span=\"%u\"} %u\n",
+			       g->spans[i].number, g->spans[i].bchans_used);
+	family(out, "strowger_span_channels", "gauge", "B-channels configured on the span.");
+	for (unsigned i = 0; i < g->nspans; i++)
+		ctl_buf_printf(out, "strowger_span_channels{span=\"%u\"} %u\n", g->spans[i].number,
+			       g->spans[i].bchans_total);
+
+	family(out, "strowger_trunk_registered", "gauge",
+	       "1 if the trunk's registration is current (trunks that register).");
+	for (unsigned i = 0; i < g->ntrunks; i++) {
+		if (!strcmp(g->trunks[i].reg, "off"))
+			continue;
+		ctl_buf_printf(out, "strowger_trunk_registered{");
+		label(out, "trunk", g->trunks[i].name, true);
+		ctl_buf_printf(out, "} %d\n", !strcmp(g->trunks[i].reg, "registered"));
+	}
+	family(out, "strowger_trunk_options_up", "gauge",
+	       "1 if the trunk answers OPTIONS (trunks with a keepalive).");
+	for (unsigned i = 0; i < g->ntrunks; i++) {
+		if (g->trunks[i].options_up < 0)
+			continue;
+		ctl_buf_printf(out, "strowger_trunk_options_up{");
+		label(out, "trunk", g->trunks[i].name, true);
+		ctl_buf_printf(out, "} %d\n", g->trunks[i].options_up);
+	}
+	family(out, "strowger_trunk_calls", "gauge", "Calls on the trunk now.");
+	for (unsigned i = 0; i < g->ntrunks; i++) {
+		ctl_buf_printf(out, "strowger_trunk_calls{");
+		label(out, "trunk", g->trunks[i].name, true);
+		ctl_buf_printf(out, "} %u\n", g->trunks[i].calls);
+	}
+
+	family(out, "strowger_rtp_packets_sent_total", "counter", "RTP packets sent by finished calls.");
+	ctl_buf_printf(out, "strowger_rtp_packets_sent_total %" PRIu64 "\n", m->rtp_sent);
+	family(out, "strowger_rtp_packets_received_total", "counter",
+	       "RTP packets received by finished calls.");
+	ctl_buf_printf(out, "strowger_rtp_packets_received_total %" PRIu64 "\n", m->rtp_received);
+	family(out, "strowger_rtp_packets_lost_total", "counter",
+	       "RTP packets lost toward us in finished calls (RFC 3550 A.3).");
+	ctl_buf_printf(out, "strowger_rtp_packets_lost_total %" PRIu64 "\n", m->rtp_lost);
+
+	family(out, "strowger_fax_calls_total", "counter", "Finished calls that carried fax.");
+	ctl_buf_printf(out, "strowger_fax_calls_total{transport=\"t38\"} %" PRIu64 "\n"
+		       "strowger_fax_calls_total{transport=\"passthrough\"} %" PRIu64 "\n",
+		       m->fax_calls_t38, m->fax_calls_pass);
+	family(out, "strowger_fax_pages_total", "counter", "Fax pages of finished calls.");
+	ctl_buf_printf(out, "strowger_fax_pages_total %" PRIu64 "\n", m->fax_pages);
+	family(out, "strowger_fax_failures_total", "counter",
+	       "Faxes that ended with a T.30 error.");
+	ctl_buf_printf(out, "strowger_fax_failures_total %" PRIu64 "\n", m->fax_failures);
+
+	family(out, "strowger_media_events_dropped_total", "counter",
+	       "Media engine events lost to a full queue.");
+	ctl_buf_printf(out, "strowger_media_events_dropped_total %" PRIu64 "\n",
+		       g->media_events_dropped);
+	if (g->cdr_on) {
+		family(out, "strowger_cdr_written_total", "counter", "CDR rows committed.");
+		ctl_buf_printf(out, "strowger_cdr_written_total %" PRIu64 "\n", g->cdr_written);
+		family(out, "strowger_cdr_dropped_total", "counter",
+		       "CDRs dropped: the writer's queue was full.");
+		ctl_buf_printf(out, "strowger_cdr_dropped_total %" PRIu64 "\n", g->cdr_dropped);
+	}
+	family(out, "process_open_fds", "gauge", "Number of open file descriptors.");
+	ctl_buf_printf(out, "process_open_fds %u\n", g->fds);
+}
+
+/* ---- HTTP ------------------------------------------------------------------------------ */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **ctx)
+{
+	struct metrics *m = cls;
+	struct MHD_Response *resp;
+	unsigned status = MHD_HTTP_OK;
+	enum MHD_Result ret;
+	char *body = NULL;
+	size_t len = 0;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)ctx;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (strcmp(url, "/metrics")) {
+		status = MHD_HTTP_NOT_FOUND;
+	} else {
+		pthread_mutex_lock(&m->lock);
+		if (m->page) {
+			body = malloc(m->page_len ? m->page_len : 1);
+			if (body) {
+				memcpy(body, m->page, m->page_len);
+				len = m->page_len;
+			}
+		}
+		pthread_mutex_unlock(&m->lock);
+		if (!body)
+			status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (status != MHD_HTTP_OK) {
+		static const char *const msg[] = { "not found\n", "GET only\n", "not ready\n" };
+		const char *t = status == MHD_HTTP_NOT_FOUND ? msg[0] :
+				status == MHD_HTTP_METHOD_NOT_ALLOWED ? msg[1] : msg[2];
+
+		resp = MHD_create_response_from_buffer(strlen(t), (void *)t, MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	}
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				status == MHD_HTTP_OK ? "text/plain; version=0.0.4; charset=utf-8" :
+				"text/plain");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int metrics_listen(struct metrics *m, const char *addr)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char host[64];
+	const char *colon = strrchr(addr, ':');
+	char *end;
+	unsigned long port;
+
+	if (!colon || (size_t)(colon - addr) >= sizeof(host))
+		return EINVAL;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || !colon[1] || !port || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return EINVAL;
+	sa.sin_port = htons((uint16_t)port);
+	m->http = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+				   (uint16_t)port, NULL, NULL, on_request, m,
+				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CLIENTS,
+				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+				   MHD_OPTION_END);
+	if (!m->http)
+		return errno == EADDRINUSE ? EADDRINUSE : EIO;
+	return 0;
+}
+
+void metrics_publish(struct metrics *m, struct ctl_buf *out)
+{
+	char *old;
+
+	if (out->failed) {
+		ctl_buf_free(out);
+		return;		/* keep the last good page */
+	}
+	pthread_mutex_lock(&m->lock);
+	old = m->page;
+	m->page = out->data;
+	m->page_len = out->len;
+	pthread_mutex_unlock(&m->lock);
+	free(old);
+	*out = (struct ctl_buf){ 0 };
+}
