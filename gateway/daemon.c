@@ -88,13 +88,38 @@ static int on_dahdi_fd(struct daemon *d, su_wait_t *w, void *arg)
 		tdm_span_handle_event(wt->span, wt->fd);
 	if ((revents & POLLIN) && wt->link)
 		pri_link_on_readable(wt->link);
+	else if (revents & POLLIN)
+		(void)leg_fxs_on_readable(d, tdm_span_number(wt->span), wt->fd);
 	return 0;
+}
+
+int gw_watch_audio(struct daemon *d, int fd, bool on)
+{
+	for (unsigned i = 0; i < d->nwatches; i++) {
+		struct watch *wt = &d->watches[i];
+		if (wt->fd != fd || wt->link)
+			continue;
+		wt->audio = on;
+		return su_root_eventmask(d->root, wt->index, fd, on ? POLLIN | POLLPRI : POLLPRI) < 0 ?
+			EIO : 0;
+	}
+	return ENOENT;
+}
+
+/* An analog channel's hook, ringing or dialling event. */
+static void on_span_chan_event(struct tdm_span *span, unsigned pos, int fd, int event, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (!leg_fxs_on_event(d, tdm_span_number(span), pos, event))
+		LOGD(LS_TDM, "span %u ch %u: event %d: not a configured port", tdm_span_number(span),
+		     pos, event);
 }
 
 static int watch_add(struct daemon *d, struct watch *wt)
 {
 	su_wait_t w;
-	int events = wt->link ? (POLLIN | POLLPRI) : POLLPRI;
+	int events = wt->link || wt->audio ? (POLLIN | POLLPRI) : POLLPRI;
 
 	if (su_wait_create(&w, wt->fd, events) < 0)
 		return ENOMEM;
@@ -254,6 +279,7 @@ static int open_spans(struct daemon *d)
 			.dahdi_dir = conf->general.dahdi_dir,
 			.stateh = on_span_state,
 			.fdh = on_span_fd,
+			.evh = on_span_chan_event,
 			.arg = d,
 		};
 		err = tdm_span_alloc(&d->spans[d->nspans], &p);
@@ -263,9 +289,10 @@ static int open_spans(struct daemon *d)
 		}
 		d->nspans++;
 		if (!pri) {
-			LOGN(LS_TDM, "span %u: %s ports are not implemented yet (planned): the span's "
-			     "alarms are watched, no call is made or taken on it", cs->number,
-			     cs->sig == SIG_FXS ? "FXS" : "FXO");
+			if (cs->sig == SIG_FXO)
+				LOGN(LS_TDM, "span %u: FXO ports are not implemented yet (planned): "
+				     "the span's alarms are watched, no call is made or taken on it",
+				     cs->number);
 			continue;
 		}
 		err = pri_link_alloc(&d->links[d->nlinks], d, cs, d->spans[d->nspans - 1],
@@ -277,7 +304,7 @@ static int open_spans(struct daemon *d)
 		d->nlinks++;
 	}
 	poll_spans(d);
-	return 0;
+	return leg_fxs_ports_alloc(d);
 }
 
 /* ---- SIP ------------------------------------------------------------------------------- */
@@ -650,6 +677,7 @@ void daemon_free(struct daemon *d)
 	media_engine_free(d->media);
 	d->media = NULL;
 	call_free_all(&d->calls);
+	leg_fxs_ports_free(d);	/* after the calls: a port outlives its legs */
 	/* Spans before links: closing a D-channel detaches its link. */
 	for (unsigned i = 0; i < d->nspans; i++)
 		tdm_span_free(d->spans[i]);

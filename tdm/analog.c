@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 int analog_hook(int fd, enum analog_hook_op op)
 {
@@ -78,23 +80,33 @@ static int tone_id(enum analog_tone t)
 	return (unsigned)t < sizeof(ids) / sizeof(ids[0]) ? ids[t] : -2;
 }
 
-int analog_set_zone(int fd, const char *zone)
+int analog_set_zone(int fd, const char *dir, const char *zone)
 {
-	char name[16];
+	char name[16], path[512];
 	struct tone_zone *z;
+	int num, ctl, err;
 
 	snprintf(name, sizeof(name), "%s", zone);
 	z = tone_zone_find(name);
 	if (!z)
 		return ENOENT;
-	/* Registering loads the zone into the driver (once per zone number is enough, but
-	 * it is idempotent); DAHDI_SETTONEZONE picks it for this channel. */
-	if (tone_zone_register_zone(fd, z))
-		return errno ? errno : EIO;
-	int num = z->zone;
-	if (ioctl(fd, DAHDI_SETTONEZONE, &num))
+	/* A zone dahdi_cfg loaded (loadzone=) is taken as it is; another one is loaded into
+	 * the driver first, through the control device (DAHDI_LOADZONE is refused on a
+	 * channel: ENOTTY). libtonezone keeps a copy of each tone's text it never frees:
+	 * loading only what is missing keeps that to once per zone. */
+	num = z->zone;
+	if (!ioctl(fd, DAHDI_SETTONEZONE, &num))
+		return 0;
+	snprintf(path, sizeof(path), "%s/ctl", dir);
+	ctl = open(path, O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
 		return errno;
-	return 0;
+	err = tone_zone_register_zone(ctl, z) ? (errno ? errno : EIO) : 0;
+	close(ctl);
+	if (err)
+		return err;
+	num = z->zone;
+	return ioctl(fd, DAHDI_SETTONEZONE, &num) ? errno : 0;
 }
 
 int analog_tone(int fd, enum analog_tone tone)

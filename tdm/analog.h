@@ -60,9 +60,9 @@ enum analog_tone {
 	ANALOG_TONE_CALLWAIT,
 };
 
-/* Load the zone into DAHDI (tone_zone_register) and make it the channel's
- * (DAHDI_SETTONEZONE). ENOENT: libtonezone has no such zone. */
-int analog_set_zone(int fd, const char *zone);
+/* Make the zone the channel's (DAHDI_SETTONEZONE), loading it into DAHDI through
+ * "<dir>/ctl" first if dahdi_cfg did not (libtonezone). ENOENT: no such zone. */
+int analog_set_zone(int fd, const char *dir, const char *zone);
 
 /* Start a tone of the channel's zone, or stop it (DAHDI_SENDTONE). DAHDI plays it until
  * stopped; audio written meanwhile is not sent. ENODATA: the zone lacks it. */
