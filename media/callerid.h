@@ -12,7 +12,8 @@
 enum callerid_std {
 	CALLERID_BELL202,	/* Bellcore GR-30: Bell 202 FSK, MDMF (SDMF accepted on receive) */
 	CALLERID_V23,		/* ETSI EN 300 659-1/-3: V.23 FSK, MDMF (call set-up 0x80) */
-	CALLERID_DTMF,		/* ETSI ES 200 778-1 DTMF CLIP: A<number>C (D1C/D2C absent) */
+	CALLERID_DTMF,		/* ETSI ES 200 778-1 Annex B DTMF CLIP: A<number>C; absent: B10C
+				 * private, B00C unavailable (Danish D1# / D2# accepted on receive) */
 };
 
 /* What the presentation allows: a field is sent, or its absence with the reason. */
@@ -32,15 +33,23 @@ enum callerid_std callerid_std_from_name(const char *name, bool *ok);
 const char *callerid_std_name(enum callerid_std std);
 
 /* The message bytes (pure): MDMF/SDMF layout incl. message type, length and checksum for FSK;
- * for DTMF the digit string ("A4930123C"). Returns the length, or -EINVAL / -ENOSPC. */
+ * for DTMF the digit string ("A4930123C"). Returns the length, or -EINVAL / -ENOSPC.
+ * FSK sends MDMF: mwi >= 0 makes a message-waiting message (0x82: date/time if given, VMWI),
+ * else a call set-up (0x80: date/time if given; the number, or its absence 0x04 'P'/'O' when
+ * number_absent says so or number is ""; the name, or its absence 0x08 when name_absent says
+ * so, or nothing when name is ""). Bell 202 carries 15 digits and 15 characters of name,
+ * V.23 20 and 50, DTMF 20 digits: a longer number is -EINVAL, a longer name is cut. */
 int callerid_encode_msg(enum callerid_std std, const struct callerid *id, uint8_t *buf, size_t len);
 
-/* Parse a received message (checksum checked for FSK). 0, or -EINVAL/-EBADMSG. */
+/* Parse a received message (checksum checked for FSK). 0, or -EINVAL/-EBADMSG. Bell 202 also
+ * takes SDMF (0x04 caller ID, 0x06 message waiting); unknown MDMF parameters are skipped. */
 int callerid_parse_msg(enum callerid_std std, const uint8_t *msg, size_t len, struct callerid *id);
 
 /* Render the whole caller-ID signal (channel seizure + mark + message for FSK; the DTMF digits
  * for DTMF) as audio at level -13 dBm0 (configurable later), for playing between rings.
- * Returns the number of samples (<= max), or -errno. callerid_max_samples() bounds it. */
+ * Returns the number of samples (<= max), or -errno. callerid_max_samples() bounds it.
+ * FSK: 300 seizure bits, 180 marks, the message, 5 marks (~1.2 s for number, name and
+ * date). DTMF: SpanDSP's digits (50 ms on, 55 ms off, -10 dBm0 low group). */
 int callerid_render(enum callerid_std std, const struct callerid *id, int16_t *out, size_t max);
 size_t callerid_max_samples(void);
 
@@ -50,7 +59,10 @@ size_t callerid_max_samples(void);
 int callerid_render_cas(int16_t *out, size_t max);
 
 /* Streaming decoder: feed audio; returns 1 once a whole valid message was decoded (then
- * callerid_rx_result() holds it), 0 while none yet, -errno on a bad one (checksum). */
+ * callerid_rx_result() holds it), 0 while none yet, -errno on a bad one (checksum).
+ * 1 and -EBADMSG are events: reported by the feed call during which the message ended; the
+ * result stays until a later valid message replaces it. Any n works (20 ms frames are fine).
+ * FSK starts a message only after 40 mark bits, so noise does not frame one. */
 struct callerid_rx;
 int callerid_rx_new(struct callerid_rx **rxp, enum callerid_std std);
 int callerid_rx_feed(struct callerid_rx *rx, const int16_t *samples, size_t n);

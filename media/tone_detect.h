@@ -16,17 +16,24 @@ void tone_spec_free(struct tone_spec *ts);
 
 /* A detector for one tone spec: feed 8 kHz linear audio; it reports whether the tone is
  * present (frequencies within +-2 %, twist, level above -35 dBm0) and, for a cadenced tone,
- * when `cycles` on/off cycles matched the spec's cadence within +-20 % (or 50 ms). */
+ * when `cycles` on/off cycles matched the spec's cadence within +-20 % (or 50 ms).
+ * Durations are measured in 20 ms blocks. Which part is matched: the repeated elements'
+ * cadence when they have durations (busy, reorder, ringback; only whole on/off runs count,
+ * not one cut by the start of listening); else a steady tone after 500 ms (dial tone, also
+ * after a '!' stutter); else the '!' elements in order, once (the SIT "!950/330,...,0").
+ * f1*f2 (amplitude modulated) is listened for as f1. */
 struct tone_detect;
 int tone_detect_new(struct tone_detect **out, const struct tone_spec *ts, unsigned cycles);
 /* 1 when the tone (and its cadence, cycles times) has been recognised since the last reset,
- * else 0. */
+ * else 0 (-EINVAL for bad arguments). Any n. */
 int tone_detect_feed(struct tone_detect *td, const int16_t *samples, size_t n);
 void tone_detect_reset(struct tone_detect *td);
 void tone_detect_free(struct tone_detect *td);
 
 /* Measure the strongest frequency present in a block (for tests checking "is this 350+440?"):
- * returns the energy in dBm0 at freq, so a caller can check presence of each frequency. */
+ * returns the energy in dBm0 at freq, so a caller can check presence of each frequency.
+ * The level of a sine at freq (a DFT bin over all n samples: about 8000/n Hz wide); -120
+ * for nothing. */
 double tone_level_dbm0(const int16_t *samples, size_t n, double freq);
 
 #endif

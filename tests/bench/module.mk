@@ -25,3 +25,14 @@ $(BUILD)/tests/bench/faxlab: $(FAXLAB_OBJS) $(BUILD)/libstrowger.a
 faxlab: $(BUILD)/tests/bench/faxlab
 	$(Q)$(BUILD)/tests/bench/faxlab $(FAXLAB_ARGS)
 bench: faxlab
+
+# Analog line listeners (caller ID, call-progress tones): CPU per 20 ms frame; part of
+# `make bench`.
+$(BUILD)/tests/bench/analog-bench: $(BUILD)/tests/bench/analog-bench.o $(BUILD)/libstrowger.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+.PHONY: bench-analog
+bench-analog: $(BUILD)/tests/bench/analog-bench
+	$(Q)$(BUILD)/tests/bench/analog-bench
+bench: bench-analog
