@@ -196,7 +196,9 @@ static void route_sip_to_port(struct daemon *d, const struct sipua_event *ev,
 			     "INVITE without SDP (late offer) is not supported");
 		return;
 	}
-	if (leg_fxs_alloc_out(&b, d, &rr->route->to, rr->number, &alaw, &cause)) {
+	if (leg_fxo_is_port(d, rr->route->to.span) ?
+	    leg_fxo_alloc_out(&b, d, &rr->route->to, &alaw, &cause) :
+	    leg_fxs_alloc_out(&b, d, &rr->route->to, rr->number, &alaw, &cause)) {
 		respond_fail(d, ev->call, cause, "no such port");
 		return;
 	}

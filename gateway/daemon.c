@@ -88,8 +88,9 @@ static int on_dahdi_fd(struct daemon *d, su_wait_t *w, void *arg)
 		tdm_span_handle_event(wt->span, wt->fd);
 	if ((revents & POLLIN) && wt->link)
 		pri_link_on_readable(wt->link);
-	else if (revents & POLLIN)
-		(void)leg_fxs_on_readable(d, tdm_span_number(wt->span), wt->fd);
+	else if ((revents & POLLIN) &&
+		 !leg_fxs_on_readable(d, tdm_span_number(wt->span), wt->fd))
+		(void)leg_fxo_on_readable(d, tdm_span_number(wt->span), wt->fd);
 	return 0;
 }
 
@@ -111,7 +112,8 @@ static void on_span_chan_event(struct tdm_span *span, unsigned pos, int fd, int 
 {
 	struct daemon *d = arg;
 
-	if (!leg_fxs_on_event(d, tdm_span_number(span), pos, event))
+	if (!leg_fxs_on_event(d, tdm_span_number(span), pos, event) &&
+	    !leg_fxo_on_event(d, tdm_span_number(span), pos, event))
 		LOGD(LS_TDM, "span %u ch %u: event %d: not a configured port", tdm_span_number(span),
 		     pos, event);
 }
@@ -288,13 +290,8 @@ static int open_spans(struct daemon *d)
 			return err;
 		}
 		d->nspans++;
-		if (!pri) {
-			if (cs->sig == SIG_FXO)
-				LOGN(LS_TDM, "span %u: FXO ports are not implemented yet (planned): "
-				     "the span's alarms are watched, no call is made or taken on it",
-				     cs->number);
-			continue;
-		}
+		if (!pri)
+			continue;	/* its [port]s: leg_fxs_ports_alloc(), leg_fxo_ports_alloc() */
 		err = pri_link_alloc(&d->links[d->nlinks], d, cs, d->spans[d->nspans - 1],
 				     span_group_chans(gw_group_of_span(d, cs->number)));
 		if (err) {
@@ -304,7 +301,8 @@ static int open_spans(struct daemon *d)
 		d->nlinks++;
 	}
 	poll_spans(d);
-	return leg_fxs_ports_alloc(d);
+	err = leg_fxs_ports_alloc(d);
+	return err ? err : leg_fxo_ports_alloc(d);
 }
 
 /* ---- SIP ------------------------------------------------------------------------------- */
@@ -678,6 +676,7 @@ void daemon_free(struct daemon *d)
 	d->media = NULL;
 	call_free_all(&d->calls);
 	leg_fxs_ports_free(d);	/* after the calls: a port outlives its legs */
+	leg_fxo_ports_free(d);
 	/* Spans before links: closing a D-channel detaches its link. */
 	for (unsigned i = 0; i < d->nspans; i++)
 		tdm_span_free(d->spans[i]);

@@ -19,6 +19,7 @@
 #include "gateway/call.h"
 
 struct analog_ports;
+struct fxo_ports;
 struct cause_map;
 struct ctl;
 struct media_engine;
@@ -81,7 +82,8 @@ struct daemon {
 	const char *status_path;	/* written on SIGUSR1 (gateway/status.h) */
 	uint64_t status_seq;
 	struct ctl *ctl;		/* the control socket (gateway/ctl.h), NULL if none */
-	struct analog_ports *analog;	/* FXS/FXO ports (gateway/leg_fxs.c), NULL if none */
+	struct analog_ports *analog;	/* FXS ports (gateway/leg_fxs.c), NULL if none */
+	struct fxo_ports *fxo;		/* FXO ports (gateway/leg_fxo.c), NULL if none */
 };
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */

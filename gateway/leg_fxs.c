@@ -63,6 +63,7 @@ struct fxs_port {
 	struct dialplan *plan;		/* NULL: dial once a route matches uniquely */
 	enum g711_law law;
 	enum fxs_state st;
+	enum analog_tone cleared_tone;	/* FXS_CLEARED: busy or reorder */
 	bool offhook;
 	bool zone_set;			/* DAHDI has the port's tone zone */
 	bool reading;			/* the loop reads the fd for DTMF */
@@ -83,6 +84,7 @@ struct fxs_port {
 struct leg_fxs {
 	struct leg leg;			/* first */
 	struct fxs_port *port;		/* NULL once the leg is gone */
+	struct fxs_port *home;		/* the port, also after the leg is gone */
 	unsigned spanno, pos;		/* the port's, for the summary */
 	bool b;				/* leg B (the call rings the phone) */
 	bool over;			/* cleared: GONE is pending or raised */
@@ -271,7 +273,6 @@ static void cid_stop(struct fxs_port *p)
 	p->cid_audio = NULL;
 }
 
-#ifdef STROWGER_CALLERID_TX	/* until media/callerid.c lands (helper analog-core) */
 static void cid_send(struct fxs_port *p)
 {
 	size_t max = callerid_max_samples();
@@ -300,14 +301,6 @@ static void cid_send(struct fxs_port *p)
 	     p->cid.name, p->cid_len / 8);
 	cid_push(p);
 }
-#else
-static void cid_send(struct fxs_port *p)
-{
-	if (p->cid_wanted && !p->cid_done)
-		PLOG(LL_NOTICE, p, "caller ID not sent: this build has no caller-ID encoder");
-	p->cid_done = true;
-}
-#endif
 
 /* ---- dialling (leg A) ------------------------------------------------------------------- */
 
@@ -317,6 +310,7 @@ static void fail_dialling(struct fxs_port *p, const char *why)
 	reading(p, false);
 	timer_stop(p);
 	set_state(p, FXS_CLEARED);
+	p->cleared_tone = ANALOG_TONE_CONGESTION;
 	tone(p, ANALOG_TONE_CONGESTION);
 	timer_start(p, p->cp.howler_after * 1000);
 }
@@ -329,6 +323,7 @@ static struct leg_fxs *leg_new(struct fxs_port *p, bool b)
 		return NULL;
 	l->leg.ops = &fxs_ops;
 	l->port = p;
+	l->home = p;
 	l->spanno = p->spanno;
 	l->pos = p->pos;
 	l->b = b;
@@ -664,8 +659,9 @@ static void fxs_clear(struct leg *leg, int cause)
 		timer_stop(p);
 		cid_stop(p);
 		set_state(p, FXS_CLEARED);
-		tone(p, cause == CAUSE_USER_BUSY || cause == CAUSE_NORMAL_CLEARING ?
-		     ANALOG_TONE_BUSY : ANALOG_TONE_CONGESTION);
+		p->cleared_tone = cause == CAUSE_USER_BUSY || cause == CAUSE_NORMAL_CLEARING ?
+				  ANALOG_TONE_BUSY : ANALOG_TONE_CONGESTION;
+		tone(p, p->cleared_tone);
 		timer_start(p, p->cp.howler_after * 1000);
 	} else {
 		to_idle(p);
@@ -717,9 +713,14 @@ static void fxs_debug(const struct leg *leg, char *buf, size_t len)
 static void fxs_destroy(struct leg *leg)
 {
 	struct leg_fxs *l = lf_of(leg);
+	struct fxs_port *p = l->home;
 
 	if (l->port && l->port->leg == l)
 		l->port->leg = NULL;
+	/* The call is freed once the media engine let go of the channel. Its last writes
+	 * stopped DAHDI's tone (a write replaces the tone): start it again now. */
+	if (p && !p->leg && p->st == FXS_CLEARED)
+		tone(p, p->cleared_tone);
 	free(l);
 }
 

@@ -71,6 +71,19 @@ int leg_fxs_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpo
 /* One line per port: hook state, line state, call (the state dump). */
 void leg_fxs_dump(struct daemon *d, FILE *out);
 
+/* ---- analog FXO ports (gateway/leg_fxo.c) ----------------------------------------- */
+
+int leg_fxo_ports_alloc(struct daemon *d);
+void leg_fxo_ports_free(struct daemon *d);
+bool leg_fxo_on_event(struct daemon *d, unsigned span, unsigned pos, int event);
+bool leg_fxo_on_readable(struct daemon *d, unsigned span, int fd);
+/* A leg B on the port the route names (port N:P, or the first idle port of span N). */
+int leg_fxo_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpoint *to,
+		      bool *alaw, int *cause);
+/* Whether span has FXO ports (a route "to = port N" leads to one of them). */
+bool leg_fxo_is_port(struct daemon *d, unsigned span);
+void leg_fxo_dump(struct daemon *d, FILE *out);
+
 /* ---- routing (gateway/call_route.c) ------------------------------------------------ */
 
 /* A SETUP arrived on link; an INVITE arrived (ev->type SIPUA_EV_CALL_INCOMING). */

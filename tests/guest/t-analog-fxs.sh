@@ -39,7 +39,7 @@ t_wait_log gw "CALL id=1 dir=tdm-sip port 5:1 trunk=peer called=5551234 calling=
 	t_fail "gateway's summary of the phone -> SIP call missing or wrong"
 
 # SIP -> phone: two rings 6 s apart, answer, talk, the peer hangs up: busy tone.
-t_start phone-in "${PHONE[@]}" -e 'expect ringing x 2 cadence 6s 20s; offhook;
+t_start phone-in "${PHONE[@]}" -e 'expect ringing x 2 cadence 6s 20s; expect cid from 5551000 1s; offhook;
 	tone 1004; expect-tone 1800 2s within 5s;
 	expect-tones 480+620 2s within 10s min 30 cadence 500/500; onhook; sleep 1s'
 phone=$T_PID

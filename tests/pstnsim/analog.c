@@ -17,9 +17,7 @@
 
 #include <dahdi/user.h>
 
-#ifdef STROWGER_CALLERID_TX
 #include "media/callerid.h"
-#endif
 
 #define MAX_RINGS	32
 #define TONE_RATIO	0.6	/* share of a block's energy at the tone's frequencies */
@@ -44,11 +42,13 @@ struct sim_line {
 	int16_t blk[SIM_BLOCK];
 	size_t nblk;
 	/* caller ID seen between the rings */
-#ifdef STROWGER_CALLERID_TX
 	struct callerid_rx *cid;
 	struct callerid cid_got;
 	bool cid_have;
-#endif
+	/* the exchange: caller ID to send after the first ring burst */
+	int16_t *cid_tx;
+	size_t cid_tx_len, cid_tx_pos;
+	bool cid_tx_armed;
 };
 
 static double goertzel(const int16_t *x, size_t n, double f)
@@ -139,9 +139,7 @@ int sim_analog_open(struct sim *s)
 	call->fd = fd;
 	call->state = CS_ACTIVE;
 	s->cur = call;
-#ifdef STROWGER_CALLERID_TX
-	(void)callerid_rx_new(&l->cid, s->o.cid_std);
-#endif
+	(void)callerid_rx_new(&l->cid, (enum callerid_std)s->o.cid_std);
 	sim_say(s, "analog line: DAHDI channel %d (%s, span %d), %s, as %s", s->o.analog, p.name,
 		p.spanno, sim_law_name(s->o.law), l->exchange ? "an exchange line" : "a phone");
 	return 0;
@@ -157,9 +155,8 @@ void sim_analog_close(struct sim *s)
 		if (c->fd == l->fd)
 			c->fd = -1;
 	close(l->fd);
-#ifdef STROWGER_CALLERID_TX
 	callerid_rx_free(l->cid);
-#endif
+	free(l->cid_tx);
 	free(l);
 	s->line = NULL;
 }
@@ -201,6 +198,13 @@ void sim_analog_event(struct sim *s, int ev)
 	case DAHDI_EVENT_ONHOOK:
 		l->onhooks++;
 		break;
+	case DAHDI_EVENT_RINGEROFF:
+		/* the exchange: the first burst is over, the caller ID goes out now */
+		if (l->cid_tx_armed) {
+			l->cid_tx_armed = false;
+			l->cid_tx_pos = 0;
+		}
+		break;
 	default:
 		break;
 	}
@@ -216,14 +220,12 @@ void sim_analog_audio(struct sim *s, const uint8_t *buf, size_t n)
 	if (n > sizeof(lin) / sizeof(lin[0]))
 		n = sizeof(lin) / sizeof(lin[0]);
 	sim_law_decode(s->o.law, buf, lin, n);
-#ifdef STROWGER_CALLERID_TX
 	if (l->cid && !l->cid_have && !l->offhook && callerid_rx_feed(l->cid, lin, n) == 1) {
 		l->cid_got = *callerid_rx_result(l->cid);
 		l->cid_have = true;
 		sim_say(s, "evt   line: caller ID number '%s' name '%s' date %s", l->cid_got.number,
 			l->cid_got.name, l->cid_got.datetime);
 	}
-#endif
 	for (size_t i = 0; i < n && l->tchk; i++) {
 		l->blk[l->nblk++] = lin[i];
 		if (l->nblk == SIM_BLOCK) {
@@ -231,6 +233,20 @@ void sim_analog_audio(struct sim *s, const uint8_t *buf, size_t n)
 			tone_block(l, l->blk);
 		}
 	}
+}
+
+bool sim_analog_tx(struct sim *s, uint8_t *buf, size_t n)
+{
+	struct sim_line *l = s->line;
+	int16_t lin[SIM_BLOCK * 4];
+
+	if (!l || !l->cid_tx || l->cid_tx_armed || l->cid_tx_pos >= l->cid_tx_len ||
+	    n > sizeof(lin) / sizeof(lin[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		lin[i] = l->cid_tx_pos < l->cid_tx_len ? l->cid_tx[l->cid_tx_pos++] : 0;
+	sim_law_encode(s->o.law, lin, buf, n);
+	return true;
 }
 
 static int hook(struct sim_line *l, int op)
@@ -287,6 +303,30 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 		snprintf(msg, len, err ? "DAHDI_HOOK flash: %s" : "flash%s", err ? strerror(err) : "");
 		return err ? -1 : 1;
 	case OP_RING_LINE:
+		free(l->cid_tx);
+		l->cid_tx = NULL;
+		if (c->from[0] || c->pres > 0) {
+			struct callerid id = { .mwi = -1 };
+			size_t max = callerid_max_samples();
+			int n;
+			if (c->pres == 1)
+				id.number_absent = id.name_absent = CALLERID_PRIVATE;
+			else if (c->pres == 2)
+				id.number_absent = id.name_absent = CALLERID_UNAVAILABLE;
+			snprintf(id.number, sizeof(id.number), "%s", c->from);
+			snprintf(id.name, sizeof(id.name), "%s", c->cname);
+			if (!id.name[0] && !id.name_absent)
+				id.name_absent = CALLERID_UNAVAILABLE;
+			l->cid_tx = malloc(max * sizeof(*l->cid_tx));
+			n = l->cid_tx ? callerid_render((enum callerid_std)s->o.cid_std, &id,
+							l->cid_tx, max) : -ENOMEM;
+			if (n <= 0) {
+				snprintf(msg, len, "caller ID: %s", strerror(n ? -n : EINVAL));
+				return -1;
+			}
+			l->cid_tx_len = (size_t)n;
+			l->cid_tx_armed = true;
+		}
 		err = hook(l, DAHDI_RING);
 		snprintf(msg, len, err ? "DAHDI_HOOK ring: %s" : "ringing%s", err ? strerror(err) : "");
 		return err ? -1 : 1;
@@ -383,7 +423,6 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 		return ok ? 1 : -1;
 	}
 	case OP_EXPECT_CID:
-#ifdef STROWGER_CALLERID_TX
 		if (!l->cid_have) {
 			if (elapsed < limit)
 				return 0;
@@ -403,10 +442,6 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 			l->cid_have = false;
 			return ok ? 1 : -1;
 		}
-#else
-		snprintf(msg, len, "this pstnsim has no caller-ID decoder");
-		return -1;
-#endif
 	default:
 		snprintf(msg, len, "not a step for an analog line");
 		return -1;

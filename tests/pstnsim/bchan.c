@@ -131,7 +131,7 @@ void sim_bchan_io(struct sim *s, struct sim_call *call, short revents)
 			/* the fax machine owns the channel: its signals replace the tone */
 			sim_fax_rx(call->fax, buf, (size_t)n);
 			sim_fax_tx(call->fax, buf, (size_t)n);
-		} else {
+		} else if (!sim_analog_tx(s, buf, (size_t)n)) {
 			sim_tx_fill(call->tx, buf, (size_t)n);
 		}
 		if (write(call->fd, buf, (size_t)n) < 0 && errno != EAGAIN)
