@@ -289,14 +289,16 @@ static void on_ring(struct fxo_port *p)
 	switch (p->st) {
 	case FXO_IDLE:
 		set_state(p, FXO_RINGING);
-		if (p->cp.caller_id != CID_NONE && p->cid_rx) {
+		if (p->cp.caller_id != CID_NONE) {
 			/* the caller ID comes after this first ring */
 			enum callerid_std std = p->cp.caller_id == CID_V23 ? CALLERID_V23 :
 				p->cp.caller_id == CID_DTMF ? CALLERID_DTMF : CALLERID_BELL202;
 			callerid_rx_free(p->cid_rx);
 			p->cid_rx = NULL;
-			(void)callerid_rx_new(&p->cid_rx, std);
-			reading(p, true);
+			if (callerid_rx_new(&p->cid_rx, std) == 0)
+				reading(p, true);
+			else
+				offer(p);
 		} else {
 			offer(p);
 		}

@@ -506,9 +506,11 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 			offhook_idle(p);
 			break;
 		case FXS_RINGING:
-			/* Answer: DAHDI stops the ringing itself on off-hook. */
+			/* Answer. DAHDI rings on until told: taking the line off-hook stops
+			 * it (as chan_dahdi answers an FXO-signalled channel). */
 			timer_stop(p);
 			cid_stop(p);
+			(void)analog_hook(port_fd(p), ANALOG_OFFHOOK);
 			set_state(p, FXS_CONNECTED);
 			if (l) {
 				l->ev_answer = true;

@@ -25,7 +25,7 @@ signalling = fxo
 [port 7:1-4]
 number = 3001
 to = trunk peer
-dial_delay_ms = 500
+dial_delay_ms = 1500
 
 [route to-fxo]
 from = trunk peer
@@ -37,7 +37,7 @@ CONF
 EXCH=("$(t_bin tests/pstnsim/pstnsim)" --analog 183 --role exchange --tag exch)
 
 gw_start "$conf"
-gw_wait_up 7 24 || t_fail "span 7 not up"
+gw_wait_up 7 24 30 || t_fail "span 7 not up"
 gw_baseline
 
 # In: ring with caller ID -> INVITE to 3001 from 5553000 "Alice"; the exchange hangs up.

@@ -17,7 +17,7 @@ t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 PHONE=("$(t_bin tests/pstnsim/pstnsim)" --analog 135 --role phone --tag phone)
 
 gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
-gw_wait_up 5 24 || t_fail "span 5 not up"
+gw_wait_up 5 24 30 || t_fail "span 5 not up"
 gw_baseline
 
 # Phone -> SIP.

@@ -28,6 +28,7 @@ struct sim_line {
 	int fd;
 	bool exchange;
 	bool offhook;			/* our own hook state */
+	bool ringing;			/* the exchange: ring-line until answered */
 	/* events seen, not yet consumed by an expectation */
 	unsigned rings, offhooks, onhooks;
 	uint64_t ring_t[MAX_RINGS];	/* [ms] every ring burst seen */
@@ -176,6 +177,15 @@ static const char *ev_name(int ev)
 	}
 }
 
+static int hook(struct sim_line *l, int op)
+{
+	int x = op;
+
+	if (ioctl(l->fd, DAHDI_HOOK, &x) && errno != EINPROGRESS)
+		return errno;
+	return 0;
+}
+
 void sim_analog_event(struct sim *s, int ev)
 {
 	struct sim_line *l = s->line;
@@ -189,6 +199,11 @@ void sim_analog_event(struct sim *s, int ev)
 		 * (the gateway's FXO port) went off-hook. */
 		if (l->exchange) {
 			l->offhooks++;
+			/* answered: stop ringing, loop current on */
+			if (l->ringing && hook(l, DAHDI_OFFHOOK) == 0) {
+				l->offhook = true;
+				l->ringing = false;
+			}
 		} else if (!l->offhook) {	/* off-hook, the CAS bits' echo is no ring */
 			l->rings++;
 			if (l->nring_t < MAX_RINGS)
@@ -249,14 +264,6 @@ bool sim_analog_tx(struct sim *s, uint8_t *buf, size_t n)
 	return true;
 }
 
-static int hook(struct sim_line *l, int op)
-{
-	int x = op;
-
-	if (ioctl(l->fd, DAHDI_HOOK, &x) && errno != EINPROGRESS)
-		return errno;
-	return 0;
-}
 
 /* [ms] the mean length of the runs. */
 static unsigned runs_mean(const unsigned *runs, unsigned n)
@@ -328,6 +335,7 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 			l->cid_tx_armed = true;
 		}
 		err = hook(l, DAHDI_RING);
+		l->ringing = !err;
 		snprintf(msg, len, err ? "DAHDI_HOOK ring: %s" : "ringing%s", err ? strerror(err) : "");
 		return err ? -1 : 1;
 	case OP_EXPECT_RINGING: {
