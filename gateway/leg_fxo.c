@@ -363,6 +363,9 @@ static void on_timer(struct daemon *d, su_timer_t *t, void *arg)
 			}
 			break;
 		}
+		/* DAHDI plays a dial string only after the audio queued for sending, and a
+		 * write cancels it: nothing may be queued (the last call's audio). */
+		(void)dahdi_chan_flush(port_fd(p));
 		err = analog_dial(port_fd(p), p->dial);
 		if (err) {
 			PLOG(LL_WARN, p, "cannot dial %s: %s", p->dial, strerror(err));
