@@ -165,10 +165,8 @@ int analog_dial(int fd, const char *digits)
 {
 	struct dahdi_dialoperation op = { .op = DAHDI_DIAL_OP_APPEND };
 
-	if (strlen(digits) + 3 > sizeof(op.dialstr))
+	if (strlen(digits) + 2 > sizeof(op.dialstr))
 		return ENOSPC;
-	/* "W": DAHDI's 500 ms pause first. Measured on the looped CAS spans: the first
-	 * 400 ms of DTMF after a seizure did not reach the far end. */
-	snprintf(op.dialstr, sizeof(op.dialstr), "TW%s", digits);
+	snprintf(op.dialstr, sizeof(op.dialstr), "T%s", digits);
 	return ioctl(fd, DAHDI_DIAL, &op) ? errno : 0;
 }

@@ -58,6 +58,12 @@ t_wait_log gw "CALL id=2 dir=sip-tdm port 5:1 trunk=peer called=2001 calling=555
 t_start phone-busy "${PHONE[@]}" -e 'offhook; expect-tones 350+440 1s within 3s; sleep 6s; onhook'
 phone=$T_PID
 sleep 2
+# The port state dump (after the status line): port 5:1 off-hook with dial tone, 5:2 idle.
+gw_status || t_fail "no status"
+grep -q '^port 5:1 fxs number=2001 hook=off state=dial tone call=0$' "$GW_STATUS" ||
+	{ cat "$GW_STATUS"; t_fail "state dump of port 5:1 wrong"; }
+grep -q '^port 5:2 fxs number=2002 hook=on state=idle call=0$' "$GW_STATUS" ||
+	{ cat "$GW_STATUS"; t_fail "state dump of port 5:2 wrong"; }
 sip_uac gw_uac_fail.xml 6002 2001 -trace_msg -message_file "$T_LOGDIR/uac-busy.msg" ||
 	{ t_tail sipp-uac; t_fail "SIP -> busy port: SIPp status $T_RC"; }
 grep -q '^SIP/2.0 486' "$T_LOGDIR/uac-busy.msg" || { cat "$T_LOGDIR/uac-busy.msg"; t_fail "busy port did not answer 486"; }

@@ -139,6 +139,7 @@ int sim_analog_open(struct sim *s)
 		return ENOMEM;
 	call->fd = fd;
 	call->state = CS_ACTIVE;
+	sim_rx_set_raw(call->rx, true);
 	s->cur = call;
 	(void)callerid_rx_new(&l->cid, (enum callerid_std)s->o.cid_std);
 	sim_say(s, "analog line: DAHDI channel %d (%s, span %d), %s, as %s", s->o.analog, p.name,
