@@ -642,9 +642,11 @@ Test(conf, print_has_every_option_and_warns_of_secrets)
 {
 	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_net\n"
 				 "[span 2]\ntype = e1\nsignalling = pri_net\n"
+				 "[span 3]\ntype = t1\nsignalling = fxs\n"
 				 "[group g]\nspans = 2\n"
 				 "[trunk t]\nproxy = sip:127.0.0.1\npassword = hunter2\n"
-				 "[route r]\nto = trunk t\n");
+				 "[route r]\nto = trunk t\n"
+				 "[port 3:1]\n");
 	char *text = print_to_string(c), needle[64];
 
 	cr_assert(strstr(text, "secrets"), "%s", text);
@@ -739,10 +741,10 @@ Test(conf, example_file_documents_every_key)
 	FILE *f = fopen(EXAMPLE, "r");
 	char *line = NULL;
 	size_t cap = 0;
-	bool seen[64] = { false };
+	bool seen[128] = { false };
 
 	cr_assert_not_null(f, "cannot open %s from %s", EXAMPLE, getcwd(NULL, 0));
-	cr_assert(conf_nopts <= 64);
+	cr_assert(conf_nopts <= 128);
 	/* "key = value", commented out or not. */
 	while (getline(&line, &cap, f) >= 0) {
 		const char *p = line + strspn(line, ";# \t");
@@ -765,10 +767,11 @@ Test(conf, example_file_loads_cleanly)
 	int rc = conf_load(&c, EXAMPLE, &errs);
 
 	cr_assert_eq(rc, 0, "%s", errs_text());
-	cr_assert_eq(c->nspans, 3);
+	cr_assert_eq(c->nspans, 5);
 	cr_assert_eq(c->ngroups, 1);
 	cr_assert_eq(c->ntrunks, 2);
-	cr_assert_eq(c->nroutes, 2);
+	cr_assert_eq(c->nroutes, 5);
+	cr_assert_eq(c->nports, 2);
 	cr_assert_str_eq(c->path, EXAMPLE);
 	conf_free(c);
 }
