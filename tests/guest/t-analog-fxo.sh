@@ -15,24 +15,7 @@
 t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 
 conf=$T_LOGDIR/gateway.conf
-cat "$STROWGER_ROOT/tests/guest/gateway.conf" - >"$conf" <<'CONF'
-
-; FXO: 4 ports on exchange lines (span 7 = fxsks 159-182, the exchange on span 8).
-[span 7]
-type = t1
-signalling = fxo
-
-[port 7:1-4]
-number = 3001
-to = trunk peer
-dial_delay_ms = 1500
-
-[route to-fxo]
-from = trunk peer
-match = 9
-strip = 1
-to = port 7:1
-CONF
+cat "$STROWGER_ROOT/tests/guest/gateway.conf" "$STROWGER_ROOT/tests/guest/fxo.conf" >"$conf"
 # Port 7:1 is DAHDI channel 159; its exchange line is 183.
 EXCH=("$(t_bin tests/pstnsim/pstnsim)" --analog 183 --role exchange --tag exch)
 

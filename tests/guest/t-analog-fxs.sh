@@ -22,13 +22,13 @@ gw_baseline
 
 # Phone -> SIP.
 t_start probe-uas "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
-	--send-tone 1800 --expect-tone 1004 --duration 10 --wait-first 25
+	--send-tone 1800 --expect-tone 1004 --duration 20 --wait-first 25
 probe=$T_PID
 sip_uas gw_uas_answer.xml 6000 -d 3000 -trace_msg -message_file "$T_LOGDIR/uas-fxs.msg"
 uas=$T_PID
 t_run phone-out 60 "${PHONE[@]}" -e 'offhook; expect-tones 350+440 1s within 3s;
 	dtmf 5551234; expect-tones 440+480 1500ms within 5s min 70;
-	expect-tone 1800 2s within 8s; tone 1004; sleep 3s; onhook; sleep 1s' ||
+	tone 1004; expect-tone 1800 2s within 8s; sleep 3s; onhook; sleep 1s' ||
 	{ t_tail phone-out; t_tail gw 30; t_fail "phone -> SIP call failed (pstnsim status $T_RC)"; }
 t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS did not get its BYE (status $T_RC)"; }
 kill -TERM "$probe"
