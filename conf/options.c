@@ -470,9 +470,9 @@ const struct conf_opt conf_opts[] = {
 	{ CS_PORT, "digit_timeout_ms", OT_UINT, 0, .min = 500, .max = 30000, .def = "4000",
 	  P(digit_ms), .desc = "FXS: between two digits [ms]" },
 	{ CS_PORT, "flash_min_ms", OT_UINT, 0, .min = 20, .max = 2000, .def = "80",
-	  P(flash_min_ms), .desc = "FXS: a shorter on-hook is ignored [ms]" },
+	  P(flash_min_ms), .desc = "FXS: a shorter on-hook is ignored [ms] (reserved)" },
 	{ CS_PORT, "flash_max_ms", OT_UINT, 0, .min = 50, .max = 3000, .def = "800",
-	  P(flash_max_ms), .desc = "FXS: a longer on-hook is a hang-up [ms]" },
+	  P(flash_max_ms), .desc = "FXS: a longer on-hook is a hang-up [ms] (reserved)" },
 	{ CS_PORT, "howler_after", OT_UINT, 0, .min = 1, .max = 600, .def = "30",
 	  P(howler_after), .desc = "FXS: after the far end cleared, busy tone this long, then "
 	  "off-hook warning [s]" },
@@ -483,7 +483,7 @@ const struct conf_opt conf_opts[] = {
 	{ CS_PORT, "dial_delay_ms", OT_UINT, 0, .min = 0, .max = 10000, .def = "1000",
 	  P(dial_delay_ms), .desc = "FXO: off-hook to the first digit dialled [ms]" },
 	{ CS_PORT, "silence_timeout", OT_UINT, 0, .min = 0, .max = 3600, .def = "0",
-	  P(silence_timeout), .desc = "FXO: clear after this long of silence; 0: off [s]" },
+	  P(silence_timeout), .desc = "FXO: clear after this long of silence; 0: off [s] (reserved)" },
 };
 
 const unsigned conf_nopts = sizeof(conf_opts) / sizeof(conf_opts[0]);
