@@ -15,6 +15,9 @@
  * EN 300 659-1 agree on both); 5 mark bits after the checksum let the last stop bit
  * out of the modulator. */
 enum { SEIZURE_BITS = 300, MARK_BITS = 180, POSTAMBLE_BITS = 5 };
+/* Type II (off-hook, call waiting): no seizure, 80 mark bits after the phone's ACK (GR-30-CORE
+ * off-hook data transmission, EN 300 659-2). */
+enum { TYPE2_MARK_BITS = 80 };
 /* A receiver only starts a message after this many mark bits: the transmitter sends 180
  * (type II caller ID on call waiting only 80), and a run this long does not come out of noise.
  * It keeps random bits in noise from being framed as a message with a bad checksum. */
@@ -400,7 +403,8 @@ static void set_level(int16_t *s, size_t n, double dbm0)
 	}
 }
 
-int callerid_render(enum callerid_std std, const struct callerid *id, int16_t *out, size_t max)
+static int render(enum callerid_std std, const struct callerid *id, int16_t *out, size_t max,
+		  int seizure, int marks)
 {
 	uint8_t msg[258];
 	int standard;
@@ -427,7 +431,7 @@ int callerid_render(enum callerid_std std, const struct callerid *id, int16_t *o
 	adsi_tx_state_t *tx = adsi_tx_init(NULL, standard);
 	if (!tx)
 		return -ENOMEM;
-	adsi_tx_set_preamble(tx, SEIZURE_BITS, MARK_BITS, POSTAMBLE_BITS, 1);
+	adsi_tx_set_preamble(tx, seizure, marks, POSTAMBLE_BITS, 1);
 	/* adsi_tx appends the FSK checksum itself: hand it the message without ours */
 	int put = adsi_tx_put_message(tx, msg, std == CALLERID_DTMF ? len : len - 1);
 	if (put <= 0) {
@@ -452,6 +456,19 @@ int callerid_render(enum callerid_std std, const struct callerid *id, int16_t *o
 	if (std != CALLERID_DTMF)
 		set_level(out, n, TX_LEVEL_DBM0);
 	return (int)n;
+}
+
+int callerid_render(enum callerid_std std, const struct callerid *id, int16_t *out, size_t max)
+{
+	return render(std, id, out, max, SEIZURE_BITS, MARK_BITS);
+}
+
+int callerid_render_type2(enum callerid_std std, const struct callerid *id, int16_t *out,
+			  size_t max)
+{
+	if (std == CALLERID_DTMF)
+		return -EINVAL;
+	return render(std, id, out, max, 0, TYPE2_MARK_BITS);
 }
 
 int callerid_render_cas(int16_t *out, size_t max)

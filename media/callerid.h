@@ -53,6 +53,12 @@ int callerid_parse_msg(enum callerid_std std, const uint8_t *msg, size_t len, st
 int callerid_render(enum callerid_std std, const struct callerid *id, int16_t *out, size_t max);
 size_t callerid_max_samples(void);
 
+/* Type II caller ID (on call waiting, the phone off-hook): the FSK message after the CAS below
+ * and the phone's DTMF acknowledgement, without channel seizure and with 80 mark bits only.
+ * FSK standards only (-EINVAL for DTMF); otherwise as callerid_render(). */
+int callerid_render_type2(enum callerid_std std, const struct callerid *id, int16_t *out,
+			  size_t max);
+
 /* The call-waiting alerting signal for type II caller ID (CPE alerting signal, CAS: 2130 +
  * 2750 Hz for 80 ms, Bellcore GR-575 / ETSI EN 300 659-2), to play before the FSK message
  * once the phone acknowledged. Returns the number of samples (<= max), or -errno. */

@@ -1,4 +1,4 @@
-/* Call progress tones: libtonezone's tone strings and a Goertzel + cadence detector. */
+/* Call progress tones: libtonezone's tone strings, a DFT-bin + cadence detector. */
 #include "media/tone_detect.h"
 
 #include <errno.h>
@@ -10,6 +10,8 @@
 /* 20 ms blocks: the resolution of every duration measured here. */
 enum { BLOCK = 160, RATE = 8000 };
 enum { ELEM_MAX = 16, FREQ_MAX = 8, SET_MAX = ELEM_MAX };
+/* Runs remembered: enough for 8 cycles of the longest cadence. */
+enum { HIST_MAX = 2 * ELEM_MAX * 8 + 2 };
 /* Presence: each frequency at least -35 dBm0, the two of a pair within 10 dB of each other
  * (twist), and the tone carrying at least half of the block's power (speech and noise spread
  * theirs over the band). */
@@ -67,7 +69,7 @@ struct tone_detect {
 	/* state */
 	int16_t buf[BLOCK];
 	unsigned fill;
-	struct seg hist[2 * ELEM_MAX * 8 + 2];	/* closed runs, newest last */
+	struct seg hist[HIST_MAX];		/* closed runs, newest last */
 	unsigned nhist;
 	struct seg cur;				/* the open run */
 	bool found;
@@ -293,7 +295,8 @@ int tone_detect_new(struct tone_detect **out, const struct tone_spec *ts, unsign
 	}
 	if ((td->mode != MODE_CONTINUOUS && !td->npat) ||
 	    (td->mode == MODE_CONTINUOUS && !td->continuous_set) ||
-	    (td->mode == MODE_CADENCE && td->npat * td->cycles + 1 > sizeof(td->hist) / sizeof(td->hist[0]))) {
+	    (td->mode == MODE_CADENCE &&
+	     (td->cycles > HIST_MAX || td->npat * td->cycles + 1 > HIST_MAX))) {
 		free(td);
 		return -EINVAL;
 	}
@@ -346,6 +349,7 @@ static unsigned classify(struct tone_detect *td, const int16_t *s)
 		bool level = amp2_dbm0(a2[i]) >= MIN_LEVEL_DBM0;
 		double phase = atan2(im, re);
 		ok[i] = level;
+		/* the first block of a tone has no phase to compare with: taken on its level */
 		if (level && td->prev_level[i]) {
 			/* the turn beyond f's own, wrapped to +-pi */
 			double d = phase - td->prev_phase[i] - 2 * M_PI * f * BLOCK / RATE;
@@ -448,7 +452,7 @@ static void block(struct tone_detect *td, const int16_t *s)
 				return;
 			}
 		} else if (td->cur.ms) {
-			if (td->nhist == sizeof(td->hist) / sizeof(td->hist[0]))
+			if (td->nhist == HIST_MAX)
 				memmove(td->hist, td->hist + 1, --td->nhist * sizeof(td->hist[0]));
 			td->hist[td->nhist++] = td->cur;
 		}

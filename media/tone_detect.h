@@ -1,7 +1,7 @@
 /* Call progress tones by frequency and cadence: the zone's tones written as libtonezone writes
- * them, and a detector that recognises one of them in 8 kHz linear audio (Goertzel filters on
- * 20 ms blocks). Used for FXO disconnect supervision (busy/reorder/congestion) and by the
- * simulator's phone to check dial tone, ringback and busy. Pure, no I/O. */
+ * them, and a detector that recognises one of them in 8 kHz linear audio (a DFT bin per
+ * frequency on 20 ms blocks). Used for FXO disconnect supervision (busy/reorder/congestion)
+ * and by the simulator's phone to check dial tone, ringback and busy. Pure, no I/O. */
 #ifndef STROWGER_MEDIA_TONE_DETECT_H
 #define STROWGER_MEDIA_TONE_DETECT_H
 
@@ -21,7 +21,10 @@ void tone_spec_free(struct tone_spec *ts);
  * cadence when they have durations (busy, reorder, ringback; only whole on/off runs count,
  * not one cut by the start of listening); else a steady tone after 500 ms (dial tone, also
  * after a '!' stutter); else the '!' elements in order, once (the SIT "!950/330,...,0").
- * f1*f2 (amplitude modulated) is listened for as f1. */
+ * f1*f2 (amplitude modulated) is listened for as f1. cycles 0 is taken as 1; more than the
+ * detector remembers (8 cycles of a 16-element cadence) is -EINVAL. A cadence is recognised
+ * at the earliest when the last run of its cycles is long enough: US busy with 2 cycles about
+ * 1.9 s after it began, ringback 2 s on / 4 s off with 1 cycle about 5.2 s. */
 struct tone_detect;
 int tone_detect_new(struct tone_detect **out, const struct tone_spec *ts, unsigned cycles);
 /* 1 when the tone (and its cadence, cycles times) has been recognised since the last reset,

@@ -346,6 +346,7 @@ struct bits {
 	const uint8_t *msg;
 	size_t len;
 	unsigned bit;	/* running bit index */
+	unsigned seizure, marks;
 };
 
 static int get_bit(void *arg)
@@ -353,11 +354,11 @@ static int get_bit(void *arg)
 	struct bits *b = arg;
 	unsigned i = b->bit++;
 
-	if (i < 300)
+	if (i < b->seizure)
 		return i & 1;
-	if (i < 480)
+	if (i < b->seizure + b->marks)
 		return 1;
-	i -= 480;
+	i -= b->seizure + b->marks;
 	if (i / 10 < b->len) {
 		unsigned k = i % 10;
 		if (k == 0)
@@ -371,14 +372,15 @@ static int get_bit(void *arg)
 	return SIG_STATUS_END_OF_DATA;
 }
 
-static int send_raw(enum callerid_std std, const uint8_t *msg, size_t len, struct callerid *out)
+static int send_raw_marks(enum callerid_std std, const uint8_t *msg, size_t len,
+			  unsigned seizure, unsigned marks, struct callerid *out)
 {
-	struct bits b = { .msg = msg, .len = len };
+	struct bits b = { .msg = msg, .len = len, .seizure = seizure, .marks = marks };
 	fsk_tx_state_t *tx = fsk_tx_init(NULL,
 					 &preset_fsk_specs[std == CALLERID_BELL202 ? FSK_BELL202
 										  : FSK_V23CH1],
 					 get_bit, &b);
-	size_t n = (480 + len * 10 + 10) * 8000 / 1200;
+	size_t n = (seizure + marks + len * 10 + 10) * 8000 / 1200;
 	int16_t *sig = calloc(n, sizeof(*sig));
 
 	cr_assert_not_null(tx);
@@ -388,6 +390,43 @@ static int send_raw(enum callerid_std std, const uint8_t *msg, size_t len, struc
 	int rc = decode(std, sig, n, FRAME, out);
 	free(sig);
 	return rc;
+}
+
+static int send_raw(enum callerid_std std, const uint8_t *msg, size_t len, struct callerid *out)
+{
+	return send_raw_marks(std, msg, len, 300, 180, out);
+}
+
+/* The receiver wants a run of marks before a message: 80 (type II) do, 20 do not. */
+Test(callerid, marks_before_the_message)
+{
+	uint8_t msg[64];
+	struct callerid id = make_id("6095551212", "", ""), got;
+	int n = callerid_encode_msg(CALLERID_BELL202, &id, msg, sizeof(msg));
+
+	cr_assert_gt(n, 0);
+	cr_expect_eq(send_raw_marks(CALLERID_BELL202, msg, (size_t)n, 0, 80, &got), 1);
+	cr_expect_str_eq(got.number, "6095551212");
+	cr_expect_eq(send_raw_marks(CALLERID_BELL202, msg, (size_t)n, 300, 20, &got), 0);
+}
+
+/* Type II rendering: no seizure, 80 marks: shorter than type I by 400 bits, and decodable. */
+Test(callerid, type2)
+{
+	struct callerid id = make_id("6095551212", "DOE JOHN", "09301224"), got;
+	size_t max = callerid_max_samples();
+	int16_t *a = calloc(max, sizeof(*a)), *b = calloc(max, sizeof(*b));
+
+	cr_assert(a && b);
+	int n1 = callerid_render(CALLERID_V23, &id, a, max);
+	int n2 = callerid_render_type2(CALLERID_V23, &id, b, max);
+	cr_assert_gt(n2, 0);
+	cr_expect(abs(n1 - n2 - 400 * 8000 / 1200) <= 160, "type I %d, type II %d samples", n1, n2);
+	cr_expect_eq(decode(CALLERID_V23, b, (size_t)n2, FRAME, &got), 1);
+	cr_expect_str_eq(got.name, "DOE JOHN");
+	cr_expect_eq(callerid_render_type2(CALLERID_DTMF, &id, b, max), -EINVAL);
+	free(a);
+	free(b);
 }
 
 Test(callerid, bad_checksum_on_the_line)

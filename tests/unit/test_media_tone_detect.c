@@ -137,6 +137,13 @@ Test(tone_spec, detector_needs_a_tone)
 	cr_expect_eq(tone_detect_new(&td, ts, 2), -EINVAL);
 	tone_spec_free(ts);
 	cr_expect_eq(tone_detect_new(&td, NULL, 2), -EINVAL);
+	/* more cycles than it can remember */
+	cr_assert_eq(tone_spec_parse(US_BUSY, &ts), 0);
+	cr_expect_eq(tone_detect_new(&td, ts, 1000), -EINVAL);
+	cr_expect_eq(tone_detect_new(&td, ts, 0x80000001u), -EINVAL);
+	cr_expect_eq(tone_detect_new(&td, ts, 8), 0);
+	tone_detect_free(td);
+	tone_spec_free(ts);
 }
 
 Test(tone_level, dbm0)
@@ -324,6 +331,22 @@ Test(tone_detect, speech_like_noise)
 		t.s[i] = (int16_t)(t.s[i] + g.s[i]);
 	cr_expect_neq(first_detect(US_BUSY, 2, &t, 160), -1);
 	free(t.s);
+	free(g.s);
+}
+
+/* Ringback, one cycle: the on run, then enough of the off run (4 s - 20 %). */
+Test(tone_detect, ringback)
+{
+	struct sig g = { 0 };
+
+	sig_add(&g, 300, 0, 0, 0);
+	for (int i = 0; i < 2; i++) {
+		sig_add(&g, 2000, 440, 480, -19);
+		sig_add(&g, 4000, 0, 0, 0);
+	}
+	long at = first_detect(US_RINGBACK, 1, &g, 160);
+	cr_expect(at >= 300 + 5100 && at <= 300 + 5300, "ringback at %ld ms", at);
+	cr_expect_eq(first_detect(US_BUSY, 1, &g, 160), -1);
 	free(g.s);
 }
 
