@@ -33,7 +33,8 @@ struct sect {
 	char *title;			/* "span 2"; as written when the name is bad */
 	unsigned line;
 	unsigned number;		/* CS_SPAN */
-	char name[CONF_NAME_MAX];	/* CS_GROUP, CS_TRUNK, CS_ROUTE */
+	char name[CONF_NAME_MAX];	/* CS_GROUP, CS_TRUNK, CS_ROUTE; CS_PORT: the list */
+	uint32_t chans;			/* CS_PORT: the positions */
 	bool skip;			/* bad name or duplicate: keys checked, never built */
 	bool failed;			/* an error while building */
 	void *obj;			/* the built struct inside struct conf */
@@ -154,6 +155,7 @@ static void section_start(struct loader *ld, const char *title, unsigned line)
 	enum conf_sect_kind kind;
 	struct sect *s, *first;
 	unsigned number = 0;
+	uint32_t chans = 0;
 	bool bad = false;
 
 	ld->cur = NULL;
@@ -174,6 +176,20 @@ static void section_start(struct loader *ld, const char *title, unsigned line)
 				  "integer 1..%d", title, CONF_SPAN_MAX);
 		snprintf(canon, sizeof(canon), "span %u", number);
 		break;
+	case CS_PORT: {
+		/* "5:1-8": span N, then positions of it */
+		char num[16];
+		size_t n = strcspn(name, ":");
+		snprintf(num, sizeof(num), "%.*s", (int)(n < sizeof(num) ? n : sizeof(num) - 1), name);
+		if ((bad = !name[n] || conf_span_number_parse(num, &number) ||
+			   strlen(name + n + 1) >= CONF_NAME_MAX ||
+			   conf_poslist_parse(name + n + 1, &chans)))
+			add_error(ld, line, "bad section name [%s]: expected [port N:LIST], span N "
+				  "and its positions (\"5:1-8\", \"5:3\")", title);
+		else
+			snprintf(canon, sizeof(canon), "port %s", name);
+		break;
+	}
 	case CS_GROUP:
 	case CS_TRUNK:
 	case CS_ROUTE:
@@ -186,7 +202,7 @@ static void section_start(struct loader *ld, const char *title, unsigned line)
 		break;
 	default:
 		add_error(ld, line, "unknown section kind '%.*s' in [%s] (expected general, "
-			  "span N, group NAME, trunk NAME or route NAME)", (int)kindlen, title,
+			  "span N, group NAME, trunk NAME, route NAME or port N:LIST)", (int)kindlen, title,
 			  title);
 		return;
 	}
@@ -200,9 +216,12 @@ static void section_start(struct loader *ld, const char *title, unsigned line)
 	if (bad)
 		return;
 	s->number = number;
-	if (kind != CS_GENERAL && kind != CS_SPAN)
+	s->chans = chans;
+	if (kind == CS_PORT)
+		snprintf(s->name, sizeof(s->name), "%s", name + strcspn(name, ":") + 1);
+	else if (kind != CS_GENERAL && kind != CS_SPAN)
 		snprintf(s->name, sizeof(s->name), "%s", name);
-	first = sect_find(ld, kind, s->number, s->name);
+	first = kind == CS_PORT ? s : sect_find(ld, kind, s->number, s->name);
 	if (first != s) {
 		add_error(ld, line, "duplicate section [%s] (first on line %u)", s->title,
 			  first->line);
@@ -589,6 +608,45 @@ static void check_endpoint(struct loader *ld, struct sect *s, const char *key)
 	}
 }
 
+/* A [port N:LIST] needs an fxs or fxo [span N] holding those positions, each position in
+ * one [port] only; a route to "port N:P" needs such a port. */
+static void check_ports(struct loader *ld, const struct conf *conf)
+{
+	for (unsigned i = 0; i < conf->nports; i++) {
+		const struct conf_port *p = &conf->ports[i];
+		const struct conf_span *sp = conf_span_find(conf, p->span);
+
+		if (!sp)
+			add_error(ld, p->line, "[port %u:%s]: span %u is not defined", p->span,
+				  p->list, p->span);
+		else if (sp->sig != SIG_FXS && sp->sig != SIG_FXO)
+			add_error(ld, p->line, "[port %u:%s]: span %u is not an fxs or fxo span",
+				  p->span, p->list, p->span);
+		else if (p->chans & ~sp->bchans)
+			add_error(ld, p->line, "[port %u:%s]: not every position is one of span "
+				  "%u's channels", p->span, p->list, p->span);
+		for (unsigned k = 0; k < i; k++)
+			if (conf->ports[k].span == p->span && (conf->ports[k].chans & p->chans))
+				add_error(ld, p->line, "[port %u:%s]: a position is already in "
+					  "[port %u:%s] (line %u)", p->span, p->list, p->span,
+					  conf->ports[k].list, conf->ports[k].line);
+	}
+	for (unsigned i = 0; i < conf->nroutes; i++) {
+		const struct conf_endpoint *to = &conf->routes[i].to;
+		const struct conf_span *sp;
+
+		if (to->kind != EP_PORT)
+			continue;
+		sp = conf_span_find(conf, to->span);
+		if (!sp || (sp->sig != SIG_FXS && sp->sig != SIG_FXO))
+			add_error(ld, conf->routes[i].line, "[route %s]: to: span %u is not an fxs "
+				  "or fxo span", conf->routes[i].name, to->span);
+		else if (to->pos && !(sp->bchans & (1u << to->pos)))
+			add_error(ld, conf->routes[i].line, "[route %s]: to: span %u has no "
+				  "channel at position %u", conf->routes[i].name, to->span, to->pos);
+	}
+}
+
 static unsigned val_line(const struct sect *s, enum conf_sect_kind kind, const char *key)
 {
 	unsigned idx = (unsigned)(conf_opt_find(kind, key) - conf_opts);
@@ -668,7 +726,9 @@ static int build(struct loader *ld, struct conf *conf)
 	    (count[CS_TRUNK] &&
 	     !(conf->trunks = calloc(count[CS_TRUNK], sizeof(*conf->trunks)))) ||
 	    (count[CS_ROUTE] &&
-	     !(conf->routes = calloc(count[CS_ROUTE], sizeof(*conf->routes)))))
+	     !(conf->routes = calloc(count[CS_ROUTE], sizeof(*conf->routes)))) ||
+	    (count[CS_PORT] &&
+	     !(conf->ports = calloc(count[CS_PORT], sizeof(*conf->ports)))))
 		return ENOMEM;
 
 	/* [general] is always there, defaults when absent from the file. */
@@ -701,9 +761,17 @@ static int build(struct loader *ld, struct conf *conf)
 			snprintf(route->name, sizeof(route->name), "%s", s->name);
 			route->line = s->line;
 			build_sect(ld, s, route);
+		} else if (s->kind == CS_PORT) {
+			struct conf_port *port = &conf->ports[conf->nports++];
+			port->span = s->number;
+			port->chans = s->chans;
+			snprintf(port->list, sizeof(port->list), "%s", s->name);
+			port->line = s->line;
+			build_sect(ld, s, port);
 		}
 	}
 	check_groups(ld);
+	check_ports(ld, conf);
 	for (unsigned i = 0; i < ld->nsects; i++) {
 		struct sect *s = ld->sects[i];
 		if (s->kind != CS_ROUTE || s->skip || s->failed)
@@ -832,6 +900,7 @@ void conf_free(struct conf *conf)
 	free(conf->groups);
 	free(conf->trunks);
 	free(conf->routes);
+	free(conf->ports);
 	free(conf);
 }
 
@@ -953,6 +1022,11 @@ void conf_print(const struct conf *conf, FILE *out)
 		snprintf(title, sizeof(title), "route %s", conf->routes[i].name);
 		print_sect(out, CS_ROUTE, title, &conf->routes[i], NULL);
 	}
+	for (unsigned i = 0; i < conf->nports; i++) {
+		snprintf(title, sizeof(title), "port %u:%s", conf->ports[i].span,
+			 conf->ports[i].list);
+		print_sect(out, CS_PORT, title, &conf->ports[i], NULL);
+	}
 }
 
 /* ---- reload -------------------------------------------------------------------------- */
@@ -1044,6 +1118,18 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 			diff_add(&d, title, "added");
 		}
 	}
+	/* Ports are opened with their spans: any change needs a restart. */
+	if (old->nports != new->nports)
+		diff_add(&d, "port", "sections added or removed");
+	for (unsigned i = 0; i < old->nports && i < new->nports; i++) {
+		snprintf(title, sizeof(title), "port %u:%s", old->ports[i].span,
+			 old->ports[i].list);
+		if (old->ports[i].span != new->ports[i].span ||
+		    old->ports[i].chans != new->ports[i].chans)
+			diff_add(&d, title, "changed");
+		else
+			diff_sect(&d, CS_PORT, title, &old->ports[i], &new->ports[i]);
+	}
 	/* Routes are all reloadable; the walk keeps that true if a row changes. */
 	for (unsigned i = 0; i < old->nroutes; i++) {
 		for (unsigned j = 0; j < new->nroutes; j++) {
@@ -1085,6 +1171,16 @@ const struct conf_group *conf_group_find(const struct conf *conf, const char *na
 	for (unsigned i = 0; i < conf->ngroups; i++)
 		if (!strcmp(conf->groups[i].name, name))
 			return &conf->groups[i];
+	return NULL;
+}
+
+const struct conf_port *conf_port_find(const struct conf *conf, unsigned span, unsigned pos)
+{
+	if (!conf || pos < 1 || pos > 31)
+		return NULL;
+	for (unsigned i = 0; i < conf->nports; i++)
+		if (conf->ports[i].span == span && (conf->ports[i].chans & (1u << pos)))
+			return &conf->ports[i];
 	return NULL;
 }
 

@@ -1,7 +1,8 @@
 /* Configuration: one INI file, validated against one table of options (conf/options.c).
  *
  * Sections: [general], [span N] (N = DAHDI span number), [group NAME] (PRI spans hunted as
- * one trunk group), [trunk NAME], [route NAME].
+ * one trunk group), [port N:LIST] (analog ports: positions LIST of FXS/FXO span N, sharing
+ * settings), [trunk NAME], [route NAME].
  * Every error names file:line. The result is plain typed data; gateway/ hands each module
  * the part it needs. */
 #ifndef STROWGER_CONF_H
@@ -47,12 +48,18 @@ enum conf_fax_detect { FAX_DETECT_ANY, FAX_DETECT_CED, FAX_DETECT_NONE };
 
 enum conf_hunt { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUNDROBIN };
 
-enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK, EP_GROUP };
+enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK, EP_GROUP, EP_PORT };
 
-/* A route's source or destination: "any", "span N", "group NAME" or "trunk NAME". */
+/* Caller ID sent to an FXS port's phone / expected on an FXO line, between the rings. */
+enum conf_callerid { CID_BELL202, CID_V23, CID_DTMF, CID_NONE };
+
+/* A route's source or destination: "any", "span N", "group NAME", "trunk NAME", or (a
+ * destination only) "port N:P" (one analog port) or "port N" (the port of span N whose
+ * number is the called number). */
 struct conf_endpoint {
 	enum conf_endpoint_kind kind;
-	unsigned span;			/* EP_SPAN */
+	unsigned span;			/* EP_SPAN, EP_PORT */
+	unsigned pos;			/* EP_PORT: span position, 0 = by number */
 	char trunk[CONF_NAME_MAX];	/* EP_TRUNK */
 	char group[CONF_NAME_MAX];	/* EP_GROUP; for a call's source (EP_SPAN): the group
 					 * its span belongs to, "" if none */
@@ -127,6 +134,31 @@ struct conf_group {
 	unsigned line;
 };
 
+/* [port N:LIST]: analog ports (positions LIST of the fxs or fxo span N) with one set of
+ * settings. A range numbers its ports from `number` up: [port 5:1-8] number = 2001 gives
+ * position 1 the number 2001 ... position 8 2008. */
+struct conf_port {
+	unsigned span;
+	uint32_t chans;			/* bit n = span position n */
+	char list[CONF_NAME_MAX];	/* "1-8" as written */
+	char number[CONF_NAME_MAX];	/* the first port's number, digits; "" = none */
+	char caller_id_name[CONF_NAME_MAX * 2];	/* FXS: the name its calls carry */
+	char tone_zone[8];		/* libtonezone country code: us, de, uk, fr... */
+	char dial_plan[CONF_STR_MAX];	/* FXS: "911|1NXXNXXXXXX|0."; "" = until a route matches */
+	int caller_id;			/* enum conf_callerid */
+	unsigned ring_timeout;		/* [s] FXS: no answer this long: cause 19 */
+	unsigned first_digit_ms;	/* [ms] FXS: dial tone without a digit */
+	unsigned digit_ms;		/* [ms] FXS: between digits */
+	unsigned flash_min_ms;		/* [ms] FXS: an on-hook this short is no flash */
+	unsigned flash_max_ms;		/* [ms] FXS: ... this long is a hang-up */
+	unsigned howler_after;		/* [s] FXS: busy tone, then off-hook warning */
+	struct conf_endpoint to;	/* FXO: where a ringing line's call goes */
+	char to_number[CONF_NAME_MAX];	/* FXO: the number it calls there; "" = the port's */
+	unsigned dial_delay_ms;		/* [ms] FXO: off-hook to the first digit */
+	unsigned silence_timeout;	/* [s] FXO: clear after this long of silence; 0 = off */
+	unsigned line;
+};
+
 struct conf_trunk {
 	char name[CONF_NAME_MAX];
 	char proxy[CONF_STR_MAX];	/* sip:host[:port] */
@@ -183,6 +215,8 @@ struct conf {
 	unsigned ntrunks;
 	struct conf_route *routes;
 	unsigned nroutes;
+	struct conf_port *ports;
+	unsigned nports;
 };
 
 /* Every error found while loading, each "file:line: what is wrong". */
@@ -215,6 +249,9 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 const struct conf_span *conf_span_find(const struct conf *conf, unsigned number);
 const struct conf_trunk *conf_trunk_find(const struct conf *conf, const char *name);
 const struct conf_group *conf_group_find(const struct conf *conf, const char *name);
+
+/* The [port] section that has position pos of span; NULL when none has. */
+const struct conf_port *conf_port_find(const struct conf *conf, unsigned span, unsigned pos);
 
 /* The group span number belongs to; NULL when it is in none. */
 const struct conf_group *conf_span_group(const struct conf *conf, unsigned number);

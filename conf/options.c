@@ -34,6 +34,7 @@ static const char *const transport_names[] = { "udp", "tcp", NULL };
 static const char *const fax_names[] = { "t38", "passthrough", "off", NULL };
 static const char *const srtp_names[] = { "off", "optional", "mandatory", NULL };
 static const char *const fax_detect_names[] = { "any", "ced", "none", NULL };
+static const char *const callerid_names[] = { "bell202", "v23", "dtmf", "none", NULL };
 static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
 static bool sig_is_pri(enum conf_span_sig sig)
@@ -328,6 +329,23 @@ static int check_cause_list(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+static int check_port_number(const char *value, char *err, size_t errlen)
+{
+	return check_digits(value, 0, CONF_NAME_MAX - 1, err, errlen);
+}
+
+/* A tone zone name as libtonezone knows them: two or more lower-case letters. */
+static int check_zone(const char *value, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	if (n < 2 || n > 7 || strspn(value, "abcdefghijklmnopqrstuvwxyz") != n) {
+		snprintf(err, errlen, "'%s' is not a tone zone (us, de, uk, fr, ...)", value);
+		return EINVAL;
+	}
+	return 0;
+}
+
 /* "4930100, 4930200": prefixes separated by commas. */
 static bool is_prefix_list(const char *value)
 {
@@ -425,6 +443,7 @@ static const char *def_dchannel(const void *sect)
 #define T(m) FIELD(struct conf_trunk, m)
 #define R(m) FIELD(struct conf_route, m)
 #define GR(m) FIELD(struct conf_group, m)
+#define P(m) FIELD(struct conf_port, m)
 
 const struct conf_opt conf_opts[] = {
 	/* [general] */
@@ -582,12 +601,46 @@ const struct conf_opt conf_opts[] = {
 	  R(match), .desc = "called number: prefix of digits,*,#,+, a list \"a, b\" of them, "
 	  "@FILE of them (one a line, # comments; re-read on SIGHUP) or /regex/ (empty: all)" },
 	{ CS_ROUTE, "to", OT_DESTLIST, OPT_REQUIRED | OPT_RELOAD | OPT_NO_ANY, R(dest),
-	  .desc = "destinations in order: span N, group NAME or trunk NAME, comma-separated; "
+	  .desc = "destinations in order: span N, group NAME, trunk NAME, port N:P or port N (the "
+	  "port whose number is the called number), comma-separated; "
 	  "each next one is tried when the one before cannot take the call (failover_causes)" },
 	{ CS_ROUTE, "strip", OT_UINT, OPT_RELOAD, .min = 0, .max = 32, .def = "0", R(strip),
 	  .desc = "digits removed from the front of the called number [digits]" },
 	{ CS_ROUTE, "prepend", OT_STRING, OPT_RELOAD, .check = check_dialstring, .def = "",
 	  R(prepend), .desc = "digits put in front of the called number after strip" },
+
+	/* [port N:LIST] */
+	{ CS_PORT, "number", OT_STRING, 0, .check = check_port_number, .def = "", P(number),
+	  .desc = "the first port's number; a range counts up from it" },
+	{ CS_PORT, "caller_id_name", OT_STRING, 0, .def = "", P(caller_id_name),
+	  .desc = "FXS: the calling name of the port's calls" },
+	{ CS_PORT, "tone_zone", OT_STRING, 0, .check = check_zone, .def = "us", P(tone_zone),
+	  .desc = "tones (libtonezone): us, de, uk, fr, ..." },
+	{ CS_PORT, "dial_plan", OT_STRING, 0, .def = "", P(dial_plan),
+	  .desc = "FXS: patterns \"911|1NXXNXXXXXX|0.\"; empty: dial once a route matches" },
+	{ CS_PORT, "caller_id", OT_ENUM, 0, .names = callerid_names, .def = "bell202",
+	  P(caller_id), .desc = "caller ID between the rings: bell202, v23, dtmf or none" },
+	{ CS_PORT, "ring_timeout", OT_UINT, 0, .min = 5, .max = 600, .def = "60",
+	  P(ring_timeout), .desc = "FXS: ringing unanswered this long: cause 19 [s]" },
+	{ CS_PORT, "first_digit_timeout_ms", OT_UINT, 0, .min = 1000, .max = 60000,
+	  .def = "10000", P(first_digit_ms), .desc = "FXS: dial tone without a digit [ms]" },
+	{ CS_PORT, "digit_timeout_ms", OT_UINT, 0, .min = 500, .max = 30000, .def = "4000",
+	  P(digit_ms), .desc = "FXS: between two digits [ms]" },
+	{ CS_PORT, "flash_min_ms", OT_UINT, 0, .min = 20, .max = 2000, .def = "80",
+	  P(flash_min_ms), .desc = "FXS: a shorter on-hook is ignored [ms] (reserved)" },
+	{ CS_PORT, "flash_max_ms", OT_UINT, 0, .min = 50, .max = 3000, .def = "800",
+	  P(flash_max_ms), .desc = "FXS: a longer on-hook is a hang-up [ms] (reserved)" },
+	{ CS_PORT, "howler_after", OT_UINT, 0, .min = 1, .max = 600, .def = "30",
+	  P(howler_after), .desc = "FXS: after the far end cleared, busy tone this long, then "
+	  "off-hook warning [s]" },
+	{ CS_PORT, "to", OT_ENDPOINT, OPT_NO_ANY, .def = "none", P(to),
+	  .desc = "FXO: where the line's incoming calls go (trunk NAME, span N...); none" },
+	{ CS_PORT, "to_number", OT_STRING, 0, .check = check_port_number, .def = "", P(to_number),
+	  .desc = "FXO: the number called there; empty: the port's number" },
+	{ CS_PORT, "dial_delay_ms", OT_UINT, 0, .min = 0, .max = 10000, .def = "1000",
+	  P(dial_delay_ms), .desc = "FXO: off-hook to the first digit dialled [ms]" },
+	{ CS_PORT, "silence_timeout", OT_UINT, 0, .min = 0, .max = 3600, .def = "0",
+	  P(silence_timeout), .desc = "FXO: clear after this long of silence; 0: off [s] (reserved)" },
 };
 
 const unsigned conf_nopts = sizeof(conf_opts) / sizeof(conf_opts[0]);
@@ -598,7 +651,7 @@ const char *conf_sect_kind_name(enum conf_sect_kind kind)
 {
 	static const char *const names[CS_COUNT] = {
 		[CS_GENERAL] = "general", [CS_SPAN] = "span", [CS_GROUP] = "group",
-		[CS_TRUNK] = "trunk", [CS_ROUTE] = "route",
+		[CS_TRUNK] = "trunk", [CS_ROUTE] = "route", [CS_PORT] = "port",
 	};
 	return (unsigned)kind < CS_COUNT ? names[kind] : "?";
 }
@@ -801,6 +854,14 @@ syntax:
 	return EINVAL;
 }
 
+int conf_poslist_parse(const char *text, uint32_t *mask)
+{
+	struct conf_span t1 = { .type = SPAN_E1 };
+	char err[8];
+
+	return parse_chanlist(text, &t1, mask, err, sizeof(err));
+}
+
 static int parse_timeslot(const char *text, const struct conf_span *span, unsigned *field,
 			  char *err, size_t errlen)
 {
@@ -848,7 +909,9 @@ static int parse_endpoint(const struct conf_opt *o, const char *text,
 	const char *arg;
 	struct conf_endpoint ep = { .kind = EP_ANY };
 
-	if (!strcmp(text, "any")) {
+	if (!strcmp(text, "none") && o->sect == CS_PORT) {
+		ep.kind = EP_ANY;	/* a port's "to": no destination */
+	} else if (!strcmp(text, "any")) {
 		if (o->flags & OPT_NO_ANY) {
 			snprintf(err, errlen, "'any' is not allowed here (expected span N, "
 				 "group NAME or trunk NAME)");
@@ -862,6 +925,21 @@ static int parse_endpoint(const struct conf_opt *o, const char *text,
 			return EINVAL;
 		}
 		ep.kind = EP_SPAN;
+	} else if (keyword(text, "port") && o->sect == CS_ROUTE && !strcmp(o->name, "to")) {
+		char num[16];
+		arg = text + 5 + strspn(text + 5, " \t");
+		size_t n = strcspn(arg, ":");
+		snprintf(num, sizeof(num), "%.*s", (int)(n < sizeof(num) ? n : sizeof(num) - 1), arg);
+		char *end = NULL;
+		unsigned long pos = arg[n] ? strtoul(arg + n + 1, &end, 10) : 0;
+		if (conf_span_number_parse(num, &ep.span) ||
+		    (arg[n] && (!end || *end || end == arg + n + 1 || pos < 1 || pos > 31))) {
+			snprintf(err, errlen, "'%s': expected port N:P (span N, position P) or "
+				 "port N", text);
+			return EINVAL;
+		}
+		ep.pos = (unsigned)pos;
+		ep.kind = EP_PORT;
 	} else if (keyword(text, "group")) {
 		if (parse_endpoint_name(text, 5, "group", ep.group, err, errlen))
 			return EINVAL;
@@ -968,6 +1046,10 @@ static void format_endpoint(const struct conf_endpoint *ep, char *buf, size_t le
 		snprintf(buf, len, "trunk %s", ep->trunk);
 	else if (ep->kind == EP_GROUP)
 		snprintf(buf, len, "group %s", ep->group);
+	else if (ep->kind == EP_PORT && ep->pos)
+		snprintf(buf, len, "port %u:%u", ep->span, ep->pos);
+	else if (ep->kind == EP_PORT)
+		snprintf(buf, len, "port %u", ep->span);
 	else
 		snprintf(buf, len, "any");
 }
@@ -976,6 +1058,7 @@ static bool endpoint_equal(const struct conf_endpoint *ea, const struct conf_end
 {
 	return ea->kind == eb->kind &&
 	       (ea->kind != EP_SPAN || ea->span == eb->span) &&
+	       (ea->kind != EP_PORT || (ea->span == eb->span && ea->pos == eb->pos)) &&
 	       (ea->kind != EP_TRUNK || !strcmp(ea->trunk, eb->trunk)) &&
 	       (ea->kind != EP_GROUP || !strcmp(ea->group, eb->group));
 }
@@ -1069,7 +1152,10 @@ void conf_opt_format(const struct conf_opt *o, const void *sect, char *buf, size
 		return;
 	case OT_ENDPOINT:
 		ep = field;
-		format_endpoint(ep, buf, len);
+		if (ep->kind == EP_ANY && o->sect == CS_PORT)
+			snprintf(buf, len, "none");	/* a port's "to": no destination */
+		else
+			format_endpoint(ep, buf, len);
 		return;
 	case OT_DESTLIST:
 		dl = field;

@@ -8,9 +8,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Section kinds, in the order conf_print() writes them. */
-enum conf_sect_kind { CS_GENERAL, CS_SPAN, CS_GROUP, CS_TRUNK, CS_ROUTE, CS_COUNT };
+enum conf_sect_kind { CS_GENERAL, CS_SPAN, CS_GROUP, CS_TRUNK, CS_ROUTE, CS_PORT, CS_COUNT };
 
 enum conf_opt_type {
 	OT_UINT,	/* unsigned, min..max */
@@ -84,6 +85,9 @@ bool conf_name_valid(const char *name);
 /* A span number in a section header or an endpoint: 1..255, decimal.
  * Return 0 or EINVAL. */
 int conf_span_number_parse(const char *text, unsigned *number);
+
+/* "1-8,12": span positions 1..31 into a bit mask. Return 0 or EINVAL. */
+int conf_poslist_parse(const char *text, uint32_t *mask);
 
 #define CONF_SPAN_MAX 255
 

@@ -344,6 +344,68 @@ static struct pri_link *running_link(struct daemon *d, const struct span_group *
 	return NULL;
 }
 
+/* An INVITE routed to an analog port (to = port N:P, or port N by the called number): leg
+ * B rings the phone (gateway/leg_fxs.c); a busy port answers 486 through cause 17. */
+static void route_sip_to_port(struct daemon *d, const struct sipua_event *ev,
+			      const struct route_result *rr, const char *trunk, const char *number)
+{
+	struct leg *a, *b;
+	struct call *c;
+	bool alaw = false;
+	int cause;
+
+	if (!ev->sdp || !*ev->sdp) {
+		respond_fail(d, ev->call, CAUSE_BEARER_NOT_IMPLEMENTED,
+			     "INVITE without SDP (late offer) is not supported");
+		return;
+	}
+	if (leg_fxo_is_port(d, rr->route->to.span) ?
+	    leg_fxo_alloc_out(&b, d, &rr->route->to, &alaw, &cause) :
+	    leg_fxs_alloc_out(&b, d, &rr->route->to, rr->number, &alaw, &cause)) {
+		respond_fail(d, ev->call, cause, "no such port");
+		return;
+	}
+	if (leg_sip_alloc_in(&a, d, ev->call, trunk)) {
+		b->ops->destroy(b);
+		respond_fail(d, ev->call, CAUSE_TEMPORARY_FAILURE, "out of memory");
+		return;
+	}
+	if (call_alloc(&c, &d->calls, a, b)) {	/* frees both legs */
+		respond_fail(d, ev->call, CAUSE_TEMPORARY_FAILURE, "out of memory");
+		return;
+	}
+	struct call_info *ci = call_info(c);
+	snprintf(ci->called, sizeof(ci->called), "%s", rr->number);
+	const struct conf_trunk *ct = conf_trunk_find(d->conf, trunk);
+	struct party_plan plan = route_span_plan(d, rr->route->to.span);
+	struct party_sip_caller in = {
+		.from_user = ev->from_user, .from_host = ev->from_host,
+		.from_display = ev->from_display, .pai_user = ev->pai_user,
+		.pai_display = ev->pai_display, .privacy = ev->privacy,
+	};
+	party_calling_from_sip(&plan, &in, ct && ct->trust, &ci->caller);
+	(void)party_number_to_sip(&plan, &ci->caller.number, ci->calling, sizeof(ci->calling));
+	char to[CONF_NAME_MAX + 16];
+	CLOG(LL_INFO, c, "INVITE %s from %s (presentation %s%s%s%s) -> %s (route %s to %s, "
+	     "Call-ID %s)", number, ci->calling[0] ? ci->calling : "(no number)",
+	     party_pres_name(ci->caller.pres), ci->caller.name[0] ? ", name '" : "",
+	     ci->caller.name, ci->caller.name[0] ? "'" : "", ci->called, rr->route->name,
+	     route_endpoint_str(&rr->route->to, to, sizeof(to)), ev->call_id ? ev->call_id : "?");
+	if (leg_sip_take_offer(a, ev->sdp, alaw, &cause)) {
+		call_clear(c, cause, "gateway");
+		return;
+	}
+	struct leg_place lp = {
+		.called = ci->called,
+		.caller = &ci->caller,
+		.plan = plan,
+		.to = &rr->route->to,
+		.route = rr->route->name,
+		.alaw = alaw,
+	};
+	(void)call_place(c, &lp);
+}
+
 void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 {
 	const char *trunk = ev->trunk ? sip_trunk_name(ev->trunk) : "";
@@ -356,6 +418,10 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 	const char *number = ev->ruri_user ? ev->ruri_user : "";
 	if (route_lookup(d->routes, &src, number, true, &rr) != ROUTE_MATCH) {
 		respond_fail(d, ev->call, CAUSE_UNALLOCATED_NUMBER, "no route");
+		return;
+	}
+	if (rr.route->to.kind == EP_PORT) {
+		route_sip_to_port(d, ev, &rr, trunk, number);
 		return;
 	}
 	/* The group to hunt on; a span is hunted alone, in the order of its group. */

@@ -90,13 +90,40 @@ static int on_dahdi_fd(struct daemon *d, su_wait_t *w, void *arg)
 		tdm_span_handle_event(wt->span, wt->fd);
 	if ((revents & POLLIN) && wt->link)
 		pri_link_on_readable(wt->link);
+	else if ((revents & POLLIN) &&
+		 !leg_fxs_on_readable(d, tdm_span_number(wt->span), wt->fd))
+		(void)leg_fxo_on_readable(d, tdm_span_number(wt->span), wt->fd);
 	return 0;
+}
+
+int gw_watch_audio(struct daemon *d, int fd, bool on)
+{
+	for (unsigned i = 0; i < d->nwatches; i++) {
+		struct watch *wt = &d->watches[i];
+		if (wt->fd != fd || wt->link)
+			continue;
+		wt->audio = on;
+		return su_root_eventmask(d->root, wt->index, fd, on ? POLLIN | POLLPRI : POLLPRI) < 0 ?
+			EIO : 0;
+	}
+	return ENOENT;
+}
+
+/* An analog channel's hook, ringing or dialling event. */
+static void on_span_chan_event(struct tdm_span *span, unsigned pos, int fd, int event, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (!leg_fxs_on_event(d, tdm_span_number(span), pos, event) &&
+	    !leg_fxo_on_event(d, tdm_span_number(span), pos, event))
+		LOGD(LS_TDM, "span %u ch %u: event %d: not a configured port", tdm_span_number(span),
+		     pos, event);
 }
 
 static int watch_add(struct daemon *d, struct watch *wt)
 {
 	su_wait_t w;
-	int events = wt->link ? (POLLIN | POLLPRI) : POLLPRI;
+	int events = wt->link || wt->audio ? (POLLIN | POLLPRI) : POLLPRI;
 
 	if (su_wait_create(&w, wt->fd, events) < 0)
 		return ENOMEM;
@@ -256,6 +283,7 @@ static int open_spans(struct daemon *d)
 			.dahdi_dir = conf->general.dahdi_dir,
 			.stateh = on_span_state,
 			.fdh = on_span_fd,
+			.evh = on_span_chan_event,
 			.arg = d,
 		};
 		err = tdm_span_alloc(&d->spans[d->nspans], &p);
@@ -264,12 +292,8 @@ static int open_spans(struct daemon *d)
 			return err;
 		}
 		d->nspans++;
-		if (!pri) {
-			LOGN(LS_TDM, "span %u: %s ports are not implemented yet (planned): the span's "
-			     "alarms are watched, no call is made or taken on it", cs->number,
-			     cs->sig == SIG_FXS ? "FXS" : "FXO");
-			continue;
-		}
+		if (!pri)
+			continue;	/* its [port]s: leg_fxs_ports_alloc(), leg_fxo_ports_alloc() */
 		err = pri_link_alloc(&d->links[d->nlinks], d, cs, d->spans[d->nspans - 1],
 				     span_group_chans(gw_group_of_span(d, cs->number)));
 		if (err) {
@@ -279,7 +303,8 @@ static int open_spans(struct daemon *d)
 		d->nlinks++;
 	}
 	poll_spans(d);
-	return 0;
+	err = leg_fxs_ports_alloc(d);
+	return err ? err : leg_fxo_ports_alloc(d);
 }
 
 /* ---- SIP ------------------------------------------------------------------------------- */
@@ -664,6 +689,8 @@ void daemon_free(struct daemon *d)
 	media_engine_free(d->media);
 	d->media = NULL;
 	call_free_all(&d->calls);
+	leg_fxs_ports_free(d);	/* after the calls: a port outlives its legs */
+	leg_fxo_ports_free(d);
 	gw_cdr_stop(d);		/* after the calls: their last records are queued */
 	/* Spans before links: closing a D-channel detaches its link. */
 	for (unsigned i = 0; i < d->nspans; i++)

@@ -18,6 +18,8 @@
 #include "conf/conf.h"
 #include "gateway/call.h"
 
+struct analog_ports;
+struct fxo_ports;
 struct cause_map;
 struct ctl;
 struct cdr_writer;
@@ -38,6 +40,7 @@ struct watch {
 	int index;			/* su_root registration, > 0 */
 	struct tdm_span *span;
 	struct pri_link *link;		/* set on a PRI span's D-channel */
+	bool audio;			/* an analog port's: POLLIN too (gw_watch_audio) */
 };
 
 struct gw_trunk {
@@ -84,6 +87,8 @@ struct daemon {
 	struct cdr_writer *cdr;		/* CDRs (gateway/cdr.h), NULL if none */
 	struct metrics *metrics;	/* Prometheus (gateway/metrics.h), NULL if none */
 	su_timer_t *metrics_timer;	/* refreshes its page */
+	struct analog_ports *analog;	/* FXS ports (gateway/leg_fxs.c), NULL if none */
+	struct fxo_ports *fxo;		/* FXO ports (gateway/leg_fxo.c), NULL if none */
 };
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */
@@ -100,6 +105,10 @@ struct span_group *gw_group_find(struct daemon *d, const char *name);
 /* The group whose channels span's are: its [group], or its group of one. NULL if the span
  * is not a running PRI span. */
 struct span_group *gw_group_of_span(struct daemon *d, unsigned span);
+
+/* Watch an analog port's fd for audio (POLLIN) as well as events, or events only again:
+ * the loop reads the port's audio while it collects digits. 0 or ENOENT. */
+int gw_watch_audio(struct daemon *d, int fd, bool on);
 
 /* Bind UDP sockets on the next free even port of the configured RTP range (RTP) and the
  * odd one above it (RTCP, RFC 3550 §11). Both non-blocking; *portp the RTP port.

@@ -6,6 +6,7 @@
 #define STROWGER_LEGS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "conf/conf.h"
 #include "gateway/party.h"
@@ -65,6 +66,35 @@ const char *leg_sip_fax(const struct leg *l);
  * with it, so an idle channel costs the driver nothing (chan_dahdi does the same). Returns
  * whether it is now on. Logs a failure with the channel. */
 bool tdm_echocan(struct daemon *d, unsigned span, unsigned pos, int fd, bool on);
+
+/* ---- analog FXS ports (gateway/leg_fxs.c) ----------------------------------------- */
+
+/* The FXS ports of the [port] sections on fxs spans (after the spans exist). 0 or errno. */
+int leg_fxs_ports_alloc(struct daemon *d);
+void leg_fxs_ports_free(struct daemon *d);
+/* An event of channel pos of span: true if it was an FXS port's. */
+bool leg_fxs_on_event(struct daemon *d, unsigned span, unsigned pos, int event);
+/* The port's fd is readable (it collects digits): true if it was an FXS port's. */
+bool leg_fxs_on_readable(struct daemon *d, unsigned span, int fd);
+/* A leg B for the port the route names (port N:P, or port N and the called number):
+ * *alaw the port's law. ENOENT (*cause 1) when there is no such port. */
+int leg_fxs_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpoint *to,
+		      const char *called, bool *alaw, int *cause);
+/* One line per port: hook state, line state, call (the state dump). */
+void leg_fxs_dump(struct daemon *d, FILE *out);
+
+/* ---- analog FXO ports (gateway/leg_fxo.c) ----------------------------------------- */
+
+int leg_fxo_ports_alloc(struct daemon *d);
+void leg_fxo_ports_free(struct daemon *d);
+bool leg_fxo_on_event(struct daemon *d, unsigned span, unsigned pos, int event);
+bool leg_fxo_on_readable(struct daemon *d, unsigned span, int fd);
+/* A leg B on the port the route names (port N:P, or the first idle port of span N). */
+int leg_fxo_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpoint *to,
+		      bool *alaw, int *cause);
+/* Whether span has FXO ports (a route "to = port N" leads to one of them). */
+bool leg_fxo_is_port(struct daemon *d, unsigned span);
+void leg_fxo_dump(struct daemon *d, FILE *out);
 
 /* ---- routing (gateway/call_route.c) ------------------------------------------------ */
 

@@ -60,6 +60,12 @@ const char *route_endpoint_str(const struct conf_endpoint *ep, char *buf, size_t
 	case EP_TRUNK:
 		snprintf(buf, len, "trunk %.*s", CONF_NAME_MAX, ep->trunk);
 		break;
+	case EP_PORT:
+		if (ep->pos)
+			snprintf(buf, len, "port %u:%u", ep->span, ep->pos);
+		else
+			snprintf(buf, len, "port %u", ep->span);
+		break;
 	case EP_GROUP:
 		snprintf(buf, len, "group %.*s", CONF_NAME_MAX, ep->group);
 		break;
@@ -101,6 +107,10 @@ static int check_endpoint(const struct route_table_params *p, const struct conf_
 					   "trunk");
 		return 0;
 	case EP_SPAN:
+		return 0;
+	case EP_PORT:
+		if (!dest)
+			return route_error(p, r, "a port is a destination only (from = span N)");
 		return 0;
 	case EP_TRUNK:
 		if (!ep->trunk[0])
@@ -339,6 +349,8 @@ static bool from_ok(const struct conf_endpoint *from, const struct conf_endpoint
 		/* A span's call carries the name of the group its span is in. */
 		return src->kind == EP_SPAN &&
 		       strncmp(src->group, from->group, CONF_NAME_MAX) == 0;
+	case EP_PORT:
+		return false;
 	}
 	return false;
 }

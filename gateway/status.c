@@ -3,6 +3,7 @@
  * return). The counts come from the objects themselves, never from log text. */
 #include "gateway/gw.h"
 #include "gateway/status.h"
+#include "gateway/legs.h"
 #include "gateway/ctl_cmd.h"
 
 #include "common/log.h"
@@ -110,6 +111,9 @@ int gw_status_write(struct daemon *d, const char *path)
 		"sockets=%u dahdi_fds=%u dchan_up=%s\n", (unsigned long long)++d->status_seq,
 		st.calls, (unsigned long long)st.calls_created, st.media_channels, st.bchan_in_use,
 		st.fds, st.sockets, st.dahdi_fds, st.dchan_up);
+	/* then one line per analog port: hook, line state, call */
+	leg_fxs_dump(d, f);
+	leg_fxo_dump(d, f);
 	if (fclose(f)) {
 		int err = errno;
 		unlink(tmp);

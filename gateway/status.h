@@ -3,7 +3,12 @@
  *   dchan_up=2,4
  * seq counts the writes; calls are those not yet freed, calls_created every call so far (its
  * ids are 1..calls_created, one CALL line each once cleared); fds leaves out /dev/dahdi/ctl (opened for a moment on every span
- * poll); dchan_up lists the PRI spans whose D-channel is up ("-": none). */
+ * poll); dchan_up lists the PRI spans whose D-channel is up ("-": none). Then one line per
+ * analog port (the port state dump):
+ *   port 5:1 fxs number=2001 hook=off state=connected call=12
+ * state: the port's line state (idle, dial tone, collecting, calling, ringing, connected,
+ * cleared, howler; FXO: idle, ringing, offered, seized, dialling, connected); call: the
+ * call's id, 0 for none. */
 #ifndef STROWGER_GATEWAY_STATUS_H
 #define STROWGER_GATEWAY_STATUS_H
 

@@ -341,6 +341,11 @@ void tdm_span_handle_event(struct tdm_span *span, int fd)
 			break;
 		default:
 			LOGD(LS_TDM, "span %u: event %d on fd %d", span->p.number, event, fd);
+			if (span->p.sig == TDM_SIG_ANALOG && span->p.evh)
+				for (unsigned i = 0; i < span->nchans; i++)
+					if (span->chans[i].fd == fd)
+						span->p.evh(span, span->chans[i].pos, fd, event,
+							    span->p.arg);
 			break;
 		}
 	}

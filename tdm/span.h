@@ -28,6 +28,11 @@ typedef void (tdm_span_state_h)(struct tdm_span *span, enum tdm_span_state state
  * is the span's D-channel (HDLC frames to read as well). */
 typedef void (tdm_span_fd_h)(struct tdm_span *span, int fd, bool dchan, bool added, void *arg);
 
+/* An event (DAHDI_EVENT_*) other than an alarm on channel pos of an analog span: hook
+ * state, ringing, dialling. Read by the loop that watches the fd, the only reader. */
+typedef void (tdm_span_chan_event_h)(struct tdm_span *span, unsigned pos, int fd, int event,
+				     void *arg);
+
 struct tdm_span_params {
 	unsigned number;		/* DAHDI span number */
 	enum tdm_sig sig;
@@ -36,6 +41,7 @@ struct tdm_span_params {
 	const char *dahdi_dir;		/* "/dev/dahdi"; copied */
 	tdm_span_state_h *stateh;	/* may be NULL */
 	tdm_span_fd_h *fdh;		/* may be NULL */
+	tdm_span_chan_event_h *evh;	/* analog spans: may be NULL */
 	void *arg;
 };
 

@@ -3,7 +3,7 @@
 #
 # shellcheck disable=SC2034  # the layout variables are for the scripts that source this
 
-# Three pairs of dahdi_dynamic_loc spans; the two spans of a pair are cross-connected (what
+# Four pairs of dahdi_dynamic_loc spans; the two spans of a pair are cross-connected (what
 # one transmits the other receives, no frame lost). See tests/guest/README.md for the table.
 
 # span 1 <-> span 2: E1, CCS/HDB3, PRI. Span 1 = the PBX (network side: the simulator),
@@ -31,7 +31,15 @@ SPAN_CAS_PHONE=6
 CAS_GW_FXS="111-134"
 CAS_PHONE="135-158"
 
-SPANS_COUNT=6
+# span 7 <-> span 8: T1, ESF/B8ZS, robbed-bit CAS, loop start. Span 7 = the gateway's FXO
+# ports (DAHDI "fxsks": FXS signalling, it faces an exchange line), span 8 = the exchange
+# lines they are plugged into (simulated; "fxoks"). Channel 159 + k is looped to 183 + k.
+SPAN_CAS_FXO=7
+SPAN_CAS_EXCH=8
+CAS_GW_FXO="159-182"
+CAS_EXCH="183-206"
+
+SPANS_COUNT=8
 SPANS_CONF_DIR=${SPANS_CONF_DIR:-/etc/dahdi}
 
 # One line "span channels name" per expected span. The name carries the loc address
@@ -46,6 +54,8 @@ _spans_expect() {
 	4 24 DYN/loc/2:1
 	5 24 DYN/loc/3:0
 	6 24 DYN/loc/3:1
+	7 24 DYN/loc/4:0
+	8 24 DYN/loc/4:1
 	EOF
 }
 
@@ -63,6 +73,8 @@ spans_write_conf() {
 	dynamic=loc,2:1,24,0
 	dynamic=loc,3:0,24,0
 	dynamic=loc,3:1,24,0
+	dynamic=loc,4:0,24,0
+	dynamic=loc,4:1,24,0
 	EOF
 	cat >"$SPANS_CONF_DIR/system.conf" <<-EOF
 	# dahdi_cfg pass 2 (no dynamic= lines here). Written by tests/guest/spans.sh.
@@ -87,6 +99,10 @@ spans_write_conf() {
 	span=6,0,0,esf,b8zs
 	fxoks=$CAS_GW_FXS
 	fxsks=$CAS_PHONE
+	span=7,0,0,esf,b8zs
+	span=8,0,0,esf,b8zs
+	fxsks=$CAS_GW_FXO
+	fxoks=$CAS_EXCH
 	loadzone=us
 	defaultzone=us
 	EOF
@@ -115,7 +131,7 @@ spans_verify() {
 	local files=(/proc/dahdi/[0-9]*)
 	[ -e "${files[0]}" ] || { echo "spans: no span in /proc/dahdi"; return 1; }
 	awk -v spans="$(_spans_expect)" \
-	    -v sigs="Clear:$E1_PBX_B,$E1_GW_B,$T1_PBX_B,$T1_GW_B HDLCFCS:$E1_PBX_D,$E1_GW_D,$T1_PBX_D,$T1_GW_D FXOKS:$CAS_GW_FXS FXSKS:$CAS_PHONE" '
+	    -v sigs="Clear:$E1_PBX_B,$E1_GW_B,$T1_PBX_B,$T1_GW_B HDLCFCS:$E1_PBX_D,$E1_GW_D,$T1_PBX_D,$T1_GW_D FXOKS:$CAS_GW_FXS,$CAS_EXCH FXSKS:$CAS_PHONE,$CAS_GW_FXO" '
 		function err(m) { print "spans: " m; bad = 1 }
 		BEGIN {
 			n = split(spans, w, /[ \n]+/)

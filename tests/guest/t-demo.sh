@@ -6,9 +6,11 @@
 # the trunk), the hang-up cause; one "demo:" line per call. Then a 2-page fax each way
 # between the two PBXs through the gateway's own SIP address as a T.38 trunk (E1 → T.38 →
 # T1 and back; both halves of the T.38 gateway in each call), with its pages and rate; then
-# a summary. PASS only if every call passed.
+# a summary. Then analog lines: a phone on an FXS port calls the SIP peer and is called back
+# (ring, caller ID, busy tone after the peer hangs up), and an FXO call each way with an
+# exchange line (caller ID in, DTMF dialling out). PASS only if every call passed.
 # needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe tests/tools/mkfaxtiff tests/tools/faxcmp
-# timeout: 700
+# timeout: 800
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
@@ -112,15 +114,92 @@ fax_call() {
 		"$([ "$ok" = 0 ] && echo PASS || echo FAIL)"
 }
 
+# Analog lines: a phone on FXS port 5:1 (its simulator on channel 135) and an exchange line
+# on FXO port 7:1 (its simulator on channel 183); one demo line each, from the simulator's
+# step lines.
+PHONE=("$(t_bin tests/pstnsim/pstnsim)" --analog 135 --role phone --tag phone)
+EXCH=("$(t_bin tests/pstnsim/pstnsim)" --analog 183 --role exchange --tag exch)
+
+# analog_report NAME SIM_LOG PROBE_LOG OK
+analog_report() {
+	local sim=$T_LOGDIR/$2.log ok=$4 what
+	what=$(grep -E ' ok +L[0-9]+ +(expect-tones|expect cid|expect ringing|expect-dtmf)' "$sim" |
+		sed -E 's/^.* ok +L[0-9]+ +//; s/ within [^:]*//' | tr '\n' ';')
+	n=$((n + 1))
+	[ "$ok" = 0 ] && passed=$((passed + 1))
+	echo "demo: call $n $1: ${what:-nothing checked} heard at SIP $(field "$T_LOGDIR/$3.log" PROBE tone):" \
+		"$([ "$ok" = 0 ] && echo PASS || echo FAIL)"
+}
+
+analog_calls() {
+	local ok pid probe uas
+	ok=0
+	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6000 --tag sip --send-tone 1800 \
+		--expect-tone 1004 --duration 20 --wait-first 25
+	probe=$T_PID
+	sip_uas gw_uas_answer.xml 6000 -d 2000
+	uas=$T_PID
+	t_run "phone-$n" 60 "${PHONE[@]}" -e 'offhook; expect-tones 350+440 1s within 3s;
+		dtmf 5551234; expect-tones 440+480 1s within 5s min 70;
+		tone 1004; expect-tone 1800 2s within 8s; sleep 3s; onhook; sleep 1s' || ok=1
+	t_wait_exit "$uas" 10 || ok=1
+	kill -TERM "$probe" 2>/dev/null
+	t_wait_exit "$probe" 5 || ok=1
+	analog_report "FXS phone -> SIP 5551234" "phone-$n" "probe-$n" $ok
+
+	ok=0
+	t_start "phone-$n" "${PHONE[@]}" -e 'expect ringing x 2 cadence 6s 20s; expect cid from 5551000 1s;
+		offhook; tone 1004; expect-tone 1800 2s within 5s;
+		expect-tones 480+620 2s within 10s min 30 cadence 500/500; onhook; sleep 1s'
+	pid=$T_PID
+	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6002 --tag sip --send-tone 1800 \
+		--expect-tone 1004 --duration 20 --wait-first 25
+	probe=$T_PID
+	sip_uac gw_uac_call.xml 6002 2001 -d 4000 || ok=1
+	t_wait_exit "$pid" 20 || ok=1
+	kill -TERM "$probe" 2>/dev/null
+	t_wait_exit "$probe" 5 || ok=1
+	analog_report "SIP -> FXS phone 2001" "phone-$n" "probe-$n" $ok
+
+	ok=0
+	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6000 --tag sip --send-tone 1800 \
+		--expect-tone 1004 --duration 12 --wait-first 30
+	probe=$T_PID
+	sip_uas gw_uas_answer.xml 6000 -d 1000
+	uas=$T_PID
+	t_run "exch-$n" 60 "${EXCH[@]}" -e 'ring-line from 5553000 name Alice; expect offhook 20s;
+		tone 1004; expect-tone 1800 2s within 5s; sleep 2s; onhook; sleep 2s' || ok=1
+	t_wait_exit "$uas" 10 || ok=1
+	kill -TERM "$probe" 2>/dev/null
+	t_wait_exit "$probe" 5 || ok=1
+	analog_report "exchange (caller ID 5553000 Alice) -> FXO -> SIP 3001" "exch-$n" "probe-$n" $ok
+
+	ok=0
+	t_start "exch-$n" "${EXCH[@]}" -e 'expect offhook 20s; expect-dtmf 5551234 10s; tone 1004;
+		expect-tone 1800 2s within 5s; expect onhook 15s'
+	pid=$T_PID
+	t_start "probe-$n" "$PROBE" --listen 127.0.0.1:6002 --tag sip --send-tone 1800 \
+		--expect-tone 1004 --duration 20 --wait-first 25
+	probe=$T_PID
+	sleep 1
+	sip_uac gw_uac_call.xml 6002 95551234 -d 7000 || ok=1
+	t_wait_exit "$pid" 20 || ok=1
+	kill -TERM "$probe" 2>/dev/null
+	t_wait_exit "$probe" 5 || ok=1
+	analog_report "SIP 95551234 -> FXO -> exchange" "exch-$n" "probe-$n" $ok
+}
+
 t_check "mkfaxtiff" "$(t_bin tests/tools/mkfaxtiff)" --pages 2 --res standard --coding 2d "$T_LOGDIR/fax.tif"
-gw_start "$STROWGER_ROOT/tests/guest/gateway.conf"
-gw_wait_up 2 31 && gw_wait_up 4 24 || t_fail "spans not up"
+cat "$STROWGER_ROOT/tests/guest/gateway.conf" "$STROWGER_ROOT/tests/guest/fxo.conf" >"$T_LOGDIR/gateway.conf"
+gw_start "$T_LOGDIR/gateway.conf"
+gw_wait_up 2 31 && gw_wait_up 4 24 && gw_wait_up 5 24 30 && gw_wait_up 7 24 30 || t_fail "spans not up"
 for r in $(seq "$ROUNDS"); do
 	call_out "E1" PBX_E1 "493012$r"
 	call_in "E1" PBX_E1 "493099$r"
 	call_out "T1" PBX_T1 "212555$r"
 	call_in "T1" PBX_T1 "1212555$r"
 done
+analog_calls
 fax_call "E1->T1" PBX_E1 PBX_T1 4930888
 fax_call "T1->E1" PBX_T1 PBX_E1 1555888
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"

@@ -199,6 +199,7 @@ void sim_tx_fill(struct sim_tx *tx, uint8_t *out, size_t n)
 struct sim_rx {
 	enum sim_law law;
 	struct sim_gapf gapf;
+	bool raw;			/* DTMF without the gap filter (sim_rx_set_raw) */
 	uint64_t in_samples;		/* received, gaps included */
 	dtmf_rx_state_t *dtmf;
 	char digits[SIM_MAX_DIGITS + 1];
@@ -396,8 +397,12 @@ void sim_rx_feed(struct sim_rx *rx, const uint8_t *in, size_t n)
 		size_t k = sim_gapf_run(&rx->gapf, in, chunk, kept);
 
 		rx->in_samples += chunk;
+		if (rx->raw) {	/* DTMF on the signal as it came */
+			sim_law_decode(rx->law, in, lin, chunk);
+			dtmf_rx(rx->dtmf, lin, (int)chunk);
+		}
 		sim_law_decode(rx->law, kept, lin, k);
-		if (k)
+		if (k && !rx->raw)
 			dtmf_rx(rx->dtmf, lin, (int)k);
 		for (size_t i = 0; i < k; i++) {
 			rx->block[rx->nblock++] = lin[i];
@@ -412,6 +417,11 @@ void sim_rx_feed(struct sim_rx *rx, const uint8_t *in, size_t n)
 		in += chunk;
 		n -= chunk;
 	}
+}
+
+void sim_rx_set_raw(struct sim_rx *rx, bool raw)
+{
+	rx->raw = raw;
 }
 
 int sim_rx_tone_start(struct sim_rx *rx, const struct sim_tone_params *p)

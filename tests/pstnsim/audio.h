@@ -74,6 +74,12 @@ unsigned sim_freq_hist_mode(const struct sim_freq_hist *h);
 
 /* ---- receive side: DTMF detector always on, one tone check at a time ------------------ */
 
+struct sim_rx;
+/* Detect DTMF in the audio as it comes, without the gap filter (tone checks keep it): an
+ * analog line's DTMF dialled by DAHDI has digital silence (runs of one byte) between the
+ * digits, which the filter would cut out, joining two equal digits into one. */
+void sim_rx_set_raw(struct sim_rx *rx, bool raw);
+
 /* Verdict of one tone (or silence) check. */
 enum sim_tone_state { SIM_TONE_WAIT, SIM_TONE_MEASURE, SIM_TONE_PASS, SIM_TONE_FAIL };
 

@@ -14,7 +14,7 @@
 #define BCHAN_NUMBUFS	16	/* the guest can miss its slot: keep slack (dahdi-vm README) */
 #define BCHAN_PRIME	8	/* [blocks] written ahead: 160 ms before the far end hears idle */
 
-static int chan_open(int channo, int blocksize)
+int sim_chan_open(int channo, int blocksize)
 {
 	struct dahdi_bufferinfo bi = { 0 };
 	int fd, rc;
@@ -42,7 +42,7 @@ fail:
 int sim_dahdi_probe(struct sim *s)
 {
 	struct dahdi_params p = { 0 };
-	int fd = chan_open(s->o.dchan, 0), rc = 0;
+	int fd = sim_chan_open(s->o.dchan, 0), rc = 0;
 
 	if (fd < 0)
 		return -fd;
@@ -75,7 +75,7 @@ int sim_bchan_open(struct sim *s, struct sim_call *call)
 
 	if (call->fd >= 0)
 		return 0;
-	fd = chan_open(s->o.base + call->ts, SIM_BLOCK);
+	fd = sim_chan_open(s->o.base + call->ts, SIM_BLOCK);
 	if (fd < 0)
 		return -fd;
 	(void)ioctl(fd, DAHDI_FLUSH, &flush);
@@ -103,8 +103,12 @@ void sim_bchan_io(struct sim *s, struct sim_call *call, short revents)
 	if (revents & POLLPRI) {
 		int ev = 0;
 
-		if (!ioctl(call->fd, DAHDI_GETEVENT, &ev) && ev)
-			sim_say(s, "evt   %s: B-channel DAHDI event %d", call->name, ev);
+		if (!ioctl(call->fd, DAHDI_GETEVENT, &ev) && ev) {
+			if (s->line)
+				sim_analog_event(s, ev);
+			else
+				sim_say(s, "evt   %s: B-channel DAHDI event %d", call->name, ev);
+		}
 	}
 	if (!(revents & POLLIN))
 		return;
@@ -115,15 +119,19 @@ void sim_bchan_io(struct sim *s, struct sim_call *call, short revents)
 			if (n < 0 && errno == ELAST) {
 				int ev = 0;
 				(void)ioctl(call->fd, DAHDI_GETEVENT, &ev);
+				if (s->line)
+					sim_analog_event(s, ev);
 			}
 			return;
 		}
 		sim_rx_feed(call->rx, buf, (size_t)n);
+		if (s->line)
+			sim_analog_audio(s, buf, (size_t)n);
 		if (call->fax) {
 			/* the fax machine owns the channel: its signals replace the tone */
 			sim_fax_rx(call->fax, buf, (size_t)n);
 			sim_fax_tx(call->fax, buf, (size_t)n);
-		} else {
+		} else if (!sim_analog_tx(s, buf, (size_t)n)) {
 			sim_tx_fill(call->tx, buf, (size_t)n);
 		}
 		if (write(call->fd, buf, (size_t)n) < 0 && errno != EAGAIN)

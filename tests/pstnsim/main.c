@@ -223,7 +223,7 @@ static void loop_once(struct sim *s)
 	struct sim_call *who[1 + SIM_MAX_TS];
 	int n = 0, timeout;
 
-	pfd[n].fd = s->dfd;
+	pfd[n].fd = s->line ? -1 : s->dfd;	/* an analog line has no D-channel */
 	pfd[n].events = POLLIN | POLLPRI;
 	who[n++] = NULL;
 	for (struct sim_call *c = s->calls; c; c = c->next)
@@ -232,14 +232,16 @@ static void loop_once(struct sim *s)
 			pfd[n].events = POLLIN | POLLPRI;
 			who[n++] = c;
 		}
-	timeout = sim_pri_timeout(s, LOOP_TICK);
+	timeout = s->line ? LOOP_TICK : sim_pri_timeout(s, LOOP_TICK);
 	if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
 		return;
-	sim_pri_poll(s, pfd[0].revents & POLLIN, pfd[0].revents & POLLPRI);
+	if (!s->line)
+		sim_pri_poll(s, pfd[0].revents & POLLIN, pfd[0].revents & POLLPRI);
 	for (int i = 1; i < n; i++)
 		if (pfd[i].revents && who[i]->fd == pfd[i].fd)
 			sim_bchan_io(s, who[i], pfd[i].revents);
-	sim_pri_tick(s);
+	if (!s->line)
+		sim_pri_tick(s);
 }
 
 static bool all_released(const struct sim *s)
@@ -264,6 +266,8 @@ int main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'D' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "dtmf-timing", required_argument, NULL, 'T' },
+		{ "analog", required_argument, NULL, 'a' },
+		{ "cid", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -282,7 +286,7 @@ int main(int argc, char **argv)
 	s.o.dtmf_off_ms = 80;
 	s.t0_us = mono_us();
 	log_set_all(LL_WARN);
-	while ((opt = getopt_long(argc, argv, "d:b:r:s:l:f:t:e:kDchT:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:b:r:s:l:f:t:e:kDchT:a:C:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			s.o.dchan = atoi(optarg);
@@ -294,6 +298,10 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "net") || !strcmp(optarg, "network"))
 				s.o.network = true;
 			else if (!strcmp(optarg, "cpe") || !strcmp(optarg, "user"))
+				s.o.network = false;
+			else if (!strcmp(optarg, "phone"))	/* analog: the phone */
+				s.o.network = true;
+			else if (!strcmp(optarg, "exchange"))	/* analog: the exchange line */
 				s.o.network = false;
 			else
 				goto bad;
@@ -344,6 +352,21 @@ int main(int argc, char **argv)
 			    s.o.dtmf_on_ms < 20 || s.o.dtmf_off_ms < 20)
 				goto bad;
 			break;
+		case 'a':
+			s.o.analog = atoi(optarg);
+			if (s.o.analog <= 0)
+				goto bad;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "bell202"))
+				s.o.cid_std = 0;
+			else if (!strcmp(optarg, "v23"))
+				s.o.cid_std = 1;
+			else if (!strcmp(optarg, "dtmf"))
+				s.o.cid_std = 2;
+			else
+				goto bad;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -351,7 +374,7 @@ int main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (optind != argc || !text || (!check && s.o.dchan <= 0))
+	if (optind != argc || !text || (!check && s.o.dchan <= 0 && s.o.analog <= 0))
 		goto bad;
 	if (sim_script_parse(&sc, text, err, sizeof(err))) {
 		fprintf(stderr, "pstnsim: script %s\n", err);
@@ -368,6 +391,30 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	if (s.o.analog) {
+		rc = sim_analog_open(&s);
+		if (rc || sim_run_alloc(&run, &s, &sc)) {
+			fprintf(stderr, "pstnsim: analog channel %d: %s\n", s.o.analog,
+				strerror(rc ? rc : ENOMEM));
+			return 2;
+		}
+		while (!sim_run_step(run))
+			loop_once(&s);
+		/* the line goes back on-hook; a short linger for the far end to see it */
+		(void)sim_analog_step(&s, &(struct sim_cmd){ .op = OP_ONHOOK }, true, 0, 0, err,
+				      sizeof(err));
+		drain_end = sim_now(&s) + LINGER_MS;
+		while (sim_now(&s) < drain_end)
+			loop_once(&s);
+		sim_print_summary(&s);
+		sim_say(&s, "RESULT %s (%u failed step%s)", s.failures ? "FAIL" : "PASS",
+			s.failures, s.failures == 1 ? "" : "s");
+		sim_run_free(run);
+		sim_analog_close(&s);
+		sim_calls_free(&s);
+		sim_script_free(&sc);
+		return s.failures ? 1 : 0;
+	}
 	rc = sim_dahdi_probe(&s);
 	if (rc) {
 		fprintf(stderr, "pstnsim: D-channel %d: %s\n", s.o.dchan, strerror(rc));

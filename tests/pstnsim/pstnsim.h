@@ -3,6 +3,7 @@
 #define STROWGER_PSTNSIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tests/pstnsim/audio.h"
@@ -76,6 +77,8 @@ struct sim_opts {
 	bool keep_going;
 	bool debug;
 	unsigned dtmf_on_ms, dtmf_off_ms;
+	int analog;			/* DAHDI channel of an analog line, 0 = PRI mode */
+	int cid_std;			/* analog: caller ID standard (media/callerid.h) */
 };
 
 struct sim {
@@ -95,6 +98,7 @@ struct sim {
 	unsigned failures;
 	int restart_class;		/* RESTARTs go out with this class (q931.h) */
 	unsigned restart_acks;		/* RESTART ACKNOWLEDGEs received */
+	struct sim_line *line;		/* the analog line (analog.c), NULL in PRI mode */
 };
 
 /* main.c */
@@ -129,6 +133,21 @@ void sim_bchan_close(struct sim_call *call);
 void sim_bchan_io(struct sim *s, struct sim_call *call, short revents);
 /* Query the D-channel for its position and law; fills base, law and bchan defaults. */
 int sim_dahdi_probe(struct sim *s);
+
+/* analog.c: an analog line (--analog CHAN) as a phone or an exchange line */
+struct sim_line;
+int sim_analog_open(struct sim *s);
+void sim_analog_close(struct sim *s);
+void sim_analog_event(struct sim *s, int ev);
+void sim_analog_audio(struct sim *s, const uint8_t *buf, size_t n);
+/* The exchange's caller ID to send: fills buf and returns true while there is some. */
+bool sim_analog_tx(struct sim *s, uint8_t *buf, size_t n);
+/* Run an analog step: 0 pending, 1 passed, -1 failed (msg says why). first: the step's
+ * first call; limit [ms] its time limit. */
+int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t elapsed,
+		    unsigned limit, char *msg, size_t len);
+/* bchan.c: open DAHDI channel channo with blocksize (0: none); fd or -errno. */
+int sim_chan_open(int channo, int blocksize);
 
 /* run.c: the script runner */
 struct sim_run;

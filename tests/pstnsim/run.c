@@ -133,6 +133,8 @@ static const char *cause_str(int cause)
 
 /* ---------------------------------------------------------------- step start */
 
+static unsigned step_limit(const struct sim_cmd *c);
+
 /* Start the step; return V_PENDING to keep polling, else its verdict (msg set). */
 static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 {
@@ -146,6 +148,18 @@ static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 	case OP_SLEEP:
 	case OP_EXPECT_RING:
 		return V_PENDING;
+	case OP_OFFHOOK:
+	case OP_ONHOOK:
+	case OP_FLASH:
+	case OP_RING_LINE:
+	case OP_EXPECT_RINGING:
+	case OP_EXPECT_OFFHOOK:
+	case OP_EXPECT_ONHOOK:
+	case OP_EXPECT_TONES:
+	case OP_EXPECT_CID: {
+		int v = sim_analog_step(s, c, true, 0, step_limit(c), r->msg, sizeof(r->msg));
+		return v > 0 ? V_OK : v < 0 ? V_FAIL : V_PENDING;
+	}
 	case OP_EXIT:
 		snprintf(r->msg, sizeof(r->msg), "end of script");
 		return V_OK;
@@ -347,6 +361,9 @@ static unsigned step_limit(const struct sim_cmd *c)
 		       (c->dur_ms ? c->dur_ms : DEF_TONE_FOR) + TONE_SLACK;
 	case OP_EXPECT_SILENCE:
 		return (c->dur_ms ? c->dur_ms : DEF_TONE_FOR) + TONE_SLACK;
+	case OP_EXPECT_TONES:
+		return (c->within_ms ? c->within_ms : DEF_TONE_WITHIN) +
+		       (c->dur_ms ? c->dur_ms : DEF_TONE_FOR) + TONE_SLACK;
 	case OP_DTMF:
 		return 3000 + (unsigned)strlen(c->digits) * 400;
 	case OP_EXPECT_FAX:
@@ -471,6 +488,14 @@ static enum verdict poll_step(struct sim_run *r, const struct sim_cmd *c)
 	unsigned pending = 0, nfail = 0;
 
 	switch (c->op) {
+	case OP_EXPECT_RINGING:
+	case OP_EXPECT_OFFHOOK:
+	case OP_EXPECT_ONHOOK:
+	case OP_EXPECT_TONES:
+	case OP_EXPECT_CID: {
+		int v = sim_analog_step(s, c, false, elapsed, step_limit(c), r->msg, sizeof(r->msg));
+		return v > 0 ? V_OK : v < 0 ? V_FAIL : V_PENDING;
+	}
 	case OP_WAIT_UP:
 		if (s->up && sim_now(s) - s->up_since >= UP_SETTLE) {
 			snprintf(r->msg, sizeof(r->msg), "D-channel up and stable after %llu ms",

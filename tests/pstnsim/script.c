@@ -21,6 +21,10 @@ static const char *const op_names[OP_COUNT] = {
 	[OP_EXPECT_HANGUP] = "expect hangup", [OP_EXPECT_TONE] = "expect-tone",
 	[OP_EXPECT_SILENCE] = "expect-silence", [OP_EXPECT_DTMF] = "expect-dtmf",
 	[OP_EXPECT_FAX] = "expect fax-done",
+	[OP_OFFHOOK] = "offhook", [OP_ONHOOK] = "onhook", [OP_FLASH] = "flash",
+	[OP_RING_LINE] = "ring-line", [OP_EXPECT_RINGING] = "expect ringing",
+	[OP_EXPECT_OFFHOOK] = "expect offhook", [OP_EXPECT_ONHOOK] = "expect onhook",
+	[OP_EXPECT_TONES] = "expect-tones", [OP_EXPECT_CID] = "expect cid",
 };
 
 /* Q.931 §4.5.10 types of number and §4.5.9 presentation indicators by name. */
@@ -222,6 +226,15 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 				continue;
 			}
 			break;
+		case OP_EXPECT_TONES:
+			if (!strcmp(t, "cadence") && v) {
+				if (sscanf(v, "%u/%u", &c->cad_on, &c->cad_off) != 2 ||
+				    !c->cad_on || !c->cad_off)
+					return fail(ps, "bad cadence '%s' (ON/OFF in ms)", v);
+				i++;
+				continue;
+			}
+			/* fall through */
 		case OP_EXPECT_TONE:
 			if (!strcmp(t, "within") && v) {
 				if (sim_parse_duration(v, &c->within_ms))
@@ -280,6 +293,39 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 					return fail(ps, "ident '%s' longer than %d characters", v,
 						    SIM_IDENT_LEN - 1);
 				snprintf(c->ident, sizeof(c->ident), "%s", v);
+				i++;
+				continue;
+			}
+			break;
+		case OP_EXPECT_RINGING:
+			if (!strcmp(t, "cadence") && v) {
+				if (sim_parse_duration(v, &c->cad_on) || !c->cad_on)
+					return fail(ps, "bad ring period '%s'", v);
+				i++;
+				continue;
+			}
+			if (!strcmp(t, "x") && v) {
+				if (parse_uint(v, 100, &c->count) || !c->count)
+					return fail(ps, "bad count '%s'", v);
+				i++;
+				continue;
+			}
+			break;
+		case OP_EXPECT_CID:
+		case OP_RING_LINE:
+			if (!strcmp(t, "from") && v && is_number(v)) {
+				snprintf(c->from, sizeof(c->from), "%s", v);
+				i++;
+				continue;
+			}
+			if (!strcmp(t, "name") && v) {
+				snprintf(c->cname, sizeof(c->cname), "%s", v);
+				i++;
+				continue;
+			}
+			if (!strcmp(t, "pres") && v) {
+				if (parse_name(v, pres_names, 3, &c->pres))
+					return fail(ps, "bad presentation '%s'", v);
 				i++;
 				continue;
 			}
@@ -346,7 +392,7 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 			continue;
 		}
 		if ((sim_op_is_expect(c->op) || c->op == OP_WAIT_UP || c->op == OP_RESTART) &&
-		    c->op != OP_EXPECT_TONE && c->op != OP_EXPECT_SILENCE &&
+		    c->op != OP_EXPECT_TONE && c->op != OP_EXPECT_SILENCE && c->op != OP_EXPECT_TONES &&
 		    !sim_parse_duration(t, &c->timeout_ms))
 			continue;
 		if (c->op == OP_SLEEP && !c->dur_ms && !sim_parse_duration(t, &c->dur_ms))
@@ -398,6 +444,8 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 			{ "ring", OP_EXPECT_RING }, { "proceeding", OP_EXPECT_PROCEEDING },
 			{ "alerting", OP_EXPECT_ALERTING }, { "answer", OP_EXPECT_ANSWER },
 			{ "hangup", OP_EXPECT_HANGUP }, { "fax-done", OP_EXPECT_FAX },
+			{ "ringing", OP_EXPECT_RINGING }, { "offhook", OP_EXPECT_OFFHOOK },
+			{ "onhook", OP_EXPECT_ONHOOK }, { "cid", OP_EXPECT_CID },
 		};
 		if (ntok < 2)
 			return fail(ps, "expect what?");
@@ -470,6 +518,16 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 			return fail(ps, "expect-tone: frequency expected");
 		i = 2;
 		break;
+	case OP_EXPECT_TONES: {
+		char *plus = ntok >= 2 ? strchr(tok[1], '+') : NULL;
+		if (plus)
+			*plus++ = '\0';
+		if (ntok < 2 || parse_uint(tok[1], 3999, &c->freq) || !c->freq ||
+		    (plus && (parse_uint(plus, 3999, &c->freq2) || !c->freq2)))
+			return fail(ps, "expect-tones: F or F1+F2 expected");
+		i = 2;
+		break;
+	}
 	case OP_USE:
 		if (ntok != 2 || !is_name(tok[1]))
 			return fail(ps, "use: call name expected");

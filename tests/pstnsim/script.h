@@ -23,6 +23,10 @@ enum sim_op {
 	OP_RESTART,		/* restart [CHAN|all] [T]: RESTART (Q.931 §5.5), wait for its ACK */
 	OP_FAX_SEND,		/* fax-send FILE [ecm|noecm] [ident TEXT]: T.30 sender on the B-channel */
 	OP_FAX_RECV,		/* fax-recv FILE [ecm|noecm] [ident TEXT]: T.30 receiver */
+	OP_OFFHOOK,		/* offhook: analog line, DAHDI_HOOK off-hook (answer / seize) */
+	OP_ONHOOK,		/* onhook: hang up (the exchange: drop loop current) */
+	OP_FLASH,		/* flash: hook flash */
+	OP_RING_LINE,		/* ring-line [from NUM] [name NAME] [pres P]: the exchange rings */
 	OP_EXPECT_RING,		/* expect ring [x COUNT] [from NUM] [to NUM] [as NAME] [T] */
 	OP_EXPECT_PROCEEDING,	/* expect proceeding [T] */
 	OP_EXPECT_ALERTING,	/* expect alerting [T] */
@@ -32,6 +36,11 @@ enum sim_op {
 	OP_EXPECT_SILENCE,	/* expect-silence [D] [min PCT] */
 	OP_EXPECT_DTMF,		/* expect-dtmf DIGITS [T] */
 	OP_EXPECT_FAX,		/* expect fax-done [T] [pages N]: T.30 ended with T30_ERR_OK */
+	OP_EXPECT_RINGING,	/* expect ringing [x COUNT] [cadence MS] [T]: analog ring bursts */
+	OP_EXPECT_OFFHOOK,	/* expect offhook [T]: the far end of the line went off-hook */
+	OP_EXPECT_ONHOOK,	/* expect onhook [T]: ... on-hook (loop current dropped) */
+	OP_EXPECT_TONES,	/* expect-tones F1[+F2] [D] [within T] [min PCT] [cadence ON/OFF] */
+	OP_EXPECT_CID,		/* expect cid [from NUM] [name NAME] [pres P] [T]: caller ID */
 	OP_COUNT
 };
 
@@ -65,6 +74,9 @@ struct sim_cmd {
 	unsigned count;			/* x COUNT */
 	int cause;			/* Q.850 cause; -1 = not given */
 	unsigned freq;			/* [Hz] */
+	unsigned freq2;			/* [Hz] expect-tones: the second frequency, 0 = none */
+	unsigned cad_on, cad_off;	/* [ms] expect-tones cadence; expect ringing: cad_on
+					 * the ring period (0 = not checked) */
 	int level;			/* [dBm0] */
 	unsigned timeout_ms;		/* [ms] T; 0 = not given */
 	unsigned dur_ms;		/* [ms] D */

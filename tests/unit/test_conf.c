@@ -307,7 +307,7 @@ Test(conf, err_unknown_section_kind)
 {
 	expect_error("\n[spam 1]\ntype = e1\n",
 		     "t.conf:2: unknown section kind 'spam' in [spam 1] (expected general, "
-		     "span N, group NAME, trunk NAME or route NAME)");
+		     "span N, group NAME, trunk NAME, route NAME or port N:LIST)");
 }
 
 Test(conf, err_bad_section_name)
@@ -689,9 +689,11 @@ Test(conf, print_has_every_option_and_warns_of_secrets)
 {
 	struct conf *c = load_ok("[span 1]\ntype = e1\nsignalling = pri_net\n"
 				 "[span 2]\ntype = e1\nsignalling = pri_net\n"
+				 "[span 3]\ntype = t1\nsignalling = fxs\n"
 				 "[group g]\nspans = 2\n"
 				 "[trunk t]\nproxy = sip:127.0.0.1\npassword = hunter2\n"
-				 "[route r]\nto = trunk t\n");
+				 "[route r]\nto = trunk t\n"
+				 "[port 3:1]\n");
 	char *text = print_to_string(c), needle[64];
 
 	cr_assert(strstr(text, "secrets"), "%s", text);
@@ -812,10 +814,11 @@ Test(conf, example_file_loads_cleanly)
 	int rc = conf_load(&c, EXAMPLE, &errs);
 
 	cr_assert_eq(rc, 0, "%s", errs_text());
-	cr_assert_eq(c->nspans, 3);
+	cr_assert_eq(c->nspans, 5);
 	cr_assert_eq(c->ngroups, 1);
 	cr_assert_eq(c->ntrunks, 2);
-	cr_assert_eq(c->nroutes, 2);
+	cr_assert_eq(c->nroutes, 5);
+	cr_assert_eq(c->nports, 2);
 	cr_assert_str_eq(c->path, EXAMPLE);
 	conf_free(c);
 }
@@ -1328,4 +1331,80 @@ Test(conf, control_socket_bad_values)
 	conf_errors_clear(&errs);
 	snprintf(text, sizeof(text), "[general]\ncontrol_socket = /%0120d\n", 0);
 	expect_error(text, "t.conf:2: control_socket: longer than 107 bytes (a Unix socket path)");
+}
+
+/* ---- analog ports ------------------------------------------------------------------------ */
+
+Test(conf, ports_ranges_defaults_and_routes)
+{
+	struct conf *c = load_ok("[span 5]\ntype = t1\nsignalling = fxs\n"
+				 "[span 7]\ntype = t1\nsignalling = fxo\nchannels = 1-4\n"
+				 "[trunk peer]\nproxy = sip:127.0.0.1\n"
+				 "[port 5:1-8]\nnumber = 2001\ncaller_id_name = Desk\n"
+				 "dial_plan = 555XXXX|0.\ncaller_id = v23\n"
+				 "[port 5:12]\n"
+				 "[port 7:1-4]\nnumber = 3001\nto = trunk peer\n"
+				 "[route a]\nfrom = trunk peer\nmatch = 200\nto = port 5\n"
+				 "[route b]\nfrom = trunk peer\nmatch = 9\nto = port 7:2\n");
+
+	cr_assert_eq(c->nports, 3);
+	cr_assert_eq(c->ports[0].span, 5);
+	cr_assert_eq(c->ports[0].chans, 0x1feu);	/* positions 1..8 */
+	cr_assert_str_eq(c->ports[0].list, "1-8");
+	cr_assert_str_eq(c->ports[0].number, "2001");
+	cr_assert_str_eq(c->ports[0].caller_id_name, "Desk");
+	cr_assert_eq(c->ports[0].caller_id, CID_V23);
+	cr_assert_str_eq(c->ports[1].tone_zone, "us");		/* defaults */
+	cr_assert_eq(c->ports[1].caller_id, CID_BELL202);
+	cr_assert_eq(c->ports[1].ring_timeout, 60);
+	cr_assert_eq(c->ports[1].to.kind, EP_ANY);		/* "none" */
+	cr_assert_eq(c->ports[2].to.kind, EP_TRUNK);
+	cr_assert_eq(c->routes[0].to.kind, EP_PORT);
+	cr_assert_eq(c->routes[0].to.span, 5);
+	cr_assert_eq(c->routes[0].to.pos, 0);
+	cr_assert_eq(c->routes[1].to.pos, 2);
+	cr_assert_eq(conf_port_find(c, 5, 12), &c->ports[1]);
+	cr_assert_eq(conf_port_find(c, 7, 4), &c->ports[2]);
+	cr_assert_null(conf_port_find(c, 5, 9));
+
+	/* printed and read back: the same ports and routes */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cr_assert_not_null(f);
+	conf_print(c, f);
+	fclose(f);
+	struct conf *back = load_ok(text);
+	cr_assert_eq(back->nports, 3);
+	cr_assert_eq(back->ports[2].chans, c->ports[2].chans);
+	cr_assert_str_eq(back->ports[0].dial_plan, "555XXXX|0.");
+	cr_assert_eq(back->routes[1].to.kind, EP_PORT);
+	cr_assert_eq(back->routes[1].to.pos, 2);
+	char diff[256];
+	cr_assert_eq(conf_restart_needed(c, back, diff, sizeof(diff)), 0, "%s", diff);
+	free(text);
+	conf_free(back);
+	conf_free(c);
+}
+
+Test(conf, err_ports)
+{
+	expect_errors("[span 5]\ntype = t1\nsignalling = fxs\n"
+		      "[span 2]\ntype = e1\nsignalling = pri_cpe\n"
+		      "[port 5:x]\n"
+		      "[port 2:1]\n"
+		      "[port 5:1-4]\n"
+		      "[port 5:4-6]\ntone_zone = US\n"
+		      "[port 9:1]\n"
+		      "[trunk t]\nproxy = sip:127.0.0.1\n"
+		      "[route r]\nfrom = port 5:1\nto = trunk t\n"
+		      "[route s]\nto = port 2:1\n", 7,
+		      "t.conf:7: bad section name [port 5:x]: expected [port N:LIST], span N and its "
+		      "positions (\"5:1-8\", \"5:3\")",
+		      "t.conf:8: [port 2:1]: span 2 is not an fxs or fxo span",
+		      "t.conf:10: [port 5:4-6]: a position is already in [port 5:1-4] (line 9)",
+		      "t.conf:11: tone_zone: 'US' is not a tone zone (us, de, uk, fr, ...)",
+		      "t.conf:12: [port 9:1]: span 9 is not defined",
+		      "t.conf:16: from: 'port 5:1' is not any, span N, group NAME or trunk NAME",
+		      "t.conf:18: [route s]: to: span 2 is not an fxs or fxo span");
 }

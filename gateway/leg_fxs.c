@@ -1,0 +1,952 @@
+/* The FXS leg: a phone on an analog port (a DAHDI fxoks channel: the gateway feeds the line
+ * and rings the phone; tdm/analog.h).
+ *
+ * The port lives as long as the daemon; a leg lives as long as one call. Going off-hook
+ * gives dial tone from the port's zone; DTMF digits are detected in the daemon's loop (the
+ * port's fd is read only while digits are collected; in a call the media engine reads it)
+ * and matched against the port's dial plan, or routed as soon as a route matches
+ * uniquely; '#' sends at once. The call is then leg A of a call to wherever the route goes.
+ * As leg B (a route "to = port N:P") the port rings with the zone's cadence, sends caller
+ * ID after the first ring, and answers on off-hook. When the far end clears first the
+ * phone hears busy (cause 17) or reorder, then the off-hook warning ("howler"). Events of
+ * the line reach the call from a zero timer, never from inside a call's operation. */
+#include "gateway/gw.h"
+#include "gateway/legs.h"
+
+#include "common/log.h"
+#include "gateway/call.h"
+#include "gateway/cause.h"
+#include "gateway/dialplan.h"
+#include "gateway/leg.h"
+#include "gateway/route.h"
+#include "media/callerid.h"
+#include "media/dtmf.h"
+#include "media/g711.h"
+#include "tdm/analog.h"
+#include "tdm/dahdi.h"
+#include "tdm/span.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The port's line state, from the phone's point of view. */
+enum fxs_state {
+	FXS_IDLE,		/* on-hook, nothing to do */
+	FXS_DIALTONE,		/* off-hook, dial tone, no digit yet */
+	FXS_COLLECTING,		/* off-hook, digits coming */
+	FXS_CALLING,		/* leg A of a call: the number is dialled */
+	FXS_RINGING,		/* leg B of a call: ringing the phone */
+	FXS_CONNECTED,		/* leg B, answered */
+	FXS_CLEARED,		/* off-hook, the call is over (or dialling failed): busy/reorder */
+	FXS_HOWLER,		/* off-hook too long after that: off-hook warning */
+	FXS_STATE_COUNT
+};
+
+static const char *const fxs_state_names[FXS_STATE_COUNT] = {
+	[FXS_IDLE] = "idle", [FXS_DIALTONE] = "dial tone", [FXS_COLLECTING] = "collecting",
+	[FXS_CALLING] = "calling", [FXS_RINGING] = "ringing", [FXS_CONNECTED] = "connected",
+	[FXS_CLEARED] = "cleared", [FXS_HOWLER] = "howler",
+};
+
+struct leg_fxs;
+
+struct fxs_port {
+	struct daemon *d;
+	struct tdm_span *span;
+	unsigned spanno, pos;
+	char number[CONF_NAME_MAX];
+	struct conf_port cp;		/* the port's settings (a copy: reload-safe) */
+	struct dialplan *plan;		/* NULL: dial once a route matches uniquely */
+	enum g711_law law;
+	enum fxs_state st;
+	enum analog_tone cleared_tone;	/* FXS_CLEARED: busy or reorder */
+	bool offhook;
+	bool zone_set;			/* DAHDI has the port's tone zone */
+	bool reading;			/* the loop reads the fd for DTMF */
+	char digits[33];
+	struct dtmf_det *det;
+	su_timer_t *timer;		/* digits, ring timeout, howler */
+	su_timer_t *defer;		/* events to the call, outside its operations */
+	struct leg_fxs *leg;		/* the call's leg on the port, or NULL */
+	/* caller ID for the phone, played after the first ring */
+	struct callerid cid;
+	bool cid_wanted, cid_done;
+	int16_t *cid_audio;
+	size_t cid_len, cid_pos;
+	su_timer_t *cid_timer;
+	uint64_t onhook_at;		/* [us] on-hook seen in a call: a flash if short */
+};
+
+struct leg_fxs {
+	struct leg leg;			/* first */
+	struct fxs_port *port;		/* NULL once the leg is gone */
+	struct fxs_port *home;		/* the port, also after the leg is gone */
+	unsigned spanno, pos;		/* the port's, for the summary */
+	bool b;				/* leg B (the call rings the phone) */
+	bool over;			/* cleared: GONE is pending or raised */
+	/* events for the call, raised from the zero timer */
+	bool ev_alerting, ev_answer, ev_cleared, ev_gone;
+	int cause;
+};
+
+static const struct leg_ops fxs_ops;
+
+static struct leg_fxs *lf_of(struct leg *l) { return (struct leg_fxs *)l; }
+static const struct leg_fxs *clf_of(const struct leg *l) { return (const struct leg_fxs *)l; }
+
+struct analog_ports {
+	struct fxs_port *ports;
+	unsigned n;
+};
+
+#define PLOG(lvl, p, fmt, ...) \
+	LOG_AT(LS_CALL, lvl, "port %u:%u: " fmt, (p)->spanno, (p)->pos, ##__VA_ARGS__)
+
+static int port_fd(const struct fxs_port *p)
+{
+	return tdm_span_chan_fd(p->span, p->pos);
+}
+
+static void set_state(struct fxs_port *p, enum fxs_state st)
+{
+	if (p->st == st)
+		return;
+	PLOG(LL_INFO, p, "%s -> %s", fxs_state_names[p->st], fxs_state_names[st]);
+	p->st = st;
+}
+
+static void tone(struct fxs_port *p, enum analog_tone t)
+{
+	int fd = port_fd(p), err;
+
+	if (fd < 0)
+		return;
+	if (!p->zone_set && t != ANALOG_TONE_OFF) {
+		err = analog_set_zone(fd, p->d->conf->general.dahdi_dir, p->cp.tone_zone);
+		if (err)
+			PLOG(LL_WARN, p, "tone zone %s: %s", p->cp.tone_zone, strerror(err));
+		p->zone_set = !err;
+	}
+	err = analog_tone(fd, t);
+	if (err)
+		PLOG(LL_WARN, p, "tone %d: %s", (int)t, strerror(err));
+}
+
+static void reading(struct fxs_port *p, bool on)
+{
+	int fd = port_fd(p);
+
+	if (p->reading == on || fd < 0)
+		return;
+	if (on)
+		(void)dahdi_chan_flush(fd);
+	if (gw_watch_audio(p->d, fd, on) == 0)
+		p->reading = on;
+}
+
+static void timer_stop(struct fxs_port *p)
+{
+	if (p->timer)
+		su_timer_reset(p->timer);
+}
+
+static void on_timer(struct daemon *d, su_timer_t *t, void *arg);
+
+static void timer_start(struct fxs_port *p, unsigned ms)
+{
+	if (!p->timer)
+		p->timer = su_timer_create(su_root_task(p->d->root), 0);
+	if (p->timer)
+		su_timer_set_interval(p->timer, on_timer, p, ms);
+}
+
+/* ---- events to the call, from the zero timer ------------------------------------------ */
+
+static void on_defer(struct daemon *d, su_timer_t *t, void *arg);
+
+static void defer(struct fxs_port *p)
+{
+	if (!p->defer)
+		p->defer = su_timer_create(su_root_task(p->d->root), 0);
+	if (p->defer)
+		su_timer_set_interval(p->defer, on_defer, p, 0);
+}
+
+static void emit(struct leg_fxs *l, enum leg_event_type type, int cause)
+{
+	struct leg_event ev = { .type = type, .cause = cause };
+
+	(void)call_leg_event(&l->leg, &ev);
+}
+
+/* The leg is over: detach it from the port and raise GONE from the zero timer. */
+static void leg_over(struct fxs_port *p, struct leg_fxs *l, int cause)
+{
+	if (!l || l->over)
+		return;
+	l->over = true;
+	l->ev_gone = true;
+	l->cause = cause;
+	defer(p);
+}
+
+static void on_defer(struct daemon *d, su_timer_t *t, void *arg)
+{
+	struct fxs_port *p = arg;
+	struct leg_fxs *l = p->leg;
+
+	if (!l)
+		return;
+	/* Each event may end the call; a GONE frees the leg: take the flags first. */
+	if (l->ev_alerting && !l->over) {
+		l->ev_alerting = false;
+		struct leg_event ev = { .type = LEG_EV_ALERTING };
+		(void)call_leg_event(&l->leg, &ev);
+		if (p->leg != l)
+			return;
+	}
+	if (l->ev_answer && !l->over) {
+		l->ev_answer = false;
+		emit(l, LEG_EV_ANSWER, 0);
+		if (p->leg != l)
+			return;
+	}
+	if (l->ev_cleared) {
+		l->ev_cleared = false;
+		emit(l, LEG_EV_CLEARED, l->cause);
+		if (p->leg != l)
+			return;
+	}
+	if (l->ev_gone) {
+		p->leg = NULL;
+		l->port = NULL;
+		emit(l, LEG_EV_GONE, l->cause);	/* l may be freed */
+	}
+}
+
+/* ---- caller ID after the first ring ----------------------------------------------------- */
+
+static void on_cid_timer(struct daemon *d, su_timer_t *t, void *arg);
+
+/* Write what the channel takes now (blocks of 160 samples; DAHDI keeps 16 of them); the
+ * rest on the next tick. */
+static void cid_push(struct fxs_port *p)
+{
+	int fd = port_fd(p);
+	uint8_t buf[DAHDI_FRAME_BYTES];
+
+	while (fd >= 0 && p->cid_audio && p->cid_pos < p->cid_len) {
+		size_t n = p->cid_len - p->cid_pos;
+		if (n > DAHDI_FRAME_BYTES)
+			n = DAHDI_FRAME_BYTES;
+		g711_block_encode(p->law, buf, p->cid_audio + p->cid_pos, n);
+		memset(buf + n, g711_silence(p->law), sizeof(buf) - n);
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			break;	/* full (EAGAIN) or an event queued (ELAST): next tick */
+		p->cid_pos += n;
+	}
+	if (p->cid_audio && p->cid_pos < p->cid_len) {
+		if (!p->cid_timer)
+			p->cid_timer = su_timer_create(su_root_task(p->d->root), 0);
+		if (p->cid_timer)
+			su_timer_set_interval(p->cid_timer, on_cid_timer, p, 40);
+		return;
+	}
+	free(p->cid_audio);
+	p->cid_audio = NULL;
+}
+
+static void on_cid_timer(struct daemon *d, su_timer_t *t, void *arg)
+{
+	cid_push(arg);
+}
+
+static void cid_stop(struct fxs_port *p)
+{
+	if (p->cid_timer)
+		su_timer_reset(p->cid_timer);
+	free(p->cid_audio);
+	p->cid_audio = NULL;
+}
+
+static void cid_send(struct fxs_port *p)
+{
+	size_t max = callerid_max_samples();
+	int n;
+
+	if (!p->cid_wanted || p->cid_done || p->cp.caller_id == CID_NONE)
+		return;
+	p->cid_done = true;
+	p->cid_audio = malloc(max * sizeof(*p->cid_audio));
+	if (!p->cid_audio)
+		return;
+	enum callerid_std std = p->cp.caller_id == CID_V23 ? CALLERID_V23 :
+				p->cp.caller_id == CID_DTMF ? CALLERID_DTMF : CALLERID_BELL202;
+	n = callerid_render(std, &p->cid, p->cid_audio, max);
+	if (n <= 0) {
+		PLOG(LL_WARN, p, "caller ID not sent: %s", strerror(n ? -n : EINVAL));
+		cid_stop(p);
+		return;
+	}
+	p->cid_len = (size_t)n;
+	p->cid_pos = 0;
+	PLOG(LL_INFO, p, "caller ID %s: number '%s'%s, name '%s' (%zu ms)",
+	     callerid_std_name(std), p->cid.number,
+	     p->cid.number_absent == CALLERID_PRIVATE ? " (private)" :
+	     p->cid.number_absent == CALLERID_UNAVAILABLE ? " (unavailable)" : "",
+	     p->cid.name, p->cid_len / 8);
+	cid_push(p);
+}
+
+/* ---- dialling (leg A) ------------------------------------------------------------------- */
+
+static void fail_dialling(struct fxs_port *p, const char *why)
+{
+	PLOG(LL_NOTICE, p, "%s: reorder", why);
+	reading(p, false);
+	timer_stop(p);
+	set_state(p, FXS_CLEARED);
+	p->cleared_tone = ANALOG_TONE_CONGESTION;
+	tone(p, ANALOG_TONE_CONGESTION);
+	timer_start(p, p->cp.howler_after * 1000);
+}
+
+static struct leg_fxs *leg_new(struct fxs_port *p, bool b)
+{
+	struct leg_fxs *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->leg.ops = &fxs_ops;
+	l->port = p;
+	l->home = p;
+	l->spanno = p->spanno;
+	l->pos = p->pos;
+	l->b = b;
+	return l;
+}
+
+/* The digits so far: route them as the call's number; complete: no more will come. */
+static void try_route(struct fxs_port *p, bool complete)
+{
+	struct daemon *d = p->d;
+	struct conf_endpoint src = { .kind = EP_SPAN, .span = p->spanno };
+	struct route_result rr;
+	char number[sizeof(p->digits)];
+	size_t n;
+
+	snprintf(number, sizeof(number), "%s", p->digits);
+	n = strlen(number);
+	if (n && number[n - 1] == '#') {	/* '#' sends at once */
+		number[--n] = '\0';
+		complete = true;
+	}
+	if (p->plan && !complete) {
+		switch (dialplan_match(p->plan, number)) {
+		case DIALPLAN_NOMATCH:
+			fail_dialling(p, "the dial plan has no such number");
+			return;
+		case DIALPLAN_MORE:
+		case DIALPLAN_AMBIGUOUS:
+			timer_start(p, p->cp.digit_ms);
+			return;
+		case DIALPLAN_COMPLETE:
+			complete = true;
+			break;
+		}
+	}
+	if (!n) {
+		fail_dialling(p, "no digits");
+		return;
+	}
+	switch (route_lookup(d->routes, &src, number, complete, &rr)) {
+	case ROUTE_NEED_MORE:
+		timer_start(p, p->cp.digit_ms);
+		return;
+	case ROUTE_NO_MATCH:
+		fail_dialling(p, "no route for the number");
+		return;
+	case ROUTE_MATCH:
+		break;
+	}
+	if (rr.route->to.kind != EP_TRUNK) {
+		fail_dialling(p, "the route does not lead to a trunk (not supported from a port)");
+		return;
+	}
+	timer_stop(p);
+	reading(p, false);
+	tone(p, ANALOG_TONE_OFF);
+
+	struct leg_fxs *a = leg_new(p, false);
+	struct leg *b;
+	struct call *c;
+	if (!a || leg_sip_alloc_out(&b, d)) {
+		free(a);
+		fail_dialling(p, "out of memory");
+		return;
+	}
+	a->leg.live = true;
+	if (call_alloc(&c, &d->calls, &a->leg, b)) {	/* frees both legs */
+		fail_dialling(p, "out of memory");
+		return;
+	}
+	p->leg = a;
+	set_state(p, FXS_CALLING);
+	d->stats.calls_in_tdm++;
+	struct call_info *ci = call_info(c);
+	snprintf(ci->called, sizeof(ci->called), "%s", rr.number);
+	memset(&ci->caller, 0, sizeof(ci->caller));
+	snprintf(ci->caller.number.digits, sizeof(ci->caller.number.digits), "%s", p->number);
+	snprintf(ci->caller.name, sizeof(ci->caller.name), "%s", p->cp.caller_id_name);
+	ci->caller.pres = p->number[0] ? Q931_PRES_ALLOWED : Q931_PRES_UNAVAILABLE;
+	snprintf(ci->calling, sizeof(ci->calling), "%s", p->number);
+	CLOG(LL_INFO, c, "port %u:%u dialled %s (from %s%s%s%s) -> %s (route %s)", p->spanno,
+	     p->pos, number, p->number[0] ? p->number : "(no number)",
+	     p->cp.caller_id_name[0] ? ", name '" : "", p->cp.caller_id_name,
+	     p->cp.caller_id_name[0] ? "'" : "", ci->called, rr.route->name);
+	struct leg_place lp = {
+		.called = ci->called,
+		.caller = &ci->caller,
+		.plan = route_span_plan(d, p->spanno),
+		.to = &rr.route->to,
+		.route = rr.route->name,
+		.alaw = p->law == G711_LAW_ALAW,
+	};
+	(void)call_place(c, &lp);
+}
+
+static void on_digit(struct fxs_port *p, char digit)
+{
+	size_t n = strlen(p->digits);
+
+	if (p->st != FXS_DIALTONE && p->st != FXS_COLLECTING)
+		return;
+	if (p->st == FXS_DIALTONE) {
+		tone(p, ANALOG_TONE_OFF);
+		set_state(p, FXS_COLLECTING);
+	}
+	if (n + 1 >= sizeof(p->digits)) {
+		fail_dialling(p, "too many digits");
+		return;
+	}
+	p->digits[n] = digit;
+	p->digits[n + 1] = '\0';
+	PLOG(LL_DEBUG, p, "digit %c: %s", digit, p->digits);
+	try_route(p, false);
+}
+
+/* ---- the line --------------------------------------------------------------------------- */
+
+static void offhook_idle(struct fxs_port *p)
+{
+	p->digits[0] = '\0';
+	set_state(p, FXS_DIALTONE);
+	tone(p, ANALOG_TONE_DIAL);
+	reading(p, true);
+	timer_start(p, p->cp.first_digit_ms);
+}
+
+static void to_idle(struct fxs_port *p)
+{
+	timer_stop(p);
+	reading(p, false);
+	cid_stop(p);
+	tone(p, ANALOG_TONE_OFF);
+	set_state(p, FXS_IDLE);
+}
+
+static void on_timer(struct daemon *d, su_timer_t *t, void *arg)
+{
+	struct fxs_port *p = arg;
+	struct leg_fxs *l = p->leg;
+
+	switch (p->st) {
+	case FXS_DIALTONE:
+		fail_dialling(p, "no digit dialled");
+		break;
+	case FXS_COLLECTING:
+		try_route(p, true);	/* the inter-digit timeout ends the number */
+		break;
+	case FXS_RINGING:
+		/* No answer (Q.850 cause 19: alerting, no answer). */
+		PLOG(LL_NOTICE, p, "no answer after %u s: cause 19", p->cp.ring_timeout);
+		(void)analog_hook(port_fd(p), ANALOG_RINGOFF);
+		to_idle(p);
+		if (l) {
+			l->ev_cleared = true;
+			l->cause = CAUSE_NO_ANSWER;
+			leg_over(p, l, CAUSE_NO_ANSWER);
+		}
+		break;
+	case FXS_CLEARED:
+		/* Off-hook too long after the call: the off-hook warning (the zone's
+		 * congestion tone where it has no howler of its own). */
+		set_state(p, FXS_HOWLER);
+		tone(p, ANALOG_TONE_CONGESTION);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The phone went on-hook, or off-hook, or flashed. */
+static void on_line(struct fxs_port *p, const struct analog_event *ev)
+{
+	struct leg_fxs *l = p->leg;
+
+	switch (ev->type) {
+	case ANALOG_EV_OFFHOOK:
+		p->offhook = true;
+		switch (p->st) {
+		case FXS_IDLE:
+			offhook_idle(p);
+			break;
+		case FXS_RINGING:
+			/* Answer. DAHDI rings on until told: taking the line off-hook stops
+			 * it (as chan_dahdi answers an FXO-signalled channel). */
+			timer_stop(p);
+			cid_stop(p);
+			(void)analog_hook(port_fd(p), ANALOG_OFFHOOK);
+			set_state(p, FXS_CONNECTED);
+			if (l) {
+				l->ev_answer = true;
+				defer(p);
+			}
+			break;
+		default:
+			break;
+		}
+		break;
+	case ANALOG_EV_ONHOOK:
+		p->offhook = false;
+		switch (p->st) {
+		case FXS_CALLING:
+		case FXS_CONNECTED:
+			to_idle(p);
+			if (l && !l->over) {
+				PLOG(LL_INFO, p, "on-hook: the call clears (cause 16)");
+				l->ev_cleared = true;
+				l->cause = CAUSE_NORMAL_CLEARING;
+				leg_over(p, l, CAUSE_NORMAL_CLEARING);
+			}
+			break;
+		case FXS_RINGING:
+			break;	/* ringing on a CAS line shows as hook changes: not the phone */
+		default:
+			to_idle(p);
+			break;
+		}
+		break;
+	case ANALOG_EV_FLASH:
+		/* A flash in a call is not passed on (no RFC 4733 event 16 / second call yet):
+		 * logged so that an operator sees it arrive. */
+		PLOG(LL_INFO, p, "hook flash in state %s (ignored)", fxs_state_names[p->st]);
+		break;
+	case ANALOG_EV_RINGER_OFF:
+		if (p->st == FXS_RINGING)
+			cid_send(p);	/* between the first and the second ring */
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- leg operations --------------------------------------------------------------------- */
+
+static int fxs_place(struct leg *leg, const struct leg_place *lp, int *cause)
+{
+	struct leg_fxs *l = lf_of(leg);
+	struct fxs_port *p = l->port;
+	int fd = p ? port_fd(p) : -1;
+
+	if (!p || fd < 0) {
+		*cause = CAUSE_NETWORK_OUT_OF_ORDER;
+		return ENODEV;
+	}
+	if (p->st != FXS_IDLE || p->offhook || p->leg) {
+		CLOG(LL_NOTICE, leg->call, "port %u:%u is busy (%s): cause 17", p->spanno, p->pos,
+		     fxs_state_names[p->st]);
+		*cause = CAUSE_USER_BUSY;
+		return EBUSY;
+	}
+	/* The caller, for the caller ID after the first ring (GR-30: private 'P',
+	 * unavailable 'O'). */
+	memset(&p->cid, 0, sizeof(p->cid));
+	p->cid.mwi = -1;
+	const struct pri_party *cp = lp->caller;
+	if (cp && cp->pres == Q931_PRES_RESTRICTED) {
+		p->cid.number_absent = p->cid.name_absent = CALLERID_PRIVATE;
+	} else {
+		size_t k = 0;
+		for (const char *s = cp ? cp->number.digits : ""; *s && k + 1 < sizeof(p->cid.number); s++)
+			if (*s >= '0' && *s <= '9')
+				p->cid.number[k++] = *s;
+		p->cid.number[k] = '\0';
+		if (!k)
+			p->cid.number_absent = CALLERID_UNAVAILABLE;
+		snprintf(p->cid.name, sizeof(p->cid.name), "%.*s", (int)sizeof(p->cid.name) - 1,
+			 cp ? cp->name : "");
+		if (!p->cid.name[0])
+			p->cid.name_absent = CALLERID_UNAVAILABLE;
+	}
+	time_t now = time(NULL);
+	struct tm tm;
+	if (localtime_r(&now, &tm))
+		snprintf(p->cid.datetime, sizeof(p->cid.datetime), "%02u%02u%02u%02u",
+			 (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
+			 (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100);
+	p->cid_wanted = true;
+	p->cid_done = false;
+
+	unsigned cad[16];
+	unsigned ncad = analog_zone_ring_cadence(p->cp.tone_zone, cad, 16);
+	if (ncad >= 2)
+		(void)analog_set_cadence(fd, cad, ncad / 2);
+	int err = analog_hook(fd, ANALOG_RING);
+	if (err) {
+		CLOG(LL_WARN, leg->call, "port %u:%u: cannot ring: %s", p->spanno, p->pos,
+		     strerror(err));
+		*cause = CAUSE_TEMPORARY_FAILURE;
+		return err;
+	}
+	p->leg = l;
+	leg->live = true;
+	set_state(p, FXS_RINGING);
+	timer_start(p, p->cp.ring_timeout * 1000);
+	CLOG(LL_INFO, leg->call, "ringing port %u:%u (%s)", p->spanno, p->pos,
+	     p->number[0] ? p->number : "no number");
+	l->ev_alerting = true;
+	defer(p);
+	return 0;
+}
+
+static void fxs_proceeding(struct leg *leg) { (void)leg; }
+
+static void fxs_alerting(struct leg *leg, bool inband)
+{
+	struct leg_fxs *l = lf_of(leg);
+
+	/* Without early media the ringback is ours: the zone's, from DAHDI. */
+	if (!inband && l->port && !l->over)
+		tone(l->port, ANALOG_TONE_RINGBACK);
+}
+
+static void fxs_progress(struct leg *leg, bool inband) { (void)leg; (void)inband; }
+
+static void fxs_answer(struct leg *leg)
+{
+	struct leg_fxs *l = lf_of(leg);
+
+	if (l->port && !l->over)
+		tone(l->port, ANALOG_TONE_OFF);
+}
+
+static void fxs_clear(struct leg *leg, int cause)
+{
+	struct leg_fxs *l = lf_of(leg);
+	struct fxs_port *p = l->port;
+
+	if (!p || l->over)
+		return;
+	if (p->st == FXS_RINGING) {
+		(void)analog_hook(port_fd(p), ANALOG_RINGOFF);
+		to_idle(p);
+	} else if (p->offhook) {
+		/* The far end cleared: busy for a busy callee, reorder otherwise; then the
+		 * off-hook warning if the phone stays off-hook. */
+		timer_stop(p);
+		cid_stop(p);
+		set_state(p, FXS_CLEARED);
+		p->cleared_tone = cause == CAUSE_USER_BUSY || cause == CAUSE_NORMAL_CLEARING ?
+				  ANALOG_TONE_BUSY : ANALOG_TONE_CONGESTION;
+		tone(p, p->cleared_tone);
+		timer_start(p, p->cp.howler_after * 1000);
+	} else {
+		to_idle(p);
+	}
+	leg_over(p, l, cause);
+}
+
+static int fxs_digits(struct leg *leg, const char *digits)
+{
+	(void)leg;
+	(void)digits;
+	return ENOTSUP;		/* a phone has no overlap receiving: the number was complete */
+}
+
+static int fxs_media(struct leg *leg, struct leg_media *m)
+{
+	struct leg_fxs *l = lf_of(leg);
+	struct fxs_port *p = l->port;
+	int fd = p ? port_fd(p) : -1;
+
+	if (!p || l->over || fd < 0 || (l->b && p->st != FXS_CONNECTED))
+		return EAGAIN;
+	reading(p, false);	/* the media engine reads the channel from now on */
+	tone(p, ANALOG_TONE_OFF);
+	*m = (struct leg_media){ .kind = LEG_MEDIA_TDM, .fd = fd, .rtcp_fd = -1,
+				 .alaw = p->law == G711_LAW_ALAW };
+	return 0;
+}
+
+static void fxs_summary(const struct leg *leg, char *buf, size_t len)
+{
+	const struct leg_fxs *l = clf_of(leg);
+
+	snprintf(buf, len, "port %u:%u", l->spanno, l->pos);
+}
+
+static void fxs_debug(const struct leg *leg, char *buf, size_t len)
+{
+	const struct leg_fxs *l = clf_of(leg);
+
+	if (l->port)
+		snprintf(buf, len, "port %u:%u, %s, %s%s", l->port->spanno, l->port->pos,
+			 fxs_state_names[l->port->st], l->port->offhook ? "off-hook" : "on-hook",
+			 l->over ? ", over" : "");
+	else
+		snprintf(buf, len, "port gone");
+}
+
+static void fxs_destroy(struct leg *leg)
+{
+	struct leg_fxs *l = lf_of(leg);
+	struct fxs_port *p = l->home;
+
+	if (l->port && l->port->leg == l)
+		l->port->leg = NULL;
+	/* The call is freed once the media engine let go of the channel. Its last writes
+	 * stopped DAHDI's tone (a write replaces the tone): start it again now. */
+	if (p && !p->leg && p->st == FXS_CLEARED)
+		tone(p, p->cleared_tone);
+	free(l);
+}
+
+static const struct leg_ops fxs_ops = {
+	.side = "tdm",
+	.line_side = true,
+	.answer_name = "off-hook",
+	.place = fxs_place,
+	.proceeding = fxs_proceeding,
+	.alerting = fxs_alerting,
+	.progress = fxs_progress,
+	.answer = fxs_answer,
+	.clear = fxs_clear,
+	.digits = fxs_digits,
+	.media = fxs_media,
+	.summary = fxs_summary,
+	.tag = fxs_summary,
+	.debug = fxs_debug,
+	.destroy = fxs_destroy,
+};
+
+/* ---- the daemon's side ------------------------------------------------------------------ */
+
+static struct fxs_port *port_find(struct daemon *d, unsigned span, unsigned pos)
+{
+	struct analog_ports *ap = d->analog;
+
+	for (unsigned i = 0; ap && i < ap->n; i++)
+		if (ap->ports[i].spanno == span && ap->ports[i].pos == pos)
+			return &ap->ports[i];
+	return NULL;
+}
+
+static struct fxs_port *port_by_number(struct daemon *d, unsigned span, const char *number)
+{
+	struct analog_ports *ap = d->analog;
+	const char *n = number[0] == '+' ? number + 1 : number;
+
+	for (unsigned i = 0; ap && i < ap->n; i++)
+		if (ap->ports[i].spanno == span && ap->ports[i].number[0] &&
+		    !strcmp(ap->ports[i].number, n))
+			return &ap->ports[i];
+	return NULL;
+}
+
+/* "2001" + 3 -> "2004", keeping the length (a range's numbers count up). */
+static void number_plus(char *out, size_t len, const char *first, unsigned k)
+{
+	unsigned long long v = strtoull(first, NULL, 10) + k;
+	int w = (int)strlen(first);
+
+	if (!first[0])
+		out[0] = '\0';
+	else
+		snprintf(out, len, "%0*llu", w, v);
+}
+
+int leg_fxs_ports_alloc(struct daemon *d)
+{
+	const struct conf *conf = d->conf;
+	struct analog_ports *ap = calloc(1, sizeof(*ap));
+	unsigned n = 0;
+
+	if (!ap)
+		return ENOMEM;
+	for (unsigned i = 0; i < conf->nports; i++) {
+		const struct conf_span *cs = conf_span_find(conf, conf->ports[i].span);
+		if (cs && cs->sig == SIG_FXS)
+			n += (unsigned)__builtin_popcount(conf->ports[i].chans);
+	}
+	ap->ports = calloc(n ? n : 1, sizeof(*ap->ports));
+	if (!ap->ports) {
+		free(ap);
+		return ENOMEM;
+	}
+	d->analog = ap;
+	for (unsigned i = 0; i < conf->nports; i++) {
+		const struct conf_port *cp = &conf->ports[i];
+		const struct conf_span *cs = conf_span_find(conf, cp->span);
+		struct tdm_span *span = NULL;
+		unsigned k = 0;
+
+		if (!cs || cs->sig != SIG_FXS)
+			continue;
+		for (unsigned s = 0; s < d->nspans; s++)
+			if (tdm_span_number(d->spans[s]) == cp->span)
+				span = d->spans[s];
+		if (!span)
+			continue;
+		struct dialplan *plan = NULL;
+		if (cp->dial_plan[0]) {
+			char err[128];
+			int e = dialplan_parse(cp->dial_plan, &plan, err, sizeof(err));
+			if (e) {
+				LOGE(LS_CONF, "[port %u:%s] dial_plan: %s", cp->span, cp->list, err);
+				return e < 0 ? -e : e;
+			}
+		}
+		for (unsigned pos = 1; pos <= TDM_MAX_POS; pos++) {
+			if (!(cp->chans & (1u << pos)))
+				continue;
+			struct fxs_port *p = &ap->ports[ap->n++];
+			p->d = d;
+			p->span = span;
+			p->spanno = cp->span;
+			p->pos = pos;
+			p->cp = *cp;
+			p->law = cs->law == LAW_ALAW ? G711_LAW_ALAW : G711_LAW_ULAW;
+			/* the range's ports share the plan; the first one frees it */
+			p->plan = plan;
+			number_plus(p->number, sizeof(p->number), cp->number, k++);
+			if (dtmf_det_alloc(&p->det))
+				return ENOMEM;
+		}
+		LOGI(LS_CALL, "span %u: FXS ports %s, numbers from %s, zone %s, caller ID %s, "
+		     "dial plan %s", cp->span, cp->list, cp->number[0] ? cp->number : "(none)",
+		     cp->tone_zone, cp->caller_id == CID_NONE ? "none" :
+		     cp->caller_id == CID_V23 ? "v23" : cp->caller_id == CID_DTMF ? "dtmf" : "bell202",
+		     cp->dial_plan[0] ? cp->dial_plan : "(until a route matches)");
+	}
+	return 0;
+}
+
+void leg_fxs_ports_free(struct daemon *d)
+{
+	struct analog_ports *ap = d->analog;
+
+	if (!ap)
+		return;
+	for (unsigned i = 0; i < ap->n; i++) {
+		struct fxs_port *p = &ap->ports[i];
+		if (p->leg)
+			p->leg->port = NULL;
+		if (p->timer)
+			su_timer_destroy(p->timer);
+		if (p->defer)
+			su_timer_destroy(p->defer);
+		if (p->cid_timer)
+			su_timer_destroy(p->cid_timer);
+		free(p->cid_audio);
+		dtmf_det_free(p->det);
+		if (p->plan && (i == 0 || ap->ports[i - 1].plan != p->plan))
+			dialplan_free(p->plan);
+	}
+	free(ap->ports);
+	free(ap);
+	d->analog = NULL;
+}
+
+bool leg_fxs_on_event(struct daemon *d, unsigned span, unsigned pos, int event)
+{
+	struct fxs_port *p = port_find(d, span, pos);
+	struct analog_event ev;
+
+	if (!p)
+		return false;
+	analog_event_decode(event, &ev);
+	PLOG(LL_DEBUG, p, "event %s (%d) in state %s", analog_event_name(ev.type), event,
+	     fxs_state_names[p->st]);
+	if (ev.type == ANALOG_EV_PULSE_DIGIT)
+		on_digit(p, ev.digit);
+	else
+		on_line(p, &ev);
+	return true;
+}
+
+bool leg_fxs_on_readable(struct daemon *d, unsigned span, int fd)
+{
+	struct analog_ports *ap = d->analog;
+	uint8_t buf[DAHDI_FRAME_BYTES * 4];
+	int16_t lin[sizeof(buf)];
+
+	for (unsigned i = 0; ap && i < ap->n; i++) {
+		struct fxs_port *p = &ap->ports[i];
+		if (p->spanno != span || port_fd(p) != fd)
+			continue;
+		if (!p->reading)
+			return true;
+		/* ELAST (an event queued) or EAGAIN: the event comes with POLLPRI, the next
+		 * block with the next POLLIN. */
+		ssize_t r = read(fd, buf, sizeof(buf));
+		if (r <= 0)
+			return true;
+		g711_block_decode(p->law, lin, buf, (size_t)r);
+		struct dtmf_det_event evs[8];
+		unsigned n = dtmf_det_process(p->det, lin, (int)r, evs, 8, NULL);
+		for (unsigned k = 0; k < n && p->reading; k++)
+			if (evs[k].end)
+				on_digit(p, evs[k].digit);
+		return true;
+	}
+	return false;
+}
+
+int leg_fxs_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpoint *to,
+		      const char *called, bool *alaw, int *cause)
+{
+	struct fxs_port *p = to->pos ? port_find(d, to->span, to->pos) :
+				       port_by_number(d, to->span, called);
+	struct leg_fxs *l;
+
+	if (!p) {
+		*cause = CAUSE_UNALLOCATED_NUMBER;
+		return ENOENT;
+	}
+	l = leg_new(p, true);
+	if (!l) {
+		*cause = CAUSE_TEMPORARY_FAILURE;
+		return ENOMEM;
+	}
+	*alaw = p->law == G711_LAW_ALAW;
+	*lp = &l->leg;
+	return 0;
+}
+
+void leg_fxs_dump(struct daemon *d, FILE *out)
+{
+	struct analog_ports *ap = d->analog;
+
+	for (unsigned i = 0; ap && i < ap->n; i++) {
+		const struct fxs_port *p = &ap->ports[i];
+		fprintf(out, "port %u:%u fxs number=%s hook=%s state=%s call=%llu\n", p->spanno,
+			p->pos, p->number[0] ? p->number : "-", p->offhook ? "off" : "on",
+			fxs_state_names[p->st],
+			p->leg && p->leg->leg.call ? (unsigned long long)call_id(p->leg->leg.call) : 0ULL);
+	}
+}
