@@ -4,6 +4,7 @@
  * answers to them, and re-keying on a re-offer (RFC 4568 §7.1.4). */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sip/sdp.h"
