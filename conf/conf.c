@@ -1154,6 +1154,18 @@ const struct conf_span *conf_span_find(const struct conf *conf, unsigned number)
 	return NULL;
 }
 
+unsigned conf_ports_count(const struct conf *conf, enum conf_span_sig sig)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; conf && i < conf->nports; i++) {
+		const struct conf_span *cs = conf_span_find(conf, conf->ports[i].span);
+		if (cs && cs->sig == sig)
+			n += (unsigned)__builtin_popcount(conf->ports[i].chans);
+	}
+	return n;
+}
+
 const struct conf_trunk *conf_trunk_find(const struct conf *conf, const char *name)
 {
 	if (!conf || !name)

@@ -247,6 +247,8 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 
 /* Lookups; NULL when absent. */
 const struct conf_span *conf_span_find(const struct conf *conf, unsigned number);
+/* How many analog ports the [port] sections put on spans with this signalling. */
+unsigned conf_ports_count(const struct conf *conf, enum conf_span_sig sig);
 const struct conf_trunk *conf_trunk_find(const struct conf *conf, const char *name);
 const struct conf_group *conf_group_find(const struct conf *conf, const char *name);
 

@@ -37,6 +37,14 @@ struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name)
 	return NULL;
 }
 
+struct tdm_span *gw_span_find(struct daemon *d, unsigned span)
+{
+	for (unsigned i = 0; i < d->nspans; i++)
+		if (tdm_span_number(d->spans[i]) == span)
+			return d->spans[i];
+	return NULL;
+}
+
 struct pri_link *gw_link_find(struct daemon *d, unsigned span)
 {
 	for (unsigned i = 0; i < d->nlinks; i++)

@@ -99,6 +99,9 @@ struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name);
 /* The PRI link of DAHDI span number span, or NULL. */
 struct pri_link *gw_link_find(struct daemon *d, unsigned span);
 
+/* The open DAHDI span number span, or NULL. */
+struct tdm_span *gw_span_find(struct daemon *d, unsigned span);
+
 /* The running [group] called name (never a span's group of one), or NULL. */
 struct span_group *gw_group_find(struct daemon *d, const char *name);
 

@@ -484,15 +484,10 @@ int leg_fxo_ports_alloc(struct daemon *d)
 {
 	const struct conf *conf = d->conf;
 	struct fxo_ports *fp = calloc(1, sizeof(*fp));
-	unsigned n = 0;
+	unsigned n = conf_ports_count(conf, SIG_FXO);
 
 	if (!fp)
 		return ENOMEM;
-	for (unsigned i = 0; i < conf->nports; i++) {
-		const struct conf_span *cs = conf_span_find(conf, conf->ports[i].span);
-		if (cs && cs->sig == SIG_FXO)
-			n += (unsigned)__builtin_popcount(conf->ports[i].chans);
-	}
 	fp->ports = calloc(n ? n : 1, sizeof(*fp->ports));
 	if (!fp->ports) {
 		free(fp);
@@ -502,15 +497,10 @@ int leg_fxo_ports_alloc(struct daemon *d)
 	for (unsigned i = 0; i < conf->nports; i++) {
 		const struct conf_port *cp = &conf->ports[i];
 		const struct conf_span *cs = conf_span_find(conf, cp->span);
-		struct tdm_span *span = NULL;
+		struct tdm_span *span = gw_span_find(d, cp->span);
 		unsigned k = 0;
 
-		if (!cs || cs->sig != SIG_FXO)
-			continue;
-		for (unsigned s = 0; s < d->nspans; s++)
-			if (tdm_span_number(d->spans[s]) == cp->span)
-				span = d->spans[s];
-		if (!span)
+		if (!cs || cs->sig != SIG_FXO || !span)
 			continue;
 		for (unsigned pos = 1; pos <= TDM_MAX_POS; pos++) {
 			if (!(cp->chans & (1u << pos)))

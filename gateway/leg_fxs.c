@@ -784,15 +784,10 @@ int leg_fxs_ports_alloc(struct daemon *d)
 {
 	const struct conf *conf = d->conf;
 	struct analog_ports *ap = calloc(1, sizeof(*ap));
-	unsigned n = 0;
+	unsigned n = conf_ports_count(conf, SIG_FXS);
 
 	if (!ap)
 		return ENOMEM;
-	for (unsigned i = 0; i < conf->nports; i++) {
-		const struct conf_span *cs = conf_span_find(conf, conf->ports[i].span);
-		if (cs && cs->sig == SIG_FXS)
-			n += (unsigned)__builtin_popcount(conf->ports[i].chans);
-	}
 	ap->ports = calloc(n ? n : 1, sizeof(*ap->ports));
 	if (!ap->ports) {
 		free(ap);
@@ -802,15 +797,10 @@ int leg_fxs_ports_alloc(struct daemon *d)
 	for (unsigned i = 0; i < conf->nports; i++) {
 		const struct conf_port *cp = &conf->ports[i];
 		const struct conf_span *cs = conf_span_find(conf, cp->span);
-		struct tdm_span *span = NULL;
+		struct tdm_span *span = gw_span_find(d, cp->span);
 		unsigned k = 0;
 
-		if (!cs || cs->sig != SIG_FXS)
-			continue;
-		for (unsigned s = 0; s < d->nspans; s++)
-			if (tdm_span_number(d->spans[s]) == cp->span)
-				span = d->spans[s];
-		if (!span)
+		if (!cs || cs->sig != SIG_FXS || !span)
 			continue;
 		struct dialplan *plan = NULL;
 		if (cp->dial_plan[0]) {
