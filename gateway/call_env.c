@@ -280,12 +280,8 @@ static void env_digit_timer(struct call_env *e, struct call *c, bool on)
 			su_timer_reset(x->digit_timer);
 		return;
 	}
-	if (!x->digit_timer)
-		x->digit_timer = su_timer_create(su_root_task(d->root), 0);
-	if (x->digit_timer)
-		su_timer_set_interval(x->digit_timer, on_digit_timeout,
-				      (void *)(uintptr_t)call_id(c),
-				      d->conf->general.digit_timeout_ms);
+	(void)gw_timer_arm(d, &x->digit_timer, on_digit_timeout, (void *)(uintptr_t)call_id(c),
+			   d->conf->general.digit_timeout_ms);
 }
 
 static void env_freed(struct call_env *e, struct call *c)

@@ -16,6 +16,7 @@
 #include "media/engine.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tdm/dahdi.h"
 #include "tdm/span.h"
 
 #include <errno.h>
@@ -101,6 +102,25 @@ static int on_dahdi_fd(struct daemon *d, su_wait_t *w, void *arg)
 	else if ((revents & POLLIN) &&
 		 !leg_fxs_on_readable(d, tdm_span_number(wt->span), wt->fd))
 		(void)leg_fxo_on_readable(d, tdm_span_number(wt->span), wt->fd);
+	return 0;
+}
+
+void gw_port_reading(struct daemon *d, int fd, bool *reading, bool on)
+{
+	if (*reading == on || fd < 0)
+		return;
+	if (on)
+		(void)dahdi_chan_flush(fd);
+	if (gw_watch_audio(d, fd, on) == 0)
+		*reading = on;
+}
+
+int gw_timer_arm(struct daemon *d, su_timer_t **t, su_timer_f f, void *arg, unsigned ms)
+{
+	if (!*t)
+		*t = su_timer_create(su_root_task(d->root), 0);
+	if (!*t || su_timer_set_interval(*t, f, arg, ms))
+		return ENOMEM;
 	return 0;
 }
 

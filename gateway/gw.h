@@ -113,6 +113,14 @@ struct span_group *gw_group_of_span(struct daemon *d, unsigned span);
  * the loop reads the port's audio while it collects digits. 0 or ENOENT. */
 int gw_watch_audio(struct daemon *d, int fd, bool on);
 
+/* Start (flushing what DAHDI buffered meanwhile) or stop the loop's reading of a port's
+ * audio; *reading says which it is. */
+void gw_port_reading(struct daemon *d, int fd, bool *reading, bool on);
+
+/* Arm the one-shot timer *t (created on first use, kept for reuse) to call f(d, t, arg)
+ * after ms, 0 meaning the next pass of the loop. 0, or ENOMEM. */
+int gw_timer_arm(struct daemon *d, su_timer_t **t, su_timer_f f, void *arg, unsigned ms);
+
 /* Bind UDP sockets on the next free even port of the configured RTP range (RTP) and the
  * odd one above it (RTCP, RFC 3550 §11). Both non-blocking; *portp the RTP port.
  * Returns 0 or an errno value (EADDRINUSE: the range is full). */

@@ -109,24 +109,14 @@ static void set_state(struct fxo_port *p, enum fxo_state st)
 
 static void reading(struct fxo_port *p, bool on)
 {
-	int fd = port_fd(p);
-
-	if (p->reading == on || fd < 0)
-		return;
-	if (on)
-		(void)dahdi_chan_flush(fd);
-	if (gw_watch_audio(p->d, fd, on) == 0)
-		p->reading = on;
+	gw_port_reading(p->d, port_fd(p), &p->reading, on);
 }
 
 static void on_timer(struct daemon *d, su_timer_t *t, void *arg);
 
 static void timer_start(struct fxo_port *p, unsigned ms)
 {
-	if (!p->timer)
-		p->timer = su_timer_create(su_root_task(p->d->root), 0);
-	if (p->timer)
-		su_timer_set_interval(p->timer, on_timer, p, ms);
+	(void)gw_timer_arm(p->d, &p->timer, on_timer, p, ms);
 }
 
 static void timer_stop(struct fxo_port *p)
@@ -178,10 +168,7 @@ static void on_defer(struct daemon *d, su_timer_t *t, void *arg)
 
 static void defer(struct fxo_port *p)
 {
-	if (!p->defer)
-		p->defer = su_timer_create(su_root_task(p->d->root), 0);
-	if (p->defer)
-		su_timer_set_interval(p->defer, on_defer, p, 0);
+	(void)gw_timer_arm(p->d, &p->defer, on_defer, p, 0);
 }
 
 static void to_idle(struct fxo_port *p)

@@ -138,14 +138,7 @@ static void tone(struct fxs_port *p, enum analog_tone t)
 
 static void reading(struct fxs_port *p, bool on)
 {
-	int fd = port_fd(p);
-
-	if (p->reading == on || fd < 0)
-		return;
-	if (on)
-		(void)dahdi_chan_flush(fd);
-	if (gw_watch_audio(p->d, fd, on) == 0)
-		p->reading = on;
+	gw_port_reading(p->d, port_fd(p), &p->reading, on);
 }
 
 static void timer_stop(struct fxs_port *p)
@@ -158,10 +151,7 @@ static void on_timer(struct daemon *d, su_timer_t *t, void *arg);
 
 static void timer_start(struct fxs_port *p, unsigned ms)
 {
-	if (!p->timer)
-		p->timer = su_timer_create(su_root_task(p->d->root), 0);
-	if (p->timer)
-		su_timer_set_interval(p->timer, on_timer, p, ms);
+	(void)gw_timer_arm(p->d, &p->timer, on_timer, p, ms);
 }
 
 /* ---- events to the call, from the zero timer ------------------------------------------ */
@@ -170,10 +160,7 @@ static void on_defer(struct daemon *d, su_timer_t *t, void *arg);
 
 static void defer(struct fxs_port *p)
 {
-	if (!p->defer)
-		p->defer = su_timer_create(su_root_task(p->d->root), 0);
-	if (p->defer)
-		su_timer_set_interval(p->defer, on_defer, p, 0);
+	(void)gw_timer_arm(p->d, &p->defer, on_defer, p, 0);
 }
 
 static void emit(struct leg_fxs *l, enum leg_event_type type, int cause)
@@ -250,10 +237,7 @@ static void cid_push(struct fxs_port *p)
 		p->cid_pos += n;
 	}
 	if (p->cid_audio && p->cid_pos < p->cid_len) {
-		if (!p->cid_timer)
-			p->cid_timer = su_timer_create(su_root_task(p->d->root), 0);
-		if (p->cid_timer)
-			su_timer_set_interval(p->cid_timer, on_cid_timer, p, 40);
+		(void)gw_timer_arm(p->d, &p->cid_timer, on_cid_timer, p, 40);
 		return;
 	}
 	free(p->cid_audio);

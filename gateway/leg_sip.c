@@ -444,10 +444,7 @@ static void on_reinvite_answer(struct leg_sip *s, const struct sipua_event *ev)
 		 * other side 0-2 s, in units of 10 ms */
 		unsigned ms = s->incoming ? (unsigned)(rand() % 200) * 10
 					  : 2100 + (unsigned)(rand() % 190) * 10;
-		if (!s->glare_timer)
-			s->glare_timer = su_timer_create(su_root_task(s->d->root), 0);
-		if (s->glare_timer &&
-		    su_timer_set_interval(s->glare_timer, on_glare_timer, s, ms) == 0) {
+		if (gw_timer_arm(s->d, &s->glare_timer, on_glare_timer, s, ms) == 0) {
 			CLOG(LL_INFO, c, "SIP: 491 to the T.38 re-INVITE (glare): retry in %u ms", ms);
 			return;
 		}

@@ -393,15 +393,6 @@ static uint32_t restart_send(struct pri_span *span, uint32_t mask)
 	return sent;
 }
 
-static unsigned popcount32(uint32_t m)
-{
-	unsigned n = 0;
-
-	for (; m; m &= m - 1)
-		n++;
-	return n;
-}
-
 static void restart_start(struct pri_span *span)
 {
 	uint32_t all = 0;
@@ -412,8 +403,9 @@ static void restart_start(struct pri_span *span)
 	span->restarting = restart_send(span, all);
 	span->restart_retried = false;
 	restart_deadline(span);
+	unsigned n = (unsigned)__builtin_popcount(span->restarting);
 	LOGN(LS_PRI, "span %u: Q.921 link up: RESTART of %u B-channel%s (Q.931 §5.5)",
-	     span->p.span, popcount32(span->restarting), popcount32(span->restarting) == 1 ? "" : "s");
+	     span->p.span, n, n == 1 ? "" : "s");
 	if (!span->restarting)
 		link_up_done(span);
 }
@@ -433,7 +425,7 @@ static void on_restart_ack(struct pri_span *span, int encoded)
  * what is not acknowledged is sent once more, then the channels are taken into use. */
 static void restart_timeout(struct pri_span *span)
 {
-	unsigned n = popcount32(span->restarting);
+	unsigned n = (unsigned)__builtin_popcount(span->restarting);
 
 	if (!span->restart_retried) {
 		LOGN(LS_PRI, "span %u: %u RESTART%s not acknowledged within %u ms: sending again",
