@@ -5,7 +5,7 @@
 # (span option echocancel, default yes, echocancel_taps 128), and leaves it off with
 # echocancel = no. DAHDI says which it is in /proc/dahdi/4: "(EC: MG2 - ACTIVE)" while a
 # canceller instance runs on the channel, "INACTIVE" when the channel has one attached but
-# off. (Fax mode on the same canceller: t-fax-loop.)
+# off. (The same canceller switched off for fax: t-fax-loop.)
 # needs: strowger tests/pstnsim/pstnsim
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
