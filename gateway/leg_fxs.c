@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CID_AFTER_RING_MS	500	/* [ms] after the first ring, before caller ID */
+
 /* The port's line state, from the phone's point of view. */
 enum fxs_state {
 	FXS_IDLE,		/* on-hook, nothing to do */
@@ -244,9 +246,18 @@ static void cid_push(struct fxs_port *p)
 	p->cid_audio = NULL;
 }
 
+static void cid_send(struct fxs_port *p);
+
+/* The pause after the first ring has passed (cid_audio not made yet), or the channel has
+ * room for more of it. */
 static void on_cid_timer(struct daemon *d, su_timer_t *t, void *arg)
 {
-	cid_push(arg);
+	struct fxs_port *p = arg;
+
+	if (p->cid_audio)
+		cid_push(p);
+	else if (p->st == FXS_RINGING)
+		cid_send(p);
 }
 
 static void cid_stop(struct fxs_port *p)
@@ -531,8 +542,11 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 		PLOG(LL_INFO, p, "hook flash in state %s (ignored)", fxs_state_names[p->st]);
 		break;
 	case ANALOG_EV_RINGER_OFF:
-		if (p->st == FXS_RINGING)
-			cid_send(p);	/* between the first and the second ring */
+		/* Between the first and the second ring, no sooner than 500 ms after the first
+		 * (Telcordia GR-30-CORE, ETSI EN 300 659-1): a phone's receiver settles first. */
+		if (p->st == FXS_RINGING && p->cid_wanted && !p->cid_done &&
+		    p->cp.caller_id != CID_NONE)
+			(void)gw_timer_arm(p->d, &p->cid_timer, on_cid_timer, p, CID_AFTER_RING_MS);
 		break;
 	default:
 		break;

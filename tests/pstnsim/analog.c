@@ -20,6 +20,7 @@
 #include "media/callerid.h"
 
 #define MAX_RINGS	32
+#define CID_AFTER_RING_MS	500	/* [ms] */
 #define TONE_RATIO	0.6	/* share of a block's energy at the tone's frequencies */
 #define TONE_RATIO_EACH	0.12	/* ... and at each of two */
 #define TONE_FLOOR	(8.0 * 8.0)	/* mean square of a block below it: silence (~-60 dBm0) */
@@ -50,6 +51,7 @@ struct sim_line {
 	int16_t *cid_tx;
 	size_t cid_tx_len, cid_tx_pos;
 	bool cid_tx_armed;
+	uint64_t cid_tx_at;		/* [ms] not before */
 };
 
 static double goertzel(const int16_t *x, size_t n, double f)
@@ -215,10 +217,14 @@ void sim_analog_event(struct sim *s, int ev)
 		l->onhooks++;
 		break;
 	case DAHDI_EVENT_RINGEROFF:
-		/* the exchange: the first burst is over, the caller ID goes out now */
+		/* The exchange: the first burst is over; the caller ID goes out 500 ms later, as
+		 * Telcordia GR-30-CORE and ETSI EN 300 659-1 ask. The line's fxsks end hears of
+		 * the ring only when it is over (DAHDI's 50 ms ring trailer), so sooner would
+		 * start the FSK before the receiver can know it is coming. */
 		if (l->cid_tx_armed) {
 			l->cid_tx_armed = false;
 			l->cid_tx_pos = 0;
+			l->cid_tx_at = sim_now(s) + CID_AFTER_RING_MS;
 		}
 		break;
 	default:
@@ -257,7 +263,7 @@ bool sim_analog_tx(struct sim *s, uint8_t *buf, size_t n)
 	int16_t lin[SIM_BLOCK * 4];
 
 	if (!l || !l->cid_tx || l->cid_tx_armed || l->cid_tx_pos >= l->cid_tx_len ||
-	    n > sizeof(lin) / sizeof(lin[0]))
+	    sim_now(s) < l->cid_tx_at || n > sizeof(lin) / sizeof(lin[0]))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		lin[i] = l->cid_tx_pos < l->cid_tx_len ? l->cid_tx[l->cid_tx_pos++] : 0;
