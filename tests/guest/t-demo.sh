@@ -8,17 +8,22 @@
 # T1 and back; both halves of the T.38 gateway in each call), with its pages and rate; then
 # a summary. Then analog lines: a phone on an FXS port calls the SIP peer and is called back
 # (ring, caller ID, busy tone after the peer hangs up), and an FXO call each way with an
-# exchange line (caller ID in, DTMF dialling out). PASS only if every call passed.
-# needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe tests/tools/mkfaxtiff tests/tools/faxcmp
+# exchange line (caller ID in, DTMF dialling out). PASS only if every call passed. Last, what
+# an operator sees of it: strowgerctl's view of the calls during the first fax (two calls of
+# the gateway, looped through its own T.38 trunk), of the spans, and the calls' CDR rows.
+# needs: strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe tests/tools/mkfaxtiff tests/tools/faxcmp
 # timeout: 800
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
-t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe tests/tools/mkfaxtiff tests/tools/faxcmp
+t_need strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe tests/tools/mkfaxtiff tests/tools/faxcmp
+CTL_SOCK=$T_LOGDIR/control
 PROBE=$(t_bin tests/rtpprobe/rtpprobe)
 ROUNDS=${STROWGER_DEMO_ROUNDS:-2}
 DIGITS='0123456789*#'	# every DTMF digit, each way on every call
 n=0 passed=0
+
+ctl() { "$(t_bin strowgerctl)" -s "$CTL_SOCK" "$@" 2>&1; }
 
 # "key=value" from the first line of FILE starting with PREFIX.
 field() {
@@ -94,6 +99,8 @@ fax_call() {
 		fax-recv $rx ecm; expect fax-done 3m pages 2; expect hangup 30s"
 	rxpid=$T_PID
 	{ t_wait_log "faxrx-$n" 'D-channel up and stable' 40 && gw_wait_dchan "$span" 20; } || ok=1
+	# the operator's view, once, in the middle of the first fax
+	[ -e "$T_LOGDIR/show-calls.txt" ] || { sleep 15; ctl show calls >"$T_LOGDIR/show-calls.txt"; } &
 	t_run "faxtx-$n" 240 "${from[@]}" --tag tx -e "$PBX_READY; call $number from 5551000;
 		expect answer 15s; fax-send $T_LOGDIR/fax.tif ecm; expect fax-done 3m pages 2;
 		hangup 16; expect hangup 5s" || ok=1
@@ -190,7 +197,9 @@ analog_calls() {
 }
 
 t_check "mkfaxtiff" "$(t_bin tests/tools/mkfaxtiff)" --pages 2 --res standard --coding 2d "$T_LOGDIR/fax.tif"
-cat "$STROWGER_ROOT/tests/guest/gateway.conf" "$STROWGER_ROOT/tests/guest/fxo.conf" >"$T_LOGDIR/gateway.conf"
+cat "$STROWGER_ROOT/tests/guest/gateway.conf" "$STROWGER_ROOT/tests/guest/fxo.conf" |
+	sed "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK\ncdr_db = $T_LOGDIR/cdr.db|" \
+	>"$T_LOGDIR/gateway.conf"
 gw_start "$T_LOGDIR/gateway.conf"
 gw_wait_up 2 31 && gw_wait_up 4 24 && gw_wait_up 5 24 30 && gw_wait_up 7 24 30 || t_fail "spans not up"
 for r in $(seq "$ROUNDS"); do
@@ -202,8 +211,23 @@ done
 analog_calls
 fax_call "E1->T1" PBX_E1 PBX_T1 4930888
 fax_call "T1->E1" PBX_T1 PBX_E1 1555888
+ctl show spans >"$T_LOGDIR/show-spans.txt"
+# every call's row, once the last call's is written (the writer thread commits it)
+for _ in $(seq 50); do
+	ctl cdr tail 50 >"$T_LOGDIR/cdr-tail.txt"
+	[ "$(grep -cE '^[0-9]+ +[0-9]{4}-' "$T_LOGDIR/cdr-tail.txt")" = "$(grep -c 'CALL id=' "$T_LOGDIR/gw.log")" ] &&
+		break
+	sleep 0.2
+done
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 grep "CALL id=" "$T_LOGDIR/gw.log" | sed 's/^.*CALL /demo: gateway: CALL /'
+for view in "show calls (during the first fax):show-calls" "show spans:show-spans" \
+	"cdr tail (the CDR rows of the demo's calls):cdr-tail"; do
+	echo "demo: strowgerctl ${view%%:*}"
+	sed 's/^/demo:   /' "$T_LOGDIR/${view##*:}.txt"
+done
+[ "$(grep -cE '^[0-9]+ +[0-9]{4}-' "$T_LOGDIR/cdr-tail.txt")" = "$(grep -c 'CALL id=' "$T_LOGDIR/gw.log")" ] ||
+	t_fail "the CDR rows do not match the gateway's CALL lines"
 echo "demo: $n calls, $passed passed, $((n - passed)) failed"
 [ "$passed" = "$n" ] || t_fail "$((n - passed)) of $n demo calls failed"
 t_pass
