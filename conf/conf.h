@@ -103,6 +103,7 @@ struct conf_general {
 	char cdr_db[CONF_STR_MAX];	/* CDR database (gateway/cdr.h); "" or "off": none */
 	char cdr_csv[CONF_STR_MAX];	/* CSV copy of the CDRs; "": none */
 	char metrics_listen[CONF_NAME_MAX + 16];	/* "127.0.0.1:9100"; "": no metrics */
+	char status_token[128];		/* the status page's token off loopback; "": none */
 };
 
 struct conf_span {

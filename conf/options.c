@@ -498,6 +498,9 @@ const struct conf_opt conf_opts[] = {
 	{ CS_GENERAL, "metrics_listen", OT_STRING, 0, .check = check_listen, .def = "",
 	  G(metrics_listen), .desc = "ADDR:PORT (numeric IPv4) of the Prometheus /metrics page; "
 	  "empty: none" },
+	{ CS_GENERAL, "status_token", OT_STRING, 0, .def = "", G(status_token),
+	  .desc = "the status page (/ on metrics_listen) asks clients not on loopback for "
+	  "?token=THIS or Authorization: Bearer THIS; empty: open" },
 	{ CS_GENERAL, "cdr_csv", OT_STRING, 0, .def = "", G(cdr_csv),
 	  .desc = "also append each CDR to this CSV file (RFC 4180); empty: none" },
 

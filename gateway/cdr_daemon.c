@@ -9,6 +9,7 @@
 #include "gateway/ctl_daemon.h"
 #include "gateway/metrics.h"
 #include "gateway/status.h"
+#include "gateway/status_page.h"
 #include "media/engine.h"
 #include "gateway/leg.h"
 #include "gateway/legs.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* What only the legs know: the SIP leg's trunk, codec and Call-ID, the line's position. */
 static void leg_details(const struct leg *l, struct cdr_rec *r)
@@ -64,8 +66,12 @@ static void metrics_refresh(struct daemon *d, unsigned ending)
 		.cdr_written = cs.written, .cdr_dropped = cs.dropped, .cdr_on = d->cdr != NULL,
 	};
 	metrics_render(d->metrics, &g, &out);
-	metrics_publish(d->metrics, &out);
+	metrics_publish(d->metrics, METRICS_DOC_METRICS, &out);
 	free(trunks);
+	if (d->history) {
+		status_page_json(ops, d, d->history, (int64_t)time(NULL), &out);
+		metrics_publish(d->metrics, METRICS_DOC_STATUS, &out);
+	}
 }
 
 static void on_metrics_timer(struct daemon *d, su_timer_t *t, void *arg)
@@ -86,6 +92,8 @@ static void on_call_end(struct call_env *e, struct call *c, struct cdr_rec *r)
 		r->span = r->channel = 0;
 	if (d->metrics)
 		metrics_count_call(d->metrics, r);
+	if (d->history)
+		status_history_count(d->history, r);
 	if (d->cdr)
 		(void)cdr_writer_submit(d->cdr, r);	/* a full queue counts and logs the drop */
 	metrics_refresh(d, 1);	/* a scrape right after a call sees it */
@@ -107,12 +115,17 @@ void gw_metrics_start(struct daemon *d)
 		d->metrics = NULL;
 		return;
 	}
+	metrics_set_token(d->metrics, d->conf->general.status_token);
+	d->history = calloc(1, sizeof(*d->history));
+	if (!d->history)
+		LOGE(LS_MAIN, "status page: out of memory: running without it");
 	d->calls.cdr = on_call_end;
 	d->metrics_timer = su_timer_create(su_root_task(d->root), METRICS_REFRESH_MS);
 	if (d->metrics_timer)
 		(void)su_timer_run(d->metrics_timer, on_metrics_timer, NULL);	/* periodic */
 	metrics_refresh(d, 0);
-	LOGI(LS_MAIN, "metrics on http://%s/metrics", addr);
+	LOGI(LS_MAIN, "metrics on http://%s/metrics, the status page on http://%s/%s", addr,
+	     addr, d->conf->general.status_token[0] ? " (a token needed off loopback)" : "");
 }
 
 void gw_metrics_stop(struct daemon *d)
@@ -122,6 +135,8 @@ void gw_metrics_stop(struct daemon *d)
 	d->metrics_timer = NULL;
 	metrics_free(d->metrics);
 	d->metrics = NULL;
+	free(d->history);
+	d->history = NULL;
 	if (!d->cdr)
 		d->calls.cdr = NULL;
 }

@@ -24,6 +24,7 @@ struct cause_map;
 struct ctl;
 struct cdr_writer;
 struct metrics;
+struct status_history;
 struct media_engine;
 struct pri_link;
 struct route_table;
@@ -86,7 +87,8 @@ struct daemon {
 	struct ctl *ctl;		/* the control socket (gateway/ctl.h), NULL if none */
 	struct cdr_writer *cdr;		/* CDRs (gateway/cdr.h), NULL if none */
 	struct metrics *metrics;	/* Prometheus (gateway/metrics.h), NULL if none */
-	su_timer_t *metrics_timer;	/* refreshes its page */
+	su_timer_t *metrics_timer;	/* refreshes its page and the status page's document */
+	struct status_history *history;	/* the status page's charts (gateway/status_page.h) */
 	struct analog_ports *analog;	/* FXS ports (gateway/leg_fxs.c), NULL if none */
 	struct fxo_ports *fxo;		/* FXO ports (gateway/leg_fxo.c), NULL if none */
 };

@@ -3,6 +3,7 @@
 
 #include "common/log.h"
 #include "gateway/cdr.h"
+#include "gateway/status_page.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,9 +32,12 @@ struct metrics {
 	uint64_t fax_calls_t38, fax_calls_pass, fax_pages, fax_failures;
 
 	struct MHD_Daemon *http;
+	char token[128];		/* the status page's, for clients not on loopback */
 	pthread_mutex_t lock;
-	char *page;			/* under lock: the last published text */
-	size_t page_len;
+	struct doc {			/* under lock: the last published text */
+		char *data;
+		size_t len;
+	} docs[METRICS_DOC_COUNT];
 };
 
 int metrics_alloc(struct metrics **mp)
@@ -59,7 +63,8 @@ void metrics_free(struct metrics *m)
 	if (m->http)
 		MHD_stop_daemon(m->http);	/* joins its thread: no scrape runs after this */
 	pthread_mutex_destroy(&m->lock);
-	free(m->page);
+	for (unsigned i = 0; i < METRICS_DOC_COUNT; i++)
+		free(m->docs[i].data);
 	free(m->series);
 	free(m);
 }
@@ -247,55 +252,99 @@ void metrics_render(const struct metrics *m, const struct metrics_gauges *g, str
 
 /* ---- HTTP ------------------------------------------------------------------------------ */
 
+bool metrics_token_ok(const char *token, bool loopback, const char *query, const char *auth)
+{
+	if (loopback || !token || !token[0])
+		return true;
+	return (query && !strcmp(query, token)) ||
+	       (auth && !strncmp(auth, "Bearer ", 7) && !strcmp(auth + 7, token));
+}
+
+static bool allowed(const struct metrics *m, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr_in *sin = ci ? (const struct sockaddr_in *)ci->client_addr : NULL;
+	bool loopback = sin && sin->sin_family == AF_INET &&
+			(ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+
+	return metrics_token_ok(m->token, loopback,
+				MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token"),
+				MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_AUTHORIZATION));
+}
+
+static const struct {
+	const char *path, *type;
+	int doc;			/* enum metrics_doc; -1: the built-in status page */
+	bool guarded;			/* the token applies */
+} routes[] = {
+	{ "/metrics", "text/plain; version=0.0.4; charset=utf-8", METRICS_DOC_METRICS, false },
+	{ "/status.json", "application/json", METRICS_DOC_STATUS, true },
+	{ "/", "text/html; charset=utf-8", -1, true },
+};
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, const char *t)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(t), (void *)t, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **ctx)
 {
 	struct metrics *m = cls;
 	struct MHD_Response *resp;
-	unsigned status = MHD_HTTP_OK;
 	enum MHD_Result ret;
 	char *body = NULL;
 	size_t len = 0;
+	unsigned r = 0;
 
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
 	(void)ctx;
-	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		status = MHD_HTTP_METHOD_NOT_ALLOWED;
-	} else if (strcmp(url, "/metrics")) {
-		status = MHD_HTTP_NOT_FOUND;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+	while (r < sizeof(routes) / sizeof(routes[0]) && strcmp(url, routes[r].path))
+		r++;
+	if (r == sizeof(routes) / sizeof(routes[0]))
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	if (routes[r].guarded && !allowed(m, conn))
+		return reply_text(conn, MHD_HTTP_FORBIDDEN, "a token is needed (?token=)\n");
+	if (routes[r].doc < 0) {
+		resp = MHD_create_response_from_buffer(strlen(status_page_html),
+						       (void *)status_page_html,
+						       MHD_RESPMEM_PERSISTENT);
 	} else {
+		const struct doc *d = &m->docs[routes[r].doc];
+
 		pthread_mutex_lock(&m->lock);
-		if (m->page) {
-			body = malloc(m->page_len ? m->page_len : 1);
-			if (body) {
-				memcpy(body, m->page, m->page_len);
-				len = m->page_len;
-			}
+		if (d->data && (body = malloc(d->len ? d->len : 1))) {
+			memcpy(body, d->data, d->len);
+			len = d->len;
 		}
 		pthread_mutex_unlock(&m->lock);
 		if (!body)
-			status = MHD_HTTP_SERVICE_UNAVAILABLE;
-	}
-	if (status != MHD_HTTP_OK) {
-		static const char *const msg[] = { "not found\n", "GET only\n", "not ready\n" };
-		const char *t = status == MHD_HTTP_NOT_FOUND ? msg[0] :
-				status == MHD_HTTP_METHOD_NOT_ALLOWED ? msg[1] : msg[2];
-
-		resp = MHD_create_response_from_buffer(strlen(t), (void *)t, MHD_RESPMEM_PERSISTENT);
-	} else {
+			return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n");
 		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	}
 	if (!resp) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				status == MHD_HTTP_OK ? "text/plain; version=0.0.4; charset=utf-8" :
-				"text/plain");
-	ret = MHD_queue_response(conn, status, resp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, routes[r].type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -327,7 +376,7 @@ int metrics_listen(struct metrics *m, const char *addr)
 	return 0;
 }
 
-void metrics_publish(struct metrics *m, struct ctl_buf *out)
+void metrics_publish(struct metrics *m, enum metrics_doc doc, struct ctl_buf *out)
 {
 	char *old;
 
@@ -336,10 +385,15 @@ void metrics_publish(struct metrics *m, struct ctl_buf *out)
 		return;		/* keep the last good page */
 	}
 	pthread_mutex_lock(&m->lock);
-	old = m->page;
-	m->page = out->data;
-	m->page_len = out->len;
+	old = m->docs[doc].data;
+	m->docs[doc].data = out->data;
+	m->docs[doc].len = out->len;
 	pthread_mutex_unlock(&m->lock);
 	free(old);
 	*out = (struct ctl_buf){ 0 };
+}
+
+void metrics_set_token(struct metrics *m, const char *token)
+{
+	snprintf(m->token, sizeof(m->token), "%s", token ? token : "");
 }

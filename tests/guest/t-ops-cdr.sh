@@ -65,7 +65,7 @@ scrape 'strowger_calls_total{direction="tdm-sip",trunk="peer",cause="16"} 3' \
 	'strowger_cdr_dropped_total 0' || t_fail "metrics after three calls"
 grep -qE '^strowger_rtp_packets_sent_total [1-9][0-9]+$' "$T_LOGDIR/metrics.txt" ||
 	t_fail "metrics: no RTP packets counted"
-curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9100/ | grep -qx 404 || t_fail "metrics: / is not 404"
+curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:9100/nothing | grep -qx 404 || t_fail "metrics: /nothing is not 404"
 
 # 4: listed with its billed time while up, then cleared from the control socket.
 sip_uas gw_uas_answer.xml 6000

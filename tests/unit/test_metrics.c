@@ -1,7 +1,8 @@
 /* Unit tests for the Prometheus metrics (gateway/metrics.c): the exposition text after known
  * calls (counts by direction, trunk and cause; RTP and fax sums; gauges from span and trunk
  * rows; label escaping; HELP and TYPE per family), the bound on label sets, and the HTTP
- * page over a real socket: 200 with the published text, 404 elsewhere, a bad address refused. */
+ * page over a real socket: 200 with the published text, 404 elsewhere, a bad address refused;
+ * the status page and its document on the same port, and who needs its token. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -175,13 +176,53 @@ Test(metrics, http_serves_the_published_page)
 	cr_expect(!strncmp(resp, "HTTP/1.0 503", 12) || !strncmp(resp, "HTTP/1.1 503", 12),
 		  "nothing published yet: %s", resp);
 	ctl_buf_printf(&b, "strowger_calls_active 7\n");
-	metrics_publish(m, &b);
+	metrics_publish(m, METRICS_DOC_METRICS, &b);
 	cr_expect_null(b.data);
 	http_get(19100, "/metrics", resp, sizeof(resp));
 	cr_expect(strstr(resp, " 200 OK\r\n"), "%s", resp);
 	cr_expect(strstr(resp, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"), "%s", resp);
 	cr_expect(strstr(resp, "\r\n\r\nstrowger_calls_active 7\n"), "%s", resp);
-	http_get(19100, "/", resp, sizeof(resp));
+	http_get(19100, "/nothing-here", resp, sizeof(resp));
 	cr_expect(strstr(resp, " 404 "), "%s", resp);
 	metrics_free(m);
+}
+
+Test(metrics, http_serves_the_status_page_and_its_document)
+{
+	struct metrics *m = NULL;
+	struct ctl_buf b = { 0 };
+	char resp[4096];
+
+	cr_assert_eq(metrics_alloc(&m), 0);
+	metrics_set_token(m, "s3cret");		/* loopback needs none */
+	cr_assert_eq(metrics_listen(m, "127.0.0.1:19101"), 0);
+	http_get(19101, "/", resp, sizeof(resp));
+	cr_expect(strstr(resp, " 200 OK\r\n"), "%s", resp);
+	cr_expect(strstr(resp, "Content-Type: text/html; charset=utf-8\r\n"), "%s", resp);
+	cr_expect(strstr(resp, "<title>Strowger status</title>"), "%s", resp);
+	http_get(19101, "/status.json", resp, sizeof(resp));
+	cr_expect(strstr(resp, " 503 "), "nothing published yet: %s", resp);
+	ctl_buf_printf(&b, "{\"time\":1}\n");
+	metrics_publish(m, METRICS_DOC_STATUS, &b);
+	http_get(19101, "/status.json", resp, sizeof(resp));
+	cr_expect(strstr(resp, " 200 OK\r\n"), "%s", resp);
+	cr_expect(strstr(resp, "Content-Type: application/json\r\n"), "%s", resp);
+	cr_expect(strstr(resp, "\r\n\r\n{\"time\":1}\n"), "%s", resp);
+	http_get(19101, "/metrics", resp, sizeof(resp));
+	cr_expect(strstr(resp, " 503 "), "the metrics document is another one: %s", resp);
+	metrics_free(m);
+}
+
+Test(metrics, status_page_token_applies_off_loopback_only)
+{
+	cr_expect(metrics_token_ok("", false, NULL, NULL), "no token set: open");
+	cr_expect(metrics_token_ok(NULL, false, NULL, NULL));
+	cr_expect(metrics_token_ok("s3cret", true, NULL, NULL), "loopback: open");
+	cr_expect(!metrics_token_ok("s3cret", false, NULL, NULL));
+	cr_expect(metrics_token_ok("s3cret", false, "s3cret", NULL));
+	cr_expect(!metrics_token_ok("s3cret", false, "s3cre", NULL));
+	cr_expect(!metrics_token_ok("s3cret", false, "s3crett", NULL));
+	cr_expect(metrics_token_ok("s3cret", false, NULL, "Bearer s3cret"));
+	cr_expect(!metrics_token_ok("s3cret", false, NULL, "Basic s3cret"));
+	cr_expect(!metrics_token_ok("s3cret", false, "", "Bearer "));
 }
