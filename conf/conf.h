@@ -102,7 +102,7 @@ struct conf_general {
 					 * next destination: "27, 34, 38, 41, 42, 102" */
 	char cdr_db[CONF_STR_MAX];	/* CDR database (gateway/cdr.h); "" or "off": none */
 	char cdr_csv[CONF_STR_MAX];	/* CSV copy of the CDRs; "": none */
-	char metrics_listen[CONF_NAME_MAX + 16];	/* "127.0.0.1:9100"; "": no metrics */
+	char metrics_listen[64];	/* "127.0.0.1:9100", "[::1]:9100"; "": no metrics */
 	char status_token[128];		/* the status page's token off loopback; "": none */
 };
 
@@ -250,6 +250,11 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 const struct conf_span *conf_span_find(const struct conf *conf, unsigned number);
 /* How many analog ports the [port] sections put on spans with this signalling. */
 unsigned conf_ports_count(const struct conf *conf, enum conf_span_sig sig);
+
+/* "127.0.0.1:9100" or "[::1]:9100" (numeric address and port 1..65535) into *sa and *len.
+ * 0, or EINVAL. */
+struct sockaddr_storage;
+int conf_listen_addr(const char *value, struct sockaddr_storage *sa, unsigned *len);
 const struct conf_trunk *conf_trunk_find(const struct conf *conf, const char *name);
 const struct conf_group *conf_group_find(const struct conf *conf, const char *name);
 

@@ -2,10 +2,13 @@
 #include "conf/options.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <regex.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,24 +97,51 @@ static int check_sip_host(const char *value, char *err, size_t errlen)
 }
 
 /* "127.0.0.1:9100": a numeric IPv4 address and a port (1..65535). */
-static int check_listen(const char *value, char *err, size_t errlen)
+int conf_listen_addr(const char *value, struct sockaddr_storage *sa, unsigned *len)
 {
 	const char *colon = strrchr(value, ':');
-	unsigned char buf[4];
-	char host[64];
+	bool v6 = value[0] == '[';
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hl;
 	char *end;
-	unsigned long port = 0;
+	unsigned long port;
 
-	if (!value[0])
-		return 0;
-	if (colon && (size_t)(colon - value) < sizeof(host)) {
-		memcpy(host, value, (size_t)(colon - value));
-		host[colon - value] = '\0';
-		port = strtoul(colon + 1, &end, 10);
-		if (colon[1] && !*end && port && port <= 65535 && inet_pton(AF_INET, host, buf) == 1)
-			return 0;
+	if (!colon || colon == value)
+		return EINVAL;
+	hl = (size_t)(colon - value) - (v6 ? 2 : 0);
+	if (hl >= sizeof(host) || (v6 && colon[-1] != ']'))
+		return EINVAL;
+	memcpy(host, value + v6, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || !port || port > 65535 || !isdigit((unsigned char)colon[1]))
+		return EINVAL;
+	memset(sa, 0, sizeof(*sa));
+	if (v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return inet_pton(AF_INET6, host, &s6->sin6_addr) == 1 ? 0 : EINVAL;
 	}
-	snprintf(err, errlen, "'%s' is not ADDR:PORT with a numeric IPv4 address", value);
+	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	*len = sizeof(*s4);
+	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : EINVAL;
+}
+
+static int check_listen(const char *value, char *err, size_t errlen)
+{
+	struct sockaddr_storage sa;
+	unsigned len;
+
+	if (!value[0] || !conf_listen_addr(value, &sa, &len))
+		return 0;
+	snprintf(err, errlen, "'%s' is not ADDR:PORT or [ADDR6]:PORT with a numeric address", value);
 	return EINVAL;
 }
 
@@ -496,8 +526,8 @@ const struct conf_opt conf_opts[] = {
 	{ CS_GENERAL, "cdr_db", OT_STRING, 0, .def = "/var/lib/strowger/cdr.db", G(cdr_db),
 	  .desc = "SQLite database of call detail records (docs/cdr.md); off: none" },
 	{ CS_GENERAL, "metrics_listen", OT_STRING, 0, .check = check_listen, .def = "",
-	  G(metrics_listen), .desc = "ADDR:PORT (numeric IPv4) of the Prometheus /metrics page; "
-	  "empty: none" },
+	  G(metrics_listen), .desc = "ADDR:PORT or [ADDR6]:PORT (numeric) of the Prometheus /metrics "
+	  "page and the status page; empty: none" },
 	{ CS_GENERAL, "status_token", OT_STRING, 0, .def = "", G(status_token),
 	  .desc = "the status page (/ on metrics_listen) asks clients not on loopback for "
 	  "?token=THIS or Authorization: Bearer THIS; empty: open" },

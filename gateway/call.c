@@ -274,6 +274,7 @@ static void fill_cdr(const struct call *c, uint64_t end, struct cdr_rec *r)
 		.billsec_ms = billsec_ms(c, end),
 		.cause = c->cause,
 		.sip_status = c->b && c->b->status ? c->b->status : c->a->status,
+		.setup_relay_ms = c->t_placed ? (c->t_placed - c->t_start) / 1000.0 : -1,
 	};
 	snprintf(r->direction, sizeof(r->direction), "%s-%s", c->a->ops->side,
 		 c->b ? c->b->ops->side : "-");

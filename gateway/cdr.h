@@ -45,6 +45,7 @@ struct cdr_rec {
 	uint64_t rtp_sent, rtp_received;
 	int64_t rtp_lost;
 	double jitter_ms, peer_lost_pct, rtt_ms;	/* peer_lost_pct -1: no RTCP report */
+	double setup_relay_ms;		/* arrival -> passed on (the CALL line's); < 0: never */
 	bool have_fax;			/* the last fax on the call */
 	char fax_transport[16];		/* "t38", "passthrough" */
 	unsigned fax_pages, fax_rate;

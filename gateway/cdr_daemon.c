@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* What only the legs know: the SIP leg's trunk, codec and Call-ID, the line's position. */
 static void leg_details(const struct leg *l, struct cdr_rec *r)
@@ -35,6 +36,22 @@ static void leg_details(const struct leg *l, struct cdr_rec *r)
 }
 
 #define METRICS_REFRESH_MS 1000
+
+/* The process's virtual and resident size from /proc/self/statm (pages); 0 if unknown. */
+static void memory(uint64_t *vsize, uint64_t *rss)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long long size = 0, res = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &res) != 2)
+			size = res = 0;
+		fclose(f);
+	}
+	*vsize = page > 0 ? size * (uint64_t)page : 0;
+	*rss = page > 0 ? res * (uint64_t)page : 0;
+}
 
 /* Render the metrics page from the counters and what the control socket shows now;
  * ending: calls still listed that are being freed. */
@@ -65,6 +82,7 @@ static void metrics_refresh(struct daemon *d, unsigned ending)
 		.fds = st.fds, .media_events_dropped = ms.events_dropped,
 		.cdr_written = cs.written, .cdr_dropped = cs.dropped, .cdr_on = d->cdr != NULL,
 	};
+	memory(&g.vsize_bytes, &g.rss_bytes);
 	metrics_render(d->metrics, &g, &out);
 	metrics_publish(d->metrics, METRICS_DOC_METRICS, &out);
 	free(trunks);

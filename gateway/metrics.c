@@ -2,10 +2,13 @@
 #include "gateway/metrics.h"
 
 #include "common/log.h"
+#include "conf/conf.h"
 #include "gateway/cdr.h"
 #include "gateway/status_page.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -25,9 +28,33 @@ struct call_series {
 	uint64_t calls, answered;
 };
 
+/* A Prometheus histogram: counts per upper bound (cumulative when rendered), +Inf last. */
+#define HIST_MAX_BOUNDS 12
+struct histogram {
+	const double *bounds;		/* ascending, [s] */
+	unsigned nbounds;
+	uint64_t counts[HIST_MAX_BOUNDS];
+	uint64_t count;
+	double sum;
+};
+
+static const double setup_bounds[] = { 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
+					0.25, 0.5, 1, 2.5 };
+static const double jitter_bounds[] = { 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2 };
+static const double rtt_bounds[] = { 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2 };
+#define NBOUNDS(a) (sizeof(a) / sizeof((a)[0]))
+
+#define SETUP_DIRECTIONS 4		/* tdm-sip, sip-tdm, tdm-tdm; the rest "other" */
+
 struct metrics {
 	struct call_series *series;
 	unsigned nseries;
+	struct {
+		char direction[16];
+		struct histogram h;
+	} setup[SETUP_DIRECTIONS];
+	unsigned nsetup;
+	struct histogram jitter, rtt;
 	uint64_t rtp_sent, rtp_received, rtp_lost;
 	uint64_t fax_calls_t38, fax_calls_pass, fax_pages, fax_failures;
 
@@ -51,6 +78,8 @@ int metrics_alloc(struct metrics **mp)
 		free(m);
 		return ENOMEM;
 	}
+	m->jitter = (struct histogram){ .bounds = jitter_bounds, .nbounds = NBOUNDS(jitter_bounds) };
+	m->rtt = (struct histogram){ .bounds = rtt_bounds, .nbounds = NBOUNDS(rtt_bounds) };
 	pthread_mutex_init(&m->lock, NULL);
 	*mp = m;
 	return 0;
@@ -96,9 +125,44 @@ static struct call_series *series_of(struct metrics *m, const char *dir, const c
 	return s;
 }
 
+static void observe(struct histogram *h, double v)
+{
+	for (unsigned i = 0; i < h->nbounds; i++)
+		if (v <= h->bounds[i]) {
+			h->counts[i]++;
+			break;
+		}
+	h->count++;
+	h->sum += v;
+}
+
+static struct histogram *setup_of(struct metrics *m, const char *dir)
+{
+	unsigned i = 0;
+
+	while (i < m->nsetup && strcmp(m->setup[i].direction, dir) &&
+	       strcmp(m->setup[i].direction, "other"))
+		i++;
+	if (i == m->nsetup) {
+		m->nsetup++;
+		snprintf(m->setup[i].direction, sizeof(m->setup[i].direction), "%s",
+			 i == SETUP_DIRECTIONS - 1 ? "other" : dir);
+		m->setup[i].h = (struct histogram){ .bounds = setup_bounds,
+						    .nbounds = NBOUNDS(setup_bounds) };
+	}
+	return &m->setup[i].h;
+}
+
 void metrics_count_call(struct metrics *m, const struct cdr_rec *r)
 {
 	struct call_series *s = series_of(m, r->direction, r->trunk, r->cause);
+
+	if (r->setup_relay_ms >= 0)
+		observe(setup_of(m, r->direction), r->setup_relay_ms / 1000);
+	if (r->have_rtp && r->rtp_received)
+		observe(&m->jitter, r->jitter_ms / 1000);
+	if (r->have_rtp && r->rtt_ms >= 0)
+		observe(&m->rtt, r->rtt_ms / 1000);
 
 	s->calls++;
 	if (r->answer_us)
@@ -141,6 +205,43 @@ static void family(struct ctl_buf *out, const char *name, const char *type, cons
 	ctl_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* name_bucket{[lname="lval",]le="B"} cumulative counts, then _sum and _count. */
+static void histogram(struct ctl_buf *out, const char *name, const char *lname, const char *lval,
+		      const struct histogram *h)
+{
+	uint64_t cum = 0;
+
+	for (unsigned i = 0; i <= h->nbounds; i++) {
+		char le[32];
+
+		if (i < h->nbounds) {
+			cum += h->counts[i];
+			snprintf(le, sizeof(le), "%g", h->bounds[i]);
+		} else {
+			cum = h->count;
+			snprintf(le, sizeof(le), "+Inf");
+		}
+		ctl_buf_printf(out, "%s_bucket{", name);
+		if (lname)
+			label(out, lname, lval, true);
+		label(out, "le", le, !lname);
+		ctl_buf_printf(out, "} %" PRIu64 "\n", cum);
+	}
+	ctl_buf_printf(out, "%s_sum", name);
+	if (lname) {
+		ctl_buf_printf(out, "{");
+		label(out, lname, lval, true);
+		ctl_buf_printf(out, "}");
+	}
+	ctl_buf_printf(out, " %.9g\n%s_count", h->sum, name);
+	if (lname) {
+		ctl_buf_printf(out, "{");
+		label(out, lname, lval, true);
+		ctl_buf_printf(out, "}");
+	}
+	ctl_buf_printf(out, " %" PRIu64 "\n", h->count);
+}
+
 void metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct ctl_buf *out)
 {
 	char num[16];
@@ -172,6 +273,12 @@ void metrics_render(const struct metrics *m, const struct metrics_gauges *g, str
 		label(out, "cause", num, false);
 		ctl_buf_printf(out, "} %" PRIu64 "\n", s->answered);
 	}
+
+	family(out, "strowger_call_setup_relay_seconds", "histogram",
+	       "From a call's arrival to passing it on (SETUP or INVITE sent), by direction.");
+	for (unsigned i = 0; i < m->nsetup; i++)
+		histogram(out, "strowger_call_setup_relay_seconds", "direction",
+			  m->setup[i].direction, &m->setup[i].h);
 
 	family(out, "strowger_span_up", "gauge", "1 if the span is present and not in alarm.");
 	for (unsigned i = 0; i < g->nspans; i++)
@@ -225,6 +332,13 @@ void metrics_render(const struct metrics *m, const struct metrics_gauges *g, str
 	       "RTP packets lost toward us in finished calls (RFC 3550 A.3).");
 	ctl_buf_printf(out, "strowger_rtp_packets_lost_total %" PRIu64 "\n", m->rtp_lost);
 
+	family(out, "strowger_rtp_jitter_seconds", "histogram",
+	       "Interarrival jitter at the end of finished calls that received RTP (RFC 3550 6.4.1).");
+	histogram(out, "strowger_rtp_jitter_seconds", NULL, NULL, &m->jitter);
+	family(out, "strowger_rtcp_rtt_seconds", "histogram",
+	       "Round-trip time from the far end's RTCP reports, finished calls that had one.");
+	histogram(out, "strowger_rtcp_rtt_seconds", NULL, NULL, &m->rtt);
+
 	family(out, "strowger_fax_calls_total", "counter", "Finished calls that carried fax.");
 	ctl_buf_printf(out, "strowger_fax_calls_total{transport=\"t38\"} %" PRIu64 "\n"
 		       "strowger_fax_calls_total{transport=\"passthrough\"} %" PRIu64 "\n",
@@ -248,6 +362,12 @@ void metrics_render(const struct metrics *m, const struct metrics_gauges *g, str
 	}
 	family(out, "process_open_fds", "gauge", "Number of open file descriptors.");
 	ctl_buf_printf(out, "process_open_fds %u\n", g->fds);
+	if (g->rss_bytes) {
+		family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+		ctl_buf_printf(out, "process_resident_memory_bytes %" PRIu64 "\n", g->rss_bytes);
+		family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+		ctl_buf_printf(out, "process_virtual_memory_bytes %" PRIu64 "\n", g->vsize_bytes);
+	}
 }
 
 /* ---- HTTP ------------------------------------------------------------------------------ */
@@ -264,9 +384,11 @@ static bool allowed(const struct metrics *m, struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr_in *sin = ci ? (const struct sockaddr_in *)ci->client_addr : NULL;
-	bool loopback = sin && sin->sin_family == AF_INET &&
-			(ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	bool loopback = sa && ((sa->sa_family == AF_INET &&
+				(ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127) ||
+			       (sa->sa_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr)));
 
 	return metrics_token_ok(m->token, loopback,
 				MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token"),
@@ -351,23 +473,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 int metrics_listen(struct metrics *m, const char *addr)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char host[64];
-	const char *colon = strrchr(addr, ':');
-	char *end;
-	unsigned long port;
+	struct sockaddr_storage sa;
+	unsigned len;
 
-	if (!colon || (size_t)(colon - addr) >= sizeof(host))
+	if (conf_listen_addr(addr, &sa, &len))
 		return EINVAL;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || !colon[1] || !port || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-		return EINVAL;
-	sa.sin_port = htons((uint16_t)port);
-	m->http = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-				   (uint16_t)port, NULL, NULL, on_request, m,
-				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	m->http = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+				   (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				   ntohs(((struct sockaddr_in *)&sa)->sin_port), NULL, NULL,
+				   on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CLIENTS,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
 				   MHD_OPTION_END);

@@ -28,6 +28,7 @@ struct metrics_gauges {
 	const struct ctl_trunk_row *trunks;
 	unsigned ntrunks;
 	unsigned fds;
+	uint64_t rss_bytes, vsize_bytes;	/* 0: unknown */
 	uint64_t media_events_dropped;
 	uint64_t cdr_written, cdr_dropped;
 	int cdr_on;			/* 0: CDRs off (no cdr series) */
@@ -44,8 +45,8 @@ void metrics_count_call(struct metrics *m, const struct cdr_rec *r);
 void metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct ctl_buf *out);
 
 /* Serve GET /metrics, and the status page (gateway/status_page.h) at / and /status.json,
- * on addr ("127.0.0.1:9100": numeric IPv4 and port). 0, or an errno value: EINVAL (addr),
- * EADDRINUSE or EIO (libmicrohttpd would not start). */
+ * on addr ("127.0.0.1:9100" or "[::1]:9100": numeric address and port). 0, or an errno
+ * value: EINVAL (addr), EADDRINUSE or EIO (libmicrohttpd would not start). */
 int metrics_listen(struct metrics *m, const char *addr);
 
 /* The documents served, each the last text published. */

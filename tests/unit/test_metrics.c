@@ -113,9 +113,74 @@ Test(metrics, counts_calls_by_labels_and_sums_media)
 		size_t n = strcspn(line, "{ ");
 		snprintf(name, sizeof(name), "%.*s", (int)n, line);
 		snprintf(type, sizeof(type), "# TYPE %s ", name);
+		if (!strstr(full, type)) {	/* a histogram's series: its family's name */
+			for (const char *suffix = "_bucket\0_sum\0_count\0"; *suffix;
+			     suffix += strlen(suffix) + 1) {
+				size_t sl = strlen(suffix);
+				if (n > sl && !strcmp(name + n - sl, suffix)) {
+					snprintf(type, sizeof(type), "# TYPE %.*s histogram",
+						 (int)(n - sl), name);
+					break;
+				}
+			}
+		}
 		cr_expect(strstr(full, type) != NULL, "no TYPE for %s", name);
 	}
 	free(full);
+	free(t);
+	metrics_free(m);
+}
+
+Test(metrics, histograms_of_setup_jitter_and_rtt)
+{
+	struct metrics *m = NULL;
+	struct metrics_gauges g = { .rss_bytes = 12345678, .vsize_bytes = 99999999 };
+	const double setup_ms[] = { 0.3, 0.8, 3, 30, 5000, -1 };
+	const char *const dirs[] = { "tdm-sip", "tdm-sip", "tdm-sip", "tdm-sip", "tdm-sip",
+				     "tdm-sip" };
+	struct cdr_rec r;
+
+	cr_assert_eq(metrics_alloc(&m), 0);
+	for (unsigned i = 0; i < 6; i++) {
+		r = call(dirs[i], "peer", 16, true);
+		r.setup_relay_ms = setup_ms[i];	/* -1: never passed on, not observed */
+		r.jitter_ms = 1.5 * i;
+		r.rtt_ms = i < 2 ? -1 : 40;	/* -1: no RTCP report */
+		metrics_count_call(m, &r);
+	}
+	/* directions beyond the fourth share "other" */
+	const char *const more[] = { "sip-tdm", "tdm-tdm", "x-1", "x-2", "x-3" };
+	for (unsigned i = 0; i < 5; i++) {
+		r = call(more[i], "peer", 16, false);
+		r.have_rtp = false;
+		r.setup_relay_ms = 1.5;
+		metrics_count_call(m, &r);
+	}
+
+	char *t = render(m, &g);
+	HAS(t, "# TYPE strowger_call_setup_relay_seconds histogram");
+	HAS(t, "strowger_call_setup_relay_seconds_bucket{direction=\"tdm-sip\",le=\"0.0005\"} 1");
+	HAS(t, "strowger_call_setup_relay_seconds_bucket{direction=\"tdm-sip\",le=\"0.001\"} 2");
+	HAS(t, "strowger_call_setup_relay_seconds_bucket{direction=\"tdm-sip\",le=\"0.005\"} 3");
+	HAS(t, "strowger_call_setup_relay_seconds_bucket{direction=\"tdm-sip\",le=\"0.05\"} 4");
+	HAS(t, "strowger_call_setup_relay_seconds_bucket{direction=\"tdm-sip\",le=\"2.5\"} 4");
+	HAS(t, "strowger_call_setup_relay_seconds_bucket{direction=\"tdm-sip\",le=\"+Inf\"} 5");
+	HAS(t, "strowger_call_setup_relay_seconds_count{direction=\"tdm-sip\"} 5");
+	HAS(t, "strowger_call_setup_relay_seconds_sum{direction=\"tdm-sip\"} 5.0341");
+	HAS(t, "strowger_call_setup_relay_seconds_count{direction=\"sip-tdm\"} 1");
+	HAS(t, "strowger_call_setup_relay_seconds_count{direction=\"tdm-tdm\"} 1");
+	HAS(t, "strowger_call_setup_relay_seconds_count{direction=\"other\"} 3");
+	cr_expect_null(strstr(t, "seconds_count{direction=\"x-1\"}"), "%s", t);
+	/* jitter 0, 1.5, 3, 4.5, 6, 7.5 ms */
+	HAS(t, "strowger_rtp_jitter_seconds_bucket{le=\"0.001\"} 1");
+	HAS(t, "strowger_rtp_jitter_seconds_bucket{le=\"0.005\"} 4");
+	HAS(t, "strowger_rtp_jitter_seconds_bucket{le=\"0.01\"} 6");
+	HAS(t, "strowger_rtp_jitter_seconds_count 6");
+	HAS(t, "strowger_rtcp_rtt_seconds_bucket{le=\"0.02\"} 0");
+	HAS(t, "strowger_rtcp_rtt_seconds_bucket{le=\"0.05\"} 4");
+	HAS(t, "strowger_rtcp_rtt_seconds_count 4");
+	HAS(t, "process_resident_memory_bytes 12345678");
+	HAS(t, "process_virtual_memory_bytes 99999999");
 	free(t);
 	metrics_free(m);
 }
@@ -143,22 +208,32 @@ Test(metrics, label_sets_are_bounded)
 }
 
 /* A whole HTTP/1.0 exchange; the response in buf. */
-static void http_get(uint16_t port, const char *path, char *buf, size_t len)
+/* GET path from addr:port (IPv4 or IPv6 numeric); the whole response into buf. */
+static void http_get_at(const char *addr, uint16_t port, const char *path, char *buf, size_t len)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	bool v6 = strchr(addr, ':') != NULL;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 	char req[128];
 	size_t k = 0;
 	ssize_t n;
 
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	cr_assert_eq(inet_pton(v6 ? AF_INET6 : AF_INET, addr, v6 ? (void *)&sa6.sin6_addr :
+			       (void *)&sa.sin_addr), 1);
+	cr_assert_eq(connect(fd, v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
+			     v6 ? sizeof(sa6) : sizeof(sa)), 0, "%s", strerror(errno));
 	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", path);
 	cr_assert_eq(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
 	while (k + 1 < len && (n = recv(fd, buf + k, len - k - 1, 0)) > 0)
 		k += (size_t)n;
 	buf[k] = '\0';
 	close(fd);
+}
+
+static void http_get(uint16_t port, const char *path, char *buf, size_t len)
+{
+	http_get_at("127.0.0.1", port, path, buf, len);
 }
 
 Test(metrics, http_serves_the_published_page)
@@ -225,4 +300,21 @@ Test(metrics, status_page_token_applies_off_loopback_only)
 	cr_expect(metrics_token_ok("s3cret", false, NULL, "Bearer s3cret"));
 	cr_expect(!metrics_token_ok("s3cret", false, NULL, "Basic s3cret"));
 	cr_expect(!metrics_token_ok("s3cret", false, "", "Bearer "));
+}
+
+Test(metrics, listens_on_ipv6_loopback_too)
+{
+	struct metrics *m = NULL;
+	struct ctl_buf b = { 0 };
+	char resp[4096];
+
+	cr_assert_eq(metrics_alloc(&m), 0);
+	cr_expect_eq(metrics_listen(m, "[::1"), EINVAL);
+	cr_expect_eq(metrics_listen(m, "::1:19102"), EINVAL);
+	cr_assert_eq(metrics_listen(m, "[::1]:19102"), 0);
+	ctl_buf_printf(&b, "strowger_calls_active 3\n");
+	metrics_publish(m, METRICS_DOC_METRICS, &b);
+	http_get_at("::1", 19102, "/metrics", resp, sizeof(resp));
+	cr_expect(strstr(resp, "\r\n\r\nstrowger_calls_active 3\n"), "%s", resp);
+	metrics_free(m);
 }
