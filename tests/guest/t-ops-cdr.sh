@@ -62,7 +62,12 @@ scrape 'strowger_calls_total{direction="tdm-sip",trunk="peer",cause="16"} 3' \
 	'strowger_calls_answered_total{direction="tdm-sip",trunk="peer",cause="16"} 3' \
 	'strowger_calls_active 0' 'strowger_span_up{span="2"} 1' \
 	'strowger_span_channels{span="2"} 30' 'strowger_cdr_written_total 3' \
-	'strowger_cdr_dropped_total 0' || t_fail "metrics after three calls"
+	'strowger_cdr_dropped_total 0' \
+	'strowger_call_setup_relay_seconds_count{direction="tdm-sip"} 3' \
+	'strowger_call_setup_relay_seconds_bucket{direction="tdm-sip",le="+Inf"} 3' ||
+	t_fail "metrics after three calls"
+grep -qE '^process_resident_memory_bytes [1-9][0-9]{6,}$' "$T_LOGDIR/metrics.txt" ||
+	t_fail "metrics: no resident memory size"
 grep -qE '^strowger_rtp_packets_sent_total [1-9][0-9]+$' "$T_LOGDIR/metrics.txt" ||
 	t_fail "metrics: no RTP packets counted"
 curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:9100/nothing | grep -qx 404 || t_fail "metrics: /nothing is not 404"

@@ -20,11 +20,14 @@ sed "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK\nmetrics_listen = 12
 	"$STROWGER_ROOT/tests/guest/gateway.conf" >"$T_LOGDIR/gw.conf"
 
 # browse OUT ARGS...: the page's DOM after its script ran, into $T_LOGDIR/OUT. Chromium's
-# profile and crash files go to the test's own directory.
+# profile and crash files go to the test's own directory. It runs niced: under emulation it
+# would otherwise starve the PBX simulator and the daemon of the time Q.921's timers need
+# (the D-channel dropped once on a loaded host).
 browse() {
 	local out=$1
 	shift
-	HOME=$T_LOGDIR/chromium timeout 240 chromium --headless --no-sandbox --disable-gpu \
+	HOME=$T_LOGDIR/chromium timeout 240 nice -n 19 chromium --headless \
+		--no-sandbox --disable-gpu --renderer-process-limit=1 \
 		--no-first-run --no-default-browser-check --disable-extensions --disable-sync \
 		--disable-background-networking --disable-component-update --disable-dev-shm-usage \
 		--user-data-dir="$T_LOGDIR/chromium" --virtual-time-budget=4000 "$@" "$URL" \
