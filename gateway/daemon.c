@@ -115,6 +115,16 @@ void gw_port_reading(struct daemon *d, int fd, bool *reading, bool on)
 		*reading = on;
 }
 
+unsigned gw_port_echocan(struct daemon *d, unsigned span, unsigned pos, int fd, bool *on_now,
+			 bool on)
+{
+	const struct conf_span *cs = conf_span_find(d->conf, span);
+
+	if (*on_now != on)
+		*on_now = tdm_echocan(d, span, pos, fd, on);
+	return *on_now && cs ? cs->echocancel_taps : 0;
+}
+
 int gw_timer_arm(struct daemon *d, su_timer_t **t, su_timer_f f, void *arg, unsigned ms)
 {
 	if (!*t)

@@ -119,6 +119,12 @@ int gw_watch_audio(struct daemon *d, int fd, bool on);
  * audio; *reading says which it is. */
 void gw_port_reading(struct daemon *d, int fd, bool *reading, bool on);
 
+/* An analog port's echo canceller for its call's audio (tdm_echocan(), gateway/legs.h), *on
+ * says whether it runs. Returns the taps the call's media runs it with (0: none), for
+ * struct leg_media's echocan_taps: fax switches it off and voice on again. */
+unsigned gw_port_echocan(struct daemon *d, unsigned span, unsigned pos, int fd, bool *on_now,
+			 bool on);
+
 /* Arm the one-shot timer *t (created on first use, kept for reuse) to call f(d, t, arg)
  * after ms, 0 meaning the next pass of the loop. 0, or ENOMEM. */
 int gw_timer_arm(struct daemon *d, su_timer_t **t, su_timer_f f, void *arg, unsigned ms);

@@ -61,6 +61,7 @@ struct fxo_port {
 	enum g711_law law;
 	enum fxo_state st;
 	bool reading;
+	bool echocan;			/* the call's echo canceller runs */
 	unsigned rings;
 	struct callerid_rx *cid_rx;
 	bool cid_have;
@@ -110,6 +111,13 @@ static void set_state(struct fxo_port *p, enum fxo_state st)
 static void reading(struct fxo_port *p, bool on)
 {
 	gw_port_reading(p->d, port_fd(p), &p->reading, on);
+}
+
+/* The call's audio runs through the span's echo canceller, if it has one; off when the
+ * port goes idle (to_idle). */
+static unsigned echocan(struct fxo_port *p, bool on)
+{
+	return gw_port_echocan(p->d, p->spanno, p->pos, port_fd(p), &p->echocan, on);
 }
 
 static void on_timer(struct daemon *d, su_timer_t *t, void *arg);
@@ -175,6 +183,7 @@ static void to_idle(struct fxo_port *p)
 {
 	timer_stop(p);
 	reading(p, false);
+	(void)echocan(p, false);
 	if (p->st == FXO_SEIZED || p->st == FXO_DIALLING || p->st == FXO_CONNECTED)
 		hook(p, ANALOG_ONHOOK);
 	p->rings = 0;
@@ -411,7 +420,8 @@ static int fxo_media(struct leg *leg, struct leg_media *m)
 		return EAGAIN;
 	reading(p, false);
 	*m = (struct leg_media){ .kind = LEG_MEDIA_TDM, .fd = fd, .rtcp_fd = -1,
-				 .alaw = p->law == G711_LAW_ALAW };
+				 .alaw = p->law == G711_LAW_ALAW,
+				 .echocan_taps = echocan(p, true) };
 	return 0;
 }
 

@@ -69,6 +69,7 @@ struct fxs_port {
 	bool offhook;
 	bool zone_set;			/* DAHDI has the port's tone zone */
 	bool reading;			/* the loop reads the fd for DTMF */
+	bool echocan;			/* the call's echo canceller runs */
 	char digits[33];
 	struct dtmf_det *det;
 	su_timer_t *timer;		/* digits, ring timeout, howler */
@@ -143,6 +144,13 @@ static void reading(struct fxs_port *p, bool on)
 	gw_port_reading(p->d, port_fd(p), &p->reading, on);
 }
 
+/* The call's audio runs through the span's echo canceller, if it has one; off when the
+ * call is done with the channel (leg_over, to_idle). */
+static unsigned echocan(struct fxs_port *p, bool on)
+{
+	return gw_port_echocan(p->d, p->spanno, p->pos, port_fd(p), &p->echocan, on);
+}
+
 static void timer_stop(struct fxs_port *p)
 {
 	if (p->timer)
@@ -173,8 +181,11 @@ static void emit(struct leg_fxs *l, enum leg_event_type type, int cause)
 }
 
 /* The leg is over: detach it from the port and raise GONE from the zero timer. */
+static unsigned echocan(struct fxs_port *p, bool on);
+
 static void leg_over(struct fxs_port *p, struct leg_fxs *l, int cause)
 {
+	(void)echocan(p, false);	/* the call is done with the channel's audio */
 	if (!l || l->over)
 		return;
 	l->over = true;
@@ -449,6 +460,7 @@ static void to_idle(struct fxs_port *p)
 {
 	timer_stop(p);
 	reading(p, false);
+	(void)echocan(p, false);
 	cid_stop(p);
 	tone(p, ANALOG_TONE_OFF);
 	set_state(p, FXS_IDLE);
@@ -687,7 +699,8 @@ static int fxs_media(struct leg *leg, struct leg_media *m)
 	reading(p, false);	/* the media engine reads the channel from now on */
 	tone(p, ANALOG_TONE_OFF);
 	*m = (struct leg_media){ .kind = LEG_MEDIA_TDM, .fd = fd, .rtcp_fd = -1,
-				 .alaw = p->law == G711_LAW_ALAW };
+				 .alaw = p->law == G711_LAW_ALAW,
+				 .echocan_taps = echocan(p, true) };
 	return 0;
 }
 

@@ -92,9 +92,12 @@ spans_write_conf() {
 	dchan=$T1_PBX_D
 	bchan=$T1_GW_B
 	dchan=$T1_GW_D
-	# DAHDI's MG2 echo canceller on the gateway's T1 B-channels only: it runs per sample in
-	# the kernel, and the emulated CPU has none to spare for all 53 (t-ops-echocan)
+	# DAHDI's MG2 echo canceller on the gateway's T1 B-channels and its first FXS and FXO
+	# port only: it runs per sample in the kernel, and the emulated CPU has none to spare
+	# for every channel (t-ops-echocan)
 	echocanceller=mg2,$T1_GW_B
+	echocanceller=mg2,${CAS_GW_FXS%%-*}
+	echocanceller=mg2,${CAS_GW_FXO%%-*}
 	span=5,0,0,esf,b8zs
 	span=6,0,0,esf,b8zs
 	fxoks=$CAS_GW_FXS
