@@ -21,6 +21,7 @@
 
 #define MAX_RINGS	32
 #define CID_AFTER_RING_MS	500	/* [ms] */
+#define LINE_TX_LEAD		6	/* blocks of SIM_BLOCK samples: 120 ms */
 #define TONE_RATIO	0.6	/* share of a block's energy at the tone's frequencies */
 #define TONE_RATIO_EACH	0.12	/* ... and at each of two */
 #define TONE_FLOOR	(8.0 * 8.0)	/* mean square of a block below it: silence (~-60 dBm0) */
@@ -135,6 +136,15 @@ int sim_analog_open(struct sim *s)
 		s->o.law = p.curlaw == DAHDI_LAW_ALAW ? SIM_LAW_ALAW : SIM_LAW_ULAW;
 	l->fd = fd;
 	l->exchange = !s->o.network;	/* --role exchange */
+	/* A lead of silence in the send buffer: each block read sends one block, so a
+	 * simulator descheduled for less than this leaves no gap in what it sends (a gap in
+	 * the caller ID's FSK garbles it). */
+	int16_t zero[SIM_BLOCK] = { 0 };
+	uint8_t blk[SIM_BLOCK];
+	sim_law_encode(s->o.law, zero, blk, SIM_BLOCK);
+	for (int i = 0; i < LINE_TX_LEAD; i++)
+		if (write(fd, blk, sizeof(blk)) != (ssize_t)sizeof(blk))
+			break;
 	s->line = l;
 	call = sim_call_new(s, false, "line");
 	if (!call)
