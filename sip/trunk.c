@@ -33,9 +33,10 @@ struct sip_trunk {
 	char *name;
 	char *username;
 	char *password;
-	char hostport[INET6_ADDRSTRLEN + 8];	/* "127.0.0.1:5070", "[::1]:5070" */
+	char hostport[272];		/* "127.0.0.1:5070", "[::1]:5070", "carrier.example" */
 	enum sip_transport transport;
-	struct sockaddr_storage addr;	/* the proxy, for matching request sources */
+	struct sockaddr_storage addr;	/* the proxy, for matching request sources;
+					 * AF_UNSPEC for a host name */
 	bool do_register;
 	unsigned expires;		/* [s] requested */
 	unsigned keepalive;		/* [s] */
@@ -87,6 +88,17 @@ enum sip_transport sip_trunk_transport(const struct sip_trunk *t)
 	return t->transport;
 }
 
+const char *sip_transport_name(enum sip_transport tp)
+{
+	return tp == SIP_TP_TLS ? "tls" : tp == SIP_TP_TCP ? "tcp" : "udp";
+}
+
+const char *sip_contact_params(enum sip_transport tp)
+{
+	return tp == SIP_TP_TLS ? SIP_CONTACT_TLS_PARAMS
+	       : tp == SIP_TP_TCP ? SIP_CONTACT_TCP_PARAMS : NULL;
+}
+
 bool sip_trunk_inbound_auth(const struct sip_trunk *t)
 {
 	return t->inbound_auth;
@@ -106,12 +118,25 @@ static void set_reg_state(struct sip_trunk *t, enum sip_trunk_reg_state s)
 	t->reg_state = s;
 }
 
-/* "sip:<numeric host>[:port]" (a ";param" tail is ignored) into addr and hostport. */
+/* A host name as RFC 1123 §2.1 allows it: letters, digits, hyphens and dots. */
+static bool is_host_name(const char *h)
+{
+	size_t n = strlen(h);
+
+	return n && h[0] != '.' && h[0] != '-' &&
+	       strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == n &&
+	       strspn(h, "0123456789.") != n;	/* "192.0.2" is a typo, not a name */
+}
+
+/* "sip:<host>[:port]" (a ";param" tail is ignored) into addr and hostport. A numeric host
+ * gets the transport's default port (RFC 3261 §19.1.2: 5060, 5061 over TLS); a name keeps
+ * the port it was given, and without one is left to RFC 3263 §4.2 (NAPTR, SRV). */
 static int parse_proxy(struct sip_trunk *t, const char *proxy)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[256];
 	const char *s, *end;
-	unsigned long port = 5060;
+	unsigned long port = t->transport == SIP_TP_TLS ? 5061 : 5060;
+	bool port_given = false;
 	size_t n;
 
 	if (strncasecmp(proxy, "sip:", 4))
@@ -138,6 +163,7 @@ static int parse_proxy(struct sip_trunk *t, const char *proxy)
 		port = strtoul(end + 1, &e, 10);
 		if (!port || port > 65535 || (*e && *e != ';'))
 			return EINVAL;
+		port_given = true;
 	} else if (*end && *end != ';') {
 		return EINVAL;
 	}
@@ -145,18 +171,38 @@ static int parse_proxy(struct sip_trunk *t, const char *proxy)
 	memset(&t->addr, 0, sizeof(t->addr));
 	struct sockaddr_in *in = (struct sockaddr_in *)&t->addr;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&t->addr;
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+	if (s[-1] != '[' && inet_pton(AF_INET, host, &in->sin_addr) == 1) {
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)port);
 		snprintf(t->hostport, sizeof(t->hostport), "%s:%lu", host, port);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+	} else if (s[-1] == '[' && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 		snprintf(t->hostport, sizeof(t->hostport), "[%s]:%lu", host, port);
+	} else if (s[-1] != '[' && is_host_name(host)) {
+		t->addr.ss_family = AF_UNSPEC;	/* Sofia-SIP resolves it per request */
+		if (port_given)
+			snprintf(t->hostport, sizeof(t->hostport), "%s:%lu", host, port);
+		else
+			snprintf(t->hostport, sizeof(t->hostport), "%s", host);
 	} else {
-		return EINVAL;	/* never a hostname: no DNS on the signalling thread */
+		return EINVAL;
 	}
 	return 0;
+}
+
+const char *sip_trunk_hostport(const struct sip_trunk *t)
+{
+	return t->hostport;
+}
+
+const char *sip_trunk_host(const struct sip_trunk *t, char *buf, size_t len)
+{
+	const char *hp = t->hostport;
+	size_t n = hp[0] == '[' ? strcspn(hp, "]") + 1 : strcspn(hp, ":");
+
+	snprintf(buf, len, "%.*s", (int)n, hp);
+	return buf;
 }
 
 bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp)
@@ -182,7 +228,8 @@ static int uri_build(const struct sip_trunk *t, const char *user, bool with_tran
 {
 	int n = snprintf(buf, len, "sip:%s%s%s%s", user && user[0] ? user : "",
 			 user && user[0] ? "@" : "", t->hostport,
-			 with_transport && t->transport == SIP_TP_TCP ? ";transport=tcp" : "");
+			 !with_transport || t->transport == SIP_TP_UDP ? ""
+			 : t->transport == SIP_TP_TLS ? ";transport=tls" : ";transport=tcp");
 	return n < 0 || (size_t)n >= len ? ENOSPC : 0;
 }
 
@@ -214,8 +261,8 @@ static void reg_send(struct sip_trunk *t)
 	snprintf(expires, sizeof(expires), "%u", t->expires);
 	t->reg_auth_tried = false;
 	t->reg_nh = nua_handle(nua, &t->reg_ctx, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor),
-			       TAG_IF(t->transport == SIP_TP_TCP,
-				      NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS)),
+			       TAG_IF(t->transport != SIP_TP_UDP,
+				      NUTAG_M_PARAMS(sip_contact_params(t->transport))),
 			       TAG_END());
 	if (!t->reg_nh) {
 		LOGE(LS_SIP, "trunk %s: cannot create a REGISTER handle", t->name);
@@ -392,6 +439,15 @@ static void opt_response(struct sip_trunk *t, nua_handle_t *nh, int status, cons
 	opt_result(t, status != 408 && status < 500, status, phrase ? phrase : "");
 }
 
+void sip_trunk_tls_refused(struct sip_trunk *t, const char *reason)
+{
+	LOGE(LS_SIP, "trunk %s: TLS peer %s refused: %s", t->name, t->hostport, reason);
+	if (t->opt_nh) {
+		opt_drop(t);
+		opt_result(t, false, 503, "TLS peer refused");
+	}
+}
+
 void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char *phrase,
 			 struct nua_handle_s *nh, const struct sip_s *sip)
 {
@@ -441,7 +497,7 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	char probe[URI_MAX];
 	int err;
 
-	if (!tp || !ua || !p || !p->name || !p->proxy || p->transport > SIP_TP_TCP)
+	if (!tp || !ua || !p || !p->name || !p->proxy || p->transport > SIP_TP_TLS)
 		return EINVAL;
 	if (p->do_register && (!p->username || !p->username[0]))
 		return EINVAL;
@@ -477,8 +533,8 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 
 	err = parse_proxy(t, p->proxy);
 	if (err) {
-		LOGE(LS_SIP, "trunk %s: proxy \"%s\" is not sip:<numeric address>[:port]", p->name,
-		     p->proxy);
+		LOGE(LS_SIP, "trunk %s: proxy \"%s\" is not sip:<address or host name>[:port]",
+		     p->name, p->proxy);
 		goto out;
 	}
 	err = ENOMEM;
@@ -500,8 +556,10 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	if (err)
 		goto out;
 
-	LOGN(LS_SIP, "trunk %s: proxy %s/%s%s%s%s, keepalive %u s", t->name, t->hostport,
-	     t->transport == SIP_TP_TCP ? "tcp" : "udp", t->do_register ? ", registering" : "",
+	LOGN(LS_SIP, "trunk %s: proxy %s/%s%s%s%s%s, keepalive %u s", t->name, t->hostport,
+	     sip_transport_name(t->transport),
+	     t->addr.ss_family == AF_UNSPEC ? " (host name: DNS, RFC 3263)" : "",
+	     t->do_register ? ", registering" : "",
 	     t->inbound_auth ? ", inbound digest auth as " : "",
 	     t->inbound_auth ? t->username : "", t->keepalive);
 	if (t->do_register)

@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "sip/auth.h"
 #include "sip/tcp_guard.h"
+#include "sip/tpdir.h"
 #include "sip/trunk.h"
 
 #include <arpa/inet.h>
@@ -28,6 +29,7 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/sresolv.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/tport_tag.h>
 
@@ -85,6 +87,7 @@ struct sipua {
 	struct sip_tcp_guard_limits guard;	/* inbound TCP limits (sip/tcp_guard.h) */
 	su_timer_t *guard_timer;		/* sweeps while TCP is on */
 	bool fds_low;				/* fds nearly all used, as of the last sweep */
+	struct sip_tpdir tpdir;		/* TLS files and resolv.conf for Sofia (sip/tpdir.h) */
 	bool shutdown_done;
 };
 
@@ -691,26 +694,31 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
 	const struct sockaddr *sa = ai ? ai->ai_addr : NULL;
 	bool tcp = ai && ai->ai_protocol == IPPROTO_TCP;
+	/* TLS runs over TCP: the sender's Via names which (RFC 3261 §18.2.1) */
+	enum sip_transport in_tp = !tcp ? SIP_TP_UDP
+		: sip && sip->sip_via && sip->sip_via->v_protocol &&
+		  !strcasecmp(sip->sip_via->v_protocol, sip_transport_tls) ? SIP_TP_TLS : SIP_TP_TCP;
+	const char *tpname = sip_transport_name(in_tp);
 	const char *cid = sip && sip->sip_call_id ? sip->sip_call_id->i_id : "-";
 	struct sip_trunk *trunk = NULL;
 	char from[INET6_ADDRSTRLEN + 8], auth_user[SIP_AUTH_USER_LOG_MAX] = "";
 
 	addr_text(sa, from, sizeof(from));
-	/* By address and transport first: a UDP and a TCP trunk to the same host (a proxy
-	 * such as Kamailio sending both ways) are two trunks; then by address alone. */
+	/* By address and transport first: a UDP, a TCP and a TLS trunk to the same host (a
+	 * proxy such as Kamailio sending every way) are three trunks; then by address alone. */
 	for (int pass = 0; pass < 2 && !trunk; pass++)
 		for (unsigned i = 0; sa && i < ua->ntrunks && !trunk; i++)
 			if (sip_trunk_match_source(ua->trunks[i], sa, tcp) &&
-			    (pass || (sip_trunk_transport(ua->trunks[i]) == SIP_TP_TCP) == tcp))
+			    (pass || sip_trunk_transport(ua->trunks[i]) == in_tp))
 				trunk = ua->trunks[i];
 	if (!trunk && sip && sip->sip_request && any_inbound_auth(ua)) {
-		trunk = authenticate(ua, nh, sip, cid, from, tcp ? "tcp" : "udp", auth_user);
+		trunk = authenticate(ua, nh, sip, cid, from, tpname, auth_user);
 		if (!trunk)
 			return;
 	}
 	if (!trunk) {
 		LOGW(LS_SIP, "INVITE %s from %s/%s matches no trunk: 403 Forbidden", cid, from,
-		     tcp ? "tcp" : "udp");
+		     tpname);
 		reject(ua, nh, SIP_403_FORBIDDEN, false, NULL);
 		return;
 	}
@@ -736,8 +744,8 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	c->invite_in = true;
 	call_note_id(c, sip);
 	nua_handle_bind(nh, &c->ctx);
-	if (tcp)	/* our answers' Contact: the peer's in-dialog requests stay on TCP */
-		nua_set_hparams(nh, NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS), TAG_END());
+	if (tcp)	/* our answers' Contact: the peer's in-dialog requests stay on TCP/TLS */
+		nua_set_hparams(nh, NUTAG_M_PARAMS(sip_contact_params(in_tp)), TAG_END());
 	call_link(ua, c);
 	set_state(c, SIPUA_CS_RECEIVED);
 
@@ -816,22 +824,21 @@ static void guard_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
 
 /* Sofia-SIP prints to stderr by itself, in fragments, and under fd exhaustion hundreds
  * of thousands of times a second ("accept: Too many open files"): into our log, whole
- * lines, rate-limited. */
-static void sofia_log(void *stream, char const *fmt, va_list ap)
+ * lines, rate-limited. Return the whole line when one is complete, else NULL. */
+static const char *sofia_line(char const *fmt, va_list ap)
 {
-	static char line[512];
+	static char line[512], whole[512];
 	static size_t len;
 	static struct log_ratelimit rl;
 	unsigned suppressed;
 	int n;
 
-	(void)stream;
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	if (n < 0)
-		return;
+		return NULL;
 	len = len + (size_t)n >= sizeof(line) ? sizeof(line) - 1 : len + (size_t)n;
 	if (len < sizeof(line) - 1 && (!len || line[len - 1] != '\n'))
-		return;		/* a fragment: wait for the end of the line */
+		return NULL;	/* a fragment: wait for the end of the line */
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		line[--len] = '\0';
 	if (len && log_ratelimit_ok(&rl, clock_now_us() / 1000, 20, 10000, &suppressed)) {
@@ -839,7 +846,96 @@ static void sofia_log(void *stream, char const *fmt, va_list ap)
 			LOGW(LS_SIP, "sofia-sip: %u lines suppressed", suppressed);
 		LOGN(LS_SIP, "sofia-sip: %s", line);
 	}
+	memcpy(whole, line, len + 1);
 	len = 0;
+	return whole;
+}
+
+static void sofia_log(void *stream, char const *fmt, va_list ap)
+{
+	(void)stream;
+	(void)sofia_line(fmt, ap);
+}
+
+/* ---- TLS refusals ----------------------------------------------------------------------
+ * Sofia-SIP 1.12.11 refuses a TLS peer whose certificate fails verification (tport_tls.c:
+ * the chain, the dates, or the name: RFC 5922 §7.2) but tells nobody: the connection is
+ * dropped and the request waits for its timer (32 s for an INVITE), then fails 408. What
+ * it does say is in its transport log, which we read: "err 10:certificate has expired"
+ * (after "subject = /CN=...") from its verify callback, "Peer Subject Mismatch (host)" from
+ * its name check. We then log which trunk, which peer and why, and fail at once what waits
+ * on that peer: the trunk's OPTIONS probe, and its calls that have had no answer yet, with
+ * 503 and Reason Q.850 cause 27 (destination out of order: no signalling could be delivered
+ * to it, Q.850 §2.2.5; in failover_causes, so a route tries its next destination). The
+ * name check names the host; a verify error names only the certificate's subject, so it
+ * goes to the TLS trunk whose host the subject names, else to every TLS trunk with a
+ * request outstanding. */
+extern su_log_t tport_log[];
+
+static struct sipua *tls_watch_ua;	/* the UA whose TLS refusals tport_log reports */
+
+static void tls_refused(struct sipua *ua, const char *host, const char *reason)
+{
+	char th[272];
+	bool named = false;
+
+	for (unsigned i = 0; host && i < ua->ntrunks; i++)
+		named |= sip_trunk_transport(ua->trunks[i]) == SIP_TP_TLS &&
+			 !strcasecmp(sip_trunk_host(ua->trunks[i], th, sizeof(th)), host);
+	for (unsigned i = 0; i < ua->ntrunks; i++) {
+		struct sip_trunk *t = ua->trunks[i];
+		bool waiting = false;
+
+		if (sip_trunk_transport(t) != SIP_TP_TLS ||
+		    (named && strcasecmp(sip_trunk_host(t, th, sizeof(th)), host)))
+			continue;
+		for (struct sipua_call *c = ua->calls; c && !waiting; c = c->next)
+			waiting = c->trunk == t && c->outgoing && c->state == SIPUA_CS_CALLING;
+		if (!named && !waiting)
+			continue;
+		sip_trunk_tls_refused(t, reason);
+		for (struct sipua_call *c = ua->calls, *next; c; c = next) {
+			next = c->next;
+			if (c->trunk != t || !c->outgoing || c->state != SIPUA_CS_CALLING)
+				continue;
+			struct sipua_event ev = {
+				.type = SIPUA_EV_CALL_FAILED,
+				.status = 503,
+				.phrase = "TLS peer refused",
+				.reason = "Q.850;cause=27;text=\"TLS peer refused\"",
+			};
+			LOGN(LS_SIP, "call %s: INVITE failed: TLS peer %s refused (%s): 503, cause 27",
+			     c->call_id, sip_trunk_hostport(t), reason);
+			call_emit(c, &ev);
+			call_destroy(c);	/* the INVITE never left: nothing to CANCEL */
+		}
+	}
+}
+
+static void tport_log_h(void *stream, char const *fmt, va_list ap)
+{
+	static char subject[160];
+	const char *line = sofia_line(fmt, ap), *p;
+	char what[224];
+
+	(void)stream;
+	if (!line || !tls_watch_ua)
+		return;
+	if ((p = strstr(line, "subject  = ")))
+		snprintf(subject, sizeof(subject), "%s", p + 11);
+	else if (!strncmp(line, "  err ", 6) && (p = strchr(line, ':'))) {
+		snprintf(what, sizeof(what), "%s (certificate %s)", p + 1, subject);
+		const char *cn = strstr(subject, "CN=");
+		char host[128] = "";
+		if (cn)
+			snprintf(host, sizeof(host), "%.*s", (int)strcspn(cn + 3, "/,"), cn + 3);
+		tls_refused(tls_watch_ua, host[0] ? host : NULL, what);
+	} else if ((p = strstr(line, "Peer Subject Mismatch (")) && !strstr(p, "incoming")) {
+		char host[128];
+		snprintf(host, sizeof(host), "%.*s", (int)strcspn(p + 23, ")"), p + 23);
+		snprintf(what, sizeof(what), "its certificate does not name %s", host);
+		tls_refused(tls_watch_ua, host, what);
+	}
 }
 
 /* ---- The nua callback ----------------------------------------------------------------- */
@@ -916,6 +1012,10 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	if (!uap || !p || !p->root || !p->addr || !p->port ||
 	    (p->transports & ~(unsigned)(SIPUA_TP_UDP | SIPUA_TP_TCP)))
 		return EINVAL;
+	if (p->tls_port && (!p->tls_cert || !p->tls_cert[0] || !p->tls_key || !p->tls_key[0])) {
+		LOGE(LS_SIP, "SIP over TLS needs a certificate and its key (tls_cert, tls_key)");
+		return EINVAL;
+	}
 	v6 = strchr(p->addr, ':') != NULL;
 	if (p->transports == SIPUA_TP_UDP)
 		tp = ";transport=udp";
@@ -958,6 +1058,24 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	}
 	snprintf(ua->realm, sizeof(ua->realm), "%s", ap.realm);
 
+	/* Sofia reads its TLS identity and resolver set-up from files it names (tpdir.h) */
+	if ((p->tls_port || (p->dns_server && p->dns_server[0])) &&
+	    (err = sip_tpdir_make(&ua->tpdir, p->tls_port ? p->tls_cert : NULL,
+				  p->tls_port ? p->tls_key : NULL, p->tls_port ? p->tls_ca : NULL,
+				  p->dns_server))) {
+		LOGE(LS_SIP, "cannot set up %s: %s", p->tls_port ? "TLS (tls_cert, tls_key, tls_ca)"
+		     : "the resolver (dns_server)", strerror(err));
+		goto out;
+	}
+	char sips_url[URI_MAX] = "", resolv_buf[PATH_MAX + 16];
+	const char *resolv = sip_tpdir_resolv_conf(&ua->tpdir, resolv_buf, sizeof(resolv_buf));
+	if (p->tls_port)
+		snprintf(sips_url, sizeof(sips_url), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "",
+			 p->addr, v6 ? "]" : "", p->tls_port);
+	if (p->tls_port && !p->tls_verify)
+		LOGW(LS_SIP, "tls_verify = no: TLS peers' certificates are not checked; anyone "
+		     "between us and a trunk can read and change its calls");
+
 	ua->guard.port = p->port;
 	ua->guard.idle_ms = p->tcp_idle ? p->tcp_idle : SIPUA_TCP_IDLE_DEFAULT;
 	ua->guard.per_addr = p->tcp_per_addr ? p->tcp_per_addr : SIPUA_TCP_PER_ADDR_DEFAULT;
@@ -993,6 +1111,17 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     SIPTAG_USER_AGENT_STR(agent),
 			     SIPTAG_SERVER_STR(agent),
 			     SIPTAG_ACCEPT_STR("application/sdp"),
+			     /* TLS (RFC 3261 §26.2.1, RFC 5922 §7.1): when verifying, the peer's
+			      * certificate must chain to cafile.pem, be within its dates and name
+			      * the host the request goes to (subjectAltName DNS, else CN). We ask
+			      * for no certificate from TLS clients: an incoming connection is
+			      * matched to its trunk by address, as over TCP. */
+			     TAG_IF(p->tls_port, NUTAG_SIPS_URL(sips_url)),
+			     TAG_IF(p->tls_port, TPTAG_CERTIFICATE(ua->tpdir.path)),
+			     TAG_IF(p->tls_port, TPTAG_TLS_VERIFY_POLICY(
+				     p->tls_verify ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_NONE)),
+			     TAG_IF(p->tls_port, TPTAG_TLS_VERIFY_DATE(p->tls_verify)),
+			     TAG_IF(resolv, SRESTAG_RESOLV_CONF(resolv)),
 			     TAG_END());
 	if (!ua->nua) {
 		LOGE(LS_SIP, "cannot start the SIP stack on %s", url);
@@ -1009,7 +1138,14 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			goto out;
 		}
 	}
-	LOGN(LS_SIP, "SIP user agent on %s", url);
+	if (p->tls_port && p->tls_verify) {
+		tls_watch_ua = ua;
+		su_log_redirect(tport_log, tport_log_h, NULL);
+		if (tport_log->log_level < 3)	/* where the refusals are */
+			su_log_set_level(tport_log, 3);
+	}
+	LOGN(LS_SIP, "SIP user agent on %s%s%s%s%s", url, sips_url[0] ? " and " : "", sips_url,
+	     resolv ? ", DNS server " : "", resolv ? p->dns_server : "");
 	*uap = ua;
 	return 0;
 out:
@@ -1023,6 +1159,7 @@ out:
 		nua_destroy(ua->nua);
 	}
 	sip_auth_free(ua->auth);
+	sip_tpdir_remove(&ua->tpdir);
 	free(ua);
 	return err;
 }
@@ -1040,6 +1177,10 @@ void sipua_free(struct sipua *ua)
 		sip_trunk_free(ua->trunks[ua->ntrunks - 1]);
 	free(ua->trunks);
 
+	if (tls_watch_ua == ua) {
+		tls_watch_ua = NULL;
+		su_log_redirect(tport_log, NULL, NULL);	/* sofia_log, as every other */
+	}
 	uint64_t t0 = clock_now_us();
 	nua_shutdown(ua->nua);
 	while (!ua->shutdown_done) {
@@ -1051,6 +1192,7 @@ void sipua_free(struct sipua *ua)
 	}
 	nua_destroy(ua->nua);
 	sip_auth_free(ua->auth);
+	sip_tpdir_remove(&ua->tpdir);
 	free(ua);
 }
 
@@ -1171,8 +1313,8 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	c->priv = d->priv;
 	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
 			   SIPTAG_CALL_ID(cid),
-			   TAG_IF(sip_trunk_transport(d->trunk) == SIP_TP_TCP,
-				  NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS)),
+			   TAG_IF(sip_trunk_transport(d->trunk) != SIP_TP_UDP,
+				  NUTAG_M_PARAMS(sip_contact_params(sip_trunk_transport(d->trunk)))),
 			   TAG_END());
 	if (!c->nh) {
 		free(c);

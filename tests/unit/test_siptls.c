@@ -1,0 +1,541 @@
+/* sip/ua + sip/trunk over TLS (RFC 3261 §26.2, RFC 5922 §7) and with host names resolved by
+ * RFC 3263 through Sofia-SIP's resolver, against real peers on 127.0.0.1:
+ *
+ * - TLS: a CA and certificates the test makes at run time with openssl (nothing committed):
+ *   a good one for sip.test, one for another name, one expired. Debian's SIPp has no TLS, so
+ *   socat holds the TLS side and hands the plain stream to SIPp over TCP (-t t1); socat
+ *   presents whichever certificate the test wants. A call over TLS works both ways; a
+ *   wrong-name and an expired certificate are refused with a log line naming the trunk, the
+ *   peer and the reason, and the call fails with cause 27 (Q.850 "destination out of order":
+ *   no signalling could be delivered, as RFC 3398 §7.2.4.1 says of a failed transport);
+ *   tls_verify = no takes the wrong-name one, with a WARNING at start.
+ * - DNS: dnsmasq, started by the test on 127.0.0.1 with records under .test (RFC 6761), is
+ *   the UA's dns_server. SRV with two targets of different priority (RFC 2782): the first
+ *   answers 503, or is not there at all, and the call goes to the second (RFC 3263 §4.3).
+ *
+ * Ports: test i uses 26100 + 20*i: +0 UA (UDP, TCP), +1 UA TLS, +2 SIPp A, +3 its control,
+ * +4..+7 its media, +8 socat (TLS), +9 dnsmasq, +10 SIPp B, +11 its control, +12..+15 its
+ * media. Logs go to /tmp/siptls-<base>-*.log. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+
+#include "common/log.h"
+#include "sip/trunk.h"
+#include "sip/ua.h"
+
+#define PORT_BASE 26100
+#define PORT_STEP 20
+#define EV_MAX	  32
+#define NPROC	  4
+
+static const char test_sdp[] =
+	"v=0\r\n"
+	"o=strowger 1 1 IN IP4 127.0.0.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 127.0.0.1\r\n"
+	"t=0 0\r\n"
+	"m=audio 40000 RTP/AVP 8 0\r\n"
+	"a=rtpmap:8 PCMA/8000\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n";
+
+struct rec {
+	enum sipua_event_type type;
+	struct sip_trunk *trunk;
+	int status;
+	bool has_sdp;
+	bool taken;
+	char reason[256];
+	char ruri_user[64];
+};
+
+static struct {
+	su_root_t *root;
+	struct sipua *ua;
+	struct rec ev[EV_MAX];
+	unsigned nev;
+	bool answer;			/* answer incoming calls 200 */
+	pid_t proc[NPROC];		/* SIPp, socat, dnsmasq */
+	uint16_t base;
+	char dir[64];			/* the certificates */
+} H;
+
+static void copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static void on_event(const struct sipua_event *ev, void *arg)
+{
+	(void)arg;
+	cr_assert_lt(H.nev, EV_MAX, "too many events");
+	struct rec *r = &H.ev[H.nev++];
+	r->type = ev->type;
+	r->trunk = ev->trunk;
+	r->status = ev->status;
+	r->has_sdp = ev->sdp && strstr(ev->sdp, "m=audio");
+	copy(r->reason, sizeof(r->reason), ev->reason);
+	copy(r->ruri_user, sizeof(r->ruri_user), ev->ruri_user);
+	if (ev->type == SIPUA_EV_CALL_INCOMING && H.answer) {
+		cr_assert_eq(sipua_call_respond(ev->call, 200, NULL, test_sdp, NULL), 0);
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct rec *wait_event(enum sipua_event_type type, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	for (;;) {
+		for (unsigned i = 0; i < H.nev; i++) {
+			if (H.ev[i].type == type && !H.ev[i].taken) {
+				H.ev[i].taken = true;
+				return &H.ev[i];
+			}
+		}
+		if (now_ms() >= end)
+			return NULL;
+		su_root_step(H.root, 20);
+	}
+}
+
+/* ---- Peers: forked with PDEATHSIG, output into /tmp/siptls-<base>-<name>.log ------------ */
+
+static pid_t spawn(const char *name, const char *const *argv)
+{
+	char logf[64];
+
+	snprintf(logf, sizeof(logf), "/tmp/siptls-%u-%s.log", H.base, name);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (in >= 0)
+			dup2(in, 0);
+		if (out >= 0) {
+			dup2(out, 1);
+			dup2(out, 2);
+		}
+		if (chdir("/tmp"))
+			_exit(127);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	for (unsigned i = 0; i < NPROC; i++) {
+		if (!H.proc[i]) {
+			H.proc[i] = pid;
+			return pid;
+		}
+	}
+	cr_assert_fail("too many peers");
+	return pid;
+}
+
+/* Is 127.0.0.1:port bound (UDP) or listening (TCP)? From /proc, never racing the peer. */
+static bool proc_net_has(const char *table, uint16_t port, const char *tail)
+{
+	char line[512], want[64], path[32];
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/net/%s", table);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "0100007F:%04X %s", port, tail);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) != NULL;
+	fclose(f);
+	return found;
+}
+
+static void wait_bound(uint16_t port, bool tcp, const char *what)
+{
+	uint64_t end = now_ms() + 5000;
+	bool ok;
+
+	while (!(ok = tcp ? proc_net_has("tcp", port, "00000000:0000 0A ")
+			  : proc_net_has("udp", port, "")) && now_ms() < end)
+		usleep(10000);
+	cr_assert(ok, "%s did not bind 127.0.0.1:%u (see /tmp/siptls-%u-*.log)", what, port,
+		  H.base);
+}
+
+/* SIPp as UAS (target 0) or UAC on port, over TCP if tcp; -set tlsport base+8. */
+static pid_t sipp(const char *name, const char *scenario, uint16_t port, bool tcp,
+		  uint16_t target, const char *service)
+{
+	char path[PATH_MAX], sf[PATH_MAX + 16], p[8], cp[8], mp[8], tgt[32], tls[8];
+	char msgf[64], errf[64];
+
+	snprintf(sf, sizeof(sf), "tests/sip/%s", scenario);
+	cr_assert_not_null(realpath(sf, path), "scenario %s not found (run from the repo root)", sf);
+	snprintf(p, sizeof(p), "%u", port);
+	snprintf(cp, sizeof(cp), "%u", port + 1);
+	snprintf(mp, sizeof(mp), "%u", port + 2);
+	snprintf(tgt, sizeof(tgt), "127.0.0.1:%u", target);
+	snprintf(tls, sizeof(tls), "%u", H.base + 8);
+	snprintf(msgf, sizeof(msgf), "/tmp/siptls-%u-%s-messages.log", H.base, name);
+	snprintf(errf, sizeof(errf), "/tmp/siptls-%u-%s-errors.log", H.base, name);
+	const char *argv[40];
+	int n = 0;
+	argv[n++] = "sipp";
+	argv[n++] = "-sf";
+	argv[n++] = path;
+	argv[n++] = "-i";
+	argv[n++] = "127.0.0.1";
+	argv[n++] = "-p";
+	argv[n++] = p;
+	argv[n++] = "-cp";
+	argv[n++] = cp;
+	argv[n++] = "-mp";
+	argv[n++] = mp;
+	argv[n++] = "-m";
+	argv[n++] = "1";
+	argv[n++] = "-timeout";
+	argv[n++] = "20s";
+	argv[n++] = "-timeout_error";
+	argv[n++] = "-nostdin";
+	argv[n++] = "-trace_msg";
+	argv[n++] = "-message_file";
+	argv[n++] = msgf;
+	argv[n++] = "-trace_err";
+	argv[n++] = "-error_file";
+	argv[n++] = errf;
+	if (strstr(scenario, "tls")) {	/* <Global variables="tlsport" /> */
+		argv[n++] = "-set";
+		argv[n++] = "tlsport";
+		argv[n++] = tls;
+	}
+	if (tcp) {
+		argv[n++] = "-t";
+		argv[n++] = "t1";
+	}
+	if (service) {
+		argv[n++] = "-s";
+		argv[n++] = service;
+	}
+	if (target)
+		argv[n++] = tgt;
+	argv[n] = NULL;
+	pid_t pid = spawn(name, argv);
+	if (!target)
+		wait_bound(port, tcp, "SIPp");
+	return pid;
+}
+
+/* Run the loop until pid exits: its exit status (0: SIPp's calls passed), -1 on timeout. */
+static int proc_wait(pid_t pid, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid) {
+			for (unsigned i = 0; i < NPROC; i++)
+				if (H.proc[i] == pid)
+					H.proc[i] = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+		if (now_ms() >= end)
+			return -1;
+		su_root_step(H.root, 20);
+	}
+}
+
+/* socat on base+8: TLS with <cert>.pem/<cert>.key from the test's CA, the clear side to SIPp
+ * over TCP on base+2. */
+static void socat_tls_server(const char *cert)
+{
+	char listen[512], connect[64];
+
+	snprintf(listen, sizeof(listen), "OPENSSL-LISTEN:%u,bind=127.0.0.1,reuseaddr,fork,"
+		 "cert=%s/%s.pem,key=%s/%s.key,verify=0", H.base + 8, H.dir, cert, H.dir, cert);
+	snprintf(connect, sizeof(connect), "TCP:127.0.0.1:%u", H.base + 2);
+	const char *argv[] = { "socat", "-d", listen, connect, NULL };
+	spawn("socat", argv);
+	wait_bound(H.base + 8, true, "socat");
+}
+
+/* ---- Certificates: a CA and leaf certificates made now, never committed ---------------- */
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "failed: %s", cmd);
+}
+
+/* <name>.pem/.key for CN=cn with subjectAltName san, signed by the CA, valid days (-1:
+ * expired yesterday). */
+static void leaf(const char *name, const char *cn, const char *san, int days)
+{
+	sh("cd %s && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	   "-keyout %s.key -out %s.csr -subj '/CN=%s' 2>/dev/null && "
+	   "printf 'subjectAltName=%s\\n' >%s.ext && "
+	   "openssl x509 -req -in %s.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days %d "
+	   "-extfile %s.ext -out %s.pem 2>/dev/null", H.dir, name, name, cn, san, name, name,
+	   days, name, name);
+}
+
+static void certs_make(void)
+{
+	snprintf(H.dir, sizeof(H.dir), "/tmp/siptls-%u-certs", H.base);
+	sh("rm -rf %s && mkdir -p %s && cd %s && openssl req -x509 -newkey ec "
+	   "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 "
+	   "-subj '/CN=Strowger Test CA' 2>/dev/null", H.dir, H.dir, H.dir);
+	leaf("good", "sip.test", "DNS:sip.test", 2);
+	leaf("wrongname", "other.test", "DNS:other.test", 2);
+	leaf("expired", "sip.test", "DNS:sip.test", -1);
+	leaf("gw", "gw.test", "DNS:gw.test", 2);
+}
+
+/* ---- DNS: dnsmasq on base+9 with the test's records ---------------------------------- */
+
+static void dnsmasq_start(const char *const *records)
+{
+	char conf[PATH_MAX], port[16];
+
+	snprintf(conf, sizeof(conf), "/tmp/siptls-%u-dnsmasq.conf", H.base);
+	FILE *f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "no-resolv\nno-hosts\nno-poll\nlisten-address=127.0.0.1\nbind-interfaces\n"
+		"local=/test/\n");
+	for (const char *const *r = records; *r; r++)
+		fprintf(f, "%s\n", *r);
+	fclose(f);
+	snprintf(port, sizeof(port), "--port=%u", H.base + 9);
+	char cf[PATH_MAX + 16];
+	snprintf(cf, sizeof(cf), "--conf-file=%s", conf);
+	const char *argv[] = { "dnsmasq", "--keep-in-foreground", "--pid-file",
+			       port, cf, "--log-queries", "--log-facility=-", NULL };
+	spawn("dnsmasq", argv);
+	wait_bound(H.base + 9, false, "dnsmasq");
+}
+
+/* ---- The UA ------------------------------------------------------------------------- */
+
+static void ua_start(unsigned test_index, bool tls, bool verify, bool dns)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX], dns_server[32];
+
+	H.base = PORT_BASE + PORT_STEP * test_index;
+	cr_assert_leq(H.base + PORT_STEP - 1, 26499);
+	log_set_all(LL_INFO);
+	if (tls)
+		certs_make();
+	snprintf(cert, sizeof(cert), "%s/gw.pem", H.dir);
+	snprintf(key, sizeof(key), "%s/gw.key", H.dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", H.dir);
+	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", H.base + 9);
+	cr_assert_eq(su_init(), 0);
+	H.root = su_root_create(NULL);
+	cr_assert_not_null(H.root);
+	su_root_threading(H.root, 0);
+	struct sipua_params p = {
+		.root = H.root,
+		.addr = "127.0.0.1",
+		.port = H.base,
+		.tls_port = tls ? (uint16_t)(H.base + 1) : 0,
+		.tls_cert = cert,
+		.tls_key = key,
+		.tls_ca = ca,
+		.tls_verify = verify,
+		.dns_server = dns ? dns_server : NULL,
+		.evh = on_event,
+	};
+	cr_assert_eq(sipua_alloc(&H.ua, &p), 0);
+}
+
+static struct sip_trunk *trunk(const char *name, const char *proxy, enum sip_transport tp)
+{
+	struct sip_trunk *t = NULL;
+	struct sip_trunk_params p = { .name = name, .proxy = proxy, .transport = tp };
+
+	cr_assert_eq(sip_trunk_alloc(&t, H.ua, &p), 0, "trunk %s: %s", name, proxy);
+	return t;
+}
+
+/* ---- What the UA logs: fd 2 into a file while the test runs -------------------------- */
+
+static struct {
+	int saved;
+	FILE *file;
+	char text[32768];
+} L = { .saved = -1 };
+
+static void log_capture_start(void)
+{
+	fflush(stderr);
+	L.file = tmpfile();
+	cr_assert_not_null(L.file);
+	L.saved = dup(2);
+	cr_assert_geq(L.saved, 0);
+	cr_assert_geq(dup2(fileno(L.file), 2), 0);
+}
+
+static const char *log_capture_stop(void)
+{
+	if (L.saved < 0)
+		return L.text;
+	fflush(stderr);
+	dup2(L.saved, 2);
+	close(L.saved);
+	L.saved = -1;
+	rewind(L.file);
+	size_t n = fread(L.text, 1, sizeof(L.text) - 1, L.file);
+	L.text[n] = '\0';
+	fclose(L.file);
+	fputs(L.text, stderr);
+	return L.text;
+}
+
+static void teardown(void)
+{
+	(void)log_capture_stop();
+	for (unsigned i = 0; i < NPROC; i++) {
+		if (H.proc[i] > 0) {
+			kill(H.proc[i], SIGTERM);
+			(void)waitpid(H.proc[i], NULL, 0);
+		}
+	}
+	if (H.ua)
+		sipua_free(H.ua);
+	if (H.root)
+		su_root_destroy(H.root);
+	su_deinit();
+	memset(&H, 0, sizeof(H));
+}
+
+static void done(void)
+{
+	teardown();
+#ifdef __SANITIZE_ADDRESS__
+	cr_expect_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked (report above)");
+#endif
+}
+
+TestSuite(siptls, .fini = teardown, .timeout = 60);
+
+/* An outgoing call to trunk t (proxy via socat) that must work; BYE from us. */
+static void call_ok(struct sip_trunk *t, pid_t peer)
+{
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "2125551000",
+				.sdp = test_sdp };
+
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_ANSWERED, 8000);
+	cr_assert_not_null(r, "no answer over TLS (see /tmp/siptls-%u-*.log)", H.base);
+	cr_expect(r->has_sdp);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000));
+	cr_assert_eq(sipua_call_bye(c, "Q.850;cause=16"), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000), "BYE not answered");
+	cr_expect_eq(proc_wait(peer, 5000), 0, "SIPp scenario failed (see /tmp/siptls-%u-*.log)",
+		     H.base);
+}
+
+Test(siptls, call_over_tls)
+{
+	ua_start(0, true, true, true);
+	const char *rec[] = { "address=/sip.test/127.0.0.1", NULL };
+	dnsmasq_start(rec);
+	pid_t peer = sipp("uas", "uas_answer_tls.xml", H.base + 2, true, 0, NULL);
+	socat_tls_server("good");
+	char proxy[64];
+	snprintf(proxy, sizeof(proxy), "sip:sip.test:%u", H.base + 8);
+	call_ok(trunk("carrier", proxy, SIP_TP_TLS), peer);
+	done();
+}
+
+/* A call to a peer whose certificate the UA must refuse: the INVITE fails at once (not after
+ * Sofia's 32 s timer), SIPp never sees it, and the log says which trunk, peer and why. */
+static void call_refused(const char *cert, const char *why)
+{
+	pid_t peer = sipp("uas", "uas_answer_tls.xml", H.base + 2, true, 0, NULL);
+	socat_tls_server(cert);
+	char proxy[64], line[128];
+	snprintf(proxy, sizeof(proxy), "sip:sip.test:%u", H.base + 8);
+	struct sip_trunk *t = trunk("carrier", proxy, SIP_TP_TLS);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "2125551000",
+				.sdp = test_sdp };
+	log_capture_start();
+	uint64_t t0 = now_ms();
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_FAILED, 8000);
+	uint64_t took = now_ms() - t0;
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 2000));
+	const char *log = log_capture_stop();
+	cr_assert_not_null(r, "the call did not fail");
+	cr_expect_lt(took, 3000, "failed after %llu ms: Sofia's own timer, not the refusal",
+		     (unsigned long long)took);
+	cr_expect_eq(r->status, 503);
+	cr_expect_str_eq(r->reason, "Q.850;cause=27;text=\"TLS peer refused\"");
+	snprintf(line, sizeof(line), "trunk carrier: TLS peer sip.test:%u refused: ", H.base + 8);
+	const char *l = strstr(log, line);
+	cr_expect_not_null(l, "no log line naming trunk and peer:\n%s", log);
+	if (l)
+		cr_expect(strstr(l, why) && strstr(l, why) < strchr(l, '\n'),
+			  "the line does not say '%s'", why);
+	kill(peer, SIGTERM);
+	(void)proc_wait(peer, 5000);
+	char msgs[64], text[4096] = "";
+	snprintf(msgs, sizeof(msgs), "/tmp/siptls-%u-uas-messages.log", H.base);
+	FILE *f = fopen(msgs, "r");
+	if (f) {
+		text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+		fclose(f);
+	}
+	cr_expect_null(strstr(text, "INVITE sip:"), "the INVITE reached SIPp:\n%s", text);
+}
+
+Test(siptls, wrong_name_refused)
+{
+	ua_start(1, true, true, true);
+	const char *rec[] = { "address=/sip.test/127.0.0.1", NULL };
+	dnsmasq_start(rec);
+	call_refused("wrongname", "its certificate does not name sip.test");
+	done();
+}
+
+Test(siptls, expired_refused)
+{
+	ua_start(2, true, true, true);
+	const char *rec[] = { "address=/sip.test/127.0.0.1", NULL };
+	dnsmasq_start(rec);
+	call_refused("expired", "certificate has expired (certificate /CN=sip.test)");
+	done();
+}
