@@ -1,5 +1,6 @@
 /* SIP trunks: REGISTER with digest auth and back-off (RFC 3261 §10.2), OPTIONS keepalive. */
 #define SU_TIMER_ARG_T struct sip_trunk
+#define SRES_CONTEXT_T struct sip_trunk
 
 #include "sip/trunk.h"
 
@@ -17,7 +18,10 @@
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
+#include <sofia-sip/sresolv.h>
 #include <sofia-sip/su_wait.h>
+
+#include "common/clock.h"
 
 #define URI_MAX 512
 
@@ -25,6 +29,12 @@
 #define KEEPALIVE_FAILS_DEFAULT 2
 #define RETRY_MIN_DEFAULT	1	/* [s] */
 #define RETRY_MAX_DEFAULT	60	/* [s] */
+#define SRV_MAX			8	/* SRV targets kept for failover */
+
+struct srv_target {
+	char host[256];
+	uint16_t port;
+};
 
 struct sip_trunk {
 	struct sip_hctx reg_ctx;	/* magic of reg_nh */
@@ -49,6 +59,14 @@ struct sip_trunk {
 	bool reg_auth_tried;		/* credentials sent since the last 2xx */
 	unsigned backoff;		/* [s] next retry delay */
 	su_timer_t *reg_timer;
+
+	/* RFC 3263 §4.3 failover on 503: nta tries the next SRV target itself after a
+	 * transport error or a timeout, not after a 503; the targets, to retry there */
+	sres_resolver_t *res;		/* a host name without a port only */
+	sres_query_t *srv_query;	/* outstanding */
+	struct srv_target srv[SRV_MAX];	/* RFC 2782 order: priority, then weight */
+	unsigned nsrv;
+	uint64_t srv_expires_us;	/* the smallest TTL of the answer ran out */
 
 	nua_handle_t *opt_nh;		/* OPTIONS outstanding, or NULL */
 	su_timer_t *opt_timer;
@@ -467,6 +485,66 @@ void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char
 	}
 }
 
+/* ---- SRV targets for 503 failover (RFC 3263 §4.3, RFC 2782) --------------------------- */
+
+static void srv_answer(struct sip_trunk *t, sres_query_t *q, sres_record_t **answers)
+{
+	uint32_t ttl = 3600;
+
+	(void)q;
+	t->srv_query = NULL;
+	t->nsrv = 0;
+	if (answers)
+		sres_sort_answers(t->res, answers);	/* priority, then weight (RFC 2782) */
+	for (unsigned i = 0; answers && answers[i] && t->nsrv < SRV_MAX; i++) {
+		const sres_srv_record_t *srv = answers[i]->sr_srv;
+		if (srv->srv_record->r_type != sres_type_srv || srv->srv_record->r_status ||
+		    !srv->srv_target || !srv->srv_port)
+			continue;
+		struct srv_target *st = &t->srv[t->nsrv++];
+		snprintf(st->host, sizeof(st->host), "%s", srv->srv_target);
+		size_t n = strlen(st->host);
+		if (n && st->host[n - 1] == '.')
+			st->host[n - 1] = '\0';
+		st->port = srv->srv_port;
+		if (srv->srv_record->r_ttl < ttl)
+			ttl = srv->srv_record->r_ttl;
+		LOGI(LS_SIP, "trunk %s: SRV target %u: %s:%u (priority %u, weight %u, TTL %u s)",
+		     t->name, t->nsrv, st->host, st->port, srv->srv_priority, srv->srv_weight,
+		     srv->srv_record->r_ttl);
+	}
+	if (!t->nsrv)
+		ttl = 60;	/* none, or no answer: ask again in a minute */
+	t->srv_expires_us = clock_now_us() + (uint64_t)ttl * 1000000u;
+	sres_free_answers(t->res, answers);
+}
+
+static void srv_lookup(struct sip_trunk *t)
+{
+	char name[300];
+
+	if (!t->res || t->srv_query)
+		return;
+	/* RFC 3263 §4.1 without NAPTR: the SRV name of the transport we use */
+	snprintf(name, sizeof(name), "%s.%s", t->transport == SIP_TP_TLS ? "_sips._tcp"
+		 : t->transport == SIP_TP_TCP ? "_sip._tcp" : "_sip._udp", t->hostport);
+	t->srv_query = sres_query(t->res, srv_answer, t, sres_type_srv, name);
+}
+
+const char *sip_trunk_srv_next(struct sip_trunk *t, unsigned n, char *buf, size_t len)
+{
+	if (!t->res)
+		return NULL;
+	if (clock_now_us() >= t->srv_expires_us)
+		srv_lookup(t);		/* TTL over: fresh records for the next call */
+	if (n >= t->nsrv)
+		return NULL;
+	int w = snprintf(buf, len, "sip:%s:%u%s", t->srv[n].host, t->srv[n].port,
+			 t->transport == SIP_TP_TLS ? ";transport=tls"
+			 : t->transport == SIP_TP_TCP ? ";transport=tcp" : "");
+	return w < 0 || (size_t)w >= len ? NULL : buf;
+}
+
 /* ---- Lifecycle -------------------------------------------------------------------------- */
 
 static char *dup_or_null(const char *s)
@@ -485,6 +563,11 @@ static void trunk_release(struct sip_trunk *t)
 		nua_handle_destroy(t->reg_nh);
 	}
 	opt_drop(t);
+	if (t->res) {
+		if (t->srv_query)
+			sres_query_bind(t->srv_query, NULL, NULL);
+		sres_resolver_destroy(t->res);
+	}
 	free(t->name);
 	free(t->username);
 	free(t->password);
@@ -552,9 +635,16 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 		t->opt_timer = su_timer_create(su_root_task(sipua_root(ua)), t->keepalive * 1000);
 	if (!t->reg_timer || (t->keepalive && !t->opt_timer))
 		goto out;
+	/* A host name without a port: its SRV targets, for failover on 503 */
+	if (t->addr.ss_family == AF_UNSPEC && !strchr(t->hostport, ':')) {
+		t->res = sres_resolver_create(sipua_root(ua), sipua_resolv_conf(ua), TAG_END());
+		if (!t->res)
+			LOGW(LS_SIP, "trunk %s: no resolver: no failover on 503", p->name);
+	}
 	err = sipua_trunk_add(ua, t);
 	if (err)
 		goto out;
+	srv_lookup(t);
 
 	LOGN(LS_SIP, "trunk %s: proxy %s/%s%s%s%s%s, keepalive %u s", t->name, t->hostport,
 	     sip_transport_name(t->transport),

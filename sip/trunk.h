@@ -115,6 +115,13 @@ const char *sip_trunk_hostport(const struct sip_trunk *t);
  * would wait for its timer F). */
 void sip_trunk_tls_refused(struct sip_trunk *t, const char *reason);
 
+/* RFC 3263 §4.3 after a 503 from one SRV target: the next one, as "sip:host:port[;transport=
+ * ..]" for NUTAG_PROXY, for retry n (1: the second target in priority/weight order), or
+ * NULL when there is none (proxy not a host name without a port, no SRV records, or all
+ * tried). Looks the records up again once their TTL has run out (the answer serves the
+ * next call). */
+const char *sip_trunk_srv_next(struct sip_trunk *t, unsigned n, char *buf, size_t len);
+
 /* NUTAG_AUTH string for a challenge's realm (quoted, as in the header). 0 or ENOSPC/ENOENT
  * (no credentials configured). */
 int sip_trunk_auth(const struct sip_trunk *t, const char *realm, char *buf, size_t len);

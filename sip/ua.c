@@ -67,6 +67,12 @@ struct sipua_call {
 	nua_saved_event_t bye_saved[1];
 	char cancel_reason[REASON_MAX];	/* our CANCEL's Reason, for a BYE that follows it */
 	void *priv;
+	/* RFC 3263 §4.3: after a 503 from one SRV target the INVITE goes to the next */
+	su_home_t *home;		/* of invite_tags */
+	tagi_t *invite_tags;		/* our initial INVITE's, to send it again */
+	unsigned srv_tries;		/* retries so far */
+	bool srv_retry;			/* send it again to srv_next when nua ends this one */
+	char srv_next[URI_MAX];
 };
 
 struct sipua {
@@ -88,6 +94,7 @@ struct sipua {
 	su_timer_t *guard_timer;		/* sweeps while TCP is on */
 	bool fds_low;				/* fds nearly all used, as of the last sweep */
 	struct sip_tpdir tpdir;		/* TLS files and resolv.conf for Sofia (sip/tpdir.h) */
+	char resolv_conf[PATH_MAX + 16];	/* its resolv.conf, when tpdir.resolv */
 	bool shutdown_done;
 };
 
@@ -291,6 +298,8 @@ static void call_destroy(struct sipua_call *c)
 	call_unlink(ua, c);
 	nua_handle_bind(c->nh, NULL);
 	nua_handle_destroy(c->nh);
+	if (c->home)
+		su_home_unref(c->home);
 	free(c);
 }
 
@@ -319,6 +328,8 @@ static void call_drop(struct sipua_call *c, const char *why)
 	call_unlink(ua, c);
 	nua_handle_bind(c->nh, NULL);
 	nua_handle_destroy(c->nh);
+	if (c->home)
+		su_home_unref(c->home);
 	free(c);
 }
 
@@ -378,6 +389,19 @@ static uint32_t progress_hash(int status, const char *sdp)
 	return h ? h : 1;
 }
 
+/* A 503 to our INVITE on a trunk named by a host name: is there another SRV target? */
+static bool srv_retry(struct sipua_call *c)
+{
+	if (!c->invite_tags || !sip_trunk_srv_next(c->trunk, c->srv_tries + 1, c->srv_next,
+						   sizeof(c->srv_next)))
+		return false;
+	c->srv_tries++;
+	c->srv_retry = true;
+	LOGN(LS_SIP, "call %s: 503 from SRV target %u of trunk %s: trying %s (RFC 3263 §4.3)",
+	     c->call_id, c->srv_tries, sip_trunk_name(c->trunk), c->srv_next);
+	return true;
+}
+
 static void on_invite_response(struct sipua_call *c, int status, const char *phrase,
 			       const sip_t *sip)
 {
@@ -422,6 +446,8 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 		c->answered = true;
 		ev.type = SIPUA_EV_CALL_ANSWERED;
 		call_emit(c, &ev);
+	} else if (status == 503 && !c->cancelled && srv_retry(c)) {
+		/* sent again to the next SRV target once nua has ended this attempt */
 	} else {
 		LOGN(LS_SIP, "call %s: INVITE failed: %d %s%s%s", c->call_id, status,
 		     phrase ? phrase : "", reason ? ", Reason: " : "", reason ? reason : "");
@@ -474,6 +500,16 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (cs < 0)
 			break;
+		if (cs == nua_callstate_terminated && c->srv_retry) {
+			/* the same INVITE, a new transaction to the next target (§4.3) */
+			c->srv_retry = false;
+			c->invite_final = false;
+			c->progress_hash = 0;
+			set_state(c, SIPUA_CS_INIT);
+			nua_set_hparams(c->nh, NUTAG_PROXY(c->srv_next), TAG_END());
+			nua_invite(c->nh, TAG_NEXT(c->invite_tags));
+			return;
+		}
 		if (cs == nua_callstate_terminated) {
 			call_destroy(c);
 			return;
@@ -1067,8 +1103,9 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		     : "the resolver (dns_server)", strerror(err));
 		goto out;
 	}
-	char sips_url[URI_MAX] = "", resolv_buf[PATH_MAX + 16];
-	const char *resolv = sip_tpdir_resolv_conf(&ua->tpdir, resolv_buf, sizeof(resolv_buf));
+	char sips_url[URI_MAX] = "";
+	const char *resolv = sip_tpdir_resolv_conf(&ua->tpdir, ua->resolv_conf,
+						   sizeof(ua->resolv_conf));
 	if (p->tls_port)
 		snprintf(sips_url, sizeof(sips_url), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "",
 			 p->addr, v6 ? "]" : "", p->tls_port);
@@ -1211,6 +1248,11 @@ struct su_root_s *sipua_root(const struct sipua *ua)
 	return ua->root;
 }
 
+const char *sipua_resolv_conf(const struct sipua *ua)
+{
+	return ua->tpdir.resolv ? ua->resolv_conf : NULL;
+}
+
 void sipua_emit(struct sipua *ua, const struct sipua_event *ev)
 {
 	ua->evh(ev, ua->arg);
@@ -1330,6 +1372,16 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 			 d->diversion ? d->diversion : "", d->diversion && d->history_info ?
 			 "\r\n" : "", d->history_info ? "History-Info: " : "",
 			 d->history_info ? d->history_info : "");
+	/* kept: a 503 from one SRV target sends it again to the next (srv_retry()) */
+	c->home = su_home_new(sizeof(*c->home));
+	c->invite_tags = c->home ? tl_tlist(c->home, NUTAG_URL(to),
+		   TAG_IF(d->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		   TAG_IF(d->sdp, SIPTAG_PAYLOAD_STR(d->sdp)),
+		   TAG_IF(d->reason, SIPTAG_REASON_STR(d->reason)),
+		   TAG_IF(pai_hdr, SIPTAG_P_ASSERTED_IDENTITY_STR(pai_hdr)),
+		   TAG_IF(d->privacy, SIPTAG_PRIVACY_STR(d->privacy)),
+		   TAG_IF(hdrs[0], SIPTAG_HEADER_STR(hdrs)),
+		   TAG_END()) : NULL;
 	nua_invite(c->nh, NUTAG_URL(to),
 		   TAG_IF(d->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(d->sdp, SIPTAG_PAYLOAD_STR(d->sdp)),

@@ -221,6 +221,8 @@ struct sip_hctx {
 
 struct nua_s *sipua_nua(const struct sipua *ua);
 struct su_root_s *sipua_root(const struct sipua *ua);
+/* The resolv.conf Sofia's resolver reads (dns_server), or NULL for the system's. */
+const char *sipua_resolv_conf(const struct sipua *ua);
 void sipua_emit(struct sipua *ua, const struct sipua_event *ev);
 int sipua_trunk_add(struct sipua *ua, struct sip_trunk *t);
 void sipua_trunk_remove(struct sipua *ua, struct sip_trunk *t);

@@ -76,6 +76,7 @@ static struct {
 	pid_t proc[NPROC];		/* SIPp, socat, dnsmasq */
 	uint16_t base;
 	char dir[64];			/* the certificates */
+	unsigned dns_ttl;		/* [s] of dnsmasq's answers; 0: 60 */
 } H;
 
 static void copy(char *dst, size_t size, const char *src)
@@ -120,6 +121,15 @@ static struct rec *wait_event(enum sipua_event_type type, unsigned ms)
 			return NULL;
 		su_root_step(H.root, 20);
 	}
+}
+
+static unsigned count_events(enum sipua_event_type type)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < H.nev; i++)
+		n += H.ev[i].type == type;
+	return n;
 }
 
 /* ---- Peers: forked with PDEATHSIG, output into /tmp/siptls-<base>-<name>.log ------------ */
@@ -191,7 +201,7 @@ static void wait_bound(uint16_t port, bool tcp, const char *what)
 static pid_t sipp(const char *name, const char *scenario, uint16_t port, bool tcp,
 		  uint16_t target, const char *service)
 {
-	char path[PATH_MAX], sf[PATH_MAX + 16], p[8], cp[8], mp[8], tgt[32], tls[8];
+	char path[PATH_MAX], sf[PATH_MAX + 16], p[8], cp[8], mp[8], tgt[32], tls[8], gwtls[8];
 	char msgf[64], errf[64];
 
 	snprintf(sf, sizeof(sf), "tests/sip/%s", scenario);
@@ -201,6 +211,7 @@ static pid_t sipp(const char *name, const char *scenario, uint16_t port, bool tc
 	snprintf(mp, sizeof(mp), "%u", port + 2);
 	snprintf(tgt, sizeof(tgt), "127.0.0.1:%u", target);
 	snprintf(tls, sizeof(tls), "%u", H.base + 8);
+	snprintf(gwtls, sizeof(gwtls), "%u", H.base + 1);
 	snprintf(msgf, sizeof(msgf), "/tmp/siptls-%u-%s-messages.log", H.base, name);
 	snprintf(errf, sizeof(errf), "/tmp/siptls-%u-%s-errors.log", H.base, name);
 	const char *argv[40];
@@ -228,10 +239,15 @@ static pid_t sipp(const char *name, const char *scenario, uint16_t port, bool tc
 	argv[n++] = "-trace_err";
 	argv[n++] = "-error_file";
 	argv[n++] = errf;
-	if (strstr(scenario, "tls")) {	/* <Global variables="tlsport" /> */
+	if (strstr(scenario, "tls")) {	/* <Global variables="tlsport[,gwtls]" /> */
 		argv[n++] = "-set";
 		argv[n++] = "tlsport";
 		argv[n++] = tls;
+	}
+	if (strstr(scenario, "uac_call_tls")) {
+		argv[n++] = "-set";
+		argv[n++] = "gwtls";
+		argv[n++] = gwtls;
 	}
 	if (tcp) {
 		argv[n++] = "-t";
@@ -279,6 +295,21 @@ static void socat_tls_server(const char *cert)
 	snprintf(listen, sizeof(listen), "OPENSSL-LISTEN:%u,bind=127.0.0.1,reuseaddr,fork,"
 		 "cert=%s/%s.pem,key=%s/%s.key,verify=0", H.base + 8, H.dir, cert, H.dir, cert);
 	snprintf(connect, sizeof(connect), "TCP:127.0.0.1:%u", H.base + 2);
+	const char *argv[] = { "socat", "-d", listen, connect, NULL };
+	spawn("socat", argv);
+	wait_bound(H.base + 8, true, "socat");
+}
+
+/* socat on base+8: plain TCP in (SIPp), TLS out to the UA's TLS port, checking the UA's
+ * certificate (gw.test) against the test's CA. */
+static void socat_tls_client(void)
+{
+	char listen[64], connect[512];
+
+	snprintf(listen, sizeof(listen), "TCP-LISTEN:%u,bind=127.0.0.1,reuseaddr,fork",
+		 H.base + 8);
+	snprintf(connect, sizeof(connect), "OPENSSL:127.0.0.1:%u,cafile=%s/ca.pem,"
+		 "commonname=gw.test,verify=1", H.base + 1, H.dir);
 	const char *argv[] = { "socat", "-d", listen, connect, NULL };
 	spawn("socat", argv);
 	wait_bound(H.base + 8, true, "socat");
@@ -332,7 +363,7 @@ static void dnsmasq_start(const char *const *records)
 	FILE *f = fopen(conf, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "no-resolv\nno-hosts\nno-poll\nlisten-address=127.0.0.1\nbind-interfaces\n"
-		"local=/test/\n");
+		"local=/test/\nlocal-ttl=%u\n", H.dns_ttl ? H.dns_ttl : 60);
 	for (const char *const *r = records; *r; r++)
 		fprintf(f, "%s\n", *r);
 	fclose(f);
@@ -537,5 +568,137 @@ Test(siptls, expired_refused)
 	const char *rec[] = { "address=/sip.test/127.0.0.1", NULL };
 	dnsmasq_start(rec);
 	call_refused("expired", "certificate has expired (certificate /CN=sip.test)");
+	done();
+}
+
+/* tls_verify = no: the wrong-name certificate is taken, after a WARNING at start. */
+Test(siptls, verify_off_takes_wrong_name)
+{
+	log_capture_start();
+	ua_start(3, true, false, true);
+	const char *log = log_capture_stop();
+	cr_expect_not_null(strstr(log, "warn   sip    tls_verify = no: TLS peers' certificates "
+				  "are not checked"), "no WARNING at start:\n%s", log);
+	const char *rec[] = { "address=/sip.test/127.0.0.1", NULL };
+	dnsmasq_start(rec);
+	pid_t peer = sipp("uas", "uas_answer_tls.xml", H.base + 2, true, 0, NULL);
+	socat_tls_server("wrongname");
+	char proxy[64];
+	snprintf(proxy, sizeof(proxy), "sip:sip.test:%u", H.base + 8);
+	call_ok(trunk("carrier", proxy, SIP_TP_TLS), peer);
+	done();
+}
+
+/* A TLS peer calls us: socat checks our certificate, and the INVITE is the TLS trunk's,
+ * not the UDP trunk's on the same address (matched by transport first). */
+Test(siptls, incoming_call_over_tls)
+{
+	ua_start(4, true, true, false);
+	char proxy[64];
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%u", H.base + 2);
+	(void)trunk("udp", proxy, SIP_TP_UDP);
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%u", H.base + 8);
+	struct sip_trunk *t = trunk("tls", proxy, SIP_TP_TLS);
+	H.answer = true;
+	socat_tls_client();
+	pid_t peer = sipp("uac", "uac_call_tls.xml", H.base + 2, true, H.base + 8, "5550100");
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 8000);
+	cr_assert_not_null(r, "no INVITE over TLS (see /tmp/siptls-%u-*.log)", H.base);
+	cr_expect_eq(r->trunk, t, "taken as another trunk's");
+	cr_expect_str_eq(r->ruri_user, "5550100");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 5000), "no ACK");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000), "no BYE");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(proc_wait(peer, 5000), 0, "SIPp scenario failed (see /tmp/siptls-%u-*.log)",
+		     H.base);
+	done();
+}
+
+/* ---- RFC 3263 with the test's DNS server ------------------------------------------------ */
+
+/* _sip._udp.carrier.test: a.carrier.test (SIPp A, base+2) at priority 10, b.carrier.test
+ * (SIPp B, base+10) at 20 (RFC 2782: lower first). */
+static void srv_two_targets(void)
+{
+	char a[96], b[96];
+
+	snprintf(a, sizeof(a), "srv-host=_sip._udp.carrier.test,a.carrier.test,%u,10,10",
+		 H.base + 2);
+	snprintf(b, sizeof(b), "srv-host=_sip._udp.carrier.test,b.carrier.test,%u,20,10",
+		 H.base + 10);
+	const char *rec[] = { a, b, "host-record=a.carrier.test,127.0.0.1",
+			      "host-record=b.carrier.test,127.0.0.1", NULL };
+	dnsmasq_start(rec);
+}
+
+/* A call to sip:carrier.test that SIPp B must answer. */
+static void call_to_b(pid_t b)
+{
+	struct sip_trunk *t = trunk("carrier", "sip:carrier.test", SIP_TP_UDP);
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "2125551000",
+				.sdp = test_sdp };
+
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_ANSWERED, 10000);
+	cr_assert_not_null(r, "the second SRV target did not get the call (see "
+			   "/tmp/siptls-%u-*.log)", H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_FAILED), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000));
+	cr_assert_eq(sipua_call_bye(c, "Q.850;cause=16"), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000), "BYE not answered");
+	cr_expect_eq(proc_wait(b, 5000), 0, "SIPp B failed (see /tmp/siptls-%u-*.log)", H.base);
+}
+
+/* The first SRV target answers 503: the same INVITE goes to the second (RFC 3263 §4.3). */
+Test(siptls, srv_failover_on_503)
+{
+	ua_start(5, false, true, true);
+	srv_two_targets();
+	pid_t a = sipp("a", "uas_503.xml", H.base + 2, false, 0, NULL);
+	pid_t b = sipp("b", "uas_answer.xml", H.base + 10, false, 0, NULL);
+	call_to_b(b);
+	cr_expect_eq(proc_wait(a, 5000), 0, "the first target (priority 10) was not tried "
+		     "first (see /tmp/siptls-%u-a-*.log)", H.base);
+	done();
+}
+
+/* The first SRV target is not there at all (nothing on its port): the second gets it. */
+Test(siptls, srv_failover_when_first_absent)
+{
+	ua_start(6, false, true, true);
+	srv_two_targets();
+	pid_t b = sipp("b", "uas_answer.xml", H.base + 10, false, 0, NULL);
+	call_to_b(b);
+	done();
+}
+
+/* Request-URIs of host-named trunks: no port when none is given (RFC 3263 §4.2 looks up
+ * SRV then), the transport named; a numeric TLS proxy defaults to 5061 (RFC 3261 §19.1.2).
+ * The resolver asks the test's port (nothing there): no query leaves the host. */
+Test(siptls, host_name_trunk_uris)
+{
+	char uri[128];
+	struct sip_trunk *t = NULL;
+
+	ua_start(7, false, true, true);
+	cr_assert_eq(sip_trunk_uri(trunk("u", "sip:carrier.test", SIP_TP_UDP), "5551234", uri,
+				   sizeof(uri)), 0);
+	cr_expect_str_eq(uri, "sip:5551234@carrier.test");
+	cr_assert_eq(sip_trunk_uri(trunk("t", "sip:carrier.test", SIP_TP_TLS), "5551234", uri,
+				   sizeof(uri)), 0);
+	cr_expect_str_eq(uri, "sip:5551234@carrier.test;transport=tls");
+	cr_assert_eq(sip_trunk_uri(trunk("p", "sip:sbc1.carrier.test:5080", SIP_TP_TCP),
+				   "5551234", uri, sizeof(uri)), 0);
+	cr_expect_str_eq(uri, "sip:5551234@sbc1.carrier.test:5080;transport=tcp");
+	cr_assert_eq(sip_trunk_uri(trunk("n", "sip:127.0.0.1", SIP_TP_TLS), "5551234", uri,
+				   sizeof(uri)), 0);
+	cr_expect_str_eq(uri, "sip:5551234@127.0.0.1:5061;transport=tls");
+	const char *bad[] = { "sip:carrier_1.test", "sip:-carrier.test", "sip:10.1.2",
+			      "sip:[carrier.test]", NULL };
+	for (const char *const *b = bad; *b; b++) {
+		struct sip_trunk_params p = { .name = "bad", .proxy = *b };
+		cr_expect_eq(sip_trunk_alloc(&t, H.ua, &p), EINVAL, "%s taken", *b);
+	}
 	done();
 }
