@@ -77,6 +77,7 @@ static struct {
 	uint16_t base;
 	char dir[64];			/* the certificates */
 	unsigned dns_ttl;		/* [s] of dnsmasq's answers; 0: 60 */
+	pid_t dnsmasq;
 } H;
 
 static void copy(char *dst, size_t size, const char *src)
@@ -329,28 +330,36 @@ static void sh(const char *fmt, ...)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "failed: %s", cmd);
 }
 
-/* <name>.pem/.key for CN=cn with subjectAltName san, signed by the CA, valid days (-1:
+/* <name>.pem/.key for CN=cn with subjectAltName san, signed by <ca>.pem, valid days (-1:
  * expired yesterday). */
-static void leaf(const char *name, const char *cn, const char *san, int days)
+static void leaf(const char *ca, const char *name, const char *cn, const char *san, int days)
 {
 	sh("cd %s && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
 	   "-keyout %s.key -out %s.csr -subj '/CN=%s' 2>/dev/null && "
 	   "printf 'subjectAltName=%s\\n' >%s.ext && "
-	   "openssl x509 -req -in %s.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days %d "
-	   "-extfile %s.ext -out %s.pem 2>/dev/null", H.dir, name, name, cn, san, name, name,
-	   days, name, name);
+	   "openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key -CAcreateserial -days %d "
+	   "-extfile %s.ext -out %s.pem 2>/dev/null", H.dir, name, name, cn, san, name, name, ca,
+	   ca, days, name, name);
 }
 
+static void ca_make(const char *name, const char *cn)
+{
+	sh("cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	   "-keyout %s.key -out %s.pem -days 2 -subj '/CN=%s' 2>/dev/null", H.dir, name, name, cn);
+}
+
+/* The test's CA (the UA's tls_ca) and a stranger's, and the leaves the tests present. */
 static void certs_make(void)
 {
 	snprintf(H.dir, sizeof(H.dir), "/tmp/siptls-%u-certs", H.base);
-	sh("rm -rf %s && mkdir -p %s && cd %s && openssl req -x509 -newkey ec "
-	   "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 "
-	   "-subj '/CN=Strowger Test CA' 2>/dev/null", H.dir, H.dir, H.dir);
-	leaf("good", "sip.test", "DNS:sip.test", 2);
-	leaf("wrongname", "other.test", "DNS:other.test", 2);
-	leaf("expired", "sip.test", "DNS:sip.test", -1);
-	leaf("gw", "gw.test", "DNS:gw.test", 2);
+	sh("rm -rf %s && mkdir -p %s", H.dir, H.dir);
+	ca_make("ca", "Strowger Test CA");
+	ca_make("ca2", "Stranger CA");
+	leaf("ca", "good", "sip.test", "DNS:sip.test", 2);
+	leaf("ca", "wrongname", "other.test", "DNS:other.test", 2);
+	leaf("ca", "expired", "sip.test", "DNS:sip.test", -1);
+	leaf("ca2", "stranger", "sip.test", "DNS:sip.test", 2);
+	leaf("ca", "gw", "gw.test", "DNS:gw.test", 2);
 }
 
 /* ---- DNS: dnsmasq on base+9 with the test's records ---------------------------------- */
@@ -372,8 +381,17 @@ static void dnsmasq_start(const char *const *records)
 	snprintf(cf, sizeof(cf), "--conf-file=%s", conf);
 	const char *argv[] = { "dnsmasq", "--keep-in-foreground", "--pid-file",
 			       port, cf, "--log-queries", "--log-facility=-", NULL };
-	spawn("dnsmasq", argv);
+	H.dnsmasq = spawn("dnsmasq", argv);
 	wait_bound(H.base + 9, false, "dnsmasq");
+}
+
+static void dnsmasq_stop(void)
+{
+	kill(H.dnsmasq, SIGTERM);
+	cr_assert_geq(proc_wait(H.dnsmasq, 5000), 0, "dnsmasq did not stop");
+	uint64_t end = now_ms() + 2000;
+	while (proc_net_has("udp", H.base + 9, "") && now_ms() < end)
+		usleep(10000);
 }
 
 /* ---- The UA ------------------------------------------------------------------------- */
@@ -562,6 +580,16 @@ Test(siptls, wrong_name_refused)
 	done();
 }
 
+Test(siptls, unknown_ca_refused)
+{
+	ua_start(8, true, true, true);
+	const char *rec[] = { "address=/sip.test/127.0.0.1", NULL };
+	dnsmasq_start(rec);
+	call_refused("stranger", "unable to get local issuer certificate (certificate "
+		     "/CN=sip.test)");
+	done();
+}
+
 Test(siptls, expired_refused)
 {
 	ua_start(2, true, true, true);
@@ -631,23 +659,29 @@ static void srv_two_targets(void)
 	dnsmasq_start(rec);
 }
 
-/* A call to sip:carrier.test that SIPp B must answer. */
-static void call_to_b(pid_t b)
+/* A call on trunk t that SIPp peer (its name for the message) must answer. */
+static void call_answered_by(struct sip_trunk *t, pid_t peer, const char *name)
 {
-	struct sip_trunk *t = trunk("carrier", "sip:carrier.test", SIP_TP_UDP);
 	struct sipua_call *c = NULL;
 	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "2125551000",
 				.sdp = test_sdp };
+	unsigned failed = count_events(SIPUA_EV_CALL_FAILED);
 
 	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
 	struct rec *r = wait_event(SIPUA_EV_CALL_ANSWERED, 10000);
-	cr_assert_not_null(r, "the second SRV target did not get the call (see "
-			   "/tmp/siptls-%u-*.log)", H.base);
-	cr_expect_eq(count_events(SIPUA_EV_CALL_FAILED), 0);
+	cr_assert_not_null(r, "SRV target %s did not get the call (see /tmp/siptls-%u-*.log)",
+			   name, H.base);
+	cr_expect_eq(count_events(SIPUA_EV_CALL_FAILED), failed);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000));
 	cr_assert_eq(sipua_call_bye(c, "Q.850;cause=16"), 0);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000), "BYE not answered");
-	cr_expect_eq(proc_wait(b, 5000), 0, "SIPp B failed (see /tmp/siptls-%u-*.log)", H.base);
+	cr_expect_eq(proc_wait(peer, 5000), 0, "SIPp %s failed (see /tmp/siptls-%u-*.log)", name,
+		     H.base);
+}
+
+static void call_to_b(pid_t b)
+{
+	call_answered_by(trunk("carrier", "sip:carrier.test", SIP_TP_UDP), b, "b");
 }
 
 /* The first SRV target answers 503: the same INVITE goes to the second (RFC 3263 §4.3). */
@@ -700,5 +734,34 @@ Test(siptls, host_name_trunk_uris)
 		struct sip_trunk_params p = { .name = "bad", .proxy = *b };
 		cr_expect_eq(sip_trunk_alloc(&t, H.ua, &p), EINVAL, "%s taken", *b);
 	}
+	done();
+}
+
+/* Records are looked up again when their TTL (1 s here) has run out: the carrier moves its
+ * service from target A to target B in DNS, and the next call follows. */
+Test(siptls, srv_re_resolved_after_ttl)
+{
+	char a[96], b[96];
+
+	ua_start(9, false, true, true);
+	H.dns_ttl = 1;
+	snprintf(a, sizeof(a), "srv-host=_sip._udp.carrier.test,a.carrier.test,%u,10,10",
+		 H.base + 2);
+	const char *rec1[] = { a, "host-record=a.carrier.test,127.0.0.1", NULL };
+	dnsmasq_start(rec1);
+	struct sip_trunk *t = trunk("carrier", "sip:carrier.test", SIP_TP_UDP);
+	pid_t pa = sipp("a", "uas_answer.xml", H.base + 2, false, 0, NULL);
+	call_answered_by(t, pa, "a");
+
+	dnsmasq_stop();
+	snprintf(b, sizeof(b), "srv-host=_sip._udp.carrier.test,b.carrier.test,%u,10,10",
+		 H.base + 10);
+	const char *rec2[] = { b, "host-record=b.carrier.test,127.0.0.1", NULL };
+	dnsmasq_start(rec2);
+	pid_t pb = sipp("b", "uas_answer.xml", H.base + 10, false, 0, NULL);
+	uint64_t end = now_ms() + 2500;	/* past the TTL */
+	while (now_ms() < end)
+		su_root_step(H.root, 20);
+	call_answered_by(t, pb, "b");
 	done();
 }
