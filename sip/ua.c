@@ -94,6 +94,9 @@ struct sipua {
 	su_timer_t *guard_timer;		/* sweeps while TCP is on */
 	bool fds_low;				/* fds nearly all used, as of the last sweep */
 	struct sip_tpdir tpdir;		/* TLS files and resolv.conf for Sofia (sip/tpdir.h) */
+	su_timer_t *tls_timer;		/* acts on a refusal outside Sofia's transport code */
+	char tls_host[128];		/* the refused peer's name, "" if unknown */
+	char tls_reason[224];
 	char resolv_conf[PATH_MAX + 16];	/* its resolv.conf, when tpdir.resolv */
 	bool shutdown_done;
 };
@@ -500,7 +503,7 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (cs < 0)
 			break;
-		if (cs == nua_callstate_terminated && c->srv_retry) {
+		if (cs == nua_callstate_terminated && c->srv_retry && !c->cancelled) {
 			/* the same INVITE, a new transaction to the next target (§4.3) */
 			c->srv_retry = false;
 			c->invite_final = false;
@@ -948,30 +951,42 @@ static void tls_refused(struct sipua *ua, const char *host, const char *reason)
 	}
 }
 
+static void tls_refused_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
+{
+	(void)magic;
+	(void)t;
+	tls_refused(ua, ua->tls_host[0] ? ua->tls_host : NULL, ua->tls_reason);
+}
+
+/* In Sofia's transport code: note the refusal, act on it from the loop (the owner's event
+ * handlers may well send requests). Of several errors in one handshake the last counts. */
 static void tport_log_h(void *stream, char const *fmt, va_list ap)
 {
 	static char subject[160];
 	const char *line = sofia_line(fmt, ap), *p;
-	char what[224];
+	struct sipua *ua = tls_watch_ua;
 
 	(void)stream;
-	if (!line || !tls_watch_ua)
+	if (!line || !ua)
 		return;
-	if ((p = strstr(line, "subject  = ")))
+	if ((p = strstr(line, "subject  = "))) {
 		snprintf(subject, sizeof(subject), "%s", p + 11);
-	else if (!strncmp(line, "  err ", 6) && (p = strchr(line, ':'))) {
-		snprintf(what, sizeof(what), "%s (certificate %s)", p + 1, subject);
+		return;
+	} else if (!strncmp(line, "  err ", 6) && (p = strchr(line, ':'))) {
+		snprintf(ua->tls_reason, sizeof(ua->tls_reason), "%s (certificate %s)", p + 1,
+			 subject);
 		const char *cn = strstr(subject, "CN=");
-		char host[128] = "";
-		if (cn)
-			snprintf(host, sizeof(host), "%.*s", (int)strcspn(cn + 3, "/,"), cn + 3);
-		tls_refused(tls_watch_ua, host[0] ? host : NULL, what);
+		snprintf(ua->tls_host, sizeof(ua->tls_host), "%.*s",
+			 cn ? (int)strcspn(cn + 3, "/,") : 0, cn ? cn + 3 : "");
 	} else if ((p = strstr(line, "Peer Subject Mismatch (")) && !strstr(p, "incoming")) {
-		char host[128];
-		snprintf(host, sizeof(host), "%.*s", (int)strcspn(p + 23, ")"), p + 23);
-		snprintf(what, sizeof(what), "its certificate does not name %s", host);
-		tls_refused(tls_watch_ua, host, what);
+		snprintf(ua->tls_host, sizeof(ua->tls_host), "%.*s", (int)strcspn(p + 23, ")"),
+			 p + 23);
+		snprintf(ua->tls_reason, sizeof(ua->tls_reason), "its certificate does not name %s",
+			 ua->tls_host);
+	} else {
+		return;
 	}
+	su_timer_set_interval(ua->tls_timer, tls_refused_tick, ua, 1);
 }
 
 /* ---- The nua callback ----------------------------------------------------------------- */
@@ -1176,6 +1191,11 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		}
 	}
 	if (p->tls_port && p->tls_verify) {
+		ua->tls_timer = su_timer_create(su_root_task(p->root), 1);
+		if (!ua->tls_timer) {
+			err = ENOMEM;
+			goto out;
+		}
 		tls_watch_ua = ua;
 		su_log_redirect(tport_log, tport_log_h, NULL);
 		if (tport_log->log_level < 3)	/* where the refusals are */
@@ -1188,6 +1208,8 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 out:
 	if (ua->guard_timer)
 		su_timer_destroy(ua->guard_timer);
+	if (ua->tls_timer)
+		su_timer_destroy(ua->tls_timer);
 	if (ua->nua) {
 		nua_shutdown(ua->nua);
 		for (uint64_t t0 = clock_now_us(); !ua->shutdown_done &&
@@ -1218,6 +1240,9 @@ void sipua_free(struct sipua *ua)
 		tls_watch_ua = NULL;
 		su_log_redirect(tport_log, NULL, NULL);	/* sofia_log, as every other */
 	}
+	if (ua->tls_timer)
+		su_timer_destroy(ua->tls_timer);
+	ua->tls_timer = NULL;
 	uint64_t t0 = clock_now_us();
 	nua_shutdown(ua->nua);
 	while (!ua->shutdown_done) {
