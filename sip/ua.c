@@ -1129,6 +1129,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		     "between us and a trunk can read and change its calls");
 
 	ua->guard.port = p->port;
+	ua->guard.tls_port = p->tls_port;	/* TLS runs over TCP: the same sweep */
 	ua->guard.idle_ms = p->tcp_idle ? p->tcp_idle : SIPUA_TCP_IDLE_DEFAULT;
 	ua->guard.per_addr = p->tcp_per_addr ? p->tcp_per_addr : SIPUA_TCP_PER_ADDR_DEFAULT;
 	su_log_redirect(NULL, sofia_log, NULL);

@@ -26,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -78,6 +81,7 @@ static struct {
 	char dir[64];			/* the certificates */
 	unsigned dns_ttl;		/* [s] of dnsmasq's answers; 0: 60 */
 	pid_t dnsmasq;
+	unsigned tcp_idle;		/* [ms] for ua_start(), 0: the default */
 } H;
 
 static void copy(char *dst, size_t size, const char *src)
@@ -432,6 +436,7 @@ static void ua_start(unsigned test_index, bool tls, bool verify, bool dns)
 		.tls_ca = ca,
 		.tls_verify = verify,
 		.dns_server = dns ? dns_server : NULL,
+		.tcp_idle = H.tcp_idle,
 		.evh = on_event,
 	};
 	cr_assert_eq(sipua_alloc(&H.ua, &p), 0);
@@ -772,5 +777,30 @@ Test(siptls, srv_re_resolved_after_ttl)
 	while (now_ms() < end)
 		su_root_step(H.root, 20);
 	call_answered_by(t, pb, "b");
+	done();
+}
+
+/* Inbound TLS is TCP underneath: a connection to the TLS port that never starts its
+ * handshake is closed by the inbound TCP sweep (sip/tcp_guard.h) after tcp_idle. */
+Test(siptls, idle_tls_connection_closed)
+{
+	H.tcp_idle = 600;
+	ua_start(10, true, true, false);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(H.base + 1) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	cr_assert_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	char b[16];
+	ssize_t n = -1;
+	uint64_t t0 = now_ms(), end = t0 + 5000;
+	while (now_ms() < end && (n = recv(fd, b, sizeof(b), 0)) < 0 && errno == EAGAIN)
+		su_root_step(H.root, 20);
+	uint64_t took = now_ms() - t0;
+	close(fd);
+	cr_expect_eq(n, 0, "the idle connection to the TLS port was not closed");
+	cr_expect_geq(took, 500, "closed after %llu ms, before it was idle",
+		      (unsigned long long)took);
 	done();
 }
