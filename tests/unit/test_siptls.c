@@ -2,16 +2,19 @@
  * RFC 3263 through Sofia-SIP's resolver, against real peers on 127.0.0.1:
  *
  * - TLS: a CA and certificates the test makes at run time with openssl (nothing committed):
- *   a good one for sip.test, one for another name, one expired. Debian's SIPp has no TLS, so
- *   socat holds the TLS side and hands the plain stream to SIPp over TCP (-t t1); socat
- *   presents whichever certificate the test wants. A call over TLS works both ways; a
- *   wrong-name and an expired certificate are refused with a log line naming the trunk, the
- *   peer and the reason, and the call fails with cause 27 (Q.850 "destination out of order":
- *   no signalling could be delivered, as RFC 3398 §7.2.4.1 says of a failed transport);
- *   tls_verify = no takes the wrong-name one, with a WARNING at start.
+ *   a good one for sip.test, one for another name, one expired, one from a stranger CA.
+ *   Debian's SIPp has no TLS, so socat holds the TLS side and hands the plain stream to SIPp
+ *   over TCP (-t t1); socat presents whichever certificate the test wants. A call over TLS
+ *   works both ways; the wrong-name, expired and unknown-CA certificates are refused with a
+ *   log line naming the trunk, the peer and the reason, and the call fails at once with 503
+ *   and cause 27 (Q.850 "destination out of order": no signalling could be delivered to that
+ *   destination; RFC 3398 has no row for a failed transport, and 27 is a failover cause);
+ *   tls_verify = no takes the wrong-name one, with a WARNING at start. A connection to the
+ *   TLS port that never starts its handshake is closed by the inbound TCP sweep.
  * - DNS: dnsmasq, started by the test on 127.0.0.1 with records under .test (RFC 6761), is
  *   the UA's dns_server. SRV with two targets of different priority (RFC 2782): the first
- *   answers 503, or is not there at all, and the call goes to the second (RFC 3263 §4.3).
+ *   answers 503, or is not there at all, and the call goes to the second (RFC 3263 §4.3);
+ *   a NAPTR is followed to its SRV set; records are looked up again after their TTL.
  *
  * Ports: test i uses 26100 + 20*i: +0 UA (UDP, TCP), +1 UA TLS, +2 SIPp A, +3 its control,
  * +4..+7 its media, +8 socat (TLS), +9 dnsmasq, +10 SIPp B, +11 its control, +12..+15 its
@@ -802,5 +805,27 @@ Test(siptls, idle_tls_connection_closed)
 	cr_expect_eq(n, 0, "the idle connection to the TLS port was not closed");
 	cr_expect_geq(took, 500, "closed after %llu ms, before it was idle",
 		      (unsigned long long)took);
+	done();
+}
+
+/* NAPTR first (RFC 3263 §4.1): the carrier's NAPTR for SIP over UDP names an SRV set other
+ * than the default _sip._udp one; the call follows the NAPTR (SIPp B), not the default
+ * SRV name (which points at a port with nothing on it). */
+Test(siptls, naptr_then_srv)
+{
+	char a[96], b[96];
+
+	ua_start(11, false, true, true);
+	snprintf(a, sizeof(a), "srv-host=_sip._udp.carrier.test,a.carrier.test,%u,10,10",
+		 H.base + 2);
+	snprintf(b, sizeof(b), "srv-host=_sip._udp.sbc.carrier.test,b.carrier.test,%u,10,10",
+		 H.base + 10);
+	const char *rec[] = { "naptr-record=carrier.test,10,10,S,SIP+D2U,,"
+			      "_sip._udp.sbc.carrier.test", a, b,
+			      "host-record=a.carrier.test,127.0.0.1",
+			      "host-record=b.carrier.test,127.0.0.1", NULL };
+	dnsmasq_start(rec);
+	pid_t pb = sipp("b", "uas_answer.xml", H.base + 10, false, 0, NULL);
+	call_to_b(pb);
 	done();
 }
