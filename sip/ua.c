@@ -905,8 +905,9 @@ static void sofia_log(void *stream, char const *fmt, va_list ap)
  * its name check. We then log which trunk, which peer and why, and fail at once what waits
  * on that peer: the trunk's OPTIONS probe, and its calls that have had no answer yet, with
  * 503 and Reason Q.850 cause 27 (destination out of order: no signalling message could be
- * delivered to it; RFC 3398 maps no transport failure, and 27 is in failover_causes, so a
- * route tries its next destination, where 41, 503's own, would say "temporary"). The
+ * delivered to it). RFC 3398 maps no transport failure; 41, its cause for 503, says
+ * "temporary", which a refused certificate is not. Both are failover_causes: a route tries
+ * its next destination. The
  * name check names the host; a verify error names only the certificate's subject, so it
  * goes to the TLS trunk whose host the subject names, else to every TLS trunk with a
  * request outstanding. */
