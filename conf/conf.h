@@ -30,7 +30,7 @@ enum conf_switch { SW_EUROISDN, SW_NI2, SW_DMS100, SW_5ESS, SW_4ESS, SW_QSIG };
 
 enum conf_law { LAW_ALAW, LAW_ULAW };
 
-enum conf_transport { TRANSPORT_UDP, TRANSPORT_TCP };
+enum conf_transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS };
 
 /* How a trunk carries fax: T.38 over UDPTL (ITU-T T.38, Annex D), G.711 pass-through tuned
  * for fax, or as a voice call. */
@@ -104,6 +104,13 @@ struct conf_general {
 	char cdr_csv[CONF_STR_MAX];	/* CSV copy of the CDRs; "": none */
 	char metrics_listen[64];	/* "127.0.0.1:9100", "[::1]:9100"; "": no metrics */
 	char status_token[128];		/* the status page's token off loopback; "": none */
+	/* SIP over TLS (RFC 3261 §26.2.1) and the resolver of trunk host names (RFC 3263) */
+	unsigned sip_tls_port;		/* TLS listens here when a trunk has transport = tls */
+	char tls_cert[CONF_STR_MAX];	/* our certificate (PEM, chain after it) */
+	char tls_key[CONF_STR_MAX];	/* its private key (PEM) */
+	char tls_ca[CONF_STR_MAX];	/* CAs a peer's certificate must chain to (PEM) */
+	bool tls_verify;		/* check the peer's certificate and name; no: WARNING */
+	char dns_server[CONF_NAME_MAX + 16];	/* "127.0.0.1:5353"; "": /etc/resolv.conf */
 };
 
 struct conf_span {
@@ -162,7 +169,7 @@ struct conf_port {
 
 struct conf_trunk {
 	char name[CONF_NAME_MAX];
-	char proxy[CONF_STR_MAX];	/* sip:host[:port] */
+	char proxy[CONF_STR_MAX];	/* sip:host[:port], host numeric or a name (RFC 3263) */
 	enum conf_transport transport;
 	char username[CONF_STR_MAX];
 	char password[CONF_STR_MAX];

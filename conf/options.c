@@ -33,7 +33,7 @@ static const char *const span_sig_names[] = { "pri_cpe", "pri_net", "fxs", "fxo"
 static const char *const switch_names[] = { "euroisdn", "ni2", "dms100", "5ess", "4ess",
 					    "qsig", NULL };
 static const char *const law_names[] = { "alaw", "ulaw", NULL };
-static const char *const transport_names[] = { "udp", "tcp", NULL };
+static const char *const transport_names[] = { "udp", "tcp", "tls", NULL };
 static const char *const fax_names[] = { "t38", "passthrough", "off", NULL };
 static const char *const srtp_names[] = { "off", "optional", "mandatory", NULL };
 static const char *const fax_detect_names[] = { "any", "ced", "none", NULL };
@@ -236,11 +236,52 @@ static int check_mode(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
-/* sip:host[:port][;params] (RFC 3261 §19.1.1) with a numeric host, IPv4 or [IPv6]: the SIP
- * layer resolves no names, so what it would refuse at start is refused here, with the line. */
-static int check_proxy(const char *value, char *err, size_t errlen)
+/* "127.0.0.1" or "127.0.0.1:5353", "[::1]:5353": the resolver takes numeric servers only. */
+static int check_dns_server(const char *value, char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN];
+	unsigned char buf[16];
+	const char *end, *p = value;
+	size_t n;
+
+	if (!value[0])
+		return 0;
+	if (*p == '[') {
+		end = strchr(++p, ']');
+		n = end ? (size_t)(end++ - p) : 0;
+	} else {
+		end = strchr(p, ':');
+		if (end && strchr(end + 1, ':'))
+			end = p + strlen(p);	/* a bare IPv6 address */
+		else if (!end)
+			end = p + strlen(p);
+		n = (size_t)(end - p);
+	}
+	if (!end || !n || n >= sizeof(host))
+		goto bad;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
+		goto bad;
+	if (*end == ':') {
+		char *e;
+		unsigned long port = strtoul(end + 1, &e, 10);
+		if (e == end + 1 || *e || !port || port > 65535)
+			goto bad;
+	} else if (*end) {
+		goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s' is not ADDR[:PORT] with a numeric address", value);
+	return EINVAL;
+}
+
+/* sip:host[:port][;params] (RFC 3261 §19.1.1), host numeric (IPv4 or [IPv6]) or a name that
+ * the SIP stack resolves by RFC 3263 (NAPTR, SRV, A/AAAA) when the request goes out. */
+static int check_proxy(const char *value, char *err, size_t errlen)
+{
+	char host[256];	/* RFC 1035 §2.3.4: a name is at most 255 octets */
 	unsigned char addr[sizeof(struct in6_addr)];
 	const char *p = value, *end;
 	size_t n;
@@ -260,7 +301,7 @@ static int check_proxy(const char *value, char *err, size_t errlen)
 		n = (size_t)(end - p);
 	}
 	if (*end == '@') {
-		snprintf(err, errlen, "'%s' has a user part: a proxy is sip:address[:port]", value);
+		snprintf(err, errlen, "'%s' has a user part: a proxy is sip:host[:port]", value);
 		return EINVAL;
 	}
 	if (n == 0 || n >= sizeof(host))
@@ -278,18 +319,18 @@ static int check_proxy(const char *value, char *err, size_t errlen)
 	}
 	if (*end && *end != ';')
 		goto bad;
-	if (inet_pton(p[-1] == '[' ? AF_INET6 : AF_INET, host, addr) != 1) {
-		if (p[-1] != '[' && strspn(host, "0123456789.") != n) {
-			snprintf(err, errlen, "'%s' names a host: host names are not resolved (planned); "
-				 "give a numeric address, sip:192.0.2.1[:port] or sip:[2001:db8::1]",
-				 value);
-			return EINVAL;
-		}
+	if (p[-1] == '[') {
+		if (inet_pton(AF_INET6, host, addr) == 1)
+			return 0;
 		goto bad;
 	}
-	return 0;
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return 0;
+	/* all digits and dots but no address: a typo, not a name (RFC 1123 §2.1) */
+	if (strspn(host, "0123456789.") != n && !check_sip_host(host, err, errlen))
+		return 0;
 bad:
-	snprintf(err, errlen, "'%s' is not sip:address[:port]", value);
+	snprintf(err, errlen, "'%s' is not sip:host[:port]", value);
 	return EINVAL;
 }
 
@@ -533,6 +574,23 @@ const struct conf_opt conf_opts[] = {
 	  "?token=THIS or Authorization: Bearer THIS; empty: open" },
 	{ CS_GENERAL, "cdr_csv", OT_STRING, 0, .def = "", G(cdr_csv),
 	  .desc = "also append each CDR to this CSV file (RFC 4180); empty: none" },
+	/* SIP over TLS (RFC 3261 §26.2.1) and trunk host names (RFC 3263) */
+	{ CS_GENERAL, "sip_tls_port", OT_UINT, 0, .min = 1, .max = 65535, .def = "5061",
+	  G(sip_tls_port), .desc = "SIP over TLS port on sip_address; TLS listens when a trunk "
+	  "has transport = tls" },
+	{ CS_GENERAL, "tls_cert", OT_STRING, 0, .def = "", G(tls_cert),
+	  .desc = "our TLS certificate, PEM (intermediates after it); needed when a trunk has "
+	  "transport = tls" },
+	{ CS_GENERAL, "tls_key", OT_STRING, 0, .def = "", G(tls_key),
+	  .desc = "private key of tls_cert, PEM, unencrypted" },
+	{ CS_GENERAL, "tls_ca", OT_STRING, 0, .def = "/etc/ssl/certs/ca-certificates.crt",
+	  G(tls_ca), .desc = "CA certificates (PEM) a TLS peer's certificate must chain to" },
+	{ CS_GENERAL, "tls_verify", OT_BOOL, 0, .def = "yes", G(tls_verify),
+	  .desc = "refuse a TLS peer whose certificate does not chain to tls_ca, has expired or "
+	  "does not name the trunk's proxy host; no: accept any (logged as a WARNING)" },
+	{ CS_GENERAL, "dns_server", OT_STRING, 0, .check = check_dns_server, .def = "",
+	  G(dns_server), .desc = "ADDR[:PORT] (numeric) of the DNS server that resolves trunk "
+	  "host names (NAPTR, SRV, A, RFC 3263); empty: the servers of /etc/resolv.conf" },
 
 	/* [span N]: type and signalling first, the rest follows from them. */
 	{ CS_SPAN, "type", OT_ENUM, OPT_REQUIRED, .names = span_type_names,
@@ -574,9 +632,11 @@ const struct conf_opt conf_opts[] = {
 
 	/* [trunk NAME] */
 	{ CS_TRUNK, "proxy", OT_STRING, OPT_REQUIRED, .check = check_proxy, T(proxy),
-	  .desc = "where requests go, sip:host[:port]" },
+	  .desc = "where requests go, sip:host[:port]; a host name without a port is looked up "
+	  "by NAPTR and SRV (RFC 3263), targets tried in priority and weight order" },
 	{ CS_TRUNK, "transport", OT_ENUM, 0, .names = transport_names, .def = "udp",
-	  T(transport), .desc = "SIP transport: udp or tcp" },
+	  T(transport), .desc = "SIP transport: udp, tcp or tls (port 5061 by default; see "
+	  "tls_cert, tls_ca, tls_verify)" },
 	{ CS_TRUNK, "username", OT_STRING, 0, .def = "", T(username),
 	  .desc = "digest user name (RFC 3261 §22)" },
 	{ CS_TRUNK, "password", OT_STRING, 0, .def = "", T(password),

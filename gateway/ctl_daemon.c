@@ -195,7 +195,7 @@ static unsigned ctl_trunks(void *arg, struct ctl_trunk_row *rows, unsigned max)
 		*r = (struct ctl_trunk_row){
 			.name = d->trunks[i].name,
 			.proxy = ct ? ct->proxy : "-",
-			.transport = sip_trunk_transport(t) == SIP_TP_TCP ? "tcp" : "udp",
+			.transport = sip_transport_name(sip_trunk_transport(t)),
 			.reg = ct && !ct->registration ? "off" :
 			       sip_trunk_reg_state_name(sip_trunk_reg_state(t)),
 			.options_up = ct && !ct->keepalive ? -1 : sip_trunk_is_up(t),

@@ -363,6 +363,15 @@ static bool sip_ready(void *arg)
 	return false;
 }
 
+/* TLS listens only when some trunk uses it: no certificate needed otherwise. */
+static bool uses_tls(const struct conf *conf)
+{
+	for (unsigned i = 0; i < conf->ntrunks; i++)
+		if (conf->trunks[i].transport == TRANSPORT_TLS)
+			return true;
+	return false;
+}
+
 static int start_sip(struct daemon *d)
 {
 	const struct conf *conf = d->conf;
@@ -373,6 +382,12 @@ static int start_sip(struct daemon *d)
 		.max_calls = conf->general.max_calls,
 		.auth_realm = conf->general.auth_realm,
 		.nonce_lifetime = conf->general.auth_nonce_lifetime,
+		.tls_port = uses_tls(conf) ? (uint16_t)conf->general.sip_tls_port : 0,
+		.tls_cert = conf->general.tls_cert,
+		.tls_key = conf->general.tls_key,
+		.tls_ca = conf->general.tls_ca,
+		.tls_verify = conf->general.tls_verify,
+		.dns_server = conf->general.dns_server,
 		.evh = on_sip_event,
 		.ready = sip_ready,
 		.arg = d,
@@ -392,7 +407,8 @@ static int start_sip(struct daemon *d)
 		struct sip_trunk_params tp = {
 			.name = ct->name,
 			.proxy = ct->proxy,
-			.transport = ct->transport == TRANSPORT_TCP ? SIP_TP_TCP : SIP_TP_UDP,
+			.transport = ct->transport == TRANSPORT_TLS ? SIP_TP_TLS
+				     : ct->transport == TRANSPORT_TCP ? SIP_TP_TCP : SIP_TP_UDP,
 			.username = ct->username[0] ? ct->username : NULL,
 			.password = ct->password,
 			.do_register = ct->registration,

@@ -27,12 +27,13 @@ apt_retry() {
 BUILD_PKGS="build-essential pkg-config libinih-dev dahdi-source libtonezone-dev libpri-dev
 	libspandsp-dev libsofia-sip-ua-dev libsystemd-dev libsrtp2-dev libnss3-dev libsqlite3-dev
 	libmicrohttpd-dev"
-# Tests: Criterion, SIP peers (SIPp; baresip, an SRTP peer; Kamailio, a load balancer), the
+# Tests: Criterion, SIP peers (SIPp; baresip, an SRTP peer; Kamailio, a load balancer; socat
+# carries SIPp over TLS, dnsmasq serves the SRV records of the DNS tests), the
 # qemu guest that runs the real DAHDI driver ("dahdi" for dahdi_cfg; naming dahdi-source too
 # keeps apt from building dahdi-dkms), debootstrap and git for the fresh-machine check
 # (tests/fresh/fresh-check.sh), sqlite3 and curl to check CDRs and metrics, chromium
 # (headless) to load the status page.
-TEST_PKGS="libcriterion-dev sip-tester baresip-core kamailio dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2
+TEST_PKGS="libcriterion-dev sip-tester baresip-core kamailio socat dnsmasq-base dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2
 	debootstrap git sqlite3 curl chromium"
 
 have_all() {

@@ -42,8 +42,8 @@ static void addr_only(struct sockaddr_storage *ss)
 	}
 }
 
-/* Is fd a connected TCP socket whose local port is port? Fill c if so. */
-static int conn_probe(int fd, uint16_t port, struct conn *c)
+/* Is fd a connected TCP socket whose local port is port or tls_port? Fill c if so. */
+static int conn_probe(int fd, uint16_t port, uint16_t tls_port, struct conn *c)
 {
 	struct stat st;
 	struct sockaddr_storage local;
@@ -61,7 +61,8 @@ static int conn_probe(int fd, uint16_t port, struct conn *c)
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) || listening)
 		return 0;
 	if (getsockname(fd, (struct sockaddr *)&local, &len) ||
-	    (local.ss_family != AF_INET && local.ss_family != AF_INET6) || port_of(&local) != port)
+	    (local.ss_family != AF_INET && local.ss_family != AF_INET6) ||
+	    (port_of(&local) != port && (!tls_port || port_of(&local) != tls_port)))
 		return 0;
 	len = sizeof(c->peer);
 	if (getpeername(fd, (struct sockaddr *)&c->peer, &len))
@@ -120,7 +121,7 @@ int sip_tcp_guard_sweep(const struct sip_tcp_guard_limits *l, struct sip_tcp_gua
 			conns = grown;
 			cap = ncap;
 		}
-		n += (size_t)conn_probe((int)fd, l->port, &conns[n]);
+		n += (size_t)conn_probe((int)fd, l->port, l->tls_port, &conns[n]);
 	}
 	closedir(d);
 	r->conns = (unsigned)n;

@@ -5,7 +5,8 @@
  * has carried bytes and then went quiet or stalled mid-message; but a connection that never
  * sends a byte never arms its idle timer, and nothing bounds how many connections one
  * address may hold. Anyone who reaches the SIP port could hold every fd of the daemon. The
- * sweep finds the connected TCP sockets on our SIP port (/proc/self/fd, getsockname) and
+ * sweep finds the connected TCP sockets on our SIP port and on our TLS port (a peer that
+ * never starts its handshake is the same threat) through /proc/self/fd and getsockname, and
  * shuts down (never closes: the fd stays Sofia's, which then sees EOF and frees it) those
  * idle for idle_ms by the kernel's own clocks (TCP_INFO: no data either way), and, per peer
  * address, those beyond per_addr. It also counts our fds against RLIMIT_NOFILE so that the
@@ -18,6 +19,7 @@
 
 struct sip_tcp_guard_limits {
 	uint16_t port;		/* our SIP port: connections whose local port it is */
+	uint16_t tls_port;	/* and our SIP-over-TLS port; 0: none */
 	unsigned idle_ms;	/* [ms] no data either way this long: shut down; 0 = never */
 	unsigned per_addr;	/* connections one peer address may hold; 0 = no limit */
 };

@@ -1,5 +1,6 @@
 /* SIP trunks: REGISTER with digest auth and back-off (RFC 3261 §10.2), OPTIONS keepalive. */
 #define SU_TIMER_ARG_T struct sip_trunk
+#define SRES_CONTEXT_T struct sip_trunk
 
 #include "sip/trunk.h"
 
@@ -17,7 +18,10 @@
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
+#include <sofia-sip/sresolv.h>
 #include <sofia-sip/su_wait.h>
+
+#include "common/clock.h"
 
 #define URI_MAX 512
 
@@ -25,6 +29,12 @@
 #define KEEPALIVE_FAILS_DEFAULT 2
 #define RETRY_MIN_DEFAULT	1	/* [s] */
 #define RETRY_MAX_DEFAULT	60	/* [s] */
+#define SRV_MAX			8	/* SRV targets kept for failover */
+
+struct srv_target {
+	char host[256];
+	uint16_t port;
+};
 
 struct sip_trunk {
 	struct sip_hctx reg_ctx;	/* magic of reg_nh */
@@ -33,9 +43,10 @@ struct sip_trunk {
 	char *name;
 	char *username;
 	char *password;
-	char hostport[INET6_ADDRSTRLEN + 8];	/* "127.0.0.1:5070", "[::1]:5070" */
+	char hostport[272];		/* "127.0.0.1:5070", "[::1]:5070", "carrier.example" */
 	enum sip_transport transport;
-	struct sockaddr_storage addr;	/* the proxy, for matching request sources */
+	struct sockaddr_storage addr;	/* the proxy, for matching request sources;
+					 * AF_UNSPEC for a host name */
 	bool do_register;
 	unsigned expires;		/* [s] requested */
 	unsigned keepalive;		/* [s] */
@@ -48,6 +59,14 @@ struct sip_trunk {
 	bool reg_auth_tried;		/* credentials sent since the last 2xx */
 	unsigned backoff;		/* [s] next retry delay */
 	su_timer_t *reg_timer;
+
+	/* RFC 3263 §4.3 failover on 503: nta tries the next SRV target itself after a
+	 * transport error or a timeout, not after a 503; the targets, to retry there */
+	sres_resolver_t *res;		/* a host name without a port only */
+	sres_query_t *srv_query;	/* outstanding */
+	struct srv_target srv[SRV_MAX];	/* RFC 2782 order: priority, then weight */
+	unsigned nsrv;
+	uint64_t srv_expires_us;	/* the smallest TTL of the answer ran out */
 
 	nua_handle_t *opt_nh;		/* OPTIONS outstanding, or NULL */
 	su_timer_t *opt_timer;
@@ -87,6 +106,17 @@ enum sip_transport sip_trunk_transport(const struct sip_trunk *t)
 	return t->transport;
 }
 
+const char *sip_transport_name(enum sip_transport tp)
+{
+	return tp == SIP_TP_TLS ? "tls" : tp == SIP_TP_TCP ? "tcp" : "udp";
+}
+
+const char *sip_contact_params(enum sip_transport tp)
+{
+	return tp == SIP_TP_TLS ? SIP_CONTACT_TLS_PARAMS
+	       : tp == SIP_TP_TCP ? SIP_CONTACT_TCP_PARAMS : NULL;
+}
+
 bool sip_trunk_inbound_auth(const struct sip_trunk *t)
 {
 	return t->inbound_auth;
@@ -106,12 +136,25 @@ static void set_reg_state(struct sip_trunk *t, enum sip_trunk_reg_state s)
 	t->reg_state = s;
 }
 
-/* "sip:<numeric host>[:port]" (a ";param" tail is ignored) into addr and hostport. */
+/* A host name as RFC 1123 §2.1 allows it: letters, digits, hyphens and dots. */
+static bool is_host_name(const char *h)
+{
+	size_t n = strlen(h);
+
+	return n && h[0] != '.' && h[0] != '-' &&
+	       strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == n &&
+	       strspn(h, "0123456789.") != n;	/* "192.0.2" is a typo, not a name */
+}
+
+/* "sip:<host>[:port]" (a ";param" tail is ignored) into addr and hostport. A numeric host
+ * gets the transport's default port (RFC 3261 §19.1.2: 5060, 5061 over TLS); a name keeps
+ * the port it was given, and without one is left to RFC 3263 §4.2 (NAPTR, SRV). */
 static int parse_proxy(struct sip_trunk *t, const char *proxy)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[256];
 	const char *s, *end;
-	unsigned long port = 5060;
+	unsigned long port = t->transport == SIP_TP_TLS ? 5061 : 5060;
+	bool port_given = false;
 	size_t n;
 
 	if (strncasecmp(proxy, "sip:", 4))
@@ -138,6 +181,7 @@ static int parse_proxy(struct sip_trunk *t, const char *proxy)
 		port = strtoul(end + 1, &e, 10);
 		if (!port || port > 65535 || (*e && *e != ';'))
 			return EINVAL;
+		port_given = true;
 	} else if (*end && *end != ';') {
 		return EINVAL;
 	}
@@ -145,18 +189,38 @@ static int parse_proxy(struct sip_trunk *t, const char *proxy)
 	memset(&t->addr, 0, sizeof(t->addr));
 	struct sockaddr_in *in = (struct sockaddr_in *)&t->addr;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&t->addr;
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+	if (s[-1] != '[' && inet_pton(AF_INET, host, &in->sin_addr) == 1) {
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)port);
 		snprintf(t->hostport, sizeof(t->hostport), "%s:%lu", host, port);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+	} else if (s[-1] == '[' && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 		snprintf(t->hostport, sizeof(t->hostport), "[%s]:%lu", host, port);
+	} else if (s[-1] != '[' && is_host_name(host)) {
+		t->addr.ss_family = AF_UNSPEC;	/* Sofia-SIP resolves it per request */
+		if (port_given)
+			snprintf(t->hostport, sizeof(t->hostport), "%s:%lu", host, port);
+		else
+			snprintf(t->hostport, sizeof(t->hostport), "%s", host);
 	} else {
-		return EINVAL;	/* never a hostname: no DNS on the signalling thread */
+		return EINVAL;
 	}
 	return 0;
+}
+
+const char *sip_trunk_hostport(const struct sip_trunk *t)
+{
+	return t->hostport;
+}
+
+const char *sip_trunk_host(const struct sip_trunk *t, char *buf, size_t len)
+{
+	const char *hp = t->hostport;
+	size_t n = hp[0] == '[' ? strcspn(hp, "]") + 1 : strcspn(hp, ":");
+
+	snprintf(buf, len, "%.*s", (int)n, hp);
+	return buf;
 }
 
 bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp)
@@ -182,7 +246,8 @@ static int uri_build(const struct sip_trunk *t, const char *user, bool with_tran
 {
 	int n = snprintf(buf, len, "sip:%s%s%s%s", user && user[0] ? user : "",
 			 user && user[0] ? "@" : "", t->hostport,
-			 with_transport && t->transport == SIP_TP_TCP ? ";transport=tcp" : "");
+			 !with_transport || t->transport == SIP_TP_UDP ? ""
+			 : t->transport == SIP_TP_TLS ? ";transport=tls" : ";transport=tcp");
 	return n < 0 || (size_t)n >= len ? ENOSPC : 0;
 }
 
@@ -214,8 +279,8 @@ static void reg_send(struct sip_trunk *t)
 	snprintf(expires, sizeof(expires), "%u", t->expires);
 	t->reg_auth_tried = false;
 	t->reg_nh = nua_handle(nua, &t->reg_ctx, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor),
-			       TAG_IF(t->transport == SIP_TP_TCP,
-				      NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS)),
+			       TAG_IF(t->transport != SIP_TP_UDP,
+				      NUTAG_M_PARAMS(sip_contact_params(t->transport))),
 			       TAG_END());
 	if (!t->reg_nh) {
 		LOGE(LS_SIP, "trunk %s: cannot create a REGISTER handle", t->name);
@@ -392,6 +457,15 @@ static void opt_response(struct sip_trunk *t, nua_handle_t *nh, int status, cons
 	opt_result(t, status != 408 && status < 500, status, phrase ? phrase : "");
 }
 
+void sip_trunk_tls_refused(struct sip_trunk *t, const char *reason)
+{
+	LOGE(LS_SIP, "trunk %s: TLS peer %s refused: %s", t->name, t->hostport, reason);
+	if (t->opt_nh) {
+		opt_drop(t);
+		opt_result(t, false, 503, "TLS peer refused");
+	}
+}
+
 void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char *phrase,
 			 struct nua_handle_s *nh, const struct sip_s *sip)
 {
@@ -409,6 +483,66 @@ void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char
 		if (event == nua_r_options)
 			opt_response(t, nh, status, phrase);
 	}
+}
+
+/* ---- SRV targets for 503 failover (RFC 3263 §4.3, RFC 2782) --------------------------- */
+
+static void srv_answer(struct sip_trunk *t, sres_query_t *q, sres_record_t **answers)
+{
+	uint32_t ttl = 3600;
+
+	(void)q;
+	t->srv_query = NULL;
+	t->nsrv = 0;
+	if (answers)
+		sres_sort_answers(t->res, answers);	/* priority, then weight (RFC 2782) */
+	for (unsigned i = 0; answers && answers[i] && t->nsrv < SRV_MAX; i++) {
+		const sres_srv_record_t *srv = answers[i]->sr_srv;
+		if (srv->srv_record->r_type != sres_type_srv || srv->srv_record->r_status ||
+		    !srv->srv_target || !srv->srv_port)
+			continue;
+		struct srv_target *st = &t->srv[t->nsrv++];
+		snprintf(st->host, sizeof(st->host), "%s", srv->srv_target);
+		size_t n = strlen(st->host);
+		if (n && st->host[n - 1] == '.')
+			st->host[n - 1] = '\0';
+		st->port = srv->srv_port;
+		if (srv->srv_record->r_ttl < ttl)
+			ttl = srv->srv_record->r_ttl;
+		LOGI(LS_SIP, "trunk %s: SRV target %u: %s:%u (priority %u, weight %u, TTL %u s)",
+		     t->name, t->nsrv, st->host, st->port, srv->srv_priority, srv->srv_weight,
+		     srv->srv_record->r_ttl);
+	}
+	if (!t->nsrv)
+		ttl = 60;	/* none, or no answer: ask again in a minute */
+	t->srv_expires_us = clock_now_us() + (uint64_t)ttl * 1000000u;
+	sres_free_answers(t->res, answers);
+}
+
+static void srv_lookup(struct sip_trunk *t)
+{
+	char name[300];
+
+	if (!t->res || t->srv_query)
+		return;
+	/* RFC 3263 §4.1 without NAPTR: the SRV name of the transport we use */
+	snprintf(name, sizeof(name), "%s.%s", t->transport == SIP_TP_TLS ? "_sips._tcp"
+		 : t->transport == SIP_TP_TCP ? "_sip._tcp" : "_sip._udp", t->hostport);
+	t->srv_query = sres_query(t->res, srv_answer, t, sres_type_srv, name);
+}
+
+const char *sip_trunk_srv_next(struct sip_trunk *t, unsigned n, char *buf, size_t len)
+{
+	if (!t->res)
+		return NULL;
+	if (clock_now_us() >= t->srv_expires_us)
+		srv_lookup(t);		/* TTL over: fresh records for the next call */
+	if (n >= t->nsrv)
+		return NULL;
+	int w = snprintf(buf, len, "sip:%s:%u%s", t->srv[n].host, t->srv[n].port,
+			 t->transport == SIP_TP_TLS ? ";transport=tls"
+			 : t->transport == SIP_TP_TCP ? ";transport=tcp" : "");
+	return w < 0 || (size_t)w >= len ? NULL : buf;
 }
 
 /* ---- Lifecycle -------------------------------------------------------------------------- */
@@ -429,6 +563,11 @@ static void trunk_release(struct sip_trunk *t)
 		nua_handle_destroy(t->reg_nh);
 	}
 	opt_drop(t);
+	if (t->res) {
+		if (t->srv_query)
+			sres_query_bind(t->srv_query, NULL, NULL);
+		sres_resolver_destroy(t->res);
+	}
 	free(t->name);
 	free(t->username);
 	free(t->password);
@@ -441,7 +580,7 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	char probe[URI_MAX];
 	int err;
 
-	if (!tp || !ua || !p || !p->name || !p->proxy || p->transport > SIP_TP_TCP)
+	if (!tp || !ua || !p || !p->name || !p->proxy || p->transport > SIP_TP_TLS)
 		return EINVAL;
 	if (p->do_register && (!p->username || !p->username[0]))
 		return EINVAL;
@@ -477,8 +616,8 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 
 	err = parse_proxy(t, p->proxy);
 	if (err) {
-		LOGE(LS_SIP, "trunk %s: proxy \"%s\" is not sip:<numeric address>[:port]", p->name,
-		     p->proxy);
+		LOGE(LS_SIP, "trunk %s: proxy \"%s\" is not sip:<address or host name>[:port]",
+		     p->name, p->proxy);
 		goto out;
 	}
 	err = ENOMEM;
@@ -496,12 +635,21 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 		t->opt_timer = su_timer_create(su_root_task(sipua_root(ua)), t->keepalive * 1000);
 	if (!t->reg_timer || (t->keepalive && !t->opt_timer))
 		goto out;
+	/* A host name without a port: its SRV targets, for failover on 503 */
+	if (t->addr.ss_family == AF_UNSPEC && !strchr(t->hostport, ':')) {
+		t->res = sres_resolver_create(sipua_root(ua), sipua_resolv_conf(ua), TAG_END());
+		if (!t->res)
+			LOGW(LS_SIP, "trunk %s: no resolver: no failover on 503", p->name);
+	}
 	err = sipua_trunk_add(ua, t);
 	if (err)
 		goto out;
+	srv_lookup(t);
 
-	LOGN(LS_SIP, "trunk %s: proxy %s/%s%s%s%s, keepalive %u s", t->name, t->hostport,
-	     t->transport == SIP_TP_TCP ? "tcp" : "udp", t->do_register ? ", registering" : "",
+	LOGN(LS_SIP, "trunk %s: proxy %s/%s%s%s%s%s, keepalive %u s", t->name, t->hostport,
+	     sip_transport_name(t->transport),
+	     t->addr.ss_family == AF_UNSPEC ? " (host name: DNS, RFC 3263)" : "",
+	     t->do_register ? ", registering" : "",
 	     t->inbound_auth ? ", inbound digest auth as " : "",
 	     t->inbound_auth ? t->username : "", t->keepalive);
 	if (t->do_register)

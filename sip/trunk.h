@@ -9,8 +9,16 @@
  * keepalive_fails failures in a row mark the trunk down. Any other final answer proves the
  * peer alive (it may well answer 404 or 405 to OPTIONS) and marks it up.
  *
+ * The proxy may be a host name (RFC 3263): without a port Sofia-SIP's resolver looks up
+ * NAPTR (§4.1), then SRV (_sip._udp, _sip._tcp, _sips._tcp; RFC 2782 priority, weight
+ * within a priority) and A/AAAA, and nta tries the next target when one times out or
+ * answers 503 (§4.3); the answers are cached for their TTL and looked up again after it.
+ * The trunk itself resolves nothing: no blocking DNS on the signalling thread.
+ *
  * A trunk also names the peer an incoming INVITE may come from: its proxy's numeric address
- * (and port for UDP; over TCP the peer's source port is ephemeral, so the address alone).
+ * (and port for UDP; over TCP and TLS the peer's source port is ephemeral, so the address
+ * alone). A trunk named by a host name matches no source address: its peer's INVITEs are
+ * recognised by inbound_auth, or by a second trunk with the numeric address.
  * A peer without a fixed address (a PBX or SBC on a dynamic address) is recognised by
  * digest authentication instead when the trunk has inbound_auth: an INVITE from an address
  * no trunk names is challenged (401, RFC 3261 §22.4, sip/auth.h) and is this trunk's when
@@ -24,11 +32,16 @@
 
 #include "sip/ua.h"
 
-enum sip_transport { SIP_TP_UDP, SIP_TP_TCP };
+enum sip_transport { SIP_TP_UDP, SIP_TP_TCP, SIP_TP_TLS };
+
+/* "udp", "tcp", "tls" */
+const char *sip_transport_name(enum sip_transport tp);
 
 struct sip_trunk_params {
 	const char *name;		/* for logs and events */
-	const char *proxy;		/* "sip:127.0.0.1:5070": numeric host, port default 5060 */
+	const char *proxy;		/* "sip:127.0.0.1:5070", port default 5060 (5061 over
+					 * TLS); or "sip:carrier.example[:port]", resolved by
+					 * Sofia-SIP when a request goes out (RFC 3263) */
 	enum sip_transport transport;
 	const char *username;		/* digest user and REGISTER To/From user; may be NULL */
 	const char *password;
@@ -52,7 +65,7 @@ enum sip_trunk_reg_state {
 
 /* Create a trunk on ua and start registering / probing. The UA owns it afterwards (freed
  * by sipua_free) unless freed earlier with sip_trunk_free(). Return 0, EINVAL (bad params,
- * proxy not "sip:<numeric address>[:port]", inbound_auth without username and password),
+ * proxy not "sip:<address or host name>[:port]", inbound_auth without username and password),
  * EEXIST (inbound_auth with the username of another inbound_auth trunk), ENOMEM. */
 int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_trunk_params *p);
 
@@ -80,15 +93,34 @@ void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char
 /* The password a peer authenticating as user must know for this trunk (inbound_auth on,
  * user its username), or NULL. */
 const char *sip_trunk_inbound_password(const struct sip_trunk *t, const char *user);
-/* Does a request from sa (over TCP if tcp) come from this trunk? */
+/* Does a request from sa (over TCP or TLS if tcp) come from this trunk? */
 bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp);
-/* "sip:user@host:port[;transport=tcp]" for a request to the trunk. Return 0 or ENOSPC. */
+/* "sip:user@host[:port][;transport=tcp|tls]" for a request to the trunk. 0 or ENOSPC. */
 int sip_trunk_uri(const struct sip_trunk *t, const char *user, char *buf, size_t len);
 /* Contact URI parameters for the handles of a TCP trunk (NUTAG_M_PARAMS). Sofia-SIP pairs
  * its UDP and TCP transports on one port into one Contact with no transport parameter,
  * which a peer resolves to UDP (RFC 3263 §4.1): "transport=tcp" keeps its requests
  * (REGISTERed INVITEs, BYE, re-INVITE) on TCP. */
 #define SIP_CONTACT_TCP_PARAMS "transport=tcp"
+#define SIP_CONTACT_TLS_PARAMS "transport=tls"
+/* The Contact parameters for a transport: NULL for UDP, else one of the above. */
+const char *sip_contact_params(enum sip_transport tp);
+
+/* The host of the proxy, without port: what its TLS certificate must name (RFC 5922 §7.2). */
+const char *sip_trunk_host(const struct sip_trunk *t, char *buf, size_t len);
+/* "host[:port]" of the proxy as requests name it. */
+const char *sip_trunk_hostport(const struct sip_trunk *t);
+/* The TLS session to the proxy was refused (reason: "certificate has expired", ...): log
+ * it, naming the trunk, the peer and why, and fail an outstanding OPTIONS probe (Sofia-SIP
+ * would wait for its timer F). */
+void sip_trunk_tls_refused(struct sip_trunk *t, const char *reason);
+
+/* RFC 3263 §4.3 after a 503 from one SRV target: the next one, as "sip:host:port[;transport=
+ * ..]" for NUTAG_PROXY, for retry n (1: the second target in priority/weight order), or
+ * NULL when there is none (proxy not a host name without a port, no SRV records, or all
+ * tried). Looks the records up again once their TTL has run out (the answer serves the
+ * next call). */
+const char *sip_trunk_srv_next(struct sip_trunk *t, unsigned n, char *buf, size_t len);
 
 /* NUTAG_AUTH string for a challenge's realm (quoted, as in the header). 0 or ENOSPC/ENOENT
  * (no credentials configured). */

@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "sip/auth.h"
 #include "sip/tcp_guard.h"
+#include "sip/tpdir.h"
 #include "sip/trunk.h"
 
 #include <arpa/inet.h>
@@ -28,6 +29,7 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/sresolv.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/tport_tag.h>
 
@@ -65,6 +67,12 @@ struct sipua_call {
 	nua_saved_event_t bye_saved[1];
 	char cancel_reason[REASON_MAX];	/* our CANCEL's Reason, for a BYE that follows it */
 	void *priv;
+	/* RFC 3263 §4.3: after a 503 from one SRV target the INVITE goes to the next */
+	su_home_t *home;		/* of invite_tags */
+	tagi_t *invite_tags;		/* our initial INVITE's, to send it again */
+	unsigned srv_tries;		/* retries so far */
+	bool srv_retry;			/* send it again to srv_next when nua ends this one */
+	char srv_next[URI_MAX];
 };
 
 struct sipua {
@@ -85,6 +93,11 @@ struct sipua {
 	struct sip_tcp_guard_limits guard;	/* inbound TCP limits (sip/tcp_guard.h) */
 	su_timer_t *guard_timer;		/* sweeps while TCP is on */
 	bool fds_low;				/* fds nearly all used, as of the last sweep */
+	struct sip_tpdir tpdir;		/* TLS files and resolv.conf for Sofia (sip/tpdir.h) */
+	su_timer_t *tls_timer;		/* acts on a refusal outside Sofia's transport code */
+	char tls_host[128];		/* the refused peer's name, "" if unknown */
+	char tls_reason[224];
+	char resolv_conf[PATH_MAX + 16];	/* its resolv.conf, when tpdir.resolv */
 	bool shutdown_done;
 };
 
@@ -288,6 +301,8 @@ static void call_destroy(struct sipua_call *c)
 	call_unlink(ua, c);
 	nua_handle_bind(c->nh, NULL);
 	nua_handle_destroy(c->nh);
+	if (c->home)
+		su_home_unref(c->home);
 	free(c);
 }
 
@@ -316,6 +331,8 @@ static void call_drop(struct sipua_call *c, const char *why)
 	call_unlink(ua, c);
 	nua_handle_bind(c->nh, NULL);
 	nua_handle_destroy(c->nh);
+	if (c->home)
+		su_home_unref(c->home);
 	free(c);
 }
 
@@ -375,6 +392,19 @@ static uint32_t progress_hash(int status, const char *sdp)
 	return h ? h : 1;
 }
 
+/* A 503 to our INVITE on a trunk named by a host name: is there another SRV target? */
+static bool srv_retry(struct sipua_call *c)
+{
+	if (!c->invite_tags || !sip_trunk_srv_next(c->trunk, c->srv_tries + 1, c->srv_next,
+						   sizeof(c->srv_next)))
+		return false;
+	c->srv_tries++;
+	c->srv_retry = true;
+	LOGN(LS_SIP, "call %s: 503 from SRV target %u of trunk %s: trying %s (RFC 3263 §4.3)",
+	     c->call_id, c->srv_tries, sip_trunk_name(c->trunk), c->srv_next);
+	return true;
+}
+
 static void on_invite_response(struct sipua_call *c, int status, const char *phrase,
 			       const sip_t *sip)
 {
@@ -419,6 +449,8 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 		c->answered = true;
 		ev.type = SIPUA_EV_CALL_ANSWERED;
 		call_emit(c, &ev);
+	} else if (status == 503 && !c->cancelled && srv_retry(c)) {
+		/* sent again to the next SRV target once nua has ended this attempt */
 	} else {
 		LOGN(LS_SIP, "call %s: INVITE failed: %d %s%s%s", c->call_id, status,
 		     phrase ? phrase : "", reason ? ", Reason: " : "", reason ? reason : "");
@@ -471,6 +503,16 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (cs < 0)
 			break;
+		if (cs == nua_callstate_terminated && c->srv_retry && !c->cancelled) {
+			/* the same INVITE, a new transaction to the next target (§4.3) */
+			c->srv_retry = false;
+			c->invite_final = false;
+			c->progress_hash = 0;
+			set_state(c, SIPUA_CS_INIT);
+			nua_set_hparams(c->nh, NUTAG_PROXY(c->srv_next), TAG_END());
+			nua_invite(c->nh, TAG_NEXT(c->invite_tags));
+			return;
+		}
 		if (cs == nua_callstate_terminated) {
 			call_destroy(c);
 			return;
@@ -691,26 +733,31 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
 	const struct sockaddr *sa = ai ? ai->ai_addr : NULL;
 	bool tcp = ai && ai->ai_protocol == IPPROTO_TCP;
+	/* TLS runs over TCP: the sender's Via names which (RFC 3261 §18.2.1) */
+	enum sip_transport in_tp = !tcp ? SIP_TP_UDP
+		: sip && sip->sip_via && sip->sip_via->v_protocol &&
+		  !strcasecmp(sip->sip_via->v_protocol, sip_transport_tls) ? SIP_TP_TLS : SIP_TP_TCP;
+	const char *tpname = sip_transport_name(in_tp);
 	const char *cid = sip && sip->sip_call_id ? sip->sip_call_id->i_id : "-";
 	struct sip_trunk *trunk = NULL;
 	char from[INET6_ADDRSTRLEN + 8], auth_user[SIP_AUTH_USER_LOG_MAX] = "";
 
 	addr_text(sa, from, sizeof(from));
-	/* By address and transport first: a UDP and a TCP trunk to the same host (a proxy
-	 * such as Kamailio sending both ways) are two trunks; then by address alone. */
+	/* By address and transport first: a UDP, a TCP and a TLS trunk to the same host (a
+	 * proxy such as Kamailio sending every way) are three trunks; then by address alone. */
 	for (int pass = 0; pass < 2 && !trunk; pass++)
 		for (unsigned i = 0; sa && i < ua->ntrunks && !trunk; i++)
 			if (sip_trunk_match_source(ua->trunks[i], sa, tcp) &&
-			    (pass || (sip_trunk_transport(ua->trunks[i]) == SIP_TP_TCP) == tcp))
+			    (pass || sip_trunk_transport(ua->trunks[i]) == in_tp))
 				trunk = ua->trunks[i];
 	if (!trunk && sip && sip->sip_request && any_inbound_auth(ua)) {
-		trunk = authenticate(ua, nh, sip, cid, from, tcp ? "tcp" : "udp", auth_user);
+		trunk = authenticate(ua, nh, sip, cid, from, tpname, auth_user);
 		if (!trunk)
 			return;
 	}
 	if (!trunk) {
 		LOGW(LS_SIP, "INVITE %s from %s/%s matches no trunk: 403 Forbidden", cid, from,
-		     tcp ? "tcp" : "udp");
+		     tpname);
 		reject(ua, nh, SIP_403_FORBIDDEN, false, NULL);
 		return;
 	}
@@ -736,8 +783,8 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	c->invite_in = true;
 	call_note_id(c, sip);
 	nua_handle_bind(nh, &c->ctx);
-	if (tcp)	/* our answers' Contact: the peer's in-dialog requests stay on TCP */
-		nua_set_hparams(nh, NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS), TAG_END());
+	if (tcp)	/* our answers' Contact: the peer's in-dialog requests stay on TCP/TLS */
+		nua_set_hparams(nh, NUTAG_M_PARAMS(sip_contact_params(in_tp)), TAG_END());
 	call_link(ua, c);
 	set_state(c, SIPUA_CS_RECEIVED);
 
@@ -816,22 +863,21 @@ static void guard_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
 
 /* Sofia-SIP prints to stderr by itself, in fragments, and under fd exhaustion hundreds
  * of thousands of times a second ("accept: Too many open files"): into our log, whole
- * lines, rate-limited. */
-static void sofia_log(void *stream, char const *fmt, va_list ap)
+ * lines, rate-limited. Return the whole line when one is complete, else NULL. */
+static const char *sofia_line(char const *fmt, va_list ap)
 {
-	static char line[512];
+	static char line[512], whole[512];
 	static size_t len;
 	static struct log_ratelimit rl;
 	unsigned suppressed;
 	int n;
 
-	(void)stream;
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	if (n < 0)
-		return;
+		return NULL;
 	len = len + (size_t)n >= sizeof(line) ? sizeof(line) - 1 : len + (size_t)n;
 	if (len < sizeof(line) - 1 && (!len || line[len - 1] != '\n'))
-		return;		/* a fragment: wait for the end of the line */
+		return NULL;	/* a fragment: wait for the end of the line */
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		line[--len] = '\0';
 	if (len && log_ratelimit_ok(&rl, clock_now_us() / 1000, 20, 10000, &suppressed)) {
@@ -839,7 +885,110 @@ static void sofia_log(void *stream, char const *fmt, va_list ap)
 			LOGW(LS_SIP, "sofia-sip: %u lines suppressed", suppressed);
 		LOGN(LS_SIP, "sofia-sip: %s", line);
 	}
+	memcpy(whole, line, len + 1);
 	len = 0;
+	return whole;
+}
+
+static void sofia_log(void *stream, char const *fmt, va_list ap)
+{
+	(void)stream;
+	(void)sofia_line(fmt, ap);
+}
+
+/* ---- TLS refusals ----------------------------------------------------------------------
+ * Sofia-SIP 1.12.11 refuses a TLS peer whose certificate fails verification (tport_tls.c:
+ * the chain, the dates, or the name: RFC 5922 §7.2) but tells nobody: the connection is
+ * dropped and the request waits for its timer (32 s for an INVITE), then fails 408. What
+ * it does say is in its transport log, which we read: "err 10:certificate has expired"
+ * (after "subject = /CN=...") from its verify callback, "Peer Subject Mismatch (host)" from
+ * its name check. We then log which trunk, which peer and why, and fail at once what waits
+ * on that peer: the trunk's OPTIONS probe, and its calls that have had no answer yet, with
+ * 503 and Reason Q.850 cause 27 (destination out of order: no signalling message could be
+ * delivered to it). RFC 3398 maps no transport failure; 41, its cause for 503, says
+ * "temporary", which a refused certificate is not. Both are failover_causes: a route tries
+ * its next destination. The
+ * name check names the host; a verify error names only the certificate's subject, so it
+ * goes to the TLS trunk whose host the subject names, else to every TLS trunk with a
+ * request outstanding. */
+extern su_log_t tport_log[];
+
+static struct sipua *tls_watch_ua;	/* the UA whose TLS refusals tport_log reports */
+
+static void tls_refused(struct sipua *ua, const char *host, const char *reason)
+{
+	char th[272];
+	bool named = false;
+
+	for (unsigned i = 0; host && i < ua->ntrunks; i++)
+		named |= sip_trunk_transport(ua->trunks[i]) == SIP_TP_TLS &&
+			 !strcasecmp(sip_trunk_host(ua->trunks[i], th, sizeof(th)), host);
+	for (unsigned i = 0; i < ua->ntrunks; i++) {
+		struct sip_trunk *t = ua->trunks[i];
+		bool waiting = false;
+
+		if (sip_trunk_transport(t) != SIP_TP_TLS ||
+		    (named && strcasecmp(sip_trunk_host(t, th, sizeof(th)), host)))
+			continue;
+		for (struct sipua_call *c = ua->calls; c && !waiting; c = c->next)
+			waiting = c->trunk == t && c->outgoing && c->state == SIPUA_CS_CALLING;
+		if (!named && !waiting)
+			continue;
+		sip_trunk_tls_refused(t, reason);
+		for (struct sipua_call *c = ua->calls, *next; c; c = next) {
+			next = c->next;
+			if (c->trunk != t || !c->outgoing || c->state != SIPUA_CS_CALLING)
+				continue;
+			struct sipua_event ev = {
+				.type = SIPUA_EV_CALL_FAILED,
+				.status = 503,
+				.phrase = "TLS peer refused",
+				.reason = "Q.850;cause=27;text=\"TLS peer refused\"",
+			};
+			LOGN(LS_SIP, "call %s: INVITE failed: TLS peer %s refused (%s): 503, cause 27",
+			     c->call_id, sip_trunk_hostport(t), reason);
+			call_emit(c, &ev);
+			call_destroy(c);	/* the INVITE never left: nothing to CANCEL */
+		}
+	}
+}
+
+static void tls_refused_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
+{
+	(void)magic;
+	(void)t;
+	tls_refused(ua, ua->tls_host[0] ? ua->tls_host : NULL, ua->tls_reason);
+}
+
+/* In Sofia's transport code: note the refusal, act on it from the loop (the owner's event
+ * handlers may well send requests). Of several errors in one handshake the last counts. */
+static void tport_log_h(void *stream, char const *fmt, va_list ap)
+{
+	static char subject[160];
+	const char *line = sofia_line(fmt, ap), *p;
+	struct sipua *ua = tls_watch_ua;
+
+	(void)stream;
+	if (!line || !ua)
+		return;
+	if ((p = strstr(line, "subject  = "))) {
+		snprintf(subject, sizeof(subject), "%s", p + 11);
+		return;
+	} else if (!strncmp(line, "  err ", 6) && (p = strchr(line, ':'))) {
+		snprintf(ua->tls_reason, sizeof(ua->tls_reason), "%s (certificate %s)", p + 1,
+			 subject);
+		const char *cn = strstr(subject, "CN=");
+		snprintf(ua->tls_host, sizeof(ua->tls_host), "%.*s",
+			 cn ? (int)strcspn(cn + 3, "/,") : 0, cn ? cn + 3 : "");
+	} else if ((p = strstr(line, "Peer Subject Mismatch (")) && !strstr(p, "incoming")) {
+		snprintf(ua->tls_host, sizeof(ua->tls_host), "%.*s", (int)strcspn(p + 23, ")"),
+			 p + 23);
+		snprintf(ua->tls_reason, sizeof(ua->tls_reason), "its certificate does not name %s",
+			 ua->tls_host);
+	} else {
+		return;
+	}
+	su_timer_set_interval(ua->tls_timer, tls_refused_tick, ua, 1);
 }
 
 /* ---- The nua callback ----------------------------------------------------------------- */
@@ -916,6 +1065,10 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	if (!uap || !p || !p->root || !p->addr || !p->port ||
 	    (p->transports & ~(unsigned)(SIPUA_TP_UDP | SIPUA_TP_TCP)))
 		return EINVAL;
+	if (p->tls_port && (!p->tls_cert || !p->tls_cert[0] || !p->tls_key || !p->tls_key[0])) {
+		LOGE(LS_SIP, "SIP over TLS needs a certificate and its key (tls_cert, tls_key)");
+		return EINVAL;
+	}
 	v6 = strchr(p->addr, ':') != NULL;
 	if (p->transports == SIPUA_TP_UDP)
 		tp = ";transport=udp";
@@ -958,7 +1111,27 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	}
 	snprintf(ua->realm, sizeof(ua->realm), "%s", ap.realm);
 
+	/* Sofia reads its TLS identity and resolver set-up from files it names (tpdir.h) */
+	if ((p->tls_port || (p->dns_server && p->dns_server[0])) &&
+	    (err = sip_tpdir_make(&ua->tpdir, p->tls_port ? p->tls_cert : NULL,
+				  p->tls_port ? p->tls_key : NULL, p->tls_port ? p->tls_ca : NULL,
+				  p->dns_server))) {
+		LOGE(LS_SIP, "cannot set up %s: %s", p->tls_port ? "TLS (tls_cert, tls_key, tls_ca)"
+		     : "the resolver (dns_server)", strerror(err));
+		goto out;
+	}
+	char sips_url[URI_MAX] = "";
+	const char *resolv = sip_tpdir_resolv_conf(&ua->tpdir, ua->resolv_conf,
+						   sizeof(ua->resolv_conf));
+	if (p->tls_port)
+		snprintf(sips_url, sizeof(sips_url), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "",
+			 p->addr, v6 ? "]" : "", p->tls_port);
+	if (p->tls_port && !p->tls_verify)
+		LOGW(LS_SIP, "tls_verify = no: TLS peers' certificates are not checked; anyone "
+		     "between us and a trunk can read and change its calls");
+
 	ua->guard.port = p->port;
+	ua->guard.tls_port = p->tls_port;	/* TLS runs over TCP: the same sweep */
 	ua->guard.idle_ms = p->tcp_idle ? p->tcp_idle : SIPUA_TCP_IDLE_DEFAULT;
 	ua->guard.per_addr = p->tcp_per_addr ? p->tcp_per_addr : SIPUA_TCP_PER_ADDR_DEFAULT;
 	su_log_redirect(NULL, sofia_log, NULL);
@@ -993,6 +1166,17 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     SIPTAG_USER_AGENT_STR(agent),
 			     SIPTAG_SERVER_STR(agent),
 			     SIPTAG_ACCEPT_STR("application/sdp"),
+			     /* TLS (RFC 3261 §26.2.1, RFC 5922 §7.1): when verifying, the peer's
+			      * certificate must chain to cafile.pem, be within its dates and name
+			      * the host the request goes to (subjectAltName DNS, else CN). We ask
+			      * for no certificate from TLS clients: an incoming connection is
+			      * matched to its trunk by address, as over TCP. */
+			     TAG_IF(p->tls_port, NUTAG_SIPS_URL(sips_url)),
+			     TAG_IF(p->tls_port, TPTAG_CERTIFICATE(ua->tpdir.path)),
+			     TAG_IF(p->tls_port, TPTAG_TLS_VERIFY_POLICY(
+				     p->tls_verify ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_NONE)),
+			     TAG_IF(p->tls_port, TPTAG_TLS_VERIFY_DATE(p->tls_verify)),
+			     TAG_IF(resolv, SRESTAG_RESOLV_CONF(resolv)),
 			     TAG_END());
 	if (!ua->nua) {
 		LOGE(LS_SIP, "cannot start the SIP stack on %s", url);
@@ -1009,12 +1193,26 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			goto out;
 		}
 	}
-	LOGN(LS_SIP, "SIP user agent on %s", url);
+	if (p->tls_port && p->tls_verify) {
+		ua->tls_timer = su_timer_create(su_root_task(p->root), 1);
+		if (!ua->tls_timer) {
+			err = ENOMEM;
+			goto out;
+		}
+		tls_watch_ua = ua;
+		su_log_redirect(tport_log, tport_log_h, NULL);
+		if (tport_log->log_level < 3)	/* where the refusals are */
+			su_log_set_level(tport_log, 3);
+	}
+	LOGN(LS_SIP, "SIP user agent on %s%s%s%s%s", url, sips_url[0] ? " and " : "", sips_url,
+	     resolv ? ", DNS server " : "", resolv ? p->dns_server : "");
 	*uap = ua;
 	return 0;
 out:
 	if (ua->guard_timer)
 		su_timer_destroy(ua->guard_timer);
+	if (ua->tls_timer)
+		su_timer_destroy(ua->tls_timer);
 	if (ua->nua) {
 		nua_shutdown(ua->nua);
 		for (uint64_t t0 = clock_now_us(); !ua->shutdown_done &&
@@ -1023,6 +1221,7 @@ out:
 		nua_destroy(ua->nua);
 	}
 	sip_auth_free(ua->auth);
+	sip_tpdir_remove(&ua->tpdir);
 	free(ua);
 	return err;
 }
@@ -1040,6 +1239,13 @@ void sipua_free(struct sipua *ua)
 		sip_trunk_free(ua->trunks[ua->ntrunks - 1]);
 	free(ua->trunks);
 
+	if (tls_watch_ua == ua) {
+		tls_watch_ua = NULL;
+		su_log_redirect(tport_log, NULL, NULL);	/* sofia_log, as every other */
+	}
+	if (ua->tls_timer)
+		su_timer_destroy(ua->tls_timer);
+	ua->tls_timer = NULL;
 	uint64_t t0 = clock_now_us();
 	nua_shutdown(ua->nua);
 	while (!ua->shutdown_done) {
@@ -1051,6 +1257,7 @@ void sipua_free(struct sipua *ua)
 	}
 	nua_destroy(ua->nua);
 	sip_auth_free(ua->auth);
+	sip_tpdir_remove(&ua->tpdir);
 	free(ua);
 }
 
@@ -1067,6 +1274,11 @@ struct nua_s *sipua_nua(const struct sipua *ua)
 struct su_root_s *sipua_root(const struct sipua *ua)
 {
 	return ua->root;
+}
+
+const char *sipua_resolv_conf(const struct sipua *ua)
+{
+	return ua->tpdir.resolv ? ua->resolv_conf : NULL;
 }
 
 void sipua_emit(struct sipua *ua, const struct sipua_event *ev)
@@ -1171,8 +1383,8 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	c->priv = d->priv;
 	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
 			   SIPTAG_CALL_ID(cid),
-			   TAG_IF(sip_trunk_transport(d->trunk) == SIP_TP_TCP,
-				  NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS)),
+			   TAG_IF(sip_trunk_transport(d->trunk) != SIP_TP_UDP,
+				  NUTAG_M_PARAMS(sip_contact_params(sip_trunk_transport(d->trunk)))),
 			   TAG_END());
 	if (!c->nh) {
 		free(c);
@@ -1188,6 +1400,16 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 			 d->diversion ? d->diversion : "", d->diversion && d->history_info ?
 			 "\r\n" : "", d->history_info ? "History-Info: " : "",
 			 d->history_info ? d->history_info : "");
+	/* kept: a 503 from one SRV target sends it again to the next (srv_retry()) */
+	c->home = su_home_new(sizeof(*c->home));
+	c->invite_tags = c->home ? tl_tlist(c->home, NUTAG_URL(to),
+		   TAG_IF(d->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		   TAG_IF(d->sdp, SIPTAG_PAYLOAD_STR(d->sdp)),
+		   TAG_IF(d->reason, SIPTAG_REASON_STR(d->reason)),
+		   TAG_IF(pai_hdr, SIPTAG_P_ASSERTED_IDENTITY_STR(pai_hdr)),
+		   TAG_IF(d->privacy, SIPTAG_PRIVACY_STR(d->privacy)),
+		   TAG_IF(hdrs[0], SIPTAG_HEADER_STR(hdrs)),
+		   TAG_END()) : NULL;
 	nua_invite(c->nh, NUTAG_URL(to),
 		   TAG_IF(d->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(d->sdp, SIPTAG_PAYLOAD_STR(d->sdp)),

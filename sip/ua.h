@@ -106,6 +106,16 @@ struct sipua_params {
 					 * way) this long is closed; 0: SIPUA_TCP_IDLE_DEFAULT */
 	unsigned tcp_per_addr;		/* inbound TCP connections one address may hold;
 					 * 0: SIPUA_TCP_PER_ADDR_DEFAULT */
+	/* SIP over TLS (RFC 3261 §26.2.1), on addr:tls_port when tls_port is not 0 */
+	uint16_t tls_port;
+	const char *tls_cert;		/* our certificate and its key, PEM files: needed */
+	const char *tls_key;		/* with tls_port */
+	const char *tls_ca;		/* CAs a peer's certificate must chain to (PEM) */
+	bool tls_verify;		/* refuse a peer whose certificate does not chain to
+					 * tls_ca, has expired or does not name the host the
+					 * request went to; false: accept any (a WARNING) */
+	const char *dns_server;		/* "ADDR[:PORT]" resolving trunk host names (RFC
+					 * 3263); NULL or "": /etc/resolv.conf's */
 	sipua_event_h *evh;		/* events; NULL for a no-op */
 	sipua_ready_h *ready;		/* can the owner take calls? NULL: always. When it
 					 * cannot (or our fds are nearly all used), OPTIONS is
@@ -211,6 +221,8 @@ struct sip_hctx {
 
 struct nua_s *sipua_nua(const struct sipua *ua);
 struct su_root_s *sipua_root(const struct sipua *ua);
+/* The resolv.conf Sofia's resolver reads (dns_server), or NULL for the system's. */
+const char *sipua_resolv_conf(const struct sipua *ua);
 void sipua_emit(struct sipua *ua, const struct sipua_event *ev);
 int sipua_trunk_add(struct sipua *ua, struct sip_trunk *t);
 void sipua_trunk_remove(struct sipua *ua, struct sip_trunk *t);

@@ -496,20 +496,40 @@ Test(conf, err_bad_proxy)
 {
 	expect_errors("[trunk a]\nproxy = example.org\n[trunk b]\nproxy = sip:\n"
 		      "[trunk c]\nproxy = sip:127.0.0.1:99999\n[trunk d]\nproxy = sip:127.0.0.1 x\n"
-		      "[trunk e]\nproxy = sip:carrier.example.org:5060\n"
+		      "[trunk e]\nproxy = sip:-carrier.example.org:5060\n"
 		      "[trunk f]\nproxy = sip:u@127.0.0.1\n[trunk g]\nproxy = sip:[::1\n"
-		      "[trunk h]\nproxy = sip:[192.0.2.1]\n[trunk i]\nproxy = sip:300.1.2.3\n", 9,
-		      "t.conf:2: proxy: 'example.org' is not sip:address[:port]",
-		      "t.conf:4: proxy: 'sip:' is not sip:address[:port]",
-		      "t.conf:6: proxy: 'sip:127.0.0.1:99999' is not sip:address[:port]",
-		      "t.conf:8: proxy: 'sip:127.0.0.1 x' is not sip:address[:port]",
-		      "t.conf:10: proxy: 'sip:carrier.example.org:5060' names a host: host names are "
-		      "not resolved (planned); give a numeric address, sip:192.0.2.1[:port] or "
-		      "sip:[2001:db8::1]",
-		      "t.conf:12: proxy: 'sip:u@127.0.0.1' has a user part: a proxy is sip:address[:port]",
-		      "t.conf:14: proxy: 'sip:[::1' is not sip:address[:port]",
-		      "t.conf:16: proxy: 'sip:[192.0.2.1]' is not sip:address[:port]",
-		      "t.conf:18: proxy: 'sip:300.1.2.3' is not sip:address[:port]");
+		      "[trunk h]\nproxy = sip:[192.0.2.1]\n[trunk i]\nproxy = sip:300.1.2.3\n"
+		      "[trunk j]\nproxy = sip:carrier_1.example\n", 10,
+		      "t.conf:2: proxy: 'example.org' is not sip:host[:port]",
+		      "t.conf:4: proxy: 'sip:' is not sip:host[:port]",
+		      "t.conf:6: proxy: 'sip:127.0.0.1:99999' is not sip:host[:port]",
+		      "t.conf:8: proxy: 'sip:127.0.0.1 x' is not sip:host[:port]",
+		      "t.conf:10: proxy: 'sip:-carrier.example.org:5060' is not sip:host[:port]",
+		      "t.conf:12: proxy: 'sip:u@127.0.0.1' has a user part: a proxy is sip:host[:port]",
+		      "t.conf:14: proxy: 'sip:[::1' is not sip:host[:port]",
+		      "t.conf:16: proxy: 'sip:[192.0.2.1]' is not sip:host[:port]",
+		      "t.conf:18: proxy: 'sip:300.1.2.3' is not sip:host[:port]",
+		      "t.conf:20: proxy: 'sip:carrier_1.example' is not sip:host[:port]");
+}
+
+/* RFC 3263 host names and TLS: what a carrier trunk needs parses, with its defaults. */
+Test(conf, trunk_host_name_tls_dns)
+{
+	struct conf *c = load_ok("[general]\ntls_cert = /etc/strowger/gw.pem\n"
+				 "tls_key = /etc/strowger/gw.key\ndns_server = 127.0.0.1:5353\n"
+				 "[trunk carrier]\nproxy = sip:carrier.example.org\ntransport = tls\n"
+				 "[trunk v6]\nproxy = sip:[2001:db8::1]:5061\n");
+	cr_expect_str_eq(c->trunks[0].proxy, "sip:carrier.example.org");
+	cr_expect_eq(c->trunks[0].transport, TRANSPORT_TLS);
+	cr_expect_eq(c->general.sip_tls_port, 5061);
+	cr_expect(c->general.tls_verify, "verification is on unless turned off");
+	cr_expect_str_eq(c->general.tls_ca, "/etc/ssl/certs/ca-certificates.crt");
+	cr_expect_str_eq(c->general.tls_cert, "/etc/strowger/gw.pem");
+	cr_expect_str_eq(c->general.dns_server, "127.0.0.1:5353");
+	conf_free(c);
+	expect_errors("[general]\ndns_server = ns.example\n[general]\n", 2,
+		      "t.conf:2: dns_server: 'ns.example' is not ADDR[:PORT] with a numeric address",
+		      "t.conf:3: duplicate section [general] (first on line 1)");
 }
 
 Test(conf, err_bad_log_levels)

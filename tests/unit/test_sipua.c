@@ -513,8 +513,10 @@ Test(sipua, bad_params)
 	cr_expect_eq(sipua_alloc(&ua, &p), EINVAL);
 	ua_start(13, 0);
 	struct sip_trunk *t = NULL;
-	struct sip_trunk_params tp = { .name = "x", .proxy = "sip:example.com:5060" };
-	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &tp), EINVAL, "hostnames are refused");
+	struct sip_trunk_params tp = { .name = "x", .proxy = "sip:-example.com:5060" };
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &tp), EINVAL, "not a host name (RFC 1123)");
+	tp.proxy = "sip:192.0.2";
+	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &tp), EINVAL, "neither an address nor a name");
 	tp.proxy = "sip:127.0.0.1:99999";
 	cr_expect_eq(sip_trunk_alloc(&t, H.ua, &tp), EINVAL);
 	tp.proxy = "sip:127.0.0.1";
