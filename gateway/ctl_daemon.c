@@ -180,33 +180,39 @@ static int ctl_cdr_tail(void *arg, struct cdr_rec *rows, unsigned max)
 	return d->cdr ? (int)cdr_writer_tail(d->cdr, rows, max) : -1;
 }
 
+static void trunk_row(struct daemon *d, const struct gw_trunk *gt, struct ctl_trunk_row *r)
+{
+	const struct sip_trunk *t = gt->trunk;
+	const struct conf_trunk *ct = &gt->conf;
+
+	*r = (struct ctl_trunk_row){
+		.name = gt->name,
+		.proxy = ct->proxy,
+		.transport = sip_trunk_transport(t) == SIP_TP_TCP ? "tcp" : "udp",
+		/* a removed trunk's calls finish: say so rather than its registration */
+		.reg = gt->removed ? "removed" : !ct->registration ? "off" :
+		       sip_trunk_reg_state_name(sip_trunk_reg_state(t)),
+		.options_up = gt->removed || !ct->keepalive ? -1 : sip_trunk_is_up(t),
+	};
+	for (struct call *c = call_next(&d->calls, NULL); c; c = call_next(&d->calls, c)) {
+		const char *ta = leg_sip_trunk(call_leg_a(c)), *tb = leg_sip_trunk(call_leg_b(c));
+
+		if ((ta && !strcmp(ta, r->name)) || (tb && !strcmp(tb, r->name)))
+			r->calls++;
+	}
+}
+
 static unsigned ctl_trunks(void *arg, struct ctl_trunk_row *rows, unsigned max)
 {
 	struct daemon *d = arg;
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < d->ntrunks; i++, n++) {
-		const struct sip_trunk *t = d->trunks[i].trunk;
-		const struct conf_trunk *ct = conf_trunk_find(d->conf, d->trunks[i].name);
-
-		if (n >= max)
-			continue;
-		struct ctl_trunk_row *r = &rows[n];
-		*r = (struct ctl_trunk_row){
-			.name = d->trunks[i].name,
-			.proxy = ct ? ct->proxy : "-",
-			.transport = sip_trunk_transport(t) == SIP_TP_TCP ? "tcp" : "udp",
-			.reg = ct && !ct->registration ? "off" :
-			       sip_trunk_reg_state_name(sip_trunk_reg_state(t)),
-			.options_up = ct && !ct->keepalive ? -1 : sip_trunk_is_up(t),
-		};
-		for (struct call *c = call_next(&d->calls, NULL); c; c = call_next(&d->calls, c)) {
-			const char *ta = leg_sip_trunk(call_leg_a(c)), *tb = leg_sip_trunk(call_leg_b(c));
-
-			if ((ta && !strcmp(ta, r->name)) || (tb && !strcmp(tb, r->name)))
-				r->calls++;
-		}
-	}
+	for (unsigned i = 0; i < d->ntrunks; i++, n++)
+		if (n < max)
+			trunk_row(d, d->trunks[i], &rows[n]);
+	for (const struct gw_trunk *gt = d->retired; gt; gt = gt->next, n++)
+		if (n < max)
+			trunk_row(d, gt, &rows[n]);
 	return n;
 }
 

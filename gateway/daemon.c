@@ -30,12 +30,9 @@
 
 #define STOP_GRACE_MS 3000	/* [ms] for calls to clear on SIGTERM before we stop anyway */
 
-struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name)
+bool gw_span_blocked(const struct daemon *d, unsigned span)
 {
-	for (unsigned i = 0; i < d->ntrunks; i++)
-		if (!strcmp(d->trunks[i].name, name))
-			return d->trunks[i].trunk;
-	return NULL;
+	return span < 256 && (d->blocked[span / 32] & (1u << (span % 32)));
 }
 
 struct tdm_span *gw_span_find(struct daemon *d, unsigned span)
@@ -374,30 +371,10 @@ static int start_sip(struct daemon *d)
 		     "host?): %s", up.addr, up.port, strerror(err));
 		return err;
 	}
-	d->trunks = calloc(conf->ntrunks ? conf->ntrunks : 1, sizeof(*d->trunks));
-	if (!d->trunks)
-		return ENOMEM;
 	for (unsigned i = 0; i < conf->ntrunks; i++) {
-		const struct conf_trunk *ct = &conf->trunks[i];
-		struct sip_trunk_params tp = {
-			.name = ct->name,
-			.proxy = ct->proxy,
-			.transport = ct->transport == TRANSPORT_TCP ? SIP_TP_TCP : SIP_TP_UDP,
-			.username = ct->username[0] ? ct->username : NULL,
-			.password = ct->password,
-			.do_register = ct->registration,
-			.expires = ct->expires,
-			.keepalive = ct->keepalive,
-			.inbound_auth = ct->inbound_auth,
-		};
-		struct gw_trunk *gt = &d->trunks[d->ntrunks];
-		err = sip_trunk_alloc(&gt->trunk, d->ua, &tp);
-		if (err) {
-			LOGE(LS_SIP, "trunk %s: cannot start: %s", ct->name, strerror(err));
+		err = gw_trunk_add(d, &conf->trunks[i]);
+		if (err)
 			return err;
-		}
-		snprintf(gt->name, sizeof(gt->name), "%s", ct->name);
-		d->ntrunks++;
 	}
 	return 0;
 }
@@ -731,9 +708,7 @@ void daemon_free(struct daemon *d)
 	for (unsigned i = 0; i < d->ngroups; i++)
 		span_group_free(d->groups[i]);
 	free(d->groups);
-	for (unsigned i = 0; i < d->ntrunks; i++)
-		sip_trunk_free(d->trunks[i].trunk);
-	free(d->trunks);
+	gw_trunks_free(d);
 	sipua_free(d->ua);
 	route_table_free(d->routes);
 	cause_map_free(d->causes);
