@@ -124,6 +124,10 @@ void gw_trunk_unref(struct gw_trunk *gt);
 /* At stop, after the calls. */
 void gw_trunks_free(struct daemon *d);
 
+/* Reload the configuration (gateway/reload.h gw_reload) and apply logging and timers;
+ * reply: its one-line summary or why nothing changed. 0 or an errno value. */
+int gw_daemon_reload(struct daemon *d, char *reply, size_t len);
+
 /* Maintenance block of a span (strowgerctl span block N): no new calls either way. */
 bool gw_span_blocked(const struct daemon *d, unsigned span);
 
