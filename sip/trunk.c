@@ -411,7 +411,8 @@ void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char
 
 	if (ctx->kind == SIP_HK_REGISTER) {
 		t = (struct sip_trunk *)((char *)ctx - offsetof(struct sip_trunk, reg_ctx));
-		if (event == nua_r_register && nh == t->reg_nh)
+		/* a retired trunk's withdrawal (nua_unregister) answers as nua_r_unregister */
+		if ((event == nua_r_register || event == nua_r_unregister) && nh == t->reg_nh)
 			reg_response(t, status, phrase, sip);
 		else
 			LOGD(LS_SIP, "trunk %s: %s %d %s", t->name, nua_event_name(event), status,
