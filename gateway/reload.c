@@ -216,6 +216,6 @@ int gw_reload(struct daemon *d, char *reply, size_t len)
 	d->conf = next;
 	s.routes = next->nroutes;
 	reload_summary_format(&s, reply, len);
-	LOGN(LS_CONF, "%s", reply);
+	LOGN(LS_CONF, "reload done: %s", strncmp(reply, "reloaded: ", 10) ? reply : reply + 10);
 	return 0;
 }

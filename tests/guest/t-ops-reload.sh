@@ -23,7 +23,7 @@ CONF=$T_LOGDIR/gw.conf
 
 # write_conf VARIANT: the guest's gateway.conf with the control socket and, before the
 # catch-all route e1-out, route reload-r: v1 to trunk peer; v2 to a new trunk peer3 (and
-# peer's from_user changed); v3 without both.
+# peer's from_user changed); v3 as v2 without route reload-r and trunk peer3.
 write_conf() {
 	local extra
 	case $1 in
@@ -34,7 +34,7 @@ write_conf() {
 	sed -e "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK|" \
 		-e "s|^\[route dead-out\]\$|$extra[route dead-out]|" \
 		"$STROWGER_ROOT/tests/guest/gateway.conf" >"$CONF.tmp"
-	[ "$1" = v2 ] && sed -i 's|^proxy = sip:127.0.0.1:5070$|&\nfrom_user = gw-account|' "$CONF.tmp"
+	[ "$1" != v1 ] && sed -i 's|^proxy = sip:127.0.0.1:5070$|&\nfrom_user = gw-account|' "$CONF.tmp"
 	mv "$CONF.tmp" "$CONF"
 }
 
