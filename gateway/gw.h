@@ -1,6 +1,6 @@
 /* The daemon's objects, shared by the files of gateway/ that know the concrete legs and
- * modules (daemon.c, pri_link.c, leg_pri.c, leg_sip.c, call_route.c, call_env.c,
- * rtp_port.c, ctl_daemon.c; never call.c, which sees legs only through gateway/leg.h). Not an API for other modules: gateway/ is the only place that knows tdm/,
+ * modules (daemon.c, gw_trunk.c, reload.c, pri_link.c, leg_pri.c, leg_sip.c, call_route.c,
+ * call_env.c, rtp_port.c, ctl_daemon.c; never call.c, which sees legs only through gateway/leg.h). Not an API for other modules: gateway/ is the only place that knows tdm/,
  * sip/ and media/ at once. */
 #ifndef STROWGER_GW_H
 #define STROWGER_GW_H
