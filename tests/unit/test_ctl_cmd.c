@@ -30,9 +30,9 @@ static unsigned f_spans(void *arg, struct ctl_span_row *rows, unsigned max)
 {
 	struct fake *f = arg;
 	static const struct ctl_span_row fixed[] = {
-		{ 1, "E1", "pri_cpe", "up", 1, 3, 30 },
+		{ 1, "E1", "pri_cpe", "up", 1, 3, 30, false },
 		{ 2, "T1", "pri_net", "alarm", 0, 0, 23, true },
-		{ 5, "T1", "fxs", "absent", -1, 0, 24 },
+		{ 5, "T1", "fxs", "absent", -1, 0, 24, false },
 	};
 	for (unsigned i = 0; i < f->nspans && i < max; i++)
 		rows[i] = fixed[i % 3];
@@ -479,7 +479,10 @@ Test(ctl_cmd, show_routes_json_lists_destinations)
 
 Test(ctl_cmd, new_commands_without_the_daemon_ops_say_so)
 {
-	static const struct ctl_ops old = { f_spans, f_calls, f_trunks, f_status, f_hangup };
+	/* a daemon that has none of the three */
+	static const struct ctl_ops old = { .spans = f_spans, .calls = f_calls,
+					    .trunks = f_trunks, .status = f_status,
+					    .hangup = f_hangup };
 	struct ctl_buf out = { 0 };
 
 	cr_expect_eq(ctl_cmd_run(&old, NULL, "reload", &out), -1);
