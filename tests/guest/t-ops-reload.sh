@@ -7,8 +7,9 @@
 #     goes on with audio (the PBX checks the SIP side's tone after the reloads) and ends 16.
 #  2. The next call to the same number goes to peer3 (the new route). While it is up the
 #     file drops peer3 and route reload-r: peer3 is "removed" with its call, which goes on;
-#     "span block 2" blocks the E1 span and a SETUP there is refused with cause 34, while
-#     the call up finishes normally; peer3 is freed after it.
+#     "span block 2" blocks the E1 span: a SETUP there is refused with cause 34, a SIP call
+#     routed to the span gets 503 (cause 34: the span is skipped as unavailable), while the
+#     call up finishes normally; peer3 is freed after it.
 #  3. Unblocked, the number takes the catch-all route e1-out to trunk peer; "show routes"
 #     lists the routes with their counts.
 # needs: strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
@@ -110,7 +111,7 @@ t_start sipp-uas3 sipp -sf "$SIP_SCEN/gw_uas_answer.xml" -key probe_port 6004 -i
 	-mp 7200 -m 1 -timeout 60s -timeout_error -nostdin -trace_err -error_file "$T_LOGDIR/sipp-uas3-err.log"
 uas3=$T_PID
 t_start pbx-2 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930555 from 5551000 as a;
-	expect alerting 10s; expect answer 10s; sleep 9s;
+	expect alerting 10s; expect answer 10s; sleep 12s;
 	call 4930556 from 5551000 as b; expect hangup 34 10s;
 	use a; sleep 1s; hangup 16; expect hangup 5s'
 pbx=$T_PID
@@ -128,13 +129,19 @@ ctl show spans
 grep -qE '^2 +E1 +pri_cpe +up +up +1/30 +blocked$' <<<"$CTL_OUT" || t_fail "span 2 not shown blocked with its call"
 ctl span block 5
 [ "$CTL_RC" = 1 ] || t_fail "span block of the FXS span accepted"
+# SIP -> span 2 (route to-e1, no fallback): the span is skipped as unavailable, cause 34, 503.
+sip_uac gw_uac_fail.xml 6002 4930999 -trace_msg -message_file "$T_LOGDIR/uac-blocked.msg" ||
+	{ t_tail sipp-uac; t_fail "a SIP call to the blocked span was not refused"; }
+grep -q '^SIP/2.0 503 ' "$T_LOGDIR/uac-blocked.msg" || t_fail "the call to the blocked span did not get 503"
+t_wait_log gw "CALL id=[0-9]+ dir=sip-tdm .*called=4930999 .*answered=no cause=34" 5 ||
+	t_fail "the SIP call to the blocked span did not end with cause 34"
 kill -0 "$pbx" 2>/dev/null || { t_tail pbx-2; t_fail "call 2 ended before the span was blocked"; }
 
 t_wait_exit "$pbx" 40 || { t_tail pbx-2; t_tail gw 30; t_fail "blocked span: SETUP not refused with 34, or call 2 did not end normally (pstnsim status $T_RC)"; }
 t_wait_exit "$uas3" 10 || { t_tail sipp-uas3; t_fail "peer3's SIPp did not get its BYE (status $T_RC)"; }
 t_wait_log gw "CALL id=2 dir=tdm-sip span 2 ch [0-9]+ trunk=peer3 called=4930555 .*answered=yes cause=16.* route=reload-r to=trunk:peer3 " 5 ||
 	t_fail "call 2 did not use the reloaded route to peer3, or did not end normally"
-t_wait_log gw "CALL id=3 dir=tdm-sip span 2 ch [0-9]+ .*called=4930556 .*answered=no cause=34" 5 ||
+t_wait_log gw "CALL id=[0-9]+ dir=tdm-sip span 2 ch [0-9]+ .*called=4930556 .*answered=no cause=34" 5 ||
 	t_fail "the SETUP on the blocked span is not refused with 34"
 t_wait_log gw "trunk peer3: last call gone, freed" 10 || t_fail "removed trunk peer3 not freed after its call"
 
@@ -146,9 +153,9 @@ sip_uas gw_uas_answer.xml 6000
 uas=$T_PID
 t_run pbx-3 60 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930555 from 5551000;
 	expect alerting 10s; expect answer 10s; sleep 1s; hangup 16; expect hangup 5s' ||
-	{ t_tail pbx-3; t_tail gw 30; t_fail "call 3 after unblock failed (pstnsim status $T_RC)"; }
-t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS of call 4 did not get its BYE"; }
-t_wait_log gw "CALL id=4 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930555 .*cause=16.* route=e1-out to=trunk:peer " 5 ||
+	{ t_tail pbx-3; t_tail gw 30; t_fail "the call after unblock failed (pstnsim status $T_RC)"; }
+t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS of the last call did not get its BYE"; }
+t_wait_log gw "CALL id=5 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930555 .*cause=16.* route=e1-out to=trunk:peer " 5 ||
 	t_fail "after the trunk's removal the number did not take route e1-out to peer"
 ctl show routes
 grep -qE '^e1-out +span 2 +\* +trunk peer +0 +- +1$' <<<"$CTL_OUT" || t_fail "show routes: e1-out does not count its call"
