@@ -97,7 +97,9 @@ bool sip_trunk_inbound_auth(const struct sip_trunk *t)
 
 const char *sip_trunk_inbound_password(const struct sip_trunk *t, const char *user)
 {
-	return !t->retired && t->inbound_auth && user && !strcmp(user, t->username) ? t->password : NULL;
+	if (t->retired)
+		return NULL;	/* removed by a reload: no new calls */
+	return t->inbound_auth && user && !strcmp(user, t->username) ? t->password : NULL;
 }
 
 static void set_reg_state(struct sip_trunk *t, enum sip_trunk_reg_state s)
