@@ -1103,21 +1103,7 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 			diff_add(&d, title, "added");
 		}
 	}
-	for (unsigned i = 0; i < old->ntrunks; i++) {
-		const struct conf_trunk *a = &old->trunks[i], *b;
-		snprintf(title, sizeof(title), "trunk %s", a->name);
-		b = conf_trunk_find(new, a->name);
-		if (!b)
-			diff_add(&d, title, "removed");
-		else
-			diff_sect(&d, CS_TRUNK, title, a, b);
-	}
-	for (unsigned i = 0; i < new->ntrunks; i++) {
-		if (!conf_trunk_find(old, new->trunks[i].name)) {
-			snprintf(title, sizeof(title), "trunk %s", new->trunks[i].name);
-			diff_add(&d, title, "added");
-		}
-	}
+	/* Trunks are all reloadable (added, changed and removed by gateway/): not listed. */
 	/* Ports are opened with their spans: any change needs a restart. */
 	if (old->nports != new->nports)
 		diff_add(&d, "port", "sections added or removed");
@@ -1140,6 +1126,69 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 		}
 	}
 	return d.count;
+}
+
+/* Copy the reloadable options of a section of kind from src to dst. */
+static void take_reloadable(enum conf_sect_kind kind, void *dst, const void *src)
+{
+	for (unsigned i = 0; i < conf_nopts; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		if (o->sect == kind && (o->flags & OPT_RELOAD))
+			memcpy((char *)dst + o->off, (const char *)src + o->off, o->size);
+	}
+}
+
+static void *dup_array(const void *a, unsigned n, size_t size)
+{
+	void *p = malloc(n ? n * size : 1);
+
+	if (p && n)
+		memcpy(p, a, n * size);
+	return p;
+}
+
+int conf_reload_merge(const struct conf *old, struct conf *new)
+{
+	if (!old || !new)
+		return EINVAL;
+	struct conf_span *spans = dup_array(old->spans, old->nspans, sizeof(*spans));
+	struct conf_group *groups = dup_array(old->groups, old->ngroups, sizeof(*groups));
+	struct conf_port *ports = dup_array(old->ports, old->nports, sizeof(*ports));
+
+	if (!spans || !groups || !ports) {
+		free(spans);
+		free(groups);
+		free(ports);
+		return ENOMEM;
+	}
+	/* The spans as they run, with what may change taken from the new file: a span the
+	 * file dropped runs on until the restart. */
+	for (unsigned i = 0; i < old->nspans; i++) {
+		const struct conf_span *b = conf_span_find(new, spans[i].number);
+		if (b && b->sig == spans[i].sig && b->type == spans[i].type)
+			take_reloadable(CS_SPAN, &spans[i], b);
+	}
+	struct conf_general g = old->general;
+	take_reloadable(CS_GENERAL, &g, &new->general);
+	new->general = g;
+	free(new->spans);
+	free(new->groups);
+	free(new->ports);
+	new->spans = spans;
+	new->nspans = old->nspans;
+	new->groups = groups;
+	new->ngroups = old->ngroups;
+	new->ports = ports;
+	new->nports = old->nports;
+	return 0;
+}
+
+bool conf_trunk_equal(const struct conf_trunk *a, const struct conf_trunk *b)
+{
+	for (unsigned i = 0; i < conf_nopts; i++)
+		if (conf_opts[i].sect == CS_TRUNK && !conf_opt_equal(&conf_opts[i], a, b))
+			return false;
+	return !strcmp(a->name, b->name);
 }
 
 /* ---- lookups ------------------------------------------------------------------------- */

@@ -253,6 +253,15 @@ void conf_print(const struct conf *conf, FILE *out);
 unsigned conf_restart_needed(const struct conf *old, const struct conf *new, char *buf,
 			     unsigned buflen);
 
+/* Make new runnable in place of old without a restart (after conf_restart_needed()):
+ * [general], spans, groups and ports keep old's values in new, but for the options marked
+ * reloadable (a span's only while its type and signalling stay); trunks and routes stay
+ * new's. 0, or EINVAL/ENOMEM with new unchanged. */
+int conf_reload_merge(const struct conf *old, struct conf *new);
+
+/* Whether every option of two [trunk]s is the same (their lines may differ). */
+bool conf_trunk_equal(const struct conf_trunk *a, const struct conf_trunk *b);
+
 /* Lookups; NULL when absent. */
 const struct conf_span *conf_span_find(const struct conf *conf, unsigned number);
 /* How many analog ports the [port] sections put on spans with this signalling. */

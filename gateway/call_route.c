@@ -227,6 +227,7 @@ void route_tdm(struct daemon *d, struct call *c, bool complete)
 	case ROUTE_MATCH:
 		break;
 	}
+	route_table_count(d->routes, rr.index);
 	bool unchanged = !strcmp(rr.number, ci->called);	/* no strip, prepend nor '#' */
 	snprintf(ci->called, sizeof(ci->called), "%s", rr.number);
 	note_route(c, rr.route, span);
@@ -277,6 +278,12 @@ void route_pri_setup(struct daemon *d, struct pri_link *link, const struct pri_e
 	     ci->caller.name[0] ? "'" : "", ci->called, party_ton_name(ev->setup->called.ton),
 	     ev->setup->complete ? " (sending complete)" : "");
 
+	if (gw_span_blocked(d, pri_link_span(link))) {
+		/* maintenance (strowgerctl span block): no new calls, Q.931 cause 34 */
+		CLOG(LL_NOTICE, c, "span %u is blocked: cause 34", pri_link_span(link));
+		call_clear(c, CAUSE_NO_CIRCUIT_AVAILABLE, "gateway");
+		return;
+	}
 	unsigned limit = d->conf->general.max_calls;
 	if (limit && d->calls.ncalls > limit) {
 		CLOG(LL_WARN, c, "call limit %u reached: cause 34", limit);
@@ -420,6 +427,7 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 		respond_fail(d, ev->call, CAUSE_UNALLOCATED_NUMBER, "no route");
 		return;
 	}
+	route_table_count(d->routes, rr.index);
 	if (rr.route->to.kind == EP_PORT) {
 		route_sip_to_port(d, ev, &rr, trunk, number);
 		return;

@@ -155,19 +155,21 @@ static int show_spans(const struct ctl_ops *ops, void *arg, bool json, struct ct
 			json_kv(out, false, "alarm", r->alarm);
 			if (r->dchan_up >= 0)
 				ctl_buf_printf(out, ",\"dchan_up\":%s", r->dchan_up ? "true" : "false");
-			ctl_buf_printf(out, ",\"bchans_used\":%u,\"bchans_total\":%u}",
-				       r->bchans_used, r->bchans_total);
+			ctl_buf_printf(out, ",\"bchans_used\":%u,\"bchans_total\":%u,\"blocked\":%s}",
+				       r->bchans_used, r->bchans_total, r->blocked ? "true" : "false");
 		}
 		ctl_buf_printf(out, "]");
 		return json_done(out, n, shown);
 	}
-	ctl_buf_printf(out, "%-5s %-4s %-8s %-7s %-6s %s\n", "SPAN", "TYPE", "SIG", "ALARM",
-		       "DCHAN", "BCHANS");
+	ctl_buf_printf(out, "%-5s %-4s %-8s %-7s %-6s %-7s %s\n", "SPAN", "TYPE", "SIG", "ALARM",
+		       "DCHAN", "BCHANS", "MAINT");
 	for (unsigned i = 0; i < shown; i++) {
 		const struct ctl_span_row *r = &rows[i];
+		char b[24];
 
-		ctl_buf_printf(out, "%-5u %-4s %-8s %-7s %-6s %u/%u\n", r->number, r->type, r->sig,
-			       r->alarm, updown(r->dchan_up), r->bchans_used, r->bchans_total);
+		snprintf(b, sizeof(b), "%u/%u", r->bchans_used, r->bchans_total);
+		ctl_buf_printf(out, "%-5u %-4s %-8s %-7s %-6s %-7s %s\n", r->number, r->type, r->sig,
+			       r->alarm, updown(r->dchan_up), b, r->blocked ? "blocked" : "-");
 	}
 	more_rows(out, n, shown);
 	return done(out);
@@ -411,6 +413,114 @@ static int show_trunks(const struct ctl_ops *ops, void *arg, bool json, struct c
 	return done(out);
 }
 
+static int show_routes(const struct ctl_ops *ops, void *arg, bool json, struct ctl_buf *out)
+{
+	struct ctl_route_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
+	unsigned n, shown, wname = 5, wfrom = 4, wmatch = 5, wto = 2;
+
+	if (!rows)
+		return ctl_cmd_error(out, "out of memory");
+	n = ops->routes(arg, rows, CTL_MAX_ROWS);
+	shown = n < CTL_MAX_ROWS ? n : CTL_MAX_ROWS;
+	if (json) {
+		ctl_buf_printf(out, "{\"routes\":[");
+		for (unsigned i = 0; i < shown; i++) {
+			const struct ctl_route_row *r = &rows[i];
+
+			ctl_buf_printf(out, "%s{", i ? "," : "");
+			json_kv(out, true, "name", r->name);
+			json_kv(out, false, "from", r->from);
+			json_kv(out, false, "match", r->match);
+			ctl_buf_printf(out, ",\"to\":[");
+			/* the list as written, one string per destination */
+			char to[sizeof(r->to)], *save = NULL;
+			snprintf(to, sizeof(to), "%s", r->to);
+			bool first = true;
+			for (char *t = strtok_r(to, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				while (*t == ' ')
+					t++;
+				ctl_buf_printf(out, "%s", first ? "" : ",");
+				json_str(out, t);
+				first = false;
+			}
+			ctl_buf_printf(out, "],\"strip\":%u", r->strip);
+			json_kv(out, false, "prepend", r->prepend);
+			ctl_buf_printf(out, ",\"calls\":%" PRIu64 "}", r->calls);
+		}
+		ctl_buf_printf(out, "]");
+		free(rows);
+		return json_done(out, n, shown);
+	}
+	/* Columns as wide as their longest value: names and lists vary a lot. */
+	for (unsigned i = 0; i < shown; i++) {
+		const struct ctl_route_row *r = &rows[i];
+		unsigned l;
+
+		if ((l = (unsigned)strlen(r->name)) > wname)
+			wname = l;
+		if ((l = (unsigned)strlen(r->from)) > wfrom)
+			wfrom = l;
+		if ((l = (unsigned)strlen(r->match)) > wmatch)
+			wmatch = l;
+		if ((l = (unsigned)strlen(r->to)) > wto)
+			wto = l;
+	}
+	ctl_buf_printf(out, "%-*s %-*s %-*s %-*s %-5s %-8s %s\n", (int)wname, "ROUTE", (int)wfrom,
+		       "FROM", (int)wmatch, "MATCH", (int)wto, "TO", "STRIP", "PREPEND", "CALLS");
+	for (unsigned i = 0; i < shown; i++) {
+		const struct ctl_route_row *r = &rows[i];
+
+		ctl_buf_printf(out, "%-*s %-*s %-*s %-*s %-5u %-8s %" PRIu64 "\n", (int)wname,
+			       r->name, (int)wfrom, r->from, (int)wmatch,
+			       r->match[0] ? r->match : "*", (int)wto, r->to, r->strip,
+			       r->prepend[0] ? r->prepend : "-", r->calls);
+	}
+	more_rows(out, n, shown);
+	ctl_buf_printf(out, "%u route%s\n", n, n == 1 ? "" : "s");
+	free(rows);
+	return done(out);
+}
+
+static int reload(const struct ctl_ops *ops, void *arg, struct ctl_buf *out)
+{
+	char reply[2048] = "";
+
+	if (!ops->reload)
+		return ctl_cmd_error(out, "reload is not available");
+	if (ops->reload(arg, reply, sizeof(reply)))
+		return ctl_cmd_error(out, "%s", reply[0] ? reply : "reload failed");
+	ctl_buf_printf(out, "%s\n", reply);
+	return done(out);
+}
+
+/* span block|unblock N */
+static int span_block(const struct ctl_ops *ops, void *arg, char **w, int n,
+		      struct ctl_buf *out)
+{
+	uint64_t span;
+	bool block;
+
+	if (n != 3 || (strcmp(w[1], "block") && strcmp(w[1], "unblock")) ||
+	    !parse_num(w[2], 1, 255, &span))
+		return ctl_cmd_error(out, "usage: span block|unblock N");
+	if (!ops->span_block)
+		return ctl_cmd_error(out, "span block is not available");
+	block = !strcmp(w[1], "block");
+	switch (ops->span_block(arg, (unsigned)span, block)) {
+	case 0:
+		break;
+	case ENOENT:
+		return ctl_cmd_error(out, "no span %u running (see show spans)", (unsigned)span);
+	case EINVAL:
+		return ctl_cmd_error(out, "span %u is not a PRI span", (unsigned)span);
+	default:
+		return ctl_cmd_error(out, "span %u: cannot %s it", (unsigned)span, w[1]);
+	}
+	ctl_buf_printf(out, block ? "span %u blocked: no new calls; calls up finish\n" :
+		       "span %u unblocked\n", (unsigned)span);
+	return done(out);
+}
+
 static int show_status(const struct ctl_ops *ops, void *arg, bool json, struct ctl_buf *out)
 {
 	struct ctl_status st = { .dchan_up = "-" };
@@ -509,6 +619,10 @@ static int help(struct ctl_buf *out)
 		"                           billed time (since the answer), codec, fax\n"
 		"show trunks                SIP trunks: registration, OPTIONS keepalive, calls\n"
 		"show status                resource counts (as in the SIGUSR1 status file)\n"
+		"show routes                routes in the order tried: from, match, to, rewrite, calls\n"
+		"reload                     read the configuration again (as SIGHUP) and say what\n"
+		"                           changed, or why nothing did\n"
+		"span block|unblock N       maintenance: no new calls on PRI span N either way\n"
 		"hangup CALLID|all [CAUSE]  clear calls with a Q.850 cause (default 16)\n"
 		"cdr tail [N]               the last N call records written (default 10)\n"
 		"... --json                 a show or cdr reply as one line of JSON\n"
@@ -550,7 +664,8 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 	if (!strcmp(w[0], "help") && n == 1)
 		return help(out);
 	if (!strcmp(w[0], "show") && n > 2 && (!strcmp(w[1], "spans") || !strcmp(w[1], "calls") ||
-					       !strcmp(w[1], "trunks") || !strcmp(w[1], "status")))
+					       !strcmp(w[1], "trunks") || !strcmp(w[1], "status") ||
+					       !strcmp(w[1], "routes")))
 		return ctl_cmd_error(out, "'show %s' takes no arguments", w[1]);
 	if (!strcmp(w[0], "show") && n == 2) {
 		if (!strcmp(w[1], "spans"))
@@ -561,7 +676,19 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 			return show_trunks(ops, arg, json, out);
 		if (!strcmp(w[1], "status"))
 			return show_status(ops, arg, json, out);
+		if (!strcmp(w[1], "routes")) {
+			if (!ops->routes)
+				return ctl_cmd_error(out, "show routes is not available");
+			return show_routes(ops, arg, json, out);
+		}
 	}
+	if (!strcmp(w[0], "reload")) {
+		if (n != 1)
+			return ctl_cmd_error(out, "'reload' takes no arguments");
+		return reload(ops, arg, out);
+	}
+	if (!strcmp(w[0], "span"))
+		return span_block(ops, arg, w, n, out);
 	if (!strcmp(w[0], "show") && n >= 2 && !strcmp(w[1], "channels")) {
 		uint64_t span = 0;
 

@@ -20,6 +20,7 @@ struct cdr_rec;
 
 #define CTL_LINE_MAX 512	/* request line, newline included */
 #define CTL_MAX_ROWS 1024	/* rows one show command lists at most */
+#define CONF_NAME_MAX_CTL 48	/* an endpoint as text: "trunk " and a name */
 
 /* A growing reply buffer. */
 struct ctl_buf {
@@ -40,6 +41,7 @@ struct ctl_span_row {
 	const char *alarm;		/* tdm_span_state_name(): "up", "alarm", "absent" */
 	int dchan_up;			/* 1 up, 0 down, -1 no D-channel (analog) */
 	unsigned bchans_used, bchans_total;
+	bool blocked;			/* maintenance: span block N */
 };
 
 struct ctl_chan_row {
@@ -73,6 +75,16 @@ struct ctl_trunk_row {
 	unsigned calls;
 };
 
+struct ctl_route_row {
+	const char *name;
+	char from[CONF_NAME_MAX_CTL];	/* "any", "span 2", "trunk carrier", "group pbx" */
+	const char *match;		/* as written; "" = every number */
+	char to[4 * CONF_NAME_MAX_CTL];	/* "trunk a, trunk b, span 4" in the order tried */
+	unsigned strip;
+	const char *prepend;
+	uint64_t calls;			/* calls it routed since start (kept over reloads) */
+};
+
 /* The status file's counts (gateway/status.h). */
 struct ctl_status {
 	unsigned calls;
@@ -96,6 +108,14 @@ struct ctl_ops {
 	unsigned (*channels)(void *arg, unsigned span, struct ctl_chan_row *rows, unsigned max);
 	/* The last CDRs, oldest first, at most max; -1: CDRs are off. */
 	int (*cdr_tail)(void *arg, struct cdr_rec *rows, unsigned max);
+	/* Read the configuration again (gateway/reload.h); reply: the one-line summary or why
+	 * nothing changed. 0, or nonzero for a failed reload. */
+	int (*reload)(void *arg, char *reply, size_t len);
+	/* Block (no new calls either way; calls up finish) or unblock PRI span `span`. 0,
+	 * ENOENT (no such span running) or EINVAL (not a PRI span). */
+	int (*span_block)(void *arg, unsigned span, bool block);
+	/* The routes in config order. */
+	unsigned (*routes)(void *arg, struct ctl_route_row *rows, unsigned max);
 };
 
 /* Run one request line (without its newline) and append the reply, its empty last line

@@ -9,6 +9,7 @@
 #include "gateway/leg.h"
 #include "gateway/legs.h"
 #include "gateway/pri_link.h"
+#include "gateway/route.h"
 #include "gateway/span_group.h"
 #include "gateway/status.h"
 #include "sip/trunk.h"
@@ -47,6 +48,7 @@ static unsigned ctl_spans(void *arg, struct ctl_span_row *rows, unsigned max)
 			.alarm = tdm_span_state_name(tdm_span_state(d->spans[i])),
 			.dchan_up = link ? ps && pri_span_dchan_up(ps) : -1,
 			.bchans_total = (unsigned)__builtin_popcount(cs->bchans),
+			.blocked = gw_span_blocked(d, number),
 		};
 		for (unsigned pos = 1; g && pos <= TDM_MAX_POS; pos++) {
 			enum bchan_state st;
@@ -180,31 +182,86 @@ static int ctl_cdr_tail(void *arg, struct cdr_rec *rows, unsigned max)
 	return d->cdr ? (int)cdr_writer_tail(d->cdr, rows, max) : -1;
 }
 
+static void trunk_row(struct daemon *d, const struct gw_trunk *gt, struct ctl_trunk_row *r)
+{
+	const struct sip_trunk *t = gt->trunk;
+	const struct conf_trunk *ct = &gt->conf;
+
+	*r = (struct ctl_trunk_row){
+		.name = gt->name,
+		.proxy = ct->proxy,
+		.transport = sip_transport_name(sip_trunk_transport(t)),
+		/* a removed trunk's calls finish: say so rather than its registration */
+		.reg = gt->removed ? "removed" : !ct->registration ? "off" :
+		       sip_trunk_reg_state_name(sip_trunk_reg_state(t)),
+		.options_up = gt->removed || !ct->keepalive ? -1 : sip_trunk_is_up(t),
+	};
+	for (struct call *c = call_next(&d->calls, NULL); c; c = call_next(&d->calls, c)) {
+		const char *ta = leg_sip_trunk(call_leg_a(c)), *tb = leg_sip_trunk(call_leg_b(c));
+
+		if ((ta && !strcmp(ta, r->name)) || (tb && !strcmp(tb, r->name)))
+			r->calls++;
+	}
+}
+
 static unsigned ctl_trunks(void *arg, struct ctl_trunk_row *rows, unsigned max)
 {
 	struct daemon *d = arg;
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < d->ntrunks; i++, n++) {
-		const struct sip_trunk *t = d->trunks[i].trunk;
-		const struct conf_trunk *ct = conf_trunk_find(d->conf, d->trunks[i].name);
+	for (unsigned i = 0; i < d->ntrunks; i++, n++)
+		if (n < max)
+			trunk_row(d, d->trunks[i], &rows[n]);
+	for (const struct gw_trunk *gt = d->retired; gt; gt = gt->next, n++)
+		if (n < max)
+			trunk_row(d, gt, &rows[n]);
+	return n;
+}
 
-		if (n >= max)
-			continue;
-		struct ctl_trunk_row *r = &rows[n];
-		*r = (struct ctl_trunk_row){
-			.name = d->trunks[i].name,
-			.proxy = ct ? ct->proxy : "-",
-			.transport = sip_transport_name(sip_trunk_transport(t)),
-			.reg = ct && !ct->registration ? "off" :
-			       sip_trunk_reg_state_name(sip_trunk_reg_state(t)),
-			.options_up = ct && !ct->keepalive ? -1 : sip_trunk_is_up(t),
-		};
-		for (struct call *c = call_next(&d->calls, NULL); c; c = call_next(&d->calls, c)) {
-			const char *ta = leg_sip_trunk(call_leg_a(c)), *tb = leg_sip_trunk(call_leg_b(c));
+static int ctl_reload(void *arg, char *reply, size_t len)
+{
+	return gw_daemon_reload(arg, reply, len);
+}
 
-			if ((ta && !strcmp(ta, r->name)) || (tb && !strcmp(tb, r->name)))
-				r->calls++;
+static int ctl_span_block(void *arg, unsigned span, bool block)
+{
+	struct daemon *d = arg;
+
+	if (!gw_span_find(d, span) || span > 255)
+		return ENOENT;
+	if (!gw_link_find(d, span))
+		return EINVAL;	/* analog ports: each port is its own line */
+	if (block == gw_span_blocked(d, span))
+		return 0;
+	if (block)
+		d->blocked[span / 32] |= 1u << (span % 32);
+	else
+		d->blocked[span / 32] &= ~(1u << (span % 32));
+	LOGN(LS_MAIN, "span %u %s from the control socket%s", span, block ? "blocked" : "unblocked",
+	     block ? ": no new calls either way, calls up finish" : "");
+	return 0;
+}
+
+static unsigned ctl_routes(void *arg, struct ctl_route_row *rows, unsigned max)
+{
+	struct daemon *d = arg;
+	unsigned n = route_table_size(d->routes);
+
+	for (unsigned i = 0; i < n && i < max; i++) {
+		const struct conf_route *cr = route_table_route(d->routes, i);
+		struct ctl_route_row *r = &rows[i];
+		unsigned nd = cr->dest.n ? cr->dest.n : 1;
+
+		*r = (struct ctl_route_row){ .name = cr->name, .match = cr->match,
+					     .strip = cr->strip, .prepend = cr->prepend,
+					     .calls = route_table_calls(d->routes, i) };
+		route_endpoint_str(&cr->from, r->from, sizeof(r->from));
+		for (unsigned k = 0; k < nd; k++) {
+			char ep[CONF_NAME_MAX + 16];
+			size_t used = strlen(r->to);
+
+			route_endpoint_str(&cr->dest.ep[k], ep, sizeof(ep));
+			snprintf(r->to + used, sizeof(r->to) - used, "%s%s", k ? ", " : "", ep);
 		}
 	}
 	return n;
@@ -245,6 +302,9 @@ static const struct ctl_ops daemon_ctl_ops = {
 	.cdr_tail = ctl_cdr_tail,
 	.status = ctl_status,
 	.hangup = ctl_hangup,
+	.reload = ctl_reload,
+	.span_block = ctl_span_block,
+	.routes = ctl_routes,
 };
 
 const struct ctl_ops *gw_ctl_ops(void)

@@ -9,6 +9,7 @@
 #include "gateway/cdr_daemon.h"
 #include "gateway/ctl_daemon.h"
 #include "gateway/pri_link.h"
+#include "gateway/reload.h"
 #include "gateway/route.h"
 #include "gateway/service.h"
 #include "gateway/span_group.h"
@@ -30,12 +31,9 @@
 
 #define STOP_GRACE_MS 3000	/* [ms] for calls to clear on SIGTERM before we stop anyway */
 
-struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name)
+bool gw_span_blocked(const struct daemon *d, unsigned span)
 {
-	for (unsigned i = 0; i < d->ntrunks; i++)
-		if (!strcmp(d->trunks[i].name, name))
-			return d->trunks[i].trunk;
-	return NULL;
+	return span < 256 && (d->blocked[span / 32] & (1u << (span % 32)));
 }
 
 struct tdm_span *gw_span_find(struct daemon *d, unsigned span)
@@ -399,66 +397,12 @@ static int start_sip(struct daemon *d)
 		     "host?): %s", up.addr, up.port, strerror(err));
 		return err;
 	}
-	d->trunks = calloc(conf->ntrunks ? conf->ntrunks : 1, sizeof(*d->trunks));
-	if (!d->trunks)
-		return ENOMEM;
 	for (unsigned i = 0; i < conf->ntrunks; i++) {
-		const struct conf_trunk *ct = &conf->trunks[i];
-		struct sip_trunk_params tp = {
-			.name = ct->name,
-			.proxy = ct->proxy,
-			.transport = ct->transport == TRANSPORT_TLS ? SIP_TP_TLS
-				     : ct->transport == TRANSPORT_TCP ? SIP_TP_TCP : SIP_TP_UDP,
-			.username = ct->username[0] ? ct->username : NULL,
-			.password = ct->password,
-			.do_register = ct->registration,
-			.expires = ct->expires,
-			.keepalive = ct->keepalive,
-			.inbound_auth = ct->inbound_auth,
-		};
-		struct gw_trunk *gt = &d->trunks[d->ntrunks];
-		err = sip_trunk_alloc(&gt->trunk, d->ua, &tp);
-		if (err) {
-			LOGE(LS_SIP, "trunk %s: cannot start: %s", ct->name, strerror(err));
+		err = gw_trunk_add(d, &conf->trunks[i]);
+		if (err)
 			return err;
-		}
-		snprintf(gt->name, sizeof(gt->name), "%s", ct->name);
-		d->ntrunks++;
 	}
 	return 0;
-}
-
-/* ---- routes and causes (reloadable) ---------------------------------------------------- */
-
-static int build_routing(const struct conf *conf, struct route_table **rtp,
-			 struct cause_map **cmp)
-{
-	char err[256] = "", dir[CONF_STR_MAX];
-	const char *slash = strrchr(conf->path, '/');
-
-	/* "match = @ported.txt" is read next to the config file */
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - conf->path) : 0, conf->path);
-	struct route_table_params rp = {
-		.routes = conf->routes, .nroutes = conf->nroutes, .dir = dir, .err = err,
-		.errlen = sizeof(err),
-	};
-	int e = route_table_alloc(rtp, &rp);
-
-	if (e) {
-		LOGE(LS_CONF, "routes: %s", err[0] ? err : strerror(e));
-		return e;
-	}
-	e = cause_map_alloc(cmp);
-	if (!e && conf->general.cause_map[0])
-		e = cause_map_override(*cmp, conf->general.cause_map, err, sizeof(err));
-	if (e) {
-		LOGE(LS_CONF, "cause_map: %s", err[0] ? err : strerror(e));
-		route_table_free(*rtp);
-		cause_map_free(*cmp);
-		*rtp = NULL;
-		*cmp = NULL;
-	}
-	return e;
 }
 
 /* ---- media ----------------------------------------------------------------------------- */
@@ -495,65 +439,19 @@ static int start_media(struct daemon *d)
 
 /* ---- reload and stop ------------------------------------------------------------------- */
 
-/* SIGHUP: re-read the file. A broken file changes nothing; options that need a restart
- * are named and left as they run; the rest takes effect now. */
-static void reload(struct daemon *d)
+int gw_daemon_reload(struct daemon *d, char *reply, size_t len)
 {
-	struct conf_errors errs = {0};
-	struct conf *next = NULL;
-	struct route_table *routes;
-	struct cause_map *causes;
-	char restart[1024];
+	int err;
 
-	LOGN(LS_CONF, "SIGHUP: reloading %s", d->conf_path);
-	if (conf_load(&next, d->conf_path, &errs)) {
-		for (unsigned i = 0; i < errs.count; i++)
-			LOGE(LS_CONF, "%s", errs.msgs[i]);
-		LOGE(LS_CONF, "reload failed (%u error%s): still running the previous configuration",
-		     errs.count, errs.count == 1 ? "" : "s");
-		conf_errors_clear(&errs);
-		return;
+	service_reloading();
+	err = gw_reload(d, reply, len);
+	if (!err) {
+		daemon_apply_logging(d->conf);
+		su_timer_set_interval(d->poll_timer, on_poll_timer, NULL,
+				      d->conf->general.alarm_poll_ms);
 	}
-	conf_errors_clear(&errs);
-	if (build_routing(next, &routes, &causes)) {
-		LOGE(LS_CONF, "reload failed: still running the previous configuration");
-		conf_free(next);
-		return;
-	}
-
-	unsigned n = conf_restart_needed(d->conf, next, restart, sizeof(restart));
-	if (n) {
-		for (char *save = NULL, *l = strtok_r(restart, "\n", &save); l;
-		     l = strtok_r(NULL, "\n", &save))
-			LOGW(LS_CONF, "reload: %s changed: takes effect after a restart", l);
-		/* Keep what runs; take the reloadable parts of the new file. */
-		struct conf_general *g = &d->conf->general, *ng = &next->general;
-		g->log_target = ng->log_target;
-		g->log_level = ng->log_level;
-		memcpy(g->log_levels, ng->log_levels, sizeof(g->log_levels));
-		g->alarm_poll_ms = ng->alarm_poll_ms;
-		g->reason_header = ng->reason_header;
-		memcpy(g->cause_map, ng->cause_map, sizeof(g->cause_map));
-		g->digit_timeout_ms = ng->digit_timeout_ms;
-		struct conf_route *r = d->conf->routes;
-		unsigned nr = d->conf->nroutes;
-		d->conf->routes = next->routes;
-		d->conf->nroutes = next->nroutes;
-		next->routes = r;
-		next->nroutes = nr;
-		conf_free(next);
-	} else {
-		conf_free(d->conf);
-		d->conf = next;
-	}
-	/* The route table copies its routes: calls in progress keep their own strings. */
-	route_table_free(d->routes);
-	cause_map_free(d->causes);
-	d->routes = routes;
-	d->causes = causes;
-	daemon_apply_logging(d->conf);
-	su_timer_set_interval(d->poll_timer, on_poll_timer, NULL, d->conf->general.alarm_poll_ms);
-	LOGN(LS_CONF, "reload done: %u route%s", d->conf->nroutes, d->conf->nroutes == 1 ? "" : "s");
+	service_ready("running");
+	return err;
 }
 
 static void on_stop_timer(struct daemon *d, su_timer_t *t, void *arg)
@@ -591,11 +489,12 @@ static int on_signal(struct daemon *d, su_wait_t *w, void *arg)
 	(void)su_wait_events(w, d->sigfd);
 	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
-		case SIGHUP:
-			service_reloading();
-			reload(d);
-			service_ready("running");
+		case SIGHUP: {
+			char reply[2048];
+			LOGN(LS_CONF, "SIGHUP: reloading");
+			(void)gw_daemon_reload(d, reply, sizeof(reply));
 			break;
+		}
 		case SIGTERM:
 		case SIGINT:
 			LOGN(LS_MAIN, "%s: stopping", strsignal((int)si.ssi_signo));
@@ -669,7 +568,7 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 	err = setup_signals(d);
 	if (err)
 		goto out;
-	err = build_routing(d->conf, &d->routes, &d->causes);
+	err = gw_build_routing(d->conf, &d->routes, &d->causes);
 	if (err)
 		goto out;
 	err = start_media(d);
@@ -757,9 +656,7 @@ void daemon_free(struct daemon *d)
 	for (unsigned i = 0; i < d->ngroups; i++)
 		span_group_free(d->groups[i]);
 	free(d->groups);
-	for (unsigned i = 0; i < d->ntrunks; i++)
-		sip_trunk_free(d->trunks[i].trunk);
-	free(d->trunks);
+	gw_trunks_free(d);
 	sipua_free(d->ua);
 	route_table_free(d->routes);
 	cause_map_free(d->causes);

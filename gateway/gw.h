@@ -1,6 +1,6 @@
 /* The daemon's objects, shared by the files of gateway/ that know the concrete legs and
- * modules (daemon.c, pri_link.c, leg_pri.c, leg_sip.c, call_route.c, call_env.c,
- * rtp_port.c, ctl_daemon.c; never call.c, which sees legs only through gateway/leg.h). Not an API for other modules: gateway/ is the only place that knows tdm/,
+ * modules (daemon.c, gw_trunk.c, reload.c, pri_link.c, leg_pri.c, leg_sip.c, call_route.c,
+ * call_env.c, rtp_port.c, ctl_daemon.c; never call.c, which sees legs only through gateway/leg.h). Not an API for other modules: gateway/ is the only place that knows tdm/,
  * sip/ and media/ at once. */
 #ifndef STROWGER_GW_H
 #define STROWGER_GW_H
@@ -44,9 +44,21 @@ struct watch {
 	bool audio;			/* an analog port's: POLLIN too (gw_watch_audio) */
 };
 
+/* A configured SIP trunk (gateway/gw_trunk.c): its settings and its sip/trunk object. A SIP
+ * leg holds a reference while it lives, so a reload may change a trunk in place or remove
+ * it: a removed trunk takes no new calls, withdraws its registration and is freed after
+ * its last call. */
 struct gw_trunk {
 	char name[CONF_NAME_MAX];
+	struct conf_trunk conf;		/* its settings; a reload changes them in place */
 	struct sip_trunk *trunk;
+	unsigned refs;			/* the daemon's (until removed) and one per SIP leg */
+	bool removed;			/* taken out by a reload: on d->retired */
+	struct gw_trunk *next;		/* d->retired */
+	struct daemon *d;
+	su_timer_t *timer;		/* removed: waits for the withdrawal's answer */
+	unsigned polls;
+	uint64_t calls;			/* calls placed on or taken from it */
 };
 
 /* Counters an engineer asks for first; logged at exit. */
@@ -74,8 +86,10 @@ struct daemon {
 	struct watch watches[MAX_WATCHES];
 	unsigned nwatches;
 	struct sipua *ua;
-	struct gw_trunk *trunks;
+	struct gw_trunk **trunks;	/* the running ones, in config order */
 	unsigned ntrunks;
+	struct gw_trunk *retired;	/* removed by a reload, calls still on them */
+	uint32_t blocked[8];		/* bit n: span n is blocked (strowgerctl span block) */
 	struct media_engine *media;
 	struct route_table *routes;
 	struct cause_map *causes;
@@ -95,8 +109,29 @@ struct daemon {
 
 /* Microseconds of CLOCK_MONOTONIC, for latencies and durations. */
 
-/* The trunk called name, or NULL. */
+/* The running (not removed) trunk called name, or NULL. */
 struct sip_trunk *gw_trunk_find(struct daemon *d, const char *name);
+struct gw_trunk *gw_trunk_get(struct daemon *d, const char *name);
+
+/* Start a trunk from its settings and add it to d->trunks. 0 or an errno value (logged). */
+int gw_trunk_add(struct daemon *d, const struct conf_trunk *ct);
+/* A reload changed its settings (sip_trunk_update()). 0 or an errno value: unchanged. */
+int gw_trunk_change(struct daemon *d, struct gw_trunk *gt, const struct conf_trunk *ct,
+		    bool *reregistered);
+/* A reload removed it: off d->trunks, retired (sip_trunk_retire()), freed after its last
+ * reference. */
+void gw_trunk_remove(struct daemon *d, struct gw_trunk *gt);
+struct gw_trunk *gw_trunk_ref(struct gw_trunk *gt);
+void gw_trunk_unref(struct gw_trunk *gt);
+/* At stop, after the calls. */
+void gw_trunks_free(struct daemon *d);
+
+/* Reload the configuration (gateway/reload.h gw_reload) and apply logging and timers;
+ * reply: its one-line summary or why nothing changed. 0 or an errno value. */
+int gw_daemon_reload(struct daemon *d, char *reply, size_t len);
+
+/* Maintenance block of a span (strowgerctl span block N): no new calls either way. */
+bool gw_span_blocked(const struct daemon *d, unsigned span);
 
 /* The PRI link of DAHDI span number span, or NULL. */
 struct pri_link *gw_link_find(struct daemon *d, unsigned span);

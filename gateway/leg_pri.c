@@ -113,7 +113,11 @@ static int place_on_span(struct bchan_ref chan, int *cause, void *arg)
 	int err;
 
 	p->chan = (struct bchan_ref){ .span = chan.span };
-	if (!link || !pri_link_pri(link)) {
+	if (gw_span_blocked(p->d, chan.span)) {
+		/* maintenance: the hunt moves on to the group's next span, else cause 34 */
+		*cause = CAUSE_NO_CIRCUIT_AVAILABLE;
+		err = EBUSY;
+	} else if (!link || !pri_link_pri(link)) {
 		*cause = CAUSE_NETWORK_OUT_OF_ORDER;
 		err = ENOTCONN;
 	} else {

@@ -69,6 +69,8 @@ struct leg_sip {
 	enum sip_leg_state st;
 	bool incoming;			/* leg A: we answer the INVITE */
 	char trunk[CONF_NAME_MAX];
+	struct gw_trunk *gt;		/* a reference while the leg lives (a reload may remove
+					 * the trunk: the call keeps it); NULL before placing */
 	char call_id[128];		/* the dialog's Call-ID, kept for the CDR past sc */
 	char answer[2048];		/* leg A: our SDP answer, sent with 18x/200 */
 	struct sdp_oa *oa;
@@ -89,7 +91,7 @@ static const struct leg_sip *cls_of(const struct leg *l) { return (const struct 
 
 static const struct conf_trunk *trunk_conf(const struct leg_sip *s)
 {
-	return conf_trunk_find(s->d->conf, s->trunk);
+	return s->gt ? &s->gt->conf : NULL;
 }
 
 static void reason_for(const struct leg_sip *s, int cause, char *buf, size_t len)
@@ -198,12 +200,16 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 	int err;
 
 	snprintf(s->trunk, sizeof(s->trunk), "%s", lp->to->trunk);
-	struct sip_trunk *trunk = gw_trunk_find(d, s->trunk);
-	if (!trunk) {
+	struct gw_trunk *gt = gw_trunk_get(d, s->trunk);
+	if (!gt) {
 		CLOG(LL_ERROR, c, "route %s: trunk %s does not run", lp->route, s->trunk);
 		*cause = CAUSE_NO_CIRCUIT_AVAILABLE;
 		return ENOENT;
 	}
+	gw_trunk_unref(s->gt);	/* a fallback attempt may have held another */
+	s->gt = gw_trunk_ref(gt);
+	gt->calls++;
+	struct sip_trunk *trunk = gt->trunk;
 	if (!sip_trunk_is_up(trunk)) {
 		CLOG(LL_WARN, c, "trunk %s is down (keepalive): cause 34", s->trunk);
 		*cause = CAUSE_NO_CIRCUIT_AVAILABLE;
@@ -213,7 +219,7 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 		*cause = CAUSE_RESOURCE_UNAVAILABLE;
 		return ENOSPC;
 	}
-	const struct conf_trunk *ct = conf_trunk_find(d->conf, s->trunk);
+	const struct conf_trunk *ct = trunk_conf(s);
 	struct party_sip_identity id;
 	party_calling_to_sip(&lp->plan, lp->caller, ct && ct->trust, &id);
 	if (ct)
@@ -494,6 +500,7 @@ static void sip_destroy(struct leg *l)
 	if (s->rtcp_fd >= 0)
 		close(s->rtcp_fd);
 	sdp_oa_free(s->oa);
+	gw_trunk_unref(s->gt);
 	free(s);
 }
 
@@ -539,6 +546,9 @@ int leg_sip_alloc_in(struct leg **lp, struct daemon *d, struct sipua_call *sc, c
 	s->st = SL_EARLY;
 	s->sc = sc;
 	snprintf(s->trunk, sizeof(s->trunk), "%s", trunk);
+	s->gt = gw_trunk_ref(gw_trunk_get(d, trunk));
+	if (s->gt)
+		s->gt->calls++;
 	sipua_call_set_priv(sc, s);
 	*lp = &s->leg;
 	return 0;

@@ -25,6 +25,7 @@ struct route_entry {
 	size_t nlist;
 	char lit[CONF_STR_MAX];		/* MATCH_REGEX: digits every match starts with */
 	size_t lit_len;
+	uint64_t calls;			/* calls routed by it (route_table_count) */
 };
 
 struct route_table {
@@ -333,6 +334,35 @@ void route_table_free(struct route_table *t)
 {
 	if (t)
 		table_release(t, t->n);
+}
+
+unsigned route_table_size(const struct route_table *t)
+{
+	return t ? t->n : 0;
+}
+
+const struct conf_route *route_table_route(const struct route_table *t, unsigned index)
+{
+	return t && index < t->n ? &t->e[index].conf : NULL;
+}
+
+void route_table_count(struct route_table *t, unsigned index)
+{
+	if (t && index < t->n)
+		t->e[index].calls++;
+}
+
+uint64_t route_table_calls(const struct route_table *t, unsigned index)
+{
+	return t && index < t->n ? t->e[index].calls : 0;
+}
+
+void route_table_carry(struct route_table *t, const struct route_table *old)
+{
+	for (unsigned i = 0; t && old && i < t->n; i++)
+		for (unsigned j = 0; j < old->n; j++)
+			if (!strcmp(t->e[i].conf.name, old->e[j].conf.name))
+				t->e[i].calls = old->e[j].calls;
 }
 
 static bool from_ok(const struct conf_endpoint *from, const struct conf_endpoint *src)

@@ -81,6 +81,15 @@ struct route_result {
 enum route_state route_lookup(const struct route_table *t, const struct conf_endpoint *src,
 			      const char *number, bool complete, struct route_result *res);
 
+/* The table's routes in config order, for listings (strowgerctl show routes). */
+unsigned route_table_size(const struct route_table *t);
+const struct conf_route *route_table_route(const struct route_table *t, unsigned index);
+/* Count a call the route at index took; how many it took so far. */
+void route_table_count(struct route_table *t, unsigned index);
+uint64_t route_table_calls(const struct route_table *t, unsigned index);
+/* A reload built t to replace old: routes of the same name keep their counts. */
+void route_table_carry(struct route_table *t, const struct route_table *old);
+
 /* A set of Q.850 cause values (1..127). */
 struct route_causes {
 	uint64_t bits[2];

@@ -53,6 +53,9 @@ struct sip_trunk {
 	unsigned keepalive_fails;
 	unsigned retry_min, retry_max;	/* [s] */
 	bool inbound_auth;		/* authenticated INVITEs from anywhere are ours */
+	bool retired;			/* removed by a reload: takes no new calls, withdraws
+					 * its registration, lives on for its calls */
+	nua_handle_t *old_reg_nh;	/* a binding being withdrawn (Expires 0) after a change */
 
 	enum sip_trunk_reg_state reg_state;
 	nua_handle_t *reg_nh;
@@ -124,6 +127,8 @@ bool sip_trunk_inbound_auth(const struct sip_trunk *t)
 
 const char *sip_trunk_inbound_password(const struct sip_trunk *t, const char *user)
 {
+	if (t->retired)
+		return NULL;	/* removed by a reload: no new calls */
 	return t->inbound_auth && user && !strcmp(user, t->username) ? t->password : NULL;
 }
 
@@ -225,6 +230,8 @@ const char *sip_trunk_host(const struct sip_trunk *t, char *buf, size_t len)
 
 bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp)
 {
+	if (t->retired)
+		return false;
 	if (sa->sa_family != t->addr.ss_family)
 		return false;
 	if (sa->sa_family == AF_INET) {
@@ -344,6 +351,13 @@ static void reg_response(struct sip_trunk *t, int status, const char *phrase, co
 {
 	if (status < 200)
 		return;
+	if (t->retired && (t->reg_auth_tried || (status != 401 && status != 407))) {
+		/* the withdrawal's answer: whatever it is, we are done with the registrar */
+		LOGN(LS_SIP, "trunk %s: registration withdrawn (%d %s)", t->name, status,
+		     phrase ? phrase : "");
+		set_reg_state(t, SIP_TRUNK_UNREGISTERED);
+		return;
+	}
 	if (status < 300) {
 		unsigned exp = granted_expires(t, sip);
 		t->reg_auth_tried = false;
@@ -473,7 +487,8 @@ void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char
 
 	if (ctx->kind == SIP_HK_REGISTER) {
 		t = (struct sip_trunk *)((char *)ctx - offsetof(struct sip_trunk, reg_ctx));
-		if (event == nua_r_register && nh == t->reg_nh)
+		/* a retired trunk's withdrawal (nua_unregister) answers as nua_r_unregister */
+		if ((event == nua_r_register || event == nua_r_unregister) && nh == t->reg_nh)
 			reg_response(t, status, phrase, sip);
 		else
 			LOGD(LS_SIP, "trunk %s: %s %d %s", t->name, nua_event_name(event), status,
@@ -561,6 +576,10 @@ static void trunk_release(struct sip_trunk *t)
 	if (t->reg_nh) {
 		nua_handle_bind(t->reg_nh, NULL);
 		nua_handle_destroy(t->reg_nh);
+	}
+	if (t->old_reg_nh) {
+		nua_handle_bind(t->old_reg_nh, NULL);
+		nua_handle_destroy(t->old_reg_nh);
 	}
 	opt_drop(t);
 	if (t->res) {
@@ -671,4 +690,138 @@ void sip_trunk_free(struct sip_trunk *t)
 		return;
 	sipua_trunk_remove(t->ua, t);
 	trunk_release(t);
+}
+
+/* ---- Reload ----------------------------------------------------------------------------- */
+
+/* Withdraw the binding of the REGISTER handle, if any (RFC 3261 §10.2.2: Expires 0). keep:
+ * the handle stays the trunk's reg_nh (retired: its answer ends the withdrawal), else it
+ * moves to old_reg_nh and is destroyed at the next change or at free. */
+static bool reg_withdraw(struct sip_trunk *t, bool keep)
+{
+	bool sent = false;
+
+	su_timer_reset(t->reg_timer);
+	if (!t->reg_nh)
+		return false;
+	if (t->reg_state == SIP_TRUNK_REGISTERED || t->reg_state == SIP_TRUNK_REGISTERING) {
+		LOGI(LS_SIP, "trunk %s: withdrawing the registration (REGISTER, Expires 0)",
+		     t->name);
+		nua_unregister(t->reg_nh, TAG_END());
+		sent = true;
+	}
+	if (!keep) {
+		if (t->old_reg_nh) {
+			nua_handle_bind(t->old_reg_nh, NULL);
+			nua_handle_destroy(t->old_reg_nh);
+		}
+		t->old_reg_nh = sent ? t->reg_nh : NULL;
+		if (!sent) {
+			nua_handle_bind(t->reg_nh, NULL);
+			nua_handle_destroy(t->reg_nh);
+		}
+		t->reg_nh = NULL;
+		set_reg_state(t, SIP_TRUNK_UNREGISTERED);
+	}
+	return sent;
+}
+
+void sip_trunk_retire(struct sip_trunk *t)
+{
+	if (!t || t->retired)
+		return;
+	t->retired = true;
+	if (t->opt_timer)
+		su_timer_reset(t->opt_timer);
+	opt_drop(t);
+	t->reg_auth_tried = false;
+	if (!reg_withdraw(t, true))
+		set_reg_state(t, SIP_TRUNK_UNREGISTERED);
+	LOGN(LS_SIP, "trunk %s: removed: no new calls; its calls finish", t->name);
+}
+
+bool sip_trunk_withdrawing(const struct sip_trunk *t)
+{
+	return t && t->retired && t->reg_state != SIP_TRUNK_UNREGISTERED;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool *reregistered)
+{
+	struct sip_trunk probe;
+	char uri[URI_MAX];
+
+	if (reregistered)
+		*reregistered = false;
+	if (!t || !p || t->retired || p->transport > SIP_TP_TCP ||
+	    (p->do_register && (!p->username || !p->username[0])) ||
+	    (p->inbound_auth && (!p->username || !p->username[0] || !p->password ||
+				 !p->password[0])))
+		return EINVAL;
+	const struct sip_trunk *owner =
+		p->inbound_auth ? sipua_trunk_by_auth_user(t->ua, p->username) : NULL;
+	if (owner && owner != t)
+		return EEXIST;
+	/* Check the new proxy on a scratch copy: a failure changes nothing. */
+	probe = *t;
+	if (parse_proxy(&probe, p->proxy))
+		return EINVAL;
+	probe.username = (char *)(p->username ? p->username : NULL);
+	probe.transport = p->transport;
+	if (uri_build(&probe, probe.username, true, uri, sizeof(uri)))
+		return EINVAL;
+	char *user = dup_or_null(p->username), *pass = dup_or_null(p->password);
+	if ((p->username && !user) || (p->password && !pass)) {
+		free(user);
+		free(pass);
+		return ENOMEM;
+	}
+	unsigned expires = p->expires ? p->expires : EXPIRES_DEFAULT;
+	bool reg_changed = p->do_register != t->do_register || expires != t->expires ||
+			   p->transport != t->transport || strcmp(probe.hostport, t->hostport) ||
+			   !str_eq(p->username, t->username) || !str_eq(p->password, t->password);
+
+	/* The old binding goes with the old data: a registrar keys it on the AOR. */
+	if (reg_changed)
+		(void)reg_withdraw(t, false);
+	t->addr = probe.addr;
+	memcpy(t->hostport, probe.hostport, sizeof(t->hostport));
+	t->transport = p->transport;
+	free(t->username);
+	free(t->password);
+	t->username = user;
+	t->password = pass;
+	t->do_register = p->do_register;
+	t->expires = expires;
+	t->inbound_auth = p->inbound_auth;
+	if (p->keepalive != t->keepalive) {
+		if (t->opt_timer)
+			su_timer_destroy(t->opt_timer);
+		t->opt_timer = NULL;
+		opt_drop(t);
+		t->keepalive = p->keepalive;
+		t->opt_failures = 0;
+		t->up = -1;
+		if (t->keepalive)
+			t->opt_timer = su_timer_create(su_root_task(sipua_root(t->ua)),
+						       t->keepalive * 1000);
+		if (t->opt_timer) {
+			opt_send(t);
+			su_timer_run(t->opt_timer, opt_timer, t);
+		}
+	}
+	if (reg_changed && t->do_register) {
+		t->backoff = t->retry_min;
+		reg_send(t);
+		if (reregistered)
+			*reregistered = true;
+	}
+	LOGN(LS_SIP, "trunk %s: changed: proxy %s/%s%s, keepalive %u s", t->name, t->hostport,
+	     t->transport == SIP_TP_TCP ? "tcp" : "udp",
+	     reg_changed && t->do_register ? ", registering again" : "", t->keepalive);
+	return 0;
 }

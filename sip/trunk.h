@@ -74,6 +74,20 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
  * events. */
 void sip_trunk_free(struct sip_trunk *t);
 
+/* A reload changed the trunk: take p as sip_trunk_alloc() does, in place (calls on the
+ * trunk keep it). When the registration data changed (proxy, transport, credentials,
+ * register, expires) the old binding is withdrawn (REGISTER with Expires 0) and, with
+ * register on, a new one made; *reregistered says so. A failure changes nothing: EINVAL,
+ * EEXIST (inbound_auth username of another trunk), ENOMEM. */
+int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool *reregistered);
+
+/* A reload removed the trunk: it matches no INVITE any more, stops its keepalive and
+ * withdraws its registration (Expires 0); its calls go on. Free it with sip_trunk_free()
+ * after its last call, once sip_trunk_withdrawing() is false (or on a timeout). */
+void sip_trunk_retire(struct sip_trunk *t);
+/* A retired trunk's REGISTER with Expires 0 is not answered yet. */
+bool sip_trunk_withdrawing(const struct sip_trunk *t);
+
 const char *sip_trunk_name(const struct sip_trunk *t);
 enum sip_trunk_reg_state sip_trunk_reg_state(const struct sip_trunk *t);
 const char *sip_trunk_reg_state_name(enum sip_trunk_reg_state s);

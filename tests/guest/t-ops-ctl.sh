@@ -42,7 +42,7 @@ t_start pbx-out "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930123 from 5551000;
 pbx=$T_PID
 gw_wait_dchan 2 || t_fail "span 2's D-channel not up"
 ctl show spans
-grep -qE '^2 +E1 +pri_cpe +up +up +[0-9]+/30$' <<<"$CTL_OUT" || t_fail "span 2's D-channel not shown up"
+grep -qE '^2 +E1 +pri_cpe +up +up +[0-9]+/30 +-$' <<<"$CTL_OUT" || t_fail "span 2's D-channel not shown up"
 gw_baseline
 
 _t_ms

@@ -40,7 +40,8 @@ static void f_status(void *arg, struct ctl_status *st)
 	*st = (struct ctl_status){ .calls = 3, .calls_created = 9, .dchan_up = "-" };
 }
 
-static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup, NULL, NULL };
+static const struct ctl_ops ops = { .spans = f_spans, .calls = f_calls, .trunks = f_trunks,
+				    .status = f_status, .hangup = f_hangup };
 
 static void setup(void)
 {

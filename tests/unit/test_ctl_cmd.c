@@ -2,6 +2,7 @@
  * (words, errors, numbers and causes), the exact formatting of each show command, hangup's
  * arguments reaching the daemon, and log level changing the live levels. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,11 @@
 #include "gateway/ctl_cmd.h"
 
 struct fake {
-	unsigned nspans, ncalls, ntrunks, nchans;
+	unsigned nspans, ncalls, ntrunks, nchans, nroutes;
+	int reload_rc;			/* what reload answers */
+	unsigned reloads;
+	unsigned block_span;		/* what span block asked */
+	int block;			/* 1 block, 0 unblock, -1 not asked */
 	int ncdrs;			/* -1: CDRs off */
 	unsigned chan_span;		/* what show channels asked for */
 	/* what hangup was asked */
@@ -25,9 +30,9 @@ static unsigned f_spans(void *arg, struct ctl_span_row *rows, unsigned max)
 {
 	struct fake *f = arg;
 	static const struct ctl_span_row fixed[] = {
-		{ 1, "E1", "pri_cpe", "up", 1, 3, 30 },
-		{ 2, "T1", "pri_net", "alarm", 0, 0, 23 },
-		{ 5, "T1", "fxs", "absent", -1, 0, 24 },
+		{ 1, "E1", "pri_cpe", "up", 1, 3, 30, false },
+		{ 2, "T1", "pri_net", "alarm", 0, 0, 23, true },
+		{ 5, "T1", "fxs", "absent", -1, 0, 24, false },
 	};
 	for (unsigned i = 0; i < f->nspans && i < max; i++)
 		rows[i] = fixed[i % 3];
@@ -113,8 +118,39 @@ static int f_cdr_tail(void *arg, struct cdr_rec *rows, unsigned max)
 	return f->ncdrs < 0 ? -1 : n;
 }
 
+static int f_reload(void *arg, char *reply, size_t len)
+{
+	struct fake *f = arg;
+
+	f->reloads++;
+	snprintf(reply, len, f->reload_rc ? "reload failed, nothing changed: t.conf:3: bad" :
+		 "reloaded: 1 trunk changed, 0 added, 0 removed; 2 routes");
+	return f->reload_rc;
+}
+
+static int f_span_block(void *arg, unsigned span, bool block)
+{
+	struct fake *f = arg;
+
+	f->block_span = span;
+	f->block = block;
+	return span == 1 ? 0 : span == 5 ? EINVAL : ENOENT;
+}
+
+static unsigned f_routes(void *arg, struct ctl_route_row *rows, unsigned max)
+{
+	struct fake *f = arg;
+	static const struct ctl_route_row fixed[] = {
+		{ "to-carrier", "span 2", "0049, 0030", "trunk carrier, trunk backup", 1, "+", 12 },
+		{ "in", "trunk carrier", "", "group pbx", 0, "", 0 },
+	};
+	for (unsigned i = 0; i < f->nroutes && i < max; i++)
+		rows[i] = fixed[i % 2];
+	return f->nroutes;
+}
+
 static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup,
-				    f_channels, f_cdr_tail };
+				    f_channels, f_cdr_tail, f_reload, f_span_block, f_routes };
 
 /* Run line; return the reply (caller frees) and the status in *rc. */
 static char *run(struct fake *f, const char *line, int *rc)
@@ -179,10 +215,10 @@ Test(ctl_cmd, show_spans_formats_each_span)
 	struct fake f = { .nspans = 3 };
 
 	expect(&f, "show spans", 0,
-	       "SPAN  TYPE SIG      ALARM   DCHAN  BCHANS\n"
-	       "1     E1   pri_cpe  up      up     3/30\n"
-	       "2     T1   pri_net  alarm   down   0/23\n"
-	       "5     T1   fxs      absent  -      0/24\n\n");
+	       "SPAN  TYPE SIG      ALARM   DCHAN  BCHANS  MAINT\n"
+	       "1     E1   pri_cpe  up      up     3/30    -\n"
+	       "2     T1   pri_net  alarm   down   0/23    blocked\n"
+	       "5     T1   fxs      absent  -      0/24    -\n\n");
 }
 
 Test(ctl_cmd, show_spans_says_when_rows_are_left_out)
@@ -283,7 +319,8 @@ Test(ctl_cmd, help_lists_every_command)
 
 	cr_expect_eq(rc, 0);
 	for (const char *c = "show spans\0show calls\0show trunks\0show status\0hangup \0"
-			     "log level \0help\0show channels\0cdr tail\0--json\0"; *c; c += strlen(c) + 1)
+			     "log level \0help\0show channels\0cdr tail\0--json\0show routes\0"
+			     "reload\0span block|unblock N\0"; *c; c += strlen(c) + 1)
 		cr_expect_not_null(strstr(r, c), "help lacks '%s'", c);
 	free(r);
 }
@@ -313,9 +350,9 @@ Test(ctl_cmd, json_replies_are_one_line_with_escaped_strings)
 
 	expect(&f, "show spans --json", 0,
 	       "{\"spans\":[{\"span\":1,\"type\":\"E1\",\"signalling\":\"pri_cpe\",\"alarm\":\"up\","
-	       "\"dchan_up\":true,\"bchans_used\":3,\"bchans_total\":30},{\"span\":2,\"type\":\"T1\","
-	       "\"signalling\":\"pri_net\",\"alarm\":\"alarm\",\"dchan_up\":false,\"bchans_used\":0,"
-	       "\"bchans_total\":23}]}\n\n");
+	       "\"dchan_up\":true,\"bchans_used\":3,\"bchans_total\":30,\"blocked\":false},"
+	       "{\"span\":2,\"type\":\"T1\",\"signalling\":\"pri_net\",\"alarm\":\"alarm\","
+	       "\"dchan_up\":false,\"bchans_used\":0,\"bchans_total\":23,\"blocked\":true}]}\n\n");
 	expect(&f, "--json show calls", 0,
 	       "{\"calls\":[{\"id\":7,\"direction\":\"tdm->sip\",\"state\":\"ACTIVE\",\"channel\":"
 	       "\"span 1 ch 3\",\"trunk\":\"carrier\",\"called\":\"+4930123\",\"calling\":\"\","
@@ -384,4 +421,76 @@ Test(ctl_cmd, cdr_tail_lists_the_last_records)
 	expect(&f, "cdr head", -1, "error: unknown command 'cdr head' (try help)\n\n");
 	f.ncdrs = -1;
 	expect(&f, "cdr tail", -1, "error: CDRs are off ([general] cdr_db)\n\n");
+}
+
+/* ---- reload, span block, show routes ---------------------------------------------------- */
+
+Test(ctl_cmd, reload_replies_with_the_summary_or_the_error)
+{
+	struct fake f = { 0 };
+
+	expect(&f, "reload", 0, "reloaded: 1 trunk changed, 0 added, 0 removed; 2 routes\n\n");
+	f.reload_rc = EINVAL;
+	expect(&f, "reload", -1, "error: reload failed, nothing changed: t.conf:3: bad\n\n");
+	cr_expect_eq(f.reloads, 2);
+	expect(&f, "reload now", -1, "error: 'reload' takes no arguments\n\n");
+	cr_expect_eq(f.reloads, 2);
+}
+
+Test(ctl_cmd, span_block_and_unblock)
+{
+	struct fake f = { .block = -1 };
+
+	expect(&f, "span block 1", 0, "span 1 blocked: no new calls; calls up finish\n\n");
+	cr_expect(f.block_span == 1 && f.block == 1);
+	expect(&f, "span unblock 1", 0, "span 1 unblocked\n\n");
+	cr_expect(f.block_span == 1 && f.block == 0);
+	expect(&f, "span block 9", -1, "error: no span 9 running (see show spans)\n\n");
+	expect(&f, "span block 5", -1, "error: span 5 is not a PRI span\n\n");
+	f.block = -1;
+	for (const char *bad = "span\0span block\0span block 0\0span block 256\0span block x\0"
+			       "span lock 1\0span block 1 2\0"; *bad; bad += strlen(bad) + 1)
+		expect(&f, bad, -1, "error: usage: span block|unblock N\n\n");
+	cr_expect_eq(f.block, -1, "a bad request reached the daemon");
+}
+
+Test(ctl_cmd, show_routes_aligns_columns_to_the_longest_value)
+{
+	struct fake f = { .nroutes = 2 };
+
+	expect(&f, "show routes", 0,
+	       "ROUTE      FROM          MATCH      TO                          STRIP PREPEND  CALLS\n"
+	       "to-carrier span 2        0049, 0030 trunk carrier, trunk backup 1     +        12\n"
+	       "in         trunk carrier *          group pbx                   0     -        0\n"
+	       "2 routes\n\n");
+	expect(&f, "show routes extra", -1, "error: 'show routes' takes no arguments\n\n");
+}
+
+Test(ctl_cmd, show_routes_json_lists_destinations)
+{
+	struct fake f = { .nroutes = 2 };
+
+	expect(&f, "show routes --json", 0,
+	       "{\"routes\":[{\"name\":\"to-carrier\",\"from\":\"span 2\",\"match\":\"0049, 0030\","
+	       "\"to\":[\"trunk carrier\",\"trunk backup\"],\"strip\":1,\"prepend\":\"+\","
+	       "\"calls\":12},{\"name\":\"in\",\"from\":\"trunk carrier\",\"match\":\"\","
+	       "\"to\":[\"group pbx\"],\"strip\":0,\"prepend\":\"\",\"calls\":0}]}\n\n");
+}
+
+Test(ctl_cmd, new_commands_without_the_daemon_ops_say_so)
+{
+	/* a daemon that has none of the three */
+	static const struct ctl_ops old = { .spans = f_spans, .calls = f_calls,
+					    .trunks = f_trunks, .status = f_status,
+					    .hangup = f_hangup };
+	struct ctl_buf out = { 0 };
+
+	cr_expect_eq(ctl_cmd_run(&old, NULL, "reload", &out), -1);
+	cr_expect_eq(ctl_cmd_run(&old, NULL, "span block 1", &out), -1);
+	cr_expect_eq(ctl_cmd_run(&old, NULL, "show routes", &out), -1);
+	ctl_buf_printf(&out, "%s", "");	/* NUL-terminated */
+	cr_expect_str_eq(out.data, "error: reload is not available\n\n"
+				   "error: span block is not available\n\n"
+				   "error: show routes is not available\n\n");
+	ctl_buf_free(&out);
 }

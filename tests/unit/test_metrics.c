@@ -49,8 +49,8 @@ static char *render(struct metrics *m, const struct metrics_gauges *g)
 Test(metrics, counts_calls_by_labels_and_sums_media)
 {
 	struct metrics *m = NULL;
-	struct ctl_span_row spans[] = { { 2, "E1", "pri_cpe", "up", 1, 3, 30 },
-					{ 5, "T1", "fxs", "alarm", -1, 0, 24 } };
+	struct ctl_span_row spans[] = { { 2, "E1", "pri_cpe", "up", 1, 3, 30, false },
+					{ 5, "T1", "fxs", "alarm", -1, 0, 24, false } };
 	struct ctl_trunk_row trunks[] = { { "peer", "sip:127.0.0.1:5070", "udp", "off", -1, 1 },
 					  { "car\"x", "sip:10.0.0.1", "udp", "registered", 0, 0 } };
 	struct metrics_gauges g = { .calls_active = 1, .spans = spans, .nspans = 2,

@@ -709,3 +709,33 @@ Test(route, failover_decision)
 	cr_expect(route_causes_has(&fc, 127) && route_causes_has(&fc, 1));
 	cr_expect_not(route_causes_has(&fc, 64));
 }
+
+/* show routes' counts: per route, kept by name when a reload builds a new table. */
+Test(route, call_counts_survive_a_rebuild_by_name)
+{
+	const struct conf_route r1[] = {
+		rt("a", ep_any(), "0", ep_trunk("a"), 0, ""),
+		rt("b", ep_any(), "1", ep_trunk("b"), 0, ""),
+	};
+	const struct conf_route r2[] = {
+		rt("c", ep_any(), "2", ep_trunk("c"), 0, ""),
+		rt("b", ep_any(), "1", ep_trunk("x"), 0, ""),
+	};
+	struct route_table *t1 = table(r1, NELEM(r1), 0), *t2 = table(r2, NELEM(r2), 0);
+
+	cr_expect_eq(route_table_size(t1), 2);
+	cr_expect_str_eq(route_table_route(t1, 1)->name, "b");
+	cr_expect_null(route_table_route(t1, 2));
+	route_table_count(t1, 0);
+	route_table_count(t1, 1);
+	route_table_count(t1, 1);
+	route_table_count(t1, 7);	/* out of range: ignored */
+	cr_expect_eq(route_table_calls(t1, 0), 1);
+	cr_expect_eq(route_table_calls(t1, 1), 2);
+	route_table_carry(t2, t1);
+	cr_expect_eq(route_table_calls(t2, 0), 0, "new route c starts at 0");
+	cr_expect_eq(route_table_calls(t2, 1), 2, "route b keeps its count");
+	cr_expect_eq(route_table_size(NULL), 0);
+	route_table_free(t1);
+	route_table_free(t2);
+}

@@ -1,0 +1,221 @@
+/* Live reload (SIGHUP, strowgerctl reload): read the file again and apply what can change
+ * without dropping a call.
+ *
+ * All or nothing at the file: a file that does not parse or validate, or whose routes do
+ * not build, changes nothing. Then, per part: routes are replaced as a whole (a call up
+ * keeps the copy it took, gateway/call_route.c note_route); trunks are added, changed in
+ * place (re-registering when the registration data changed) or removed (retired: their
+ * calls hold a reference and finish, gateway/gw_trunk.c); [general] options, spans, groups
+ * and ports take only their reloadable options, and the rest is refused by name ("span 2:
+ * signalling changed; restart needed") while the other parts still apply. */
+#include "gateway/gw.h"
+#include "gateway/reload.h"
+
+#include "common/log.h"
+#include "gateway/cause.h"
+#include "gateway/route.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void out_add(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void out_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+unsigned reload_refusals(const char *restart, char *log, size_t loglen, char *brief,
+			 size_t brieflen)
+{
+	char copy[2048], *save = NULL;
+	unsigned n = 0;
+
+	if (log && loglen)
+		log[0] = '\0';
+	if (brief && brieflen)
+		brief[0] = '\0';
+	snprintf(copy, sizeof(copy), "%s", restart ? restart : "");
+	/* conf_restart_needed() lines: "[span 2] signalling", "[group pbx] added" */
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *close = strchr(l, ']');
+		const char *what = close ? close + 1 : l, *title = l[0] == '[' ? l + 1 : l;
+
+		if (close)
+			*close = '\0';
+		while (*what == ' ')
+			what++;
+		bool whole = !strcmp(what, "added") || !strcmp(what, "removed") ||
+			     !strcmp(what, "changed") || strchr(what, ' ');
+		if (log && loglen)
+			out_add(log, loglen, "%s: %s%s; restart needed\n", title, what,
+				whole ? "" : " changed");
+		if (brief && brieflen)
+			out_add(brief, brieflen, "%s%s %s", n ? ", " : "", title, what);
+		n++;
+	}
+	if (n && brief && brieflen)
+		out_add(brief, brieflen, " (restart needed)");
+	return n;
+}
+
+void reload_summary_format(const struct reload_summary *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "reloaded: %u trunk%s changed, %u added, %u removed; %u route%s",
+		 s->trunks_changed, s->trunks_changed == 1 ? "" : "s", s->trunks_added,
+		 s->trunks_removed, s->routes, s->routes == 1 ? "" : "s");
+	if (s->refused[0])
+		out_add(buf, len, "; refused: %s", s->refused);
+	if (s->failed[0])
+		out_add(buf, len, "; failed: %s", s->failed);
+}
+
+static int build_routing(const struct conf *conf, struct route_table **rtp,
+			 struct cause_map **cmp, char *why, size_t whylen)
+{
+	char err[256] = "", dir[CONF_STR_MAX];
+	const char *slash = strrchr(conf->path, '/');
+
+	/* "match = @ported.txt" is read next to the config file */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - conf->path) : 0, conf->path);
+	struct route_table_params rp = {
+		.routes = conf->routes, .nroutes = conf->nroutes, .dir = dir, .err = err,
+		.errlen = sizeof(err),
+	};
+	int e = route_table_alloc(rtp, &rp);
+
+	if (e) {
+		snprintf(why, whylen, "routes: %s", err[0] ? err : strerror(e));
+		return e;
+	}
+	e = cause_map_alloc(cmp);
+	if (!e && conf->general.cause_map[0])
+		e = cause_map_override(*cmp, conf->general.cause_map, err, sizeof(err));
+	if (e) {
+		snprintf(why, whylen, "cause_map: %s", err[0] ? err : strerror(e));
+		route_table_free(*rtp);
+		cause_map_free(*cmp);
+		*rtp = NULL;
+		*cmp = NULL;
+	}
+	return e;
+}
+
+int gw_build_routing(const struct conf *conf, struct route_table **rtp, struct cause_map **cmp)
+{
+	char why[320];
+	int e = build_routing(conf, rtp, cmp, why, sizeof(why));
+
+	if (e)
+		LOGE(LS_CONF, "%s", why);
+	return e;
+}
+
+/* Trunks: removed ones retire, changed ones change in place, new ones start. */
+static void apply_trunks(struct daemon *d, const struct conf *next, struct reload_summary *s)
+{
+	for (unsigned i = d->ntrunks; i-- > 0;) {
+		struct gw_trunk *gt = d->trunks[i];
+		if (!conf_trunk_find(next, gt->name)) {
+			gw_trunk_remove(d, gt);
+			s->trunks_removed++;
+		}
+	}
+	for (unsigned i = 0; i < next->ntrunks; i++) {
+		const struct conf_trunk *ct = &next->trunks[i];
+		struct gw_trunk *gt = gw_trunk_get(d, ct->name);
+		bool rereg = false;
+
+		if (!gt) {
+			if (gw_trunk_add(d, ct))
+				out_add(s->failed, sizeof(s->failed), "%strunk %s not started",
+					s->failed[0] ? ", " : "", ct->name);
+			else
+				s->trunks_added++;
+			continue;
+		}
+		if (conf_trunk_equal(&gt->conf, ct))
+			continue;
+		if (gw_trunk_change(d, gt, ct, &rereg)) {
+			out_add(s->failed, sizeof(s->failed), "%strunk %s unchanged",
+				s->failed[0] ? ", " : "", ct->name);
+			continue;
+		}
+		s->trunks_changed++;
+		s->trunks_reregistered += rereg;
+		LOGN(LS_CONF, "trunk %s: changed%s", ct->name, rereg ? ", registering again" : "");
+	}
+}
+
+int gw_reload(struct daemon *d, char *reply, size_t len)
+{
+	struct conf_errors errs = { 0 };
+	struct conf *next = NULL;
+	struct route_table *routes;
+	struct cause_map *causes;
+	struct reload_summary s = { 0 };
+	char restart[2048], log[2048], why[320];
+	int err;
+
+	LOGN(LS_CONF, "reloading %s", d->conf_path);
+	err = conf_load(&next, d->conf_path, &errs);
+	if (err) {
+		snprintf(reply, len, "reload failed, nothing changed:");
+		for (unsigned i = 0; i < errs.count; i++) {
+			LOGE(LS_CONF, "%s", errs.msgs[i]);
+			out_add(reply, len, "%s%s", i ? "; " : " ", errs.msgs[i]);
+		}
+		if (!errs.count)
+			out_add(reply, len, " %s: %s", d->conf_path, strerror(err));
+		LOGE(LS_CONF, "reload failed (%u error%s): still running the previous configuration",
+		     errs.count, errs.count == 1 ? "" : "s");
+		conf_errors_clear(&errs);
+		return err;
+	}
+	conf_errors_clear(&errs);
+	if (build_routing(next, &routes, &causes, why, sizeof(why))) {
+		LOGE(LS_CONF, "%s", why);
+		LOGE(LS_CONF, "reload failed: still running the previous configuration");
+		snprintf(reply, len, "reload failed, nothing changed: %s", why);
+		conf_free(next);
+		return EINVAL;
+	}
+	(void)conf_restart_needed(d->conf, next, restart, sizeof(restart));
+	/* What cannot change keeps running as it is; the rest of the file applies. */
+	err = conf_reload_merge(d->conf, next);
+	if (err) {
+		route_table_free(routes);
+		cause_map_free(causes);
+		conf_free(next);
+		snprintf(reply, len, "reload failed, nothing changed: %s", strerror(err));
+		return err;
+	}
+	s.nrefused = reload_refusals(restart, log, sizeof(log), s.refused, sizeof(s.refused));
+	for (char *save = NULL, *l = strtok_r(log, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		LOGW(LS_CONF, "reload: %s", l);
+
+	apply_trunks(d, next, &s);
+	/* The route table copies its routes: calls in progress keep their own copies. */
+	route_table_carry(routes, d->routes);
+	route_table_free(d->routes);
+	cause_map_free(d->causes);
+	d->routes = routes;
+	d->causes = causes;
+	conf_free(d->conf);
+	d->conf = next;
+	s.routes = next->nroutes;
+	reload_summary_format(&s, reply, len);
+	LOGN(LS_CONF, "reload done: %s", strncmp(reply, "reloaded: ", 10) ? reply : reply + 10);
+	return 0;
+}
