@@ -598,6 +598,9 @@ static int valid_params(const struct media_chan_params *p)
 		return EINVAL;
 	if (p->mode == MEDIA_MODE_T38 && p->t38.version > 3)
 		return EINVAL;
+	if (!memchr(p->sup.busy, 0, sizeof p->sup.busy) ||
+	    !memchr(p->sup.congestion, 0, sizeof p->sup.congestion))
+		return EINVAL;
 	return 0;
 }
 
