@@ -640,7 +640,12 @@ const struct conf_opt conf_opts[] = {
 	{ CS_PORT, "dial_delay_ms", OT_UINT, 0, .min = 0, .max = 10000, .def = "1000",
 	  P(dial_delay_ms), .desc = "FXO: off-hook to the first digit dialled [ms]" },
 	{ CS_PORT, "silence_timeout", OT_UINT, 0, .min = 0, .max = 3600, .def = "0",
-	  P(silence_timeout), .desc = "FXO: clear after this long of silence; 0: off [s] (reserved)" },
+	  P(silence_timeout), .desc = "FXO: a connected call with no audio energy from the line "
+	  "(below -45 dBm0) this long is cleared (cause 16); 0: off [s]" },
+	{ CS_PORT, "disconnect_tone", OT_BOOL, 0, .def = "yes", P(disconnect_tone),
+	  .desc = "FXO: the tone zone's busy or congestion tone (2 cycles of its cadence) from the "
+	  "line clears a connected call (cause 16): the far end hung up without dropping loop "
+	  "current" },
 };
 
 const unsigned conf_nopts = sizeof(conf_opts) / sizeof(conf_opts[0]);

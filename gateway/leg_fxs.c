@@ -33,6 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TE_EVENT_FLASH	16	/* RFC 4733 event: hook flash */
+#define FLASH_EVENT_MS	300	/* [ms] its length on the wire: a flash as a phone sends it */
+
 /* The port's line state, from the phone's point of view. */
 enum fxs_state {
 	FXS_IDLE,		/* on-hook, nothing to do */
@@ -477,6 +480,42 @@ static void on_timer(struct daemon *d, su_timer_t *t, void *arg)
 	}
 }
 
+/* DAHDI tells a flash from a hang-up by the on-hook's length: flash_max_ms. */
+static void flash_limit(struct fxs_port *p)
+{
+	int err = analog_set_flash(port_fd(p), p->cp.flash_max_ms);
+
+	if (err)
+		PLOG(LL_WARN, p, "cannot set the flash limit to %u ms: %s", p->cp.flash_max_ms,
+		     strerror(err));
+}
+
+/* A hook flash in an answered call goes to SIP as RFC 4733 event 16 (RFC 2833 §3.10's
+ * "flash", kept in the registry RFC 4733 §3.2 keeps): the far end (a SIP PBX) decides what
+ * it means, hold and a second dial tone, transfer or the waiting call. The gateway does not
+ * hold or dial itself. Elsewhere (dialling, ringing, cleared) a flash means nothing. */
+static void flash(struct fxs_port *p)
+{
+	struct leg_fxs *l = p->leg;
+	struct call *c = l && !l->over ? l->leg.call : NULL;
+	int err;
+
+	if (!c || call_state(c) != CALL_ACTIVE ||
+	    (p->st != FXS_CALLING && p->st != FXS_CONNECTED)) {
+		PLOG(LL_INFO, p, "hook flash in state %s (ignored: no answered call)",
+		     fxs_state_names[p->st]);
+		return;
+	}
+	err = route_media_te_event(p->d, c, TE_EVENT_FLASH, FLASH_EVENT_MS);
+	if (err)
+		CLOG(LL_NOTICE, c, "hook flash on port %u:%u not sent: %s", p->spanno, p->pos,
+		     err == ENOTSUP ? "the peer takes no telephone-event 16" :
+		     err == ENOTCONN ? "no RTP stream" : strerror(err));
+	else
+		CLOG(LL_INFO, c, "hook flash on port %u:%u: sent as RFC 4733 event %u (%u ms)",
+		     p->spanno, p->pos, TE_EVENT_FLASH, FLASH_EVENT_MS);
+}
+
 /* The phone went on-hook, or off-hook, or flashed. */
 static void on_line(struct fxs_port *p, const struct analog_event *ev)
 {
@@ -485,6 +524,7 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 	switch (ev->type) {
 	case ANALOG_EV_OFFHOOK:
 		p->offhook = true;
+		flash_limit(p);
 		switch (p->st) {
 		case FXS_IDLE:
 			offhook_idle(p);
@@ -526,9 +566,7 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 		}
 		break;
 	case ANALOG_EV_FLASH:
-		/* A flash in a call is not passed on (no RFC 4733 event 16 / second call yet):
-		 * logged so that an operator sees it arrive. */
-		PLOG(LL_INFO, p, "hook flash in state %s (ignored)", fxs_state_names[p->st]);
+		flash(p);
 		break;
 	case ANALOG_EV_RINGER_OFF:
 		if (p->st == FXS_RINGING)

@@ -265,6 +265,13 @@ int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_pa
  * being removed) or EAGAIN (command queue full). */
 int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 			const struct media_chan_params *p);
+/* Send an RFC 4733 event of duration_ms [ms] on a channel's stream, as its digits are sent
+ * (the telephone-event PT it was given; after a digit in progress): for what the line
+ * signals other than by tone, event 16 for a hook flash (RFC 4733 §3.2 keeps RFC 2833's
+ * code). A channel without a telephone-event PT, or not in AUDIO mode, logs and drops it.
+ * Return 0, EINVAL (a bridge, or being removed) or EAGAIN (command queue full). */
+int media_engine_send_event(struct media_engine *e, struct media_chan *ch, uint8_t event,
+			    unsigned duration_ms);
 /* Remove a channel; MEDIA_EV_REMOVED follows, always (neither the request nor the event
  * can be refused by a full queue: both travel on the channel's own node). Until that
  * event, the engine may still use the channel's fds: close them only after it. A second

@@ -451,6 +451,13 @@ static void fax_tones(struct media_pipe *p, const uint8_t *in)
 		fax_detect_off(p);
 }
 
+int pipe_send_event(struct media_pipe *p, uint8_t event, unsigned ms)
+{
+	if (p->mode != MEDIA_MODE_AUDIO)
+		return ENOTCONN;
+	return stage_dtmf_send_event(&p->dt, event, ms);
+}
+
 static void supervise(struct media_pipe *p, const uint8_t *in)
 {
 	int16_t lin[MEDIA_FRAME_SAMPLES];

@@ -89,6 +89,9 @@ void pipe_release(struct media_pipe *p);
  * could not start (the pipe is then in AUDIO). Allocates: not per frame. */
 int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
 		struct media_fax_report *rep);
+/* Send an RFC 4733 event (event 16: a hook flash) of ms [ms] in AUDIO mode (stage_dtmf).
+ * Return 0, ENOTCONN (no telephone-event negotiated, or not in AUDIO) or EBUSY. */
+int pipe_send_event(struct media_pipe *p, uint8_t event, unsigned ms);
 /* How the fax goes in FAX or T38 mode (rep->valid false in AUDIO). */
 void pipe_fax_report(const struct media_pipe *p, struct media_fax_report *rep);
 

@@ -13,7 +13,7 @@
 
 #include "media/engine.h"
 
-#define STAGE_DISCONNECT_CYCLES 3		/* on/off cycles of a tone's cadence */
+#define STAGE_DISCONNECT_CYCLES 2		/* on/off cycles of a tone's cadence */
 #define STAGE_DISCONNECT_SILENCE_DBM0 (-45.0)	/* [dBm0] a frame below this is silence */
 
 struct tone_detect;

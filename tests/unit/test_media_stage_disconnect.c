@@ -111,12 +111,12 @@ Test(media_stage_disconnect, busy_tone_after_its_cycles)
 	cr_expect_eq(at, -1, "speech is not busy tone (seen at %ld ms)", at);
 	g.t = 0;	/* the tone's cadence from its start */
 	run(&s, &g, BUSY, 8000, seen, &at);
-	cr_expect_eq(seen[MEDIA_DISC_BUSY], 2, "busy twice in 8 s (3 cycles a report), not %u",
-		     seen[MEDIA_DISC_BUSY]);
+	cr_expect(seen[MEDIA_DISC_BUSY] >= 3 && seen[MEDIA_DISC_BUSY] <= 4,
+		  "busy every 2 cycles: 3 or 4 times in 8 s, not %u", seen[MEDIA_DISC_BUSY]);
 	cr_expect_eq(seen[MEDIA_DISC_CONGESTION], 0, "busy is not congestion");
 	cr_expect_eq(seen[MEDIA_DISC_SILENCE], 0, "silence supervision is off");
-	/* three whole on/off cycles: the third off-time has to be seen ending */
-	cr_expect(at >= 2400 && at <= 3600, "busy recognised at %ld ms", at);
+	/* two whole on/off cycles after the first onset seen */
+	cr_expect(at >= 1800 && at <= 3000, "busy recognised at %ld ms", at);
 	stage_disconnect_release(&s);
 }
 
@@ -131,7 +131,7 @@ Test(media_stage_disconnect, congestion_tone_is_not_busy)
 	run(&s, &g, CONGESTION, 3000, seen, &at);
 	cr_expect_gt(seen[MEDIA_DISC_CONGESTION], 0);
 	cr_expect_eq(seen[MEDIA_DISC_BUSY], 0);
-	cr_expect(at >= 1200 && at <= 2000, "congestion recognised at %ld ms", at);
+	cr_expect(at >= 900 && at <= 1600, "congestion recognised at %ld ms", at);
 	stage_disconnect_release(&s);
 
 	/* a port listening for busy only hears nothing in congestion tone */
