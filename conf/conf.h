@@ -157,6 +157,7 @@ struct conf_port {
 	unsigned dial_delay_ms;		/* [ms] FXO: off-hook to the first digit */
 	unsigned silence_timeout;	/* [s] FXO: clear after this long of silence; 0 = off */
 	bool disconnect_tone;		/* FXO: the zone's busy/congestion tone clears the call */
+	char distinctive_ring[CONF_STR_MAX];	/* FXS: "NAME:ON/OFF[/ON/OFF...], ..." [ms] */
 	unsigned line;
 };
 

@@ -63,6 +63,8 @@ struct leg_place {
 	const struct conf_endpoint *to;	/* the route's destination */
 	const char *route;		/* the route's name, for logs */
 	bool alaw;			/* the law leg A's line uses: preferred codec */
+	const char *alert_info;		/* the INVITE's Alert-Info (RFC 3261 §20.4): an FXS
+					 * port's distinctive ring (gateway/dring.h); or NULL */
 };
 
 struct leg_ops {
