@@ -164,6 +164,8 @@ struct conf_port {
 	char to_number[CONF_NAME_MAX];	/* FXO: the number it calls there; "" = the port's */
 	unsigned dial_delay_ms;		/* [ms] FXO: off-hook to the first digit */
 	unsigned silence_timeout;	/* [s] FXO: clear after this long of silence; 0 = off */
+	bool disconnect_tone;		/* FXO: the zone's busy/congestion tone clears the call */
+	char distinctive_ring[CONF_STR_MAX];	/* FXS: "NAME:ON/OFF[/ON/OFF...], ..." [ms] */
 	unsigned line;
 };
 

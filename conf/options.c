@@ -417,6 +417,45 @@ static int check_zone(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* "alert-internal:400/200/400/4000, long:1000/5000": names and ring cadences [ms], on/off
+ * pairs of 50..10000 ms, at most 8 pairs (DAHDI_SETCADENCE). */
+static int check_dring(const char *value, char *err, size_t errlen)
+{
+	const char *s = value;
+
+	while (*s) {
+		const char *end = s + strcspn(s, ","), *name = s;
+		size_t nl = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789-_.");
+		unsigned k = 0;
+
+		if (!nl || s[nl] != ':' || nl >= 32)
+			goto bad;
+		for (s += nl + 1; s < end; ) {
+			char *e;
+			unsigned long v = strtoul(s, &e, 10);
+
+			if (e == s || v < 50 || v > 10000 || ++k > 16 || (e < end && *e != '/' &&
+			    *e != ' ') || (*e == '/' && e + 1 >= end))
+				goto bad;
+			s = e + (*e == '/');
+			while (s < end && *s == ' ')
+				s++;
+		}
+		if (!k || k % 2)
+			goto bad;
+		s = *end ? end + 1 : end;
+		while (*s == ' ')
+			s++;
+		continue;
+bad:
+		snprintf(err, errlen, "'%.*s' is not NAME:ON/OFF[/ON/OFF...] (ms, 50..10000, up to "
+			 "8 pairs)", (int)(end - name), name);
+		return EINVAL;
+	}
+	return 0;
+}
+
 /* "4930100, 4930200": prefixes separated by commas. */
 static bool is_prefix_list(const char *value)
 {
@@ -721,9 +760,11 @@ const struct conf_opt conf_opts[] = {
 	{ CS_PORT, "digit_timeout_ms", OT_UINT, 0, .min = 500, .max = 30000, .def = "4000",
 	  P(digit_ms), .desc = "FXS: between two digits [ms]" },
 	{ CS_PORT, "flash_min_ms", OT_UINT, 0, .min = 20, .max = 2000, .def = "80",
-	  P(flash_min_ms), .desc = "FXS: a shorter on-hook is ignored [ms] (reserved)" },
+	  P(flash_min_ms), .desc = "FXS: a shorter on-hook is ignored [ms] (reserved: DAHDI's "
+	  "pulse-dialling limit decides)" },
 	{ CS_PORT, "flash_max_ms", OT_UINT, 0, .min = 50, .max = 3000, .def = "800",
-	  P(flash_max_ms), .desc = "FXS: a longer on-hook is a hang-up [ms] (reserved)" },
+	  P(flash_max_ms), .desc = "FXS: a longer on-hook is a hang-up (DAHDI rxflashtime); a "
+	  "flash in an answered call goes to SIP as RFC 4733 event 16 [ms]" },
 	{ CS_PORT, "howler_after", OT_UINT, 0, .min = 1, .max = 600, .def = "30",
 	  P(howler_after), .desc = "FXS: after the far end cleared, busy tone this long, then "
 	  "off-hook warning [s]" },
@@ -734,7 +775,15 @@ const struct conf_opt conf_opts[] = {
 	{ CS_PORT, "dial_delay_ms", OT_UINT, 0, .min = 0, .max = 10000, .def = "1000",
 	  P(dial_delay_ms), .desc = "FXO: off-hook to the first digit dialled [ms]" },
 	{ CS_PORT, "silence_timeout", OT_UINT, 0, .min = 0, .max = 3600, .def = "0",
-	  P(silence_timeout), .desc = "FXO: clear after this long of silence; 0: off [s] (reserved)" },
+	  P(silence_timeout), .desc = "FXO: a connected call with no audio energy from the line "
+	  "(below -45 dBm0) this long is cleared (cause 16); 0: off [s]" },
+	{ CS_PORT, "disconnect_tone", OT_BOOL, 0, .def = "yes", P(disconnect_tone),
+	  .desc = "FXO: the tone zone's busy or congestion tone (2 cycles of its cadence) from the "
+	  "line clears a connected call (cause 16): the far end hung up without dropping loop "
+	  "current" },
+	{ CS_PORT, "distinctive_ring", OT_STRING, 0, .check = check_dring, .def = "",
+	  P(distinctive_ring), .desc = "FXS: ring cadences an INVITE's Alert-Info may name, "
+	  "\"NAME:ON/OFF[/ON/OFF...], ...\" [ms] (up to 8 pairs); Bellcore-dr1..dr5 are built in" },
 };
 
 const unsigned conf_nopts = sizeof(conf_opts) / sizeof(conf_opts[0]);

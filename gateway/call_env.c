@@ -30,6 +30,8 @@ struct call_ext {
 	uint16_t port;
 	enum media_mode mode;		/* what the stream carries now */
 	bool bridge;			/* the stream is a TDM<->TDM bridge: no RTP figures */
+	struct media_chan *mc;		/* the joined channel, until its REMOVED; NULL: none */
+	char te_events[SDP_EVENTS_MAX];	/* the telephone-events both sides accept */
 };
 
 static struct call_ext *ext_of(struct call *c)
@@ -189,6 +191,7 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 		.mode = rtp->mode,
 		.fax_detect = rtp->fax_detect,
 		.t38 = rtp->t38,
+		.sup = tdm->sup,
 	};
 
 	srtp_from_neg(&neg->srtp, &p.srtp);
@@ -213,9 +216,11 @@ static int env_media_join(struct call_env *e, struct call *c, const struct leg_m
 	}
 	struct call_ext *x = ext_of(c);
 	if (!err && x) {
+		x->mc = *hp;
 		if (p.mode != x->mode)
 			echo_canceller_for(c, tdm, p.mode);
 		x->te_pt = neg->te_pt;
+		snprintf(x->te_events, sizeof(x->te_events), "%s", neg->te_events);
 		snprintf(x->addr, sizeof(x->addr), "%s", neg->addr);
 		x->port = neg->port;
 		x->mode = p.mode;
@@ -354,6 +359,61 @@ static void log_fax(const struct call *c, const struct media_fax_report *r)
 	     t->where[0] ? "\"" : "", t->tsi, t->csi, udptl);
 }
 
+/* Is event in a telephone-event list as SDP writes it ("0-15,16")? RFC 4733 §2.4.1: only
+ * events the receiver listed may be sent. */
+static bool events_have(const char *list, unsigned event)
+{
+	const char *s = list;
+
+	while (*s) {
+		char *end;
+		unsigned long lo = strtoul(s, &end, 10), hi = lo;
+
+		if (end == s)
+			return false;
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		if (event >= lo && event <= hi)
+			return true;
+		s = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			break;
+	}
+	return false;
+}
+
+int route_media_te_event(struct daemon *d, struct call *c, unsigned event, unsigned ms)
+{
+	struct call_ext *x = ext_of(c);
+
+	if (!x || !x->mc || x->bridge || x->mode != MEDIA_MODE_AUDIO)
+		return ENOTCONN;
+	if (x->te_pt < 0 || !events_have(x->te_events, event))
+		return ENOTSUP;
+	return media_engine_send_event(d->media, x->mc, (uint8_t)event, ms);
+}
+
+/* The line said the far end hung up in band (an FXO port: busy or congestion tone without
+ * a loop-current drop, or nothing at all). Only an answered call is cleared: before that
+ * the line is still ringing, and the far end's tones are its progress. Cause 16: the far
+ * end cleared normally; the FXO leg goes on-hook as the call clears it. */
+static void line_disconnect(struct call *c, enum media_disconnect what)
+{
+	static const char *const why[] = {
+		[MEDIA_DISC_BUSY] = "busy tone from the line: the far end hung up",
+		[MEDIA_DISC_CONGESTION] = "congestion tone from the line: the far end hung up",
+		[MEDIA_DISC_SILENCE] = "silence on the line (silence_timeout): the far end is gone",
+	};
+	const char *text = (unsigned)what <= MEDIA_DISC_SILENCE && why[what] ? why[what] : "?";
+
+	if (call_state(c) != CALL_ACTIVE) {
+		CLOG(LL_DEBUG, c, "%s: ignored in state %s", text, call_state_name(call_state(c)));
+		return;
+	}
+	CLOG(LL_INFO, c, "%s, clearing with cause %d", text, CAUSE_NORMAL_CLEARING);
+	call_clear(c, CAUSE_NORMAL_CLEARING, "tdm");
+}
+
 void route_media_event(struct daemon *d, const struct media_event *ev)
 {
 	struct call *c = call_find(&d->calls, ev->cookie);
@@ -397,7 +457,12 @@ void route_media_event(struct daemon *d, const struct media_event *ev)
 		log_fax(c, &ev->fax);
 		call_fax_report(c, &ev->fax);
 		break;
+	case MEDIA_EV_DISCONNECT:
+		line_disconnect(c, ev->disconnect);
+		break;
 	case MEDIA_EV_REMOVED:
+		if (x)
+			x->mc = NULL;
 		call_media_removed(c, x && x->bridge ? NULL : &ev->stats);
 		break;
 	default:

@@ -409,6 +409,7 @@ static void route_sip_to_port(struct daemon *d, const struct sipua_event *ev,
 		.to = &rr->route->to,
 		.route = rr->route->name,
 		.alaw = alaw,
+		.alert_info = ev->alert_info,
 	};
 	(void)call_place(c, &lp);
 }

@@ -41,6 +41,8 @@ struct leg_media {
 	bool alaw;			/* TDM: the line's law */
 	unsigned echocan_taps;		/* TDM: the echo canceller's tail while voice; 0: the
 					 * leg leaves the canceller alone */
+	struct media_line_sup sup;	/* TDM: disconnect supervision in the line's audio
+					 * (an FXO port); all empty: none */
 	const struct sdp_neg *neg;	/* RTP: what offer/answer agreed */
 	enum media_mode mode;		/* RTP: voice, G.711 fax pass-through, or T.38 */
 	bool fax_detect;		/* RTP, voice: report fax tones heard on the line */
@@ -61,6 +63,8 @@ struct leg_place {
 	const struct conf_endpoint *to;	/* the route's destination */
 	const char *route;		/* the route's name, for logs */
 	bool alaw;			/* the law leg A's line uses: preferred codec */
+	const char *alert_info;		/* the INVITE's Alert-Info (RFC 3261 §20.4): an FXS
+					 * port's distinctive ring (gateway/dring.h); or NULL */
 };
 
 struct leg_ops {

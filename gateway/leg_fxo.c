@@ -11,8 +11,11 @@
  * supervision is immediate once dialled (a loop-start line gives no answer signal; battery
  * reversal is not emulated on the test bed).
  * Disconnect supervision: loop current drop (kewlstart: the exchange going on-hook shows as
- * an on-hook event on the fxsks channel). Busy tone and silence supervision would need the
- * call's audio, which the media engine reads: not done (docs/architecture.md §1). */
+ * an on-hook event on the fxsks channel); and in band, for exchanges and PBXs that signal
+ * the far end's hang-up only with tone: the port's media endpoint asks the media engine to
+ * listen for the zone's busy and congestion tones (disconnect_tone) and for silence
+ * (silence_timeout) in the line's audio (media/stage_disconnect.h); what it hears clears
+ * the answered call with cause 16 (gateway/call_env.c), which puts the port on-hook. */
 #include "gateway/gw.h"
 #include "gateway/legs.h"
 
@@ -23,6 +26,7 @@
 #include "gateway/route.h"
 #include "media/callerid.h"
 #include "media/g711.h"
+#include "media/stage_disconnect.h"
 #include "tdm/analog.h"
 #include "tdm/dahdi.h"
 #include "tdm/span.h"
@@ -410,6 +414,33 @@ static int fxo_digits(struct leg *leg, const char *digits)
 	return ENOTSUP;
 }
 
+/* Disconnect supervision in the line's audio: the zone's tones as libtonezone writes them
+ * (a zone without one is not listened for), the silence timeout. */
+static void line_sup(const struct fxo_port *p, struct media_line_sup *sup)
+{
+	memset(sup, 0, sizeof *sup);
+	if (p->cp.disconnect_tone) {
+		const char *busy = analog_zone_tone(p->cp.tone_zone, ANALOG_TONE_BUSY);
+		const char *cong = analog_zone_tone(p->cp.tone_zone, ANALOG_TONE_CONGESTION);
+
+		if (busy && strlen(busy) < sizeof sup->busy)
+			snprintf(sup->busy, sizeof sup->busy, "%s", busy);
+		/* a zone whose congestion tone is its busy tone listens once */
+		if (cong && strlen(cong) < sizeof sup->congestion && (!busy || strcmp(cong, busy)))
+			snprintf(sup->congestion, sizeof sup->congestion, "%s", cong);
+	}
+	sup->silence_ms = p->cp.silence_timeout * 1000;
+	/* a tone the detector cannot take is left out, not the call */
+	struct stage_disconnect chk;
+	if ((sup->busy[0] || sup->congestion[0]) && stage_disconnect_init(&chk, sup)) {
+		PLOG(LL_WARN, p, "zone %s: busy '%s' / congestion '%s' cannot be listened for: "
+		     "no disconnect tone supervision", p->cp.tone_zone, sup->busy, sup->congestion);
+		sup->busy[0] = sup->congestion[0] = '\0';
+	} else if (sup->busy[0] || sup->congestion[0]) {
+		stage_disconnect_release(&chk);
+	}
+}
+
 static int fxo_media(struct leg *leg, struct leg_media *m)
 {
 	struct leg_fxo *l = lo_of(leg);
@@ -422,6 +453,7 @@ static int fxo_media(struct leg *leg, struct leg_media *m)
 	*m = (struct leg_media){ .kind = LEG_MEDIA_TDM, .fd = fd, .rtcp_fd = -1,
 				 .alaw = p->law == G711_LAW_ALAW,
 				 .echocan_taps = echocan(p, true) };
+	line_sup(p, &m->sup);
 	return 0;
 }
 
@@ -515,11 +547,15 @@ int leg_fxo_ports_alloc(struct daemon *d)
 					 strtoull(cp->number, NULL, 10) + k);
 			k++;
 		}
-		char to[CONF_NAME_MAX + 16];
-		LOGI(LS_CALL, "span %u: FXO ports %s, numbers from %s, calls to %s%s%s", cp->span,
+		char to[CONF_NAME_MAX + 16], sil[32] = "";
+		if (cp->silence_timeout)
+			snprintf(sil, sizeof(sil), ", %u s of silence", cp->silence_timeout);
+		LOGI(LS_CALL, "span %u: FXO ports %s, numbers from %s, calls to %s%s%s; disconnect "
+		     "supervision: loop current%s%s", cp->span,
 		     cp->list, cp->number[0] ? cp->number : "(none)",
 		     route_endpoint_str(&cp->to, to, sizeof(to)),
-		     cp->to_number[0] ? " number " : "", cp->to_number);
+		     cp->to_number[0] ? " number " : "", cp->to_number,
+		     cp->disconnect_tone ? ", busy/congestion tone" : "", sil);
 	}
 	return 0;
 }

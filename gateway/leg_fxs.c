@@ -6,10 +6,12 @@
  * port's fd is read only while digits are collected; in a call the media engine reads it)
  * and matched against the port's dial plan, or routed as soon as a route matches
  * uniquely; '#' sends at once. The call is then leg A of a call to wherever the route goes.
- * As leg B (a route "to = port N:P") the port rings with the zone's cadence, sends caller
- * ID after the first ring, and answers on off-hook. When the far end clears first the
- * phone hears busy (cause 17) or reorder, then the off-hook warning ("howler"). Events of
- * the line reach the call from a zero timer, never from inside a call's operation. */
+ * As leg B (a route "to = port N:P") the port rings with the zone's cadence (or the
+ * distinctive ring the INVITE's Alert-Info names: gateway/dring.h), sends caller ID after
+ * the first ring (a distinctive ring's longest pause), and answers on off-hook. A hook
+ * flash in an answered call goes to SIP as RFC 4733 event 16. When the far end clears first
+ * the phone hears busy (cause 17) or reorder, then the off-hook warning ("howler"). Events
+ * of the line reach the call from a zero timer, never from inside a call's operation. */
 #include "gateway/gw.h"
 #include "gateway/legs.h"
 
@@ -17,6 +19,7 @@
 #include "gateway/call.h"
 #include "gateway/cause.h"
 #include "gateway/dialplan.h"
+#include "gateway/dring.h"
 #include "gateway/leg.h"
 #include "gateway/route.h"
 #include "media/callerid.h"
@@ -34,6 +37,8 @@
 #include <unistd.h>
 
 #define CID_AFTER_RING_MS	500	/* [ms] after the first ring, before caller ID */
+#define TE_EVENT_FLASH	16	/* RFC 4733 event: hook flash */
+#define FLASH_EVENT_MS	300	/* [ms] its length on the wire: a flash as a phone sends it */
 
 /* The port's line state, from the phone's point of view. */
 enum fxs_state {
@@ -67,6 +72,9 @@ struct fxs_port {
 	enum fxs_state st;
 	enum analog_tone cleared_tone;	/* FXS_CLEARED: busy or reorder */
 	bool offhook;
+	bool hook_off;			/* we took DAHDI's side off-hook to answer (stops the
+					 * ringing); DAHDI refuses to ring again (EBUSY) until it
+					 * is put back on-hook */
 	bool zone_set;			/* DAHDI has the port's tone zone */
 	bool reading;			/* the loop reads the fd for DTMF */
 	bool echocan;			/* the call's echo canceller runs */
@@ -78,6 +86,9 @@ struct fxs_port {
 	/* caller ID for the phone, played after the first ring */
 	struct callerid cid;
 	bool cid_wanted, cid_done;
+	unsigned cid_after;		/* caller ID in the silence after this burst (1: the
+					 * first; a distinctive ring's longest pause) */
+	unsigned bursts;		/* ring bursts ended since ringing began */
 	int16_t *cid_audio;
 	size_t cid_len, cid_pos;
 	su_timer_t *cid_timer;
@@ -500,6 +511,42 @@ static void on_timer(struct daemon *d, su_timer_t *t, void *arg)
 	}
 }
 
+/* DAHDI tells a flash from a hang-up by the on-hook's length: flash_max_ms. */
+static void flash_limit(struct fxs_port *p)
+{
+	int err = analog_set_flash(port_fd(p), p->cp.flash_max_ms);
+
+	if (err)
+		PLOG(LL_WARN, p, "cannot set the flash limit to %u ms: %s", p->cp.flash_max_ms,
+		     strerror(err));
+}
+
+/* A hook flash in an answered call goes to SIP as RFC 4733 event 16 (RFC 2833 §3.10's
+ * "flash", kept in the registry RFC 4733 §3.2 keeps): the far end (a SIP PBX) decides what
+ * it means, hold and a second dial tone, transfer or the waiting call. The gateway does not
+ * hold or dial itself. Elsewhere (dialling, ringing, cleared) a flash means nothing. */
+static void flash(struct fxs_port *p)
+{
+	struct leg_fxs *l = p->leg;
+	struct call *c = l && !l->over ? l->leg.call : NULL;
+	int err;
+
+	if (!c || call_state(c) != CALL_ACTIVE ||
+	    (p->st != FXS_CALLING && p->st != FXS_CONNECTED)) {
+		PLOG(LL_INFO, p, "hook flash in state %s (ignored: no answered call)",
+		     fxs_state_names[p->st]);
+		return;
+	}
+	err = route_media_te_event(p->d, c, TE_EVENT_FLASH, FLASH_EVENT_MS);
+	if (err)
+		CLOG(LL_NOTICE, c, "hook flash on port %u:%u not sent: %s", p->spanno, p->pos,
+		     err == ENOTSUP ? "the peer takes no telephone-event 16" :
+		     err == ENOTCONN ? "no RTP stream" : strerror(err));
+	else
+		CLOG(LL_INFO, c, "hook flash on port %u:%u: sent as RFC 4733 event %u (%u ms)",
+		     p->spanno, p->pos, TE_EVENT_FLASH, FLASH_EVENT_MS);
+}
+
 /* The phone went on-hook, or off-hook, or flashed. */
 static void on_line(struct fxs_port *p, const struct analog_event *ev)
 {
@@ -508,6 +555,7 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 	switch (ev->type) {
 	case ANALOG_EV_OFFHOOK:
 		p->offhook = true;
+		flash_limit(p);
 		switch (p->st) {
 		case FXS_IDLE:
 			offhook_idle(p);
@@ -517,7 +565,7 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 			 * it (as chan_dahdi answers an FXO-signalled channel). */
 			timer_stop(p);
 			cid_stop(p);
-			(void)analog_hook(port_fd(p), ANALOG_OFFHOOK);
+			p->hook_off = analog_hook(port_fd(p), ANALOG_OFFHOOK) == 0;
 			set_state(p, FXS_CONNECTED);
 			if (l) {
 				l->ev_answer = true;
@@ -530,6 +578,10 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 		break;
 	case ANALOG_EV_ONHOOK:
 		p->offhook = false;
+		if (p->hook_off) {	/* the phone hung up: DAHDI's side too, to ring again */
+			p->hook_off = false;
+			(void)analog_hook(port_fd(p), ANALOG_ONHOOK);
+		}
 		switch (p->st) {
 		case FXS_CALLING:
 		case FXS_CONNECTED:
@@ -549,15 +601,14 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 		}
 		break;
 	case ANALOG_EV_FLASH:
-		/* A flash in a call is not passed on (no RFC 4733 event 16 / second call yet):
-		 * logged so that an operator sees it arrive. */
-		PLOG(LL_INFO, p, "hook flash in state %s (ignored)", fxs_state_names[p->st]);
+		flash(p);
 		break;
 	case ANALOG_EV_RINGER_OFF:
-		/* Between the first and the second ring, no sooner than 500 ms after the first
-		 * (Telcordia GR-30-CORE, ETSI EN 300 659-1): a phone's receiver settles first. */
-		if (p->st == FXS_RINGING && p->cid_wanted && !p->cid_done &&
-		    p->cp.caller_id != CID_NONE)
+		/* Between the first and the second ring (of a distinctive ring: in the long
+		 * pause), no sooner than 500 ms after the ring (Telcordia GR-30-CORE, ETSI
+		 * EN 300 659-1): a phone's receiver settles first. */
+		if (p->st == FXS_RINGING && ++p->bursts >= p->cid_after && p->cid_wanted &&
+		    !p->cid_done && p->cp.caller_id != CID_NONE)
 			(void)gw_timer_arm(p->d, &p->cid_timer, on_cid_timer, p, CID_AFTER_RING_MS);
 		break;
 	default:
@@ -566,6 +617,43 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 }
 
 /* ---- leg operations --------------------------------------------------------------------- */
+
+/* The ring cadence for a call: the one the INVITE's Alert-Info names (the port's
+ * distinctive_ring table, then Bellcore dr1-dr5), else the zone's. Caller ID goes in the
+ * longest pause of a cycle (after the first burst for the zone's single burst), where a
+ * phone waits for it. Returns the count of on/off values. */
+static unsigned ring_cadence(struct fxs_port *p, const char *alert_info, struct call *c,
+			     unsigned cad[DRING_MAX_MS])
+{
+	char name[DRING_NAME_MAX], text[96] = "";
+	unsigned n = 0, longest = 0;
+	int k;
+
+	dring_name(alert_info, name, sizeof(name));
+	k = name[0] ? dring_cadence(p->cp.distinctive_ring, name, cad) : 0;
+	if (k > 0) {
+		n = (unsigned)k;
+		for (unsigned i = 0; i < n; i++) {
+			size_t l = strlen(text);
+			snprintf(text + l, sizeof(text) - l, "%s%u", i ? "/" : "", cad[i]);
+		}
+		CLOG(LL_INFO, c, "port %u:%u: distinctive ring %s (Alert-Info %s): %s ms", p->spanno,
+		     p->pos, name, alert_info, text);
+	} else {
+		if (name[0])
+			CLOG(LL_NOTICE, c, "port %u:%u: Alert-Info %s names ring '%s', which the port "
+			     "does not know: the zone's cadence", p->spanno, p->pos, alert_info, name);
+		n = analog_zone_ring_cadence(p->cp.tone_zone, cad, DRING_MAX_MS);
+	}
+	p->cid_after = 1;
+	for (unsigned i = 1; i < n; i += 2)
+		if (cad[i] > longest) {
+			longest = cad[i];
+			p->cid_after = i / 2 + 1;
+		}
+	p->bursts = 0;
+	return n;
+}
 
 static int fxs_place(struct leg *leg, const struct leg_place *lp, int *cause)
 {
@@ -612,8 +700,8 @@ static int fxs_place(struct leg *leg, const struct leg_place *lp, int *cause)
 	p->cid_wanted = true;
 	p->cid_done = false;
 
-	unsigned cad[16];
-	unsigned ncad = analog_zone_ring_cadence(p->cp.tone_zone, cad, 16);
+	unsigned cad[DRING_MAX_MS];
+	unsigned ncad = ring_cadence(p, lp->alert_info, leg->call, cad);
 	if (ncad >= 2)
 		(void)analog_set_cadence(fd, cad, ncad / 2);
 	int err = analog_hook(fd, ANALOG_RING);

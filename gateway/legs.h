@@ -120,5 +120,9 @@ void route_env_init(struct daemon *d);
 
 /* A media engine event for the call it names. */
 void route_media_event(struct daemon *d, const struct media_event *ev);
+/* Send an RFC 4733 event of ms [ms] on the call's RTP stream (an FXS port's hook flash:
+ * event 16). Return 0, ENOTCONN (no RTP stream joined: none yet, or a TDM bridge, or fax),
+ * ENOTSUP (the peer did not take telephone-event) or the engine's EINVAL/EAGAIN. */
+int route_media_te_event(struct daemon *d, struct call *c, unsigned event, unsigned ms);
 
 #endif

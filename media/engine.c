@@ -158,6 +158,13 @@ static void do_cmd(struct media_engine *e, struct cmd *c, uint64_t now)
 		}
 		break;
 	}
+	case CMD_EVENT:
+		err = pipe_send_event(&ch->pipe, c->te_event, c->te_ms);
+		if (err)
+			LOGI(LS_RTP, "channel %llu: RFC 4733 event %u not sent: %s",
+			     (unsigned long long)ch->cookie, c->te_event,
+			     err == ENOTCONN ? "no telephone-event on the stream" : strerror(err));
+		break;
 	}
 }
 
@@ -598,6 +605,9 @@ static int valid_params(const struct media_chan_params *p)
 		return EINVAL;
 	if (p->mode == MEDIA_MODE_T38 && p->t38.version > 3)
 		return EINVAL;
+	if (!memchr(p->sup.busy, 0, sizeof p->sup.busy) ||
+	    !memchr(p->sup.congestion, 0, sizeof p->sup.congestion))
+		return EINVAL;
 	return 0;
 }
 
@@ -698,6 +708,16 @@ int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 	if (err)
 		return err;
 	c.p = *p;
+	return mq_push(&e->cmds, &c);
+}
+
+int media_engine_send_event(struct media_engine *e, struct media_chan *ch, uint8_t event,
+			    unsigned duration_ms)
+{
+	struct cmd c = { .type = CMD_EVENT, .ch = ch, .te_event = event, .te_ms = duration_ms };
+
+	if (!e || !ch || ch->remove_requested || ch->bridge)
+		return EINVAL;
 	return mq_push(&e->cmds, &c);
 }
 

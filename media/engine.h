@@ -45,6 +45,20 @@ enum media_mode {
 
 enum media_fax_tone { MEDIA_FAX_CNG = 1, MEDIA_FAX_CED, MEDIA_FAX_V21 };
 
+/* Disconnect supervision on an analog line (FXO): what the line said after the far end hung
+ * up without dropping loop current (media/stage_disconnect.h). */
+enum media_disconnect { MEDIA_DISC_NONE = 0, MEDIA_DISC_BUSY, MEDIA_DISC_CONGESTION,
+			MEDIA_DISC_SILENCE };
+#define MEDIA_TONE_SPEC_MAX 96	/* [bytes] a tone as libtonezone writes it, with its NUL */
+
+/* What to listen for on the B-channel: the zone's tones as libtonezone writes them
+ * ("480+620/500,0/500"; "" = not listened for) and a silence timeout. All empty/0: off. */
+struct media_line_sup {
+	char busy[MEDIA_TONE_SPEC_MAX];
+	char congestion[MEDIA_TONE_SPEC_MAX];
+	unsigned silence_ms;		/* [ms] no energy on the line this long; 0 = off */
+};
+
 /* A T.38 session's terms (the gateway translates the agreed SDP into these). */
 struct media_t38_params {
 	unsigned version;		/* T38FaxVersion agreed, 0..3 */
@@ -124,6 +138,9 @@ struct media_chan_params {
 					 * the V.21 HDLC preamble on the B-channel; each kind raised once
 					 * per channel as MEDIA_EV_FAX_TONE */
 	struct media_t38_params t38;	/* MEDIA_MODE_T38 */
+	/* MEDIA_MODE_AUDIO: disconnect supervision on the B-channel, raised as
+	 * MEDIA_EV_DISCONNECT (again after each further timeout or tone) */
+	struct media_line_sup sup;
 	/* SRTP and SRTCP instead of RTP and RTCP (suite not OFF); a modify with the same
 	 * suite and keys keeps the session, other keys start a new one (re-keying), OFF
 	 * goes back to plain RTP. T.38's UDPTL stays plain. */
@@ -169,6 +186,8 @@ enum media_event_type {
 	MEDIA_EV_FAX_TONE,	/* ev.fax_tone: a fax tone on the B-channel (fax_detect) */
 	MEDIA_EV_FAX_REPORT,	/* ev.fax: the fax report, when the channel leaves FAX/T38 mode
 				 * by modify or is removed while in it (before MEDIA_EV_REMOVED) */
+	MEDIA_EV_DISCONNECT,	/* ev.disconnect: busy/congestion tone or silence on the B-channel
+				 * (sup) */
 };
 
 enum media_dtmf_dir {
@@ -187,6 +206,7 @@ struct media_event {
 				 * the stream began or resumed, if none came) */
 	struct media_chan_stats stats;	/* MEDIA_EV_REMOVED: the channel's final figures */
 	enum media_fax_tone fax_tone;	/* MEDIA_EV_FAX_TONE */
+	enum media_disconnect disconnect;	/* MEDIA_EV_DISCONNECT */
 	struct media_fax_report fax;	/* MEDIA_EV_FAX_REPORT (media_event may grow; it is
 					 * copied by value) */
 };
@@ -245,6 +265,13 @@ int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_pa
  * being removed) or EAGAIN (command queue full). */
 int media_engine_modify(struct media_engine *e, struct media_chan *ch,
 			const struct media_chan_params *p);
+/* Send an RFC 4733 event of duration_ms [ms] on a channel's stream, as its digits are sent
+ * (the telephone-event PT it was given; after a digit in progress): for what the line
+ * signals other than by tone, event 16 for a hook flash (RFC 4733 §3.2 keeps RFC 2833's
+ * code). A channel without a telephone-event PT, or not in AUDIO mode, logs and drops it.
+ * Return 0, EINVAL (a bridge, or being removed) or EAGAIN (command queue full). */
+int media_engine_send_event(struct media_engine *e, struct media_chan *ch, uint8_t event,
+			    unsigned duration_ms);
 /* Remove a channel; MEDIA_EV_REMOVED follows, always (neither the request nor the event
  * can be refused by a full queue: both travel on the channel's own node). Until that
  * event, the engine may still use the channel's fds: close them only after it. A second

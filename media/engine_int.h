@@ -76,12 +76,14 @@ struct media_chan {
 
 #define CHAN_OF(n) ((struct media_chan *)((char *)(n) - offsetof(struct media_chan, node)))
 
-enum cmd_type { CMD_ADD, CMD_MODIFY };	/* removes travel as the channel's node */
+enum cmd_type { CMD_ADD, CMD_MODIFY, CMD_EVENT };	/* removes travel as the channel's node */
 
 struct cmd {
 	enum cmd_type type;
 	struct media_chan *ch;
 	struct media_chan_params p;
+	uint8_t te_event;			/* CMD_EVENT: RFC 4733 event code */
+	unsigned te_ms;				/* [ms] its length */
 };
 
 struct media_engine {

@@ -85,6 +85,37 @@ static int fax_detect_on(struct media_pipe *p)
 	return 0;
 }
 
+static void sup_off(struct media_pipe *p)
+{
+	if (!p->sup)
+		return;
+	stage_disconnect_release(p->sup);
+	free(p->sup);
+	p->sup = NULL;
+}
+
+/* Supervision as sup asks: kept as it is when unchanged (a re-INVITE must not restart the
+ * silence count), set up anew when it changed. */
+static int sup_set(struct media_pipe *p, const struct media_line_sup *sup)
+{
+	int err;
+
+	if (p->sup && !memcmp(&p->sup->sup, sup, sizeof *sup))
+		return 0;
+	sup_off(p);
+	if (!stage_disconnect_wanted(sup))
+		return 0;
+	p->sup = malloc(sizeof *p->sup);
+	if (!p->sup)
+		return ENOMEM;
+	err = stage_disconnect_init(p->sup, sup);
+	if (err) {
+		free(p->sup);
+		p->sup = NULL;
+	}
+	return err;
+}
+
 static void t38_stop(struct media_pipe *p)
 {
 	if (!p->t38)
@@ -113,6 +144,7 @@ void pipe_release(struct media_pipe *p)
 	stage_dtmf_release(&p->dt);
 	stage_playout_release(&p->po);
 	fax_detect_off(p);
+	sup_off(p);
 	t38_stop(p);
 	fax_stop(p);
 }
@@ -275,6 +307,8 @@ int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
 		err = fax_detect_on(p);
 	else if (!cp->fax_detect)
 		fax_detect_off(p);
+	if (!err)
+		err = sup_set(p, &cp->sup);
 	return err;
 }
 
@@ -417,6 +451,27 @@ static void fax_tones(struct media_pipe *p, const uint8_t *in)
 		fax_detect_off(p);
 }
 
+int pipe_send_event(struct media_pipe *p, uint8_t event, unsigned ms)
+{
+	if (p->mode != MEDIA_MODE_AUDIO)
+		return ENOTCONN;
+	return stage_dtmf_send_event(&p->dt, event, ms);
+}
+
+static void supervise(struct media_pipe *p, const uint8_t *in)
+{
+	int16_t lin[MEDIA_FRAME_SAMPLES];
+	enum media_disconnect d;
+
+	g711_block_decode(p->tdm_law, lin, in, MEDIA_FRAME_SAMPLES);
+	d = stage_disconnect_frame(p->sup, lin, MEDIA_FRAME_SAMPLES);
+	if (d) {
+		struct media_event ev = { .type = MEDIA_EV_DISCONNECT, .disconnect = d };
+
+		p->io->event_h(p->arg, &ev);
+	}
+}
+
 void pipe_from_tdm(struct media_pipe *p, const uint8_t *in, uint64_t now, bool peer)
 {
 	struct stage_dtmf_out o;
@@ -427,6 +482,8 @@ void pipe_from_tdm(struct media_pipe *p, const uint8_t *in, uint64_t now, bool p
 	}
 	if (p->fd)
 		fax_tones(p, in);
+	if (p->sup)
+		supervise(p, in);
 	if (!p->dt.det) {	/* the common case, without the stage's bookkeeping */
 		send_audio(p, in, peer);
 		return;

@@ -11,7 +11,8 @@
  * the transport (plain RTP or SRTP) is a vtable (transport.h).
  *
  * The mode (enum media_mode) picks the chain: AUDIO as above (with fax tone detection when
- * asked); FAX is G.711 pass-through (a fixed jitter buffer, no PLC, no DTMF or RFC 4733,
+ * asked, and disconnect supervision by tone and silence when asked: stage_disconnect.h);
+ * FAX is G.711 pass-through (a fixed jitter buffer, no PLC, no DTMF or RFC 4733,
  * V.21 listeners for the fax report); T38 replaces the chain and the transport by the T.38
  * gateway stage (stage_t38gw.h), its UDPTL datagrams on the same packet path.
  */
@@ -27,6 +28,7 @@
 #include "media/reframe.h"
 #include "media/rtp.h"
 #include "media/stage_dtmf.h"
+#include "media/stage_disconnect.h"
 #include "media/stage_faxdetect.h"
 #include "media/stage_playout.h"
 #include "media/stage_t38gw.h"
@@ -60,6 +62,7 @@ struct media_pipe {
 	struct media_chan_stats st;		/* counters; loss/jitter filled by pipe_stats */
 	struct stage_faxdetect *fd;		/* AUDIO with fax_detect, else NULL */
 	unsigned fax_raised;			/* fax tones reported (1 << kind), per channel */
+	struct stage_disconnect *sup;		/* AUDIO with line supervision, else NULL */
 	struct stage_dtmf dt;			/* TDM → network */
 	struct stage_playout po;		/* network → TDM (ends with the PLC) */
 	struct pipe_fax *fax;			/* MEDIA_MODE_FAX, else NULL */
@@ -86,6 +89,9 @@ void pipe_release(struct media_pipe *p);
  * could not start (the pipe is then in AUDIO). Allocates: not per frame. */
 int pipe_modify(struct media_pipe *p, const struct media_chan_params *cp,
 		struct media_fax_report *rep);
+/* Send an RFC 4733 event (event 16: a hook flash) of ms [ms] in AUDIO mode (stage_dtmf).
+ * Return 0, ENOTCONN (no telephone-event negotiated, or not in AUDIO) or EBUSY. */
+int pipe_send_event(struct media_pipe *p, uint8_t event, unsigned ms);
 /* How the fax goes in FAX or T38 mode (rep->valid false in AUDIO). */
 void pipe_fax_report(const struct media_pipe *p, struct media_fax_report *rep);
 

@@ -21,8 +21,35 @@ void stage_dtmf_release(struct stage_dtmf *s)
 void stage_dtmf_set_te_pt(struct stage_dtmf *s, int te_pt)
 {
 	s->te_pt = te_pt > 0 ? te_pt : 0;
-	if (!s->te_pt)		/* sending turned off: drop an event in progress */
+	if (!s->te_pt) {	/* sending turned off: drop an event in progress */
 		te_tx_init(&s->te, NULL);
+		s->req_wait = s->req_on = false;
+	}
+}
+
+int stage_dtmf_send_event(struct stage_dtmf *s, uint8_t event, unsigned ms)
+{
+	if (!s->te_pt || !s->det)
+		return ENOTCONN;
+	if (s->req_wait)
+		return EBUSY;
+	s->req_wait = true;
+	s->req_event = event;
+	s->req_frames = ms / 20 ? ms / 20 : 1;
+	return 0;
+}
+
+/* The requested event: it starts once no digit is being sent, and ends after its frames. */
+static void requested(struct stage_dtmf *s, uint32_t ts, struct stage_dtmf_out *o)
+{
+	if (s->req_on && !--s->req_frames) {	/* it covered the frames since its start */
+		o->npkt += te_tx_stop(&s->te, ts, o->pkt + o->npkt);
+		s->req_on = false;
+	} else if (s->req_wait && !s->te.active) {
+		o->npkt += te_tx_start(&s->te, s->req_event, ts, ts + STAGE_FRAME, o->pkt + o->npkt);
+		s->req_wait = false;
+		s->req_on = true;
+	}
 }
 
 /* Detector events: report them and, with te_pt, drive the RFC 4733 sender. ts_now is the
@@ -44,6 +71,7 @@ static void digits(struct stage_dtmf *s, const struct dtmf_det_event *dev, unsig
 
 			s->digit = dev[i].digit;
 			s->digit_start_us = now;
+			s->req_on = false;	/* a digit ends a requested event */
 			if (s->te_pt && code >= 0)
 				o->npkt += te_tx_start(&s->te, (uint8_t)code, ts, ts_now,
 						       o->pkt + o->npkt);
@@ -77,6 +105,8 @@ void stage_dtmf_frame(struct stage_dtmf *s, const uint8_t *in, enum g711_law law
 	n = dtmf_det_process(s->det, lin, STAGE_FRAME, dev, STAGE_DTMF_MAX_EV, &tone);
 	if (n)
 		digits(s, dev, n, ts, now, o);
+	if (s->req_wait || s->req_on)
+		requested(s, ts, o);
 	if (!s->te_pt)
 		tone = false;
 	if (te_tx_busy(&s->te)) {

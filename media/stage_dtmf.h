@@ -16,7 +16,8 @@
 
 #define STAGE_FRAME		160	/* [samples] 20 ms */
 #define STAGE_DTMF_MAX_EV	4	/* detector events per frame */
-#define STAGE_DTMF_MAX_PKTS	((STAGE_DTMF_MAX_EV + 1) * TE_TX_MAX_PKTS)
+/* packets per frame: the detector's events, an event sent on request, the tick */
+#define STAGE_DTMF_MAX_PKTS	((STAGE_DTMF_MAX_EV + 2) * TE_TX_MAX_PKTS)
 
 struct stage_dtmf {
 	struct dtmf_det *det;		/* NULL: off, audio passes through */
@@ -25,6 +26,10 @@ struct stage_dtmf {
 	char digit;			/* in progress, for duration */
 	uint64_t digit_start_us;	/* [µs] */
 	struct te_tx te;
+	/* an event asked for by stage_dtmf_send_event (a hook flash), not a detected digit */
+	bool req_wait, req_on;
+	uint8_t req_event;
+	unsigned req_frames;		/* [frames] waiting: its length; on: still to go */
 	uint8_t held[STAGE_FRAME];	/* audio held one frame, TDM law */
 };
 
@@ -50,6 +55,11 @@ int stage_dtmf_init(struct stage_dtmf *s, bool detect, int te_pt);
 void stage_dtmf_release(struct stage_dtmf *s);
 /* Change the RFC 4733 PT (≤ 0: stop sending; an event in progress is dropped). */
 void stage_dtmf_set_te_pt(struct stage_dtmf *s, int te_pt);
+
+/* Send an RFC 4733 event of ms [ms] that the line signalled otherwise (a hook flash: event
+ * 16), from the next frame on (after a digit being sent), its time taken from the audio
+ * like a digit's. Return 0, ENOTCONN (no telephone-event PT) or EBUSY (one is waiting). */
+int stage_dtmf_send_event(struct stage_dtmf *s, uint8_t event, unsigned ms);
 
 /* One B-channel frame (law) at now [µs]; ts: the outgoing stream's timestamp of the next
  * audio packet. *o is filled (only npkt, nev, audio and skip are read by the caller). */

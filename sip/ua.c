@@ -149,6 +149,18 @@ static bool body_not_sdp(const sip_t *sip)
 }
 
 /* Every Reason header (RFC 3326 §2) joined with ", "; NULL if none. */
+/* The first Alert-Info as text (a distinctive ring for an analog port); free() it. */
+static char *alert_info_dup(const sip_t *sip)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	const sip_alert_info_t *ai = sip ? sip_alert_info(sip) : NULL;
+	char *s = ai ? sip_header_as_string(home, (const sip_header_t *)ai) : NULL;
+	char *out = s ? strdup(s) : NULL;
+
+	su_home_deinit(home);
+	return out;
+}
+
 static char *reason_dup(const sip_t *sip)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
@@ -799,6 +811,7 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	privacy_str(sip, privacy, sizeof(privacy));
 	char *sdp = body_dup(sip);
 	char *reason = reason_dup(sip);
+	char *alert = alert_info_dup(sip);
 	struct sipua_event ev = {
 		.type = SIPUA_EV_CALL_INCOMING,
 		.ruri_user = sip && sip->sip_request ? sip->sip_request->rq_url->url_user : NULL,
@@ -813,6 +826,7 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 		.reason = reason,
 		.diversion = unknown_header(sip, "Diversion"),
 		.history_info = unknown_header(sip, "History-Info"),
+		.alert_info = alert,
 	};
 	LOGN(LS_SIP, "call %s: INVITE from trunk %s (%s%s%s), to %s, from %s", c->call_id,
 	     sip_trunk_name(trunk), from, auth_user[0] ? ", digest user " : "", auth_user,
@@ -820,6 +834,7 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	call_emit(c, &ev);
 	free(sdp);
 	free(reason);
+	free(alert);
 }
 
 /* ---- Health: OPTIONS, inbound TCP, Sofia-SIP's own log ------------------------------- */

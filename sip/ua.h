@@ -77,6 +77,8 @@ struct sipua_event {
 	const char *diversion;		/* INCOMING: the first Diversion value (RFC 5806), or NULL */
 	const char *history_info;	/* INCOMING: the first History-Info value (RFC 7044), or
 					 * NULL */
+	const char *alert_info;		/* INCOMING: the first Alert-Info value (RFC 3261 §20.4),
+					 * "<uri>;params", or NULL */
 	unsigned expires;		/* TRUNK_REGISTERED: [s] granted by the registrar */
 	unsigned retry_in;		/* TRUNK_REG_FAILED: [s] until the next attempt */
 };

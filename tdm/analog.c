@@ -161,6 +161,19 @@ unsigned analog_zone_ring_cadence(const char *zone, unsigned *ms, unsigned max)
 	return n;
 }
 
+int analog_set_flash(int fd, unsigned max_ms)
+{
+	struct dahdi_params p;
+
+	memset(&p, 0, sizeof(p));
+	if (ioctl(fd, DAHDI_GET_PARAMS, &p))
+		return errno;
+	if (p.rxflashtime == (int)max_ms)
+		return 0;
+	p.rxflashtime = (int)max_ms;
+	return ioctl(fd, DAHDI_SET_PARAMS, &p) ? errno : 0;
+}
+
 int analog_dial(int fd, const char *digits)
 {
 	struct dahdi_dialoperation op = { .op = DAHDI_DIAL_OP_APPEND };

@@ -79,6 +79,11 @@ int analog_set_cadence(int fd, const unsigned *ms, unsigned n);
 /* The zone's ring cadence (on, off, on, off... in ms, up to max values); the count. */
 unsigned analog_zone_ring_cadence(const char *zone, unsigned *ms, unsigned max);
 
+/* FXS: the longest on-hook DAHDI reports as a hook flash (rxflashtime, DAHDI_SET_PARAMS);
+ * a longer one is a hang-up. The shortest is DAHDI's own: an on-hook up to its pulse-dialling
+ * limit (DAHDI_MAXPULSETIME, 80 or 200 ms as built) is a dial pulse. */
+int analog_set_flash(int fd, unsigned max_ms);
+
 /* Dial digits as DTMF (DAHDI_DIAL, "T" prefix): 0-9 * # A-D, 'w' a 500 ms pause. The
  * channel reports ANALOG_EV_DIAL_DONE when finished. */
 int analog_dial(int fd, const char *digits);

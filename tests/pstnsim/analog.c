@@ -53,6 +53,12 @@ struct sim_line {
 	size_t cid_tx_len, cid_tx_pos;
 	bool cid_tx_armed;
 	uint64_t cid_tx_at;		/* [ms] not before */
+	/* line-tone: the exchange's busy/congestion tone, in its cadence, loop current kept */
+	unsigned lt_f1, lt_f2;		/* [Hz] 0: off */
+	unsigned lt_on, lt_off;		/* [ms] cadence; 0: continuous */
+	double lt_amp;			/* per frequency */
+	uint64_t lt_pos;		/* [samples] since the tone began */
+	double lt_ph1, lt_ph2;
 };
 
 static double goertzel(const int16_t *x, size_t n, double f)
@@ -267,16 +273,39 @@ void sim_analog_audio(struct sim *s, const uint8_t *buf, size_t n)
 	}
 }
 
+/* The line tone's next n samples. */
+static void line_tone(struct sim_line *l, int16_t *lin, size_t n)
+{
+	uint64_t period = (uint64_t)(l->lt_on + l->lt_off) * (SIM_RATE / 1000);
+
+	for (size_t i = 0; i < n; i++, l->lt_pos++) {
+		bool on = !period || l->lt_pos % period < (uint64_t)l->lt_on * (SIM_RATE / 1000);
+		double v = on ? l->lt_amp * sin(l->lt_ph1) : 0;
+
+		if (on && l->lt_f2)
+			v += l->lt_amp * sin(l->lt_ph2);
+		l->lt_ph1 = fmod(l->lt_ph1 + 2 * M_PI * l->lt_f1 / SIM_RATE, 2 * M_PI);
+		l->lt_ph2 = fmod(l->lt_ph2 + 2 * M_PI * l->lt_f2 / SIM_RATE, 2 * M_PI);
+		lin[i] = (int16_t)lrint(v);
+	}
+}
+
 bool sim_analog_tx(struct sim *s, uint8_t *buf, size_t n)
 {
 	struct sim_line *l = s->line;
 	int16_t lin[SIM_BLOCK * 4];
 
-	if (!l || !l->cid_tx || l->cid_tx_armed || l->cid_tx_pos >= l->cid_tx_len ||
-	    sim_now(s) < l->cid_tx_at || n > sizeof(lin) / sizeof(lin[0]))
+	if (!l || n > sizeof(lin) / sizeof(lin[0]))
 		return false;
-	for (size_t i = 0; i < n; i++)
-		lin[i] = l->cid_tx_pos < l->cid_tx_len ? l->cid_tx[l->cid_tx_pos++] : 0;
+	if (l->cid_tx && !l->cid_tx_armed && l->cid_tx_pos < l->cid_tx_len &&
+	    sim_now(s) >= l->cid_tx_at) {
+		for (size_t i = 0; i < n; i++)
+			lin[i] = l->cid_tx_pos < l->cid_tx_len ? l->cid_tx[l->cid_tx_pos++] : 0;
+	} else if (l->lt_f1) {
+		line_tone(l, lin, n);
+	} else {
+		return false;
+	}
 	sim_law_encode(s->o.law, lin, buf, n);
 	return true;
 }
@@ -323,9 +352,39 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 		snprintf(msg, len, "%s", l->offhook ? "off-hook" : "on-hook");
 		return 1;
 	case OP_FLASH:
+		if (c->dur_ms) {	/* DAHDI's flash lasts the channel's flashtime */
+			struct dahdi_params pa;
+
+			memset(&pa, 0, sizeof(pa));
+			if (ioctl(l->fd, DAHDI_GET_PARAMS, &pa) == 0) {
+				pa.flashtime = (int)c->dur_ms;
+				err = ioctl(l->fd, DAHDI_SET_PARAMS, &pa) ? errno : 0;
+			} else {
+				err = errno;
+			}
+			if (err) {
+				snprintf(msg, len, "flash time %u ms: %s", c->dur_ms, strerror(err));
+				return -1;
+			}
+		}
 		err = hook(l, DAHDI_FLASH);
 		snprintf(msg, len, err ? "DAHDI_HOOK flash: %s" : "flash%s", err ? strerror(err) : "");
 		return err ? -1 : 1;
+	case OP_LINE_TONE:
+		l->lt_f1 = c->freq;
+		l->lt_f2 = c->freq2;
+		l->lt_on = c->cad_on;
+		l->lt_off = c->cad_off;
+		l->lt_amp = 32767.0 * pow(10, (c->level - 3.14) / 20);
+		l->lt_pos = 0;
+		l->lt_ph1 = l->lt_ph2 = 0;
+		if (!c->freq)
+			snprintf(msg, len, "line tone off");
+		else
+			snprintf(msg, len, "line tone %u%s%.0u Hz at %d dBm0%s%.0u%s%.0u", c->freq,
+				 c->freq2 ? "+" : "", c->freq2, c->level, c->cad_on ? ", cadence " : "",
+				 c->cad_on, c->cad_on ? "/" : "", c->cad_off);
+		return 1;
 	case OP_RING_LINE:
 		free(l->cid_tx);
 		l->cid_tx = NULL;

@@ -152,6 +152,7 @@ static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 	case OP_ONHOOK:
 	case OP_FLASH:
 	case OP_RING_LINE:
+	case OP_LINE_TONE:
 	case OP_EXPECT_RINGING:
 	case OP_EXPECT_OFFHOOK:
 	case OP_EXPECT_ONHOOK:

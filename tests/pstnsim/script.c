@@ -22,7 +22,7 @@ static const char *const op_names[OP_COUNT] = {
 	[OP_EXPECT_SILENCE] = "expect-silence", [OP_EXPECT_DTMF] = "expect-dtmf",
 	[OP_EXPECT_FAX] = "expect fax-done",
 	[OP_OFFHOOK] = "offhook", [OP_ONHOOK] = "onhook", [OP_FLASH] = "flash",
-	[OP_RING_LINE] = "ring-line", [OP_EXPECT_RINGING] = "expect ringing",
+	[OP_RING_LINE] = "ring-line", [OP_LINE_TONE] = "line-tone", [OP_EXPECT_RINGING] = "expect ringing",
 	[OP_EXPECT_OFFHOOK] = "expect offhook", [OP_EXPECT_ONHOOK] = "expect onhook",
 	[OP_EXPECT_TONES] = "expect-tones", [OP_EXPECT_CID] = "expect cid",
 };
@@ -226,6 +226,24 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 				continue;
 			}
 			break;
+		case OP_LINE_TONE:
+			if (!strcmp(t, "cadence") && v) {
+				if (sscanf(v, "%u/%u", &c->cad_on, &c->cad_off) != 2 ||
+				    !c->cad_on || !c->cad_off)
+					return fail(ps, "bad cadence '%s' (ON/OFF in ms)", v);
+				i++;
+				continue;
+			}
+			if (c->freq) {
+				char *end;
+				long lv = strtol(t, &end, 10);
+				if (end != t && (!*end || !strcmp(end, "dBm0") || !strcmp(end, "dbm0")) &&
+				    lv <= 0 && lv >= -60) {
+					c->level = (int)lv;
+					continue;
+				}
+			}
+			break;
 		case OP_EXPECT_TONES:
 			if (!strcmp(t, "cadence") && v) {
 				if (sscanf(v, "%u/%u", &c->cad_on, &c->cad_off) != 2 ||
@@ -395,7 +413,8 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 		    c->op != OP_EXPECT_TONE && c->op != OP_EXPECT_SILENCE && c->op != OP_EXPECT_TONES &&
 		    !sim_parse_duration(t, &c->timeout_ms))
 			continue;
-		if (c->op == OP_SLEEP && !c->dur_ms && !sim_parse_duration(t, &c->dur_ms))
+		if ((c->op == OP_SLEEP || c->op == OP_FLASH) && !c->dur_ms &&
+		    !sim_parse_duration(t, &c->dur_ms))
 			continue;
 		return fail(ps, "%s: unexpected '%s'", sim_op_name(c->op), t);
 	}
@@ -518,13 +537,20 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 			return fail(ps, "expect-tone: frequency expected");
 		i = 2;
 		break;
+	case OP_LINE_TONE:
+		c->level = -20;
+		if (ntok >= 2 && !strcmp(tok[1], "off")) {
+			i = 2;
+			break;
+		}
+		/* fall through */
 	case OP_EXPECT_TONES: {
 		char *plus = ntok >= 2 ? strchr(tok[1], '+') : NULL;
 		if (plus)
 			*plus++ = '\0';
 		if (ntok < 2 || parse_uint(tok[1], 3999, &c->freq) || !c->freq ||
 		    (plus && (parse_uint(plus, 3999, &c->freq2) || !c->freq2)))
-			return fail(ps, "expect-tones: F or F1+F2 expected");
+			return fail(ps, "%s: F or F1+F2 expected", tok[0]);
 		i = 2;
 		break;
 	}

@@ -25,8 +25,9 @@ enum sim_op {
 	OP_FAX_RECV,		/* fax-recv FILE [ecm|noecm] [ident TEXT]: T.30 receiver */
 	OP_OFFHOOK,		/* offhook: analog line, DAHDI_HOOK off-hook (answer / seize) */
 	OP_ONHOOK,		/* onhook: hang up (the exchange: drop loop current) */
-	OP_FLASH,		/* flash: hook flash */
+	OP_FLASH,		/* flash [D]: hook flash (on-hook for D; DAHDI's flashtime if none) */
 	OP_RING_LINE,		/* ring-line [from NUM] [name NAME] [pres P]: the exchange rings */
+	OP_LINE_TONE,		/* line-tone F1[+F2] [cadence ON/OFF] [LEVEL] | line-tone off */
 	OP_EXPECT_RING,		/* expect ring [x COUNT] [from NUM] [to NUM] [as NAME] [T] */
 	OP_EXPECT_PROCEEDING,	/* expect proceeding [T] */
 	OP_EXPECT_ALERTING,	/* expect alerting [T] */
@@ -75,7 +76,7 @@ struct sim_cmd {
 	int cause;			/* Q.850 cause; -1 = not given */
 	unsigned freq;			/* [Hz] */
 	unsigned freq2;			/* [Hz] expect-tones: the second frequency, 0 = none */
-	unsigned cad_on, cad_off;	/* [ms] expect-tones cadence; expect ringing: cad_on
+	unsigned cad_on, cad_off;	/* [ms] expect-tones, line-tone cadence; expect ringing: cad_on
 					 * the ring period (0 = not checked) */
 	int level;			/* [dBm0] */
 	unsigned timeout_ms;		/* [ms] T; 0 = not given */

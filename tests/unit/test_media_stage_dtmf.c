@@ -3,6 +3,7 @@
  * stays in the audio (the peer has no other way to get the digit); audio passes one frame
  * late and unchanged otherwise; without detection it passes at once. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <spandsp.h>
 #include <string.h>
 
@@ -130,5 +131,58 @@ Test(media_stage_dtmf, audio_passes)
 	cr_expect_null(s.det);
 	stage_dtmf_frame(&s, a, G711_LAW_ALAW, 0, 0, &o);
 	cr_expect_eq(o.audio, a, "no detection: the frame passes at once");
+	stage_dtmf_release(&s);
+}
+
+/* An event the line signalled otherwise (a hook flash, event 16) goes out as RFC 4733 from
+ * the next frame: M on its first packet, its duration in the stream's clock, E at the end
+ * (three copies), the audio under it skipped; refused without a telephone-event PT, and a
+ * second one while the first waits is EBUSY. */
+Test(media_stage_dtmf, requested_event)
+{
+	static struct stage_dtmf s;
+	static struct stage_dtmf_out o;
+	uint8_t quiet[160];
+	uint32_t ts = 8000, start = 0;
+	unsigned pkts = 0, ends = 0, marks = 0, skips = 0, last_dur = 0;
+
+	memset(quiet, 0xd5, sizeof quiet);	/* A-law silence */
+	cr_assert_eq(stage_dtmf_init(&s, true, -1), 0);
+	cr_expect_eq(stage_dtmf_send_event(&s, 16, 300), ENOTCONN, "no telephone-event PT");
+	stage_dtmf_release(&s);
+
+	cr_assert_eq(stage_dtmf_init(&s, true, 101), 0);
+	stage_dtmf_frame(&s, quiet, G711_LAW_ALAW, ts, 0, &o);	/* audio flowing */
+	ts += 160;
+	cr_assert_eq(stage_dtmf_send_event(&s, 16, 300), 0);
+	cr_expect_eq(stage_dtmf_send_event(&s, 16, 300), EBUSY);
+	for (int i = 0; i < 30; i++) {
+		stage_dtmf_frame(&s, quiet, G711_LAW_ALAW, ts, (uint64_t)(i + 1) * 20000, &o);
+		for (unsigned k = 0; k < o.npkt; k++) {
+			const struct te_pkt *p = &o.pkt[k];
+
+			cr_expect_eq(p->pl.event, 16);
+			if (!pkts++)
+				start = p->ts;
+			cr_expect_eq(p->ts, start, "one event, one timestamp");
+			marks += p->marker;
+			if (p->pl.end) {
+				ends++;
+				last_dur = p->pl.duration;
+			}
+		}
+		skips += o.skip;
+		cr_expect_eq(o.nev, 0, "not a detected digit");
+		if (!o.skip && !o.audio)
+			cr_expect(i < 1, "audio or skipped time in every frame");
+		ts += 160;
+	}
+	cr_expect_eq(marks, 1);
+	cr_expect_eq(ends, 3, "the end sent three times (RFC 4733 §2.5.1.4)");
+	cr_expect_eq(last_dur, 300 * 8, "duration 300 ms in samples, got %u", last_dur);
+	cr_expect_eq(start, 8160, "the event starts with the frame after the request");
+	cr_expect_geq(skips, 14, "its audio is replaced by the event");
+	cr_expect_lt(skips, 20, "and then flows again");
+	cr_expect_eq(stage_dtmf_send_event(&s, 16, 300), 0, "free for the next one");
 	stage_dtmf_release(&s);
 }

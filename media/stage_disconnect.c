@@ -1,0 +1,95 @@
+/* Disconnect supervision by tone and silence: see stage_disconnect.h. */
+#include "media/stage_disconnect.h"
+#include "media/tone_detect.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#define RATE 8000			/* [samples/s] */
+#define FULL_SCALE_DBM0 3.14		/* SpanDSP's scale: a full-scale sine is +3.14 dBm0 */
+
+static int detector(const char *text, struct tone_detect **out)
+{
+	struct tone_spec *ts = NULL;
+	int err;
+
+	*out = NULL;
+	if (!text[0])
+		return 0;
+	err = tone_spec_parse(text, &ts);
+	if (!err)
+		err = tone_detect_new(out, ts, STAGE_DISCONNECT_CYCLES);
+	tone_spec_free(ts);
+	return err == -ENOMEM ? ENOMEM : err ? EINVAL : 0;
+}
+
+bool stage_disconnect_wanted(const struct media_line_sup *sup)
+{
+	return sup->busy[0] || sup->congestion[0] || sup->silence_ms;
+}
+
+int stage_disconnect_init(struct stage_disconnect *s, const struct media_line_sup *sup)
+{
+	int err;
+
+	memset(s, 0, sizeof *s);
+	if (!memchr(sup->busy, 0, sizeof sup->busy) ||
+	    !memchr(sup->congestion, 0, sizeof sup->congestion))
+		return EINVAL;
+	s->sup = *sup;
+	err = detector(sup->busy, &s->busy);
+	if (!err)
+		err = detector(sup->congestion, &s->congestion);
+	if (err)
+		stage_disconnect_release(s);
+	return err;
+}
+
+void stage_disconnect_release(struct stage_disconnect *s)
+{
+	tone_detect_free(s->busy);
+	tone_detect_free(s->congestion);
+	s->busy = s->congestion = NULL;
+}
+
+/* [dBm0] the frame's mean power. */
+static double power_dbm0(const int16_t *lin, unsigned n)
+{
+	double sum = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		sum += (double)lin[i] * lin[i];
+	if (!n || sum == 0)
+		return -120;
+	return 10 * log10(sum / n / (32767.0 * 32767.0 / 2)) + FULL_SCALE_DBM0;
+}
+
+enum media_disconnect stage_disconnect_frame(struct stage_disconnect *s, const int16_t *lin,
+					     unsigned n)
+{
+	enum media_disconnect found = MEDIA_DISC_NONE;
+
+	if (s->busy && tone_detect_feed(s->busy, lin, n) == 1) {
+		tone_detect_reset(s->busy);
+		found = MEDIA_DISC_BUSY;
+	}
+	if (s->congestion && tone_detect_feed(s->congestion, lin, n) == 1) {
+		tone_detect_reset(s->congestion);
+		if (!found)
+			found = MEDIA_DISC_CONGESTION;
+	}
+	if (s->sup.silence_ms) {
+		if (power_dbm0(lin, n) >= STAGE_DISCONNECT_SILENCE_DBM0) {
+			s->silent_ms = 0;
+		} else {
+			s->silent_ms += n * 1000 / RATE;
+			if (s->silent_ms >= s->sup.silence_ms) {
+				s->silent_ms = 0;
+				if (!found)
+					found = MEDIA_DISC_SILENCE;
+			}
+		}
+	}
+	return found;
+}
