@@ -757,7 +757,7 @@ int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool
 
 	if (reregistered)
 		*reregistered = false;
-	if (!t || !p || t->retired || p->transport > SIP_TP_TCP ||
+	if (!t || !p || t->retired || p->transport > SIP_TP_TLS ||
 	    (p->do_register && (!p->username || !p->username[0])) ||
 	    (p->inbound_auth && (!p->username || !p->username[0] || !p->password ||
 				 !p->password[0])))
@@ -768,10 +768,10 @@ int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool
 		return EEXIST;
 	/* Check the new proxy on a scratch copy: a failure changes nothing. */
 	probe = *t;
+	probe.transport = p->transport;	/* before the proxy: 5061 is TLS's default port */
 	if (parse_proxy(&probe, p->proxy))
 		return EINVAL;
 	probe.username = (char *)(p->username ? p->username : NULL);
-	probe.transport = p->transport;
 	if (uri_build(&probe, probe.username, true, uri, sizeof(uri)))
 		return EINVAL;
 	char *user = dup_or_null(p->username), *pass = dup_or_null(p->password);
@@ -785,6 +785,15 @@ int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool
 			   p->transport != t->transport || strcmp(probe.hostport, t->hostport) ||
 			   !str_eq(p->username, t->username) || !str_eq(p->password, t->password);
 
+	/* A host name's SRV targets (RFC 3263) are looked up when the trunk starts: a trunk
+	 * that gains one, or another, needs a restart. */
+	bool srv_now = t->addr.ss_family == AF_UNSPEC && !strchr(t->hostport, ':');
+	bool srv_new = probe.addr.ss_family == AF_UNSPEC && !strchr(probe.hostport, ':');
+	if ((srv_now || srv_new) && strcmp(probe.hostport, t->hostport)) {
+		free(user);
+		free(pass);
+		return ENOTSUP;
+	}
 	/* The old binding goes with the old data: a registrar keys it on the AOR. */
 	if (reg_changed)
 		(void)reg_withdraw(t, false);
@@ -821,7 +830,7 @@ int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool
 			*reregistered = true;
 	}
 	LOGN(LS_SIP, "trunk %s: changed: proxy %s/%s%s, keepalive %u s", t->name, t->hostport,
-	     t->transport == SIP_TP_TCP ? "tcp" : "udp",
+	     sip_transport_name(t->transport),
 	     reg_changed && t->do_register ? ", registering again" : "", t->keepalive);
 	return 0;
 }

@@ -135,7 +135,7 @@ Test(gw_trunk, change_keeps_the_object_and_takes_the_settings)
 	cr_expect_str_eq(a->conf.from_user, "gw-account");
 	cr_expect(a->conf.trust);
 	/* a change the UA refuses changes nothing */
-	snprintf(ct.proxy, sizeof(ct.proxy), "sip:host.example");
+	snprintf(ct.proxy, sizeof(ct.proxy), "sip:bad_host");
 	ct.trust = false;
 	cr_expect_neq(gw_trunk_change(&D, a, &ct, &rereg), 0);
 	cr_expect(a->conf.trust);

@@ -246,7 +246,7 @@ Test(sip_trunk_reload, other_changes_send_nothing_and_bad_ones_change_nothing)
 	cr_expect_not(rereg);
 	cr_expect_not(next_register(500), "a REGISTER without a registration change");
 	cr_expect(sip_trunk_inbound_auth(t));
-	p.proxy = "sip:not-numeric:5060";
+	p.proxy = "sip:not_a_host:5060";	/* "_": no host name (RFC 1123) */
 	cr_expect_eq(sip_trunk_update(t, &p, &rereg), EINVAL);
 	p = params("", true);	/* register without a username */
 	cr_expect_eq(sip_trunk_update(t, &p, &rereg), EINVAL);

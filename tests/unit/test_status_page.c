@@ -14,7 +14,7 @@ static unsigned f_spans(void *arg, struct ctl_span_row *rows, unsigned max)
 {
 	(void)arg;
 	if (max)
-		rows[0] = (struct ctl_span_row){ 2, "E1", "pri_net", "up", 1, 1, 30 };
+		rows[0] = (struct ctl_span_row){ 2, "E1", "pri_net", "up", 1, 1, 30, false };
 	return 1;
 }
 
