@@ -111,6 +111,23 @@ static int srtp_params(const struct conf_trunk *ct, struct sdp_oa_params *p)
 	return sdp_crypto_suites_parse(ct->srtp_suites, p->srtp_suites);
 }
 
+/* The trunk's session timer (RFC 4028) for the UA. */
+static void timer_params(const struct conf_trunk *ct, struct sipua_timer *t)
+{
+	static const enum sipua_st_mode mode[] = {
+		[ST_NO] = SIPUA_ST_NO, [ST_ACCEPT] = SIPUA_ST_ACCEPT, [ST_YES] = SIPUA_ST_YES,
+	};
+
+	*t = (struct sipua_timer){ .mode = SIPUA_ST_ACCEPT, .expires = 1800,
+				   .min_se = SIPUA_MIN_SE_FLOOR };
+	if (!ct)
+		return;
+	t->mode = mode[ct->session_timer];
+	t->min_se = ct->min_se;
+	t->expires = ct->session_expires < ct->min_se ? ct->min_se : ct->session_expires;
+	t->update = ct->session_refresh == SR_UPDATE;
+}
+
 /* RTP socket and offer/answer state; alaw: the TDM side's law, preferred as codec. */
 static int media_prepare(struct leg_sip *s, bool alaw)
 {
@@ -218,7 +235,10 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 	party_calling_to_sip(&lp->plan, lp->caller, ct && ct->trust, &id);
 	if (ct)
 		party_sip_from_account(&id, ct->from_user);
+	struct sipua_timer timer;
+	timer_params(ct, &timer);
 	struct sipua_dial dial = {
+		.timer = &timer,
 		.trunk = trunk,
 		.user = lp->called,
 		.from_user = id.anonymous ? NULL : id.from_user,
@@ -669,9 +689,15 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 	case SIPUA_EV_TRUNK_UP:
 	case SIPUA_EV_TRUNK_DOWN:
 		return;		/* sip/trunk.c logs these */
-	case SIPUA_EV_CALL_INCOMING:
+	case SIPUA_EV_CALL_INCOMING: {
+		struct sipua_timer timer;
+		timer_params(ev->trunk ? conf_trunk_find(d->conf, sip_trunk_name(ev->trunk)) : NULL,
+			     &timer);
+		if (sipua_call_timer(ev->call, &timer) == ERANGE)
+			return;		/* 422 sent (RFC 4028 §6): no call */
 		route_sip_invite(d, ev);
 		return;
+	}
 	default:
 		break;
 	}
@@ -711,6 +737,13 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 	case SIPUA_EV_CALL_BYE:
 		s->st = SL_ENDING;
 		(void)emit(s, LEG_EV_CLEARED, sip_cause(s, ev, CAUSE_NORMAL_CLEARING), false);
+		break;
+	case SIPUA_EV_CALL_EXPIRED:	/* RFC 4028 §10: the UA sent BYE */
+		s->st = SL_ENDING;
+		s->leg.status = ev->status;
+		CLOG(LL_NOTICE, s->leg.call, "SIP: session timer expired: clearing with cause %d",
+		     CAUSE_RECOVERY_ON_TIMER_EXPIRY);
+		(void)emit(s, LEG_EV_CLEARED, CAUSE_RECOVERY_ON_TIMER_EXPIRY, false);
 		break;
 	case SIPUA_EV_CALL_REINVITE:
 		on_reinvite(s, ev);

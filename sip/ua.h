@@ -50,6 +50,9 @@ enum sipua_event_type {
 					 * 491: the peer's re-INVITE crossed ours; Sofia
 					 * answered that one 491 itself (no REINVITE event).
 					 * The retry (RFC 3261 §14.1) is the owner's timer */
+	SIPUA_EV_CALL_EXPIRED,		/* session timer (RFC 4028 §10): no refresh came, or
+					 * ours failed (408, 481, timeout); the UA has sent
+					 * BYE with Reason: SIP;cause=408. status: 408 */
 	SIPUA_EV_CALL_TERMINATED,	/* the call is gone; last event for this call */
 };
 
@@ -149,6 +152,31 @@ void sipua_free(struct sipua *ua);
 /* Number of calls alive (incoming and outgoing). */
 unsigned sipua_call_count(const struct sipua *ua);
 
+/* Session timers (RFC 4028), a trunk's choice. The UA runs the timer itself (our own
+ * su_timer): the refresh is a re-INVITE with the SDP we last sent (RFC 3264 §8: unchanged,
+ * same o= version), or an UPDATE without SDP (§7.4); no refresh from the peer in time
+ * clears the call with BYE (§10). */
+enum sipua_st_mode {
+	SIPUA_ST_ACCEPT,	/* honour a peer's Session-Expires, ask for none (default) */
+	SIPUA_ST_NO,		/* no session timer, the peer's Session-Expires ignored */
+	SIPUA_ST_YES,		/* ask for expires in our INVITEs as well */
+};
+
+struct sipua_timer {
+	enum sipua_st_mode mode;
+	unsigned expires;	/* [s] interval we ask for (YES), >= min_se */
+	unsigned min_se;	/* [s] shortest interval we take, >= 90 (§5) */
+	bool update;		/* refresh by UPDATE when the peer's Allow lists it */
+};
+
+#define SIPUA_MIN_SE_FLOOR	90	/* [s] RFC 4028 §5: Min-SE never below */
+
+/* An incoming call's session timer: call before any response to the INVITE. Answers 422
+ * with Min-SE itself (§6) when the INVITE's Session-Expires is below t->min_se, and then
+ * returns ERANGE (the call ends; the owner only waits for TERMINATED). Return 0, EINVAL
+ * or EPROTO (not an incoming INVITE waiting for its answer). */
+int sipua_call_timer(struct sipua_call *call, const struct sipua_timer *t);
+
 /* An outgoing call to a trunk. Strings are copied. */
 struct sipua_dial {
 	struct sip_trunk *trunk;	/* required */
@@ -166,6 +194,7 @@ struct sipua_dial {
 	const char *reason;		/* Reason header to carry (e.g. ISUP cause), or NULL */
 	const char *diversion;		/* Diversion header value (RFC 5806), or NULL */
 	const char *history_info;	/* History-Info header value (RFC 7044), or NULL */
+	const struct sipua_timer *timer; /* session timer (RFC 4028), NULL: accept, 1800/90 */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */
 };
 
