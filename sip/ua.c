@@ -745,6 +745,30 @@ static void on_bye(struct sipua_call *c)
 	}
 }
 
+/* An UPDATE (RFC 3311) in the dialog. Without a body it is a session refresh (RFC 4028
+ * §7.4): 200 with Session-Expires as negotiated (§9). An offer in it we do not take (the
+ * owner's offer/answer runs on INVITE): 488, and the session stays as it was (§5.2).
+ * Sofia-SIP would answer it 200 by itself, without the answer the offer needs. */
+static void on_update(struct sipua_call *c, const sip_t *sip)
+{
+	char se[48];
+	bool we = false;
+
+	if (sip && sip->sip_payload && sip->sip_payload->pl_len) {
+		LOGN(LS_SIP, "call %s: UPDATE with an offer: 488, the session stays", c->call_id);
+		nua_respond(c->nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(c->ua->nua), TAG_END());
+		return;
+	}
+	st_note(c, sip);
+	unsigned iv = c->answered ? st_negotiate(c, true, &we) : 0;
+	snprintf(se, sizeof(se), "%u;refresher=%s", iv, we ? "uas" : "uac");
+	/* Sofia-SIP adds Require: timer when the peer refreshes (§9) */
+	nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(c->ua->nua),
+		    TAG_IF(iv, SIPTAG_SESSION_EXPIRES_STR(se)), TAG_END());
+	if (c->answered)
+		st_start(c, true);
+}
+
 static void call_event(struct sipua_call *c, nua_event_t event, int status, const char *phrase,
 		       const sip_t *sip, tagi_t tags[])
 {
@@ -810,11 +834,8 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		LOGD(LS_SIP, "call %s: %s answered %d %s", c->call_id, nua_event_name(event),
 		     status, phrase ? phrase : "");
 		break;
-	case nua_i_update:	/* answered by Sofia-SIP: a refresh (RFC 4028 §7.4) */
-		if (status < 300 && c->answered) {
-			st_note(c, sip);
-			st_start(c, true);
-		}
+	case nua_i_update:	/* ours to answer (NUTAG_APPL_METHOD) */
+		on_update(c, sip);
 		break;
 	case nua_r_update:
 		if (status >= 200 && c->st_refreshing && c->st_by_update)
@@ -1172,6 +1193,7 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 				nua_handle_destroy(nh);
 			break;
 		case nua_i_bye:		/* ours to answer (on_bye()); no call here */
+		case nua_i_update:	/* ours too (on_update()) */
 			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(ua->nua), TAG_END());
 			break;
 		default:
@@ -1192,6 +1214,9 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 	case SIP_HK_REJECT:
 		if (event == nua_i_bye)		/* ours to answer, even here */
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(ua->nua), TAG_END());
+		else if (event == nua_i_update)
+			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(ua->nua),
+				    TAG_END());
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (event == nua_i_state && cs == nua_callstate_terminated) {
 			nua_handle_bind(nh, NULL);
@@ -1282,6 +1307,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     NUTAG_SESSION_TIMER(0),
 			     NUTAG_APPL_METHOD("BYE"),	/* see on_bye() */
 			     NUTAG_APPL_METHOD("OPTIONS"),	/* see answer_options() */
+			     NUTAG_APPL_METHOD("UPDATE"),	/* see on_update() */
 			     /* What we do: not Sofia's default, which names REFER, MESSAGE,
 			      * SUBSCRIBE and NOTIFY that nothing here handles (it answered a
 			      * REFER 202 Accepted and transferred nothing). Sofia answers them

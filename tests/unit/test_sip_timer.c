@@ -398,3 +398,30 @@ Test(sip_timer, no_refresh_bye_408, .timeout = 90)
 	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
 	done();
 }
+
+/* RFC 4028 §7.4, RFC 3311: a refresh by UPDATE without SDP gets 200 with Session-Expires:
+ * 90;refresher=uac and Require: timer; an UPDATE with an offer gets 488 and the call goes
+ * on to SIPp's BYE. SIPp checks the responses. */
+Test(sip_timer, peer_refreshes_by_update)
+{
+	incoming(6, "st_uac_update.xml", SIPUA_ST_ACCEPT, 90);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000), "the call did not last to its BYE");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(count_events(SIPUA_EV_CALL_REINVITE), 0);
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
+	done();
+}
+
+/* session_timer = no: the peer's Session-Expires is ignored; our 200 has no Session-Expires
+ * and no "timer" in Supported (SIPp checks), so neither side expects refreshes. */
+Test(sip_timer, timer_off_ignores_the_peer)
+{
+	incoming(7, "st_uac_timer_off.xml", SIPUA_ST_NO, 90);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
+	cr_expect_eq(H.timer_err, 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
+	done();
+}
