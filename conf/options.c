@@ -602,8 +602,8 @@ const struct conf_opt conf_opts[] = {
 	  "session_expires in our INVITEs too)" },
 	{ CS_TRUNK, "session_expires", OT_UINT, 0, .min = 90, .max = 86400, .def = "1800",
 	  T(session_expires), .desc = "session interval asked for with session_timer = yes [s]; "
-	  "the refresher refreshes at half of it, the other side clears the call (cause 102) "
-	  "when no refresh came" },
+	  "the refresher refreshes a little before half of it, the other side clears the call "
+	  "(cause 102) when no refresh came" },
 	{ CS_TRUNK, "min_se", OT_UINT, 0, .min = 90, .max = 86400, .def = "90", T(min_se),
 	  .desc = "shortest session interval taken (Min-SE); a shorter one is answered 422 [s]" },
 	{ CS_TRUNK, "session_refresh", OT_ENUM, 0, .names = session_refresh_names,
