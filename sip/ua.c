@@ -78,6 +78,10 @@ struct sipua_call {
 	unsigned rq_se;			/* the peer's pending request: Session-Expires [s] */
 	unsigned rq_min_se;		/* ... its Min-SE [s] */
 	int rq_refresher;		/* ... its refresher: ST_R_* */
+	bool rq_sdp;			/* the peer's pending INVITE had an SDP body */
+	bool offer_in_2xx;		/* our 2xx carried an offer: the answer is in the ACK */
+	bool late_out;			/* our INVITE had no SDP: we ACK ourselves (no AUTOACK) */
+	bool ack_pending;		/* ... and the 2xx waits for sipua_call_ack() */
 	char *local_sdp;		/* the SDP we last sent and the peer took */
 	char *offer_sdp;		/* our re-INVITE's offer, until its 2xx */
 	void *priv;
@@ -143,6 +147,12 @@ static char *body_dup(const sip_t *sip)
 	    strcasecmp(sip->sip_content_type->c_type, "application/sdp"))
 		return NULL;
 	return strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+/* The length of the body, whatever its type. */
+static size_t body_dup_len(const sip_t *sip)
+{
+	return sip && sip->sip_payload ? sip->sip_payload->pl_len : 0;
 }
 
 /* A body of another type than SDP (RFC 3261 §21.4.13: 415, with Accept). */
@@ -654,6 +664,8 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 				c->st.expires = c->st.min_se;
 		}
 	} else if (c->answered && c->st_refreshing && !c->st_by_update && status >= 200) {
+		if (c->late_out && status < 300)
+			nua_ack(c->nh, TAG_END());
 		c->reinvite_out = false;
 		st_refresh_answered(c, status, sip);
 	} else if (status < 200) {
@@ -676,6 +688,8 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 			LOGI(LS_SIP, "call %s: re-INVITE answered %d %s", c->call_id, status,
 			     phrase ? phrase : "");
 		c->reinvite_out = false;
+		if (c->late_out && status < 300)
+			nua_ack(c->nh, TAG_END());
 		if (status < 300) {	/* a re-INVITE refreshes the session too (§7.4) */
 			if (c->offer_sdp) {
 				free(c->local_sdp);
@@ -697,14 +711,22 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 		LOGN(LS_SIP, "call %s: %d answer crossed our CANCEL: sending BYE", c->call_id,
 		     status);
 		c->bye_sent = true;
+		if (c->late_out)
+			nua_ack(c->nh, TAG_END());
 		nua_bye(c->nh, TAG_IF(c->cancel_reason[0], SIPTAG_REASON_STR(c->cancel_reason)),
 			TAG_END());
 	} else if (status < 300) {
 		c->answered = true;
 		st_note(c, sip);
 		st_start(c, false);
+		c->ack_pending = c->late_out;
 		ev.type = SIPUA_EV_CALL_ANSWERED;
 		call_emit(c, &ev);
+		if (c->ack_pending) {	/* the owner did not answer the offer */
+			LOGN(LS_SIP, "call %s: 2xx to our INVITE without SDP: ACK without an "
+			     "answer", c->call_id);
+			(void)sipua_call_ack(c, NULL);
+		}
 	} else {
 		LOGN(LS_SIP, "call %s: INVITE failed: %d %s%s%s", c->call_id, status,
 		     phrase ? phrase : "", reason ? ", Reason: " : "", reason ? reason : "");
@@ -803,6 +825,7 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 		char *sdp = body_dup(sip);
 		c->reinvite_in = true;
 		st_note(c, sip);
+		c->rq_sdp = body_dup_len(sip) > 0;
 		ev.type = SIPUA_EV_CALL_REINVITE;
 		ev.sdp = sdp;
 		call_emit(c, &ev);
@@ -833,6 +856,18 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 	case nua_r_bye:
 		LOGD(LS_SIP, "call %s: %s answered %d %s", c->call_id, nua_event_name(event),
 		     status, phrase ? phrase : "");
+		break;
+	case nua_i_ack:
+		if (c->offer_in_2xx) {
+			char *sdp = body_dup(sip);
+			c->offer_in_2xx = false;
+			LOGI(LS_SIP, "call %s: ACK %s the answer to our offer", c->call_id,
+			     sdp ? "with" : "without");
+			ev.type = SIPUA_EV_CALL_ACK;
+			ev.sdp = sdp;
+			call_emit(c, &ev);
+			free(sdp);
+		}
 		break;
 	case nua_i_update:	/* ours to answer (NUTAG_APPL_METHOD) */
 		on_update(c, sip);
@@ -1054,6 +1089,7 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	c->invite_in = true;
 	call_note_id(c, sip);
 	st_note(c, sip);
+	c->rq_sdp = body_dup_len(sip) > 0;
 	nua_handle_bind(nh, &c->ctx);
 	if (tcp)	/* our answers' Contact: the peer's in-dialog requests stay on TCP */
 		nua_set_hparams(nh, NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS), TAG_END());
@@ -1511,7 +1547,10 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 		su_home_deinit(home);
 		return ENOMEM;
 	}
+	c->late_out = !d->sdp;
 	nua_set_hparams(c->nh, NUTAG_MIN_SE(c->st.min_se),
+			/* late offer: the ACK carries our answer, so it is ours to send */
+			TAG_IF(c->late_out, NUTAG_AUTOACK(0)),
 			NUTAG_SESSION_TIMER(c->st.mode == SIPUA_ST_YES ? c->st.expires : 0),
 			TAG_IF(c->st.mode == SIPUA_ST_NO, SIPTAG_SUPPORTED_STR("100rel")), TAG_END());
 	call_link(ua, c);
@@ -1556,6 +1595,8 @@ int sipua_call_respond(struct sipua_call *c, int status, const char *phrase, con
 		    TAG_END());
 	if (sdp && status < 300)	/* the session description the peer now holds */
 		sdp_keep(&c->local_sdp, sdp);
+	if (sdp && status >= 200 && status < 300 && !c->rq_sdp)
+		c->offer_in_2xx = true;	/* late offer: the answer comes in the ACK */
 	if (status >= 200) {
 		if (c->reinvite_in) {
 			c->reinvite_in = false;
@@ -1595,6 +1636,21 @@ int sipua_call_bye(struct sipua_call *c, const char *reason)
 	     reason ? reason : "");
 	c->bye_sent = true;
 	nua_bye(c->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
+	return 0;
+}
+
+int sipua_call_ack(struct sipua_call *c, const char *sdp)
+{
+	if (!c)
+		return EINVAL;
+	if (!c->ack_pending)
+		return EPROTO;
+	c->ack_pending = false;
+	LOGI(LS_SIP, "call %s: sending ACK%s", c->call_id, sdp ? " with the answer" : "");
+	if (sdp)
+		sdp_keep(&c->local_sdp, sdp);
+	nua_ack(c->nh, TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
 	return 0;
 }
 

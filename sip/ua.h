@@ -40,11 +40,16 @@ enum sipua_event_type {
 	/* Calls (event.call set; event.trunk is the call's trunk). */
 	SIPUA_EV_CALL_INCOMING,		/* new INVITE: ruri_user, from_*, sdp, reason */
 	SIPUA_EV_CALL_PROGRESS,		/* 1xx to our INVITE (180, 183 +/- sdp) */
-	SIPUA_EV_CALL_ANSWERED,		/* 2xx to our INVITE, sdp (ACK is sent by the UA) */
+	SIPUA_EV_CALL_ANSWERED,		/* 2xx to our INVITE, sdp (ACK is sent by the UA; to
+					 * an INVITE without SDP the sdp is the peer's offer:
+					 * answer it with sipua_call_ack() in the handler) */
 	SIPUA_EV_CALL_FAILED,		/* final >= 300 to our INVITE: status, phrase, reason */
 	SIPUA_EV_CALL_CONFIRMED,	/* dialog confirmed: ACK sent or received (§13.3.1.4) */
 	SIPUA_EV_CALL_CANCELLED,	/* CANCEL received for an incoming call; reason */
 	SIPUA_EV_CALL_BYE,		/* BYE received (answered 200 by the UA); reason */
+	SIPUA_EV_CALL_ACK,		/* ACK to our 2xx that carried our offer (the INVITE
+					 * or re-INVITE had no SDP: late offer, RFC 3264 §5,
+					 * RFC 3261 §13.2.1): sdp is the answer, or NULL */
 	SIPUA_EV_CALL_REINVITE,		/* re-INVITE received: sdp; answer with respond() */
 	SIPUA_EV_CALL_REINVITE_ANSWER,	/* final response to our re-INVITE: status, sdp.
 					 * 491: the peer's re-INVITE crossed ours; Sofia
@@ -190,7 +195,8 @@ struct sipua_dial {
 	const char *privacy;		/* Privacy header value (RFC 3323 §4.2), or NULL */
 	const char *from_domain;	/* host of From and P-Asserted-Identity, or NULL for
 					 * the trunk's proxy host:port */
-	const char *sdp;		/* offer body, or NULL */
+	const char *sdp;		/* offer body, or NULL for a late offer: the 2xx brings
+					 * the peer's offer, the answer goes in the ACK */
 	const char *reason;		/* Reason header to carry (e.g. ISUP cause), or NULL */
 	const char *diversion;		/* Diversion header value (RFC 5806), or NULL */
 	const char *history_info;	/* History-Info header value (RFC 7044), or NULL */
@@ -216,6 +222,11 @@ int sipua_call_cancel(struct sipua_call *call, const char *reason);
 
 /* End an established call with BYE (§15.1.1), Reason header optional. Return 0 or EPROTO. */
 int sipua_call_bye(struct sipua_call *call, const char *reason);
+
+/* ACK the 2xx to our INVITE without SDP (late offer), with the answer to its offer or
+ * (sdp NULL) without: only from the ANSWERED handler; the UA ACKs without SDP itself if the
+ * owner does not. Return 0, EINVAL or EPROTO (no such 2xx waiting). */
+int sipua_call_ack(struct sipua_call *call, const char *sdp);
 
 /* Send a re-INVITE with a new offer (hold/resume, T.38, §14.1). Return 0, EINVAL or EPROTO
  * (not confirmed, or a re-INVITE either way still open). */

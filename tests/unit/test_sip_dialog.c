@@ -1,4 +1,5 @@
-/* Session timers (RFC 4028) in sip/ua against SIPp on 127.0.0.1: the peer refreshes and we
+/* Carrier dialog features of sip/ua against SIPp on 127.0.0.1: late offer (RFC 3261
+ * §13.2.1, RFC 3264 §5) both ways, and session timers (RFC 4028): the peer refreshes and we
  * answer with Session-Expires and Require (§9); 422 with our Min-SE (§6); we ask (§7.1),
  * take a 422 and retry with its Min-SE; we refresh by re-INVITE with our current SDP, o=
  * version unchanged (§10, RFC 3264 §8); no refresh from the peer: BYE with Reason 408 and the
@@ -6,7 +7,7 @@
  *
  * The two waits on the RFC's smallest interval (90 s: a refresh at ~38 s, a BYE at 60 s) are
  * the slow ones; Criterion runs them side by side. Ports: test i uses 26160 + 8*i (UA), +1
- * (SIPp), +2 (SIPp control), +4..+7 (SIPp media). Scenarios are in tests/sip/st_*.xml; SIPp
+ * (SIPp), +2 (SIPp control), +4..+7 (SIPp media). Scenarios: tests/sip/st_*.xml, lo_*.xml; SIPp
  * logs go to /tmp/sipst-<port>-*.log. */
 #include <criterion/criterion.h>
 
@@ -53,6 +54,7 @@ struct rec {
 	struct sipua_call *call;
 	int status;
 	bool taken;
+	bool has_sdp;			/* ev->sdp with an m=audio line */
 	uint64_t at;			/* [ms] when it came */
 	char reason[128];
 };
@@ -85,6 +87,7 @@ static void on_event(const struct sipua_event *ev, void *arg)
 	r->call = ev->call;
 	r->status = ev->status;
 	r->at = now_ms();
+	r->has_sdp = ev->sdp && strstr(ev->sdp, "m=audio");
 	snprintf(r->reason, sizeof(r->reason), "%s", ev->reason ? ev->reason : "");
 	if (H.hook)
 		H.hook(ev);
@@ -421,6 +424,63 @@ Test(sip_timer, timer_off_ignores_the_peer)
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
 	cr_expect_eq(H.timer_err, 0);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
+	done();
+}
+
+/* ---- Late offer ---------------------------------------------------------------------- */
+
+TestSuite(sip_late, .fini = teardown, .timeout = 40);
+
+/* An INVITE and a re-INVITE without SDP reach the owner without one; our 200s carry our
+ * offer (SIPp checks m=audio) and each ACK's answer comes to the owner as an ACK event. */
+Test(sip_late, offer_in_our_200_answer_in_ack)
+{
+	incoming(8, "lo_uac_in.xml", SIPUA_ST_ACCEPT, 90);
+	struct rec *r = wait_event(SIPUA_EV_CALL_INCOMING, 5000);
+	cr_assert_not_null(r);
+	cr_expect(!r->has_sdp);
+	r = wait_event(SIPUA_EV_CALL_ACK, 5000);
+	cr_assert_not_null(r, "no ACK event");
+	cr_expect(r->has_sdp, "the answer in the ACK");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000));
+	r = wait_event(SIPUA_EV_CALL_REINVITE, 5000);
+	cr_assert_not_null(r);
+	cr_expect(!r->has_sdp);
+	r = wait_event(SIPUA_EV_CALL_ACK, 5000);
+	cr_assert_not_null(r, "no ACK event for the re-INVITE");
+	cr_expect(r->has_sdp);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
+	done();
+}
+
+static void ack_hook(const struct sipua_event *ev)
+{
+	if (ev->type == SIPUA_EV_CALL_ANSWERED) {
+		cr_expect(ev->sdp && strstr(ev->sdp, "m=audio"), "the offer in the 200");
+		cr_expect_eq(sipua_call_ack(ev->call, test_sdp), 0);
+		cr_expect_eq(sipua_call_ack(ev->call, test_sdp), EPROTO, "one ACK");
+	}
+}
+
+/* Our INVITE without SDP: the 200's offer comes with ANSWERED, and our answer goes in the
+ * ACK (SIPp checks that the INVITE had no body and the ACK has m=audio). */
+Test(sip_late, our_invite_without_sdp)
+{
+	ua_start(9);
+	struct sip_trunk *t = trunk_add();
+	H.hook = ack_hook;
+	sipp_start("lo_uas_out.xml", 0, NULL);
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "2125551000" };
+	struct sipua_call *c = NULL;
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_ANSWERED, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000), "no ACK sent");
+	cr_expect_eq(sipua_call_ack(c, NULL), EPROTO);
+	cr_assert_eq(sipua_call_bye(c, NULL), 0);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
 	done();
