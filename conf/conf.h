@@ -192,6 +192,7 @@ struct conf_trunk {
 	unsigned session_expires;	/* [s] the interval we ask for (session_timer = yes) */
 	unsigned min_se;		/* [s] the shortest interval we take (422 below) */
 	int session_refresh;		/* enum conf_session_refresh: how we refresh */
+	bool late_offer;		/* our INVITEs without SDP (RFC 3261 §13.2.1) */
 	unsigned line;
 };
 

@@ -610,6 +610,9 @@ const struct conf_opt conf_opts[] = {
 	  .def = "reinvite", T(session_refresh), .desc = "how we refresh when we are the "
 	  "refresher: reinvite (with our current SDP) or update (UPDATE without SDP, RFC 4028 "
 	  "§7.4, when the peer's Allow lists UPDATE; else re-INVITE)" },
+	{ CS_TRUNK, "late_offer", OT_BOOL, 0, .def = "no", T(late_offer),
+	  .desc = "our INVITEs carry no SDP: the peer offers in its 200 and our answer goes in "
+	  "the ACK (RFC 3261 §13.2.1); INVITEs without SDP are taken either way" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),
