@@ -652,9 +652,9 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 
 	ev.sdp = sdp;
 	ev.reason = reason;
-	if (status == 100) {
+	if (status == 100 && sip && sip->sip_status && sip->sip_status->st_status == 422) {
 		/* Sofia-SIP retries on its own: a 422 (RFC 4028 §7.1) with the Min-SE in it */
-		if (sip && sip->sip_status && sip->sip_status->st_status == 422 && sip->sip_min_se) {
+		if (sip->sip_min_se) {
 			unsigned min = (unsigned)sip->sip_min_se->min_delta;
 			LOGI(LS_SIP, "call %s: 422, the peer's Min-SE is %u s: INVITE again",
 			     c->call_id, min);
