@@ -48,6 +48,8 @@ enum conf_fax_detect { FAX_DETECT_ANY, FAX_DETECT_CED, FAX_DETECT_NONE };
 /* Session timers (RFC 4028): none, honour the peer's, or ask for one ourselves. */
 enum conf_session_timer { ST_NO, ST_ACCEPT, ST_YES };
 enum conf_session_refresh { SR_REINVITE, SR_UPDATE };
+/* Reliable provisional responses (RFC 3262). */
+enum conf_prack { PRACK_NO, PRACK_SUPPORTED, PRACK_REQUIRED };
 
 enum conf_hunt { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUNDROBIN };
 
@@ -193,6 +195,7 @@ struct conf_trunk {
 	unsigned min_se;		/* [s] the shortest interval we take (422 below) */
 	int session_refresh;		/* enum conf_session_refresh: how we refresh */
 	bool late_offer;		/* our INVITEs without SDP (RFC 3261 §13.2.1) */
+	int prack;			/* enum conf_prack (RFC 3262 100rel) */
 	unsigned line;
 };
 

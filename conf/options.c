@@ -36,6 +36,7 @@ static const char *const srtp_names[] = { "off", "optional", "mandatory", NULL }
 static const char *const fax_detect_names[] = { "any", "ced", "none", NULL };
 static const char *const session_timer_names[] = { "no", "accept", "yes", NULL };
 static const char *const session_refresh_names[] = { "reinvite", "update", NULL };
+static const char *const prack_names[] = { "no", "supported", "required", NULL };
 static const char *const callerid_names[] = { "bell202", "v23", "dtmf", "none", NULL };
 static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
@@ -613,6 +614,11 @@ const struct conf_opt conf_opts[] = {
 	{ CS_TRUNK, "late_offer", OT_BOOL, 0, .def = "no", T(late_offer),
 	  .desc = "our INVITEs carry no SDP: the peer offers in its 200 and our answer goes in "
 	  "the ACK (RFC 3261 §13.2.1); INVITEs without SDP are taken either way" },
+	{ CS_TRUNK, "prack", OT_ENUM, 0, .names = prack_names, .def = "supported", T(prack),
+	  .desc = "reliable provisional responses (RFC 3262, 100rel): no (not offered; an "
+	  "INVITE requiring it gets 420), supported (used when the peer supports it: our 183 "
+	  "is sent reliably, the peer's reliable 18x are PRACKed), required (our INVITEs "
+	  "require it, an INVITE without it gets 421, every 18x of ours is reliable)" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),

@@ -134,6 +134,17 @@ static void timer_params(const struct conf_trunk *ct, struct sipua_timer *t)
 	t->update = ct->session_refresh == SR_UPDATE;
 }
 
+/* The trunk's 100rel choice (RFC 3262). */
+static enum sipua_prack prack_of(const struct conf_trunk *ct)
+{
+	static const enum sipua_prack map[] = {
+		[PRACK_NO] = SIPUA_PRACK_NO, [PRACK_SUPPORTED] = SIPUA_PRACK_SUPPORTED,
+		[PRACK_REQUIRED] = SIPUA_PRACK_REQUIRED,
+	};
+
+	return ct ? map[ct->prack] : SIPUA_PRACK_SUPPORTED;
+}
+
 /* RTP socket and offer/answer state; alaw: the TDM side's law, preferred as codec. */
 static int media_prepare(struct leg_sip *s, bool alaw)
 {
@@ -247,6 +258,7 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 	timer_params(ct, &timer);
 	struct sipua_dial dial = {
 		.timer = &timer,
+		.prack = prack_of(ct),
 		.trunk = trunk,
 		.user = lp->called,
 		.from_user = id.anonymous ? NULL : id.from_user,
@@ -791,6 +803,9 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 			     &timer);
 		if (sipua_call_timer(ev->call, &timer) == ERANGE)
 			return;		/* 422 sent (RFC 4028 §6): no call */
+		if (sipua_call_prack(ev->call, prack_of(ev->trunk ? conf_trunk_find(d->conf,
+				     sip_trunk_name(ev->trunk)) : NULL)) == ERANGE)
+			return;		/* 420 or 421 sent (RFC 3262 §3): no call */
 		route_sip_invite(d, ev);
 		return;
 	}

@@ -79,6 +79,9 @@ struct sipua_call {
 	unsigned rq_min_se;		/* ... its Min-SE [s] */
 	int rq_refresher;		/* ... its refresher: ST_R_* */
 	bool rq_sdp;			/* the peer's pending INVITE had an SDP body */
+	bool rq_100rel;			/* the peer's INVITE supports or requires 100rel */
+	bool rq_100rel_required;	/* ... requires it (RFC 3262 §3) */
+	enum sipua_prack prack;		/* our 100rel choice */
 	bool offer_in_2xx;		/* our 2xx carried an offer: the answer is in the ACK */
 	bool late_out;			/* our INVITE had no SDP: we ACK ourselves (no AUTOACK) */
 	bool ack_pending;		/* ... and the 2xx waits for sipua_call_ack() */
@@ -566,6 +569,15 @@ static void st_refresh_answered(struct sipua_call *c, int status, const sip_t *s
 	st_arm_ms(c, end > used ? end - used : 1);
 }
 
+/* Our Supported (RFC 3261 §20.37): the option tags the trunk lets us use. Sofia-SIP goes by
+ * it: no "timer" keeps its session timer out, no "100rel" its reliable responses. */
+static const char *supported_str(const struct sipua_call *c)
+{
+	bool timer = c->st.mode != SIPUA_ST_NO, rel = c->prack != SIPUA_PRACK_NO;
+
+	return timer && rel ? "timer, 100rel" : timer ? "timer" : rel ? "100rel" : "";
+}
+
 int sipua_call_timer(struct sipua_call *c, const struct sipua_timer *t)
 {
 	char min[16];
@@ -589,7 +601,38 @@ int sipua_call_timer(struct sipua_call *c, const struct sipua_timer *t)
 	nua_set_hparams(c->nh, NUTAG_MIN_SE(t->min_se),
 			NUTAG_SESSION_TIMER(t->mode == SIPUA_ST_YES ? t->expires : 0),
 			/* "no": Sofia-SIP must not see "timer" in our Supported either */
-			TAG_IF(t->mode == SIPUA_ST_NO, SIPTAG_SUPPORTED_STR("100rel")), TAG_END());
+			SIPTAG_SUPPORTED_STR(supported_str(c)), TAG_END());
+	return 0;
+}
+
+int sipua_call_prack(struct sipua_call *c, enum sipua_prack p)
+{
+	if (!c || (unsigned)p > SIPUA_PRACK_REQUIRED)
+		return EINVAL;
+	if (c->outgoing || !c->invite_in || c->answered)
+		return EPROTO;
+	c->prack = p;
+	if (p == SIPUA_PRACK_NO && c->rq_100rel_required) {
+		LOGN(LS_SIP, "call %s: the INVITE requires 100rel, the trunk has it off: 420",
+		     c->call_id);
+		nua_respond(c->nh, SIP_420_BAD_EXTENSION, SIPTAG_UNSUPPORTED_STR("100rel"),
+			    TAG_END());
+		c->invite_in = false;
+		return ERANGE;
+	}
+	if (p == SIPUA_PRACK_REQUIRED && !c->rq_100rel) {
+		/* RFC 3262 §3: the UAS may insist */
+		LOGN(LS_SIP, "call %s: the INVITE does not support 100rel, the trunk requires it: "
+		     "421", c->call_id);
+		nua_respond(c->nh, SIP_421_EXTENSION_REQUIRED, SIPTAG_REQUIRE_STR("100rel"),
+			    TAG_END());
+		c->invite_in = false;
+		return ERANGE;
+	}
+	/* RFC 3262 §3: with "required" every 18x of ours goes reliably (Sofia-SIP's
+	 * early_media); with "supported" a 183 does when the peer supports 100rel */
+	nua_set_hparams(c->nh, SIPTAG_SUPPORTED_STR(supported_str(c)),
+			TAG_IF(p == SIPUA_PRACK_REQUIRED, NUTAG_EARLY_MEDIA(1)), TAG_END());
 	return 0;
 }
 
@@ -1090,6 +1133,9 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	call_note_id(c, sip);
 	st_note(c, sip);
 	c->rq_sdp = body_dup_len(sip) > 0;
+	c->rq_100rel_required = sip && sip_has_feature(sip->sip_require, "100rel");
+	c->rq_100rel = c->rq_100rel_required || (sip && sip_has_feature(sip->sip_supported,
+									"100rel"));
 	nua_handle_bind(nh, &c->ctx);
 	if (tcp)	/* our answers' Contact: the peer's in-dialog requests stay on TCP */
 		nua_set_hparams(nh, NUTAG_M_PARAMS(SIP_CONTACT_TCP_PARAMS), TAG_END());
@@ -1535,6 +1581,7 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	c->priv = d->priv;
 	if (d->timer)
 		c->st = *d->timer;
+	c->prack = d->prack;
 	sdp_keep(&c->local_sdp, d->sdp);
 	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
 			   SIPTAG_CALL_ID(cid),
@@ -1552,7 +1599,7 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 			/* late offer: the ACK carries our answer, so it is ours to send */
 			TAG_IF(c->late_out, NUTAG_AUTOACK(0)),
 			NUTAG_SESSION_TIMER(c->st.mode == SIPUA_ST_YES ? c->st.expires : 0),
-			TAG_IF(c->st.mode == SIPUA_ST_NO, SIPTAG_SUPPORTED_STR("100rel")), TAG_END());
+			SIPTAG_SUPPORTED_STR(supported_str(c)), TAG_END());
 	call_link(ua, c);
 	LOGN(LS_SIP, "call %s: INVITE %s via trunk %s, from %s", c->call_id, to,
 	     sip_trunk_name(d->trunk), from_hdr);
@@ -1569,6 +1616,8 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 		   TAG_IF(pai_hdr, SIPTAG_P_ASSERTED_IDENTITY_STR(pai_hdr)),
 		   TAG_IF(d->privacy, SIPTAG_PRIVACY_STR(d->privacy)),
 		   TAG_IF(hdrs[0], SIPTAG_HEADER_STR(hdrs)),
+		   /* RFC 3262 §4: a UAC that insists on reliable provisional responses */
+		   TAG_IF(c->prack == SIPUA_PRACK_REQUIRED, SIPTAG_REQUIRE_STR("100rel")),
 		   TAG_END());
 	su_home_deinit(home);
 	*callp = c;

@@ -182,6 +182,21 @@ struct sipua_timer {
  * or EPROTO (not an incoming INVITE waiting for its answer). */
 int sipua_call_timer(struct sipua_call *call, const struct sipua_timer *t);
 
+/* Reliable provisional responses (RFC 3262, "100rel"), a trunk's choice. */
+enum sipua_prack {
+	SIPUA_PRACK_SUPPORTED,	/* offered and used when the peer does: a 183 of ours is sent
+				 * reliably to a peer that supports it; a reliable 18x of the
+				 * peer's is PRACKed (default) */
+	SIPUA_PRACK_NO,		/* not offered; an INVITE that requires it gets 420 */
+	SIPUA_PRACK_REQUIRED,	/* our INVITEs require it; an INVITE that does not support
+				 * it gets 421; every 18x of ours is reliable */
+};
+
+/* An incoming call's 100rel choice: call before any response to the INVITE. Answers 420
+ * (the INVITE requires 100rel, p is NO) or 421 (it does not support it, p is REQUIRED)
+ * itself and then returns ERANGE. Return 0, EINVAL or EPROTO (no INVITE waiting). */
+int sipua_call_prack(struct sipua_call *call, enum sipua_prack p);
+
 /* An outgoing call to a trunk. Strings are copied. */
 struct sipua_dial {
 	struct sip_trunk *trunk;	/* required */
@@ -201,6 +216,7 @@ struct sipua_dial {
 	const char *diversion;		/* Diversion header value (RFC 5806), or NULL */
 	const char *history_info;	/* History-Info header value (RFC 7044), or NULL */
 	const struct sipua_timer *timer; /* session timer (RFC 4028), NULL: accept, 1800/90 */
+	enum sipua_prack prack;		/* 100rel (RFC 3262) */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */
 };
 

@@ -67,6 +67,9 @@ static struct {
 	void (*hook)(const struct sipua_event *ev);
 	struct sipua_timer timer;	/* what the hook gives sipua_call_timer() */
 	int timer_err;			/* what that returned */
+	enum sipua_prack prack;		/* what the hook gives sipua_call_prack() */
+	int prack_err;			/* what that returned */
+	bool early;			/* the hook sends 183 with SDP before the 200 */
 	pid_t sipp;
 	uint16_t base;
 } H;
@@ -279,8 +282,14 @@ static void answer_hook(const struct sipua_event *ev)
 {
 	if (ev->type == SIPUA_EV_CALL_INCOMING) {
 		H.timer_err = sipua_call_timer(ev->call, &H.timer);
-		if (H.timer_err == 0)
-			cr_expect_eq(sipua_call_respond(ev->call, 200, NULL, test_sdp, NULL), 0);
+		if (H.timer_err)
+			return;
+		H.prack_err = sipua_call_prack(ev->call, H.prack);
+		if (H.prack_err)
+			return;
+		if (H.early)
+			cr_expect_eq(sipua_call_respond(ev->call, 183, NULL, test_sdp, NULL), 0);
+		cr_expect_eq(sipua_call_respond(ev->call, 200, NULL, test_sdp, NULL), 0);
 	} else if (ev->type == SIPUA_EV_CALL_REINVITE) {
 		cr_expect_eq(sipua_call_respond(ev->call, 200, NULL, test_sdp, NULL), 0);
 	}
@@ -420,9 +429,11 @@ Test(sip_timer, peer_refreshes_by_update)
  * and no "timer" in Supported (SIPp checks), so neither side expects refreshes. */
 Test(sip_timer, timer_off_ignores_the_peer)
 {
+	H.prack = SIPUA_PRACK_NO;	/* and no 100rel: an empty Supported */
 	incoming(7, "st_uac_timer_off.xml", SIPUA_ST_NO, 90);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
 	cr_expect_eq(H.timer_err, 0);
+	cr_expect_eq(H.prack_err, 0);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
@@ -481,6 +492,61 @@ Test(sip_late, our_invite_without_sdp)
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000), "no ACK sent");
 	cr_expect_eq(sipua_call_ack(c, NULL), EPROTO);
 	cr_assert_eq(sipua_call_bye(c, NULL), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
+	done();
+}
+
+/* ---- Reliable provisional responses (RFC 3262) ------------------------------------------- */
+
+TestSuite(sip_prack, .fini = teardown, .timeout = 40);
+
+/* Our INVITE lists 100rel; the peer's reliable 183 is PRACKed with its RSeq (SIPp checks
+ * the RAck) and reported once with its SDP; the 200 then answers the call. */
+Test(sip_prack, reliable_183_from_the_peer_is_pracked)
+{
+	ua_start(10);
+	struct sip_trunk *t = trunk_add();
+	sipp_start("pr_uas_rel183.xml", 0, NULL);
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "2125551000",
+				.sdp = test_sdp, .prack = SIPUA_PRACK_SUPPORTED };
+	struct sipua_call *c = NULL;
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_PROGRESS, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 183);
+	cr_expect(r->has_sdp);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_ANSWERED, 5000), "no 200 after the PRACK");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 2000));
+	cr_expect_eq(count_events(SIPUA_EV_CALL_PROGRESS), 1);
+	cr_assert_eq(sipua_call_bye(c, NULL), 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
+	done();
+}
+
+/* A peer supporting 100rel gets our 183 with SDP reliably (Require: 100rel, RSeq: SIPp
+ * checks); our 200 waits for its PRACK; the call is answered and ends with its BYE. */
+Test(sip_prack, our_183_reliable_to_a_peer_supporting_it)
+{
+	H.early = true;
+	incoming(11, "pr_uac_rel.xml", SIPUA_ST_ACCEPT, 90);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
+	cr_expect_eq(H.prack_err, 0);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
+	done();
+}
+
+/* prack = no: an INVITE requiring 100rel gets 420 with Unsupported: 100rel, no call. */
+Test(sip_prack, required_by_the_peer_refused_with_420)
+{
+	H.prack = SIPUA_PRACK_NO;
+	incoming(12, "pr_uac_require_refused.xml", SIPUA_ST_ACCEPT, 90);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
+	cr_expect_eq(H.prack_err, ERANGE);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipst-%u-*.log)", H.base);
 	done();
