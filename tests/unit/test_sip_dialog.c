@@ -305,7 +305,7 @@ static void incoming(unsigned index, const char *scenario, enum sipua_st_mode mo
 	sipp_start(scenario, H.base, "5550100");
 }
 
-TestSuite(sip_timer, .fini = teardown, .timeout = 40);
+TestSuite(sip_timer, .fini = teardown, .timeout = 90);
 
 Test(sip_timer, bad_params)
 {
@@ -370,7 +370,7 @@ Test(sip_timer, we_ask_422_retry)
  * half of it (45 s, less our lead on Sofia-SIP's own check) and carries the SDP of our
  * answer unchanged (o= version 1, RFC 3264 §8), which SIPp checks; the owner hears nothing
  * of it (no REINVITE_ANSWER). SIPp's BYE follows its 200 at once. */
-Test(sip_timer, we_refresh_with_current_sdp, .timeout = 70)
+Test(sip_timer, we_refresh_with_current_sdp)
 {
 	incoming(4, "st_uac_we_refresh.xml", SIPUA_ST_ACCEPT, 90);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
@@ -391,7 +391,7 @@ Test(sip_timer, we_refresh_with_current_sdp, .timeout = 70)
 
 /* §10: the peer was to refresh a 90 s session and never does: at 90 - min(32, 30) = 60 s
  * we send BYE with Reason: SIP;cause=408 (SIPp checks it) and tell the owner (EXPIRED). */
-Test(sip_timer, no_refresh_bye_408, .timeout = 90)
+Test(sip_timer, no_refresh_bye_408)
 {
 	incoming(5, "st_uac_no_refresh.xml", SIPUA_ST_ACCEPT, 90);
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_INCOMING, 5000));
