@@ -602,7 +602,8 @@ const struct conf_opt conf_opts[] = {
 	  "Session-Expires is ignored), accept (honour the peer's, ask for none), yes (ask for "
 	  "session_expires in our INVITEs too)" },
 	{ CS_TRUNK, "session_expires", OT_UINT, 0, .min = 90, .max = 86400, .def = "1800",
-	  T(session_expires), .desc = "session interval asked for with session_timer = yes [s]; "
+	  T(session_expires), .desc = "session interval asked for with session_timer = yes "
+	  "(raised to min_se when below it) [s]; "
 	  "the refresher refreshes a little before half of it, the other side clears the call "
 	  "(cause 102) when no refresh came" },
 	{ CS_TRUNK, "min_se", OT_UINT, 0, .min = 90, .max = 86400, .def = "90", T(min_se),

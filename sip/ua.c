@@ -402,7 +402,6 @@ static void sdp_keep(char **slot, const char *sdp)
 static void st_note(struct sipua_call *c, const sip_t *sip)
 {
 	const sip_session_expires_t *x = sip ? sip->sip_session_expires : NULL;
-	bool request = sip && sip->sip_request;
 
 	c->rq_se = x ? (unsigned)x->x_delta : 0;
 	c->rq_min_se = sip && sip->sip_min_se ? (unsigned)sip->sip_min_se->min_delta : 0;
@@ -414,9 +413,8 @@ static void st_note(struct sipua_call *c, const sip_t *sip)
 		c->rq_refresher = ST_R_REQUIRED;
 	if (sip && sip_has_feature(sip->sip_supported, "timer"))
 		c->st_peer_timer = true;
-	if (sip && sip->sip_allow && (request || !c->peer_update))
+	if (sip && sip->sip_allow)	/* the peer's methods, as of its latest word */
 		c->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
-	(void)request;
 }
 
 /* The interval and refresher of the transaction just answered (§7.2 as its UAC, §9 as its
@@ -435,6 +433,8 @@ static unsigned st_negotiate(struct sipua_call *c, bool uas, bool *we_refresh)
 		iv = c->st.min_se;
 	if (iv && iv < c->rq_min_se)
 		iv = c->rq_min_se;
+	if (!iv)
+		return 0;
 	if (!c->st_peer_timer)
 		*we_refresh = true;	/* the peer cannot */
 	else if (c->rq_refresher == ST_R_UAC)
