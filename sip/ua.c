@@ -111,6 +111,7 @@ struct sipua {
 	su_timer_t *guard_timer;		/* sweeps while TCP is on */
 	bool fds_low;				/* fds nearly all used, as of the last sweep */
 	bool shutdown_done;
+	unsigned st_second_ms;			/* [ms] a session timer second (tests) */
 };
 
 static const char *const state_names[SIPUA_CS_COUNT] = {
@@ -449,14 +450,16 @@ static unsigned st_negotiate(struct sipua_call *c, bool uas, bool *we_refresh)
 }
 
 /* [ms] until our refresh (we refresh) or our BYE (§10: min(32 s, I/3) before the end). */
-static uint64_t st_due_ms(unsigned iv, bool we_refresh)
+static uint64_t st_due_ms(const struct sipua_call *c, unsigned iv, bool we_refresh)
 {
+	uint64_t sec = c->ua->st_second_ms;
+
 	if (we_refresh)
-		return (uint64_t)iv * 500 - ST_REFRESH_AHEAD_MS;
+		return (iv * 500 - ST_REFRESH_AHEAD_MS) * sec / 1000;
 	unsigned margin = iv / 3 < 32 ? iv / 3 : 32;
 	unsigned sofia = iv - (iv / 10 < 32 ? iv / 10 : 32) - 2;
 	unsigned due = iv - margin < sofia ? iv - margin : sofia;
-	return (uint64_t)due * 1000;
+	return due * sec;
 }
 
 static void st_arm_ms(struct sipua_call *c, uint64_t ms)
@@ -484,7 +487,7 @@ static void st_start(struct sipua_call *c, bool uas)
 	if (c->st_timer)
 		su_timer_reset(c->st_timer);
 	if (iv)
-		st_arm_ms(c, st_due_ms(iv, we));
+		st_arm_ms(c, st_due_ms(c, iv, we));
 }
 
 /* §10: the session is over. BYE with Reason 408, and the owner hears why. */
@@ -540,7 +543,8 @@ static void st_fire(su_root_magic_t *magic, su_timer_t *t, struct sipua *arg)
 		return;
 	}
 	snprintf(why, sizeof(why), "no refresh from the peer within %u s",
-		 (unsigned)((clock_now_us() / 1000 - c->st_start + 500) / 1000));
+		 (unsigned)((clock_now_us() / 1000 - c->st_start + c->ua->st_second_ms / 2) /
+			    c->ua->st_second_ms));
 	st_expire(c, why);
 }
 
@@ -562,9 +566,9 @@ static void st_refresh_answered(struct sipua_call *c, int status, const sip_t *s
 	}
 	/* Anything else: the session lasts to its end unless the peer refreshes it. */
 	uint64_t used = clock_now_us() / 1000 - c->st_start;
-	uint64_t end = st_due_ms(c->st_interval, false);
+	uint64_t end = st_due_ms(c, c->st_interval, false);
 	LOGN(LS_SIP, "call %s: %s: BYE in %llu s unless the peer refreshes", c->call_id, why,
-	     (unsigned long long)(end > used ? (end - used) / 1000 : 0));
+	     (unsigned long long)(end > used ? (end - used) / c->ua->st_second_ms : 0));
 	c->st_we_refresh = false;
 	st_arm_ms(c, end > used ? end - used : 1);
 }
@@ -1339,6 +1343,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	ua->arg = p->arg;
 	ua->max_calls = p->max_calls;
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
+	ua->st_second_ms = p->st_second_ms ? p->st_second_ms : 1000;
 	ua->reject_ctx.kind = SIP_HK_REJECT;
 
 	/* The nonce key: new on every start, so nonces die with the process. */

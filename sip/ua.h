@@ -114,6 +114,10 @@ struct sipua_params {
 					 * way) this long is closed; 0: SIPUA_TCP_IDLE_DEFAULT */
 	unsigned tcp_per_addr;		/* inbound TCP connections one address may hold;
 					 * 0: SIPUA_TCP_PER_ADDR_DEFAULT */
+	unsigned st_second_ms;		/* TESTS ONLY: how long one second of the session
+					 * timer lasts [ms], so that a unit test sees a 90 s
+					 * session's refresh and expiry in a few seconds.
+					 * 0 (always, outside tests): 1000 */
 	sipua_event_h *evh;		/* events; NULL for a no-op */
 	sipua_ready_h *ready;		/* can the owner take calls? NULL: always. When it
 					 * cannot (or our fds are nearly all used), OPTIONS is
