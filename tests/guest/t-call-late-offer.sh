@@ -18,12 +18,13 @@ gw_start "$conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
 gw_baseline
 
-# SIP -> PRI: INVITE without SDP, answer in the ACK; audio both ways.
+# SIP -> PRI: INVITE without SDP, answer in the ACK; audio both ways; then a re-INVITE
+# without SDP (RFC 3261 §14.2): our offer in the 200 again, the answer in its ACK.
 t_start pbx-in "${PBX_E1[@]}" -e 'wait-up 30s; expect ring to 4930999 from 5551000 30s; ring;
 	sleep 300ms; answer; tone 1004; expect-tone 1800 2s within 5s; expect hangup 16 20s'
 pbx=$T_PID
 t_start probe-in "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6002 --tag sipin \
-	--send-tone 1800 --expect-tone 1004 --duration 10 --wait-first 15
+	--send-tone 1800 --expect-tone 1004 --duration 12 --wait-first 15
 probe=$T_PID
 pbx_wait_ready pbx-in
 sip_uac gw_uac_late.xml 6002 4930999 -d 5000 ||
@@ -32,7 +33,11 @@ t_wait_exit "$pbx" 20 || { t_tail pbx-in; t_fail "PBX side of the late offer cal
 kill -TERM "$probe"
 t_wait_exit "$probe" 5 || { t_tail probe-in; t_fail "SIP -> PRI late offer: no 1004 Hz on the SIP side (rtpprobe status $T_RC)"; }
 t_wait_log gw "answer in the ACK" 5 || t_fail "the gateway did not log the answer in the ACK"
-t_log "SIP -> PRI late offer: offer in our 200, answer in the ACK, audio both ways"
+t_wait_log gw "re-INVITE without SDP: our offer in the 200" 5 ||
+	t_fail "the gateway did not offer in its 200 to the re-INVITE without SDP"
+[ "$(grep -c 'SIP: answer in the ACK' "$T_LOGDIR/gw.log")" -ge 2 ] ||
+	t_fail "the answer in the ACK to the re-INVITE was not taken"
+t_log "SIP -> PRI late offer: offer in our 200, answer in the ACK, audio both ways; a re-INVITE without SDP the same"
 
 # PRI -> SIP on the late_offer trunk: the 200 offers, our answer in the ACK; audio both ways.
 t_start probe-out "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sipout \
