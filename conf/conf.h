@@ -45,6 +45,11 @@ enum conf_srtp { SRTP_OFF, SRTP_OPTIONAL, SRTP_MANDATORY };
  * side's (the T.38 Annex D convention: the receiving gateway starts T.38), or none (the
  * peer must send the re-INVITE). */
 enum conf_fax_detect { FAX_DETECT_ANY, FAX_DETECT_CED, FAX_DETECT_NONE };
+/* Session timers (RFC 4028): none, honour the peer's, or ask for one ourselves. */
+enum conf_session_timer { ST_NO, ST_ACCEPT, ST_YES };
+enum conf_session_refresh { SR_REINVITE, SR_UPDATE };
+/* Reliable provisional responses (RFC 3262). */
+enum conf_prack { PRACK_NO, PRACK_SUPPORTED, PRACK_REQUIRED };
 
 enum conf_hunt { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUNDROBIN };
 
@@ -195,6 +200,12 @@ struct conf_trunk {
 	unsigned rtp_timeout;		/* [s] no RTP this long (not on hold): clear; 0 = never */
 	int srtp;			/* enum conf_srtp */
 	char srtp_suites[CONF_STR_MAX];	/* SDES crypto suites in preference order */
+	int session_timer;		/* enum conf_session_timer (RFC 4028) */
+	unsigned session_expires;	/* [s] the interval we ask for (session_timer = yes) */
+	unsigned min_se;		/* [s] the shortest interval we take (422 below) */
+	int session_refresh;		/* enum conf_session_refresh: how we refresh */
+	bool late_offer;		/* our INVITEs without SDP (RFC 3261 §13.2.1) */
+	int prack;			/* enum conf_prack (RFC 3262 100rel) */
 	unsigned line;
 };
 

@@ -37,6 +37,9 @@ static const char *const transport_names[] = { "udp", "tcp", "tls", NULL };
 static const char *const fax_names[] = { "t38", "passthrough", "off", NULL };
 static const char *const srtp_names[] = { "off", "optional", "mandatory", NULL };
 static const char *const fax_detect_names[] = { "any", "ced", "none", NULL };
+static const char *const session_timer_names[] = { "no", "accept", "yes", NULL };
+static const char *const session_refresh_names[] = { "reinvite", "update", NULL };
+static const char *const prack_names[] = { "no", "supported", "required", NULL };
 static const char *const callerid_names[] = { "bell202", "v23", "dtmf", "none", NULL };
 static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
@@ -726,6 +729,30 @@ const struct conf_opt conf_opts[] = {
 	  .def = "AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_32",
 	  T(srtp_suites), .desc = "SRTP crypto suites offered and accepted, in preference "
 	  "order: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM" },
+	/* session timers (RFC 4028) */
+	{ CS_TRUNK, "session_timer", OT_ENUM, 0, .names = session_timer_names, .def = "accept",
+	  T(session_timer), .desc = "session timers (RFC 4028): no (none; the peer's "
+	  "Session-Expires is ignored), accept (honour the peer's, ask for none), yes (ask for "
+	  "session_expires in our INVITEs too)" },
+	{ CS_TRUNK, "session_expires", OT_UINT, 0, .min = 90, .max = 86400, .def = "1800",
+	  T(session_expires), .desc = "session interval asked for with session_timer = yes "
+	  "(raised to min_se when below it) [s]; "
+	  "the refresher refreshes a little before half of it, the other side clears the call "
+	  "(cause 102) when no refresh came" },
+	{ CS_TRUNK, "min_se", OT_UINT, 0, .min = 90, .max = 86400, .def = "90", T(min_se),
+	  .desc = "shortest session interval taken (Min-SE); a shorter one is answered 422 [s]" },
+	{ CS_TRUNK, "session_refresh", OT_ENUM, 0, .names = session_refresh_names,
+	  .def = "reinvite", T(session_refresh), .desc = "how we refresh when we are the "
+	  "refresher: reinvite (with our current SDP) or update (UPDATE without SDP, RFC 4028 "
+	  "§7.4, when the peer's Allow lists UPDATE; else re-INVITE)" },
+	{ CS_TRUNK, "late_offer", OT_BOOL, 0, .def = "no", T(late_offer),
+	  .desc = "our INVITEs carry no SDP: the peer offers in its 200 and our answer goes in "
+	  "the ACK (RFC 3261 §13.2.1); INVITEs without SDP are taken either way" },
+	{ CS_TRUNK, "prack", OT_ENUM, 0, .names = prack_names, .def = "supported", T(prack),
+	  .desc = "reliable provisional responses (RFC 3262, 100rel): no (not offered; an "
+	  "INVITE requiring it gets 420), supported (used when the peer supports it: our 183 "
+	  "is sent reliably, the peer's reliable 18x are PRACKed), required (our INVITEs "
+	  "require it, an INVITE without it gets 421, every 18x of ours is reliable)" },
 
 	/* [route NAME] */
 	{ CS_ROUTE, "from", OT_ENDPOINT, OPT_RELOAD, .def = "any", R(from),

@@ -568,13 +568,18 @@ static void on_early(struct call *c, struct leg *l, const struct leg_event *ev)
 
 static void on_answer(struct call *c, struct leg *l, const struct leg_event *ev)
 {
+	int err;
+
 	switch (c->state) {
 	case CALL_PLACED:
 	case CALL_EARLY:
 		if (l != c->b)
 			break;
 		c->t_answer_in = clock_now_us();
-		if (media_join(c, false)) {
+		err = media_join(c, false);
+		/* EINPROGRESS: leg A's media comes after its answer (SIP late offer: the
+		 * answer to our offer is in the ACK); joined on its MEDIA event */
+		if (err && err != EINPROGRESS) {
 			CLOG(LL_ERROR, c, "answered, but the media cannot be joined");
 			call_clear(c, CAUSE_INTERWORKING, "gateway");
 			return;

@@ -361,11 +361,6 @@ static void route_sip_to_port(struct daemon *d, const struct sipua_event *ev,
 	bool alaw = false;
 	int cause;
 
-	if (!ev->sdp || !*ev->sdp) {
-		respond_fail(d, ev->call, CAUSE_BEARER_NOT_IMPLEMENTED,
-			     "INVITE without SDP (late offer) is not supported");
-		return;
-	}
 	if (leg_fxo_is_port(d, rr->route->to.span) ?
 	    leg_fxo_alloc_out(&b, d, &rr->route->to, &alaw, &cause) :
 	    leg_fxs_alloc_out(&b, d, &rr->route->to, rr->number, &alaw, &cause)) {
@@ -462,12 +457,6 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 	if (!link) {
 		respond_fail(d, ev->call, CAUSE_NETWORK_OUT_OF_ORDER,
 			     only ? "span not running ISDN" : "no span of the group running ISDN");
-		return;
-	}
-	if (!ev->sdp || !*ev->sdp) {
-		/* Late offer (RFC 3261 §13.2.1: offer in the 200, answer in the ACK) */
-		respond_fail(d, ev->call, CAUSE_BEARER_NOT_IMPLEMENTED,
-			     "INVITE without SDP (late offer) is not supported");
 		return;
 	}
 	/* The span the hunt will try first gives the law our SDP prefers (E1 A-law, T1

@@ -88,7 +88,9 @@ struct leg_ops {
 	/* Leg B: more called-number digits (overlap sending). */
 	int (*digits)(struct leg *l, const char *digits);
 	/* The leg's media endpoint: 0, or EAGAIN when there is none yet (no channel, no
-	 * negotiated stream). Joining media stops local tones on the leg. */
+	 * negotiated stream), or EINPROGRESS when it comes only after the leg answers (a
+	 * SIP late offer: the answer is in the ACK; the leg then sends MEDIA). Joining
+	 * media stops local tones on the leg. */
 	int (*media)(struct leg *l, struct leg_media *m);
 	/* A fax tone was heard on the call's line: switch the leg's media to fax if it
 	 * carries packets (T.38 re-INVITE, or G.711 pass-through). NULL: nothing to do. */

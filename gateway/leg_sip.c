@@ -72,7 +72,13 @@ struct leg_sip {
 	struct gw_trunk *gt;		/* a reference while the leg lives (a reload may remove
 					 * the trunk: the call keeps it); NULL before placing */
 	char call_id[128];		/* the dialog's Call-ID, kept for the CDR past sc */
-	char answer[2048];		/* leg A: our SDP answer, sent with 18x/200 */
+	char answer[2048];		/* leg A: our SDP answer, sent with 18x/200; with a late
+					 * offer our offer, sent with the 200 */
+	bool late;			/* late offer (RFC 3261 §13.2.1): leg A: the INVITE had
+					 * no SDP, our offer goes in the 200 and the answer comes
+					 * in the ACK; leg B: our INVITE has none, the 200 offers
+					 * and our answer goes in the ACK */
+	bool reoffer;			/* a re-INVITE without SDP got our offer in the 200 */
 	struct sdp_oa *oa;
 	struct sdp_neg neg;
 	bool have_neg;
@@ -111,6 +117,34 @@ static int srtp_params(const struct conf_trunk *ct, struct sdp_oa_params *p)
 
 	p->srtp = policy[ct->srtp];
 	return sdp_crypto_suites_parse(ct->srtp_suites, p->srtp_suites);
+}
+
+/* The trunk's session timer (RFC 4028) for the UA. */
+static void timer_params(const struct conf_trunk *ct, struct sipua_timer *t)
+{
+	static const enum sipua_st_mode mode[] = {
+		[ST_NO] = SIPUA_ST_NO, [ST_ACCEPT] = SIPUA_ST_ACCEPT, [ST_YES] = SIPUA_ST_YES,
+	};
+
+	*t = (struct sipua_timer){ .mode = SIPUA_ST_ACCEPT, .expires = 1800,
+				   .min_se = SIPUA_MIN_SE_FLOOR };
+	if (!ct)
+		return;
+	t->mode = mode[ct->session_timer];
+	t->min_se = ct->min_se;
+	t->expires = ct->session_expires < ct->min_se ? ct->min_se : ct->session_expires;
+	t->update = ct->session_refresh == SR_UPDATE;
+}
+
+/* The trunk's 100rel choice (RFC 3262). */
+static enum sipua_prack prack_of(const struct conf_trunk *ct)
+{
+	static const enum sipua_prack map[] = {
+		[PRACK_NO] = SIPUA_PRACK_NO, [PRACK_SUPPORTED] = SIPUA_PRACK_SUPPORTED,
+		[PRACK_REQUIRED] = SIPUA_PRACK_REQUIRED,
+	};
+
+	return ct ? map[ct->prack] : SIPUA_PRACK_SUPPORTED;
 }
 
 /* RTP socket and offer/answer state; alaw: the TDM side's law, preferred as codec. */
@@ -215,16 +249,22 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 		*cause = CAUSE_NO_CIRCUIT_AVAILABLE;
 		return ENOTCONN;
 	}
-	if (media_prepare(s, lp->alaw) || sdp_oa_offer(s->oa, sdp, sizeof(sdp), &len, &se)) {
+	const struct conf_trunk *ct = trunk_conf(s);
+	s->late = ct && ct->late_offer;		/* RFC 3261 §13.2.1: the 200 offers */
+	if (media_prepare(s, lp->alaw) ||
+	    (!s->late && sdp_oa_offer(s->oa, sdp, sizeof(sdp), &len, &se))) {
 		*cause = CAUSE_RESOURCE_UNAVAILABLE;
 		return ENOSPC;
 	}
-	const struct conf_trunk *ct = trunk_conf(s);
 	struct party_sip_identity id;
 	party_calling_to_sip(&lp->plan, lp->caller, ct && ct->trust, &id);
 	if (ct)
 		party_sip_from_account(&id, ct->from_user);
+	struct sipua_timer timer;
+	timer_params(ct, &timer);
 	struct sipua_dial dial = {
+		.timer = &timer,
+		.prack = prack_of(ct),
 		.trunk = trunk,
 		.user = lp->called,
 		.from_user = id.anonymous ? NULL : id.from_user,
@@ -233,7 +273,7 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 		.pai_display = id.pai_display[0] ? id.pai_display : NULL,
 		.privacy = id.privacy_id ? "id" : NULL,
 		.from_domain = ct && ct->from_domain[0] ? ct->from_domain : NULL,
-		.sdp = sdp,
+		.sdp = s->late ? NULL : sdp,
 		.priv = s,
 	};
 	char div[256], hist[384];
@@ -264,7 +304,9 @@ static void sip_respond(struct leg_sip *s, int status, bool with_sdp)
 {
 	if (s->st != SL_EARLY || !s->incoming)
 		return;
-	(void)sipua_call_respond(s->sc, status, NULL, with_sdp ? s->answer : NULL, NULL);
+	/* a late offer's offer goes only in the 200 (no reliable 18x here) */
+	(void)sipua_call_respond(s->sc, status, NULL, with_sdp && !s->late ? s->answer : NULL,
+				 NULL);
 }
 
 /* ALERTING is ringing either way: 180, with SDP when the far end plays the ringback
@@ -322,6 +364,8 @@ static int sip_media(struct leg *l, struct leg_media *m)
 {
 	struct leg_sip *s = ls_of(l);
 
+	if (s->late && !s->have_neg && s->rtp_fd >= 0)
+		return EINPROGRESS;	/* the answer to our offer comes with the ACK */
 	if (!s->have_neg || s->rtp_fd < 0)
 		return EAGAIN;
 	*m = (struct leg_media){ .kind = LEG_MEDIA_RTP, .fd = s->rtp_fd, .rtcp_fd = s->rtcp_fd,
@@ -574,6 +618,18 @@ int leg_sip_take_offer(struct leg *l, const char *sdp, bool alaw, int *cause)
 		*cause = CAUSE_RESOURCE_UNAVAILABLE;
 		return ENOSPC;
 	}
+	if (!sdp || !*sdp) {
+		/* Late offer (RFC 3261 §13.2.1, RFC 3264 §5): our offer in the 200 */
+		if (sdp_oa_offer(s->oa, s->answer, sizeof(s->answer), &len, &se)) {
+			CLOG(LL_ERROR, l->call, "late offer: no offer of ours: %s", se.msg);
+			*cause = CAUSE_RESOURCE_UNAVAILABLE;
+			return ENOSPC;
+		}
+		s->late = true;
+		CLOG(LL_INFO, l->call, "INVITE without SDP (late offer): our offer goes in the "
+		     "200, the answer comes in the ACK");
+		return 0;
+	}
 	if (sdp_oa_answer(s->oa, sdp, strlen(sdp), s->answer, sizeof(s->answer), &len, &s->neg,
 			  &se)) {
 		/* RFC 3261 §21.4.26: an offer we cannot take, malformed or not, gets 488; the
@@ -618,8 +674,18 @@ static void on_reinvite(struct leg_sip *s, const struct sipua_event *ev)
 		return;
 	}
 	if (!ev->sdp) {
-		CLOG(LL_NOTICE, c, "re-INVITE refused: no SDP: 488");
-		(void)sipua_call_respond(s->sc, 488, NULL, NULL, NULL);
+		/* RFC 3261 §14.2: our offer (the session as it is) in the 200, the answer in
+		 * the ACK */
+		err = s->fax == SF_T38 ? sdp_oa_offer_t38(s->oa, answer, sizeof(answer), &len, &se)
+				       : sdp_oa_offer(s->oa, answer, sizeof(answer), &len, &se);
+		if (err) {
+			CLOG(LL_NOTICE, c, "re-INVITE without SDP refused: %s: 491", se.msg);
+			(void)sipua_call_respond(s->sc, 491, NULL, NULL, NULL);
+			return;
+		}
+		CLOG(LL_INFO, c, "re-INVITE without SDP: our offer in the 200");
+		s->reoffer = true;
+		(void)sipua_call_respond(s->sc, 200, NULL, answer, NULL);
 		return;
 	}
 	/* an offer with audio and image is a switch to fax when we run T.38 */
@@ -659,6 +725,68 @@ static void on_reinvite(struct leg_sip *s, const struct sipua_event *ev)
 	(void)sipua_call_respond(s->sc, 200, NULL, answer, NULL);
 }
 
+/* The answer to our late offer is missing or unusable: the call cannot have media. BYE
+ * (RFC 3261 §13.2.1 leaves no other way once the 2xx is out) and cause 88 to the line. */
+static void late_fail(struct leg_sip *s, const char *what, const char *why)
+{
+	CLOG(LL_NOTICE, s->leg.call, "late offer: %s%s%s: BYE, cause %d", what, why ? ": " : "",
+	     why ? why : "", CAUSE_INCOMPATIBLE_DESTINATION);
+	(void)sipua_call_bye(s->sc, "SIP;cause=488;text=\"Not Acceptable Here\"");
+	s->st = SL_ENDING;
+	s->leg.status = 488;
+	(void)emit(s, LEG_EV_CLEARED, CAUSE_INCOMPATIBLE_DESTINATION, false);
+}
+
+/* The ACK to our 200 that carried our offer (an INVITE or re-INVITE without SDP). */
+static void on_ack(struct leg_sip *s, const struct sipua_event *ev)
+{
+	struct sdp_error se;
+
+	if (!s->reoffer && !(s->late && !s->have_neg))
+		return;
+	s->reoffer = false;
+	if (!ev->sdp) {
+		sdp_oa_cancel_offer(s->oa);
+		late_fail(s, "ACK without the answer to our offer", NULL);
+		return;
+	}
+	if (sdp_oa_process_answer(s->oa, ev->sdp, strlen(ev->sdp), &s->neg, &se)) {
+		late_fail(s, "the answer in the ACK is unusable", se.msg);
+		return;
+	}
+	s->have_neg = true;
+	CLOG(LL_INFO, s->leg.call, "SIP: answer in the ACK: %s:%u %s", s->neg.addr, s->neg.port,
+	     s->neg.kind == SDP_KIND_IMAGE ? "T.38" : sdp_codec_name(s->neg.codec));
+	if (s->neg.kind == SDP_KIND_AUDIO && s->fax == SF_T38)
+		set_fax(s, SF_VOICE);
+	(void)emit(s, LEG_EV_MEDIA, 0, false);
+}
+
+/* The 200 to our INVITE without SDP carries the peer's offer: our answer goes in the ACK. */
+static bool answer_late_offer(struct leg_sip *s, const struct sipua_event *ev)
+{
+	char answer[SDP_TEXT_MAX];
+	struct sdp_error se;
+	size_t len;
+
+	if (!ev->sdp) {
+		(void)sipua_call_ack(s->sc, NULL);
+		late_fail(s, "200 without an offer to our INVITE without SDP", NULL);
+		return false;
+	}
+	if (sdp_oa_answer(s->oa, ev->sdp, strlen(ev->sdp), answer, sizeof(answer), &len, &s->neg,
+			  &se)) {
+		(void)sipua_call_ack(s->sc, NULL);
+		late_fail(s, "the offer in the 200 is unusable", se.msg);
+		return false;
+	}
+	s->have_neg = true;
+	(void)sipua_call_ack(s->sc, answer);
+	CLOG(LL_INFO, s->leg.call, "SIP: offer in the 200, our answer in the ACK: %s:%u %s",
+	     s->neg.addr, s->neg.port, sdp_codec_name(s->neg.codec));
+	return true;
+}
+
 static int sip_cause(const struct leg_sip *s, const struct sipua_event *ev, int dflt)
 {
 	struct cause_reason r;
@@ -679,9 +807,18 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 	case SIPUA_EV_TRUNK_UP:
 	case SIPUA_EV_TRUNK_DOWN:
 		return;		/* sip/trunk.c logs these */
-	case SIPUA_EV_CALL_INCOMING:
+	case SIPUA_EV_CALL_INCOMING: {
+		struct sipua_timer timer;
+		timer_params(ev->trunk ? conf_trunk_find(d->conf, sip_trunk_name(ev->trunk)) : NULL,
+			     &timer);
+		if (sipua_call_timer(ev->call, &timer) == ERANGE)
+			return;		/* 422 sent (RFC 4028 §6): no call */
+		if (sipua_call_prack(ev->call, prack_of(ev->trunk ? conf_trunk_find(d->conf,
+				     sip_trunk_name(ev->trunk)) : NULL)) == ERANGE)
+			return;		/* 420 or 421 sent (RFC 3262 §3): no call */
 		route_sip_invite(d, ev);
 		return;
+	}
 	default:
 		break;
 	}
@@ -694,8 +831,9 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 		if (s->incoming || s->st != SL_EARLY)
 			break;
 		CLOG(LL_INFO, s->leg.call, "SIP %d%s", ev->status, ev->sdp ? " with SDP" : "");
+		/* with a late offer an SDP here would be an offer in an unreliable 18x: no */
 		(void)emit(s, ev->status == 180 ? LEG_EV_ALERTING : LEG_EV_PROGRESS, 0,
-			    ev->sdp && take_answer(s, ev->sdp));
+			    ev->sdp && !s->late && take_answer(s, ev->sdp));
 		break;
 	case SIPUA_EV_CALL_ANSWERED:
 		if (s->incoming)
@@ -703,6 +841,8 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 		if (s->st == SL_EARLY) {
 			s->st = SL_CONFIRMED;
 			s->leg.status = ev->status;
+			if (s->late && !answer_late_offer(s, ev))
+				break;
 			(void)take_answer(s, ev->sdp);
 		}
 		(void)emit(s, LEG_EV_ANSWER, 0, false);	/* refused if it crossed our CANCEL */
@@ -722,8 +862,18 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 		s->st = SL_ENDING;
 		(void)emit(s, LEG_EV_CLEARED, sip_cause(s, ev, CAUSE_NORMAL_CLEARING), false);
 		break;
+	case SIPUA_EV_CALL_EXPIRED:	/* RFC 4028 §10: the UA sent BYE */
+		s->st = SL_ENDING;
+		s->leg.status = ev->status;
+		CLOG(LL_NOTICE, s->leg.call, "SIP: session timer expired: clearing with cause %d",
+		     CAUSE_RECOVERY_ON_TIMER_EXPIRY);
+		(void)emit(s, LEG_EV_CLEARED, CAUSE_RECOVERY_ON_TIMER_EXPIRY, false);
+		break;
 	case SIPUA_EV_CALL_REINVITE:
 		on_reinvite(s, ev);
+		break;
+	case SIPUA_EV_CALL_ACK:
+		on_ack(s, ev);
 		break;
 	case SIPUA_EV_CALL_REINVITE_ANSWER:
 		on_reinvite_answer(s, ev);

@@ -45,7 +45,8 @@ int leg_sip_alloc_in(struct leg **lp, struct daemon *d, struct sipua_call *sc,
 /* A SIP leg to place later (leg B). */
 int leg_sip_alloc_out(struct leg **lp, struct daemon *d);
 /* Leg A: take the INVITE's offer (RFC 3264 §6): an RTP port and our answer, sent with the
- * first 18x/200. alaw: the law the TDM side will likely use (codec preference). 0, or an
+ * first 18x/200; sdp NULL (late offer, RFC 3261 §13.2.1): our offer, sent with the 200,
+ * the answer taken from the ACK. alaw: the law the TDM side will likely use (codec preference). 0, or an
  * errno value with *cause set (the leg's status is set when it must not come from the
  * cause table: 488). */
 int leg_sip_take_offer(struct leg *l, const char *sdp, bool alaw, int *cause);

@@ -25,6 +25,7 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_util.h>
 #include <sofia-sip/sip_extra.h>
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_log.h>
@@ -66,6 +67,28 @@ struct sipua_call {
 	char call_id[CALL_ID_MAX];
 	nua_saved_event_t bye_saved[1];
 	char cancel_reason[REASON_MAX];	/* our CANCEL's Reason, for a BYE that follows it */
+	/* Session timer (RFC 4028), see "Session timers" below */
+	struct sipua_timer st;		/* the trunk's choice */
+	su_timer_t *st_timer;		/* refresh (we refresh) or expiry (the peer does) */
+	unsigned st_interval;		/* [s] negotiated session interval, 0: no timer */
+	bool st_we_refresh;		/* we are the refresher (§7.1, §9) */
+	bool st_refreshing;		/* our refresh (re-INVITE or UPDATE) is out */
+	bool st_by_update;		/* ... and it is an UPDATE */
+	bool st_peer_timer;		/* the peer listed "timer" in Supported (sticky) */
+	bool peer_update;		/* the peer's Allow lists UPDATE */
+	uint64_t st_start;		/* [ms] when the current interval began */
+	unsigned rq_se;			/* the peer's pending request: Session-Expires [s] */
+	unsigned rq_min_se;		/* ... its Min-SE [s] */
+	int rq_refresher;		/* ... its refresher: ST_R_* */
+	bool rq_sdp;			/* the peer's pending INVITE had an SDP body */
+	bool rq_100rel;			/* the peer's INVITE supports or requires 100rel */
+	bool rq_100rel_required;	/* ... requires it (RFC 3262 §3) */
+	enum sipua_prack prack;		/* our 100rel choice */
+	bool offer_in_2xx;		/* our 2xx carried an offer: the answer is in the ACK */
+	bool late_out;			/* our INVITE had no SDP: we ACK ourselves (no AUTOACK) */
+	bool ack_pending;		/* ... and the 2xx waits for sipua_call_ack() */
+	char *local_sdp;		/* the SDP we last sent and the peer took */
+	char *offer_sdp;		/* our re-INVITE's offer, until its 2xx */
 	void *priv;
 	/* RFC 3263 §4.3: after a 503 from one SRV target the INVITE goes to the next */
 	su_home_t *home;		/* of invite_tags */
@@ -74,6 +97,8 @@ struct sipua_call {
 	bool srv_retry;			/* send it again to srv_next when nua ends this one */
 	char srv_next[URI_MAX];
 };
+
+enum { ST_R_NONE, ST_R_UAC, ST_R_UAS, ST_R_REQUIRED };
 
 struct sipua {
 	su_root_t *root;
@@ -99,6 +124,7 @@ struct sipua {
 	char tls_reason[224];
 	char resolv_conf[PATH_MAX + 16];	/* its resolv.conf, when tpdir.resolv */
 	bool shutdown_done;
+	unsigned st_second_ms;			/* [ms] a session timer second (tests) */
 };
 
 static const char *const state_names[SIPUA_CS_COUNT] = {
@@ -138,6 +164,12 @@ static char *body_dup(const sip_t *sip)
 	    strcasecmp(sip->sip_content_type->c_type, "application/sdp"))
 		return NULL;
 	return strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+/* The length of the body, whatever its type. */
+static size_t body_dup_len(const sip_t *sip)
+{
+	return sip && sip->sip_payload ? sip->sip_payload->pl_len : 0;
 }
 
 /* A body of another type than SDP (RFC 3261 §21.4.13: 415, with Accept). */
@@ -268,8 +300,12 @@ static struct sipua_call *call_new(struct sipua *ua, struct sip_trunk *trunk, bo
 	c->trunk = trunk;
 	c->outgoing = outgoing;
 	c->state = SIPUA_CS_INIT;
+	c->st = (struct sipua_timer){ .mode = SIPUA_ST_ACCEPT, .expires = 1800,
+				      .min_se = SIPUA_MIN_SE_FLOOR };
 	return c;
 }
+
+static void st_stop(struct sipua_call *c);
 
 /* The one place a call changes state. */
 static void set_state(struct sipua_call *c, enum sipua_call_state s)
@@ -313,6 +349,7 @@ static void call_destroy(struct sipua_call *c)
 	call_unlink(ua, c);
 	nua_handle_bind(c->nh, NULL);
 	nua_handle_destroy(c->nh);
+	st_stop(c);
 	if (c->home)
 		su_home_unref(c->home);
 	free(c);
@@ -343,6 +380,7 @@ static void call_drop(struct sipua_call *c, const char *why)
 	call_unlink(ua, c);
 	nua_handle_bind(c->nh, NULL);
 	nua_handle_destroy(c->nh);
+	st_stop(c);
 	if (c->home)
 		su_home_unref(c->home);
 	free(c);
@@ -352,6 +390,283 @@ static void call_note_id(struct sipua_call *c, const sip_t *sip)
 {
 	if (!c->call_id[0] && sip && sip->sip_call_id && sip->sip_call_id->i_id)
 		snprintf(c->call_id, sizeof(c->call_id), "%s", sip->sip_call_id->i_id);
+}
+
+/* ---- Session timers (RFC 4028) -------------------------------------------------------- */
+
+/* Sofia-SIP lists "timer" in Supported and, when a peer asks for a session timer, writes
+ * Session-Expires, Min-SE and Require into our messages, answers 422 below its NUTAG_MIN_SE
+ * and retries a 422 once with the Min-SE it got (§6, §7.1, §9): we let it, with the trunk's
+ * values per handle. It also runs a timer of its own whose refresh carries no current SDP
+ * (our NUTAG_MEDIA_ENABLE(0) leaves it the INVITE template, or no body at all). So the timer
+ * is ours: we negotiate exactly as it does (st_negotiate()) and fire ahead of its check
+ * (refresh within [I/2 - 5, I/2 + 5] s, BYE at I - min(32, I/10) s, on whole seconds);
+ * every answered refresh restarts both, so its own never fires. */
+#define ST_REFRESH_AHEAD_MS 7000	/* [ms] our refresh before I/2 */
+#define ST_REASON "SIP;cause=408;text=\"Session timer expired\""
+
+static void st_fire(su_root_magic_t *magic, su_timer_t *t, struct sipua *arg);
+
+static void st_stop(struct sipua_call *c)
+{
+	if (c->st_timer)
+		su_timer_destroy(c->st_timer);
+	c->st_timer = NULL;
+	c->st_interval = 0;
+	free(c->local_sdp);
+	free(c->offer_sdp);
+	c->local_sdp = c->offer_sdp = NULL;
+}
+
+static void sdp_keep(char **slot, const char *sdp)
+{
+	char *copy = sdp ? strdup(sdp) : NULL;
+
+	if (sdp && !copy)
+		return;		/* keep the old one: a refresh with it is still valid */
+	free(*slot);
+	*slot = copy;
+}
+
+/* The peer's Session-Expires, Min-SE and Supported in a request (§7.1) or 2xx (§9). */
+static void st_note(struct sipua_call *c, const sip_t *sip)
+{
+	const sip_session_expires_t *x = sip ? sip->sip_session_expires : NULL;
+
+	c->rq_se = x ? (unsigned)x->x_delta : 0;
+	c->rq_min_se = sip && sip->sip_min_se ? (unsigned)sip->sip_min_se->min_delta : 0;
+	c->rq_refresher = ST_R_NONE;
+	if (x && x->x_refresher)
+		c->rq_refresher = !strcasecmp(x->x_refresher, "uac") ? ST_R_UAC
+			: !strcasecmp(x->x_refresher, "uas") ? ST_R_UAS : ST_R_NONE;
+	else if (x && sip_has_feature(sip->sip_require, "timer"))
+		c->rq_refresher = ST_R_REQUIRED;
+	if (sip && sip_has_feature(sip->sip_supported, "timer"))
+		c->st_peer_timer = true;
+	if (sip && sip->sip_allow)	/* the peer's methods, as of its latest word */
+		c->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
+}
+
+/* The interval and refresher of the transaction just answered (§7.2 as its UAC, §9 as its
+ * UAS), from what st_note() kept. 0: no session timer. */
+static unsigned st_negotiate(struct sipua_call *c, bool uas, bool *we_refresh)
+{
+	unsigned local = c->st.mode == SIPUA_ST_YES ? c->st.expires : 0;
+	unsigned iv = c->rq_se ? c->rq_se : local;
+
+	*we_refresh = false;
+	if (c->st.mode == SIPUA_ST_NO)
+		return 0;
+	if (local && iv > local)
+		iv = local;
+	if (iv && iv < c->st.min_se)
+		iv = c->st.min_se;
+	if (iv && iv < c->rq_min_se)
+		iv = c->rq_min_se;
+	if (!iv)
+		return 0;
+	if (!c->st_peer_timer)
+		*we_refresh = true;	/* the peer cannot */
+	else if (c->rq_refresher == ST_R_UAC)
+		*we_refresh = !uas;
+	else if (c->rq_refresher == ST_R_UAS)
+		*we_refresh = uas;
+	else if (c->rq_refresher == ST_R_REQUIRED)
+		*we_refresh = true;
+	else
+		*we_refresh = !uas;	/* unsaid: the UAC refreshes (§9) */
+	return iv;
+}
+
+/* [ms] until our refresh (we refresh) or our BYE (§10: min(32 s, I/3) before the end). */
+static uint64_t st_due_ms(const struct sipua_call *c, unsigned iv, bool we_refresh)
+{
+	uint64_t sec = c->ua->st_second_ms;
+
+	if (we_refresh)
+		return (iv * 500 - ST_REFRESH_AHEAD_MS) * sec / 1000;
+	unsigned margin = iv / 3 < 32 ? iv / 3 : 32;
+	unsigned sofia = iv - (iv / 10 < 32 ? iv / 10 : 32) - 2;
+	unsigned due = iv - margin < sofia ? iv - margin : sofia;
+	return due * sec;
+}
+
+static void st_arm_ms(struct sipua_call *c, uint64_t ms)
+{
+	if (!c->st_timer)
+		c->st_timer = su_timer_create(su_root_task(c->ua->root), 1000);
+	/* su_timer's argument type is struct sipua (SU_TIMER_ARG_T); a call goes through it */
+	if (!c->st_timer || su_timer_set_interval(c->st_timer, st_fire, (struct sipua *)(void *)c,
+						  (su_duration_t)ms))
+		LOGE(LS_SIP, "call %s: cannot run the session timer", c->call_id);
+}
+
+/* A new session interval begins (a 2xx to INVITE, re-INVITE or UPDATE, §7.2, §9, §10). */
+static void st_start(struct sipua_call *c, bool uas)
+{
+	bool we = false;
+	unsigned iv = st_negotiate(c, uas, &we);
+
+	if (iv != c->st_interval || we != c->st_we_refresh)
+		LOGI(LS_SIP, "call %s: session timer %s%u s, refresher %s", c->call_id,
+		     iv ? "" : "off (", iv, !iv ? "none)" : we ? "us" : "the peer");
+	c->st_interval = iv;
+	c->st_we_refresh = we;
+	c->st_start = clock_now_us() / 1000;
+	if (c->st_timer)
+		su_timer_reset(c->st_timer);
+	if (iv)
+		st_arm_ms(c, st_due_ms(c, iv, we));
+}
+
+/* §10: the session is over. BYE with Reason 408, and the owner hears why. */
+static void st_expire(struct sipua_call *c, const char *why)
+{
+	struct sipua_event ev = { .type = SIPUA_EV_CALL_EXPIRED, .status = 408,
+				  .phrase = "Session timer expired", .reason = ST_REASON };
+
+	if (c->st_timer)
+		su_timer_reset(c->st_timer);
+	if (c->bye_sent || c->state >= SIPUA_CS_TERMINATING)
+		return;
+	LOGN(LS_SIP, "call %s: session timer expired: %s: BYE", c->call_id, why);
+	c->bye_sent = true;
+	nua_bye(c->nh, SIPTAG_REASON_STR(ST_REASON), TAG_END());
+	call_emit(c, &ev);
+}
+
+/* Our refresh (§7.4): a re-INVITE with the SDP we last sent (RFC 3264 §8: unchanged, so
+ * the same o= version), or UPDATE without a body when the trunk and the peer's Allow agree. */
+static void st_refresh(struct sipua_call *c)
+{
+	bool update = (c->st.update && c->peer_update) || !c->local_sdp;
+
+	if (c->state != SIPUA_CS_READY || c->reinvite_out || c->reinvite_in) {
+		/* An offer is under way: its 2xx refreshes (§7.4); look again soon. */
+		st_arm_ms(c, 1000);
+		return;
+	}
+	LOGI(LS_SIP, "call %s: session refresh by %s", c->call_id, update ? "UPDATE" : "re-INVITE");
+	c->st_refreshing = true;
+	c->st_by_update = update;
+	if (update) {
+		nua_update(c->nh, TAG_END());
+	} else {
+		c->reinvite_out = true;
+		nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			   SIPTAG_PAYLOAD_STR(c->local_sdp), TAG_END());
+	}
+}
+
+static void st_fire(su_root_magic_t *magic, su_timer_t *t, struct sipua *arg)
+{
+	struct sipua_call *c = (struct sipua_call *)(void *)arg;
+	char why[96];
+
+	(void)magic;
+	(void)t;
+	if (!c->st_interval || c->bye_sent || c->state >= SIPUA_CS_TERMINATING)
+		return;
+	if (c->st_we_refresh) {
+		st_refresh(c);
+		return;
+	}
+	snprintf(why, sizeof(why), "no refresh from the peer within %u s",
+		 (unsigned)((clock_now_us() / 1000 - c->st_start + c->ua->st_second_ms / 2) /
+			    c->ua->st_second_ms));
+	st_expire(c, why);
+}
+
+/* The final response to our refresh (status, or a Sofia-SIP timeout as 408). */
+static void st_refresh_answered(struct sipua_call *c, int status, const sip_t *sip)
+{
+	char why[96];
+
+	c->st_refreshing = false;
+	if (status >= 200 && status < 300) {
+		st_note(c, sip);
+		st_start(c, false);
+		return;
+	}
+	snprintf(why, sizeof(why), "our refresh was answered %d", status);
+	if (status == 408 || status == 481) {	/* §10: the dialog is gone or unreachable */
+		st_expire(c, why);
+		return;
+	}
+	/* Anything else: the session lasts to its end unless the peer refreshes it. */
+	uint64_t used = clock_now_us() / 1000 - c->st_start;
+	uint64_t end = st_due_ms(c, c->st_interval, false);
+	LOGN(LS_SIP, "call %s: %s: BYE in %llu s unless the peer refreshes", c->call_id, why,
+	     (unsigned long long)(end > used ? (end - used) / c->ua->st_second_ms : 0));
+	c->st_we_refresh = false;
+	st_arm_ms(c, end > used ? end - used : 1);
+}
+
+/* Our Supported (RFC 3261 §20.37): the option tags the trunk lets us use. Sofia-SIP goes by
+ * it: no "timer" keeps its session timer out, no "100rel" its reliable responses. */
+static const char *supported_str(const struct sipua_call *c)
+{
+	bool timer = c->st.mode != SIPUA_ST_NO, rel = c->prack != SIPUA_PRACK_NO;
+
+	return timer && rel ? "timer, 100rel" : timer ? "timer" : rel ? "100rel" : "";
+}
+
+int sipua_call_timer(struct sipua_call *c, const struct sipua_timer *t)
+{
+	char min[16];
+
+	if (!c || !t || t->min_se < SIPUA_MIN_SE_FLOOR ||
+	    (t->mode == SIPUA_ST_YES && t->expires < t->min_se))
+		return EINVAL;
+	if (c->outgoing || !c->invite_in || c->answered)
+		return EPROTO;
+	c->st = *t;
+	if (t->mode != SIPUA_ST_NO && c->rq_se && c->rq_se < t->min_se && c->st_peer_timer) {
+		/* §6: too small; the UAC retries with our Min-SE */
+		snprintf(min, sizeof(min), "%u", t->min_se);
+		LOGN(LS_SIP, "call %s: Session-Expires %u s below our Min-SE %u s: 422", c->call_id,
+		     c->rq_se, t->min_se);
+		nua_respond(c->nh, SIP_422_SESSION_TIMER_TOO_SMALL, SIPTAG_MIN_SE_STR(min),
+			    TAG_END());
+		c->invite_in = false;
+		return ERANGE;
+	}
+	nua_set_hparams(c->nh, NUTAG_MIN_SE(t->min_se),
+			NUTAG_SESSION_TIMER(t->mode == SIPUA_ST_YES ? t->expires : 0),
+			/* "no": Sofia-SIP must not see "timer" in our Supported either */
+			SIPTAG_SUPPORTED_STR(supported_str(c)), TAG_END());
+	return 0;
+}
+
+int sipua_call_prack(struct sipua_call *c, enum sipua_prack p)
+{
+	if (!c || (unsigned)p > SIPUA_PRACK_REQUIRED)
+		return EINVAL;
+	if (c->outgoing || !c->invite_in || c->answered)
+		return EPROTO;
+	c->prack = p;
+	if (p == SIPUA_PRACK_NO && c->rq_100rel_required) {
+		LOGN(LS_SIP, "call %s: the INVITE requires 100rel, the trunk has it off: 420",
+		     c->call_id);
+		nua_respond(c->nh, SIP_420_BAD_EXTENSION, SIPTAG_UNSUPPORTED_STR("100rel"),
+			    TAG_END());
+		c->invite_in = false;
+		return ERANGE;
+	}
+	if (p == SIPUA_PRACK_REQUIRED && !c->rq_100rel) {
+		/* RFC 3262 §3: the UAS may insist */
+		LOGN(LS_SIP, "call %s: the INVITE does not support 100rel, the trunk requires it: "
+		     "421", c->call_id);
+		nua_respond(c->nh, SIP_421_EXTENSION_REQUIRED, SIPTAG_REQUIRE_STR("100rel"),
+			    TAG_END());
+		c->invite_in = false;
+		return ERANGE;
+	}
+	/* RFC 3262 §3: with "required" every 18x of ours goes reliably (Sofia-SIP's
+	 * early_media); with "supported" a 183 does when the peer supports 100rel */
+	nua_set_hparams(c->nh, SIPTAG_SUPPORTED_STR(supported_str(c)),
+			TAG_IF(p == SIPUA_PRACK_REQUIRED, NUTAG_EARLY_MEDIA(1)), TAG_END());
+	return 0;
 }
 
 static enum sipua_call_state map_callstate(int cs)
@@ -426,7 +741,23 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 
 	ev.sdp = sdp;
 	ev.reason = reason;
-	if (status < 200) {
+	if (status == 100 && sip && sip->sip_status && sip->sip_status->st_status == 422) {
+		/* Sofia-SIP retries on its own: a 422 (RFC 4028 §7.1) with the Min-SE in it */
+		if (sip->sip_min_se) {
+			unsigned min = (unsigned)sip->sip_min_se->min_delta;
+			LOGI(LS_SIP, "call %s: 422, the peer's Min-SE is %u s: INVITE again",
+			     c->call_id, min);
+			if (min > c->st.min_se)
+				c->st.min_se = min;
+			if (c->st.expires < c->st.min_se)
+				c->st.expires = c->st.min_se;
+		}
+	} else if (c->answered && c->st_refreshing && !c->st_by_update && status >= 200) {
+		if (c->late_out && status < 300)
+			nua_ack(c->nh, TAG_END());
+		c->reinvite_out = false;
+		st_refresh_answered(c, status, sip);
+	} else if (status < 200) {
 		uint32_t h = progress_hash(status, sdp);
 		if (c->answered) {
 			/* a 1xx to a re-INVITE: nothing for the owner */
@@ -446,6 +777,20 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 			LOGI(LS_SIP, "call %s: re-INVITE answered %d %s", c->call_id, status,
 			     phrase ? phrase : "");
 		c->reinvite_out = false;
+		if (c->late_out && status < 300)
+			nua_ack(c->nh, TAG_END());
+		if (status < 300) {	/* a re-INVITE refreshes the session too (§7.4) */
+			if (c->offer_sdp) {
+				free(c->local_sdp);
+				c->local_sdp = c->offer_sdp;
+				c->offer_sdp = NULL;
+			}
+			st_note(c, sip);
+			st_start(c, false);
+		} else {
+			free(c->offer_sdp);	/* the session keeps the old one */
+			c->offer_sdp = NULL;
+		}
 		ev.type = SIPUA_EV_CALL_REINVITE_ANSWER;
 		call_emit(c, &ev);
 	} else if (status < 300 && c->cancelled) {
@@ -455,12 +800,22 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 		LOGN(LS_SIP, "call %s: %d answer crossed our CANCEL: sending BYE", c->call_id,
 		     status);
 		c->bye_sent = true;
+		if (c->late_out)
+			nua_ack(c->nh, TAG_END());
 		nua_bye(c->nh, TAG_IF(c->cancel_reason[0], SIPTAG_REASON_STR(c->cancel_reason)),
 			TAG_END());
 	} else if (status < 300) {
 		c->answered = true;
+		st_note(c, sip);
+		st_start(c, false);
+		c->ack_pending = c->late_out;
 		ev.type = SIPUA_EV_CALL_ANSWERED;
 		call_emit(c, &ev);
+		if (c->ack_pending) {	/* the owner did not answer the offer */
+			LOGN(LS_SIP, "call %s: 2xx to our INVITE without SDP: ACK without an "
+			     "answer", c->call_id);
+			(void)sipua_call_ack(c, NULL);
+		}
 	} else if (status == 503 && !c->cancelled && srv_retry(c)) {
 		/* sent again to the next SRV target once nua has ended this attempt */
 	} else {
@@ -501,6 +856,30 @@ static void on_bye(struct sipua_call *c)
 		LOGI(LS_SIP, "call %s: BYE on the early dialog: CANCEL first", c->call_id);
 		nua_cancel(c->nh, TAG_END());
 	}
+}
+
+/* An UPDATE (RFC 3311) in the dialog. Without a body it is a session refresh (RFC 4028
+ * §7.4): 200 with Session-Expires as negotiated (§9). An offer in it we do not take (the
+ * owner's offer/answer runs on INVITE): 488, and the session stays as it was (§5.2).
+ * Sofia-SIP would answer it 200 by itself, without the answer the offer needs. */
+static void on_update(struct sipua_call *c, const sip_t *sip)
+{
+	char se[48];
+	bool we = false;
+
+	if (sip && sip->sip_payload && sip->sip_payload->pl_len) {
+		LOGN(LS_SIP, "call %s: UPDATE with an offer: 488, the session stays", c->call_id);
+		nua_respond(c->nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(c->ua->nua), TAG_END());
+		return;
+	}
+	st_note(c, sip);
+	unsigned iv = c->answered ? st_negotiate(c, true, &we) : 0;
+	snprintf(se, sizeof(se), "%u;refresher=%s", iv, we ? "uas" : "uac");
+	/* Sofia-SIP adds Require: timer when the peer refreshes (§9) */
+	nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(c->ua->nua),
+		    TAG_IF(iv, SIPTAG_SESSION_EXPIRES_STR(se)), TAG_END());
+	if (c->answered)
+		st_start(c, true);
 }
 
 static void call_event(struct sipua_call *c, nua_event_t event, int status, const char *phrase,
@@ -546,6 +925,8 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 	case nua_i_invite: {	/* re-INVITE (§14.2) */
 		char *sdp = body_dup(sip);
 		c->reinvite_in = true;
+		st_note(c, sip);
+		c->rq_sdp = body_dup_len(sip) > 0;
 		ev.type = SIPUA_EV_CALL_REINVITE;
 		ev.sdp = sdp;
 		call_emit(c, &ev);
@@ -576,6 +957,25 @@ static void call_event(struct sipua_call *c, nua_event_t event, int status, cons
 	case nua_r_bye:
 		LOGD(LS_SIP, "call %s: %s answered %d %s", c->call_id, nua_event_name(event),
 		     status, phrase ? phrase : "");
+		break;
+	case nua_i_ack:
+		if (c->offer_in_2xx) {
+			char *sdp = body_dup(sip);
+			c->offer_in_2xx = false;
+			LOGI(LS_SIP, "call %s: ACK %s the answer to our offer", c->call_id,
+			     sdp ? "with" : "without");
+			ev.type = SIPUA_EV_CALL_ACK;
+			ev.sdp = sdp;
+			call_emit(c, &ev);
+			free(sdp);
+		}
+		break;
+	case nua_i_update:	/* ours to answer (NUTAG_APPL_METHOD) */
+		on_update(c, sip);
+		break;
+	case nua_r_update:
+		if (status >= 200 && c->st_refreshing && c->st_by_update)
+			st_refresh_answered(c, status, sip);
 		break;
 	case nua_i_error:
 		LOGW(LS_SIP, "call %s: nua error %d %s", c->call_id, status, phrase ? phrase : "");
@@ -794,6 +1194,11 @@ static void incoming_invite(struct sipua *ua, nua_handle_t *nh, const sip_t *sip
 	c->nh = nh;
 	c->invite_in = true;
 	call_note_id(c, sip);
+	st_note(c, sip);
+	c->rq_sdp = body_dup_len(sip) > 0;
+	c->rq_100rel_required = sip && sip_has_feature(sip->sip_require, "100rel");
+	c->rq_100rel = c->rq_100rel_required || (sip && sip_has_feature(sip->sip_supported,
+									"100rel"));
 	nua_handle_bind(nh, &c->ctx);
 	if (tcp)	/* our answers' Contact: the peer's in-dialog requests stay on TCP/TLS */
 		nua_set_hparams(nh, NUTAG_M_PARAMS(sip_contact_params(in_tp)), TAG_END());
@@ -1038,6 +1443,7 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 				nua_handle_destroy(nh);
 			break;
 		case nua_i_bye:		/* ours to answer (on_bye()); no call here */
+		case nua_i_update:	/* ours too (on_update()) */
 			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(ua->nua), TAG_END());
 			break;
 		default:
@@ -1058,6 +1464,9 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 	case SIP_HK_REJECT:
 		if (event == nua_i_bye)		/* ours to answer, even here */
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(ua->nua), TAG_END());
+		else if (event == nua_i_update)
+			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(ua->nua),
+				    TAG_END());
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (event == nua_i_state && cs == nua_callstate_terminated) {
 			nua_handle_bind(nh, NULL);
@@ -1102,6 +1511,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	ua->arg = p->arg;
 	ua->max_calls = p->max_calls;
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
+	ua->st_second_ms = p->st_second_ms ? p->st_second_ms : 1000;
 	ua->reject_ctx.kind = SIP_HK_REJECT;
 
 	/* The nonce key: new on every start, so nonces die with the process. */
@@ -1166,8 +1576,13 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"),
 			     NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1),
+			     /* Session timers (RFC 4028): per call (sipua_call_timer());
+			      * Sofia-SIP's own 422 only below the RFC's floor */
+			     NUTAG_MIN_SE(SIPUA_MIN_SE_FLOOR),
+			     NUTAG_SESSION_TIMER(0),
 			     NUTAG_APPL_METHOD("BYE"),	/* see on_bye() */
 			     NUTAG_APPL_METHOD("OPTIONS"),	/* see answer_options() */
+			     NUTAG_APPL_METHOD("UPDATE"),	/* see on_update() */
 			     /* What we do: not Sofia's default, which names REFER, MESSAGE,
 			      * SUBSCRIBE and NOTIFY that nothing here handles (it answered a
 			      * REFER 202 Accepted and transferred nothing). Sofia answers them
@@ -1396,16 +1811,27 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	}
 	snprintf(c->call_id, sizeof(c->call_id), "%s", cid->i_id);
 	c->priv = d->priv;
+	if (d->timer)
+		c->st = *d->timer;
+	c->prack = d->prack;
+	sdp_keep(&c->local_sdp, d->sdp);
 	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
 			   SIPTAG_CALL_ID(cid),
 			   TAG_IF(sip_trunk_transport(d->trunk) != SIP_TP_UDP,
 				  NUTAG_M_PARAMS(sip_contact_params(sip_trunk_transport(d->trunk)))),
 			   TAG_END());
 	if (!c->nh) {
+		st_stop(c);
 		free(c);
 		su_home_deinit(home);
 		return ENOMEM;
 	}
+	c->late_out = !d->sdp;
+	nua_set_hparams(c->nh, NUTAG_MIN_SE(c->st.min_se),
+			/* late offer: the ACK carries our answer, so it is ours to send */
+			TAG_IF(c->late_out, NUTAG_AUTOACK(0)),
+			NUTAG_SESSION_TIMER(c->st.mode == SIPUA_ST_YES ? c->st.expires : 0),
+			SIPTAG_SUPPORTED_STR(supported_str(c)), TAG_END());
 	call_link(ua, c);
 	LOGN(LS_SIP, "call %s: INVITE %s via trunk %s, from %s", c->call_id, to,
 	     sip_trunk_name(d->trunk), from_hdr);
@@ -1432,6 +1858,8 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 		   TAG_IF(pai_hdr, SIPTAG_P_ASSERTED_IDENTITY_STR(pai_hdr)),
 		   TAG_IF(d->privacy, SIPTAG_PRIVACY_STR(d->privacy)),
 		   TAG_IF(hdrs[0], SIPTAG_HEADER_STR(hdrs)),
+		   /* RFC 3262 §4: a UAC that insists on reliable provisional responses */
+		   TAG_IF(c->prack == SIPUA_PRACK_REQUIRED, SIPTAG_REQUIRE_STR("100rel")),
 		   TAG_END());
 	su_home_deinit(home);
 	*callp = c;
@@ -1456,6 +1884,10 @@ int sipua_call_respond(struct sipua_call *c, int status, const char *phrase, con
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
 		    TAG_IF(reason, SIPTAG_REASON_STR(reason)),
 		    TAG_END());
+	if (sdp && status < 300)	/* the session description the peer now holds */
+		sdp_keep(&c->local_sdp, sdp);
+	if (sdp && status >= 200 && status < 300 && !c->rq_sdp)
+		c->offer_in_2xx = true;	/* late offer: the answer comes in the ACK */
 	if (status >= 200) {
 		if (c->reinvite_in) {
 			c->reinvite_in = false;
@@ -1464,6 +1896,8 @@ int sipua_call_respond(struct sipua_call *c, int status, const char *phrase, con
 			if (status < 300)
 				c->answered = true;
 		}
+		if (status < 300)	/* §9: our 2xx starts the interval */
+			st_start(c, true);
 	}
 	return 0;
 }
@@ -1496,6 +1930,21 @@ int sipua_call_bye(struct sipua_call *c, const char *reason)
 	return 0;
 }
 
+int sipua_call_ack(struct sipua_call *c, const char *sdp)
+{
+	if (!c)
+		return EINVAL;
+	if (!c->ack_pending)
+		return EPROTO;
+	c->ack_pending = false;
+	LOGI(LS_SIP, "call %s: sending ACK%s", c->call_id, sdp ? " with the answer" : "");
+	if (sdp)
+		sdp_keep(&c->local_sdp, sdp);
+	nua_ack(c->nh, TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+	return 0;
+}
+
 int sipua_call_reinvite(struct sipua_call *c, const char *sdp)
 {
 	if (!c || !sdp)
@@ -1503,6 +1952,7 @@ int sipua_call_reinvite(struct sipua_call *c, const char *sdp)
 	if (c->state != SIPUA_CS_READY || c->reinvite_out || c->reinvite_in)
 		return EPROTO;
 	c->reinvite_out = true;
+	sdp_keep(&c->offer_sdp, sdp);
 	LOGI(LS_SIP, "call %s: sending re-INVITE", c->call_id);
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
 		   TAG_END());

@@ -40,16 +40,24 @@ enum sipua_event_type {
 	/* Calls (event.call set; event.trunk is the call's trunk). */
 	SIPUA_EV_CALL_INCOMING,		/* new INVITE: ruri_user, from_*, sdp, reason */
 	SIPUA_EV_CALL_PROGRESS,		/* 1xx to our INVITE (180, 183 +/- sdp) */
-	SIPUA_EV_CALL_ANSWERED,		/* 2xx to our INVITE, sdp (ACK is sent by the UA) */
+	SIPUA_EV_CALL_ANSWERED,		/* 2xx to our INVITE, sdp (ACK is sent by the UA; to
+					 * an INVITE without SDP the sdp is the peer's offer:
+					 * answer it with sipua_call_ack() in the handler) */
 	SIPUA_EV_CALL_FAILED,		/* final >= 300 to our INVITE: status, phrase, reason */
 	SIPUA_EV_CALL_CONFIRMED,	/* dialog confirmed: ACK sent or received (§13.3.1.4) */
 	SIPUA_EV_CALL_CANCELLED,	/* CANCEL received for an incoming call; reason */
 	SIPUA_EV_CALL_BYE,		/* BYE received (answered 200 by the UA); reason */
+	SIPUA_EV_CALL_ACK,		/* ACK to our 2xx that carried our offer (the INVITE
+					 * or re-INVITE had no SDP: late offer, RFC 3264 §5,
+					 * RFC 3261 §13.2.1): sdp is the answer, or NULL */
 	SIPUA_EV_CALL_REINVITE,		/* re-INVITE received: sdp; answer with respond() */
 	SIPUA_EV_CALL_REINVITE_ANSWER,	/* final response to our re-INVITE: status, sdp.
 					 * 491: the peer's re-INVITE crossed ours; Sofia
 					 * answered that one 491 itself (no REINVITE event).
 					 * The retry (RFC 3261 §14.1) is the owner's timer */
+	SIPUA_EV_CALL_EXPIRED,		/* session timer (RFC 4028 §10): no refresh came, or
+					 * ours failed (408, 481, timeout); the UA has sent
+					 * BYE with Reason: SIP;cause=408. status: 408 */
 	SIPUA_EV_CALL_TERMINATED,	/* the call is gone; last event for this call */
 };
 
@@ -118,6 +126,10 @@ struct sipua_params {
 					 * request went to; false: accept any (a WARNING) */
 	const char *dns_server;		/* "ADDR[:PORT]" resolving trunk host names (RFC
 					 * 3263); NULL or "": /etc/resolv.conf's */
+	unsigned st_second_ms;		/* TESTS ONLY: how long one second of the session
+					 * timer lasts [ms], so that a unit test sees a 90 s
+					 * session's refresh and expiry in a few seconds.
+					 * 0 (always, outside tests): 1000 */
 	sipua_event_h *evh;		/* events; NULL for a no-op */
 	sipua_ready_h *ready;		/* can the owner take calls? NULL: always. When it
 					 * cannot (or our fds are nearly all used), OPTIONS is
@@ -161,6 +173,46 @@ void sipua_free(struct sipua *ua);
 /* Number of calls alive (incoming and outgoing). */
 unsigned sipua_call_count(const struct sipua *ua);
 
+/* Session timers (RFC 4028), a trunk's choice. The UA runs the timer itself (our own
+ * su_timer): the refresh is a re-INVITE with the SDP we last sent (RFC 3264 §8: unchanged,
+ * same o= version), or an UPDATE without SDP (§7.4); no refresh from the peer in time
+ * clears the call with BYE (§10). */
+enum sipua_st_mode {
+	SIPUA_ST_ACCEPT,	/* honour a peer's Session-Expires, ask for none (default) */
+	SIPUA_ST_NO,		/* no session timer, the peer's Session-Expires ignored */
+	SIPUA_ST_YES,		/* ask for expires in our INVITEs as well */
+};
+
+struct sipua_timer {
+	enum sipua_st_mode mode;
+	unsigned expires;	/* [s] interval we ask for (YES), >= min_se */
+	unsigned min_se;	/* [s] shortest interval we take, >= 90 (§5) */
+	bool update;		/* refresh by UPDATE when the peer's Allow lists it */
+};
+
+#define SIPUA_MIN_SE_FLOOR	90	/* [s] RFC 4028 §5: Min-SE never below */
+
+/* An incoming call's session timer: call before any response to the INVITE. Answers 422
+ * with Min-SE itself (§6) when the INVITE's Session-Expires is below t->min_se, and then
+ * returns ERANGE (the call ends; the owner only waits for TERMINATED). Return 0, EINVAL
+ * or EPROTO (not an incoming INVITE waiting for its answer). */
+int sipua_call_timer(struct sipua_call *call, const struct sipua_timer *t);
+
+/* Reliable provisional responses (RFC 3262, "100rel"), a trunk's choice. */
+enum sipua_prack {
+	SIPUA_PRACK_SUPPORTED,	/* offered and used when the peer does: a 183 of ours is sent
+				 * reliably to a peer that supports it; a reliable 18x of the
+				 * peer's is PRACKed (default) */
+	SIPUA_PRACK_NO,		/* not offered; an INVITE that requires it gets 420 */
+	SIPUA_PRACK_REQUIRED,	/* our INVITEs require it; an INVITE that does not support
+				 * it gets 421; every 18x of ours is reliable */
+};
+
+/* An incoming call's 100rel choice: call before any response to the INVITE. Answers 420
+ * (the INVITE requires 100rel, p is NO) or 421 (it does not support it, p is REQUIRED)
+ * itself and then returns ERANGE. Return 0, EINVAL or EPROTO (no INVITE waiting). */
+int sipua_call_prack(struct sipua_call *call, enum sipua_prack p);
+
 /* An outgoing call to a trunk. Strings are copied. */
 struct sipua_dial {
 	struct sip_trunk *trunk;	/* required */
@@ -174,10 +226,13 @@ struct sipua_dial {
 	const char *privacy;		/* Privacy header value (RFC 3323 §4.2), or NULL */
 	const char *from_domain;	/* host of From and P-Asserted-Identity, or NULL for
 					 * the trunk's proxy host:port */
-	const char *sdp;		/* offer body, or NULL */
+	const char *sdp;		/* offer body, or NULL for a late offer: the 2xx brings
+					 * the peer's offer, the answer goes in the ACK */
 	const char *reason;		/* Reason header to carry (e.g. ISUP cause), or NULL */
 	const char *diversion;		/* Diversion header value (RFC 5806), or NULL */
 	const char *history_info;	/* History-Info header value (RFC 7044), or NULL */
+	const struct sipua_timer *timer; /* session timer (RFC 4028), NULL: accept, 1800/90 */
+	enum sipua_prack prack;		/* 100rel (RFC 3262) */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */
 };
 
@@ -199,6 +254,11 @@ int sipua_call_cancel(struct sipua_call *call, const char *reason);
 
 /* End an established call with BYE (§15.1.1), Reason header optional. Return 0 or EPROTO. */
 int sipua_call_bye(struct sipua_call *call, const char *reason);
+
+/* ACK the 2xx to our INVITE without SDP (late offer), with the answer to its offer or
+ * (sdp NULL) without: only from the ANSWERED handler; the UA ACKs without SDP itself if the
+ * owner does not. Return 0, EINVAL or EPROTO (no such 2xx waiting). */
+int sipua_call_ack(struct sipua_call *call, const char *sdp);
 
 /* Send a re-INVITE with a new offer (hold/resume, T.38, §14.1). Return 0, EINVAL or EPROTO
  * (not confirmed, or a re-INVITE either way still open). */

@@ -190,6 +190,23 @@ Test(call, answer_without_media_clears_with_127)
 	cr_assert_eq(f.e.answered, 1, "the far end did answer");
 }
 
+/* SIP -> TDM with a late offer: leg A's media comes only with the ACK to its 200
+ * (EINPROGRESS). The line's answer still answers leg A; the stream joins on A's MEDIA. */
+Test(call, late_offer_answers_then_joins_on_media)
+{
+	struct call *c = call_in(CALL_EARLY, false);
+
+	a->media_err = EINPROGRESS;
+	fake_raise(b, LEG_EV_ANSWER, 0, false);
+	cr_assert_eq(call_state(c), CALL_ACTIVE);
+	cr_assert(strstr(a->ops, "answer") != NULL, "leg A not answered: %s", a->ops);
+	cr_assert_eq(f.joins, 0);
+	a->media_err = 0;		/* the ACK brought the answer */
+	fake_raise(a, LEG_EV_MEDIA, 0, false);
+	cr_assert_eq(f.joins, 1, "the stream did not join on MEDIA");
+	finish(c);
+}
+
 /* A 200 that crosses our CANCEL: the call does not answer leg A nor join media; leg B
  * ends its dialog itself (ACK + BYE in the UA). */
 Test(call, answer_crossing_our_cancel_is_refused)
