@@ -36,6 +36,7 @@
 #include "common/log.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tests/unit/sipp_args.h"
 
 #define PORT_BASE 26160
 #define PORT_STEP 8
@@ -141,17 +142,15 @@ static bool udp_bound(uint16_t port)
 /* Fork SIPp on H.base+1: UAS when target is 0, else UAC towards 127.0.0.1:target. */
 static void sipp_start(const char *scenario, uint16_t target, const char *service)
 {
-	char path[PATH_MAX], sf[PATH_MAX + 16], port[8], cport[8], mport[8], tgt[32];
 	char msgf[64], errf[64];
+	struct sipp_args a;
 
-	snprintf(sf, sizeof(sf), "tests/sip/%s", scenario);
-	cr_assert_not_null(realpath(sf, path), "scenario %s not found (run from the repo root)", sf);
-	snprintf(port, sizeof(port), "%u", H.base + 1);
-	snprintf(cport, sizeof(cport), "%u", H.base + 2);
-	snprintf(mport, sizeof(mport), "%u", H.base + 4);
-	snprintf(tgt, sizeof(tgt), "127.0.0.1:%u", target);
 	snprintf(msgf, sizeof(msgf), "/tmp/sipst-%u-messages.log", H.base);
 	snprintf(errf, sizeof(errf), "/tmp/sipst-%u-errors.log", H.base);
+	sipp_args_init(&a, scenario, H.base + 1, H.base + 2, H.base + 4, 1, "90s", msgf, errf);
+	if (service)
+		sipp_args_add(&a, "-s", service);
+	const char **argv = sipp_args_end(&a, target);
 
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
@@ -167,38 +166,6 @@ static void sipp_start(const char *scenario, uint16_t target, const char *servic
 		}
 		if (chdir("/tmp"))
 			_exit(127);
-		const char *argv[40];
-		int n = 0;
-		argv[n++] = "sipp";
-		argv[n++] = "-sf";
-		argv[n++] = path;
-		argv[n++] = "-i";
-		argv[n++] = "127.0.0.1";
-		argv[n++] = "-p";
-		argv[n++] = port;
-		argv[n++] = "-cp";
-		argv[n++] = cport;
-		argv[n++] = "-mp";
-		argv[n++] = mport;
-		argv[n++] = "-m";
-		argv[n++] = "1";
-		argv[n++] = "-timeout";
-		argv[n++] = "90s";
-		argv[n++] = "-timeout_error";
-		argv[n++] = "-nostdin";
-		argv[n++] = "-trace_msg";
-		argv[n++] = "-message_file";
-		argv[n++] = msgf;
-		argv[n++] = "-trace_err";
-		argv[n++] = "-error_file";
-		argv[n++] = errf;
-		if (service) {
-			argv[n++] = "-s";
-			argv[n++] = service;
-		}
-		if (target)
-			argv[n++] = tgt;
-		argv[n] = NULL;
 		execvp("sipp", (char *const *)argv);
 		_exit(127);
 	}

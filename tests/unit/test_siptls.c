@@ -47,6 +47,7 @@
 #include "common/log.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tests/unit/sipp_args.h"
 
 #define PORT_BASE 26100
 #define PORT_STEP 20
@@ -218,65 +219,27 @@ static void wait_bound(uint16_t port, bool tcp, const char *what)
 static pid_t sipp(const char *name, const char *scenario, uint16_t port, bool tcp,
 		  uint16_t target, const char *service)
 {
-	char path[PATH_MAX], sf[PATH_MAX + 16], p[8], cp[8], mp[8], tgt[32], tls[8], gwtls[8];
-	char msgf[64], errf[64];
+	char tls[8], gwtls[8], msgf[64], errf[64];
+	struct sipp_args a;
 
-	snprintf(sf, sizeof(sf), "tests/sip/%s", scenario);
-	cr_assert_not_null(realpath(sf, path), "scenario %s not found (run from the repo root)", sf);
-	snprintf(p, sizeof(p), "%u", port);
-	snprintf(cp, sizeof(cp), "%u", port + 1);
-	snprintf(mp, sizeof(mp), "%u", port + 2);
-	snprintf(tgt, sizeof(tgt), "127.0.0.1:%u", target);
 	snprintf(tls, sizeof(tls), "%u", H.base + 8);
 	snprintf(gwtls, sizeof(gwtls), "%u", H.base + 1);
 	snprintf(msgf, sizeof(msgf), "/tmp/siptls-%u-%s-messages.log", H.base, name);
 	snprintf(errf, sizeof(errf), "/tmp/siptls-%u-%s-errors.log", H.base, name);
-	const char *argv[40];
-	int n = 0;
-	argv[n++] = "sipp";
-	argv[n++] = "-sf";
-	argv[n++] = path;
-	argv[n++] = "-i";
-	argv[n++] = "127.0.0.1";
-	argv[n++] = "-p";
-	argv[n++] = p;
-	argv[n++] = "-cp";
-	argv[n++] = cp;
-	argv[n++] = "-mp";
-	argv[n++] = mp;
-	argv[n++] = "-m";
-	argv[n++] = "1";
-	argv[n++] = "-timeout";
-	argv[n++] = "20s";
-	argv[n++] = "-timeout_error";
-	argv[n++] = "-nostdin";
-	argv[n++] = "-trace_msg";
-	argv[n++] = "-message_file";
-	argv[n++] = msgf;
-	argv[n++] = "-trace_err";
-	argv[n++] = "-error_file";
-	argv[n++] = errf;
+	sipp_args_init(&a, scenario, port, port + 1, port + 2, 1, "20s", msgf, errf);
 	if (strstr(scenario, "tls")) {	/* <Global variables="tlsport[,gwtls]" /> */
-		argv[n++] = "-set";
-		argv[n++] = "tlsport";
-		argv[n++] = tls;
+		sipp_args_add(&a, "-set", "tlsport");
+		sipp_args_add(&a, tls, NULL);
 	}
 	if (strstr(scenario, "uac_call_tls")) {
-		argv[n++] = "-set";
-		argv[n++] = "gwtls";
-		argv[n++] = gwtls;
+		sipp_args_add(&a, "-set", "gwtls");
+		sipp_args_add(&a, gwtls, NULL);
 	}
-	if (tcp) {
-		argv[n++] = "-t";
-		argv[n++] = "t1";
-	}
-	if (service) {
-		argv[n++] = "-s";
-		argv[n++] = service;
-	}
-	if (target)
-		argv[n++] = tgt;
-	argv[n] = NULL;
+	if (tcp)
+		sipp_args_add(&a, "-t", "t1");
+	if (service)
+		sipp_args_add(&a, "-s", service);
+	const char **argv = sipp_args_end(&a, target);
 	pid_t pid = spawn(name, argv);
 	if (!target)
 		wait_bound(port, tcp, "SIPp");

@@ -40,6 +40,7 @@
 #include "sip/sdp.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tests/unit/sipp_args.h"
 
 #define PORT_BASE 25060
 #define PORT_STEP 9
@@ -219,18 +220,23 @@ static bool sipp_ready(uint16_t port)
 static void sipp_start_set(const char *scenario, uint16_t target, unsigned calls,
 			   const char *service, const char *set_name, const char *set_value)
 {
-	char path[PATH_MAX], sf[PATH_MAX + 16], port[8], cport[8], mport[8], m[8], tgt[32];
 	char msgf[64], errf[64];
+	struct sipp_args a;
 
-	snprintf(sf, sizeof(sf), "tests/sip/%s", scenario);
-	cr_assert_not_null(realpath(sf, path), "scenario %s not found (run from the repo root)", sf);
-	snprintf(port, sizeof(port), "%u", H.base + 1);
-	snprintf(cport, sizeof(cport), "%u", H.base + 2);
-	snprintf(mport, sizeof(mport), "%u", H.base + 4);
-	snprintf(m, sizeof(m), "%u", calls);
-	snprintf(tgt, sizeof(tgt), "127.0.0.1:%u", target);
 	snprintf(msgf, sizeof(msgf), "/tmp/sipua-%u-messages.log", H.base);
 	snprintf(errf, sizeof(errf), "/tmp/sipua-%u-errors.log", H.base);
+	sipp_args_init(&a, scenario, H.base + 1, H.base + 2, H.base + 4, calls, "20s", msgf, errf);
+	if (service)
+		sipp_args_add(&a, "-s", service);
+	if (H.tcp)
+		sipp_args_add(&a, "-t", "t1");
+	if (H.auth_uri[0])	/* SIPp's default digest uri is not the Request-URI */
+		sipp_args_add(&a, "-auth_uri", H.auth_uri);
+	if (set_name) {
+		sipp_args_add(&a, "-set", set_name);
+		sipp_args_add(&a, set_value, NULL);
+	}
+	const char **argv = sipp_args_end(&a, target);
 
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
@@ -246,51 +252,6 @@ static void sipp_start_set(const char *scenario, uint16_t target, unsigned calls
 		}
 		if (chdir("/tmp"))
 			_exit(127);
-		const char *argv[40];
-		int n = 0;
-		argv[n++] = "sipp";
-		argv[n++] = "-sf";
-		argv[n++] = path;
-		argv[n++] = "-i";
-		argv[n++] = "127.0.0.1";
-		argv[n++] = "-p";
-		argv[n++] = port;
-		argv[n++] = "-cp";
-		argv[n++] = cport;
-		argv[n++] = "-mp";
-		argv[n++] = mport;
-		argv[n++] = "-m";
-		argv[n++] = m;
-		argv[n++] = "-timeout";
-		argv[n++] = "20s";
-		argv[n++] = "-timeout_error";
-		argv[n++] = "-nostdin";
-		argv[n++] = "-trace_msg";
-		argv[n++] = "-message_file";
-		argv[n++] = msgf;
-		argv[n++] = "-trace_err";
-		argv[n++] = "-error_file";
-		argv[n++] = errf;
-		if (service) {
-			argv[n++] = "-s";
-			argv[n++] = service;
-		}
-		if (H.tcp) {
-			argv[n++] = "-t";
-			argv[n++] = "t1";
-		}
-		if (H.auth_uri[0]) {	/* SIPp's default digest uri is not the Request-URI */
-			argv[n++] = "-auth_uri";
-			argv[n++] = H.auth_uri;
-		}
-		if (set_name) {
-			argv[n++] = "-set";
-			argv[n++] = set_name;
-			argv[n++] = set_value;
-		}
-		if (target)
-			argv[n++] = tgt;
-		argv[n] = NULL;
 		execvp("sipp", (char *const *)argv);
 		_exit(127);
 	}
