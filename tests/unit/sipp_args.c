@@ -3,7 +3,11 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 void sipp_args_add(struct sipp_args *a, const char *opt, const char *val)
 {
@@ -51,4 +55,27 @@ const char **sipp_args_end(struct sipp_args *a, uint16_t target)
 	}
 	a->argv[a->n] = NULL;
 	return a->argv;
+}
+
+pid_t sipp_spawn(const char **argv)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+		int fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (chdir("/tmp"))
+			_exit(127);
+		execvp("sipp", (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
 }

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct sipp_args {
 	char path[PATH_MAX];		/* the scenario, tests/sip/NAME made absolute */
@@ -26,5 +27,9 @@ void sipp_args_add(struct sipp_args *a, const char *opt, const char *val);
 
 /* The target 127.0.0.1:TARGET (0: none, a UAS) and the closing NULL: the argv to exec. */
 const char **sipp_args_end(struct sipp_args *a, uint16_t target);
+
+/* Start SIPp with argv, silent, in /tmp, killed if the test dies (PR_SET_PDEATHSIG).
+ * Returns its pid (the test reaps it). */
+pid_t sipp_spawn(const char **argv);
 
 #endif

@@ -150,26 +150,7 @@ static void sipp_start(const char *scenario, uint16_t target, const char *servic
 	sipp_args_init(&a, scenario, H.base + 1, H.base + 2, H.base + 4, 1, "90s", msgf, errf);
 	if (service)
 		sipp_args_add(&a, "-s", service);
-	const char **argv = sipp_args_end(&a, target);
-
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(127);
-		int fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (chdir("/tmp"))
-			_exit(127);
-		execvp("sipp", (char *const *)argv);
-		_exit(127);
-	}
-	H.sipp = pid;
+	H.sipp = sipp_spawn(sipp_args_end(&a, target));
 	if (!target) {	/* a UAS must listen before we send to it */
 		uint64_t end = now_ms() + 5000;
 		while (!udp_bound(H.base + 1) && now_ms() < end)

@@ -47,6 +47,7 @@
 #include "common/log.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tests/unit/log_capture.h"
 #include "tests/unit/sipp_args.h"
 
 #define PORT_BASE 26100
@@ -417,39 +418,6 @@ static struct sip_trunk *trunk(const char *name, const char *proxy, enum sip_tra
 	return t;
 }
 
-/* ---- What the UA logs: fd 2 into a file while the test runs -------------------------- */
-
-static struct {
-	int saved;
-	FILE *file;
-	char text[32768];
-} L = { .saved = -1 };
-
-static void log_capture_start(void)
-{
-	fflush(stderr);
-	L.file = tmpfile();
-	cr_assert_not_null(L.file);
-	L.saved = dup(2);
-	cr_assert_geq(L.saved, 0);
-	cr_assert_geq(dup2(fileno(L.file), 2), 0);
-}
-
-static const char *log_capture_stop(void)
-{
-	if (L.saved < 0)
-		return L.text;
-	fflush(stderr);
-	dup2(L.saved, 2);
-	close(L.saved);
-	L.saved = -1;
-	rewind(L.file);
-	size_t n = fread(L.text, 1, sizeof(L.text) - 1, L.file);
-	L.text[n] = '\0';
-	fclose(L.file);
-	fputs(L.text, stderr);
-	return L.text;
-}
 
 static void teardown(void)
 {

@@ -40,6 +40,7 @@
 #include "sip/sdp.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tests/unit/log_capture.h"
 #include "tests/unit/sipp_args.h"
 
 #define PORT_BASE 25060
@@ -236,26 +237,7 @@ static void sipp_start_set(const char *scenario, uint16_t target, unsigned calls
 		sipp_args_add(&a, "-set", set_name);
 		sipp_args_add(&a, set_value, NULL);
 	}
-	const char **argv = sipp_args_end(&a, target);
-
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(127);
-		int fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (chdir("/tmp"))
-			_exit(127);
-		execvp("sipp", (char *const *)argv);
-		_exit(127);
-	}
-	H.sipp = pid;
+	H.sipp = sipp_spawn(sipp_args_end(&a, target));
 	if (!target) {	/* a UAS must listen before we send to it */
 		uint64_t end = now_ms() + 5000;
 		while (!sipp_ready(H.base + 1) && now_ms() < end)
@@ -394,40 +376,6 @@ static struct sip_trunk *trunk_add(const char *name, uint16_t port, bool reg, co
 	return trunk_add_tp(name, port, reg, pass, keepalive, SIP_TP_UDP);
 }
 
-/* ---- What the UA logs: fd 2 into a file while the test runs, then shown as usual. ------ */
-
-static struct {
-	int saved;			/* the real stderr, or -1 */
-	FILE *file;
-	char text[16384];
-} L = { .saved = -1 };
-
-static void log_capture_start(void)
-{
-	fflush(stderr);
-	L.file = tmpfile();
-	cr_assert_not_null(L.file);
-	L.saved = dup(2);
-	cr_assert_geq(L.saved, 0);
-	cr_assert_geq(dup2(fileno(L.file), 2), 0);
-}
-
-/* Stop capturing; the text is in L.text (and printed to the real stderr). */
-static const char *log_capture_stop(void)
-{
-	if (L.saved < 0)
-		return L.text;
-	fflush(stderr);
-	dup2(L.saved, 2);
-	close(L.saved);
-	L.saved = -1;
-	rewind(L.file);
-	size_t n = fread(L.text, 1, sizeof(L.text) - 1, L.file);
-	L.text[n] = '\0';
-	fclose(L.file);
-	fputs(L.text, stderr);
-	return L.text;
-}
 
 static unsigned count_lines_with(const char *text, const char *needle)
 {
