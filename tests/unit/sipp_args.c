@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -78,4 +79,21 @@ pid_t sipp_spawn(const char **argv)
 		_exit(127);
 	}
 	return pid;
+}
+
+bool proc_net_has(const char *table, uint16_t port, const char *tail)
+{
+	char line[512], want[64], path[32];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/net/%s", table);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "0100007F:%04X %s", port, tail);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) != NULL;
+	fclose(f);
+	return found;
 }

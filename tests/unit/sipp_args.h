@@ -5,6 +5,7 @@
 #define STROWGER_TESTS_UNIT_SIPP_ARGS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -27,6 +28,11 @@ void sipp_args_add(struct sipp_args *a, const char *opt, const char *val);
 
 /* The target 127.0.0.1:TARGET (0: none, a UAS) and the closing NULL: the argv to exec. */
 const char **sipp_args_end(struct sipp_args *a, uint16_t target);
+
+/* Is there a socket on 127.0.0.1:port in /proc/net/TABLE ("udp", "tcp") whose line goes
+ * on with tail ("": bound; "00000000:0000 0A ": a TCP listener)? Read from /proc, so that
+ * probing never races the peer for its port. */
+bool proc_net_has(const char *table, uint16_t port, const char *tail);
 
 /* Start SIPp with argv, silent, in /tmp, killed if the test dies (PR_SET_PDEATHSIG).
  * Returns its pid (the test reaps it). */

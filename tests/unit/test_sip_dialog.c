@@ -126,17 +126,7 @@ static unsigned count_events(enum sipua_event_type type)
 
 static bool udp_bound(uint16_t port)
 {
-	char line[512], want[32];
-	bool found = false;
-	FILE *f = fopen("/proc/net/udp", "r");
-
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "0100007F:%04X ", port);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) != NULL;
-	fclose(f);
-	return found;
+	return proc_net_has("udp", port, "");
 }
 
 /* Fork SIPp on H.base+1: UAS when target is 0, else UAC towards 127.0.0.1:target. */

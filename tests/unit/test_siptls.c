@@ -187,23 +187,6 @@ static pid_t spawn(const char *name, const char *const *argv)
 	return pid;
 }
 
-/* Is 127.0.0.1:port bound (UDP) or listening (TCP)? From /proc, never racing the peer. */
-static bool proc_net_has(const char *table, uint16_t port, const char *tail)
-{
-	char line[512], want[64], path[32];
-	bool found = false;
-
-	snprintf(path, sizeof(path), "/proc/net/%s", table);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "0100007F:%04X %s", port, tail);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) != NULL;
-	fclose(f);
-	return found;
-}
-
 static void wait_bound(uint16_t port, bool tcp, const char *what)
 {
 	uint64_t end = now_ms() + 5000;

@@ -182,25 +182,6 @@ static unsigned count_events(enum sipua_event_type type)
 	return n;
 }
 
-/* Is there a socket on 127.0.0.1:port in /proc/net/<table> whose line continues with tail
- * (SIPp ready)? From /proc, so that probing never races SIPp for the port. */
-static bool proc_net_has(const char *table, uint16_t port, const char *tail)
-{
-	char line[512], want[64], path[32];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/net/%s", table);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "0100007F:%04X %s", port, tail);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) != NULL;
-	fclose(f);
-	return found;
-}
-
 static bool udp_bound(uint16_t port)
 {
 	return proc_net_has("udp", port, "");
