@@ -49,6 +49,7 @@ status() {
 gw_start "$T_LOGDIR/gw.conf"
 gw_wait_up 2 31 30 || t_fail "span 2 not up"
 t_wait_log gw "the status page on http://127.0.0.1:9100/" 5 || t_fail "the daemon does not announce its status page"
+gw_baseline
 
 sip_uas gw_uas_answer.xml 6000 -timeout 380s	# the browser may take minutes on a loaded host
 uas=$T_PID
@@ -79,5 +80,6 @@ sleep 1.5	# the document is renewed every second
 status 'not s["show_calls"]["calls"] and len(s["history"]) == 60 and
 	sum(m["calls"] for m in s["history"]) == 1 and sum(m["answered"] for m in s["history"]) == 1' \
 	"/status.json still lists a call, or its history does not count the finished one"
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass
