@@ -165,6 +165,7 @@ struct conf_port {
 	unsigned flash_min_ms;		/* [ms] FXS: an on-hook this short is no flash */
 	unsigned flash_max_ms;		/* [ms] FXS: ... this long is a hang-up */
 	unsigned howler_after;		/* [s] FXS: busy tone, then off-hook warning */
+	bool call_waiting;		/* FXS: a second call in an answered one waits (flash) */
 	struct conf_endpoint to;	/* FXO: where a ringing line's call goes */
 	char to_number[CONF_NAME_MAX];	/* FXO: the number it calls there; "" = the port's */
 	unsigned dial_delay_ms;		/* [ms] FXO: off-hook to the first digit */

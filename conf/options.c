@@ -795,6 +795,9 @@ const struct conf_opt conf_opts[] = {
 	{ CS_PORT, "howler_after", OT_UINT, 0, .min = 1, .max = 600, .def = "30",
 	  P(howler_after), .desc = "FXS: after the far end cleared, busy tone this long, then "
 	  "off-hook warning [s]" },
+	{ CS_PORT, "call_waiting", OT_BOOL, 0, .def = "yes", P(call_waiting),
+	  .desc = "FXS: a second call for a port in an answered call waits (call-waiting tone, "
+	  "type II caller ID; flash holds and swaps); no: 486" },
 	{ CS_PORT, "to", OT_ENDPOINT, OPT_NO_ANY, .def = "none", P(to),
 	  .desc = "FXO: where the line's incoming calls go (trunk NAME, span N...); none" },
 	{ CS_PORT, "to_number", OT_STRING, 0, .check = check_port_number, .def = "", P(to_number),

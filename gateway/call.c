@@ -43,7 +43,7 @@ static const char *const event_names[LEG_EV_COUNT] = {
 	[LEG_EV_DIGITS] = "digits", [LEG_EV_ALERTING] = "alerting",
 	[LEG_EV_PROGRESS] = "progress", [LEG_EV_ANSWER] = "answer",
 	[LEG_EV_CLEARED] = "cleared", [LEG_EV_OFFER] = "offer", [LEG_EV_MEDIA] = "media",
-	[LEG_EV_GONE] = "gone",
+	[LEG_EV_GONE] = "gone", [LEG_EV_HOLD] = "hold",
 };
 
 struct call {
@@ -383,6 +383,22 @@ static void media_stop(struct call *c)
 	}
 }
 
+/* Re-point the stream after a leg's endpoint changed. A leg that has none for now (EAGAIN:
+ * its line is held, or busy with something else) stops the stream until it has one again
+ * and says so (LEG_EV_MEDIA, LEG_EV_HOLD). */
+static void media_rejoin(struct call *c)
+{
+	struct leg_media m;
+
+	if (c->media == MEDIA_JOINED && c->b && c->a->live && c->b->live &&
+	    (c->a->ops->media(c->a, &m) == EAGAIN || c->b->ops->media(c->b, &m) == EAGAIN)) {
+		CLOG(LL_INFO, c, "media: stopped until both legs have their endpoints again");
+		media_stop(c);
+		return;
+	}
+	(void)media_join(c, true);
+}
+
 void call_media_removed(struct call *c, const struct media_chan_stats *st)
 {
 	if (st) {
@@ -391,6 +407,16 @@ void call_media_removed(struct call *c, const struct media_chan_stats *st)
 	}
 	c->mh = NULL;
 	c->media = MEDIA_NONE;
+	struct leg *legs[2] = { c->a, c->b };
+	for (unsigned i = 0; i < 2; i++)
+		if (legs[i] && legs[i]->live && legs[i]->ops->media_released)
+			legs[i]->ops->media_released(legs[i]);
+	/* Stopped in an answered call (a leg lost its endpoint for a while): join again if
+	 * both legs have theirs back by now. */
+	if (c->state == CALL_ACTIVE && c->a->live && c->b && c->b->live) {
+		(void)media_join(c, false);
+		return;
+	}
 	maybe_free(c);
 }
 
@@ -657,7 +683,7 @@ static void on_media(struct call *c, struct leg *l, const struct leg_event *ev)
 	switch (c->state) {
 	case CALL_EARLY:
 	case CALL_ACTIVE:
-		(void)media_join(c, true);
+		media_rejoin(c);
 		return;
 	case CALL_ROUTING:
 	case CALL_PLACED:
@@ -667,6 +693,22 @@ static void on_media(struct call *c, struct leg *l, const struct leg_event *ev)
 		break;
 	}
 	refuse(c, l, ev->type);
+}
+
+/* A leg's user holds the call or takes it back (an FXS port's hook flash between two
+ * calls): the other leg tells its far end, and the stream follows the leg's endpoint. */
+static void on_hold(struct call *c, struct leg *l, const struct leg_event *ev)
+{
+	struct leg *o = l == c->a ? c->b : c->a;
+
+	if (c->state != CALL_ACTIVE) {
+		refuse(c, l, ev->type);
+		return;
+	}
+	CLOG(LL_INFO, c, "%s %s the call", l->ops->side, ev->hold ? "holds" : "takes back");
+	if (o && o->live && o->ops->hold)
+		o->ops->hold(o, ev->hold);
+	media_rejoin(c);
 }
 
 static void on_gone(struct call *c, struct leg *l, const struct leg_event *ev)
@@ -728,6 +770,9 @@ int call_leg_event(struct leg *l, const struct leg_event *ev)
 		return on_offer(c, l, ev);
 	case LEG_EV_MEDIA:
 		on_media(c, l, ev);
+		break;
+	case LEG_EV_HOLD:
+		on_hold(c, l, ev);
 		break;
 	case LEG_EV_GONE:
 		STROWGER_ASSERT(l->live);

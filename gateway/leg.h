@@ -92,9 +92,15 @@ struct leg_ops {
 	 * SIP late offer: the answer is in the ACK; the leg then sends MEDIA). Joining
 	 * media stops local tones on the leg. */
 	int (*media)(struct leg *l, struct leg_media *m);
+	/* The call's media stream that used the leg's endpoint is gone (the media engine let
+	 * go of it: nothing writes the leg's channel any more). NULL: nothing to do. */
+	void (*media_released)(struct leg *l);
 	/* A fax tone was heard on the call's line: switch the leg's media to fax if it
 	 * carries packets (T.38 re-INVITE, or G.711 pass-through). NULL: nothing to do. */
 	void (*fax)(struct leg *l, enum media_fax_tone tone);
+	/* The other leg put the call on hold (on) or took it back: tell the far end (SIP: a
+	 * re-INVITE with a=sendonly, then sendrecv, RFC 3264 §8.4). NULL: nothing to tell. */
+	void (*hold)(struct leg *l, bool on);
 	/* The leg in a few words: "span 2 ch 1", "trunk=peer", for the summary, and a
 	 * shorter form for the prefix of log lines ("span 2 ch 1", "peer"). */
 	void (*summary)(const struct leg *l, char *buf, size_t len);
@@ -126,6 +132,9 @@ enum leg_event_type {
 				 * clearing: refuse it) */
 	LEG_EV_MEDIA,		/* the leg's media endpoint changed: re-join it */
 	LEG_EV_GONE,		/* the leg's signalling is over (cause if it brought one) */
+	LEG_EV_HOLD,		/* the leg's user holds the call (hold) or takes it back: the
+				 * other leg tells its far end; the media stream stops while
+				 * the leg has no endpoint (its media() EAGAIN) */
 	LEG_EV_COUNT
 };
 
@@ -135,6 +144,7 @@ struct leg_event {
 	bool inband;		/* ALERTING, PROGRESS */
 	bool complete;		/* DIGITS: no more digits will come */
 	bool local;		/* CLEARED: the gateway, not the far end, ended the leg */
+	bool hold;		/* HOLD: on hold (else taken back) */
 };
 
 /* Deliver an event of leg l to its call. Returns 0, or for LEG_EV_OFFER ECANCELED.

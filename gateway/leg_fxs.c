@@ -9,7 +9,8 @@
  * As leg B (a route "to = port N:P") the port rings with the zone's cadence (or the
  * distinctive ring the INVITE's Alert-Info names: gateway/dring.h), sends caller ID after
  * the first ring (a distinctive ring's longest pause), and answers on off-hook. A hook
- * flash in an answered call goes to SIP as RFC 4733 event 16. When the far end clears first
+ * flash in an answered call goes to SIP as RFC 4733 event 16, unless a second call waits or
+ * is held (call waiting, below: the flash swaps). When the far end clears first
  * the phone hears busy (cause 17) or reorder, then the off-hook warning ("howler"). Events
  * of the line reach the call from a zero timer, never from inside a call's operation. */
 #include "gateway/gw.h"
@@ -39,6 +40,24 @@
 #define CID_AFTER_RING_MS	500	/* [ms] after the first ring, before caller ID */
 #define TE_EVENT_FLASH	16	/* RFC 4733 event: hook flash */
 #define FLASH_EVENT_MS	300	/* [ms] its length on the wire: a flash as a phone sends it */
+/* [ms] the alert starts once the media engine let go of the channel (media_released), or
+ * after this when the call had no stream */
+#define CW_MUTE_MS	1000
+#define CW_TONE_DEFAULT	"440/300"	/* call-waiting tone (GR-506) if the zone has none */
+/* [ms] after the CAS, for the phone's DTMF acknowledgement: GR-30-CORE gives the CPE 100 ms
+ * (ETSI EN 300 659-2: 160 ms); more here for a phone whose audio path lags (emulation) */
+#define CW_ACK_MS	1000
+#define FXS_PEND_MAX	4	/* legs with events pending for the zero timer */
+
+/* The call-waiting alert (type II caller ID, GR-30-CORE §3, ETSI EN 300 659-2): the call's
+ * audio off the channel, the zone's call-waiting tone, the CAS, the phone's DTMF A or D,
+ * the FSK message, the call's audio back. */
+enum fxs_cw {
+	CW_NONE,		/* no alert: the call's audio flows */
+	CW_MUTE,		/* waiting for the media engine to let go */
+	CW_ACK,			/* tone and CAS sent, listening for the acknowledgement */
+	CW_PLAY,		/* the tone alone, or the caller ID, going out */
+};
 
 /* The port's line state, from the phone's point of view. */
 enum fxs_state {
@@ -93,6 +112,13 @@ struct fxs_port {
 	size_t cid_len, cid_pos;
 	su_timer_t *cid_timer;
 	uint64_t onhook_at;		/* [us] on-hook seen in a call: a flash if short */
+	/* call waiting: the port's second leg (waiting to be answered, or held) */
+	struct leg_fxs *other;
+	enum fxs_cw cw;
+	su_timer_t *cw_timer;		/* the alert's steps */
+	su_timer_t *wait_timer;		/* the waiting call unanswered: ring_timeout */
+	struct leg_fxs *pend[FXS_PEND_MAX];	/* legs with events for the zero timer */
+	unsigned npend;
 };
 
 struct leg_fxs {
@@ -102,8 +128,12 @@ struct leg_fxs {
 	unsigned spanno, pos;		/* the port's, for the summary */
 	bool b;				/* leg B (the call rings the phone) */
 	bool over;			/* cleared: GONE is pending or raised */
+	bool talking;			/* answered (either way) */
+	bool waiting;			/* call waiting: not answered yet (the port's other) */
+	bool held;			/* call waiting: on hold by a flash */
 	/* events for the call, raised from the zero timer */
-	bool ev_alerting, ev_answer, ev_cleared, ev_gone;
+	bool ev_alerting, ev_answer, ev_cleared, ev_gone, ev_media, ev_hold;
+	bool hold;			/* ev_hold: on hold (else taken back) */
 	int cause;
 };
 
@@ -179,8 +209,15 @@ static void timer_start(struct fxs_port *p, unsigned ms)
 
 static void on_defer(struct daemon *d, su_timer_t *t, void *arg);
 
-static void defer(struct fxs_port *p)
+/* The leg's events go to its call from the zero timer (in the order deferred). */
+static void defer(struct fxs_port *p, struct leg_fxs *l)
 {
+	unsigned i = 0;
+
+	while (i < p->npend && p->pend[i] != l)
+		i++;
+	if (i == p->npend && p->npend < FXS_PEND_MAX)
+		p->pend[p->npend++] = l;
 	(void)gw_timer_arm(p->d, &p->defer, on_defer, p, 0);
 }
 
@@ -194,49 +231,69 @@ static void emit(struct leg_fxs *l, enum leg_event_type type, int cause)
 /* The leg is over: detach it from the port and raise GONE from the zero timer. */
 static unsigned echocan(struct fxs_port *p, bool on);
 
-static void leg_over(struct fxs_port *p, struct leg_fxs *l, int cause)
+/* The leg is over (the port's channel may still serve its other call). */
+static void leg_end(struct fxs_port *p, struct leg_fxs *l, int cause)
 {
-	(void)echocan(p, false);	/* the call is done with the channel's audio */
 	if (!l || l->over)
 		return;
 	l->over = true;
 	l->ev_gone = true;
 	l->cause = cause;
-	defer(p);
+	defer(p, l);
+}
+
+static void leg_over(struct fxs_port *p, struct leg_fxs *l, int cause)
+{
+	(void)echocan(p, false);	/* the call is done with the channel's audio */
+	leg_end(p, l, cause);
+}
+
+static void deliver(struct fxs_port *p, struct leg_fxs *l)
+{
+	/* Each event may end the call (the leg stays until its GONE): flags first. */
+	if (l->ev_alerting && !l->over) {
+		l->ev_alerting = false;
+		struct leg_event ev = { .type = LEG_EV_ALERTING };
+		(void)call_leg_event(&l->leg, &ev);
+	}
+	if (l->ev_answer && !l->over) {
+		l->ev_answer = false;
+		emit(l, LEG_EV_ANSWER, 0);
+	}
+	if (l->ev_hold && !l->over) {
+		l->ev_hold = false;
+		struct leg_event ev = { .type = LEG_EV_HOLD, .hold = l->hold };
+		(void)call_leg_event(&l->leg, &ev);
+	}
+	if (l->ev_media && !l->over) {
+		l->ev_media = false;
+		emit(l, LEG_EV_MEDIA, 0);
+	}
+	if (l->ev_cleared) {
+		l->ev_cleared = false;
+		emit(l, LEG_EV_CLEARED, l->cause);
+	}
+	if (l->ev_gone) {
+		if (p->leg == l)
+			p->leg = NULL;
+		if (p->other == l)
+			p->other = NULL;
+		l->port = NULL;
+		emit(l, LEG_EV_GONE, l->cause);	/* l may be freed */
+	}
 }
 
 static void on_defer(struct daemon *d, su_timer_t *t, void *arg)
 {
 	struct fxs_port *p = arg;
-	struct leg_fxs *l = p->leg;
+	struct leg_fxs *legs[FXS_PEND_MAX];
+	unsigned n = p->npend;
 
-	if (!l)
-		return;
-	/* Each event may end the call; a GONE frees the leg: take the flags first. */
-	if (l->ev_alerting && !l->over) {
-		l->ev_alerting = false;
-		struct leg_event ev = { .type = LEG_EV_ALERTING };
-		(void)call_leg_event(&l->leg, &ev);
-		if (p->leg != l)
-			return;
-	}
-	if (l->ev_answer && !l->over) {
-		l->ev_answer = false;
-		emit(l, LEG_EV_ANSWER, 0);
-		if (p->leg != l)
-			return;
-	}
-	if (l->ev_cleared) {
-		l->ev_cleared = false;
-		emit(l, LEG_EV_CLEARED, l->cause);
-		if (p->leg != l)
-			return;
-	}
-	if (l->ev_gone) {
-		p->leg = NULL;
-		l->port = NULL;
-		emit(l, LEG_EV_GONE, l->cause);	/* l may be freed */
-	}
+	memcpy(legs, p->pend, sizeof(legs));
+	p->npend = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (legs[i]->port == p)
+			deliver(p, legs[i]);
 }
 
 /* ---- caller ID after the first ring ----------------------------------------------------- */
@@ -317,6 +374,34 @@ static void cid_send(struct fxs_port *p)
 	     p->cid.number_absent == CALLERID_UNAVAILABLE ? " (unavailable)" : "",
 	     p->cid.name, p->cid_len / 8);
 	cid_push(p);
+}
+
+/* The caller, for the phone's caller ID (GR-30: private 'P', unavailable 'O'). */
+static void cid_from_caller(struct fxs_port *p, const struct pri_party *cp)
+{
+	memset(&p->cid, 0, sizeof(p->cid));
+	p->cid.mwi = -1;
+	if (cp && cp->pres == Q931_PRES_RESTRICTED) {
+		p->cid.number_absent = p->cid.name_absent = CALLERID_PRIVATE;
+	} else {
+		size_t k = 0;
+		for (const char *s = cp ? cp->number.digits : ""; *s && k + 1 < sizeof(p->cid.number); s++)
+			if (*s >= '0' && *s <= '9')
+				p->cid.number[k++] = *s;
+		p->cid.number[k] = '\0';
+		if (!k)
+			p->cid.number_absent = CALLERID_UNAVAILABLE;
+		snprintf(p->cid.name, sizeof(p->cid.name), "%.*s", (int)sizeof(p->cid.name) - 1,
+			 cp ? cp->name : "");
+		if (!p->cid.name[0])
+			p->cid.name_absent = CALLERID_UNAVAILABLE;
+	}
+	time_t now = time(NULL);
+	struct tm tm;
+	if (localtime_r(&now, &tm))
+		snprintf(p->cid.datetime, sizeof(p->cid.datetime), "%02u%02u%02u%02u",
+			 (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
+			 (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100);
 }
 
 /* ---- dialling (leg A) ------------------------------------------------------------------- */
@@ -436,10 +521,16 @@ static void try_route(struct fxs_port *p, bool complete)
 	(void)call_place(c, &lp);
 }
 
+static void cw_digit(struct fxs_port *p, char digit);
+
 static void on_digit(struct fxs_port *p, char digit)
 {
 	size_t n = strlen(p->digits);
 
+	if (p->cw == CW_ACK) {
+		cw_digit(p, digit);
+		return;
+	}
 	if (p->st != FXS_DIALTONE && p->st != FXS_COLLECTING)
 		return;
 	if (p->st == FXS_DIALTONE) {
@@ -467,8 +558,11 @@ static void offhook_idle(struct fxs_port *p)
 	timer_start(p, p->cp.first_digit_ms);
 }
 
+static void cw_stop(struct fxs_port *p);
+
 static void to_idle(struct fxs_port *p)
 {
+	cw_stop(p);
 	timer_stop(p);
 	reading(p, false);
 	(void)echocan(p, false);
@@ -547,6 +641,250 @@ static void flash(struct fxs_port *p)
 		     p->spanno, p->pos, TE_EVENT_FLASH, FLASH_EVENT_MS);
 }
 
+/* ---- call waiting (a second call while the phone talks) ---------------------------------- */
+
+static bool leg_live(const struct leg_fxs *l) { return l && !l->over; }
+
+/* The leg's event to its call from the zero timer: hold (on) or take back. */
+static void hold_leg(struct fxs_port *p, struct leg_fxs *l, bool on)
+{
+	if (!leg_live(l) || l->held == on)
+		return;
+	l->held = on;
+	l->hold = on;
+	l->ev_hold = true;
+	defer(p, l);
+}
+
+/* The phone takes the leg: answers a call that rang or waited, resumes a held one. */
+static void answer_leg(struct fxs_port *p, struct leg_fxs *l)
+{
+	if (l->held) {
+		hold_leg(p, l, false);
+	} else if (!l->talking) {
+		l->ev_answer = true;
+		defer(p, l);
+	}
+	l->waiting = false;
+	l->talking = true;
+}
+
+static void on_cw_timer(struct daemon *d, su_timer_t *t, void *arg);
+
+static void cw_step(struct fxs_port *p, enum fxs_cw cw, unsigned ms)
+{
+	PLOG(LL_DEBUG, p, "call waiting: step %d, %u ms", (int)cw, ms);
+	p->cw = cw;
+	(void)gw_timer_arm(p->d, &p->cw_timer, on_cw_timer, p, ms);
+}
+
+/* The alert is over (or cut short): the talking call's audio comes back. */
+static void cw_stop(struct fxs_port *p)
+{
+	if (p->cw == CW_NONE)
+		return;
+	if (p->cw_timer)
+		su_timer_reset(p->cw_timer);
+	cid_stop(p);
+	reading(p, false);
+	p->cw = CW_NONE;
+	if (leg_live(p->leg) && p->leg->talking) {
+		p->leg->ev_media = true;
+		defer(p, p->leg);
+	}
+}
+
+static bool cw_type2(const struct fxs_port *p)
+{
+	return p->cp.caller_id == CID_BELL202 || p->cp.caller_id == CID_V23;	/* FSK only */
+}
+
+/* Audio for the phone, written while the call's audio is off the channel, behind what the
+ * media engine wrote last: the alert (the zone's call-waiting tone, then the CAS when type II
+ * caller ID follows), or the caller ID. */
+static void cw_play(struct fxs_port *p, bool alert)
+{
+	enum callerid_std std = p->cp.caller_id == CID_V23 ? CALLERID_V23 : CALLERID_BELL202;
+	const char *def = analog_zone_tone(p->cp.tone_zone, ANALOG_TONE_CALLWAIT);
+	size_t max = callerid_max_samples();
+	int n, k = 0;
+
+	cid_stop(p);
+	p->cid_len = 0;
+	p->cid_audio = malloc(max * sizeof(*p->cid_audio));
+	if (!p->cid_audio) {
+		n = -ENOMEM;
+	} else if (alert) {
+		n = analog_tone_render(def, p->cid_audio, max);
+		if (n <= 0)	/* a zone without one, or one this cannot play: GR-506's */
+			n = analog_tone_render(CW_TONE_DEFAULT, p->cid_audio, max);
+		k = n;
+		if (n > 0 && cw_type2(p)) {
+			k = callerid_render_cas(p->cid_audio + n, max - (size_t)n);
+			n = k > 0 ? n + k : k;
+		}
+	} else {
+		n = callerid_render_type2(std, &p->cid, p->cid_audio, max);
+	}
+	if (n <= 0) {
+		PLOG(LL_WARN, p, "call waiting: %s not sent: %s", alert ? "tone" : "caller ID",
+		     strerror(n ? -n : EINVAL));
+		cid_stop(p);
+		return;
+	}
+	p->cid_len = (size_t)n;
+	p->cid_pos = 0;
+	if (alert)
+		PLOG(LL_INFO, p, "call waiting: tone (%s, %d ms)%s", def ? def : CW_TONE_DEFAULT,
+		     (n - (cw_type2(p) ? k : 0)) / 8, cw_type2(p) ? ", then the CAS" : "");
+	else
+		PLOG(LL_INFO, p, "call waiting: type II caller ID %s: number '%s', name '%s' (%zu ms)",
+		     callerid_std_name(std), p->cid.number, p->cid.name, p->cid_len / 8);
+	cid_push(p);
+}
+
+static void on_cw_timer(struct daemon *d, su_timer_t *t, void *arg)
+{
+	struct fxs_port *p = arg;
+
+	switch (p->cw) {
+	case CW_MUTE:
+		/* Nothing else writes the channel now. After the CAS the phone's DTMF A or D
+		 * says it muted its handset and listens (GR-30-CORE, ETSI EN 300 659-2
+		 * "TE-ACK"); without type II caller ID the tone is all. */
+		if (cw_type2(p))
+			reading(p, true);	/* first: it flushes the channel both ways */
+		cw_play(p, true);
+		if (cw_type2(p)) {
+			cw_step(p, CW_ACK, (unsigned)(p->cid_len / 8) + CW_ACK_MS);
+		} else {
+			cw_step(p, CW_PLAY, (unsigned)(p->cid_len / 8) + 200);
+		}
+		break;
+	case CW_ACK:
+		PLOG(LL_NOTICE, p, "call waiting: no acknowledgement of the CAS: no caller ID");
+		cw_stop(p);
+		break;
+	case CW_PLAY:
+	case CW_NONE:
+		cw_stop(p);
+		break;
+	}
+}
+
+/* A digit heard during the alert: the acknowledgement (A or D), or none. */
+static void cw_digit(struct fxs_port *p, char digit)
+{
+	if (digit != 'A' && digit != 'D') {
+		PLOG(LL_INFO, p, "call waiting: digit %c is no acknowledgement", digit);
+		return;
+	}
+	reading(p, false);
+	PLOG(LL_INFO, p, "call waiting: the phone acknowledged with DTMF %c", digit);
+	cw_play(p, false);
+	/* the call's audio back once DAHDI played it all (joining flushes the channel) */
+	cw_step(p, CW_PLAY, (unsigned)(p->cid_len / 8) + 200);
+}
+
+static bool cw_can_wait(const struct fxs_port *p)
+{
+	return p->cp.call_waiting && p->offhook && !p->other && leg_live(p->leg) &&
+	       p->leg->talking && (p->st == FXS_CONNECTED || p->st == FXS_CALLING);
+}
+
+static void on_wait_timer(struct daemon *d, su_timer_t *t, void *arg)
+{
+	struct fxs_port *p = arg;
+	struct leg_fxs *l = p->other;
+
+	if (!leg_live(l) || !l->waiting)
+		return;
+	PLOG(LL_NOTICE, p, "the waiting call unanswered after %u s: cause 19", p->cp.ring_timeout);
+	cw_stop(p);
+	l->ev_cleared = true;
+	leg_end(p, l, CAUSE_NO_ANSWER);
+}
+
+/* A second call for a phone in a call: it waits (the caller hears ringing). */
+static int cw_place(struct fxs_port *p, struct leg_fxs *l, const struct leg_place *lp,
+		    int *cause)
+{
+	if (gw_timer_arm(p->d, &p->wait_timer, on_wait_timer, p, p->cp.ring_timeout * 1000)) {
+		*cause = CAUSE_TEMPORARY_FAILURE;
+		return ENOMEM;
+	}
+	cid_from_caller(p, lp->caller);
+	p->other = l;
+	l->waiting = true;
+	l->leg.live = true;
+	CLOG(LL_INFO, l->leg.call, "port %u:%u is in a call: call waiting", p->spanno, p->pos);
+	l->ev_alerting = true;
+	defer(p, l);
+	/* the talking call's audio off the channel first (its media EAGAIN meanwhile) */
+	p->leg->ev_media = true;
+	defer(p, p->leg);
+	cw_step(p, CW_MUTE, CW_MUTE_MS);
+	return 0;
+}
+
+/* A flash with a second call: hold the talking one (if still there) and take the other,
+ * answering it if it waited. False: no second call (the flash goes to SIP). */
+static bool cw_flash(struct fxs_port *p)
+{
+	struct leg_fxs *o = p->other, *l = p->leg;
+
+	if (!leg_live(o))
+		return false;
+	cw_stop(p);
+	if (p->wait_timer)
+		su_timer_reset(p->wait_timer);
+	timer_stop(p);		/* busy/howler after the talking call's far end left */
+	tone(p, ANALOG_TONE_OFF);
+	PLOG(LL_INFO, p, "hook flash: %s%s", o->waiting ? "answers the waiting call" :
+	     "takes back the held call", leg_live(l) ? ", holds the other" : "");
+	hold_leg(p, l, true);
+	p->leg = o;	/* a leg over has its GONE pending: the zero timer lets go of it */
+	p->other = leg_live(l) ? l : NULL;
+	answer_leg(p, o);
+	set_state(p, FXS_CONNECTED);
+	return true;
+}
+
+/* The phone hung up with a call held or waiting: ring again for it (as Asterisk does); off-
+ * hook takes it back (or answers it), ring_timeout clears it. */
+static void cw_recall(struct fxs_port *p)
+{
+	struct leg_fxs *o = p->other;
+	unsigned cad[DRING_MAX_MS];
+	unsigned n;
+	int err;
+
+	if (!leg_live(o))
+		return;
+	if (p->wait_timer)
+		su_timer_reset(p->wait_timer);
+	p->other = NULL;
+	p->leg = o;	/* the cleared leg's GONE is pending: the zero timer lets go of it */
+	n = analog_zone_ring_cadence(p->cp.tone_zone, cad, DRING_MAX_MS);
+	if (n >= 2)
+		(void)analog_set_cadence(port_fd(p), cad, n / 2);
+	err = analog_hook(port_fd(p), ANALOG_RING);
+	if (err) {
+		PLOG(LL_WARN, p, "cannot ring for the %s call: %s: it clears", o->held ? "held" :
+		     "waiting", strerror(err));
+		o->ev_cleared = true;
+		leg_end(p, o, CAUSE_NORMAL_CLEARING);
+		return;
+	}
+	PLOG(LL_INFO, p, "on-hook with a %s call: ringing again", o->held ? "held" : "waiting");
+	p->cid_wanted = o->waiting;	/* a waiting call's caller ID, as any call's */
+	p->cid_done = false;
+	p->cid_after = 1;
+	p->bursts = 0;
+	set_state(p, FXS_RINGING);
+	timer_start(p, p->cp.ring_timeout * 1000);
+}
+
 /* The phone went on-hook, or off-hook, or flashed. */
 static void on_line(struct fxs_port *p, const struct analog_event *ev)
 {
@@ -567,10 +905,8 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 			cid_stop(p);
 			p->hook_off = analog_hook(port_fd(p), ANALOG_OFFHOOK) == 0;
 			set_state(p, FXS_CONNECTED);
-			if (l) {
-				l->ev_answer = true;
-				defer(p);
-			}
+			if (l)
+				answer_leg(p, l);
 			break;
 		default:
 			break;
@@ -592,16 +928,19 @@ static void on_line(struct fxs_port *p, const struct analog_event *ev)
 				l->cause = CAUSE_NORMAL_CLEARING;
 				leg_over(p, l, CAUSE_NORMAL_CLEARING);
 			}
+			cw_recall(p);
 			break;
 		case FXS_RINGING:
 			break;	/* ringing on a CAS line shows as hook changes: not the phone */
 		default:
 			to_idle(p);
+			cw_recall(p);
 			break;
 		}
 		break;
 	case ANALOG_EV_FLASH:
-		flash(p);
+		if (!cw_flash(p))
+			flash(p);
 		break;
 	case ANALOG_EV_RINGER_OFF:
 		/* Between the first and the second ring (of a distinctive ring: in the long
@@ -665,38 +1004,15 @@ static int fxs_place(struct leg *leg, const struct leg_place *lp, int *cause)
 		*cause = CAUSE_NETWORK_OUT_OF_ORDER;
 		return ENODEV;
 	}
-	if (p->st != FXS_IDLE || p->offhook || p->leg) {
-		CLOG(LL_NOTICE, leg->call, "port %u:%u is busy (%s): cause 17", p->spanno, p->pos,
-		     fxs_state_names[p->st]);
+	if (cw_can_wait(p))
+		return cw_place(p, l, lp, cause);
+	if (p->st != FXS_IDLE || p->offhook || p->leg || p->other) {
+		CLOG(LL_NOTICE, leg->call, "port %u:%u is busy (%s%s): cause 17", p->spanno, p->pos,
+		     fxs_state_names[p->st], p->other ? ", a second call already" : "");
 		*cause = CAUSE_USER_BUSY;
 		return EBUSY;
 	}
-	/* The caller, for the caller ID after the first ring (GR-30: private 'P',
-	 * unavailable 'O'). */
-	memset(&p->cid, 0, sizeof(p->cid));
-	p->cid.mwi = -1;
-	const struct pri_party *cp = lp->caller;
-	if (cp && cp->pres == Q931_PRES_RESTRICTED) {
-		p->cid.number_absent = p->cid.name_absent = CALLERID_PRIVATE;
-	} else {
-		size_t k = 0;
-		for (const char *s = cp ? cp->number.digits : ""; *s && k + 1 < sizeof(p->cid.number); s++)
-			if (*s >= '0' && *s <= '9')
-				p->cid.number[k++] = *s;
-		p->cid.number[k] = '\0';
-		if (!k)
-			p->cid.number_absent = CALLERID_UNAVAILABLE;
-		snprintf(p->cid.name, sizeof(p->cid.name), "%.*s", (int)sizeof(p->cid.name) - 1,
-			 cp ? cp->name : "");
-		if (!p->cid.name[0])
-			p->cid.name_absent = CALLERID_UNAVAILABLE;
-	}
-	time_t now = time(NULL);
-	struct tm tm;
-	if (localtime_r(&now, &tm))
-		snprintf(p->cid.datetime, sizeof(p->cid.datetime), "%02u%02u%02u%02u",
-			 (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
-			 (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100);
+	cid_from_caller(p, lp->caller);
 	p->cid_wanted = true;
 	p->cid_done = false;
 
@@ -718,7 +1034,7 @@ static int fxs_place(struct leg *leg, const struct leg_place *lp, int *cause)
 	CLOG(LL_INFO, leg->call, "ringing port %u:%u (%s)", p->spanno, p->pos,
 	     p->number[0] ? p->number : "no number");
 	l->ev_alerting = true;
-	defer(p);
+	defer(p, l);
 	return 0;
 }
 
@@ -739,6 +1055,7 @@ static void fxs_answer(struct leg *leg)
 {
 	struct leg_fxs *l = lf_of(leg);
 
+	l->talking = true;
 	if (l->port && !l->over)
 		tone(l->port, ANALOG_TONE_OFF);
 }
@@ -750,6 +1067,16 @@ static void fxs_clear(struct leg *leg, int cause)
 
 	if (!p || l->over)
 		return;
+	if (l != p->leg) {	/* the held or waiting call: the talking one goes on */
+		if (l->waiting && p->cw != CW_NONE)
+			cw_stop(p);
+		if (l->waiting && p->wait_timer)
+			su_timer_reset(p->wait_timer);
+		CLOG(LL_INFO, leg->call, "port %u:%u: the %s call cleared", p->spanno, p->pos,
+		     l->held ? "held" : "waiting");
+		leg_end(p, l, cause);
+		return;
+	}
 	if (p->st == FXS_RINGING) {
 		(void)analog_hook(port_fd(p), ANALOG_RINGOFF);
 		to_idle(p);
@@ -757,6 +1084,7 @@ static void fxs_clear(struct leg *leg, int cause)
 		/* The far end cleared: busy for a busy callee, reorder otherwise; then the
 		 * off-hook warning if the phone stays off-hook. */
 		timer_stop(p);
+		cw_stop(p);
 		cid_stop(p);
 		set_state(p, FXS_CLEARED);
 		p->cleared_tone = cause == CAUSE_USER_BUSY || cause == CAUSE_NORMAL_CLEARING ?
@@ -782,7 +1110,10 @@ static int fxs_media(struct leg *leg, struct leg_media *m)
 	struct fxs_port *p = l->port;
 	int fd = p ? port_fd(p) : -1;
 
-	if (!p || l->over || fd < 0 || (l->b && p->st != FXS_CONNECTED))
+	/* a second call: only the one the phone talks to, and not during the call-waiting
+	 * alert (the channel plays it) */
+	if (!p || l->over || fd < 0 || (l->b && p->st != FXS_CONNECTED) || l != p->leg ||
+	    l->held || p->cw != CW_NONE)
 		return EAGAIN;
 	reading(p, false);	/* the media engine reads the channel from now on */
 	tone(p, ANALOG_TONE_OFF);
@@ -790,6 +1121,17 @@ static int fxs_media(struct leg *leg, struct leg_media *m)
 				 .alaw = p->law == G711_LAW_ALAW,
 				 .echocan_taps = echocan(p, true) };
 	return 0;
+}
+
+/* The call's stream let go of the channel: a call-waiting alert may write it now (the
+ * engine's last frames are queued before it, none after). */
+static void fxs_media_released(struct leg *leg)
+{
+	struct leg_fxs *l = lf_of(leg);
+	struct fxs_port *p = l->port;
+
+	if (p && p->cw == CW_MUTE && l == p->leg)
+		cw_step(p, CW_MUTE, 0);
 }
 
 static void fxs_summary(const struct leg *leg, char *buf, size_t len)
@@ -818,6 +1160,11 @@ static void fxs_destroy(struct leg *leg)
 
 	if (l->port && l->port->leg == l)
 		l->port->leg = NULL;
+	if (l->port && l->port->other == l)
+		l->port->other = NULL;
+	for (unsigned i = 0; p && i < p->npend; i++)
+		if (p->pend[i] == l)
+			p->pend[i] = p->pend[--p->npend];
 	/* The call is freed once the media engine let go of the channel. Its last writes
 	 * stopped DAHDI's tone (a write replaces the tone): start it again now. */
 	if (p && !p->leg && p->st == FXS_CLEARED)
@@ -837,6 +1184,7 @@ static const struct leg_ops fxs_ops = {
 	.clear = fxs_clear,
 	.digits = fxs_digits,
 	.media = fxs_media,
+	.media_released = fxs_media_released,
 	.summary = fxs_summary,
 	.tag = fxs_summary,
 	.debug = fxs_debug,
@@ -945,6 +1293,12 @@ void leg_fxs_ports_free(struct daemon *d)
 		struct fxs_port *p = &ap->ports[i];
 		if (p->leg)
 			p->leg->port = NULL;
+		if (p->other)
+			p->other->port = NULL;
+		if (p->cw_timer)
+			su_timer_destroy(p->cw_timer);
+		if (p->wait_timer)
+			su_timer_destroy(p->wait_timer);
 		if (p->timer)
 			su_timer_destroy(p->timer);
 		if (p->defer)

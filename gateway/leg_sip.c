@@ -90,6 +90,9 @@ struct leg_sip {
 	struct sdp_t38_local t38;	/* what we offer and answer for T.38 */
 	su_timer_t *glare_timer;	/* our re-INVITE met 491: retry (RFC 3261 §14.1) */
 	unsigned glare_tries;
+	/* hold from the other leg (RFC 3264 §8.4): what the far end should know, and whether
+	 * our re-INVITE saying so is out */
+	bool hold_want, hold_sent, hold_out;
 };
 
 static struct leg_sip *ls_of(struct leg *l) { return (struct leg_sip *)l; }
@@ -466,12 +469,84 @@ static void sip_fax(struct leg *l, enum media_fax_tone tone)
 	offer_t38(s);
 }
 
-/* The final response to our re-INVITE (only T.38 offers are ours). */
+/* ---- hold from the other leg (RFC 3264 §8.4) ---- */
+
+/* Offer a=sendonly (hold) or a=sendrecv (back) as the other leg wants, unless our offer
+ * says so already or one is out (then after its answer). */
+static void hold_offer(struct leg_sip *s)
+{
+	char sdp[SDP_TEXT_MAX];
+	struct sdp_error se;
+	int err;
+
+	if (s->hold_out || s->hold_want == s->hold_sent || s->st != SL_CONFIRMED)
+		return;
+	err = sdp_oa_set_dir(s->oa, s->hold_want ? SDP_DIR_SENDONLY : SDP_DIR_SENDRECV);
+	if (!err)
+		err = sdp_oa_offer(s->oa, sdp, sizeof(sdp), NULL, &se);
+	if (!err) {
+		err = sipua_call_reinvite(s->sc, sdp);
+		if (err)
+			sdp_oa_cancel_offer(s->oa);
+	}
+	if (err) {
+		CLOG(LL_WARN, s->leg.call, "SIP: cannot send the %s re-INVITE: %s",
+		     s->hold_want ? "hold" : "resume", strerror(err));
+		return;
+	}
+	s->hold_out = true;
+	s->hold_sent = s->hold_want;
+	CLOG(LL_INFO, s->leg.call, "SIP: re-INVITE a=%s (%s)", s->hold_want ? "sendonly" :
+	     "sendrecv", s->hold_want ? "hold" : "resume");
+}
+
+static void sip_hold(struct leg *l, bool on)
+{
+	struct leg_sip *s = ls_of(l);
+
+	if (s->fax != SF_VOICE) {
+		CLOG(LL_NOTICE, l->call, "SIP: no %s re-INVITE in a fax call", on ? "hold" : "resume");
+		return;
+	}
+	s->hold_want = on;
+	hold_offer(s);
+}
+
+static void hold_answer(struct leg_sip *s, const struct sipua_event *ev)
+{
+	struct call *c = s->leg.call;
+	struct sdp_error se;
+
+	s->hold_out = false;
+	if (ev->status >= 200 && ev->status < 300 && ev->sdp &&
+	    sdp_oa_process_answer(s->oa, ev->sdp, strlen(ev->sdp), &s->neg, &se) == 0) {
+		CLOG(LL_INFO, c, "SIP: %d to the %s re-INVITE", ev->status,
+		     s->hold_sent ? "hold" : "resume");
+		(void)emit(s, LEG_EV_MEDIA, 0, false);
+	} else {
+		sdp_oa_cancel_offer(s->oa);
+		s->hold_sent = !s->hold_sent;	/* the session stays as it was (§8) */
+		(void)sdp_oa_set_dir(s->oa, s->hold_sent ? SDP_DIR_SENDONLY : SDP_DIR_SENDRECV);
+		CLOG(LL_NOTICE, c, "SIP: %d to the %s re-INVITE: %s", ev->status,
+		     s->hold_want ? "hold" : "resume", ev->status >= 300 ? "refused" :
+		     ev->sdp ? se.msg : "no SDP");
+		if (ev->status == 481)	/* RFC 3261 §14.1: the dialog is gone */
+			(void)emit(s, LEG_EV_CLEARED, CAUSE_TEMPORARY_FAILURE, false);
+		return;		/* no retry: the next hold or resume tries again */
+	}
+	hold_offer(s);	/* the other leg changed its mind meanwhile */
+}
+
+/* The final response to our re-INVITE (a T.38 offer, or hold). */
 static void on_reinvite_answer(struct leg_sip *s, const struct sipua_event *ev)
 {
 	struct call *c = s->leg.call;
 	struct sdp_error se;
 
+	if (s->hold_out) {
+		hold_answer(s, ev);
+		return;
+	}
 	if (s->fax != SF_OFFERING)
 		return;
 	if (ev->status >= 200 && ev->status < 300) {
@@ -561,6 +636,7 @@ static const struct leg_ops sip_ops = {
 	.digits = sip_digits,
 	.media = sip_media,
 	.fax = sip_fax,
+	.hold = sip_hold,
 	.summary = sip_summary,
 	.tag = sip_tag,
 	.debug = sip_debug,

@@ -4,6 +4,9 @@
 #include <dahdi/tonezone.h>
 #include <dahdi/user.h>
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
@@ -132,6 +135,98 @@ const char *analog_zone_tone(const char *zone, enum analog_tone tone)
 		if (z->tones[i].toneid == id && z->tones[i].data[0])
 			return z->tones[i].data;
 	return NULL;
+}
+
+/* One part of a libtonezone definition: [!]F1[+F2|*F2]/MS ("0" F1: silence). */
+struct tone_seg {
+	unsigned f1, f2;	/* [Hz] f2 0: one frequency; a modulated one ("*") plays f1 */
+	unsigned ms;
+};
+
+/* The parts up to the first long pause (silence of 1 s or more). Returns the count (<= max),
+ * or -EINVAL for a definition this cannot read (a part without duration: continuous). */
+static int tone_segs(const char *def, struct tone_seg *segs, unsigned max)
+{
+	const char *t = def;
+	unsigned n = 0;
+
+	if (!t || !*t)
+		return -EINVAL;
+	while (*t) {
+		const char *end = strchr(t, ','), *slash = strchr(t, '/');
+		struct tone_seg sg = { 0 };
+		char *e;
+
+		if (!end)
+			end = t + strlen(t);
+		if (!slash || slash > end)
+			return -EINVAL;
+		sg.ms = (unsigned)strtoul(slash + 1, &e, 10);
+		if (e == slash + 1 || sg.ms > 60000)
+			return -EINVAL;
+		if (*t == '!')
+			t++;
+		sg.f1 = (unsigned)strtoul(t, &e, 10);
+		if (e == t || sg.f1 > 3999)
+			return -EINVAL;
+		if (*e == '+' || *e == '*') {
+			bool mod = *e == '*';
+			const char *f2 = e + 1;
+			unsigned v = (unsigned)strtoul(f2, &e, 10);
+			if (e == f2 || v > 3999)
+				return -EINVAL;
+			sg.f2 = mod ? 0 : v;
+		}
+		if (e != slash)
+			return -EINVAL;
+		if (!sg.f1 && sg.ms >= 1000)
+			break;
+		if (n == max)
+			return -ENOSPC;
+		segs[n++] = sg;
+		t = *end ? end + 1 : end;
+	}
+	return (int)n;
+}
+
+unsigned analog_tone_burst_ms(const char *def)
+{
+	struct tone_seg segs[16];
+	int n = tone_segs(def, segs, 16);
+	unsigned sum = 0;
+
+	for (int i = 0; i < n; i++)
+		sum += segs[i].ms;
+	return sum;
+}
+
+int analog_tone_render(const char *def, int16_t *out, size_t max)
+{
+	/* each frequency at -16 dBm0, about where DAHDI's own tones sit (3.14 dBm0 full scale) */
+	const double amp = 32767.0 * pow(10.0, (-16.0 - 3.14) / 20.0);
+	struct tone_seg segs[16];
+	int n = tone_segs(def, segs, 16);
+	size_t k = 0;
+
+	if (!out)
+		return -EINVAL;
+	if (n <= 0)
+		return n ? n : -EINVAL;
+	for (int i = 0; i < n; i++) {
+		size_t len = (size_t)segs[i].ms * 8;
+
+		if (k + len > max)
+			return -ENOSPC;
+		for (size_t j = 0; j < len; j++) {
+			double t = (double)j / 8000.0, v = 0;
+			if (segs[i].f1)
+				v += sin(2 * M_PI * segs[i].f1 * t);
+			if (segs[i].f2)
+				v += sin(2 * M_PI * segs[i].f2 * t);
+			out[k++] = (int16_t)lrint(amp * v);
+		}
+	}
+	return (int)k;
 }
 
 int analog_set_cadence(int fd, const unsigned *ms, unsigned n)

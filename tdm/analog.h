@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum analog_hook_op {
 	ANALOG_ONHOOK,		/* FXO: hang up. FXS: stop ringing, loop current off (kewlstart) */
@@ -71,6 +72,17 @@ int analog_tone(int fd, enum analog_tone tone);
 /* The zone's definition of a tone as libtonezone writes it ("350+440", "480+620/500,0/500"),
  * for detecting it (FXO disconnect supervision); NULL if unknown. */
 const char *analog_zone_tone(const char *zone, enum analog_tone tone);
+
+/* How long a tone libtonezone defines ("440/300,0/10000", "!425/200,!0/200,!425/200,!0/5000")
+ * sounds before its first long pause (silence of 1 s or more): the call-waiting tone's
+ * burst(s), after which the CAS may follow. Pure. 0 for NULL, a continuous tone or a
+ * definition it cannot read. */
+unsigned analog_tone_burst_ms(const char *def);
+/* The same burst(s) as 8 kHz linear audio (each frequency at -16 dBm0; a modulated part
+ * "F1*F2" as plain F1), to write to a channel behind audio already queued: a DAHDI tone
+ * (DAHDI_SENDTONE) would cut in, and any write stops it. Pure. The sample count, or
+ * -EINVAL (unreadable or continuous), -ENOSPC (more than max). */
+int analog_tone_render(const char *def, int16_t *out, size_t max);
 
 /* Ring cadence in ms, on/off pairs as DAHDI_SETCADENCE takes them; n pairs (<= 8).
  * Used by a zone's cadence or a distinctive ring. */

@@ -48,6 +48,9 @@ struct sim_line {
 	struct callerid_rx *cid;
 	struct callerid cid_got;
 	bool cid_have;
+	/* call waiting: the CAS heard off-hook ([ms] its length), then type II caller ID */
+	unsigned cas_run, cas_ms;
+	bool cas_have, cid_offhook;
 	/* the exchange: caller ID to send after the first ring burst */
 	int16_t *cid_tx;
 	size_t cid_tx_len, cid_tx_pos;
@@ -88,6 +91,37 @@ static bool block_match(const struct sim_line *l, const int16_t *x, size_t n)
 	if (l->f2)
 		return r1 + r2 >= TONE_RATIO && r1 >= TONE_RATIO_EACH && r2 >= TONE_RATIO_EACH;
 	return r1 >= TONE_RATIO;
+}
+
+/* The CAS (GR-30-CORE: 2130 + 2750 Hz, 75-85 ms; ETSI DT-AS the same), off-hook: blocks
+ * with both frequencies, each a share of the energy, at least 2 in a row (an 80 ms CAS
+ * fills 3 whole 20 ms blocks however it falls). Its end arms the type II decoder. */
+static void cas_feed(struct sim_line *l, const int16_t *x, size_t n)
+{
+	if (!l->offhook)
+		return;
+	for (size_t off = 0; off + SIM_BLOCK <= n; off += SIM_BLOCK) {
+		const int16_t *b = x + off;
+		double e = 0;
+
+		for (size_t i = 0; i < SIM_BLOCK; i++)
+			e += (double)b[i] * b[i];
+		double norm = e * SIM_BLOCK / 2.0;
+		bool m = e / SIM_BLOCK >= TONE_FLOOR &&
+			 goertzel(b, SIM_BLOCK, 2130) / norm >= TONE_RATIO_EACH * 2 &&
+			 goertzel(b, SIM_BLOCK, 2750) / norm >= TONE_RATIO_EACH * 2;
+		if (m) {
+			l->cas_run++;
+			continue;
+		}
+		if (l->cas_run >= 2) {
+			l->cas_ms = l->cas_run * 1000 * SIM_BLOCK / SIM_RATE;
+			l->cas_have = true;
+			l->cid_offhook = true;
+			l->cid_have = false;
+		}
+		l->cas_run = 0;
+	}
 }
 
 static void run_end(struct sim_line *l)
@@ -258,7 +292,10 @@ void sim_analog_audio(struct sim *s, const uint8_t *buf, size_t n)
 	if (n > sizeof(lin) / sizeof(lin[0]))
 		n = sizeof(lin) / sizeof(lin[0]);
 	sim_law_decode(s->o.law, buf, lin, n);
-	if (l->cid && !l->cid_have && !l->offhook && callerid_rx_feed(l->cid, lin, n) == 1) {
+	cas_feed(l, lin, n);
+	if (l->cid && !l->cid_have && (!l->offhook || l->cid_offhook) &&
+	    callerid_rx_feed(l->cid, lin, n) == 1) {
+		l->cid_offhook = false;
 		l->cid_got = *callerid_rx_result(l->cid);
 		l->cid_have = true;
 		sim_say(s, "evt   line: caller ID number '%s' name '%s' date %s", l->cid_got.number,
@@ -503,9 +540,26 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 			size_t k = strlen(msg);
 			snprintf(msg + k, len - k, ", cadence %u/%u ms (expected %u/%u)", on, off,
 				 c->cad_on, c->cad_off);
+		} else if (!ok) {	/* how it broke up: whole runs heard and missed */
+			size_t k = strlen(msg);
+			snprintf(msg + k, len - k, ", %u runs on (mean %u ms), %u off (mean %u ms)",
+				 l->non, on, l->noff, off);
 		}
 		return ok ? 1 : -1;
 	}
+	case OP_EXPECT_CAS:
+		if (first)
+			l->cas_have = false;	/* only one that comes now */
+		if (!l->cas_have) {
+			if (elapsed < limit)
+				return 0;
+			snprintf(msg, len, "no CAS (2130+2750 Hz) within %u ms", limit);
+			return -1;
+		}
+		l->cas_have = false;
+		snprintf(msg, len, "CAS 2130+2750 Hz, %u ms in whole blocks, after %llu ms", l->cas_ms,
+			 (unsigned long long)elapsed);
+		return 1;
 	case OP_EXPECT_CID:
 		if (!l->cid_have) {
 			if (elapsed < limit)

@@ -157,7 +157,8 @@ static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 	case OP_EXPECT_OFFHOOK:
 	case OP_EXPECT_ONHOOK:
 	case OP_EXPECT_TONES:
-	case OP_EXPECT_CID: {
+	case OP_EXPECT_CID:
+	case OP_EXPECT_CAS: {
 		int v = sim_analog_step(s, c, true, 0, step_limit(c), r->msg, sizeof(r->msg));
 		return v > 0 ? V_OK : v < 0 ? V_FAIL : V_PENDING;
 	}
@@ -493,7 +494,8 @@ static enum verdict poll_step(struct sim_run *r, const struct sim_cmd *c)
 	case OP_EXPECT_OFFHOOK:
 	case OP_EXPECT_ONHOOK:
 	case OP_EXPECT_TONES:
-	case OP_EXPECT_CID: {
+	case OP_EXPECT_CID:
+	case OP_EXPECT_CAS: {
 		int v = sim_analog_step(s, c, false, elapsed, step_limit(c), r->msg, sizeof(r->msg));
 		return v > 0 ? V_OK : v < 0 ? V_FAIL : V_PENDING;
 	}

@@ -24,7 +24,7 @@ static const char *const op_names[OP_COUNT] = {
 	[OP_OFFHOOK] = "offhook", [OP_ONHOOK] = "onhook", [OP_FLASH] = "flash",
 	[OP_RING_LINE] = "ring-line", [OP_LINE_TONE] = "line-tone", [OP_EXPECT_RINGING] = "expect ringing",
 	[OP_EXPECT_OFFHOOK] = "expect offhook", [OP_EXPECT_ONHOOK] = "expect onhook",
-	[OP_EXPECT_TONES] = "expect-tones", [OP_EXPECT_CID] = "expect cid",
+	[OP_EXPECT_TONES] = "expect-tones", [OP_EXPECT_CID] = "expect cid", [OP_EXPECT_CAS] = "expect cas",
 };
 
 /* Q.931 §4.5.10 types of number and §4.5.9 presentation indicators by name. */
@@ -465,6 +465,7 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 			{ "hangup", OP_EXPECT_HANGUP }, { "fax-done", OP_EXPECT_FAX },
 			{ "ringing", OP_EXPECT_RINGING }, { "offhook", OP_EXPECT_OFFHOOK },
 			{ "onhook", OP_EXPECT_ONHOOK }, { "cid", OP_EXPECT_CID },
+			{ "cas", OP_EXPECT_CAS },
 		};
 		if (ntok < 2)
 			return fail(ps, "expect what?");

@@ -42,6 +42,8 @@ enum sim_op {
 	OP_EXPECT_ONHOOK,	/* expect onhook [T]: ... on-hook (loop current dropped) */
 	OP_EXPECT_TONES,	/* expect-tones F1[+F2] [D] [within T] [min PCT] [cadence ON/OFF] */
 	OP_EXPECT_CID,		/* expect cid [from NUM] [name NAME] [pres P] [T]: caller ID */
+	OP_EXPECT_CAS,		/* expect cas [T]: the call-waiting CAS (2130 + 2750 Hz) while
+				 * off-hook; then listens for type II caller ID (expect cid) */
 	OP_COUNT
 };
 
