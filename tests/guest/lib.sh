@@ -204,6 +204,44 @@ t_check() {
 	"$@" || t_fail "$what (status $?)"
 }
 
+# A config directory for baresip (Debian's baresip-core, headless), $T_LOGDIR/baresip-NAME,
+# printed: SIP on 127.0.0.1:5070 (it takes 5071 for TLS too), RTP on 30000-30200 (away from
+# the gateway's 10000-20000), ausine's 1000 Hz (48 kHz stereo, resampled to G.711) as its
+# microphone, nothing played, the menu module for /dial. One account: USER (baresip answers
+# only INVITEs to its account's user), auto-answer, PCMA/PCMU, plus ACCOUNT_PARAMS
+# (";mediaenc=srtp-mand"). Further arguments are more config lines ("module sndfile.so").
+baresip_conf() {	# NAME USER [ACCOUNT_PARAMS] [CONFIG_LINE...]
+	local dir=$T_LOGDIR/baresip-$1 user=$2 params=${3:-} line
+	shift 2
+	[ $# -gt 0 ] && shift
+	mkdir -p "$dir"
+	cat >"$dir/config" <<-EOB
+		poll_method epoll
+		sip_listen 127.0.0.1:5070
+		rtp_ports 30000-30200
+		audio_source ausine,1000
+		audio_player aubridge,nil
+		audio_alert aubridge,nil
+		ausrc_srate 48000
+		ausrc_channels 2
+		auplay_srate 48000
+		auplay_channels 1
+		module_path /usr/lib/baresip/modules
+		module g711.so
+		module ausine.so
+		module aubridge.so
+		module srtp.so
+		module account.so
+		module_app menu.so
+	EOB
+	for line in "$@"; do
+		echo "$line" >>"$dir/config"
+	done
+	echo "<sip:$user@127.0.0.1:5070>;regint=0$params;answermode=auto;audio_codecs=PCMA,PCMU" \
+		>"$dir/accounts"
+	echo "$dir"
+}
+
 _t_on_exit() {
 	local rc=$1
 	[ $_T_DONE = 1 ] && return

@@ -37,42 +37,12 @@ cat >"$conf" <<-EOC
 	to = span 2
 EOC
 
-# baresip's config directory, its own: SIP on 5070 (it takes 5071 for TLS too), RTP ports
-# away from the gateway's 10000-20000, ausine's 48 kHz stereo resampled to G.711. USER: the
-# account (baresip answers only INVITEs to its account's user).
-bs_conf() {	# NAME USER
-	local dir=$T_LOGDIR/baresip-$1
-	mkdir -p "$dir"
-	cat >"$dir/config" <<-EOB
-		poll_method epoll
-		sip_listen 127.0.0.1:5070
-		rtp_ports 30000-30200
-		audio_source ausine,1000
-		audio_player aubridge,nil
-		audio_alert aubridge,nil
-		ausrc_srate 48000
-		ausrc_channels 2
-		auplay_srate 48000
-		auplay_channels 1
-		module_path /usr/lib/baresip/modules
-		module g711.so
-		module ausine.so
-		module aubridge.so
-		module srtp.so
-		module account.so
-		module_app menu.so
-	EOB
-	echo "<sip:$2@127.0.0.1:5070>;regint=0;mediaenc=srtp-mand;answermode=auto;audio_codecs=PCMA,PCMU" \
-		>"$dir/accounts"
-	echo "$dir"
-}
-
 gw_start "$conf"
 gw_wait_up 2 31 || t_fail "span 2 not up"
 gw_baseline
 
 # PRI -> SIP: baresip answers at once, its tone comes back to the PBX through SRTP.
-t_start baresip-uas baresip -n 127.0.0.1 -s -f "$(bs_conf uas 4930123)"
+t_start baresip-uas baresip -n 127.0.0.1 -s -f "$(baresip_conf uas 4930123 ";mediaenc=srtp-mand")"
 bs=$T_PID
 t_wait_log baresip-uas "baresip is ready" 15 || { t_tail baresip-uas; t_fail "baresip did not start"; }
 t_run pbx-out 60 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930123 from 5551000; expect answer 10s;
@@ -91,7 +61,7 @@ t_start pbx-in "${PBX_E1[@]}" -e 'wait-up 30s; expect ring to 4930999 from 55510
 	tone 1004; expect-tone 1000 2s within 8s; sleep 1s; hangup 16; expect hangup 5s'
 pbx=$T_PID
 pbx_wait_ready pbx-in
-t_start baresip-uac baresip -n 127.0.0.1 -s -f "$(bs_conf uac 5551000)" -e "/dial sip:4930999@127.0.0.1:5060"
+t_start baresip-uac baresip -n 127.0.0.1 -s -f "$(baresip_conf uac 5551000 ";mediaenc=srtp-mand")" -e "/dial sip:4930999@127.0.0.1:5060"
 bs=$T_PID
 t_wait_exit "$pbx" 45 || { t_tail pbx-in; t_tail baresip-uac 40; t_tail gw 40; t_fail "SIP -> PRI call over SRTP failed (pstnsim status $T_RC)"; }
 t_wait_log baresip-uac "SRTP is Enabled" 5 || t_fail "baresip's call in did not run SRTP"
