@@ -130,6 +130,8 @@ static int join_tdm(struct daemon *d, struct call *c, const struct leg_media *a,
 		.fd_b = b->fd,
 		.law_a = a->alaw ? G711_LAW_ALAW : G711_LAW_ULAW,
 		.law_b = b->alaw ? G711_LAW_ALAW : G711_LAW_ULAW,
+		.sup_a = a->sup,	/* an FXO port's line tells a hang-up in band */
+		.sup_b = b->sup,
 	};
 	struct media_chan *mc = NULL;
 	uint64_t t0 = clock_now_us();

@@ -106,8 +106,8 @@ static void note_route(struct call *c, const struct conf_route *r, unsigned span
 	ci->attempts = 1;
 }
 
-/* Give the call a leg B (not placed) for destination to: a SIP leg for a trunk, a PRI leg
- * for a span or a group (PRI pass-through when leg A is a line too, docs/architecture.md
+/* Give the call a leg B (not placed) for destination to: a SIP leg for a trunk, an analog
+ * port's leg for a port (a TDM ⇄ TDM bridge from a PRI leg A), a PRI leg for a span or a group (PRI pass-through when leg A is a line too, docs/architecture.md
  * §1 "Legs"; the called number is then written as that span writes numbers, the caller
  * goes as SETUP gave it). 0, or the Q.850 cause why there is none. */
 static int leg_b_for(struct daemon *d, struct call *c, const struct conf_endpoint *to,
@@ -125,6 +125,17 @@ static int leg_b_for(struct daemon *d, struct call *c, const struct conf_endpoin
 		if (leg_sip_alloc_out(&b, d))
 			return CAUSE_TEMPORARY_FAILURE;
 		call_set_leg_b(c, b);
+		return 0;
+	}
+	if (to->kind == EP_PORT) {	/* an analog port: its B-channel is bridged to leg A's */
+		bool alaw;
+		int cause;
+
+		if (leg_fxo_is_port(d, to->span) ? leg_fxo_alloc_out(&b, d, to, &alaw, &cause) :
+		    leg_fxs_alloc_out(&b, d, to, call_info(c)->called, &alaw, &cause))
+			return cause;
+		call_set_leg_b(c, b);
+		lp->plan = route_span_plan(d, to->span);
 		return 0;
 	}
 	unsigned span = tdm_dest_span(d, to);

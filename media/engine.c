@@ -69,6 +69,8 @@ static void chan_free(struct media_chan *ch)
 		return;
 	if (!ch->bridge)
 		pipe_release(&ch->pipe);
+	else
+		pipe_tdm_release(&ch->tdm);
 	free(ch);
 }
 
@@ -320,8 +322,13 @@ static void on_bridge(struct media_engine *e, struct media_chan *ch, unsigned si
 		return;
 	}
 	e->local.tdm_frames++;
-	pipe_tdm_frame(&ch->tdm, side, in, out);
+	enum media_disconnect d = pipe_tdm_frame(&ch->tdm, side, in, out);
 	(void)!write(to, out, sizeof out);	/* a full side drops the block, as DAHDI does */
+	if (d) {
+		struct media_event ev = { .type = MEDIA_EV_DISCONNECT, .cookie = ch->cookie,
+					  .disconnect = d };
+		post_event(e, &ev);
+	}
 }
 
 /* One datagram per readiness: the level-triggered loop comes back for more, which saves
@@ -682,10 +689,15 @@ int media_engine_add_bridge(struct media_engine *e, const struct media_bridge_pa
 	ch->tdm_fd = p->fd_a;
 	ch->tdm_fd_b = p->fd_b;
 	ch->rtp_fd = ch->rtcp_fd = -1;
-	pipe_tdm_init(&ch->tdm, p->law_a, p->law_b);
+	err = pipe_tdm_init(&ch->tdm, p->law_a, p->law_b, &p->sup_a, &p->sup_b);
+	if (err) {
+		free(ch);
+		return err;
+	}
 	c.ch = ch;
 	err = mq_push(&e->cmds, &c);
 	if (err) {
+		pipe_tdm_release(&ch->tdm);
 		free(ch);
 		return err;
 	}

@@ -245,6 +245,9 @@ struct media_bridge_params {
 	uint64_t cookie;		/* caller's id, echoed in events */
 	int fd_a, fd_b;			/* B-channels: non-blocking, 160-byte blocks */
 	enum g711_law law_a, law_b;	/* each line's law */
+	/* disconnect supervision of what each line sends (an FXO port's), raised as
+	 * MEDIA_EV_DISCONNECT as in a channel; all empty: none */
+	struct media_line_sup sup_a, sup_b;
 };
 
 /* Add a bridge; *chp is its handle as for a channel (media_engine_remove ends it with

@@ -1,6 +1,7 @@
 /* TDM ⇄ TDM: pipe_tdm on its own (law conversion both ways, a copy when the laws agree)
  * and media_engine_add_bridge over socketpairs standing in for two B-channels (160-byte
- * blocks): blocks cross both ways, A-law ⇄ µ-law, until removed. */
+ * blocks): blocks cross both ways, A-law ⇄ µ-law, until removed; disconnect supervision on
+ * one side of pipe_tdm. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include "media/engine.h"
 #include "media/g711.h"
 #include "media/pipe_tdm.h"
+#include "tdm/analog.h"
 
 static void pattern(uint8_t *b, unsigned seed)
 {
@@ -24,8 +26,8 @@ Test(media_bridge, pipe_tdm_laws)
 	uint8_t in[160], out[160];
 
 	pattern(in, 1);
-	pipe_tdm_init(&p, G711_LAW_ALAW, G711_LAW_ULAW);
-	pipe_tdm_frame(&p, 0, in, out);
+	cr_assert_eq(pipe_tdm_init(&p, G711_LAW_ALAW, G711_LAW_ULAW, NULL, NULL), 0);
+	cr_expect_eq(pipe_tdm_frame(&p, 0, in, out), MEDIA_DISC_NONE);
 	for (int i = 0; i < 160; i++)
 		cr_expect_eq(out[i], g711_alaw_to_ulaw(in[i]), "a → b converts A-law to µ-law");
 	pipe_tdm_frame(&p, 1, in, out);
@@ -34,9 +36,10 @@ Test(media_bridge, pipe_tdm_laws)
 	cr_expect_eq(p.frames[0], 1);
 	cr_expect_eq(p.frames[1], 1);
 
-	pipe_tdm_init(&p, G711_LAW_ULAW, G711_LAW_ULAW);
+	cr_assert_eq(pipe_tdm_init(&p, G711_LAW_ULAW, G711_LAW_ULAW, NULL, NULL), 0);
 	pipe_tdm_frame(&p, 0, in, out);
 	cr_expect_arr_eq(out, in, 160, "same law: the block passes unchanged");
+	pipe_tdm_release(&p);
 }
 
 static ssize_t read_wait(int fd, uint8_t *buf, size_t len, int ms)
@@ -137,4 +140,37 @@ Test(media_bridge, dead_side_is_dropped, .timeout = 20)
 	close(a[0]);
 	close(b[0]);
 	close(b[1]);
+}
+
+/* Disconnect supervision on one side of a bridge (an FXO port to a PRI channel): the zone's
+ * busy tone in its cadence from side a is recognised after two cycles and passes through
+ * unchanged; side b has none and says nothing of the same tone. */
+Test(media_bridge, pipe_tdm_supervision)
+{
+	struct media_line_sup sup = { .busy = "480+620/500,0/500", .congestion = "480+620/250,0/250" };
+	struct pipe_tdm p;
+	int16_t cycle[8000];
+	uint8_t in[160], out[160];
+	unsigned busy_at = 0, other = 0;
+
+	cr_assert_eq(analog_tone_render(sup.busy, cycle, 8000), 8000, "one 500/500 cycle");
+	cr_assert_eq(pipe_tdm_init(&p, G711_LAW_ULAW, G711_LAW_ULAW, &sup, NULL), 0);
+	cr_assert_not_null(p.sup[0]);
+	cr_assert_null(p.sup[1]);
+	for (unsigned f = 0; f < 4 * 50; f++) {	/* 4 s: 4 cycles */
+		g711_block_encode(G711_LAW_ULAW, in, cycle + (f % 50) * 160, 160);
+		enum media_disconnect d = pipe_tdm_frame(&p, 0, in, out);
+		cr_assert_arr_eq(out, in, 160);
+		if (d == MEDIA_DISC_BUSY && !busy_at)
+			busy_at = f;
+		else if (d && d != MEDIA_DISC_BUSY)
+			other++;
+		cr_assert_eq(pipe_tdm_frame(&p, 1, in, out), MEDIA_DISC_NONE, "side b has none");
+	}
+	cr_expect(busy_at >= 2 * 50 - 25 && busy_at < 3 * 50 + 25, "busy after %u frames", busy_at);
+	cr_expect_eq(other, 0, "congestion or silence reported %u times", other);
+	pipe_tdm_release(&p);
+
+	struct media_line_sup bad = { .busy = "not a tone" };
+	cr_expect_eq(pipe_tdm_init(&p, G711_LAW_ULAW, G711_LAW_ULAW, NULL, &bad), EINVAL);
 }
