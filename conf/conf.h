@@ -107,6 +107,7 @@ struct conf_general {
 					 * next destination: "27, 34, 38, 41, 42, 102" */
 	char cdr_db[CONF_STR_MAX];	/* CDR database (gateway/cdr.h); "" or "off": none */
 	char cdr_csv[CONF_STR_MAX];	/* CSV copy of the CDRs; "": none */
+	char state_file[CONF_STR_MAX];	/* blocked spans kept across restarts; "" or "off" */
 	char metrics_listen[64];	/* "127.0.0.1:9100", "[::1]:9100"; "": no metrics */
 	char status_token[128];		/* the status page's token off loopback; "": none */
 	/* SIP over TLS (RFC 3261 §26.2.1) and the resolver of trunk host names (RFC 3263) */

@@ -608,6 +608,9 @@ const struct conf_opt conf_opts[] = {
 	  "answered call): 27 down, 34 no circuit, 38 out of order, 41 503, 42, 102 408" },
 	{ CS_GENERAL, "cdr_db", OT_STRING, 0, .def = "/var/lib/strowger/cdr.db", G(cdr_db),
 	  .desc = "SQLite database of call detail records (docs/cdr.md); off: none" },
+	{ CS_GENERAL, "state_file", OT_STRING, 0, .def = "/var/lib/strowger/state",
+	  G(state_file), .desc = "where span block/unblock is kept across restarts "
+	  "(gateway/maint_state.h); off: not kept" },
 	{ CS_GENERAL, "metrics_listen", OT_STRING, 0, .check = check_listen, .def = "",
 	  G(metrics_listen), .desc = "ADDR:PORT or [ADDR6]:PORT (numeric) of the Prometheus /metrics "
 	  "page and the status page; empty: none" },

@@ -227,7 +227,7 @@ static int ctl_span_block(void *arg, unsigned span, bool block)
 {
 	struct daemon *d = arg;
 
-	if (!gw_span_find(d, span) || span > 255)
+	if (!gw_span_find(d, span) || span >= MAINT_SPANS_MAX)
 		return ENOENT;
 	if (!gw_link_find(d, span))
 		return EINVAL;	/* analog ports: each port is its own line */
@@ -237,6 +237,7 @@ static int ctl_span_block(void *arg, unsigned span, bool block)
 		d->blocked[span / 32] |= 1u << (span % 32);
 	else
 		d->blocked[span / 32] &= ~(1u << (span % 32));
+	gw_save_blocked_spans(d);
 	LOGN(LS_MAIN, "span %u %s from the control socket%s", span, block ? "blocked" : "unblocked",
 	     block ? ": no new calls either way, calls up finish" : "");
 	return 0;

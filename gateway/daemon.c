@@ -33,7 +33,7 @@
 
 bool gw_span_blocked(const struct daemon *d, unsigned span)
 {
-	return span < 256 && (d->blocked[span / 32] & (1u << (span % 32)));
+	return span < MAINT_SPANS_MAX && (d->blocked[span / 32] & (1u << (span % 32)));
 }
 
 struct tdm_span *gw_span_find(struct daemon *d, unsigned span)
@@ -539,6 +539,52 @@ static int setup_signals(struct daemon *d)
 	return 0;
 }
 
+static bool state_file_on(const struct conf *conf)
+{
+	return conf->general.state_file[0] && strcmp(conf->general.state_file, "off");
+}
+
+/* The spans an operator blocked before this start stay blocked (gateway/maint_state.h). */
+static void load_blocked_spans(struct daemon *d)
+{
+	const char *path = d->conf->general.state_file;
+	uint32_t blocked[MAINT_WORDS];
+	char err[256];
+	int rc;
+
+	if (!state_file_on(d->conf))
+		return;
+	rc = maint_state_load(path, blocked, err, sizeof(err));
+	if (rc) {
+		LOGE(LS_MAIN, "state_file %s: %s: no span is kept blocked", path, err);
+		return;
+	}
+	for (unsigned s = 1; s < MAINT_SPANS_MAX; s++) {
+		if (!(blocked[s / 32] & (1u << (s % 32))))
+			continue;
+		if (!gw_link_find(d, s)) {
+			LOGW(LS_MAIN, "state_file %s: span %u was blocked but is no PRI span now: "
+			     "dropped", path, s);
+			continue;
+		}
+		d->blocked[s / 32] |= 1u << (s % 32);
+		LOGN(LS_MAIN, "span %u blocked, as it was before the restart (state_file %s): "
+		     "\"strowgerctl span unblock %u\" takes it back into service", s, path, s);
+	}
+}
+
+void gw_save_blocked_spans(struct daemon *d)
+{
+	int rc;
+
+	if (!state_file_on(d->conf))
+		return;
+	rc = maint_state_save(d->conf->general.state_file, d->blocked);
+	if (rc)
+		LOGE(LS_MAIN, "state_file %s: %s: the span blocks are not kept across a restart",
+		     d->conf->general.state_file, strerror(rc));
+}
+
 int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 {
 	struct daemon *d;
@@ -589,6 +635,7 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 	}
 	err = open_spans(d);
 	if (!err) {
+		load_blocked_spans(d);
 		gw_ctl_start(d);
 		gw_cdr_start(d);
 		gw_metrics_start(d);
