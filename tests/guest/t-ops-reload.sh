@@ -15,7 +15,7 @@
 #  3. Unblocked, the number takes the catch-all route e1-out to trunk peer; "show routes"
 #     lists the routes with their counts.
 # needs: strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
-# timeout: 180
+# timeout: 200
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
@@ -69,13 +69,13 @@ gw_baseline
 
 # ---- 1. reload under a call -------------------------------------------------------------
 t_start probe-uas "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
-	--send-tone 1800 --expect-tone 1004 --duration 30 --wait-first 20
+	--send-tone 1800 --expect-tone 1004 --duration 40 --wait-first 20
 probe=$T_PID
 sip_uas gw_uas_answer.xml 6000
 uas=$T_PID
 # The PBX sleeps through the reloads, then checks the SIP side's tone still arrives.
 t_start pbx-1 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930555 from 5551000;
-	expect alerting 10s; expect answer 10s; tone 1004; sleep 9s;
+	expect alerting 10s; expect answer 10s; tone 1004; sleep 16s;
 	expect-tone 1800 2s within 5s; sleep 1s; hangup 16; expect hangup 5s'
 pbx=$T_PID
 wait_active 1 || { t_tail pbx-1; t_tail gw 30; t_fail "call 1 never active"; }
