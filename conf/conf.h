@@ -110,6 +110,8 @@ struct conf_general {
 	char state_file[CONF_STR_MAX];	/* blocked spans kept across restarts; "" or "off" */
 	char metrics_listen[64];	/* "127.0.0.1:9100", "[::1]:9100"; "": no metrics */
 	char status_token[128];		/* the status page's token off loopback; "": none */
+	char trace_file[CONF_STR_MAX];	/* pcap file of "strowgerctl trace on"; "": none */
+	unsigned trace_max_mb;		/* the trace stops at this size [MiB] */
 	/* SIP over TLS (RFC 3261 §26.2.1) and the resolver of trunk host names (RFC 3263) */
 	unsigned sip_tls_port;		/* TLS listens here when a trunk has transport = tls */
 	char tls_cert[CONF_STR_MAX];	/* our certificate (PEM, chain after it) */

@@ -617,6 +617,11 @@ const struct conf_opt conf_opts[] = {
 	{ CS_GENERAL, "status_token", OT_STRING, 0, .def = "", G(status_token),
 	  .desc = "the status page (/ on metrics_listen) asks clients not on loopback for "
 	  "?token=THIS or Authorization: Bearer THIS; empty: open" },
+	{ CS_GENERAL, "trace_file", OT_STRING, OPT_RELOAD, .def = "", G(trace_file),
+	  .desc = "pcap file of a SIP trace started without a file (strowgerctl trace on); "
+	  "empty: trace on needs one" },
+	{ CS_GENERAL, "trace_max_mb", OT_UINT, OPT_RELOAD, .min = 1, .max = 100000, .def = "100",
+	  G(trace_max_mb), .desc = "a SIP trace stops when its file reaches this size [MiB]" },
 	{ CS_GENERAL, "cdr_csv", OT_STRING, 0, .def = "", G(cdr_csv),
 	  .desc = "also append each CDR to this CSV file (RFC 4180); empty: none" },
 	/* SIP over TLS (RFC 3261 §26.2.1) and trunk host names (RFC 3263) */

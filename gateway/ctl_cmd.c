@@ -610,6 +610,45 @@ static int log_level(char **w, int n, struct ctl_buf *out)
 	return done(out);
 }
 
+/* trace on [all | trunk NAME | call ID] [file PATH] | trace off | trace */
+static int trace(const struct ctl_ops *ops, void *arg, char **w, int n, struct ctl_buf *out)
+{
+	static const char usage[] = "usage: trace on [all | trunk NAME | call ID] [file PATH] | "
+				    "trace off | trace";
+	const char *scope = "all", *what = NULL, *path = NULL;
+	char reply[512];
+	int i = 2, err;
+
+	if (!ops->trace)
+		return ctl_cmd_error(out, "trace is not available");
+	if (n == 1) {
+		err = ops->trace(arg, false, NULL, NULL, NULL, reply, sizeof(reply));
+	} else if (!strcmp(w[1], "off") && n == 2) {
+		err = ops->trace(arg, false, "off", NULL, NULL, reply, sizeof(reply));
+	} else if (!strcmp(w[1], "on")) {
+		if (i < n && !strcmp(w[i], "all")) {
+			i++;
+		} else if (i + 1 < n && (!strcmp(w[i], "trunk") || !strcmp(w[i], "call"))) {
+			scope = w[i];
+			what = w[i + 1];
+			i += 2;
+		}
+		if (i + 1 < n && !strcmp(w[i], "file")) {
+			path = w[i + 1];
+			i += 2;
+		}
+		if (i != n)
+			return ctl_cmd_error(out, "%s", usage);
+		err = ops->trace(arg, true, scope, what, path, reply, sizeof(reply));
+	} else {
+		return ctl_cmd_error(out, "%s", usage);
+	}
+	if (err)
+		return ctl_cmd_error(out, "%s", reply);
+	ctl_buf_printf(out, "%s\n", reply);
+	return done(out);
+}
+
 static int help(struct ctl_buf *out)
 {
 	ctl_buf_printf(out,
@@ -627,6 +666,9 @@ static int help(struct ctl_buf *out)
 		"cdr tail [N]               the last N call records written (default 10)\n"
 		"... --json                 a show or cdr reply as one line of JSON\n"
 		"log level SUBSYS|all LEVEL set a log level (error warn notice info debug)\n"
+		"trace on [all|trunk NAME|call ID] [file PATH]\n"
+		"                           SIP messages into a pcap file (default trace_file)\n"
+		"trace off | trace          stop it | what is traced\n"
 		"help                       this list\n");
 	return done(out);
 }
@@ -711,6 +753,8 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 		return hangup(ops, arg, w, n, out);
 	if (!strcmp(w[0], "log") && n >= 2 && !strcmp(w[1], "level"))
 		return log_level(w, n, out);
+	if (!strcmp(w[0], "trace"))
+		return trace(ops, arg, w, n, out);
 	if (n >= 2 && (!strcmp(w[0], "show") || !strcmp(w[0], "log") || !strcmp(w[0], "cdr")))
 		return ctl_cmd_error(out, "unknown command '%s %s' (try help)", w[0], w[1]);
 	return ctl_cmd_error(out, "unknown command '%s' (try help)", w[0]);

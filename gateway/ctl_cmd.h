@@ -116,6 +116,12 @@ struct ctl_ops {
 	int (*span_block)(void *arg, unsigned span, bool block);
 	/* The routes in config order. */
 	unsigned (*routes)(void *arg, struct ctl_route_row *rows, unsigned max);
+	/* SIP trace (sip/trace.h): on (scope "all", "trunk" or "call" with what: a trunk's name,
+	 * a call id of show calls or a SIP Call-ID; path NULL: the configured trace_file), off
+	 * (on false), or what is on (scope NULL). Reply: one line. 0, or nonzero with the reply
+	 * saying why. */
+	int (*trace)(void *arg, bool on, const char *scope, const char *what, const char *path,
+		     char *reply, size_t len);
 };
 
 /* Run one request line (without its newline) and append the reply, its empty last line

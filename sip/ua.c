@@ -7,16 +7,22 @@
 #include "sip/auth.h"
 #include "sip/tcp_guard.h"
 #include "sip/tpdir.h"
+#include "sip/trace.h"
 #include "sip/trunk.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <sofia-sip/auth_digest.h>
@@ -125,6 +131,17 @@ struct sipua {
 	char resolv_conf[PATH_MAX + 16];	/* its resolv.conf, when tpdir.resolv */
 	bool shutdown_done;
 	unsigned st_second_ms;			/* [ms] a session timer second (tests) */
+	/* SIP trace (sipua_trace_on()) */
+	struct sockaddr_storage bind_addr;	/* sip_address: our side of UDP messages */
+	uint16_t port, tls_port;
+	struct sip_trace *trace;		/* NULL: off */
+	enum sipua_trace_scope trace_scope;
+	char trace_what[CALL_ID_MAX];		/* the trunk's name or the Call-ID */
+	su_timer_t *trace_timer;		/* writes the buffered records out */
+	struct trace_conn {			/* TCP/TLS: our side of a peer's connection */
+		struct sockaddr_storage peer, local;
+		uint64_t at;			/* [ms] found; 0: free */
+	} trace_conns[16];
 };
 
 static const char *const state_names[SIPUA_CS_COUNT] = {
@@ -1310,9 +1327,294 @@ static const char *sofia_line(char const *fmt, va_list ap)
 	return whole;
 }
 
+/* ---- SIP trace ------------------------------------------------------------------------
+ * Sofia logs each message it sends or receives (TPTAG_LOG, always on) through su_log; the
+ * reassembler (sip/trace.h) swallows those pieces whether or not a trace is on, and hands
+ * whole messages to trace_msg() while one is. */
+#define TRACE_FLUSH_MS	500	/* [ms] buffered records reach the file at least this often */
+#define TRACE_CONN_MS	2000	/* [ms] a connection's local address found is good this long */
+
+static struct sip_tplog tplog;
+static struct sipua *trace_ua;		/* the UA that traces, NULL: none */
+
+static void trace_stop(struct sipua *ua)
+{
+	if (ua->trace_timer)
+		su_timer_destroy(ua->trace_timer);
+	ua->trace_timer = NULL;
+	int err = sip_trace_close(ua->trace);
+	if (err)
+		LOGE(LS_SIP, "SIP trace: cannot write the file: %s", strerror(err));
+	ua->trace = NULL;
+	tplog.collect = false;
+	tplog.h = NULL;
+	trace_ua = NULL;
+	sip_tplog_free(&tplog);
+}
+
+static size_t sa_len(const struct sockaddr_storage *a)
+{
+	return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static bool sa_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return a->ss_family == b->ss_family && !memcmp(a, b, sa_len(a));
+}
+
+static bool sa_any(const struct sockaddr_storage *a)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr == INADDR_ANY;
+	return !memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr, &any6,
+		       sizeof(any6));
+}
+
+static void sa_set_port(struct sockaddr_storage *a, uint16_t port)
+{
+	if (a->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)a)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)(void *)a)->sin_port = htons(port);
+}
+
+/* Our side of the TCP connection with peer: the socket of ours connected to it (Sofia keeps
+ * the fd; we only ask the kernel), remembered a while. false: none found. */
+static bool conn_local(struct sipua *ua, const struct sockaddr_storage *peer,
+		       struct sockaddr_storage *local)
+{
+	uint64_t now = clock_now_us() / 1000;
+	struct trace_conn *free_slot = &ua->trace_conns[0];
+
+	for (unsigned i = 0; i < sizeof(ua->trace_conns) / sizeof(ua->trace_conns[0]); i++) {
+		struct trace_conn *c = &ua->trace_conns[i];
+		if (c->at && now - c->at < TRACE_CONN_MS && sa_same(&c->peer, peer)) {
+			*local = c->local;
+			return true;
+		}
+		if (c->at < free_slot->at)
+			free_slot = c;
+	}
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		int fd = atoi(e->d_name), type = 0;
+		socklen_t tl = sizeof(type), pl = sizeof(struct sockaddr_storage), ll = pl;
+		struct sockaddr_storage p, l;
+		struct stat st;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d) ||
+		    fstat(fd, &st) || !S_ISSOCK(st.st_mode) ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) || type != SOCK_STREAM ||
+		    getpeername(fd, (struct sockaddr *)&p, &pl) || !sa_same(&p, peer) ||
+		    getsockname(fd, (struct sockaddr *)&l, &ll))
+			continue;
+		*local = l;
+		found = true;
+	}
+	if (d)
+		closedir(d);
+	if (found)
+		*free_slot = (struct trace_conn){ .peer = *peer, .local = *local, .at = now };
+	return found;
+}
+
+/* Our address towards peer when we listen on the wildcard: the kernel's route choice (a
+ * UDP connect sends nothing). */
+static void route_source(const struct sockaddr_storage *peer, struct sockaddr_storage *local)
+{
+	int fd = socket(peer->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t ll = sizeof(*local);
+	struct sockaddr_storage l;
+
+	if (fd < 0)
+		return;
+	if (!connect(fd, (const struct sockaddr *)peer, (socklen_t)sa_len(peer)) &&
+	    !getsockname(fd, (struct sockaddr *)&l, &ll) && l.ss_family == local->ss_family) {
+		uint16_t port = ntohs(local->ss_family == AF_INET6
+				      ? ((struct sockaddr_in6 *)(void *)local)->sin6_port
+				      : ((struct sockaddr_in *)(void *)local)->sin_port);
+		*local = l;
+		sa_set_port(local, port);
+	}
+	close(fd);
+}
+
+/* The Call-ID header's value (RFC 3261 §20.8, compact form "i"), or "". */
+static void header_call_id(const char *msg, size_t len, char *buf, size_t size)
+{
+	const char *end = msg + len;
+
+	buf[0] = '\0';
+	for (const char *p = msg; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		if (n == 0 || (n == 1 && p[0] == '\r'))
+			return;	/* the end of the headers */
+		const char *v = NULL;
+		if (n > 8 && !strncasecmp(p, "Call-ID", 7))
+			v = p + 7;
+		else if (n > 2 && (p[0] == 'i' || p[0] == 'I') && (p[1] == ':' || p[1] == ' ' ||
+								  p[1] == '\t'))
+			v = p + 1;
+		if (v) {
+			while (v < p + n && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v < p + n && *v == ':') {
+				v++;
+				while (v < p + n && (*v == ' ' || *v == '\t'))
+					v++;
+				size_t k = (size_t)(p + n - v);
+				while (k && (v[k - 1] == '\r' || v[k - 1] == ' ' || v[k - 1] == '\t'))
+					k--;
+				snprintf(buf, size, "%.*s", (int)k, v);
+				return;
+			}
+		}
+		p += n + 1;
+	}
+}
+
+static bool trace_wants(struct sipua *ua, const struct sip_tplog_msg *m, bool tcp)
+{
+	char cid[CALL_ID_MAX];
+
+	switch (ua->trace_scope) {
+	case SIPUA_TRACE_ALL:
+		return true;
+	case SIPUA_TRACE_TRUNK:
+		for (unsigned i = 0; i < ua->ntrunks; i++)
+			if (!strcmp(sip_trunk_name(ua->trunks[i]), ua->trace_what))
+				return sip_trunk_match_source(ua->trunks[i],
+							      (const struct sockaddr *)&m->peer, tcp);
+		return false;	/* removed by a reload: nothing of it any more */
+	case SIPUA_TRACE_CALL:
+		header_call_id(m->data, m->len, cid, sizeof(cid));
+		return !strcmp(cid, ua->trace_what);
+	}
+	return false;
+}
+
+static void trace_msg(const struct sip_tplog_msg *m, void *arg)
+{
+	struct sipua *ua = arg;
+	bool tcp = strcmp(m->proto, "udp") != 0, tls = !strcmp(m->proto, "tls");
+	struct sockaddr_storage local = ua->bind_addr;
+
+	if (!ua->trace || !trace_wants(ua, m, tcp))
+		return;
+	if (local.ss_family != m->peer.ss_family)
+		local.ss_family = m->peer.ss_family;	/* Sofia bound both: the peer's family */
+	sa_set_port(&local, tls ? ua->tls_port : ua->port);
+	if (!tcp || !conn_local(ua, &m->peer, &local)) {
+		if (sa_any(&local) || local.ss_family != ua->bind_addr.ss_family)
+			route_source(&m->peer, &local);
+	}
+	struct sip_trace_msg tm = {
+		.tcp = tcp,
+		.src = (const struct sockaddr *)(m->sent ? &local : &m->peer),
+		.dst = (const struct sockaddr *)(m->sent ? &m->peer : &local),
+		.tv = m->tv,
+		.data = m->data,
+		.len = m->len,
+	};
+	int err = sip_trace_write(ua->trace, &tm);
+
+	if (err == EFBIG) {
+		LOGW(LS_SIP, "SIP trace %s reached its size cap (trace_max_mb, %" PRIu64 " bytes "
+		     "written): trace off", sip_trace_path(ua->trace), sip_trace_bytes(ua->trace));
+		trace_stop(ua);
+	} else if (err == EIO) {
+		LOGE(LS_SIP, "SIP trace %s: cannot write: trace off", sip_trace_path(ua->trace));
+		trace_stop(ua);
+	}
+}
+
+static void trace_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
+{
+	(void)magic;
+	(void)t;
+	if (ua->trace && sip_trace_flush(ua->trace)) {
+		LOGE(LS_SIP, "SIP trace %s: cannot write: trace off", sip_trace_path(ua->trace));
+		trace_stop(ua);
+	}
+}
+
+static const char *const scope_names[] = { "all", "trunk", "call" };
+
+int sipua_trace_on(struct sipua *ua, const struct sipua_trace_spec *s)
+{
+	struct sip_trace *t = NULL;
+	bool found = s->scope != SIPUA_TRACE_TRUNK;
+	int err;
+
+	if (trace_ua && trace_ua != ua)
+		return EBUSY;
+	for (unsigned i = 0; !found && i < ua->ntrunks; i++)
+		found = s->what && !strcmp(sip_trunk_name(ua->trunks[i]), s->what);
+	if (!found)
+		return ENOENT;
+	if (s->scope != SIPUA_TRACE_ALL && (!s->what || !s->what[0] ||
+					     strlen(s->what) >= sizeof(ua->trace_what)))
+		return EINVAL;
+	if ((err = sip_trace_open(&t, s->path, s->max_bytes)))
+		return err;
+	if (ua->trace)
+		trace_stop(ua);
+	ua->trace_timer = su_timer_create(su_root_task(ua->root), TRACE_FLUSH_MS);
+	if (!ua->trace_timer || su_timer_run(ua->trace_timer, trace_tick, ua)) {
+		if (ua->trace_timer)
+			su_timer_destroy(ua->trace_timer);
+		ua->trace_timer = NULL;
+		sip_trace_close(t);
+		return ENOMEM;
+	}
+	ua->trace = t;
+	ua->trace_scope = s->scope;
+	snprintf(ua->trace_what, sizeof(ua->trace_what), "%s",
+		 s->scope == SIPUA_TRACE_ALL ? "" : s->what);
+	memset(ua->trace_conns, 0, sizeof(ua->trace_conns));
+	trace_ua = ua;
+	tplog.h = trace_msg;
+	tplog.arg = ua;
+	tplog.collect = true;
+	LOGN(LS_SIP, "SIP trace on: %s%s%s to %s", scope_names[s->scope],
+	     ua->trace_what[0] ? " " : "", ua->trace_what, s->path);
+	return 0;
+}
+
+int sipua_trace_off(struct sipua *ua, uint64_t *msgs)
+{
+	if (!ua->trace)
+		return ENOENT;
+	if (msgs)
+		*msgs = sip_trace_messages(ua->trace);
+	LOGN(LS_SIP, "SIP trace off: %" PRIu64 " messages in %s", sip_trace_messages(ua->trace),
+	     sip_trace_path(ua->trace));
+	trace_stop(ua);
+	return 0;
+}
+
+void sipua_trace_describe(const struct sipua *ua, char *buf, size_t len)
+{
+	if (!ua->trace) {
+		snprintf(buf, len, "off");
+		return;
+	}
+	snprintf(buf, len, "%s%s%s to %s: %" PRIu64 " messages, %" PRIu64 " bytes",
+		 scope_names[ua->trace_scope], ua->trace_what[0] ? " " : "", ua->trace_what,
+		 sip_trace_path(ua->trace), sip_trace_messages(ua->trace),
+		 sip_trace_bytes(ua->trace));
+}
+
 static void sofia_log(void *stream, char const *fmt, va_list ap)
 {
 	(void)stream;
+	if (sip_tplog_feed(&tplog, fmt, ap))
+		return;	/* a piece of a message: the trace's, never the log's */
 	(void)sofia_line(fmt, ap);
 }
 
@@ -1512,6 +1814,17 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	ua->max_calls = p->max_calls;
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
 	ua->st_second_ms = p->st_second_ms ? p->st_second_ms : 1000;
+	ua->port = p->port;
+	ua->tls_port = p->tls_port;
+	if (v6) {
+		struct sockaddr_in6 *a6 = (void *)&ua->bind_addr;
+		a6->sin6_family = AF_INET6;
+		(void)inet_pton(AF_INET6, p->addr, &a6->sin6_addr);
+	} else {
+		struct sockaddr_in *a4 = (void *)&ua->bind_addr;
+		a4->sin_family = AF_INET;
+		(void)inet_pton(AF_INET, p->addr, &a4->sin_addr);
+	}
 	ua->reject_ctx.kind = SIP_HK_REJECT;
 
 	/* The nonce key: new on every start, so nonces die with the process. */
@@ -1593,6 +1906,8 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     TPTAG_IDLE(ua->guard.idle_ms),
 			     TPTAG_TIMEOUT(ua->guard.idle_ms < TCP_MSG_TIMEOUT_MS
 					   ? ua->guard.idle_ms : TCP_MSG_TIMEOUT_MS),
+			     /* every message into su_log, where the SIP trace finds it */
+			     TPTAG_LOG(1),
 			     SIPTAG_USER_AGENT_STR(agent),
 			     SIPTAG_SERVER_STR(agent),
 			     SIPTAG_ACCEPT_STR("application/sdp"),
@@ -1669,6 +1984,8 @@ void sipua_free(struct sipua *ua)
 		sip_trunk_free(ua->trunks[ua->ntrunks - 1]);
 	free(ua->trunks);
 
+	if (ua->trace)
+		trace_stop(ua);
 	if (tls_watch_ua == ua) {
 		tls_watch_ua = NULL;
 		su_log_redirect(tport_log, NULL, NULL);	/* sofia_log, as every other */

@@ -23,6 +23,7 @@
 #define STROWGER_SIP_UA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct su_root_s;
@@ -271,6 +272,28 @@ struct sip_trunk *sipua_call_trunk(const struct sipua_call *call);
 enum sipua_call_state sipua_call_state(const struct sipua_call *call);
 bool sipua_call_is_outgoing(const struct sipua_call *call);
 const char *sipua_call_state_name(enum sipua_call_state state);
+
+/* ---- SIP trace (sip/trace.h) ------------------------------------------------------------
+ * Every SIP message this UA sends or receives, over UDP, TCP or TLS (decrypted), into a pcap
+ * file, switched on and off at run time: all of them, a trunk's (those to and from its
+ * proxy's address), or one call's (its Call-ID). One trace at a time per process; a new
+ * one replaces the old. Past max_bytes the trace stops with a WARNING. */
+enum sipua_trace_scope { SIPUA_TRACE_ALL, SIPUA_TRACE_TRUNK, SIPUA_TRACE_CALL };
+
+struct sipua_trace_spec {
+	enum sipua_trace_scope scope;
+	const char *what;		/* TRUNK: the trunk's name; CALL: the SIP Call-ID */
+	const char *path;		/* the pcap file, created or truncated */
+	uint64_t max_bytes;		/* the file's cap; 0: none */
+};
+
+/* Start (or replace) the trace. 0; ENOENT: no such trunk; EBUSY: another UA of this process
+ * traces; else the file's errno value. */
+int sipua_trace_on(struct sipua *ua, const struct sipua_trace_spec *s);
+/* Stop it. Return 0, or ENOENT when none was on. *msgs (if not NULL): messages written. */
+int sipua_trace_off(struct sipua *ua, uint64_t *msgs);
+/* "all to /tmp/x.pcap: 12 messages, 8120 bytes" or "off". */
+void sipua_trace_describe(const struct sipua *ua, char *buf, size_t len);
 
 /* ---- For sip/trunk.c only ---------------------------------------------------------- */
 struct nua_s;

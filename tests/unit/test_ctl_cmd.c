@@ -149,8 +149,31 @@ static unsigned f_routes(void *arg, struct ctl_route_row *rows, unsigned max)
 	return f->nroutes;
 }
 
+/* The last trace request: "on all - PATH", "off", "show" */
+static char trace_req[256];
+
+static int f_trace(void *arg, bool on, const char *scope, const char *what, const char *path,
+		   char *reply, size_t len)
+{
+	(void)arg;
+	if (!scope)
+		snprintf(trace_req, sizeof(trace_req), "show");
+	else if (!on)
+		snprintf(trace_req, sizeof(trace_req), "off");
+	else
+		snprintf(trace_req, sizeof(trace_req), "on %s %s %s", scope, what ? what : "-",
+			 path ? path : "-");
+	if (what && !strcmp(what, "nosuch")) {
+		snprintf(reply, len, "no trunk 'nosuch'");
+		return -1;
+	}
+	snprintf(reply, len, "ok");
+	return 0;
+}
+
 static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup,
-				    f_channels, f_cdr_tail, f_reload, f_span_block, f_routes };
+				    f_channels, f_cdr_tail, f_reload, f_span_block, f_routes,
+				    f_trace };
 
 /* Run line; return the reply (caller frees) and the status in *rc. */
 static char *run(struct fake *f, const char *line, int *rc)
@@ -493,4 +516,32 @@ Test(ctl_cmd, new_commands_without_the_daemon_ops_say_so)
 				   "error: span block is not available\n\n"
 				   "error: show routes is not available\n\n");
 	ctl_buf_free(&out);
+}
+
+Test(ctl_cmd, trace_on_off_and_its_scopes)
+{
+	struct fake f = { 0 };
+
+	expect(&f, "trace on", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "on all - -");
+	expect(&f, "trace on all file /tmp/a.pcap", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "on all - /tmp/a.pcap");
+	expect(&f, "trace on trunk carrier", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "on trunk carrier -");
+	expect(&f, "trace on call 17 file /tmp/b.pcap", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "on call 17 /tmp/b.pcap");
+	expect(&f, "trace off", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "off");
+	expect(&f, "trace", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "show");
+	expect(&f, "trace on trunk nosuch", -1, "error: no trunk 'nosuch'\n\n");
+	trace_req[0] = '\0';
+	static const char usage[] = "error: usage: trace on [all | trunk NAME | call ID] "
+				    "[file PATH] | trace off | trace\n\n";
+	expect(&f, "trace on trunk", -1, usage);
+	expect(&f, "trace on file", -1, usage);
+	expect(&f, "trace on call 1 file /x extra", -1, usage);
+	expect(&f, "trace off now", -1, usage);
+	expect(&f, "trace maybe", -1, usage);
+	cr_expect_str_eq(trace_req, "", "a malformed request reached the daemon");
 }
