@@ -1095,9 +1095,10 @@ Test(pri, cpe_dl_reset_keeps_call_far_end_still_has)
 	struct pri_call *c;
 
 	setup_rig(PRI_ROLE_CPE, PRI_SW_EUROISDN, false);
-	c = far_call_active(1);
+	/* short far timers from the start, so that the T203 running when it goes deaf is short */
 	cr_assert_eq(pri_set_timer(far.pri, PRI_TIMER_T203, 200), 0);
 	cr_assert_eq(pri_set_timer(far.pri, PRI_TIMER_T200, 300), 0);
+	c = far_call_active(1);
 	ours.nev = 0;
 	far.nev = 0;
 	far.deaf = true;
