@@ -1458,6 +1458,8 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 		call_event((struct sipua_call *)ctx, event, status, phrase, sip, tags);
 		break;
 	case SIP_HK_REGISTER:
+		sip_reg_nua_event(ctx, event, status, phrase, nh, sip);
+		break;
 	case SIP_HK_OPTIONS:
 		sip_trunk_nua_event(ctx, event, status, phrase, nh, sip);
 		break;
