@@ -156,6 +156,10 @@ struct conf_port {
 	char list[CONF_NAME_MAX];	/* "1-8" as written */
 	char number[CONF_NAME_MAX];	/* the first port's number, digits; "" = none */
 	char caller_id_name[CONF_NAME_MAX * 2];	/* FXS: the name its calls carry */
+	struct conf_endpoint reg;	/* FXS: EP_TRUNK: each port registers there as its own
+					 * user (RFC 3261 §10); EP_ANY: none */
+	char username[CONF_NAME_MAX];	/* FXS: the first port's SIP user; "" = its number */
+	char password[CONF_STR_MAX];	/* FXS: digest password of every port of the section */
 	char tone_zone[8];		/* libtonezone country code: us, de, uk, fr... */
 	char dial_plan[CONF_STR_MAX];	/* FXS: "911|1NXXNXXXXXX|0."; "" = until a route matches */
 	int caller_id;			/* enum conf_callerid */

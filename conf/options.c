@@ -772,6 +772,15 @@ const struct conf_opt conf_opts[] = {
 	/* [port N:LIST] */
 	{ CS_PORT, "number", OT_STRING, 0, .check = check_port_number, .def = "", P(number),
 	  .desc = "the first port's number; a range counts up from it" },
+	{ CS_PORT, "register", OT_ENDPOINT, OPT_NO_ANY, .def = "none", P(reg),
+	  .desc = "FXS: trunk NAME: each port registers at the trunk's registrar as its own SIP "
+	  "user (username), calls out as it and is called at it; none: the ports share the "
+	  "trunk's identity" },
+	{ CS_PORT, "username", OT_STRING, 0, .check = check_sip_user, .def = "", P(username),
+	  .desc = "FXS: the first port's SIP user (REGISTER, From, digest user); a range counts "
+	  "its trailing digits up; empty: the port's number" },
+	{ CS_PORT, "password", OT_STRING, 0, .def = "", P(password),
+	  .desc = "FXS: the ports' digest password (register = trunk NAME)" },
 	{ CS_PORT, "caller_id_name", OT_STRING, 0, .def = "", P(caller_id_name),
 	  .desc = "FXS: the calling name of the port's calls" },
 	{ CS_PORT, "tone_zone", OT_STRING, 0, .check = check_zone, .def = "us", P(tone_zone),

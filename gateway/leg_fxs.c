@@ -25,6 +25,8 @@
 #include "media/callerid.h"
 #include "media/dtmf.h"
 #include "media/g711.h"
+#include "sip/reg.h"
+#include "sip/trunk.h"
 #include "tdm/analog.h"
 #include "tdm/dahdi.h"
 #include "tdm/span.h"
@@ -66,7 +68,11 @@ struct fxs_port {
 	struct tdm_span *span;
 	unsigned spanno, pos;
 	char number[CONF_NAME_MAX];
+	char username[CONF_NAME_MAX];	/* its SIP user (registered ports), else "" */
 	struct conf_port cp;		/* the port's settings (a copy: reload-safe) */
+	struct sip_reg *reg;		/* its own registration (register = trunk NAME) */
+	struct gw_trunk *reg_trunk;	/* that trunk, referenced while reg lives */
+	struct conf_route reg_route;	/* "to = port N:P": an INVITE for username */
 	struct dialplan *plan;		/* NULL: dial once a route matches uniquely */
 	enum g711_law law;
 	enum fxs_state st;
@@ -433,6 +439,11 @@ static void try_route(struct fxs_port *p, bool complete)
 		.route = rr.route->name,
 		.alaw = p->law == G711_LAW_ALAW,
 	};
+	if (p->reg) {	/* out as the port's own SIP user, on its trunk */
+		lp.sip_trunk = p->reg_trunk->name;
+		lp.sip_user = p->username;
+		lp.sip_password = p->cp.password[0] ? p->cp.password : NULL;
+	}
 	(void)call_place(c, &lp);
 }
 
@@ -867,16 +878,114 @@ static struct fxs_port *port_by_number(struct daemon *d, unsigned span, const ch
 	return NULL;
 }
 
-/* "2001" + 3 -> "2004", keeping the length (a range's numbers count up). */
+/* "2001" + 3 -> "2004", "line07" + 3 -> "line10": a range's numbers and user names count
+ * up their trailing digits, keeping the length. */
 static void number_plus(char *out, size_t len, const char *first, unsigned k)
 {
-	unsigned long long v = strtoull(first, NULL, 10) + k;
-	int w = (int)strlen(first);
+	size_t n = strlen(first), d = n;
 
-	if (!first[0])
-		out[0] = '\0';
+	while (d && first[d - 1] >= '0' && first[d - 1] <= '9')
+		d--;
+	if (!first[0] || d == n) {
+		snprintf(out, len, "%s", first);
+		return;
+	}
+	unsigned long long v = strtoull(first + d, NULL, 10) + k;
+	snprintf(out, len, "%.*s%0*llu", (int)d, first, (int)(n - d), v);
+}
+
+/* ---- per-port registration (RFC 3261 §10; sip/reg.h) ------------------------------------ */
+
+static void on_reg(struct sip_reg *r, enum sip_reg_event ev, int status, const char *phrase,
+		   unsigned secs, void *arg)
+{
+	struct fxs_port *p = arg;
+
+	(void)r;
+	if (ev == SIP_REG_EV_REGISTERED)
+		PLOG(LL_NOTICE, p, "registered as %s at trunk %s (%d, expires %u s)", p->username,
+		     p->reg_trunk->name, status, secs);
 	else
-		snprintf(out, len, "%0*llu", w, v);
+		PLOG(LL_WARN, p, "registration as %s at trunk %s failed: %d %s, retry in %u s",
+		     p->username, p->reg_trunk->name, status, phrase ? phrase : "", secs);
+}
+
+/* A port with register = trunk NAME: its registration, started. 0 or an errno value. */
+static int port_register(struct fxs_port *p)
+{
+	struct daemon *d = p->d;
+	struct gw_trunk *gt = gw_trunk_get(d, p->cp.reg.trunk);
+	char name[32];
+
+	if (!gt) {
+		PLOG(LL_ERROR, p, "register: trunk %s does not run", p->cp.reg.trunk);
+		return ENOENT;
+	}
+	snprintf(name, sizeof(name), "port %u:%u", p->spanno, p->pos);
+	struct sip_reg_params rp = {
+		.name = name,
+		.user = p->username,
+		.password = p->cp.password[0] ? p->cp.password : NULL,
+		.expires = gt->conf.expires,
+		.evh = on_reg,
+		.arg = p,
+	};
+	int err = sip_reg_alloc(&p->reg, d->ua, gt->trunk, &rp);
+	if (err) {
+		PLOG(LL_ERROR, p, "register as %s: %s", p->username, strerror(err));
+		return err;
+	}
+	p->reg_trunk = gw_trunk_ref(gt);
+	/* an INVITE for the port's user (or its Contact's) rings it, as "to = port N:P" */
+	snprintf(p->reg_route.name, sizeof(p->reg_route.name), "port-%u-%u", p->spanno, p->pos);
+	p->reg_route.to.kind = EP_PORT;
+	p->reg_route.to.span = p->spanno;
+	p->reg_route.to.pos = p->pos;
+	p->reg_route.dest.n = 1;
+	sip_reg_start(p->reg);
+	return 0;
+}
+
+static void port_unregister(struct fxs_port *p)
+{
+	sip_reg_free(p->reg);
+	p->reg = NULL;
+	gw_trunk_unref(p->reg_trunk);
+	p->reg_trunk = NULL;
+}
+
+const struct conf_route *leg_fxs_registered_route(struct daemon *d, const char *trunk,
+						 const char *user)
+{
+	struct analog_ports *ap = d->analog;
+
+	for (unsigned i = 0; ap && user && user[0] && i < ap->n; i++) {
+		const struct fxs_port *p = &ap->ports[i];
+		if (p->reg && !p->reg_trunk->removed && !strcmp(p->reg_trunk->name, trunk) &&
+		    (!strcmp(user, p->username) || !strcmp(user, sip_reg_contact_user(p->reg)) ||
+		     (p->number[0] && !strcmp(user, p->number))))
+			return &p->reg_route;
+	}
+	return NULL;
+}
+
+void leg_fxs_trunk_changed(struct daemon *d, const char *trunk, bool removed)
+{
+	struct analog_ports *ap = d->analog;
+
+	for (unsigned i = 0; ap && i < ap->n; i++) {
+		struct fxs_port *p = &ap->ports[i];
+		if (!p->reg || strcmp(p->reg_trunk->name, trunk))
+			continue;
+		if (removed) {
+			/* the registrar forgets the port: no calls reach it that way any more */
+			PLOG(LL_NOTICE, p, "trunk %s removed: registration withdrawn", trunk);
+			(void)sip_reg_withdraw(p->reg, true);
+		} else {
+			(void)sip_reg_withdraw(p->reg, false);
+			sip_reg_start(p->reg);	/* at the trunk's new registrar */
+		}
+	}
 }
 
 int leg_fxs_ports_alloc(struct daemon *d)
@@ -922,9 +1031,18 @@ int leg_fxs_ports_alloc(struct daemon *d)
 			p->law = cs->law == LAW_ALAW ? G711_LAW_ALAW : G711_LAW_ULAW;
 			/* the range's ports share the plan; the first one frees it */
 			p->plan = plan;
-			number_plus(p->number, sizeof(p->number), cp->number, k++);
+			number_plus(p->number, sizeof(p->number), cp->number, k);
+			if (cp->reg.kind == EP_TRUNK)
+				number_plus(p->username, sizeof(p->username),
+					    cp->username[0] ? cp->username : cp->number, k);
+			k++;
 			if (dtmf_det_alloc(&p->det))
 				return ENOMEM;
+			if (cp->reg.kind == EP_TRUNK) {
+				int err = port_register(p);
+				if (err)
+					return err;
+			}
 		}
 		LOGI(LS_CALL, "span %u: FXS ports %s, numbers from %s, zone %s, caller ID %s, "
 		     "dial plan %s", cp->span, cp->list, cp->number[0] ? cp->number : "(none)",
@@ -945,6 +1063,7 @@ void leg_fxs_ports_free(struct daemon *d)
 		struct fxs_port *p = &ap->ports[i];
 		if (p->leg)
 			p->leg->port = NULL;
+		port_unregister(p);
 		if (p->timer)
 			su_timer_destroy(p->timer);
 		if (p->defer)

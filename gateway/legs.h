@@ -83,6 +83,13 @@ int leg_fxs_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpo
 		      const char *called, bool *alaw, int *cause);
 /* One line per port: hook state, line state, call (the state dump). */
 void leg_fxs_dump(struct daemon *d, FILE *out);
+/* The route ("to = port N:P") of the FXS port registered at trunk as user (its username,
+ * Contact user or number): an INVITE for it rings that port. NULL when none is. */
+const struct conf_route *leg_fxs_registered_route(struct daemon *d, const char *trunk,
+						 const char *user);
+/* A reload changed (registering again: withdraw, then REGISTER at its registrar) or removed
+ * (withdraw) trunk: the ports registered there follow. */
+void leg_fxs_trunk_changed(struct daemon *d, const char *trunk, bool removed);
 
 /* ---- analog FXO ports (gateway/leg_fxo.c) ----------------------------------------- */
 

@@ -56,6 +56,8 @@ struct sipua_call {
 	bool answered;			/* 2xx to the initial INVITE sent or received */
 	bool confirmed;			/* CONFIRMED reported */
 	bool auth_tried;		/* credentials sent once for this INVITE */
+	char auth_user[128];		/* the dial's own credentials, "" = the trunk's */
+	char auth_password[128];
 	bool invite_final;		/* final response to our initial INVITE received */
 	uint32_t progress_hash;		/* of the last 1xx reported, see progress_hash() */
 	bool cancelled;			/* we sent CANCEL for our INVITE (§9.1) */
@@ -699,7 +701,9 @@ static bool call_authenticate(struct sipua_call *c, const sip_t *sip)
 	else if (sip->sip_www_authenticate)
 		params = sip->sip_www_authenticate->au_params;
 	const char *realm = params ? msg_params_find(params, "realm=") : NULL;
-	if (!realm || sip_trunk_auth(c->trunk, realm, auth, sizeof(auth)))
+	if (!realm || (c->auth_user[0] ? sip_digest_auth_str(realm, c->auth_user,
+							   c->auth_password, auth, sizeof(auth))
+				      : sip_trunk_auth(c->trunk, realm, auth, sizeof(auth))))
 		return false;
 	c->auth_tried = true;
 	LOGI(LS_SIP, "call %s: challenged by realm %s, sending credentials", c->call_id, realm);
@@ -1788,7 +1792,9 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	char to[URI_MAX], from[URI_MAX], pai[URI_MAX] = "";
 	struct sipua_call *c;
 
-	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0])
+	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0] ||
+	    (d->auth_user && (strlen(d->auth_user) >= sizeof(c->auth_user) || !d->auth_password ||
+			      strlen(d->auth_password) >= sizeof(c->auth_password))))
 		return EINVAL;
 	if (ua->max_calls && ua->ncalls >= ua->max_calls)
 		return EBUSY;
@@ -1816,9 +1822,14 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	if (d->timer)
 		c->st = *d->timer;
 	c->prack = d->prack;
+	if (d->auth_user) {
+		snprintf(c->auth_user, sizeof(c->auth_user), "%s", d->auth_user);
+		snprintf(c->auth_password, sizeof(c->auth_password), "%s", d->auth_password);
+	}
 	sdp_keep(&c->local_sdp, d->sdp);
 	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
 			   SIPTAG_CALL_ID(cid),
+			   TAG_IF(d->contact_user, NUTAG_M_USERNAME(d->contact_user)),
 			   TAG_IF(sip_trunk_transport(d->trunk) != SIP_TP_UDP,
 				  NUTAG_M_PARAMS(sip_contact_params(sip_trunk_transport(d->trunk)))),
 			   TAG_END());

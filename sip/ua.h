@@ -233,11 +233,15 @@ struct sipua_dial {
 	const char *history_info;	/* History-Info header value (RFC 7044), or NULL */
 	const struct sipua_timer *timer; /* session timer (RFC 4028), NULL: accept, 1800/90 */
 	enum sipua_prack prack;		/* 100rel (RFC 3262) */
+	const char *auth_user;		/* digest credentials for a 401/407 (an analog port
+					 * registered as its own user), or NULL: the trunk's */
+	const char *auth_password;	/* needed with auth_user */
+	const char *contact_user;	/* Contact's user part, or NULL: Sofia-SIP's */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */
 };
 
-/* Send an INVITE (RFC 3261 §13.2.1). A 401/407 is answered once with the trunk's
- * credentials. Return 0 with *callp set, EINVAL, EBUSY (call limit) or ENOMEM. */
+/* Send an INVITE (RFC 3261 §13.2.1). A 401/407 is answered once with the dial's or the
+ * trunk's credentials. Return 0 with *callp set, EINVAL, EBUSY (call limit) or ENOMEM. */
 int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct sipua_dial *d);
 
 /* Respond to the call's pending INVITE (initial or re-INVITE): status 100..699, phrase

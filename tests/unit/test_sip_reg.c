@@ -1,0 +1,228 @@
+/* sip/reg against SIPp as the registrar (tests/sip/reg_ports.xml): eight registrations on
+ * one trunk, as eight analog ports registering as their own users (RFC 3261 §10.2), each
+ * challenged and authenticated with its own digest user (§22.4), each refreshed before the
+ * 6 s the registrar grants run out; and the back-off when the registrar refuses. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+
+#include "common/log.h"
+#include "sip/reg.h"
+#include "sip/trunk.h"
+#include "sip/ua.h"
+#include "sipp_args.h"
+
+/* Away from the other SIP unit tests' ranges; eight ports a test (SIPp's media port
+ * takes the two above its own). */
+#define PORT_BASE 26700
+#define NREG 8
+
+static struct {
+	uint16_t base;
+	su_root_t *root;
+	struct sipua *ua;
+	struct sip_trunk *trunk;
+	struct sip_reg *reg[NREG];
+	unsigned registered[NREG], failed[NREG];
+	unsigned granted[NREG], retry_in[NREG][4];
+	pid_t sipp;
+	char msgf[64];
+} H;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void on_reg(struct sip_reg *r, enum sip_reg_event ev, int status, const char *phrase,
+		   unsigned secs, void *arg)
+{
+	unsigned i = (unsigned)(uintptr_t)arg;
+
+	(void)r, (void)status, (void)phrase;
+	if (ev == SIP_REG_EV_REGISTERED) {
+		H.registered[i]++;
+		H.granted[i] = secs;
+	} else {
+		if (H.failed[i] < 4)
+			H.retry_in[i][H.failed[i]] = secs;
+		H.failed[i]++;
+	}
+}
+
+static void start(unsigned idx, const char *scenario, unsigned calls)
+{
+	char errf[64];
+	struct sipp_args a;
+
+	H.base = (uint16_t)(PORT_BASE + 8 * idx);
+	log_set_all(LL_WARN);
+	cr_assert_eq(su_init(), 0);
+	H.root = su_root_create(NULL);
+	cr_assert_not_null(H.root);
+	su_root_threading(H.root, 0);
+	struct sipua_params p = { .root = H.root, .addr = "127.0.0.1", .port = H.base,
+				  .auth_realm = "t" };
+	cr_assert_eq(sipua_alloc(&H.ua, &p), 0);
+	char proxy[64];
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%u", H.base + 1);
+	struct sip_trunk_params tp = { .name = "pbx", .proxy = proxy };
+	cr_assert_eq(sip_trunk_alloc(&H.trunk, H.ua, &tp), 0);
+
+	snprintf(H.msgf, sizeof(H.msgf), "/tmp/sipreg-%u-messages.log", H.base);
+	snprintf(errf, sizeof(errf), "/tmp/sipreg-%u-errors.log", H.base);
+	unlink(H.msgf);
+	sipp_args_init(&a, scenario, H.base + 1, H.base + 2, H.base + 3, calls, "25s", H.msgf,
+		       errf);
+	H.sipp = sipp_spawn(sipp_args_end(&a, 0));
+	uint64_t end = now_ms() + 5000;
+	while (!proc_net_has("udp", H.base + 1, "") && now_ms() < end)
+		usleep(10000);
+	cr_assert(proc_net_has("udp", H.base + 1, ""), "SIPp did not bind");
+}
+
+static void teardown(void)
+{
+	if (H.sipp > 0) {
+		kill(H.sipp, SIGKILL);
+		(void)waitpid(H.sipp, NULL, 0);
+	}
+	for (unsigned i = 0; i < NREG; i++)
+		sip_reg_free(H.reg[i]);
+	if (H.ua)
+		sipua_free(H.ua);	/* frees the trunk */
+	if (H.root) {
+		su_root_destroy(H.root);
+		su_deinit();
+	}
+	memset(&H, 0, sizeof(H));
+}
+
+TestSuite(sip_reg, .fini = teardown, .timeout = 40);
+
+/* The loop until SIPp exits: its status, -1 after ms. */
+static int sipp_wait(unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	int st;
+
+	while (H.sipp > 0 && now_ms() < end) {
+		if (waitpid(H.sipp, &st, WNOHANG) == H.sipp) {
+			H.sipp = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+		su_root_step(H.root, 20);
+	}
+	return -1;
+}
+
+static void reg_add(unsigned i, const char *user, const char *password)
+{
+	char name[16];
+	struct sip_reg_params rp = {
+		.name = name, .user = user, .password = password, .evh = on_reg,
+		.arg = (void *)(uintptr_t)i,
+	};
+
+	snprintf(name, sizeof(name), "port 3:%u", i + 1);
+	cr_assert_eq(sip_reg_alloc(&H.reg[i], H.ua, H.trunk, &rp), 0);
+	sip_reg_start(H.reg[i]);
+}
+
+/* How many REGISTERs SIPp received for user (To), and how many of them had credentials. */
+static void count_registers(const char *user, unsigned *all, unsigned *auth)
+{
+	FILE *f = fopen(H.msgf, "r");
+	char line[1024], want[64];
+	bool in_reg = false, has_auth = false, is_user = false;
+
+	*all = *auth = 0;
+	cr_assert_not_null(f, "no SIPp message log %s", H.msgf);
+	snprintf(want, sizeof(want), "<sip:%s@", user);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "REGISTER ", 9)) {
+			in_reg = true;
+			has_auth = is_user = false;
+		} else if (in_reg && !strncmp(line, "To:", 3)) {
+			is_user = strstr(line, want) != NULL;
+		} else if (in_reg && !strncmp(line, "Authorization:", 14)) {
+			has_auth = true;
+		} else if (in_reg && (line[0] == '\r' || line[0] == '\n')) {
+			in_reg = false;
+			*all += is_user;
+			*auth += is_user && has_auth;
+		}
+	}
+	fclose(f);
+}
+
+Test(sip_reg, eight_ports_register_and_refresh)
+{
+	static const char *const users[NREG] = { "2001", "2002", "2003", "2004",
+						  "2005", "2006", "2007", "2008" };
+
+	start(0, "reg_ports.xml", NREG);
+	for (unsigned i = 0; i < NREG; i++)
+		reg_add(i, users[i], "secret");
+	cr_assert_eq(sipp_wait(30000), 0, "SIPp: a REGISTER was wrong or no refresh came (see "
+		     "%s and /tmp/sipreg-%u-errors.log)", H.msgf, H.base);
+	for (unsigned i = 0; i < NREG; i++) {
+		unsigned all, auth;
+		cr_expect_eq(H.registered[i], 1, "%s: REGISTERED reported %u times", users[i],
+			     H.registered[i]);
+		cr_expect_eq(H.failed[i], 0, "%s failed", users[i]);
+		cr_expect_eq(H.granted[i], 6, "%s: granted %u s, not the registrar's 6", users[i],
+			     H.granted[i]);
+		cr_expect_eq(sip_reg_state(H.reg[i]), SIP_REG_REGISTERED);
+		cr_expect_eq(sip_reg_expires(H.reg[i]), 6);
+		cr_expect_str_eq(sip_reg_contact_user(H.reg[i]), users[i]);
+		count_registers(users[i], &all, &auth);
+		/* challenged, authenticated, refreshed: three, the last two with credentials */
+		cr_expect_geq(all, 3, "%s: %u REGISTERs", users[i], all);
+		cr_expect_geq(auth, 2, "%s: %u REGISTERs with credentials", users[i], auth);
+	}
+}
+
+Test(sip_reg, wrong_password_backs_off)
+{
+	start(1, "reg_ports.xml", 2);
+	struct sip_reg_params rp = { .user = "2001", .password = "wrong", .retry_min = 1,
+				     .retry_max = 2, .evh = on_reg, .arg = (void *)0 };
+	cr_assert_eq(sip_reg_alloc(&H.reg[0], H.ua, H.trunk, &rp), 0);
+	sip_reg_start(H.reg[0]);
+	uint64_t end = now_ms() + 8000;
+	while (H.failed[0] < 2 && now_ms() < end)
+		su_root_step(H.root, 20);
+	cr_assert_geq(H.failed[0], 2, "no second attempt after the 403");
+	cr_expect_eq(H.retry_in[0][0], 1);
+	cr_expect_eq(H.retry_in[0][1], 2, "back-off doubles");
+	cr_expect_eq(H.registered[0], 0);
+	cr_expect_eq(sip_reg_state(H.reg[0]), SIP_REG_WAIT);
+}
+
+Test(sip_reg, params_checked)
+{
+	start(2, "reg_ports.xml", 1);
+	struct sip_reg *r = NULL;
+	struct sip_reg_params rp = { .user = "" };
+	cr_expect_eq(sip_reg_alloc(&r, H.ua, H.trunk, &rp), EINVAL, "no user");
+	cr_expect_eq(sip_reg_alloc(&r, H.ua, H.trunk, NULL), EINVAL);
+	char buf[64];
+	cr_expect_eq(sip_digest_auth_str("\"r\"", "u", NULL, buf, sizeof(buf)), ENOENT);
+	cr_expect_eq(sip_digest_auth_str("r", "u", "p", buf, sizeof(buf)), 0);
+	cr_expect_str_eq(buf, "Digest:\"r\":u:p");
+	cr_expect_eq(sip_digest_auth_str("r", "u", "p", buf, 8), ENOSPC);
+}
