@@ -15,8 +15,10 @@
 #include "gateway/gw.h"
 #include "gateway/legs.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "gateway/call.h"
+#include "gateway/ctl_cmd.h"
 #include "gateway/cause.h"
 #include "gateway/dialplan.h"
 #include "gateway/dring.h"
@@ -896,39 +898,24 @@ static void number_plus(char *out, size_t len, const char *first, unsigned k)
 
 /* ---- per-port registration (RFC 3261 §10; sip/reg.h) ------------------------------------ */
 
-static void on_reg(struct sip_reg *r, enum sip_reg_event ev, int status, const char *phrase,
-		   unsigned secs, void *arg)
-{
-	struct fxs_port *p = arg;
-
-	(void)r;
-	if (ev == SIP_REG_EV_REGISTERED)
-		PLOG(LL_NOTICE, p, "registered as %s at trunk %s (%d, expires %u s)", p->username,
-		     p->reg_trunk->name, status, secs);
-	else
-		PLOG(LL_WARN, p, "registration as %s at trunk %s failed: %d %s, retry in %u s",
-		     p->username, p->reg_trunk->name, status, phrase ? phrase : "", secs);
-}
-
 /* A port with register = trunk NAME: its registration, started. 0 or an errno value. */
 static int port_register(struct fxs_port *p)
 {
 	struct daemon *d = p->d;
 	struct gw_trunk *gt = gw_trunk_get(d, p->cp.reg.trunk);
-	char name[32];
+	char name[CONF_NAME_MAX + 32];
 
 	if (!gt) {
 		PLOG(LL_ERROR, p, "register: trunk %s does not run", p->cp.reg.trunk);
 		return ENOENT;
 	}
-	snprintf(name, sizeof(name), "port %u:%u", p->spanno, p->pos);
+	/* its log lines: "port 5:1 (trunk pbx): registered as 2001 (expires 3600 s)" */
+	snprintf(name, sizeof(name), "port %u:%u (trunk %s)", p->spanno, p->pos, gt->name);
 	struct sip_reg_params rp = {
 		.name = name,
 		.user = p->username,
 		.password = p->cp.password[0] ? p->cp.password : NULL,
 		.expires = gt->conf.expires,
-		.evh = on_reg,
-		.arg = p,
 	};
 	int err = sip_reg_alloc(&p->reg, d->ua, gt->trunk, &rp);
 	if (err) {
@@ -1146,15 +1133,30 @@ int leg_fxs_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpo
 	return 0;
 }
 
-void leg_fxs_dump(struct daemon *d, FILE *out)
+unsigned leg_fxs_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max)
 {
 	struct analog_ports *ap = d->analog;
+	uint64_t now = clock_now_us();
+	unsigned n = 0;
 
-	for (unsigned i = 0; ap && i < ap->n; i++) {
+	for (unsigned i = 0; ap && i < ap->n; i++, n++) {
 		const struct fxs_port *p = &ap->ports[i];
-		fprintf(out, "port %u:%u fxs number=%s hook=%s state=%s call=%llu\n", p->spanno,
-			p->pos, p->number[0] ? p->number : "-", p->offhook ? "off" : "on",
-			fxs_state_names[p->st],
-			p->leg && p->leg->leg.call ? (unsigned long long)call_id(p->leg->leg.call) : 0ULL);
+		if (n >= max)
+			continue;
+		struct ctl_port_row *r = &rows[n];
+		enum sip_reg_state rs = sip_reg_state(p->reg);
+		uint64_t at = p->reg ? sip_reg_expires_at(p->reg) : 0;
+		*r = (struct ctl_port_row){
+			.span = p->spanno, .pos = p->pos, .kind = "fxs",
+			.offhook = p->offhook, .ringing = p->st == FXS_RINGING,
+			.state = fxs_state_names[p->st],
+			.reg = !p->reg ? "-" : rs == SIP_REG_WAIT ? "failed" : sip_reg_state_name(rs),
+			.expires = at > now ? (int)((at - now) / 1000000u) : -1,
+			.call_id = p->leg && p->leg->leg.call ? call_id(p->leg->leg.call) : 0,
+		};
+		snprintf(r->number, sizeof(r->number), "%s", p->number);
+		if (p->reg)
+			snprintf(r->user, sizeof(r->user), "%s", p->username);
 	}
+	return n;
 }
