@@ -13,6 +13,7 @@
 #include "tdm/pri.h"
 
 struct call;
+struct ctl_port_row;
 struct daemon;
 struct leg;
 struct media_event;
@@ -81,8 +82,9 @@ bool leg_fxs_on_readable(struct daemon *d, unsigned span, int fd);
  * *alaw the port's law. ENOENT (*cause 1) when there is no such port. */
 int leg_fxs_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpoint *to,
 		      const char *called, bool *alaw, int *cause);
-/* One line per port: hook state, line state, call (the state dump). */
-void leg_fxs_dump(struct daemon *d, FILE *out);
+/* The ports' rows of the port state dump (gateway/status.h gw_port_rows): at most max
+ * filled, how many there are returned. */
+unsigned leg_fxs_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max);
 /* The route ("to = port N:P") of the FXS port registered at trunk as user (its username,
  * Contact user or number): an INVITE for it rings that port. NULL when none is. */
 const struct conf_route *leg_fxs_registered_route(struct daemon *d, const char *trunk,
@@ -102,7 +104,7 @@ int leg_fxo_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpo
 		      bool *alaw, int *cause);
 /* Whether span has FXO ports (a route "to = port N" leads to one of them). */
 bool leg_fxo_is_port(struct daemon *d, unsigned span);
-void leg_fxo_dump(struct daemon *d, FILE *out);
+unsigned leg_fxo_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max);
 
 /* ---- routing (gateway/call_route.c) ------------------------------------------------ */
 
