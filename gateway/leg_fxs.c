@@ -101,6 +101,7 @@ struct fxs_port {
 	size_t cid_len, cid_pos;
 	su_timer_t *cid_timer;
 	uint64_t onhook_at;		/* [us] on-hook seen in a call: a flash if short */
+	bool mwi;			/* messages waiting (RFC 3842 NOTIFY): stutter dial tone */
 };
 
 struct leg_fxs {
@@ -475,7 +476,8 @@ static void offhook_idle(struct fxs_port *p)
 {
 	p->digits[0] = '\0';
 	set_state(p, FXS_DIALTONE);
-	tone(p, ANALOG_TONE_DIAL);
+	/* messages waiting: the zone's stutter dial tone (GR-506's "message waiting" tone) */
+	tone(p, p->mwi ? ANALOG_TONE_STUTTER : ANALOG_TONE_DIAL);
 	reading(p, true);
 	timer_start(p, p->cp.first_digit_ms);
 }
@@ -954,6 +956,25 @@ const struct conf_route *leg_fxs_registered_route(struct daemon *d, const char *
 			return &p->reg_route;
 	}
 	return NULL;
+}
+
+int leg_fxs_mwi(struct daemon *d, const char *trunk, const char *user, bool waiting)
+{
+	struct analog_ports *ap = d->analog;
+	const struct conf_route *r = leg_fxs_registered_route(d, trunk, user);
+
+	for (unsigned i = 0; ap && user && user[0] && i < ap->n; i++) {
+		struct fxs_port *p = &ap->ports[i];
+		/* a registered port by its user; a port sharing the trunk by its number */
+		if (r ? &p->reg_route != r : p->reg || !p->number[0] || strcmp(p->number, user))
+			continue;
+		if (p->mwi != waiting)
+			PLOG(LL_NOTICE, p, "messages waiting: %s (%s)", waiting ? "yes" : "no",
+			     waiting ? "stutter dial tone" : "steady dial tone");
+		p->mwi = waiting;
+		return 200;
+	}
+	return 481;
 }
 
 void leg_fxs_trunk_changed(struct daemon *d, const char *trunk, bool removed)

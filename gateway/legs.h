@@ -89,6 +89,10 @@ unsigned leg_fxs_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned
  * Contact user or number): an INVITE for it rings that port. NULL when none is. */
 const struct conf_route *leg_fxs_registered_route(struct daemon *d, const char *trunk,
 						 const char *user);
+/* A message-waiting NOTIFY (RFC 3842) from trunk for user (a registered port's user, or the
+ * number of a port that shares the trunk): its next dial tones stutter while waiting. 200,
+ * or 481 when no port is that user. */
+int leg_fxs_mwi(struct daemon *d, const char *trunk, const char *user, bool waiting);
 /* A reload changed (registering again: withdraw, then REGISTER at its registrar) or removed
  * (withdraw) trunk: the ports registered there follow. */
 void leg_fxs_trunk_changed(struct daemon *d, const char *trunk, bool removed);

@@ -94,6 +94,11 @@ struct sipua_event {
 typedef void (sipua_event_h)(const struct sipua_event *ev, void *arg);
 /* Whether the owner can take a call now (e.g. some span is up with a free channel). */
 typedef bool (sipua_ready_h)(void *arg);
+struct mwi_summary;
+/* A message-waiting NOTIFY (RFC 3842) from trunk for Request-URI user: the owner's answer,
+ * 200 (taken) or 481 (no such user). */
+typedef int (sipua_mwi_h)(const char *trunk, const char *user, const struct mwi_summary *s,
+			  void *arg);
 
 enum sipua_transports {
 	SIPUA_TP_UDP = 1,
@@ -135,7 +140,9 @@ struct sipua_params {
 					 * cannot (or our fds are nearly all used), OPTIONS is
 					 * answered 503 so that a dispatcher in front stops
 					 * sending (RFC 3261 §11.2) */
-	void *arg;			/* passed to evh and ready */
+	sipua_mwi_h *mwi;		/* message-waiting NOTIFYs (RFC 3842) from a trunk's
+					 * address; NULL: every one is answered 481 */
+	void *arg;			/* passed to evh, ready and mwi */
 };
 
 #define SIPUA_TCP_IDLE_DEFAULT		60000	/* [ms] */

@@ -1,7 +1,9 @@
 /* sip/reg against SIPp as the registrar (tests/sip/reg_ports.xml): eight registrations on
  * one trunk, as eight analog ports registering as their own users (RFC 3261 §10.2), each
  * challenged and authenticated with its own digest user (§22.4), each refreshed before the
- * 6 s the registrar grants run out; and the back-off when the registrar refuses. */
+ * 6 s the registrar grants run out; and the back-off when the registrar refuses. Then the
+ * UA's answers to unsolicited message-waiting NOTIFYs (RFC 3842) for those users
+ * (tests/sip/mwi_notify.xml): 200 with the owner's verdict, 481, 489, 400. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "common/log.h"
+#include "sip/mwi.h"
 #include "sip/reg.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
@@ -37,7 +40,21 @@ static struct {
 	unsigned granted[NREG], retry_in[NREG][4];
 	pid_t sipp;
 	char msgf[64];
+	/* the owner's side of message-waiting NOTIFYs */
+	unsigned mwi_calls;
+	bool mwi_waiting;
+	char mwi_user[32], mwi_trunk[32];
 } H;
+
+static int on_mwi(const char *trunk, const char *user, const struct mwi_summary *s, void *arg)
+{
+	(void)arg;
+	H.mwi_calls++;
+	H.mwi_waiting = s->waiting;
+	snprintf(H.mwi_user, sizeof(H.mwi_user), "%s", user);
+	snprintf(H.mwi_trunk, sizeof(H.mwi_trunk), "%s", trunk);
+	return strcmp(user, "2001") ? 481 : 200;
+}
 
 static uint64_t now_ms(void)
 {
@@ -63,11 +80,32 @@ static void on_reg(struct sip_reg *r, enum sip_reg_event ev, int status, const c
 	}
 }
 
-static void start(unsigned idx, const char *scenario, unsigned calls)
+/* SIPp with scenario: a UAS (the registrar) on the trunk's proxy port, or, with extra
+ * (arguments, NULL-terminated), a UAC from that port towards the UA. */
+static void sipp_run(const char *scenario, unsigned calls, const char *const *extra)
 {
 	char errf[64];
 	struct sipp_args a;
 
+	snprintf(H.msgf, sizeof(H.msgf), "/tmp/sipreg-%u-messages.log", H.base);
+	snprintf(errf, sizeof(errf), "/tmp/sipreg-%u-errors.log", H.base);
+	unlink(H.msgf);
+	sipp_args_init(&a, scenario, H.base + 1, H.base + 2, H.base + 3, calls, "25s", H.msgf,
+		       errf);
+	for (unsigned i = 0; extra && extra[i]; i++)
+		sipp_args_add(&a, extra[i], NULL);
+	H.sipp = sipp_spawn(sipp_args_end(&a, extra ? H.base : 0));
+	if (extra)
+		return;
+	uint64_t end = now_ms() + 5000;
+	while (!proc_net_has("udp", H.base + 1, "") && now_ms() < end)
+		usleep(10000);
+	cr_assert(proc_net_has("udp", H.base + 1, ""), "SIPp did not bind");
+}
+
+/* The UA and a trunk to SIPp's port, on the ports of test idx. */
+static void ua_start(unsigned idx)
+{
 	H.base = (uint16_t)(PORT_BASE + 8 * idx);
 	log_set_all(LL_WARN);
 	cr_assert_eq(su_init(), 0);
@@ -75,23 +113,18 @@ static void start(unsigned idx, const char *scenario, unsigned calls)
 	cr_assert_not_null(H.root);
 	su_root_threading(H.root, 0);
 	struct sipua_params p = { .root = H.root, .addr = "127.0.0.1", .port = H.base,
-				  .auth_realm = "t" };
+				  .auth_realm = "t", .mwi = on_mwi };
 	cr_assert_eq(sipua_alloc(&H.ua, &p), 0);
 	char proxy[64];
 	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%u", H.base + 1);
 	struct sip_trunk_params tp = { .name = "pbx", .proxy = proxy };
 	cr_assert_eq(sip_trunk_alloc(&H.trunk, H.ua, &tp), 0);
+}
 
-	snprintf(H.msgf, sizeof(H.msgf), "/tmp/sipreg-%u-messages.log", H.base);
-	snprintf(errf, sizeof(errf), "/tmp/sipreg-%u-errors.log", H.base);
-	unlink(H.msgf);
-	sipp_args_init(&a, scenario, H.base + 1, H.base + 2, H.base + 3, calls, "25s", H.msgf,
-		       errf);
-	H.sipp = sipp_spawn(sipp_args_end(&a, 0));
-	uint64_t end = now_ms() + 5000;
-	while (!proc_net_has("udp", H.base + 1, "") && now_ms() < end)
-		usleep(10000);
-	cr_assert(proc_net_has("udp", H.base + 1, ""), "SIPp did not bind");
+static void start(unsigned idx, const char *scenario, unsigned calls)
+{
+	ua_start(idx);
+	sipp_run(scenario, calls, NULL);
 }
 
 static void teardown(void)
@@ -225,4 +258,42 @@ Test(sip_reg, params_checked)
 	cr_expect_eq(sip_digest_auth_str("r", "u", "p", buf, sizeof(buf)), 0);
 	cr_expect_str_eq(buf, "Digest:\"r\":u:p");
 	cr_expect_eq(sip_digest_auth_str("r", "u", "p", buf, 8), ENOSPC);
+}
+
+/* One NOTIFY from the trunk's address for user with event and that Messages-Waiting
+ * value: the status the UA answered (0: none seen). */
+static int notify(const char *user, const char *event, const char *waiting)
+{
+	const char *const extra[] = { "-s", user, "-key", "event", event, "-key", "waiting",
+				      waiting, NULL };
+	char line[256];
+	int status = 0;
+
+	sipp_run("mwi_notify.xml", 1, extra);
+	cr_assert_eq(sipp_wait(10000), 0, "SIPp: no final answer to the NOTIFY (see %s)",
+		     H.msgf);
+	FILE *f = fopen(H.msgf, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "SIP/2.0 ", 8))
+			status = atoi(line + 8);
+	fclose(f);
+	return status;
+}
+
+Test(sip_reg, mwi_notify_answers)
+{
+	ua_start(3);
+	cr_expect_eq(notify("2001", "message-summary", "yes"), 200);
+	cr_expect_eq(H.mwi_calls, 1);
+	cr_expect(H.mwi_waiting);
+	cr_expect_str_eq(H.mwi_user, "2001");
+	cr_expect_str_eq(H.mwi_trunk, "pbx", "the NOTIFY came from the trunk's address");
+	cr_expect_eq(notify("2001", "message-summary", "no"), 200);
+	cr_expect(!H.mwi_waiting);
+	cr_expect_eq(notify("9999", "message-summary", "yes"), 481, "no port is user 9999");
+	cr_expect_eq(H.mwi_calls, 3);
+	cr_expect_eq(notify("2001", "presence", "yes"), 489, "not message-summary");
+	cr_expect_eq(notify("2001", "message-summary", "perhaps"), 400, "malformed body");
+	cr_expect_eq(H.mwi_calls, 3, "neither reached the owner");
 }
