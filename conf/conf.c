@@ -634,6 +634,9 @@ static void check_ports(struct loader *ld, const struct conf *conf)
 		else if (p->reg.kind == EP_TRUNK && sp && sp->sig != SIG_FXS)
 			add_error(ld, p->line, "[port %u:%s]: register: only FXS ports register",
 				  p->span, p->list);
+		else if (p->mwi == MWI_SUBSCRIBE && p->reg.kind != EP_TRUNK)
+			add_error(ld, p->line, "[port %u:%s]: mwi = subscribe: needs register = "
+				  "trunk NAME", p->span, p->list);
 		else if (p->reg.kind == EP_TRUNK && !p->username[0] && !p->number[0])
 			add_error(ld, p->line, "[port %u:%s]: register: needs username or number",
 				  p->span, p->list);

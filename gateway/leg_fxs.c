@@ -27,6 +27,8 @@
 #include "media/callerid.h"
 #include "media/dtmf.h"
 #include "media/g711.h"
+#include "sip/mwi.h"
+#include "sip/mwi_sub.h"
 #include "sip/reg.h"
 #include "sip/trunk.h"
 #include "tdm/analog.h"
@@ -74,6 +76,7 @@ struct fxs_port {
 	struct conf_port cp;		/* the port's settings (a copy: reload-safe) */
 	struct sip_reg *reg;		/* its own registration (register = trunk NAME) */
 	struct gw_trunk *reg_trunk;	/* that trunk, referenced while reg lives */
+	struct sip_mwi_sub *mwi_sub;	/* mwi = subscribe: its message-summary subscription */
 	struct conf_route reg_route;	/* "to = port N:P": an INVITE for username */
 	struct dialplan *plan;		/* NULL: dial once a route matches uniquely */
 	enum g711_law law;
@@ -900,6 +903,20 @@ static void number_plus(char *out, size_t len, const char *first, unsigned k)
 
 /* ---- per-port registration (RFC 3261 §10; sip/reg.h) ------------------------------------ */
 
+/* Messages waiting or not: the next dial tones stutter or not. */
+static void port_mwi(struct fxs_port *p, bool waiting)
+{
+	if (p->mwi != waiting)
+		PLOG(LL_NOTICE, p, "messages waiting: %s (%s)", waiting ? "yes" : "no",
+		     waiting ? "stutter dial tone" : "steady dial tone");
+	p->mwi = waiting;
+}
+
+static void on_sub_mwi(const struct mwi_summary *s, void *arg)
+{
+	port_mwi(arg, s->waiting);
+}
+
 /* A port with register = trunk NAME: its registration, started. 0 or an errno value. */
 static int port_register(struct fxs_port *p)
 {
@@ -925,6 +942,17 @@ static int port_register(struct fxs_port *p)
 		return err;
 	}
 	p->reg_trunk = gw_trunk_ref(gt);
+	if (p->cp.mwi == MWI_SUBSCRIBE) {
+		struct sip_mwi_sub_params sp = {
+			.name = name, .user = p->username, .password = rp.password,
+			.expires = gt->conf.expires, .mwih = on_sub_mwi, .arg = p,
+		};
+		err = sip_mwi_sub_alloc(&p->mwi_sub, d->ua, gt->trunk, &sp);
+		if (err) {
+			PLOG(LL_ERROR, p, "SUBSCRIBE as %s: %s", p->username, strerror(err));
+			return err;
+		}
+	}
 	/* an INVITE for the port's user (or its Contact's) rings it, as "to = port N:P" */
 	snprintf(p->reg_route.name, sizeof(p->reg_route.name), "port-%u-%u", p->spanno, p->pos);
 	p->reg_route.to.kind = EP_PORT;
@@ -937,6 +965,8 @@ static int port_register(struct fxs_port *p)
 
 static void port_unregister(struct fxs_port *p)
 {
+	sip_mwi_sub_free(p->mwi_sub);
+	p->mwi_sub = NULL;
 	sip_reg_free(p->reg);
 	p->reg = NULL;
 	gw_trunk_unref(p->reg_trunk);
@@ -968,10 +998,7 @@ int leg_fxs_mwi(struct daemon *d, const char *trunk, const char *user, bool wait
 		/* a registered port by its user; a port sharing the trunk by its number */
 		if (r ? &p->reg_route != r : p->reg || !p->number[0] || strcmp(p->number, user))
 			continue;
-		if (p->mwi != waiting)
-			PLOG(LL_NOTICE, p, "messages waiting: %s (%s)", waiting ? "yes" : "no",
-			     waiting ? "stutter dial tone" : "steady dial tone");
-		p->mwi = waiting;
+		port_mwi(p, waiting);
 		return 200;
 	}
 	return 481;

@@ -9,6 +9,7 @@
 #include "sip/tpdir.h"
 #include "sip/trunk.h"
 #include "sip/mwi.h"
+#include "sip/mwi_sub.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1534,6 +1535,9 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 		break;
 	case SIP_HK_OPTIONS:
 		sip_trunk_nua_event(ctx, event, status, phrase, nh, sip);
+		break;
+	case SIP_HK_SUBSCRIBE:
+		sip_mwi_sub_nua_event(ctx, event, status, phrase, nh, sip, tags);
 		break;
 	case SIP_HK_REJECT:
 		if (event == nua_i_bye)		/* ours to answer, even here */

@@ -287,7 +287,8 @@ const char *sipua_call_state_name(enum sipua_call_state state);
 struct nua_s;
 
 /* Every nua handle we create is bound to one of these, the first member of its owner. */
-enum sip_hkind { SIP_HK_CALL = 1, SIP_HK_REGISTER, SIP_HK_OPTIONS, SIP_HK_REJECT };
+enum sip_hkind { SIP_HK_CALL = 1, SIP_HK_REGISTER, SIP_HK_OPTIONS, SIP_HK_REJECT,
+		 SIP_HK_SUBSCRIBE };
 struct sip_hctx {
 	enum sip_hkind kind;
 };

@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "sip/mwi.h"
+#include "sip/mwi_sub.h"
 #include "sip/reg.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
@@ -296,4 +297,35 @@ Test(sip_reg, mwi_notify_answers)
 	cr_expect_eq(notify("2001", "presence", "yes"), 489, "not message-summary");
 	cr_expect_eq(notify("2001", "message-summary", "perhaps"), 400, "malformed body");
 	cr_expect_eq(H.mwi_calls, 3, "neither reached the owner");
+}
+
+static void on_sub_mwi(const struct mwi_summary *s, void *arg)
+{
+	(void)arg;
+	H.mwi_calls++;
+	H.mwi_waiting = s->waiting;
+}
+
+/* mwi = subscribe: SUBSCRIBE with digest as the port's user, the NOTIFY in the dialog
+ * reaches the owner (yes), the subscription is refreshed before the notifier's 6 s run
+ * out, and the NOTIFY after the refresh says no. */
+Test(sip_reg, mwi_subscribe_notify_refresh)
+{
+	struct sip_mwi_sub *sub = NULL;
+	struct sip_mwi_sub_params sp = { .name = "port 5:1", .user = "2001",
+					 .password = "secret", .mwih = on_sub_mwi };
+
+	start(4, "mwi_subscribe.xml", 1);
+	cr_assert_eq(sip_mwi_sub_alloc(&sub, H.ua, H.trunk, &sp), 0);
+	uint64_t end = now_ms() + 5000;
+	while (!H.mwi_calls && now_ms() < end)
+		su_root_step(H.root, 20);
+	cr_expect_eq(H.mwi_calls, 1, "no NOTIFY reached the owner");
+	cr_expect(H.mwi_waiting);
+	cr_expect(sip_mwi_sub_active(sub));
+	int rc = sipp_wait(15000);
+	cr_expect_eq(rc, 0, "SIPp: SUBSCRIBE wrong or not refreshed (see %s)", H.msgf);
+	cr_expect_eq(sip_mwi_sub_notifies(sub), 2);
+	cr_expect(!H.mwi_waiting, "the second NOTIFY said no");
+	sip_mwi_sub_free(sub);
 }
