@@ -922,14 +922,15 @@ static int port_register(struct fxs_port *p)
 {
 	struct daemon *d = p->d;
 	struct gw_trunk *gt = gw_trunk_get(d, p->cp.reg.trunk);
-	char name[CONF_NAME_MAX + 32];
+	char name[2 * CONF_NAME_MAX + 32];
 
 	if (!gt) {
 		PLOG(LL_ERROR, p, "register: trunk %s does not run", p->cp.reg.trunk);
 		return ENOENT;
 	}
-	/* its log lines: "port 5:1 (trunk pbx): registered as 2001 (expires 3600 s)" */
-	snprintf(name, sizeof(name), "port %u:%u (trunk %s)", p->spanno, p->pos, gt->name);
+	/* its log lines: "port 5:1 as 2001 (trunk pbx): registered (expires 3600 s)" */
+	snprintf(name, sizeof(name), "port %u:%u as %s (trunk %s)", p->spanno, p->pos,
+		 p->username, gt->name);
 	struct sip_reg_params rp = {
 		.name = name,
 		.user = p->username,

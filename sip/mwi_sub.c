@@ -99,18 +99,13 @@ static void on_response(struct sip_mwi_sub *s, int status, const char *phrase, c
 		s->auth_tried = false;
 		return;
 	}
-	if ((status == 401 || status == 407) && !s->auth_tried && sip) {
-		const msg_param_t *params = status == 407 && sip->sip_proxy_authenticate ?
-			sip->sip_proxy_authenticate->au_params :
-			sip->sip_www_authenticate ? sip->sip_www_authenticate->au_params : NULL;
-		const char *realm = params ? msg_params_find(params, "realm=") : NULL;
-		char auth[512];
-		if (realm && !sip_digest_auth_str(realm, s->auth_user, s->password, auth,
-						  sizeof(auth))) {
-			s->auth_tried = true;
-			nua_authenticate(s->nh, NUTAG_AUTH(auth), TAG_END());
-			return;
-		}
+	char auth[512];
+	if ((status == 401 || status == 407) && !s->auth_tried &&
+	    !sip_digest_answer(sip, status, s->auth_user, s->password, auth, sizeof(auth),
+			       NULL)) {
+		s->auth_tried = true;
+		nua_authenticate(s->nh, NUTAG_AUTH(auth), TAG_END());
+		return;
 	}
 	failed(s, status, phrase);
 }

@@ -84,6 +84,23 @@ int sip_digest_auth_str(const char *realm, const char *user, const char *passwor
 	return n < 0 || (size_t)n >= len ? ENOSPC : 0;
 }
 
+int sip_digest_answer(const struct sip_s *sip, int status, const char *user,
+		      const char *password, char *buf, size_t len, const char **realmp)
+{
+	const msg_param_t *params = NULL;
+
+	if (!sip)
+		return ENOENT;
+	if (status == 407 && sip->sip_proxy_authenticate)
+		params = sip->sip_proxy_authenticate->au_params;
+	else if (sip->sip_www_authenticate)
+		params = sip->sip_www_authenticate->au_params;
+	const char *realm = params ? msg_params_find(params, "realm=") : NULL;
+	if (realmp)
+		*realmp = realm;
+	return realm ? sip_digest_auth_str(realm, user, password, buf, len) : ENOENT;
+}
+
 static void drop_handle(nua_handle_t **nh)
 {
 	if (!*nh)
@@ -180,7 +197,7 @@ static void response(struct sip_reg *r, int status, const char *phrase, const si
 		if (r->state != SIP_REG_REGISTERED) {
 			set_state(r, SIP_REG_REGISTERED);
 			r->expires_at = clock_now_us() + (uint64_t)exp * 1000000u;
-			LOGN(LS_SIP, "%s: registered as %s (expires %u s)", r->name, r->user, exp);
+			LOGN(LS_SIP, "%s: registered (expires %u s)", r->name, exp);
 			r->evh(r, SIP_REG_EV_REGISTERED, status, phrase, exp, r->arg);
 		} else {
 			r->expires_at = clock_now_us() + (uint64_t)exp * 1000000u;
@@ -188,23 +205,16 @@ static void response(struct sip_reg *r, int status, const char *phrase, const si
 		}
 		return;
 	}
-	if ((status == 401 || status == 407) && !r->auth_tried && sip) {
-		const msg_param_t *params = NULL;
-		char auth[512];
-
-		if (status == 407 && sip->sip_proxy_authenticate)
-			params = sip->sip_proxy_authenticate->au_params;
-		else if (sip->sip_www_authenticate)
-			params = sip->sip_www_authenticate->au_params;
-		const char *realm = params ? msg_params_find(params, "realm=") : NULL;
-		if (realm && !sip_digest_auth_str(realm, r->auth_user, r->password, auth,
-						  sizeof(auth))) {
-			r->auth_tried = true;
-			LOGI(LS_SIP, "%s: challenged by realm %s, sending credentials as %s",
-			     r->name, realm, r->auth_user);
-			nua_authenticate(r->nh, NUTAG_AUTH(auth), TAG_END());
-			return;
-		}
+	char auth[512];
+	const char *realm = NULL;
+	if ((status == 401 || status == 407) && !r->auth_tried &&
+	    !sip_digest_answer(sip, status, r->auth_user, r->password, auth, sizeof(auth),
+			       &realm)) {
+		r->auth_tried = true;
+		LOGI(LS_SIP, "%s: challenged by realm %s, sending credentials as %s", r->name,
+		     realm, r->auth_user);
+		nua_authenticate(r->nh, NUTAG_AUTH(auth), TAG_END());
+		return;
 	}
 	if (r->withdrawing) {
 		r->withdrawing = false;

@@ -85,9 +85,15 @@ uint64_t sip_reg_expires_at(const struct sip_reg *r);
 int sip_digest_auth_str(const char *realm, const char *user, const char *password, char *buf,
 			size_t len);
 
+struct sip_s;
+/* The NUTAG_AUTH string answering the 401 or 407 (status) in sip with user/password (the
+ * realm from its WWW- or Proxy-Authenticate, RFC 3261 §22.2). 0, ENOENT (no challenge or
+ * no credentials) or ENOSPC; *realm (if realm) the challenge's, as quoted there. */
+int sip_digest_answer(const struct sip_s *sip, int status, const char *user,
+		      const char *password, char *buf, size_t len, const char **realm);
+
 /* ---- For sip/ua.c only -------------------------------------------------------------- */
 struct nua_handle_s;
-struct sip_s;
 /* A response on a registration's handle (ctx kind SIP_HK_REGISTER). */
 void sip_reg_nua_event(struct sip_hctx *ctx, int event, int status, const char *phrase,
 		       struct nua_handle_s *nh, const struct sip_s *sip);

@@ -32,7 +32,7 @@ t_wait_exit "$reg" 45 || { t_tail sipp-reg; t_tail gw 40; t_fail "registrar: a p
 for n in 1 2 3 4 5 6 7 8; do
 	c=$(grep -c "^To: <sip:line0$n@127.0.0.1:5070>" "$T_LOGDIR/reg.msg")
 	[ "$c" -ge 3 ] || t_fail "line0$n: $c REGISTERs (challenged, authenticated, refreshed: 3)"
-	t_wait_log gw "port 5:$n .trunk peer.: registered as line0$n " 2 || t_fail "port 5:$n not registered"
+	t_wait_log gw "port 5:$n as line0$n .trunk peer.: registered " 2 || t_fail "port 5:$n not registered"
 done
 
 # ports ROW-REGEX...: each row is in strowgerctl show ports.
