@@ -51,32 +51,30 @@ static void skip_ws(const char **p)
 	*p += strspn(*p, " \t");
 }
 
-/* newmsgs SLASH oldmsgs [ LPAREN new-urgentmsgs SLASH old-urgentmsgs RPAREN ], SLASH and
- * the parentheses with optional white space (SWS) around them. */
+/* count SLASH count, white space (SWS) around the slash and after. */
+static bool pair(const char **v, unsigned *a, unsigned *b)
+{
+	if (!count(v, a))
+		return false;
+	skip_ws(v);
+	if (*(*v)++ != '/')
+		return false;
+	skip_ws(v);
+	if (!count(v, b))
+		return false;
+	skip_ws(v);
+	return true;
+}
+
+/* newmsgs SLASH oldmsgs [ LPAREN new-urgentmsgs SLASH old-urgentmsgs RPAREN ] */
 static bool counts(const char *v, struct mwi_count *c)
 {
-	if (!count(&v, &c->new_msgs))
+	if (!pair(&v, &c->new_msgs, &c->old_msgs))
 		return false;
-	skip_ws(&v);
-	if (*v++ != '/')
-		return false;
-	skip_ws(&v);
-	if (!count(&v, &c->old_msgs))
-		return false;
-	skip_ws(&v);
 	if (*v == '(') {
 		v++;
 		skip_ws(&v);
-		if (!count(&v, &c->new_urgent))
-			return false;
-		skip_ws(&v);
-		if (*v++ != '/')
-			return false;
-		skip_ws(&v);
-		if (!count(&v, &c->old_urgent))
-			return false;
-		skip_ws(&v);
-		if (*v++ != ')')
+		if (!pair(&v, &c->new_urgent, &c->old_urgent) || *v++ != ')')
 			return false;
 		c->urgent = true;
 		skip_ws(&v);
