@@ -58,6 +58,9 @@ enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK, EP_GROUP, EP_PORT };
 /* Caller ID sent to an FXS port's phone / expected on an FXO line, between the rings. */
 enum conf_callerid { CID_BELL202, CID_V23, CID_DTMF, CID_NONE };
 
+/* An FXS port's message waiting (RFC 3842): unsolicited NOTIFYs only, or SUBSCRIBE too. */
+enum conf_mwi { MWI_NOTIFY, MWI_SUBSCRIBE };
+
 /* A route's source or destination: "any", "span N", "group NAME", "trunk NAME", or (a
  * destination only) "port N:P" (one analog port) or "port N" (the port of span N whose
  * number is the called number). */
@@ -159,6 +162,11 @@ struct conf_port {
 	char list[CONF_NAME_MAX];	/* "1-8" as written */
 	char number[CONF_NAME_MAX];	/* the first port's number, digits; "" = none */
 	char caller_id_name[CONF_NAME_MAX * 2];	/* FXS: the name its calls carry */
+	struct conf_endpoint reg;	/* FXS: EP_TRUNK: each port registers there as its own
+					 * user (RFC 3261 §10); EP_ANY: none */
+	char username[CONF_NAME_MAX];	/* FXS: the first port's SIP user; "" = its number */
+	char password[CONF_STR_MAX];	/* FXS: digest password of every port of the section */
+	int mwi;			/* enum conf_mwi */
 	char tone_zone[8];		/* libtonezone country code: us, de, uk, fr... */
 	char dial_plan[CONF_STR_MAX];	/* FXS: "911|1NXXNXXXXXX|0."; "" = until a route matches */
 	int caller_id;			/* enum conf_callerid */

@@ -40,6 +40,7 @@ static const char *const fax_detect_names[] = { "any", "ced", "none", NULL };
 static const char *const session_timer_names[] = { "no", "accept", "yes", NULL };
 static const char *const session_refresh_names[] = { "reinvite", "update", NULL };
 static const char *const prack_names[] = { "no", "supported", "required", NULL };
+static const char *const mwi_names[] = { "notify", "subscribe", NULL };
 static const char *const callerid_names[] = { "bell202", "v23", "dtmf", "none", NULL };
 static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
@@ -780,6 +781,19 @@ const struct conf_opt conf_opts[] = {
 	/* [port N:LIST] */
 	{ CS_PORT, "number", OT_STRING, 0, .check = check_port_number, .def = "", P(number),
 	  .desc = "the first port's number; a range counts up from it" },
+	{ CS_PORT, "register", OT_ENDPOINT, OPT_NO_ANY, .def = "none", P(reg),
+	  .desc = "FXS: trunk NAME: each port registers at the trunk's registrar as its own SIP "
+	  "user (username), calls out as it and is called at it; none: the ports share the "
+	  "trunk's identity" },
+	{ CS_PORT, "username", OT_STRING, 0, .check = check_sip_user, .def = "", P(username),
+	  .desc = "FXS: the first port's SIP user (REGISTER, From, digest user); a range counts "
+	  "its trailing digits up; empty: the port's number" },
+	{ CS_PORT, "password", OT_STRING, 0, .def = "", P(password),
+	  .desc = "FXS: the ports' digest password (register = trunk NAME)" },
+	{ CS_PORT, "mwi", OT_ENUM, 0, .names = mwi_names, .def = "notify", P(mwi),
+	  .desc = "FXS: message waiting (RFC 3842) from NOTIFYs the trunk sends unasked "
+	  "(notify), or also SUBSCRIBE for message-summary as each port's user, refreshed "
+	  "(subscribe; needs register); messages waiting: stutter dial tone" },
 	{ CS_PORT, "caller_id_name", OT_STRING, 0, .def = "", P(caller_id_name),
 	  .desc = "FXS: the calling name of the port's calls" },
 	{ CS_PORT, "tone_zone", OT_STRING, 0, .check = check_zone, .def = "us", P(tone_zone),

@@ -219,6 +219,11 @@ static unsigned ctl_trunks(void *arg, struct ctl_trunk_row *rows, unsigned max)
 	return n;
 }
 
+static unsigned ctl_ports(void *arg, struct ctl_port_row *rows, unsigned max)
+{
+	return gw_port_rows(arg, rows, max);
+}
+
 static int ctl_reload(void *arg, char *reply, size_t len)
 {
 	return gw_daemon_reload(arg, reply, len);
@@ -364,6 +369,7 @@ static const struct ctl_ops daemon_ctl_ops = {
 	.spans = ctl_spans,
 	.calls = ctl_calls,
 	.trunks = ctl_trunks,
+	.ports = ctl_ports,
 	.channels = ctl_channels,
 	.cdr_tail = ctl_cdr_tail,
 	.status = ctl_status,

@@ -15,6 +15,7 @@
 #include "gateway/span_group.h"
 #include "gateway/status.h"
 #include "media/engine.h"
+#include "sip/mwi.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
 #include "tdm/dahdi.h"
@@ -350,6 +351,12 @@ static void on_sip_event(const struct sipua_event *ev, void *arg)
 	leg_sip_on_event(arg, ev);
 }
 
+static int on_sip_mwi(const char *trunk, const char *user, const struct mwi_summary *s,
+		      void *arg)
+{
+	return leg_fxs_mwi(arg, trunk, user, s->waiting);
+}
+
 /* OPTIONS from a dispatcher gets 200 only while some span is up (present, no alarm). */
 static bool sip_ready(void *arg)
 {
@@ -388,6 +395,7 @@ static int start_sip(struct daemon *d)
 		.dns_server = conf->general.dns_server,
 		.evh = on_sip_event,
 		.ready = sip_ready,
+		.mwi = on_sip_mwi,
 		.arg = d,
 	};
 	int err = sipua_alloc(&d->ua, &up);

@@ -276,6 +276,16 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 		.sdp = s->late ? NULL : sdp,
 		.priv = s,
 	};
+	/* An FXS port registered at this trunk calls as its own SIP user (RFC 3261 §10):
+	 * From, Contact and digest are its; P-Asserted-Identity stays the number. */
+	if (lp->sip_user && lp->sip_trunk && !strcmp(lp->sip_trunk, s->trunk)) {
+		dial.from_user = lp->sip_user;
+		dial.contact_user = lp->sip_user;
+		if (lp->sip_password) {
+			dial.auth_user = lp->sip_user;
+			dial.auth_password = lp->sip_password;
+		}
+	}
 	char div[256], hist[384];
 	if (redirecting_to_sip(d, lp, div, sizeof(div), hist, sizeof(hist)) == 0) {
 		dial.diversion = div;

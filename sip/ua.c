@@ -9,6 +9,8 @@
 #include "sip/tpdir.h"
 #include "sip/trace.h"
 #include "sip/trunk.h"
+#include "sip/mwi.h"
+#include "sip/mwi_sub.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,7 +50,7 @@
 #define TCP_MSG_TIMEOUT_MS 16000	/* [ms] bound on one incoming message's arrival */
 #define GUARD_SWEEP_MS	 1000	/* [ms] between sweeps of inbound TCP (sip/tcp_guard.h) */
 /* The methods we handle (RFC 3261 §20.5): INVITE dialogs, and PRACK and UPDATE in them. */
-#define SIPUA_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE"
+#define SIPUA_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, NOTIFY"
 #define FDS_LOW_PERCENT	 90	/* fds in use from which OPTIONS is answered 503 */
 
 struct sipua_call {
@@ -62,6 +64,8 @@ struct sipua_call {
 	bool answered;			/* 2xx to the initial INVITE sent or received */
 	bool confirmed;			/* CONFIRMED reported */
 	bool auth_tried;		/* credentials sent once for this INVITE */
+	char auth_user[128];		/* the dial's own credentials, "" = the trunk's */
+	char auth_password[128];
 	bool invite_final;		/* final response to our initial INVITE received */
 	uint32_t progress_hash;		/* of the last 1xx reported, see progress_hash() */
 	bool cancelled;			/* we sent CANCEL for our INVITE (§9.1) */
@@ -111,6 +115,7 @@ struct sipua {
 	nua_t *nua;
 	sipua_event_h *evh;
 	sipua_ready_h *ready;
+	sipua_mwi_h *mwi;
 	void *arg;
 	unsigned max_calls;
 	unsigned retry_after;		/* [s] */
@@ -716,7 +721,9 @@ static bool call_authenticate(struct sipua_call *c, const sip_t *sip)
 	else if (sip->sip_www_authenticate)
 		params = sip->sip_www_authenticate->au_params;
 	const char *realm = params ? msg_params_find(params, "realm=") : NULL;
-	if (!realm || sip_trunk_auth(c->trunk, realm, auth, sizeof(auth)))
+	if (!realm || (c->auth_user[0] ? sip_digest_auth_str(realm, c->auth_user,
+							   c->auth_password, auth, sizeof(auth))
+				      : sip_trunk_auth(c->trunk, realm, auth, sizeof(auth))))
 		return false;
 	c->auth_tried = true;
 	LOGI(LS_SIP, "call %s: challenged by realm %s, sending credentials", c->call_id, realm);
@@ -1277,6 +1284,68 @@ static void answer_options(struct sipua *ua, nua_handle_t *nh)
 						: "the gateway cannot take calls");
 }
 
+/* The trunk whose address the request being handled comes from, or NULL. */
+static struct sip_trunk *request_trunk(struct sipua *ua)
+{
+	msg_t *msg = nua_current_request(ua->nua);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+	bool tcp = ai && ai->ai_protocol == IPPROTO_TCP;
+
+	for (unsigned i = 0; ai && i < ua->ntrunks; i++)
+		if (sip_trunk_match_source(ua->trunks[i], ai->ai_addr, tcp))
+			return ua->trunks[i];
+	return NULL;
+}
+
+/* An unsolicited NOTIFY (RFC 3842 §3.2: message-summary, outside any subscription): from a
+ * trunk's address only (403 otherwise); 489 for another event package (RFC 6665 §8.3.1 /
+ * RFC 3265 §3.2.4), 400 for a body that breaks §5.2, then the owner's verdict for the
+ * Request-URI's user: 200, or 481 when no port is that user. */
+static void on_notify(struct sipua *ua, nua_handle_t *nh, const sip_t *sip)
+{
+	const char *cid = sip && sip->sip_call_id ? sip->sip_call_id->i_id : "?";
+	const char *user = sip && sip->sip_request && sip->sip_request->rq_url->url_user ?
+			   sip->sip_request->rq_url->url_user : "";
+	int status = 481;
+	const char *phrase = NULL;
+	char err[128] = "";
+
+	if (!sip) {
+		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(ua->nua), TAG_END());
+		return;
+	}
+	struct sip_trunk *trunk = request_trunk(ua);
+	if (!trunk) {
+		LOGW(LS_SIP, "NOTIFY %s from no trunk's address: 403", cid);
+		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(ua->nua), TAG_END());
+		return;
+	}
+	if (!sip->sip_event || strcasecmp(sip->sip_event->o_type, "message-summary")) {
+		LOGN(LS_SIP, "NOTIFY %s for event %s: 489", cid,
+		     sip->sip_event ? sip->sip_event->o_type : "(none)");
+		nua_respond(nh, SIP_489_BAD_EVENT, NUTAG_WITH_THIS(ua->nua),
+			    SIPTAG_ALLOW_EVENTS_STR("message-summary"), TAG_END());
+		return;
+	}
+	struct mwi_summary ms;
+	const char *body = sip->sip_payload ? sip->sip_payload->pl_data : NULL;
+	size_t len = sip->sip_payload ? sip->sip_payload->pl_len : 0;
+	if (mwi_summary_parse(body, len, &ms, err, sizeof(err))) {
+		LOGN(LS_SIP, "NOTIFY %s for %s: message-summary unreadable (%s): 400", cid, user,
+		     err);
+		nua_respond(nh, 400, "Bad message-summary", NUTAG_WITH_THIS(ua->nua), TAG_END());
+		return;
+	}
+	if (ua->mwi)
+		status = ua->mwi(sip_trunk_name(trunk), user, &ms, ua->arg);
+	if (status == 481)
+		phrase = "Subscription does not exist";
+	LOGI(LS_SIP, "NOTIFY %s: message-summary for %s: messages waiting %s: %d", cid, user,
+	     ms.waiting ? "yes" : "no", status);
+	nua_respond(nh, status, phrase ? phrase : sip_status_phrase(status),
+		    NUTAG_WITH_THIS(ua->nua), TAG_END());
+}
+
 static void guard_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
 {
 	static struct log_ratelimit rl;
@@ -1744,6 +1813,10 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 			if (cs == nua_callstate_terminated && nh)
 				nua_handle_destroy(nh);
 			break;
+		case nua_i_notify:	/* ours to answer */
+			on_notify(ua, nh, sip);
+			nua_handle_destroy(nh);
+			break;
 		case nua_i_bye:		/* ours to answer (on_bye()); no call here */
 		case nua_i_update:	/* ours too (on_update()) */
 			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(ua->nua), TAG_END());
@@ -1760,8 +1833,13 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 		call_event((struct sipua_call *)ctx, event, status, phrase, sip, tags);
 		break;
 	case SIP_HK_REGISTER:
+		sip_reg_nua_event(ctx, event, status, phrase, nh, sip);
+		break;
 	case SIP_HK_OPTIONS:
 		sip_trunk_nua_event(ctx, event, status, phrase, nh, sip);
+		break;
+	case SIP_HK_SUBSCRIBE:
+		sip_mwi_sub_nua_event(ctx, event, status, phrase, nh, sip, tags);
 		break;
 	case SIP_HK_REJECT:
 		if (event == nua_i_bye)		/* ours to answer, even here */
@@ -1810,6 +1888,7 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	ua->root = p->root;
 	ua->evh = p->evh ? p->evh : evh_noop;
 	ua->ready = p->ready ? p->ready : ready_always;
+	ua->mwi = p->mwi;
 	ua->arg = p->arg;
 	ua->max_calls = p->max_calls;
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
@@ -1896,6 +1975,8 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     NUTAG_APPL_METHOD("BYE"),	/* see on_bye() */
 			     NUTAG_APPL_METHOD("OPTIONS"),	/* see answer_options() */
 			     NUTAG_APPL_METHOD("UPDATE"),	/* see on_update() */
+			     NUTAG_APPL_METHOD("NOTIFY"),	/* see on_notify() */
+			     NUTAG_ALLOW_EVENTS("message-summary"),
 			     /* What we do: not Sofia's default, which names REFER, MESSAGE,
 			      * SUBSCRIBE and NOTIFY that nothing here handles (it answered a
 			      * REFER 202 Accepted and transferred nothing). Sofia answers them
@@ -2103,7 +2184,9 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	char to[URI_MAX], from[URI_MAX], pai[URI_MAX] = "";
 	struct sipua_call *c;
 
-	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0])
+	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0] ||
+	    (d->auth_user && (strlen(d->auth_user) >= sizeof(c->auth_user) || !d->auth_password ||
+			      strlen(d->auth_password) >= sizeof(c->auth_password))))
 		return EINVAL;
 	if (ua->max_calls && ua->ncalls >= ua->max_calls)
 		return EBUSY;
@@ -2131,9 +2214,14 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	if (d->timer)
 		c->st = *d->timer;
 	c->prack = d->prack;
+	if (d->auth_user) {
+		snprintf(c->auth_user, sizeof(c->auth_user), "%s", d->auth_user);
+		snprintf(c->auth_password, sizeof(c->auth_password), "%s", d->auth_password);
+	}
 	sdp_keep(&c->local_sdp, d->sdp);
 	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
 			   SIPTAG_CALL_ID(cid),
+			   TAG_IF(d->contact_user, NUTAG_M_USERNAME(d->contact_user)),
 			   TAG_IF(sip_trunk_transport(d->trunk) != SIP_TP_UDP,
 				  NUTAG_M_PARAMS(sip_contact_params(sip_trunk_transport(d->trunk)))),
 			   TAG_END());

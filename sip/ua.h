@@ -95,6 +95,11 @@ struct sipua_event {
 typedef void (sipua_event_h)(const struct sipua_event *ev, void *arg);
 /* Whether the owner can take a call now (e.g. some span is up with a free channel). */
 typedef bool (sipua_ready_h)(void *arg);
+struct mwi_summary;
+/* A message-waiting NOTIFY (RFC 3842) from trunk for Request-URI user: the owner's answer,
+ * 200 (taken) or 481 (no such user). */
+typedef int (sipua_mwi_h)(const char *trunk, const char *user, const struct mwi_summary *s,
+			  void *arg);
 
 enum sipua_transports {
 	SIPUA_TP_UDP = 1,
@@ -136,7 +141,9 @@ struct sipua_params {
 					 * cannot (or our fds are nearly all used), OPTIONS is
 					 * answered 503 so that a dispatcher in front stops
 					 * sending (RFC 3261 §11.2) */
-	void *arg;			/* passed to evh and ready */
+	sipua_mwi_h *mwi;		/* message-waiting NOTIFYs (RFC 3842) from a trunk's
+					 * address; NULL: every one is answered 481 */
+	void *arg;			/* passed to evh, ready and mwi */
 };
 
 #define SIPUA_TCP_IDLE_DEFAULT		60000	/* [ms] */
@@ -234,11 +241,15 @@ struct sipua_dial {
 	const char *history_info;	/* History-Info header value (RFC 7044), or NULL */
 	const struct sipua_timer *timer; /* session timer (RFC 4028), NULL: accept, 1800/90 */
 	enum sipua_prack prack;		/* 100rel (RFC 3262) */
+	const char *auth_user;		/* digest credentials for a 401/407 (an analog port
+					 * registered as its own user), or NULL: the trunk's */
+	const char *auth_password;	/* needed with auth_user */
+	const char *contact_user;	/* Contact's user part, or NULL: Sofia-SIP's */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */
 };
 
-/* Send an INVITE (RFC 3261 §13.2.1). A 401/407 is answered once with the trunk's
- * credentials. Return 0 with *callp set, EINVAL, EBUSY (call limit) or ENOMEM. */
+/* Send an INVITE (RFC 3261 §13.2.1). A 401/407 is answered once with the dial's or the
+ * trunk's credentials. Return 0 with *callp set, EINVAL, EBUSY (call limit) or ENOMEM. */
 int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct sipua_dial *d);
 
 /* Respond to the call's pending INVITE (initial or re-INVITE): status 100..699, phrase
@@ -299,7 +310,8 @@ void sipua_trace_describe(const struct sipua *ua, char *buf, size_t len);
 struct nua_s;
 
 /* Every nua handle we create is bound to one of these, the first member of its owner. */
-enum sip_hkind { SIP_HK_CALL = 1, SIP_HK_REGISTER, SIP_HK_OPTIONS, SIP_HK_REJECT };
+enum sip_hkind { SIP_HK_CALL = 1, SIP_HK_REGISTER, SIP_HK_OPTIONS, SIP_HK_REJECT,
+		 SIP_HK_SUBSCRIBE };
 struct sip_hctx {
 	enum sip_hkind kind;
 };

@@ -1480,3 +1480,39 @@ Test(conf, err_ports)
 		      "t.conf:16: from: 'port 5:1' is not any, span N, group NAME or trunk NAME",
 		      "t.conf:18: [route s]: to: span 2 is not an fxs or fxo span");
 }
+
+/* [port] register/username/password: an FXS range registering as its own users at a
+ * trunk; the trunk must exist, only FXS ports register, a range's username needs trailing
+ * digits to count up. */
+Test(conf, ports_register)
+{
+	struct conf *c = load_ok("[span 5]\ntype = t1\nsignalling = fxs\n"
+				 "[trunk pbx]\nproxy = sip:127.0.0.1\n"
+				 "[port 5:1-8]\nnumber = 2001\nregister = trunk pbx\n"
+				 "username = line01\npassword = s3cret\nmwi = subscribe\n"
+				 "[port 5:9]\nnumber = 2009\n");
+
+	cr_assert_eq(c->ports[0].reg.kind, EP_TRUNK);
+	cr_assert_str_eq(c->ports[0].reg.trunk, "pbx");
+	cr_assert_str_eq(c->ports[0].username, "line01");
+	cr_assert_str_eq(c->ports[0].password, "s3cret");
+	cr_assert_eq(c->ports[0].mwi, MWI_SUBSCRIBE);
+	cr_assert_eq(c->ports[1].reg.kind, EP_ANY, "default: share the trunk");
+	cr_assert_eq(c->ports[1].mwi, MWI_NOTIFY);
+	conf_free(c);
+
+	expect_errors("[span 5]\ntype = t1\nsignalling = fxs\n"
+		      "[span 7]\ntype = t1\nsignalling = fxo\nchannels = 1-4\n"
+		      "[trunk pbx]\nproxy = sip:127.0.0.1\n"
+		      "[port 5:1]\nnumber = 1\nregister = trunk nope\n"
+		      "[port 5:2-3]\nregister = trunk pbx\nusername = desk\n"
+		      "[port 7:1]\nnumber = 3\nregister = trunk pbx\n"
+		      "[port 5:4]\nusername = a@b\n"
+		      "[port 5:5]\nmwi = subscribe\n", 5,
+		      "t.conf:10: [port 5:1]: register: trunk 'nope' is not defined",
+		      "t.conf:13: [port 5:2-3]: username: a range's users count up its trailing "
+		      "digits, 'desk' has none",
+		      "t.conf:16: [port 7:1]: register: only FXS ports register",
+		      "t.conf:20: username: 'a@b': '@' is not allowed in a SIP user part",
+		      "t.conf:21: [port 5:5]: mwi = subscribe: needs register = trunk NAME");
+}
