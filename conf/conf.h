@@ -94,6 +94,8 @@ struct conf_general {
 					 * §22.1) to INVITEs from no trunk's address */
 	unsigned auth_nonce_lifetime;	/* [s] a nonce of ours is good this long */
 	char rtp_address[CONF_NAME_MAX + 16];	/* numeric address of the RTP sockets */
+	char external_address[CONF_NAME_MAX + 16];	/* NAT: the public address our Via,
+					 * Contact and SDP name; "": sip_/rtp_address */
 	unsigned rtp_port_min;		/* RTP ports, even ones used, RTCP on the next odd */
 	unsigned rtp_port_max;
 	bool symmetric_rtp;		/* send RTP where the peer's RTP comes from */

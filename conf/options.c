@@ -72,6 +72,12 @@ static int check_ip_literal(const char *value, char *err, size_t errlen)
 	return EINVAL;
 }
 
+/* Empty, or a numeric address (external_address: none, or the NAT's public one). */
+static int check_ip_literal_or_empty(const char *value, char *err, size_t errlen)
+{
+	return value[0] ? check_ip_literal(value, err, errlen) : 0;
+}
+
 /* A SIP user part as RFC 3261 §25.1 allows it unescaped: unreserved and user-unreserved. */
 static int check_sip_user(const char *value, char *err, size_t errlen)
 {
@@ -583,6 +589,9 @@ const struct conf_opt conf_opts[] = {
 	  "a new challenge with stale=true" },
 	{ CS_GENERAL, "rtp_address", OT_STRING, 0, .check = check_ip_literal,
 	  .def = "127.0.0.1", G(rtp_address), .desc = "numeric address of the RTP sockets" },
+	{ CS_GENERAL, "external_address", OT_STRING, 0, .check = check_ip_literal_or_empty,
+	  .def = "", G(external_address), .desc = "NAT: the public numeric address our Via, "
+	  "Contact and SDP c=/o= name instead of sip_address and rtp_address (\"\": none)" },
 	{ CS_GENERAL, "rtp_port_min", OT_UINT, 0, .min = 1024, .max = 65534, .def = "10000",
 	  G(rtp_port_min), .desc = "lowest RTP port (even ports carry RTP, RFC 3550 §11)" },
 	{ CS_GENERAL, "rtp_port_max", OT_UINT, 0, .min = 1025, .max = 65535, .def = "20000",

@@ -152,7 +152,8 @@ static int media_prepare(struct leg_sip *s, bool alaw)
 {
 	const struct conf_general *g = &s->d->conf->general;
 	struct sdp_oa_params p = {
-		.addr = g->rtp_address,
+		/* behind NAT the public address; the socket stays on rtp_address */
+		.addr = g->external_address[0] ? g->external_address : g->rtp_address,
 		.codecs = { alaw ? SDP_CODEC_PCMA : SDP_CODEC_PCMU,
 			    alaw ? SDP_CODEC_PCMU : SDP_CODEC_PCMA, SDP_CODEC_NONE },
 		.te_pt = 101,

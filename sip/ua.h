@@ -103,6 +103,9 @@ enum sipua_transports {
 struct sipua_params {
 	struct su_root_s *root;		/* caller's loop; su_root_threading(root, 0) already done */
 	const char *addr;		/* numeric local address to bind, "127.0.0.1" */
+	const char *external_addr;	/* NAT: the numeric address our Via sent-by and
+					 * Contact name instead of addr (sockets stay on addr);
+					 * NULL or "": addr */
 	uint16_t port;			/* local SIP port */
 	unsigned transports;		/* SIPUA_TP_* mask; 0 means UDP and TCP */
 	unsigned max_calls;		/* beyond it new INVITEs get 503; 0 = no limit */

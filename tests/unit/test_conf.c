@@ -934,6 +934,20 @@ Test(conf, sip_and_rtp_addresses)
 	conf_free(c);
 }
 
+Test(conf, external_address)
+{
+	struct conf *c = load_ok("[general]\n");
+	cr_expect_str_eq(c->general.external_address, "", "none by default");
+	conf_free(c);
+	c = load_ok("[general]\nexternal_address = 192.0.2.10\n");
+	cr_expect_str_eq(c->general.external_address, "192.0.2.10");
+	cr_expect_str_eq(c->general.sip_address, "127.0.0.1", "the sockets' address unchanged");
+	conf_free(c);
+	expect_error("[general]\nexternal_address = gw.example.net\n",
+		     "t.conf:2: external_address: 'gw.example.net' is not a numeric IPv4 or IPv6 "
+		     "address");
+}
+
 Test(conf, rtp_range_needs_a_port_pair)
 {
 	expect_error("[general]\nrtp_port_min = 30000\nrtp_port_max = 30000\n",
