@@ -190,6 +190,9 @@ struct conf_trunk {
 					 * P-Asserted-Identity; "" = the caller in From */
 	char from_domain[CONF_NAME_MAX + 16];	/* host of From and P-Asserted-Identity; "" =
 					 * the proxy's host:port */
+	char pai[CONF_STR_MAX];		/* fixed P-Asserted-Identity: URI or user; "" = the
+					 * caller's */
+	char privacy[CONF_NAME_MAX];	/* forced Privacy value; "" = from the caller */
 	bool inbound_auth;		/* INVITEs from any address that authenticate (digest,
 					 * RFC 3261 §22.4) as username/password are ours */
 	int fax;			/* enum conf_fax */
@@ -224,6 +227,8 @@ struct conf_route {
 	};
 	unsigned strip;			/* digits removed from the front */
 	char prepend[CONF_NAME_MAX];
+	char pai[CONF_STR_MAX];		/* toward a trunk: over the trunk's pai; "" = its */
+	char privacy[CONF_NAME_MAX];	/* toward a trunk: over the trunk's privacy */
 	unsigned line;
 };
 

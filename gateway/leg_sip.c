@@ -100,6 +100,15 @@ static const struct conf_trunk *trunk_conf(const struct leg_sip *s)
 	return s->gt ? &s->gt->conf : NULL;
 }
 
+/* The route a call was placed by (leg_place names it), for its identity options. */
+static const struct conf_route *route_conf(const struct daemon *d, const char *name)
+{
+	for (unsigned i = 0; name && i < d->conf->nroutes; i++)
+		if (!strcmp(d->conf->routes[i].name, name))
+			return &d->conf->routes[i];
+	return NULL;
+}
+
 static void reason_for(const struct leg_sip *s, int cause, char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -259,8 +268,11 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 	}
 	struct party_sip_identity id;
 	party_calling_to_sip(&lp->plan, lp->caller, ct && ct->trust, &id);
+	const struct conf_route *rt = route_conf(d, lp->route);
 	if (ct)
 		party_sip_from_account(&id, ct->from_user);
+	party_sip_fixed(&id, rt ? &(struct party_fixed){ rt->pai, rt->privacy } : NULL,
+			ct ? &(struct party_fixed){ ct->pai, ct->privacy } : NULL);
 	struct sipua_timer timer;
 	timer_params(ct, &timer);
 	struct sipua_dial dial = {
@@ -271,8 +283,9 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 		.from_user = id.anonymous ? NULL : id.from_user,
 		.from_display = id.display[0] ? id.display : NULL,
 		.pai_user = id.pai_user[0] ? id.pai_user : NULL,
+		.pai_uri = id.pai_uri[0] ? id.pai_uri : NULL,
 		.pai_display = id.pai_display[0] ? id.pai_display : NULL,
-		.privacy = id.privacy_id ? "id" : NULL,
+		.privacy = party_sip_privacy(&id),
 		.from_domain = ct && ct->from_domain[0] ? ct->from_domain : NULL,
 		.sdp = s->late ? NULL : sdp,
 		.priv = s,

@@ -1809,7 +1809,8 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 		return EBUSY;
 	if (sip_trunk_uri(d->trunk, d->user, to, sizeof(to)) ||
 	    (d->from_user && identity_uri(d, d->from_user, from, sizeof(from))) ||
-	    (d->pai_user && identity_uri(d, d->pai_user, pai, sizeof(pai))))
+	    (d->pai_user && !d->pai_uri && identity_uri(d, d->pai_user, pai, sizeof(pai))) ||
+	    (d->pai_uri && (size_t)snprintf(pai, sizeof(pai), "%s", d->pai_uri) >= sizeof(pai)))
 		return EINVAL;
 	/* RFC 3323 §4.1.1.3: the anonymous From; the tag keeps it unique */
 	if (!d->from_user)

@@ -225,6 +225,8 @@ struct sipua_dial {
 	const char *from_display;	/* From display name, or NULL */
 	const char *pai_user;		/* P-Asserted-Identity user part (RFC 3325 §9.1), or
 					 * NULL for none */
+	const char *pai_uri;		/* a whole P-Asserted-Identity URI ("sip:...", "tel:..."),
+					 * over pai_user; or NULL */
 	const char *pai_display;	/* its display name, or NULL */
 	const char *privacy;		/* Privacy header value (RFC 3323 §4.2), or NULL */
 	const char *from_domain;	/* host of From and P-Asserted-Identity, or NULL for

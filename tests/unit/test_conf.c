@@ -1047,6 +1047,26 @@ Test(conf, trunk_from_account)
 		      "t.conf:4: from_domain: '-x' is not a host name or numeric address");
 }
 
+Test(conf, fixed_identity_trunk_and_route)
+{
+	struct conf *c = load_ok("[trunk t]\nproxy = sip:127.0.0.1\n"
+				 "pai = sip:+4930999@carrier.example\nprivacy = none\n"
+				 "[route r]\nto = trunk t\npai = +4940555\nprivacy = header;user\n");
+	cr_expect_str_eq(c->trunks[0].pai, "sip:+4930999@carrier.example");
+	cr_expect_str_eq(c->trunks[0].privacy, "none");
+	cr_expect_str_eq(c->routes[0].pai, "+4940555");
+	cr_expect_str_eq(c->routes[0].privacy, "header;user");
+	conf_free(c);
+	expect_errors("[trunk t]\nproxy = sip:127.0.0.1\npai = sip:a b@c\nprivacy = id;none\n"
+		      "[route r]\nto = trunk t\npai = sip:\nprivacy = id;\n", 4,
+		      "t.conf:3: pai: 'sip:a b@c' is not a sip:, sips: or tel: URI (no spaces, "
+		      "quotes or <>)",
+		      "t.conf:4: privacy: 'id;none' is not none or id, header, user joined by ';'",
+		      "t.conf:7: pai: 'sip:' is not a sip:, sips: or tel: URI (no spaces, quotes "
+		      "or <>)",
+		      "t.conf:8: privacy: 'id;' ends in ';'");
+}
+
 /* ---- fax ------------------------------------------------------------------------------ */
 
 Test(conf, fax_defaults)

@@ -1,6 +1,8 @@
 /* sip/ua behind NAT and towards carriers, against SIPp on 127.0.0.1: the external address
  * in our Via sent-by and Contact while the socket stays bound to 127.0.0.1; rport (RFC 3581)
- * honoured on a request whose Via names another port than it came from.
+ * honoured on a request whose Via names another port than it came from; a fixed
+ * P-Asserted-Identity URI (RFC 3325) and a forced Privacy (RFC 3323) with the trunk's
+ * account in From.
  *
  * Ports: test i uses 27320 + 8*i (UA), +1 (SIPp), +2 (SIPp control), +4..+7 (SIPp media).
  * Scenarios: tests/sip/nat_*.xml; SIPp logs go to /tmp/sipnat-<port>-*.log. */
@@ -178,12 +180,12 @@ static void done(void)
 #endif
 }
 
-TestSuite(sipnat, .fini = teardown, .timeout = 40);
+TestSuite(sipcarrier, .fini = teardown, .timeout = 40);
 
 /* external_address: the INVITE's Via sent-by (with rport) and Contact name it, while the
  * UA's socket is bound to 127.0.0.1 (SIPp's answer, sent to where the INVITE came from,
  * arrives). */
-Test(sipnat, invite_names_the_external_address)
+Test(sipcarrier, invite_names_the_external_address)
 {
 	ua_start(0, EXT_ADDR);
 	cr_expect(proc_net_has("udp", H.base, ""), "not bound to 127.0.0.1:%u", H.base);
@@ -210,7 +212,7 @@ static void busy_hook(const struct sipua_event *ev)
 
 /* rport (RFC 3581 §4): a request whose Via names port 5999 with rport, sent from SIPp's
  * own port, is answered to that source port, with rport=PORT in the Via. */
-Test(sipnat, rport_answered_to_the_source_port)
+Test(sipcarrier, rport_answered_to_the_source_port)
 {
 	ua_start(1, NULL);
 	trunk_add("in");
@@ -220,5 +222,26 @@ Test(sipnat, rport_answered_to_the_source_port)
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(8000), 0, "486 not received at the source port (see "
 		     "/tmp/sipnat-%u-*.log)", H.base);
+	done();
+}
+
+/* A carrier that authenticates the trunk's account: From carries the account, the fixed
+ * P-Asserted-Identity URI goes whole (not at the proxy's host), Privacy as forced. */
+Test(sipcarrier, fixed_pai_uri_and_forced_privacy)
+{
+	ua_start(2, NULL);
+	sipp_start("carrier_uas_identity.xml", 0, NULL);
+	struct sip_trunk *t = trunk_add("out");
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "acct77",
+				.pai_user = "+4930123", .pai_uri = "sip:+4930999@carrier.example",
+				.pai_display = "Main", .privacy = "header;user", .sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_FAILED, 5000);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 486);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "From/PAI/Privacy wrong (see /tmp/sipnat-%u-*.log)",
+		     H.base);
 	done();
 }
