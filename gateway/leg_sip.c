@@ -525,6 +525,40 @@ static void on_reinvite_answer(struct leg_sip *s, const struct sipua_event *ev)
 	(void)emit(s, LEG_EV_MEDIA, 0, false);
 }
 
+/* The answer to our session refresh (RFC 4028 §7.4) is the peer's session as it is now:
+ * its stream at another address or port (RFC 3264 §8 lets an answer to an unchanged offer
+ * change; a media server that failed over) is applied as a media modify. What was agreed
+ * otherwise (codec, direction, keys) stays. */
+static void on_refreshed(struct leg_sip *s, const struct sipua_event *ev)
+{
+	struct call *c = s->leg.call;
+	struct sdp_desc *desc;
+	struct sdp_error se;
+
+	if (!s->have_neg || !ev->sdp || !(desc = malloc(sizeof(*desc))))
+		return;
+	if (sdp_desc_parse(desc, ev->sdp, strlen(ev->sdp), &se)) {
+		CLOG(LL_NOTICE, c, "SIP: the answer to our session refresh has bad SDP (%s): "
+		     "media unchanged", se.msg);
+	} else if (s->neg.stream >= desc->n_streams || desc->streams[s->neg.stream].rejected ||
+		   desc->streams[s->neg.stream].kind != s->neg.kind) {
+		CLOG(LL_NOTICE, c, "SIP: the answer to our session refresh drops or changes our "
+		     "stream: media unchanged");
+	} else {
+		const struct sdp_stream *st = &desc->streams[s->neg.stream];
+
+		if (strcmp(st->addr, s->neg.addr) || st->port != s->neg.port) {
+			CLOG(LL_NOTICE, c, "SIP: the answer to our session refresh moves the "
+			     "media: %s:%u -> %s:%u", s->neg.addr, s->neg.port, st->addr, st->port);
+			snprintf(s->neg.addr, sizeof(s->neg.addr), "%s", st->addr);
+			s->neg.port = st->port;
+			s->neg.af = st->af;
+			(void)emit(s, LEG_EV_MEDIA, 0, false);
+		}
+	}
+	free(desc);
+}
+
 static void sip_summary(const struct leg *l, char *buf, size_t len)
 {
 	snprintf(buf, len, "trunk=%s", cls_of(l)->trunk[0] ? cls_of(l)->trunk : "-");
@@ -891,6 +925,9 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 		break;
 	case SIPUA_EV_CALL_REINVITE_ANSWER:
 		on_reinvite_answer(s, ev);
+		break;
+	case SIPUA_EV_CALL_REFRESHED:
+		on_refreshed(s, ev);
 		break;
 	case SIPUA_EV_CALL_TERMINATED:
 		s->sc = NULL;

@@ -757,6 +757,12 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 			nua_ack(c->nh, TAG_END());
 		c->reinvite_out = false;
 		st_refresh_answered(c, status, sip);
+		if (status < 300 && sdp) {
+			/* RFC 3264 §8: the answer to an unchanged offer may still move the
+			 * peer's media (a new port after a failover of its media server) */
+			ev.type = SIPUA_EV_CALL_REFRESHED;
+			call_emit(c, &ev);
+		}
 	} else if (status < 200) {
 		uint32_t h = progress_hash(status, sdp);
 		if (c->answered) {

@@ -55,6 +55,10 @@ enum sipua_event_type {
 					 * 491: the peer's re-INVITE crossed ours; Sofia
 					 * answered that one 491 itself (no REINVITE event).
 					 * The retry (RFC 3261 §14.1) is the owner's timer */
+	SIPUA_EV_CALL_REFRESHED,	/* 2xx with SDP to our session refresh re-INVITE (RFC
+					 * 4028 §7.4): sdp, the peer's answer, which may differ
+					 * from its last one (RFC 3264 §8): the owner applies
+					 * what changed (the UA ACKs) */
 	SIPUA_EV_CALL_EXPIRED,		/* session timer (RFC 4028 §10): no refresh came, or
 					 * ours failed (408, 481, timeout); the UA has sent
 					 * BYE with Reason: SIP;cause=408. status: 408 */

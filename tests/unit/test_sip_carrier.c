@@ -2,7 +2,8 @@
  * in our Via sent-by and Contact while the socket stays bound to 127.0.0.1; rport (RFC 3581)
  * honoured on a request whose Via names another port than it came from; a fixed
  * P-Asserted-Identity URI (RFC 3325) and a forced Privacy (RFC 3323) with the trunk's
- * account in From.
+ * account in From; the answer to our session refresh (RFC 4028) that moves the peer's media
+ * reported to the owner (a 100 ms "second" for the session timer, as test_sip_dialog.c).
  *
  * Ports: test i uses 27320 + 8*i (UA), +1 (SIPp), +2 (SIPp control), +4..+7 (SIPp media).
  * Scenarios: tests/sip/nat_*.xml; SIPp logs go to /tmp/sipnat-<port>-*.log. */
@@ -47,6 +48,7 @@ struct rec {
 	struct sipua_call *call;
 	int status;
 	bool taken;
+	char sdp[512];
 };
 
 static struct {
@@ -57,13 +59,15 @@ static struct {
 	void (*hook)(const struct sipua_event *ev);
 	pid_t sipp;
 	uint16_t base;
+	unsigned st_second_ms;		/* for ua_start(); 0: 1000 */
 } H;
 
 static void on_event(const struct sipua_event *ev, void *arg)
 {
 	(void)arg;
 	cr_assert_lt(H.nev, EV_MAX, "too many events");
-	H.ev[H.nev++] = (struct rec){ .type = ev->type, .call = ev->call, .status = ev->status };
+	H.ev[H.nev] = (struct rec){ .type = ev->type, .call = ev->call, .status = ev->status };
+	snprintf(H.ev[H.nev++].sdp, sizeof(H.ev[0].sdp), "%s", ev->sdp ? ev->sdp : "");
 	if (H.hook)
 		H.hook(ev);
 }
@@ -141,7 +145,8 @@ static void ua_start(unsigned test_index, const char *external)
 	cr_assert_not_null(H.root);
 	su_root_threading(H.root, 0);
 	struct sipua_params p = { .root = H.root, .addr = "127.0.0.1", .port = H.base,
-				  .external_addr = external, .evh = on_event };
+				  .external_addr = external, .evh = on_event,
+				  .st_second_ms = H.st_second_ms };
 	cr_assert_eq(sipua_alloc(&H.ua, &p), 0);
 }
 
@@ -243,5 +248,38 @@ Test(sipcarrier, fixed_pai_uri_and_forced_privacy)
 	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
 	cr_expect_eq(sipp_wait(5000), 0, "From/PAI/Privacy wrong (see /tmp/sipnat-%u-*.log)",
 		     H.base);
+	done();
+}
+
+/* The owner's part of an incoming call: a session timer that accepts the peer's, and 200. */
+static void timer_answer_hook(const struct sipua_event *ev)
+{
+	const struct sipua_timer timer = { .mode = SIPUA_ST_ACCEPT, .expires = 1800, .min_se = 90 };
+
+	if (ev->type != SIPUA_EV_CALL_INCOMING)
+		return;
+	cr_expect_eq(sipua_call_timer(ev->call, &timer), 0);
+	cr_expect_eq(sipua_call_respond(ev->call, 200, NULL, test_sdp, NULL), 0);
+}
+
+/* RFC 4028 §7.4, RFC 3264 §8: SIPp makes us the refresher and answers our refresh with its
+ * media on another port; the owner hears it (REFRESHED with that SDP) to move its RTP. */
+Test(sipcarrier, refresh_answer_that_moves_the_media_reaches_the_owner)
+{
+	char port[32];
+
+	H.st_second_ms = 100;	/* the refresh at 38 "s": 3.8 s */
+	ua_start(3, NULL);
+	trunk_add("in");
+	H.hook = timer_answer_hook;
+	sipp_start("carrier_uac_refresh_moves.xml", H.base, "5550100");
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_CONFIRMED, 5000));
+	struct rec *r = wait_event(SIPUA_EV_CALL_REFRESHED, 8000);
+	cr_assert_not_null(r, "no REFRESHED (see /tmp/sipnat-%u-*.log)", H.base);
+	snprintf(port, sizeof(port), "m=audio %u ", H.base + 4 + 2);
+	cr_expect(strstr(r->sdp, port), "not the moved media (%s) in:\n%s", port, r->sdp);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_BYE, 5000));
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipnat-%u-*.log)", H.base);
 	done();
 }
