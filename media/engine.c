@@ -362,7 +362,8 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 			     (unsigned long long)ch->cookie, transport_strerror(err), sup);
 		return;
 	}
-	if (ch->symmetric) {
+	if (ch->symmetric && (!ch->latched || rx.h.ssrc != ch->latched_ssrc ||
+			      !engine_same_addr(&from, &ch->remote))) {
 		/* Answer where the media comes from: latched on the stream's first packet
 		 * (again after each media modify), followed to a new address only with the
 		 * same SSRC; the latched address may start a new SSRC (a new stream). */
