@@ -97,6 +97,8 @@ struct conf_general {
 					 * §22.1) to INVITEs from no trunk's address */
 	unsigned auth_nonce_lifetime;	/* [s] a nonce of ours is good this long */
 	char rtp_address[CONF_NAME_MAX + 16];	/* numeric address of the RTP sockets */
+	char external_address[CONF_NAME_MAX + 16];	/* NAT: the public address our Via,
+					 * Contact and SDP name; "": sip_/rtp_address */
 	unsigned rtp_port_min;		/* RTP ports, even ones used, RTCP on the next odd */
 	unsigned rtp_port_max;
 	bool symmetric_rtp;		/* send RTP where the peer's RTP comes from */
@@ -199,6 +201,9 @@ struct conf_trunk {
 					 * P-Asserted-Identity; "" = the caller in From */
 	char from_domain[CONF_NAME_MAX + 16];	/* host of From and P-Asserted-Identity; "" =
 					 * the proxy's host:port */
+	char pai[CONF_STR_MAX];		/* fixed P-Asserted-Identity: URI or user; "" = the
+					 * caller's */
+	char privacy[CONF_NAME_MAX];	/* forced Privacy value; "" = from the caller */
 	bool inbound_auth;		/* INVITEs from any address that authenticate (digest,
 					 * RFC 3261 §22.4) as username/password are ours */
 	int fax;			/* enum conf_fax */
@@ -233,6 +238,8 @@ struct conf_route {
 	};
 	unsigned strip;			/* digits removed from the front */
 	char prepend[CONF_NAME_MAX];
+	char pai[CONF_STR_MAX];		/* toward a trunk: over the trunk's pai; "" = its */
+	char privacy[CONF_NAME_MAX];	/* toward a trunk: over the trunk's privacy */
 	unsigned line;
 };
 

@@ -383,6 +383,7 @@ static int start_sip(struct daemon *d)
 	struct sipua_params up = {
 		.root = d->root,
 		.addr = conf->general.sip_address,
+		.external_addr = conf->general.external_address,
 		.port = (uint16_t)conf->general.sip_port,
 		.max_calls = conf->general.max_calls,
 		.auth_realm = conf->general.auth_realm,

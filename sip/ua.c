@@ -781,6 +781,12 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 			nua_ack(c->nh, TAG_END());
 		c->reinvite_out = false;
 		st_refresh_answered(c, status, sip);
+		if (status < 300 && sdp) {
+			/* RFC 3264 §8: the answer to an unchanged offer may still move the
+			 * peer's media (a new port after a failover of its media server) */
+			ev.type = SIPUA_EV_CALL_REFRESHED;
+			call_emit(c, &ev);
+		}
 	} else if (status < 200) {
 		uint32_t h = progress_hash(status, sdp);
 		if (c->answered) {
@@ -1858,12 +1864,31 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 
 /* ---- The UA ------------------------------------------------------------------------------ */
 
+/* The URL Sofia binds and names itself by: "scheme:ADDR:PORT;transport", or with an
+ * external address (NAT) "scheme:EXT:PORT;maddr=ADDR;transport": the socket is bound to
+ * maddr, while the host part is what our Via sent-by and Contact say (RFC 3261 §18.1.1,
+ * §8.1.1.8), so that a trunk beyond the NAT answers and calls back to the public side. */
+static int fmt_bind_url(char *url, size_t size, const char *scheme,
+			const struct sipua_params *p, uint16_t port, const char *tp)
+{
+	const char *ext = p->external_addr && p->external_addr[0] ? p->external_addr : NULL;
+	bool v6 = strchr(p->addr, ':') != NULL, ev6 = ext && strchr(ext, ':');
+	int n;
+
+	if (ext)
+		n = snprintf(url, size, "%s:%s%s%s:%u;maddr=%s%s%s%s", scheme, ev6 ? "[" : "", ext,
+			     ev6 ? "]" : "", port, v6 ? "[" : "", p->addr, v6 ? "]" : "", tp);
+	else
+		n = snprintf(url, size, "%s:%s%s%s:%u%s", scheme, v6 ? "[" : "", p->addr,
+			     v6 ? "]" : "", port, tp);
+	return n < 0 || (size_t)n >= size ? EINVAL : 0;
+}
+
 int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 {
 	struct sipua *ua;
 	char url[URI_MAX];
 	const char *tp = "";
-	bool v6;
 	int err;
 
 	if (!uap || !p || !p->root || !p->addr || !p->port ||
@@ -1873,13 +1898,11 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		LOGE(LS_SIP, "SIP over TLS needs a certificate and its key (tls_cert, tls_key)");
 		return EINVAL;
 	}
-	v6 = strchr(p->addr, ':') != NULL;
 	if (p->transports == SIPUA_TP_UDP)
 		tp = ";transport=udp";
 	else if (p->transports == SIPUA_TP_TCP)
 		tp = ";transport=tcp";
-	if (snprintf(url, sizeof(url), "sip:%s%s%s:%u%s", v6 ? "[" : "", p->addr, v6 ? "]" : "",
-		     p->port, tp) >= (int)sizeof(url))
+	if (fmt_bind_url(url, sizeof(url), "sip", p, p->port, tp))
 		return EINVAL;
 
 	ua = calloc(1, sizeof(*ua));
@@ -1941,8 +1964,8 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	const char *resolv = sip_tpdir_resolv_conf(&ua->tpdir, ua->resolv_conf,
 						   sizeof(ua->resolv_conf));
 	if (p->tls_port)
-		snprintf(sips_url, sizeof(sips_url), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "",
-			 p->addr, v6 ? "]" : "", p->tls_port);
+		(void)fmt_bind_url(sips_url, sizeof(sips_url), "sips", p, p->tls_port,
+				   ";transport=tls");
 	if (p->tls_port && !p->tls_verify)
 		LOGW(LS_SIP, "tls_verify = no: TLS peers' certificates are not checked; anyone "
 		     "between us and a trunk can read and change its calls");
@@ -2192,7 +2215,8 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 		return EBUSY;
 	if (sip_trunk_uri(d->trunk, d->user, to, sizeof(to)) ||
 	    (d->from_user && identity_uri(d, d->from_user, from, sizeof(from))) ||
-	    (d->pai_user && identity_uri(d, d->pai_user, pai, sizeof(pai))))
+	    (d->pai_user && !d->pai_uri && identity_uri(d, d->pai_user, pai, sizeof(pai))) ||
+	    (d->pai_uri && (size_t)snprintf(pai, sizeof(pai), "%s", d->pai_uri) >= sizeof(pai)))
 		return EINVAL;
 	/* RFC 3323 §4.1.1.3: the anonymous From; the tag keeps it unique */
 	if (!d->from_user)

@@ -56,6 +56,10 @@ enum sipua_event_type {
 					 * 491: the peer's re-INVITE crossed ours; Sofia
 					 * answered that one 491 itself (no REINVITE event).
 					 * The retry (RFC 3261 §14.1) is the owner's timer */
+	SIPUA_EV_CALL_REFRESHED,	/* 2xx with SDP to our session refresh re-INVITE (RFC
+					 * 4028 §7.4): sdp, the peer's answer, which may differ
+					 * from its last one (RFC 3264 §8): the owner applies
+					 * what changed (the UA ACKs) */
 	SIPUA_EV_CALL_EXPIRED,		/* session timer (RFC 4028 §10): no refresh came, or
 					 * ours failed (408, 481, timeout); the UA has sent
 					 * BYE with Reason: SIP;cause=408. status: 408 */
@@ -109,6 +113,9 @@ enum sipua_transports {
 struct sipua_params {
 	struct su_root_s *root;		/* caller's loop; su_root_threading(root, 0) already done */
 	const char *addr;		/* numeric local address to bind, "127.0.0.1" */
+	const char *external_addr;	/* NAT: the numeric address our Via sent-by and
+					 * Contact name instead of addr (sockets stay on addr);
+					 * NULL or "": addr */
 	uint16_t port;			/* local SIP port */
 	unsigned transports;		/* SIPUA_TP_* mask; 0 means UDP and TCP */
 	unsigned max_calls;		/* beyond it new INVITEs get 503; 0 = no limit */
@@ -230,6 +237,8 @@ struct sipua_dial {
 	const char *from_display;	/* From display name, or NULL */
 	const char *pai_user;		/* P-Asserted-Identity user part (RFC 3325 §9.1), or
 					 * NULL for none */
+	const char *pai_uri;		/* a whole P-Asserted-Identity URI ("sip:...", "tel:..."),
+					 * over pai_user; or NULL */
 	const char *pai_display;	/* its display name, or NULL */
 	const char *privacy;		/* Privacy header value (RFC 3323 §4.2), or NULL */
 	const char *from_domain;	/* host of From and P-Asserted-Identity, or NULL for

@@ -934,6 +934,20 @@ Test(conf, sip_and_rtp_addresses)
 	conf_free(c);
 }
 
+Test(conf, external_address)
+{
+	struct conf *c = load_ok("[general]\n");
+	cr_expect_str_eq(c->general.external_address, "", "none by default");
+	conf_free(c);
+	c = load_ok("[general]\nexternal_address = 192.0.2.10\n");
+	cr_expect_str_eq(c->general.external_address, "192.0.2.10");
+	cr_expect_str_eq(c->general.sip_address, "127.0.0.1", "the sockets' address unchanged");
+	conf_free(c);
+	expect_error("[general]\nexternal_address = gw.example.net\n",
+		     "t.conf:2: external_address: 'gw.example.net' is not a numeric IPv4 or IPv6 "
+		     "address");
+}
+
 Test(conf, rtp_range_needs_a_port_pair)
 {
 	expect_error("[general]\nrtp_port_min = 30000\nrtp_port_max = 30000\n",
@@ -1031,6 +1045,26 @@ Test(conf, trunk_from_account)
 	expect_errors("[trunk t]\nproxy = sip:127.0.0.1\nfrom_user = a@b\nfrom_domain = -x\n", 2,
 		      "t.conf:3: from_user: 'a@b': '@' is not allowed in a SIP user part",
 		      "t.conf:4: from_domain: '-x' is not a host name or numeric address");
+}
+
+Test(conf, fixed_identity_trunk_and_route)
+{
+	struct conf *c = load_ok("[trunk t]\nproxy = sip:127.0.0.1\n"
+				 "pai = sip:+4930999@carrier.example\nprivacy = none\n"
+				 "[route r]\nto = trunk t\npai = +4940555\nprivacy = header;user\n");
+	cr_expect_str_eq(c->trunks[0].pai, "sip:+4930999@carrier.example");
+	cr_expect_str_eq(c->trunks[0].privacy, "none");
+	cr_expect_str_eq(c->routes[0].pai, "+4940555");
+	cr_expect_str_eq(c->routes[0].privacy, "header;user");
+	conf_free(c);
+	expect_errors("[trunk t]\nproxy = sip:127.0.0.1\npai = sip:a b@c\nprivacy = id;none\n"
+		      "[route r]\nto = trunk t\npai = sip:\nprivacy = id;\n", 4,
+		      "t.conf:3: pai: 'sip:a b@c' is not a sip:, sips: or tel: URI (no spaces, "
+		      "quotes or <>)",
+		      "t.conf:4: privacy: 'id;none' is not none or id, header, user joined by ';'",
+		      "t.conf:7: pai: 'sip:' is not a sip:, sips: or tel: URI (no spaces, quotes "
+		      "or <>)",
+		      "t.conf:8: privacy: 'id;' ends in ';'");
 }
 
 /* ---- fax ------------------------------------------------------------------------------ */
