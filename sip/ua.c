@@ -1918,7 +1918,8 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	ua->st_second_ms = p->st_second_ms ? p->st_second_ms : 1000;
 	ua->port = p->port;
 	ua->tls_port = p->tls_port;
-	if (v6) {
+	/* Our own address for the SIP trace's packets (sip/trace.h). */
+	if (strchr(p->addr, ':')) {
 		struct sockaddr_in6 *a6 = (void *)&ua->bind_addr;
 		a6->sin6_family = AF_INET6;
 		(void)inet_pton(AF_INET6, p->addr, &a6->sin6_addr);
