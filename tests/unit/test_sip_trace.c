@@ -5,8 +5,8 @@
  * "trace off", a per-call trace without the other call, a per-trunk trace without a
  * stranger's request, and the size cap.
  *
- * Ports: 26400 + 10 * test (UA), +1 (SIPp, the trunk), +2 (its control), +3 (a second SIPp),
- * +4 (its control), +6.. (SIPp media); all in 26400-26499. */
+ * Ports: 26400 + 20 * test (UA), +1 (SIPp, the trunk), +2 (its control), +3 (a second SIPp),
+ * +4 (its control), +6..+9 and +10..+13 (each SIPp binds 4 media ports); all in 26400-26519. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -313,7 +313,7 @@ static const struct ctl_ops ops = { .trace = op_trace };
 
 static void start(unsigned test_index)
 {
-	H.base = (uint16_t)(PORT_BASE + 10 * test_index);
+	H.base = (uint16_t)(PORT_BASE + 20 * test_index);
 	log_set_all(LL_INFO);
 	cr_assert_eq(su_init(), 0);
 	H.root = su_root_create(NULL);
@@ -383,7 +383,7 @@ static void sipp_call_tp(unsigned k, const char *cid, bool tcp)
 	snprintf(msgf, sizeof(msgf), "/tmp/sip-trace-%u-messages.log", port);
 	snprintf(errf, sizeof(errf), "/tmp/sip-trace-%u-errors.log", port);
 	sipp_args_init(&a, tcp ? "uac_call_tcp.xml" : "uac_call.xml", port, (uint16_t)(port + 1),
-		       (uint16_t)(H.base + 6 + 2 * k), 1, "20s", msgf, errf);
+		       (uint16_t)(H.base + 6 + 4 * k), 1, "20s", msgf, errf);
 	sipp_args_add(&a, "-s", "5550100");
 	sipp_args_add(&a, "-cid_str", cid);
 	if (tcp)
