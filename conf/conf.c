@@ -625,6 +625,25 @@ static void check_ports(struct loader *ld, const struct conf *conf)
 		else if (p->chans & ~sp->bchans)
 			add_error(ld, p->line, "[port %u:%s]: not every position is one of span "
 				  "%u's channels", p->span, p->list, p->span);
+		if (p->reg.kind == EP_TRUNK && !conf_trunk_find(conf, p->reg.trunk))
+			add_error(ld, p->line, "[port %u:%s]: register: trunk '%s' is not defined",
+				  p->span, p->list, p->reg.trunk);
+		else if (p->reg.kind != EP_TRUNK && p->reg.kind != EP_ANY)
+			add_error(ld, p->line, "[port %u:%s]: register: expected trunk NAME or none",
+				  p->span, p->list);
+		else if (p->reg.kind == EP_TRUNK && sp && sp->sig != SIG_FXS)
+			add_error(ld, p->line, "[port %u:%s]: register: only FXS ports register",
+				  p->span, p->list);
+		else if (p->mwi == MWI_SUBSCRIBE && p->reg.kind != EP_TRUNK)
+			add_error(ld, p->line, "[port %u:%s]: mwi = subscribe: needs register = "
+				  "trunk NAME", p->span, p->list);
+		else if (p->reg.kind == EP_TRUNK && !p->username[0] && !p->number[0])
+			add_error(ld, p->line, "[port %u:%s]: register: needs username or number",
+				  p->span, p->list);
+		else if (p->reg.kind == EP_TRUNK && p->username[0] && __builtin_popcount(p->chans) > 1 &&
+			 !strchr("0123456789", p->username[strlen(p->username) - 1]))
+			add_error(ld, p->line, "[port %u:%s]: username: a range's users count up "
+				  "its trailing digits, '%s' has none", p->span, p->list, p->username);
 		for (unsigned k = 0; k < i; k++)
 			if (conf->ports[k].span == p->span && (conf->ports[k].chans & p->chans))
 				add_error(ld, p->line, "[port %u:%s]: a position is already in "

@@ -58,6 +58,9 @@ enum conf_endpoint_kind { EP_ANY, EP_SPAN, EP_TRUNK, EP_GROUP, EP_PORT };
 /* Caller ID sent to an FXS port's phone / expected on an FXO line, between the rings. */
 enum conf_callerid { CID_BELL202, CID_V23, CID_DTMF, CID_NONE };
 
+/* An FXS port's message waiting (RFC 3842): unsolicited NOTIFYs only, or SUBSCRIBE too. */
+enum conf_mwi { MWI_NOTIFY, MWI_SUBSCRIBE };
+
 /* A route's source or destination: "any", "span N", "group NAME", "trunk NAME", or (a
  * destination only) "port N:P" (one analog port) or "port N" (the port of span N whose
  * number is the called number). */
@@ -94,6 +97,8 @@ struct conf_general {
 					 * §22.1) to INVITEs from no trunk's address */
 	unsigned auth_nonce_lifetime;	/* [s] a nonce of ours is good this long */
 	char rtp_address[CONF_NAME_MAX + 16];	/* numeric address of the RTP sockets */
+	char external_address[CONF_NAME_MAX + 16];	/* NAT: the public address our Via,
+					 * Contact and SDP name; "": sip_/rtp_address */
 	unsigned rtp_port_min;		/* RTP ports, even ones used, RTCP on the next odd */
 	unsigned rtp_port_max;
 	bool symmetric_rtp;		/* send RTP where the peer's RTP comes from */
@@ -107,8 +112,11 @@ struct conf_general {
 					 * next destination: "27, 34, 38, 41, 42, 102" */
 	char cdr_db[CONF_STR_MAX];	/* CDR database (gateway/cdr.h); "" or "off": none */
 	char cdr_csv[CONF_STR_MAX];	/* CSV copy of the CDRs; "": none */
+	char state_file[CONF_STR_MAX];	/* blocked spans kept across restarts; "" or "off" */
 	char metrics_listen[64];	/* "127.0.0.1:9100", "[::1]:9100"; "": no metrics */
 	char status_token[128];		/* the status page's token off loopback; "": none */
+	char trace_file[CONF_STR_MAX];	/* pcap file of "strowgerctl trace on"; "": none */
+	unsigned trace_max_mb;		/* the trace stops at this size [MiB] */
 	/* SIP over TLS (RFC 3261 §26.2.1) and the resolver of trunk host names (RFC 3263) */
 	unsigned sip_tls_port;		/* TLS listens here when a trunk has transport = tls */
 	char tls_cert[CONF_STR_MAX];	/* our certificate (PEM, chain after it) */
@@ -156,6 +164,11 @@ struct conf_port {
 	char list[CONF_NAME_MAX];	/* "1-8" as written */
 	char number[CONF_NAME_MAX];	/* the first port's number, digits; "" = none */
 	char caller_id_name[CONF_NAME_MAX * 2];	/* FXS: the name its calls carry */
+	struct conf_endpoint reg;	/* FXS: EP_TRUNK: each port registers there as its own
+					 * user (RFC 3261 §10); EP_ANY: none */
+	char username[CONF_NAME_MAX];	/* FXS: the first port's SIP user; "" = its number */
+	char password[CONF_STR_MAX];	/* FXS: digest password of every port of the section */
+	int mwi;			/* enum conf_mwi */
 	char tone_zone[8];		/* libtonezone country code: us, de, uk, fr... */
 	char dial_plan[CONF_STR_MAX];	/* FXS: "911|1NXXNXXXXXX|0."; "" = until a route matches */
 	int caller_id;			/* enum conf_callerid */
@@ -189,6 +202,9 @@ struct conf_trunk {
 					 * P-Asserted-Identity; "" = the caller in From */
 	char from_domain[CONF_NAME_MAX + 16];	/* host of From and P-Asserted-Identity; "" =
 					 * the proxy's host:port */
+	char pai[CONF_STR_MAX];		/* fixed P-Asserted-Identity: URI or user; "" = the
+					 * caller's */
+	char privacy[CONF_NAME_MAX];	/* forced Privacy value; "" = from the caller */
 	bool inbound_auth;		/* INVITEs from any address that authenticate (digest,
 					 * RFC 3261 §22.4) as username/password are ours */
 	int fax;			/* enum conf_fax */
@@ -223,6 +239,8 @@ struct conf_route {
 	};
 	unsigned strip;			/* digits removed from the front */
 	char prepend[CONF_NAME_MAX];
+	char pai[CONF_STR_MAX];		/* toward a trunk: over the trunk's pai; "" = its */
+	char privacy[CONF_NAME_MAX];	/* toward a trunk: over the trunk's privacy */
 	unsigned line;
 };
 

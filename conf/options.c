@@ -40,6 +40,7 @@ static const char *const fax_detect_names[] = { "any", "ced", "none", NULL };
 static const char *const session_timer_names[] = { "no", "accept", "yes", NULL };
 static const char *const session_refresh_names[] = { "reinvite", "update", NULL };
 static const char *const prack_names[] = { "no", "supported", "required", NULL };
+static const char *const mwi_names[] = { "notify", "subscribe", NULL };
 static const char *const callerid_names[] = { "bell202", "v23", "dtmf", "none", NULL };
 static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
@@ -72,6 +73,12 @@ static int check_ip_literal(const char *value, char *err, size_t errlen)
 	return EINVAL;
 }
 
+/* Empty, or a numeric address (external_address: none, or the NAT's public one). */
+static int check_ip_literal_or_empty(const char *value, char *err, size_t errlen)
+{
+	return value[0] ? check_ip_literal(value, err, errlen) : 0;
+}
+
 /* A SIP user part as RFC 3261 §25.1 allows it unescaped: unreserved and user-unreserved. */
 static int check_sip_user(const char *value, char *err, size_t errlen)
 {
@@ -82,6 +89,38 @@ static int check_sip_user(const char *value, char *err, size_t errlen)
 		return 0;
 	snprintf(err, errlen, "'%s': '%c' is not allowed in a SIP user part", value, value[ok]);
 	return EINVAL;
+}
+
+/* A fixed P-Asserted-Identity (RFC 3325 §9.1): a sip:, sips: or tel: URI without spaces,
+ * quotes or angle brackets (it goes between < >), or a user part / number. */
+static int check_pai(const char *value, char *err, size_t errlen)
+{
+	if (strncasecmp(value, "sip:", 4) && strncasecmp(value, "sips:", 5) &&
+	    strncasecmp(value, "tel:", 4))
+		return check_sip_user(value, err, errlen);
+	if (!value[strcspn(value, " \t<>\"")] && strchr(value, ':')[1])
+		return 0;
+	snprintf(err, errlen, "'%s' is not a sip:, sips: or tel: URI (no spaces, quotes or <>)",
+		 value);
+	return EINVAL;
+}
+
+/* A forced Privacy value (RFC 3323 §4.2): none, or id, header and user joined by ';'. */
+static int check_privacy(const char *value, char *err, size_t errlen)
+{
+	char buf[CONF_STR_MAX], *save = NULL;
+
+	if (!value[0] || !strcmp(value, "none"))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *t = strtok_r(buf, ";", &save); t; t = strtok_r(NULL, ";", &save))
+		if (strcmp(t, "id") && strcmp(t, "header") && strcmp(t, "user")) {
+			snprintf(err, errlen, "'%s' is not none or id, header, user joined by ';'",
+				 value);
+			return EINVAL;
+		}
+	return value[strlen(value) - 1] == ';' ? (snprintf(err, errlen, "'%s' ends in ';'",
+							   value), EINVAL) : 0;
 }
 
 /* A host for a URI: a name (letters, digits, '-', '.') or a numeric address. It only goes
@@ -583,6 +622,9 @@ const struct conf_opt conf_opts[] = {
 	  "a new challenge with stale=true" },
 	{ CS_GENERAL, "rtp_address", OT_STRING, 0, .check = check_ip_literal,
 	  .def = "127.0.0.1", G(rtp_address), .desc = "numeric address of the RTP sockets" },
+	{ CS_GENERAL, "external_address", OT_STRING, 0, .check = check_ip_literal_or_empty,
+	  .def = "", G(external_address), .desc = "NAT: the public numeric address our Via, "
+	  "Contact and SDP c=/o= name instead of sip_address and rtp_address (\"\": none)" },
 	{ CS_GENERAL, "rtp_port_min", OT_UINT, 0, .min = 1024, .max = 65534, .def = "10000",
 	  G(rtp_port_min), .desc = "lowest RTP port (even ports carry RTP, RFC 3550 §11)" },
 	{ CS_GENERAL, "rtp_port_max", OT_UINT, 0, .min = 1025, .max = 65535, .def = "20000",
@@ -608,12 +650,20 @@ const struct conf_opt conf_opts[] = {
 	  "answered call): 27 down, 34 no circuit, 38 out of order, 41 503, 42, 102 408" },
 	{ CS_GENERAL, "cdr_db", OT_STRING, 0, .def = "/var/lib/strowger/cdr.db", G(cdr_db),
 	  .desc = "SQLite database of call detail records (docs/cdr.md); off: none" },
+	{ CS_GENERAL, "state_file", OT_STRING, 0, .def = "/var/lib/strowger/state",
+	  G(state_file), .desc = "where span block/unblock is kept across restarts "
+	  "(gateway/maint_state.h); off: not kept" },
 	{ CS_GENERAL, "metrics_listen", OT_STRING, 0, .check = check_listen, .def = "",
 	  G(metrics_listen), .desc = "ADDR:PORT or [ADDR6]:PORT (numeric) of the Prometheus /metrics "
 	  "page and the status page; empty: none" },
 	{ CS_GENERAL, "status_token", OT_STRING, 0, .def = "", G(status_token),
 	  .desc = "the status page (/ on metrics_listen) asks clients not on loopback for "
 	  "?token=THIS or Authorization: Bearer THIS; empty: open" },
+	{ CS_GENERAL, "trace_file", OT_STRING, OPT_RELOAD, .def = "", G(trace_file),
+	  .desc = "pcap file of a SIP trace started without a file (strowgerctl trace on); "
+	  "empty: trace on needs one" },
+	{ CS_GENERAL, "trace_max_mb", OT_UINT, OPT_RELOAD, .min = 1, .max = 100000, .def = "100",
+	  G(trace_max_mb), .desc = "a SIP trace stops when its file reaches this size [MiB]" },
 	{ CS_GENERAL, "cdr_csv", OT_STRING, 0, .def = "", G(cdr_csv),
 	  .desc = "also append each CDR to this CSV file (RFC 4180); empty: none" },
 	/* SIP over TLS (RFC 3261 §26.2.1) and trunk host names (RFC 3263) */
@@ -698,6 +748,12 @@ const struct conf_opt conf_opts[] = {
 	{ CS_TRUNK, "from_domain", OT_STRING, OPT_RELOAD, .check = check_sip_host, .def = "",
 	  T(from_domain), .desc = "host part of From and P-Asserted-Identity (empty: the "
 	  "proxy's host:port)" },
+	{ CS_TRUNK, "pai", OT_STRING, OPT_RELOAD, .check = check_pai, .def = "", T(pai),
+	  .desc = "fixed P-Asserted-Identity of every INVITE (RFC 3325): a sip:/tel: URI or a "
+	  "number at from_domain; replaces the caller's (empty: the caller's)" },
+	{ CS_TRUNK, "privacy", OT_STRING, OPT_RELOAD, .check = check_privacy, .def = "",
+	  T(privacy), .desc = "forced Privacy header (RFC 3323): none, id, header, user or "
+	  "several joined by ';' (empty: id for a restricted caller, else none)" },
 	{ CS_TRUNK, "inbound_auth", OT_BOOL, OPT_RELOAD, .def = "no", T(inbound_auth),
 	  .desc = "INVITEs from any address that pass digest authentication (401, RFC 3261 "
 	  "§22.4) as username/password are this trunk's (needs both)" },
@@ -768,10 +824,29 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "digits removed from the front of the called number [digits]" },
 	{ CS_ROUTE, "prepend", OT_STRING, OPT_RELOAD, .check = check_dialstring, .def = "",
 	  R(prepend), .desc = "digits put in front of the called number after strip" },
+	{ CS_ROUTE, "pai", OT_STRING, OPT_RELOAD, .check = check_pai, .def = "", R(pai),
+	  .desc = "fixed P-Asserted-Identity toward a trunk, over the trunk's pai (empty: the "
+	  "trunk's)" },
+	{ CS_ROUTE, "privacy", OT_STRING, OPT_RELOAD, .check = check_privacy, .def = "",
+	  R(privacy), .desc = "forced Privacy toward a trunk, over the trunk's privacy (empty: "
+	  "the trunk's)" },
 
 	/* [port N:LIST] */
 	{ CS_PORT, "number", OT_STRING, 0, .check = check_port_number, .def = "", P(number),
 	  .desc = "the first port's number; a range counts up from it" },
+	{ CS_PORT, "register", OT_ENDPOINT, OPT_NO_ANY, .def = "none", P(reg),
+	  .desc = "FXS: trunk NAME: each port registers at the trunk's registrar as its own SIP "
+	  "user (username), calls out as it and is called at it; none: the ports share the "
+	  "trunk's identity" },
+	{ CS_PORT, "username", OT_STRING, 0, .check = check_sip_user, .def = "", P(username),
+	  .desc = "FXS: the first port's SIP user (REGISTER, From, digest user); a range counts "
+	  "its trailing digits up; empty: the port's number" },
+	{ CS_PORT, "password", OT_STRING, 0, .def = "", P(password),
+	  .desc = "FXS: the ports' digest password (register = trunk NAME)" },
+	{ CS_PORT, "mwi", OT_ENUM, 0, .names = mwi_names, .def = "notify", P(mwi),
+	  .desc = "FXS: message waiting (RFC 3842) from NOTIFYs the trunk sends unasked "
+	  "(notify), or also SUBSCRIBE for message-summary as each port's user, refreshed "
+	  "(subscribe; needs register); messages waiting: stutter dial tone" },
 	{ CS_PORT, "caller_id_name", OT_STRING, 0, .def = "", P(caller_id_name),
 	  .desc = "FXS: the calling name of the port's calls" },
 	{ CS_PORT, "tone_zone", OT_STRING, 0, .check = check_zone, .def = "us", P(tone_zone),

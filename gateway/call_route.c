@@ -430,6 +430,14 @@ void route_sip_invite(struct daemon *d, const struct sipua_event *ev)
 	d->stats.calls_in_sip++;
 	snprintf(src.trunk, sizeof(src.trunk), "%s", trunk);
 	const char *number = ev->ruri_user ? ev->ruri_user : "";
+	/* An FXS port registered at the trunk as this user is called at its binding */
+	const struct conf_route *reg = leg_fxs_registered_route(d, trunk, number);
+	if (reg) {
+		rr = (struct route_result){ .state = ROUTE_MATCH, .route = reg };
+		snprintf(rr.number, sizeof(rr.number), "%s", number);
+		route_sip_to_port(d, ev, &rr, trunk, number);
+		return;
+	}
 	if (route_lookup(d->routes, &src, number, true, &rr) != ROUTE_MATCH) {
 		respond_fail(d, ev->call, CAUSE_UNALLOCATED_NUMBER, "no route");
 		return;

@@ -2,11 +2,11 @@
 #include "gateway/cdr.h"
 
 #include "common/clock.h"
+#include "common/fs.h"
 #include "common/log.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -543,10 +543,8 @@ int cdr_writer_open(struct cdr_writer **wp, const struct cdr_writer_params *p)
 	}
 
 	/* The directory may not exist on a fresh install (/var/lib/strowger). */
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", p->db_path);
-	if (mkdir(dirname(dir), 0750) && errno != EEXIST) {
-		err = errno;
+	err = fs_make_parent(p->db_path, 0750);
+	if (err) {
 		LOGE(LS_MAIN, "CDR database %s: cannot make its directory: %s", p->db_path,
 		     strerror(err));
 		goto out;

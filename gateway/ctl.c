@@ -4,11 +4,11 @@
 #define SU_WAKEUP_ARG_T void
 #include "gateway/ctl.h"
 
+#include "common/fs.h"
 #include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -266,12 +266,9 @@ int ctl_alloc(struct ctl **cp, su_root_t *root, const struct ctl_params *p)
 	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
 
 	/* The directory may be a fresh tmpfs (/run after a boot). */
-	char dir[sizeof(c->path)];
-	snprintf(dir, sizeof(dir), "%s", c->path);
-	if (mkdir(dirname(dir), 0755) && errno != EEXIST) {
-		err = errno;
+	err = fs_make_parent(c->path, 0755);
+	if (err)
 		goto fail;
-	}
 	err = clear_path(c->path, &sa);
 	if (err)
 		goto fail;

@@ -413,6 +413,65 @@ static int show_trunks(const struct ctl_ops *ops, void *arg, bool json, struct c
 	return done(out);
 }
 
+static int show_ports(const struct ctl_ops *ops, void *arg, bool json, struct ctl_buf *out)
+{
+	struct ctl_port_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
+	unsigned n, shown;
+
+	if (!rows)
+		return ctl_cmd_error(out, "out of memory");
+	n = ops->ports ? ops->ports(arg, rows, CTL_MAX_ROWS) : 0;
+	shown = n < CTL_MAX_ROWS ? n : CTL_MAX_ROWS;
+	if (json) {
+		ctl_buf_printf(out, "{\"ports\":[");
+		for (unsigned i = 0; i < shown; i++) {
+			const struct ctl_port_row *r = &rows[i];
+			char port[24];
+
+			snprintf(port, sizeof(port), "%u:%u", r->span, r->pos);
+			ctl_buf_printf(out, "%s{", i ? "," : "");
+			json_kv(out, true, "port", port);
+			json_kv(out, false, "kind", r->kind);
+			json_kv(out, false, "number", r->number);
+			json_kv(out, false, "hook", r->offhook ? "off" : "on");
+			ctl_buf_printf(out, ",\"ringing\":%s", r->ringing ? "true" : "false");
+			json_kv(out, false, "state", r->state);
+			json_kv(out, false, "registration", r->reg);
+			json_kv(out, false, "user", r->user);
+			if (r->expires >= 0)
+				ctl_buf_printf(out, ",\"expires\":%d", r->expires);
+			ctl_buf_printf(out, ",\"call\":%llu}", (unsigned long long)r->call_id);
+		}
+		ctl_buf_printf(out, "]");
+		free(rows);
+		return json_done(out, n, shown);
+	}
+	ctl_buf_printf(out, "%-7s %-4s %-10s %-4s %-7s %-11s %-26s %s\n", "PORT", "KIND",
+		       "NUMBER", "HOOK", "RINGING", "STATE", "REGISTRATION", "CALL");
+	for (unsigned i = 0; i < shown; i++) {
+		const struct ctl_port_row *r = &rows[i];
+		char port[24], reg[96], call[24];
+
+		snprintf(port, sizeof(port), "%u:%u", r->span, r->pos);
+		if (r->expires >= 0)
+			snprintf(reg, sizeof(reg), "%s %s %ds", r->reg, r->user, r->expires);
+		else if (r->user[0])
+			snprintf(reg, sizeof(reg), "%s %s", r->reg, r->user);
+		else
+			snprintf(reg, sizeof(reg), "%s", r->reg);
+		if (r->call_id)
+			snprintf(call, sizeof(call), "%llu", (unsigned long long)r->call_id);
+		else
+			snprintf(call, sizeof(call), "-");
+		ctl_buf_printf(out, "%-7s %-4s %-10s %-4s %-7s %-11s %-26s %s\n", port, r->kind,
+			       r->number[0] ? r->number : "-", r->offhook ? "off" : "on",
+			       r->ringing ? "yes" : "no", r->state, reg, call);
+	}
+	more_rows(out, n, shown);
+	free(rows);
+	return done(out);
+}
+
 static int show_routes(const struct ctl_ops *ops, void *arg, bool json, struct ctl_buf *out)
 {
 	struct ctl_route_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
@@ -610,6 +669,45 @@ static int log_level(char **w, int n, struct ctl_buf *out)
 	return done(out);
 }
 
+/* trace on [all | trunk NAME | call ID] [file PATH] | trace off | trace */
+static int trace(const struct ctl_ops *ops, void *arg, char **w, int n, struct ctl_buf *out)
+{
+	static const char usage[] = "usage: trace on [all | trunk NAME | call ID] [file PATH] | "
+				    "trace off | trace";
+	const char *scope = "all", *what = NULL, *path = NULL;
+	char reply[512];
+	int i = 2, err;
+
+	if (!ops->trace)
+		return ctl_cmd_error(out, "trace is not available");
+	if (n == 1) {
+		err = ops->trace(arg, false, NULL, NULL, NULL, reply, sizeof(reply));
+	} else if (!strcmp(w[1], "off") && n == 2) {
+		err = ops->trace(arg, false, "off", NULL, NULL, reply, sizeof(reply));
+	} else if (!strcmp(w[1], "on")) {
+		if (i < n && !strcmp(w[i], "all")) {
+			i++;
+		} else if (i + 1 < n && (!strcmp(w[i], "trunk") || !strcmp(w[i], "call"))) {
+			scope = w[i];
+			what = w[i + 1];
+			i += 2;
+		}
+		if (i + 1 < n && !strcmp(w[i], "file")) {
+			path = w[i + 1];
+			i += 2;
+		}
+		if (i != n)
+			return ctl_cmd_error(out, "%s", usage);
+		err = ops->trace(arg, true, scope, what, path, reply, sizeof(reply));
+	} else {
+		return ctl_cmd_error(out, "%s", usage);
+	}
+	if (err)
+		return ctl_cmd_error(out, "%s", reply);
+	ctl_buf_printf(out, "%s\n", reply);
+	return done(out);
+}
+
 static int help(struct ctl_buf *out)
 {
 	ctl_buf_printf(out,
@@ -620,6 +718,8 @@ static int help(struct ctl_buf *out)
 		"show trunks                SIP trunks: registration, OPTIONS keepalive, calls\n"
 		"show status                resource counts (as in the SIGUSR1 status file)\n"
 		"show routes                routes in the order tried: from, match, to, rewrite, calls\n"
+		"show ports                 analog ports: hook, ringing, line state, SIP\n"
+		"                           registration (user, seconds left), call\n"
 		"reload                     read the configuration again (as SIGHUP) and say what\n"
 		"                           changed, or why nothing did\n"
 		"span block|unblock N       maintenance: no new calls on PRI span N either way\n"
@@ -627,6 +727,9 @@ static int help(struct ctl_buf *out)
 		"cdr tail [N]               the last N call records written (default 10)\n"
 		"... --json                 a show or cdr reply as one line of JSON\n"
 		"log level SUBSYS|all LEVEL set a log level (error warn notice info debug)\n"
+		"trace on [all|trunk NAME|call ID] [file PATH]\n"
+		"                           SIP messages into a pcap file (default trace_file)\n"
+		"trace off | trace          stop it | what is traced\n"
 		"help                       this list\n");
 	return done(out);
 }
@@ -665,7 +768,7 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 		return help(out);
 	if (!strcmp(w[0], "show") && n > 2 && (!strcmp(w[1], "spans") || !strcmp(w[1], "calls") ||
 					       !strcmp(w[1], "trunks") || !strcmp(w[1], "status") ||
-					       !strcmp(w[1], "routes")))
+					       !strcmp(w[1], "routes") || !strcmp(w[1], "ports")))
 		return ctl_cmd_error(out, "'show %s' takes no arguments", w[1]);
 	if (!strcmp(w[0], "show") && n == 2) {
 		if (!strcmp(w[1], "spans"))
@@ -674,6 +777,8 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 			return show_calls(ops, arg, json, out);
 		if (!strcmp(w[1], "trunks"))
 			return show_trunks(ops, arg, json, out);
+		if (!strcmp(w[1], "ports"))
+			return show_ports(ops, arg, json, out);
 		if (!strcmp(w[1], "status"))
 			return show_status(ops, arg, json, out);
 		if (!strcmp(w[1], "routes")) {
@@ -711,6 +816,8 @@ int ctl_cmd_run(const struct ctl_ops *ops, void *arg, const char *line, struct c
 		return hangup(ops, arg, w, n, out);
 	if (!strcmp(w[0], "log") && n >= 2 && !strcmp(w[1], "level"))
 		return log_level(w, n, out);
+	if (!strcmp(w[0], "trace"))
+		return trace(ops, arg, w, n, out);
 	if (n >= 2 && (!strcmp(w[0], "show") || !strcmp(w[0], "log") || !strcmp(w[0], "cdr")))
 		return ctl_cmd_error(out, "unknown command '%s %s' (try help)", w[0], w[1]);
 	return ctl_cmd_error(out, "unknown command '%s' (try help)", w[0]);

@@ -85,6 +85,22 @@ struct ctl_route_row {
 	uint64_t calls;			/* calls it routed since start (kept over reloads) */
 };
 
+/* An analog port (the port state dump, gateway/status.h). */
+struct ctl_port_row {
+	unsigned span, pos;		/* "5:3" */
+	const char *kind;		/* "fxs", "fxo" */
+	char number[32];		/* "" = none */
+	bool offhook;			/* the line's hook as the port sees it */
+	bool ringing;			/* FXS: ringing the phone; FXO: the line rings */
+	const char *state;		/* the port's line state ("idle", "dial tone", ...) */
+	const char *reg;		/* SIP registration as its own user: "-" (does not
+					 * register), "unregistered", "registering",
+					 * "registered", "failed" (retrying) */
+	char user[64];			/* the SIP user it registers as, "" */
+	int expires;			/* [s] left of the binding; -1: not registered */
+	uint64_t call_id;		/* the call on it, 0 if none */
+};
+
 /* The status file's counts (gateway/status.h). */
 struct ctl_status {
 	unsigned calls;
@@ -116,6 +132,14 @@ struct ctl_ops {
 	int (*span_block)(void *arg, unsigned span, bool block);
 	/* The routes in config order. */
 	unsigned (*routes)(void *arg, struct ctl_route_row *rows, unsigned max);
+	/* SIP trace (sip/trace.h): on (scope "all", "trunk" or "call" with what: a trunk's name,
+	 * a call id of show calls or a SIP Call-ID; path NULL: the configured trace_file), off
+	 * (on false), or what is on (scope NULL). Reply: one line. 0, or nonzero with the reply
+	 * saying why. */
+	int (*trace)(void *arg, bool on, const char *scope, const char *what, const char *path,
+		     char *reply, size_t len);
+	/* The analog ports, FXS then FXO, each in span/position order. */
+	unsigned (*ports)(void *arg, struct ctl_port_row *rows, unsigned max);
 };
 
 /* Run one request line (without its newline) and append the reply, its empty last line

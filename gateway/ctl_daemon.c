@@ -18,6 +18,7 @@
 #include "tdm/span.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,11 @@ static unsigned ctl_trunks(void *arg, struct ctl_trunk_row *rows, unsigned max)
 	return n;
 }
 
+static unsigned ctl_ports(void *arg, struct ctl_port_row *rows, unsigned max)
+{
+	return gw_port_rows(arg, rows, max);
+}
+
 static int ctl_reload(void *arg, char *reply, size_t len)
 {
 	return gw_daemon_reload(arg, reply, len);
@@ -227,7 +233,7 @@ static int ctl_span_block(void *arg, unsigned span, bool block)
 {
 	struct daemon *d = arg;
 
-	if (!gw_span_find(d, span) || span > 255)
+	if (!gw_span_find(d, span) || span >= MAINT_SPANS_MAX)
 		return ENOENT;
 	if (!gw_link_find(d, span))
 		return EINVAL;	/* analog ports: each port is its own line */
@@ -237,6 +243,7 @@ static int ctl_span_block(void *arg, unsigned span, bool block)
 		d->blocked[span / 32] |= 1u << (span % 32);
 	else
 		d->blocked[span / 32] &= ~(1u << (span % 32));
+	gw_save_blocked_spans(d);
 	LOGN(LS_MAIN, "span %u %s from the control socket%s", span, block ? "blocked" : "unblocked",
 	     block ? ": no new calls either way, calls up finish" : "");
 	return 0;
@@ -294,10 +301,75 @@ static int ctl_hangup(void *arg, bool all, uint64_t id, int cause)
 	return n;
 }
 
+/* A call id of show calls names its SIP leg's Call-ID; anything else is taken as one. */
+static const char *sip_call_id_of(struct daemon *d, const char *what)
+{
+	char *end;
+	unsigned long long id = strtoull(what, &end, 10);
+	struct call *c = what[0] >= '0' && what[0] <= '9' && !*end ? call_find(&d->calls, id)
+								     : NULL;
+
+	for (int i = 0; c && i < 2; i++) {
+		const struct leg *l = i ? call_leg_b(c) : call_leg_a(c);
+		if (l && leg_sip_call_id(l) && leg_sip_call_id(l)[0])
+			return leg_sip_call_id(l);
+	}
+	return what;
+}
+
+static int ctl_trace(void *arg, bool on, const char *scope, const char *what, const char *path,
+		     char *reply, size_t len)
+{
+	struct daemon *d = arg;
+	const struct conf_general *g = &d->conf->general;
+	int err;
+
+	if (!d->ua) {
+		snprintf(reply, len, "SIP is not running");
+		return -1;
+	}
+	if (!scope) {
+		sipua_trace_describe(d->ua, reply, len);
+		return 0;
+	}
+	if (!on) {
+		uint64_t msgs = 0;
+		if (sipua_trace_off(d->ua, &msgs)) {
+			snprintf(reply, len, "no trace is on");
+			return -1;
+		}
+		snprintf(reply, len, "trace off: %" PRIu64 " messages", msgs);
+		return 0;
+	}
+	if (!path || !path[0])
+		path = g->trace_file;
+	if (!path[0]) {
+		snprintf(reply, len, "no file: say 'file PATH' or set trace_file");
+		return -1;
+	}
+	struct sipua_trace_spec s = {
+		.scope = !strcmp(scope, "trunk") ? SIPUA_TRACE_TRUNK
+			 : !strcmp(scope, "call") ? SIPUA_TRACE_CALL : SIPUA_TRACE_ALL,
+		.what = what && !strcmp(scope, "call") ? sip_call_id_of(d, what) : what,
+		.path = path,
+		.max_bytes = (uint64_t)g->trace_max_mb << 20,
+	};
+	err = sipua_trace_on(d->ua, &s);
+	if (err == ENOENT)
+		snprintf(reply, len, "no trunk '%s' (see show trunks)", what);
+	else if (err)
+		snprintf(reply, len, "cannot trace to %s: %s", path, strerror(err));
+	else
+		snprintf(reply, len, "trace on: %s%s%s to %s", scope, s.what ? " " : "",
+			 s.what ? s.what : "", path);
+	return err ? -1 : 0;
+}
+
 static const struct ctl_ops daemon_ctl_ops = {
 	.spans = ctl_spans,
 	.calls = ctl_calls,
 	.trunks = ctl_trunks,
+	.ports = ctl_ports,
 	.channels = ctl_channels,
 	.cdr_tail = ctl_cdr_tail,
 	.status = ctl_status,
@@ -305,6 +377,7 @@ static const struct ctl_ops daemon_ctl_ops = {
 	.reload = ctl_reload,
 	.span_block = ctl_span_block,
 	.routes = ctl_routes,
+	.trace = ctl_trace,
 };
 
 const struct ctl_ops *gw_ctl_ops(void)

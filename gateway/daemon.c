@@ -15,6 +15,7 @@
 #include "gateway/span_group.h"
 #include "gateway/status.h"
 #include "media/engine.h"
+#include "sip/mwi.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
 #include "tdm/dahdi.h"
@@ -33,7 +34,7 @@
 
 bool gw_span_blocked(const struct daemon *d, unsigned span)
 {
-	return span < 256 && (d->blocked[span / 32] & (1u << (span % 32)));
+	return span < MAINT_SPANS_MAX && (d->blocked[span / 32] & (1u << (span % 32)));
 }
 
 struct tdm_span *gw_span_find(struct daemon *d, unsigned span)
@@ -350,6 +351,12 @@ static void on_sip_event(const struct sipua_event *ev, void *arg)
 	leg_sip_on_event(arg, ev);
 }
 
+static int on_sip_mwi(const char *trunk, const char *user, const struct mwi_summary *s,
+		      void *arg)
+{
+	return leg_fxs_mwi(arg, trunk, user, s->waiting);
+}
+
 /* OPTIONS from a dispatcher gets 200 only while some span is up (present, no alarm). */
 static bool sip_ready(void *arg)
 {
@@ -376,6 +383,7 @@ static int start_sip(struct daemon *d)
 	struct sipua_params up = {
 		.root = d->root,
 		.addr = conf->general.sip_address,
+		.external_addr = conf->general.external_address,
 		.port = (uint16_t)conf->general.sip_port,
 		.max_calls = conf->general.max_calls,
 		.auth_realm = conf->general.auth_realm,
@@ -388,6 +396,7 @@ static int start_sip(struct daemon *d)
 		.dns_server = conf->general.dns_server,
 		.evh = on_sip_event,
 		.ready = sip_ready,
+		.mwi = on_sip_mwi,
 		.arg = d,
 	};
 	int err = sipua_alloc(&d->ua, &up);
@@ -539,6 +548,52 @@ static int setup_signals(struct daemon *d)
 	return 0;
 }
 
+static bool state_file_on(const struct conf *conf)
+{
+	return conf->general.state_file[0] && strcmp(conf->general.state_file, "off");
+}
+
+/* The spans an operator blocked before this start stay blocked (gateway/maint_state.h). */
+static void load_blocked_spans(struct daemon *d)
+{
+	const char *path = d->conf->general.state_file;
+	uint32_t blocked[MAINT_WORDS];
+	char err[256];
+	int rc;
+
+	if (!state_file_on(d->conf))
+		return;
+	rc = maint_state_load(path, blocked, err, sizeof(err));
+	if (rc) {
+		LOGE(LS_MAIN, "state_file %s: %s: no span is kept blocked", path, err);
+		return;
+	}
+	for (unsigned s = 1; s < MAINT_SPANS_MAX; s++) {
+		if (!(blocked[s / 32] & (1u << (s % 32))))
+			continue;
+		if (!gw_link_find(d, s)) {
+			LOGW(LS_MAIN, "state_file %s: span %u was blocked but is no PRI span now: "
+			     "dropped", path, s);
+			continue;
+		}
+		d->blocked[s / 32] |= 1u << (s % 32);
+		LOGN(LS_MAIN, "span %u blocked, as it was before the restart (state_file %s): "
+		     "\"strowgerctl span unblock %u\" takes it back into service", s, path, s);
+	}
+}
+
+void gw_save_blocked_spans(struct daemon *d)
+{
+	int rc;
+
+	if (!state_file_on(d->conf))
+		return;
+	rc = maint_state_save(d->conf->general.state_file, d->blocked);
+	if (rc)
+		LOGE(LS_MAIN, "state_file %s: %s: the span blocks are not kept across a restart",
+		     d->conf->general.state_file, strerror(rc));
+}
+
 int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 {
 	struct daemon *d;
@@ -589,6 +644,7 @@ int daemon_alloc(struct daemon **dp, const struct daemon_params *p)
 	}
 	err = open_spans(d);
 	if (!err) {
+		load_blocked_spans(d);
 		gw_ctl_start(d);
 		gw_cdr_start(d);
 		gw_metrics_start(d);

@@ -17,6 +17,7 @@
 
 #include "conf/conf.h"
 #include "gateway/call.h"
+#include "gateway/maint_state.h"
 
 struct analog_ports;
 struct fxo_ports;
@@ -89,7 +90,7 @@ struct daemon {
 	struct gw_trunk **trunks;	/* the running ones, in config order */
 	unsigned ntrunks;
 	struct gw_trunk *retired;	/* removed by a reload, calls still on them */
-	uint32_t blocked[8];		/* bit n: span n is blocked (strowgerctl span block) */
+	uint32_t blocked[MAINT_WORDS];		/* bit n: span n is blocked (strowgerctl span block) */
 	struct media_engine *media;
 	struct route_table *routes;
 	struct cause_map *causes;
@@ -132,6 +133,8 @@ int gw_daemon_reload(struct daemon *d, char *reply, size_t len);
 
 /* Maintenance block of a span (strowgerctl span block N): no new calls either way. */
 bool gw_span_blocked(const struct daemon *d, unsigned span);
+/* Write the blocked spans to state_file; a failure is logged. */
+void gw_save_blocked_spans(struct daemon *d);
 
 /* The PRI link of DAHDI span number span, or NULL. */
 struct pri_link *gw_link_find(struct daemon *d, unsigned span);

@@ -1,6 +1,7 @@
 /* The daemon's SIP trunks as calls see them: settings and the sip/trunk object, reference
  * counted so that a reload can change or remove a trunk under live calls. */
 #include "gateway/gw.h"
+#include "gateway/legs.h"
 
 #include "common/log.h"
 #include "sip/trunk.h"
@@ -74,13 +75,17 @@ int gw_trunk_change(struct daemon *d, struct gw_trunk *gt, const struct conf_tru
 		    bool *reregistered)
 {
 	struct sip_trunk_params tp = trunk_params(ct);
-	int err = sip_trunk_update(gt->trunk, &tp, reregistered);
+	bool rereg = false;
+	int err = sip_trunk_update(gt->trunk, &tp, &rereg);
 
-	(void)d;
+	if (reregistered)
+		*reregistered = rereg;
 	if (err) {
 		LOGE(LS_CONF, "trunk %s: cannot apply the change: %s", gt->name, strerror(err));
 		return err;
 	}
+	if (rereg || strcmp(ct->proxy, gt->conf.proxy) || ct->transport != gt->conf.transport)
+		leg_fxs_trunk_changed(d, gt->name, false);	/* its registered ports too */
 	/* The SIP legs read the settings from here: new calls get them; a call up keeps its
 	 * dialog (From, route set) and takes what it reads later (fax, SRTP on re-INVITE). */
 	gt->conf = *ct;
@@ -151,6 +156,7 @@ void gw_trunk_remove(struct daemon *d, struct gw_trunk *gt)
 		break;
 	}
 	gt->removed = true;
+	leg_fxs_trunk_changed(d, gt->name, true);
 	gt->next = d->retired;
 	d->retired = gt;
 	sip_trunk_retire(gt->trunk);

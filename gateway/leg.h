@@ -65,6 +65,12 @@ struct leg_place {
 	bool alaw;			/* the law leg A's line uses: preferred codec */
 	const char *alert_info;		/* the INVITE's Alert-Info (RFC 3261 §20.4): an FXS
 					 * port's distinctive ring (gateway/dring.h); or NULL */
+	/* The SIP account the call goes out as (an FXS port registered as its own user):
+	 * on trunk sip_trunk, From's user is sip_user and a challenge is answered with
+	 * sip_user/sip_password. NULL: the trunk's own. */
+	const char *sip_trunk;
+	const char *sip_user;
+	const char *sip_password;
 };
 
 struct leg_ops {

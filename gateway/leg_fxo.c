@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "gateway/call.h"
+#include "gateway/ctl_cmd.h"
 #include "gateway/cause.h"
 #include "gateway/leg.h"
 #include "gateway/route.h"
@@ -683,16 +684,26 @@ bool leg_fxo_is_port(struct daemon *d, unsigned span)
 	return false;
 }
 
-void leg_fxo_dump(struct daemon *d, FILE *out)
+unsigned leg_fxo_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max)
 {
 	struct fxo_ports *fp = d->fxo;
+	unsigned n = 0;
 
-	for (unsigned i = 0; fp && i < fp->n; i++) {
+	for (unsigned i = 0; fp && i < fp->n; i++, n++) {
 		const struct fxo_port *p = &fp->ports[i];
-		fprintf(out, "port %u:%u fxo number=%s hook=%s state=%s call=%llu\n", p->spanno,
-			p->pos, p->number[0] ? p->number : "-",
-			p->st == FXO_SEIZED || p->st == FXO_DIALLING || p->st == FXO_CONNECTED ?
-			"off" : "on", fxo_state_names[p->st],
-			p->leg && p->leg->leg.call ? (unsigned long long)call_id(p->leg->leg.call) : 0ULL);
+		if (n >= max)
+			continue;
+		rows[n] = (struct ctl_port_row){
+			.span = p->spanno, .pos = p->pos, .kind = "fxo",
+			.offhook = p->st == FXO_SEIZED || p->st == FXO_DIALLING ||
+				   p->st == FXO_CONNECTED,
+			.ringing = p->st == FXO_RINGING,
+			.state = fxo_state_names[p->st],
+			.reg = "-",
+			.expires = -1,
+			.call_id = p->leg && p->leg->leg.call ? call_id(p->leg->leg.call) : 0,
+		};
+		snprintf(rows[n].number, sizeof(rows[n].number), "%s", p->number);
 	}
+	return n;
 }

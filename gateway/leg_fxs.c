@@ -16,8 +16,10 @@
 #include "gateway/gw.h"
 #include "gateway/legs.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "gateway/call.h"
+#include "gateway/ctl_cmd.h"
 #include "gateway/cause.h"
 #include "gateway/dialplan.h"
 #include "gateway/dring.h"
@@ -26,6 +28,10 @@
 #include "media/callerid.h"
 #include "media/dtmf.h"
 #include "media/g711.h"
+#include "sip/mwi.h"
+#include "sip/mwi_sub.h"
+#include "sip/reg.h"
+#include "sip/trunk.h"
 #include "tdm/analog.h"
 #include "tdm/dahdi.h"
 #include "tdm/span.h"
@@ -85,7 +91,12 @@ struct fxs_port {
 	struct tdm_span *span;
 	unsigned spanno, pos;
 	char number[CONF_NAME_MAX];
+	char username[CONF_NAME_MAX];	/* its SIP user (registered ports), else "" */
 	struct conf_port cp;		/* the port's settings (a copy: reload-safe) */
+	struct sip_reg *reg;		/* its own registration (register = trunk NAME) */
+	struct gw_trunk *reg_trunk;	/* that trunk, referenced while reg lives */
+	struct sip_mwi_sub *mwi_sub;	/* mwi = subscribe: its message-summary subscription */
+	struct conf_route reg_route;	/* "to = port N:P": an INVITE for username */
 	struct dialplan *plan;		/* NULL: dial once a route matches uniquely */
 	enum g711_law law;
 	enum fxs_state st;
@@ -112,6 +123,7 @@ struct fxs_port {
 	size_t cid_len, cid_pos;
 	su_timer_t *cid_timer;
 	uint64_t onhook_at;		/* [us] on-hook seen in a call: a flash if short */
+	bool mwi;			/* messages waiting (RFC 3842 NOTIFY): stutter dial tone */
 	/* call waiting: the port's second leg (waiting to be answered, or held) */
 	struct leg_fxs *other;
 	enum fxs_cw cw;
@@ -518,6 +530,11 @@ static void try_route(struct fxs_port *p, bool complete)
 		.route = rr.route->name,
 		.alaw = p->law == G711_LAW_ALAW,
 	};
+	if (p->reg) {	/* out as the port's own SIP user, on its trunk */
+		lp.sip_trunk = p->reg_trunk->name;
+		lp.sip_user = p->username;
+		lp.sip_password = p->cp.password[0] ? p->cp.password : NULL;
+	}
 	(void)call_place(c, &lp);
 }
 
@@ -553,7 +570,8 @@ static void offhook_idle(struct fxs_port *p)
 {
 	p->digits[0] = '\0';
 	set_state(p, FXS_DIALTONE);
-	tone(p, ANALOG_TONE_DIAL);
+	/* messages waiting: the zone's stutter dial tone (GR-506's "message waiting" tone) */
+	tone(p, p->mwi ? ANALOG_TONE_STUTTER : ANALOG_TONE_DIAL);
 	reading(p, true);
 	timer_start(p, p->cp.first_digit_ms);
 }
@@ -1215,16 +1233,143 @@ static struct fxs_port *port_by_number(struct daemon *d, unsigned span, const ch
 	return NULL;
 }
 
-/* "2001" + 3 -> "2004", keeping the length (a range's numbers count up). */
+/* "2001" + 3 -> "2004", "line07" + 3 -> "line10": a range's numbers and user names count
+ * up their trailing digits, keeping the length. */
 static void number_plus(char *out, size_t len, const char *first, unsigned k)
 {
-	unsigned long long v = strtoull(first, NULL, 10) + k;
-	int w = (int)strlen(first);
+	size_t n = strlen(first), d = n;
 
-	if (!first[0])
-		out[0] = '\0';
-	else
-		snprintf(out, len, "%0*llu", w, v);
+	while (d && first[d - 1] >= '0' && first[d - 1] <= '9')
+		d--;
+	if (!first[0] || d == n) {
+		snprintf(out, len, "%s", first);
+		return;
+	}
+	unsigned long long v = strtoull(first + d, NULL, 10) + k;
+	snprintf(out, len, "%.*s%0*llu", (int)d, first, (int)(n - d), v);
+}
+
+/* ---- per-port registration (RFC 3261 §10; sip/reg.h) ------------------------------------ */
+
+/* Messages waiting or not: the next dial tones stutter or not. */
+static void port_mwi(struct fxs_port *p, bool waiting)
+{
+	if (p->mwi != waiting)
+		PLOG(LL_NOTICE, p, "messages waiting: %s (%s)", waiting ? "yes" : "no",
+		     waiting ? "stutter dial tone" : "steady dial tone");
+	p->mwi = waiting;
+}
+
+static void on_sub_mwi(const struct mwi_summary *s, void *arg)
+{
+	port_mwi(arg, s->waiting);
+}
+
+/* A port with register = trunk NAME: its registration, started. 0 or an errno value. */
+static int port_register(struct fxs_port *p)
+{
+	struct daemon *d = p->d;
+	struct gw_trunk *gt = gw_trunk_get(d, p->cp.reg.trunk);
+	char name[2 * CONF_NAME_MAX + 32];
+
+	if (!gt) {
+		PLOG(LL_ERROR, p, "register: trunk %s does not run", p->cp.reg.trunk);
+		return ENOENT;
+	}
+	/* its log lines: "port 5:1 as 2001 (trunk pbx): registered (expires 3600 s)" */
+	snprintf(name, sizeof(name), "port %u:%u as %s (trunk %s)", p->spanno, p->pos,
+		 p->username, gt->name);
+	struct sip_reg_params rp = {
+		.name = name,
+		.user = p->username,
+		.password = p->cp.password[0] ? p->cp.password : NULL,
+		.expires = gt->conf.expires,
+	};
+	int err = sip_reg_alloc(&p->reg, d->ua, gt->trunk, &rp);
+	if (err) {
+		PLOG(LL_ERROR, p, "register as %s: %s", p->username, strerror(err));
+		return err;
+	}
+	p->reg_trunk = gw_trunk_ref(gt);
+	if (p->cp.mwi == MWI_SUBSCRIBE) {
+		struct sip_mwi_sub_params sp = {
+			.name = name, .user = p->username, .password = rp.password,
+			.expires = gt->conf.expires, .mwih = on_sub_mwi, .arg = p,
+		};
+		err = sip_mwi_sub_alloc(&p->mwi_sub, d->ua, gt->trunk, &sp);
+		if (err) {
+			PLOG(LL_ERROR, p, "SUBSCRIBE as %s: %s", p->username, strerror(err));
+			return err;
+		}
+	}
+	/* an INVITE for the port's user (or its Contact's) rings it, as "to = port N:P" */
+	snprintf(p->reg_route.name, sizeof(p->reg_route.name), "port-%u-%u", p->spanno, p->pos);
+	p->reg_route.to.kind = EP_PORT;
+	p->reg_route.to.span = p->spanno;
+	p->reg_route.to.pos = p->pos;
+	p->reg_route.dest.n = 1;
+	sip_reg_start(p->reg);
+	return 0;
+}
+
+static void port_unregister(struct fxs_port *p)
+{
+	sip_mwi_sub_free(p->mwi_sub);
+	p->mwi_sub = NULL;
+	sip_reg_free(p->reg);
+	p->reg = NULL;
+	gw_trunk_unref(p->reg_trunk);
+	p->reg_trunk = NULL;
+}
+
+const struct conf_route *leg_fxs_registered_route(struct daemon *d, const char *trunk,
+						 const char *user)
+{
+	struct analog_ports *ap = d->analog;
+
+	for (unsigned i = 0; ap && user && user[0] && i < ap->n; i++) {
+		const struct fxs_port *p = &ap->ports[i];
+		if (p->reg && !p->reg_trunk->removed && !strcmp(p->reg_trunk->name, trunk) &&
+		    (!strcmp(user, p->username) || !strcmp(user, sip_reg_contact_user(p->reg)) ||
+		     (p->number[0] && !strcmp(user, p->number))))
+			return &p->reg_route;
+	}
+	return NULL;
+}
+
+int leg_fxs_mwi(struct daemon *d, const char *trunk, const char *user, bool waiting)
+{
+	struct analog_ports *ap = d->analog;
+	const struct conf_route *r = leg_fxs_registered_route(d, trunk, user);
+
+	for (unsigned i = 0; ap && user && user[0] && i < ap->n; i++) {
+		struct fxs_port *p = &ap->ports[i];
+		/* a registered port by its user; a port sharing the trunk by its number */
+		if (r ? &p->reg_route != r : p->reg || !p->number[0] || strcmp(p->number, user))
+			continue;
+		port_mwi(p, waiting);
+		return 200;
+	}
+	return 481;
+}
+
+void leg_fxs_trunk_changed(struct daemon *d, const char *trunk, bool removed)
+{
+	struct analog_ports *ap = d->analog;
+
+	for (unsigned i = 0; ap && i < ap->n; i++) {
+		struct fxs_port *p = &ap->ports[i];
+		if (!p->reg || strcmp(p->reg_trunk->name, trunk))
+			continue;
+		if (removed) {
+			/* the registrar forgets the port: no calls reach it that way any more */
+			PLOG(LL_NOTICE, p, "trunk %s removed: registration withdrawn", trunk);
+			(void)sip_reg_withdraw(p->reg, true);
+		} else {
+			(void)sip_reg_withdraw(p->reg, false);
+			sip_reg_start(p->reg);	/* at the trunk's new registrar */
+		}
+	}
 }
 
 int leg_fxs_ports_alloc(struct daemon *d)
@@ -1270,9 +1415,18 @@ int leg_fxs_ports_alloc(struct daemon *d)
 			p->law = cs->law == LAW_ALAW ? G711_LAW_ALAW : G711_LAW_ULAW;
 			/* the range's ports share the plan; the first one frees it */
 			p->plan = plan;
-			number_plus(p->number, sizeof(p->number), cp->number, k++);
+			number_plus(p->number, sizeof(p->number), cp->number, k);
+			if (cp->reg.kind == EP_TRUNK)
+				number_plus(p->username, sizeof(p->username),
+					    cp->username[0] ? cp->username : cp->number, k);
+			k++;
 			if (dtmf_det_alloc(&p->det))
 				return ENOMEM;
+			if (cp->reg.kind == EP_TRUNK) {
+				int err = port_register(p);
+				if (err)
+					return err;
+			}
 		}
 		LOGI(LS_CALL, "span %u: FXS ports %s, numbers from %s, zone %s, caller ID %s, "
 		     "dial plan %s", cp->span, cp->list, cp->number[0] ? cp->number : "(none)",
@@ -1293,6 +1447,7 @@ void leg_fxs_ports_free(struct daemon *d)
 		struct fxs_port *p = &ap->ports[i];
 		if (p->leg)
 			p->leg->port = NULL;
+		port_unregister(p);
 		if (p->other)
 			p->other->port = NULL;
 		if (p->cw_timer)
@@ -1381,15 +1536,30 @@ int leg_fxs_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpo
 	return 0;
 }
 
-void leg_fxs_dump(struct daemon *d, FILE *out)
+unsigned leg_fxs_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max)
 {
 	struct analog_ports *ap = d->analog;
+	uint64_t now = clock_now_us();
+	unsigned n = 0;
 
-	for (unsigned i = 0; ap && i < ap->n; i++) {
+	for (unsigned i = 0; ap && i < ap->n; i++, n++) {
 		const struct fxs_port *p = &ap->ports[i];
-		fprintf(out, "port %u:%u fxs number=%s hook=%s state=%s call=%llu\n", p->spanno,
-			p->pos, p->number[0] ? p->number : "-", p->offhook ? "off" : "on",
-			fxs_state_names[p->st],
-			p->leg && p->leg->leg.call ? (unsigned long long)call_id(p->leg->leg.call) : 0ULL);
+		if (n >= max)
+			continue;
+		struct ctl_port_row *r = &rows[n];
+		enum sip_reg_state rs = sip_reg_state(p->reg);
+		uint64_t at = p->reg ? sip_reg_expires_at(p->reg) : 0;
+		*r = (struct ctl_port_row){
+			.span = p->spanno, .pos = p->pos, .kind = "fxs",
+			.offhook = p->offhook, .ringing = p->st == FXS_RINGING,
+			.state = fxs_state_names[p->st],
+			.reg = !p->reg ? "-" : rs == SIP_REG_WAIT ? "failed" : sip_reg_state_name(rs),
+			.expires = at > now ? (int)((at - now) / 1000000u) : -1,
+			.call_id = p->leg && p->leg->leg.call ? call_id(p->leg->leg.call) : 0,
+		};
+		snprintf(r->number, sizeof(r->number), "%s", p->number);
+		if (p->reg)
+			snprintf(r->user, sizeof(r->user), "%s", p->username);
 	}
+	return n;
 }

@@ -103,6 +103,15 @@ static const struct conf_trunk *trunk_conf(const struct leg_sip *s)
 	return s->gt ? &s->gt->conf : NULL;
 }
 
+/* The route a call was placed by (leg_place names it), for its identity options. */
+static const struct conf_route *route_conf(const struct daemon *d, const char *name)
+{
+	for (unsigned i = 0; name && i < d->conf->nroutes; i++)
+		if (!strcmp(d->conf->routes[i].name, name))
+			return &d->conf->routes[i];
+	return NULL;
+}
+
 static void reason_for(const struct leg_sip *s, int cause, char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -155,7 +164,8 @@ static int media_prepare(struct leg_sip *s, bool alaw)
 {
 	const struct conf_general *g = &s->d->conf->general;
 	struct sdp_oa_params p = {
-		.addr = g->rtp_address,
+		/* behind NAT the public address; the socket stays on rtp_address */
+		.addr = g->external_address[0] ? g->external_address : g->rtp_address,
 		.codecs = { alaw ? SDP_CODEC_PCMA : SDP_CODEC_PCMU,
 			    alaw ? SDP_CODEC_PCMU : SDP_CODEC_PCMA, SDP_CODEC_NONE },
 		.te_pt = 101,
@@ -261,8 +271,11 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 	}
 	struct party_sip_identity id;
 	party_calling_to_sip(&lp->plan, lp->caller, ct && ct->trust, &id);
+	const struct conf_route *rt = route_conf(d, lp->route);
 	if (ct)
 		party_sip_from_account(&id, ct->from_user);
+	party_sip_fixed(&id, rt ? &(struct party_fixed){ rt->pai, rt->privacy } : NULL,
+			ct ? &(struct party_fixed){ ct->pai, ct->privacy } : NULL);
 	struct sipua_timer timer;
 	timer_params(ct, &timer);
 	struct sipua_dial dial = {
@@ -273,12 +286,23 @@ static int sip_place(struct leg *l, const struct leg_place *lp, int *cause)
 		.from_user = id.anonymous ? NULL : id.from_user,
 		.from_display = id.display[0] ? id.display : NULL,
 		.pai_user = id.pai_user[0] ? id.pai_user : NULL,
+		.pai_uri = id.pai_uri[0] ? id.pai_uri : NULL,
 		.pai_display = id.pai_display[0] ? id.pai_display : NULL,
-		.privacy = id.privacy_id ? "id" : NULL,
+		.privacy = party_sip_privacy(&id),
 		.from_domain = ct && ct->from_domain[0] ? ct->from_domain : NULL,
 		.sdp = s->late ? NULL : sdp,
 		.priv = s,
 	};
+	/* An FXS port registered at this trunk calls as its own SIP user (RFC 3261 §10):
+	 * From, Contact and digest are its; P-Asserted-Identity stays the number. */
+	if (lp->sip_user && lp->sip_trunk && !strcmp(lp->sip_trunk, s->trunk)) {
+		dial.from_user = lp->sip_user;
+		dial.contact_user = lp->sip_user;
+		if (lp->sip_password) {
+			dial.auth_user = lp->sip_user;
+			dial.auth_password = lp->sip_password;
+		}
+	}
 	char div[256], hist[384];
 	if (redirecting_to_sip(d, lp, div, sizeof(div), hist, sizeof(hist)) == 0) {
 		dial.diversion = div;
@@ -584,6 +608,40 @@ static void on_reinvite_answer(struct leg_sip *s, const struct sipua_event *ev)
 	     "on as G.711 pass-through", ev->status, ev->phrase ? ev->phrase : "");
 	set_fax(s, SF_PASSTHROUGH);
 	(void)emit(s, LEG_EV_MEDIA, 0, false);
+}
+
+/* The answer to our session refresh (RFC 4028 §7.4) is the peer's session as it is now:
+ * its stream at another address or port (RFC 3264 §8 lets an answer to an unchanged offer
+ * change; a media server that failed over) is applied as a media modify. What was agreed
+ * otherwise (codec, direction, keys) stays. */
+static void on_refreshed(struct leg_sip *s, const struct sipua_event *ev)
+{
+	struct call *c = s->leg.call;
+	struct sdp_desc *desc;
+	struct sdp_error se;
+
+	if (!s->have_neg || !ev->sdp || !(desc = malloc(sizeof(*desc))))
+		return;
+	if (sdp_desc_parse(desc, ev->sdp, strlen(ev->sdp), &se)) {
+		CLOG(LL_NOTICE, c, "SIP: the answer to our session refresh has bad SDP (%s): "
+		     "media unchanged", se.msg);
+	} else if (s->neg.stream >= desc->n_streams || desc->streams[s->neg.stream].rejected ||
+		   desc->streams[s->neg.stream].kind != s->neg.kind) {
+		CLOG(LL_NOTICE, c, "SIP: the answer to our session refresh drops or changes our "
+		     "stream: media unchanged");
+	} else {
+		const struct sdp_stream *st = &desc->streams[s->neg.stream];
+
+		if (strcmp(st->addr, s->neg.addr) || st->port != s->neg.port) {
+			CLOG(LL_NOTICE, c, "SIP: the answer to our session refresh moves the "
+			     "media: %s:%u -> %s:%u", s->neg.addr, s->neg.port, st->addr, st->port);
+			snprintf(s->neg.addr, sizeof(s->neg.addr), "%s", st->addr);
+			s->neg.port = st->port;
+			s->neg.af = st->af;
+			(void)emit(s, LEG_EV_MEDIA, 0, false);
+		}
+	}
+	free(desc);
 }
 
 static void sip_summary(const struct leg *l, char *buf, size_t len)
@@ -953,6 +1011,9 @@ void leg_sip_on_event(struct daemon *d, const struct sipua_event *ev)
 		break;
 	case SIPUA_EV_CALL_REINVITE_ANSWER:
 		on_reinvite_answer(s, ev);
+		break;
+	case SIPUA_EV_CALL_REFRESHED:
+		on_refreshed(s, ev);
 		break;
 	case SIPUA_EV_CALL_TERMINATED:
 		s->sc = NULL;

@@ -13,6 +13,7 @@
 #include "tdm/pri.h"
 
 struct call;
+struct ctl_port_row;
 struct daemon;
 struct leg;
 struct media_event;
@@ -81,8 +82,20 @@ bool leg_fxs_on_readable(struct daemon *d, unsigned span, int fd);
  * *alaw the port's law. ENOENT (*cause 1) when there is no such port. */
 int leg_fxs_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpoint *to,
 		      const char *called, bool *alaw, int *cause);
-/* One line per port: hook state, line state, call (the state dump). */
-void leg_fxs_dump(struct daemon *d, FILE *out);
+/* The ports' rows of the port state dump (gateway/status.h gw_port_rows): at most max
+ * filled, how many there are returned. */
+unsigned leg_fxs_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max);
+/* The route ("to = port N:P") of the FXS port registered at trunk as user (its username,
+ * Contact user or number): an INVITE for it rings that port. NULL when none is. */
+const struct conf_route *leg_fxs_registered_route(struct daemon *d, const char *trunk,
+						 const char *user);
+/* A message-waiting NOTIFY (RFC 3842) from trunk for user (a registered port's user, or the
+ * number of a port that shares the trunk): its next dial tones stutter while waiting. 200,
+ * or 481 when no port is that user. */
+int leg_fxs_mwi(struct daemon *d, const char *trunk, const char *user, bool waiting);
+/* A reload changed (registering again: withdraw, then REGISTER at its registrar) or removed
+ * (withdraw) trunk: the ports registered there follow. */
+void leg_fxs_trunk_changed(struct daemon *d, const char *trunk, bool removed);
 
 /* ---- analog FXO ports (gateway/leg_fxo.c) ----------------------------------------- */
 
@@ -95,7 +108,7 @@ int leg_fxo_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpo
 		      bool *alaw, int *cause);
 /* Whether span has FXO ports (a route "to = port N" leads to one of them). */
 bool leg_fxo_is_port(struct daemon *d, unsigned span);
-void leg_fxo_dump(struct daemon *d, FILE *out);
+unsigned leg_fxo_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max);
 
 /* ---- routing (gateway/call_route.c) ------------------------------------------------ */
 

@@ -122,6 +122,36 @@ void party_sip_from_account(struct party_sip_identity *id, const char *account)
 		id->display[0] = '\0';	/* the From must not name a restricted caller */
 }
 
+static const char *set_or(const char *a, const char *b)
+{
+	return a && a[0] ? a : b && b[0] ? b : NULL;
+}
+
+void party_sip_fixed(struct party_sip_identity *id, const struct party_fixed *route,
+		     const struct party_fixed *trunk)
+{
+	const char *pai = set_or(route ? route->pai : NULL, trunk ? trunk->pai : NULL);
+	const char *privacy = set_or(route ? route->privacy : NULL, trunk ? trunk->privacy : NULL);
+
+	if (pai) {
+		bool uri = !strncasecmp(pai, "sip:", 4) || !strncasecmp(pai, "sips:", 5) ||
+			   !strncasecmp(pai, "tel:", 4);
+
+		snprintf(id->pai_uri, sizeof(id->pai_uri), "%s", uri ? pai : "");
+		snprintf(id->pai_user, sizeof(id->pai_user), "%s", uri ? "" : pai);
+		id->pai_display[0] = '\0';	/* the trunk's identity, not the caller's name */
+	}
+	if (privacy)
+		snprintf(id->privacy, sizeof(id->privacy), "%s", privacy);
+}
+
+const char *party_sip_privacy(const struct party_sip_identity *id)
+{
+	if (id->privacy[0])
+		return id->privacy;
+	return id->privacy_id ? "id" : NULL;
+}
+
 /* RFC 3323 §4.2 privacy values that hide the caller's identity. */
 static bool privacy_hides_id(const char *privacy)
 {

@@ -32,6 +32,8 @@ struct party_plan {
 /* Longest SIP user part or display name we build. */
 #define PARTY_USER_MAX	(PRI_NUM_MAX + 8)
 #define PARTY_NAME_MAX	PRI_NAME_MAX
+#define PARTY_URI_MAX	256		/* a fixed P-Asserted-Identity URI, with NUL */
+#define PARTY_PRIVACY_MAX 32		/* a forced Privacy value, with NUL */
 
 /* A Q.931 number as a SIP user part / routing number. Return 0, or ENOSPC (buf too small;
  * buf is then ""). */
@@ -51,6 +53,10 @@ struct party_sip_identity {
 	char pai_user[PARTY_USER_MAX];	/* P-Asserted-Identity user, "" = no header */
 	char pai_display[PARTY_NAME_MAX + 1];
 	bool privacy_id;		/* send "Privacy: id" (RFC 3325 §9.3) */
+	char pai_uri[PARTY_URI_MAX];	/* a fixed P-Asserted-Identity URI (party_sip_fixed),
+					 * instead of pai_user; "" = none */
+	char privacy[PARTY_PRIVACY_MAX];	/* a forced Privacy value, instead of what
+					 * privacy_id says; "" = none forced */
 };
 
 /* PRI -> SIP: the calling party of a SETUP toward a trunk, trusted or not. */
@@ -61,6 +67,25 @@ void party_calling_to_sip(const struct party_plan *pl, const struct pri_party *p
  * P-Asserted-Identity when it may be shown or the trunk is trusted (then with Privacy: id
  * if restricted); a restricted caller toward an untrusted trunk leaves no trace. */
 void party_sip_from_account(struct party_sip_identity *id, const char *account);
+
+/* A trunk's or route's fixed identity (conf pai and privacy; the caller's SETUP does not
+ * change them). pai, a URI ("sip:", "sips:", "tel:") or a user part / number, replaces the
+ * caller in P-Asserted-Identity (RFC 3325 §9.1), display name dropped; privacy ("none",
+ * "id", "header;user"...) is the Privacy header sent (RFC 3323 §4.2) whatever the caller's
+ * presentation. NULL or "": not set. */
+struct party_fixed {
+	const char *pai;
+	const char *privacy;
+};
+
+/* Apply the route's fixed identity over the trunk's: each part the route sets wins, the
+ * trunk's applies where the route sets nothing. Either may be NULL. */
+void party_sip_fixed(struct party_sip_identity *id, const struct party_fixed *route,
+		     const struct party_fixed *trunk);
+
+/* The Privacy value an identity sends: the forced one, "id" for a restricted caller, or
+ * NULL for no header. */
+const char *party_sip_privacy(const struct party_sip_identity *id);
 
 /* What an incoming INVITE says about its caller. Any field may be NULL. */
 struct party_sip_caller {

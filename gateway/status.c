@@ -93,6 +93,32 @@ void gw_status_get(struct daemon *d, struct ctl_status *st)
 		snprintf(st->dchan_up, sizeof(st->dchan_up), "-");
 }
 
+unsigned gw_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max)
+{
+	unsigned n = leg_fxs_port_rows(d, rows, max);
+
+	return n + leg_fxo_port_rows(d, n < max ? rows + n : rows, n < max ? max - n : 0);
+}
+
+void gw_port_dump(struct daemon *d, FILE *out)
+{
+	struct ctl_port_row *rows = calloc(CTL_MAX_ROWS, sizeof(*rows));
+	unsigned n = rows ? gw_port_rows(d, rows, CTL_MAX_ROWS) : 0;
+
+	for (unsigned i = 0; i < n && i < CTL_MAX_ROWS; i++) {
+		const struct ctl_port_row *r = &rows[i];
+		fprintf(out, "port %u:%u %s number=%s hook=%s state=%s ringing=%s reg=%s",
+			r->span, r->pos, r->kind, r->number[0] ? r->number : "-",
+			r->offhook ? "off" : "on", r->state, r->ringing ? "yes" : "no", r->reg);
+		if (r->user[0])
+			fprintf(out, " user=%s", r->user);
+		if (r->expires >= 0)
+			fprintf(out, " expires=%d", r->expires);
+		fprintf(out, " call=%llu\n", (unsigned long long)r->call_id);
+	}
+	free(rows);
+}
+
 int gw_status_write(struct daemon *d, const char *path)
 {
 	struct ctl_status st;
@@ -111,9 +137,8 @@ int gw_status_write(struct daemon *d, const char *path)
 		"sockets=%u dahdi_fds=%u dchan_up=%s\n", (unsigned long long)++d->status_seq,
 		st.calls, (unsigned long long)st.calls_created, st.media_channels, st.bchan_in_use,
 		st.fds, st.sockets, st.dahdi_fds, st.dchan_up);
-	/* then one line per analog port: hook, line state, call */
-	leg_fxs_dump(d, f);
-	leg_fxo_dump(d, f);
+	/* then one line per analog port: the port state dump */
+	gw_port_dump(d, f);
 	if (fclose(f)) {
 		int err = errno;
 		unlink(tmp);

@@ -18,7 +18,8 @@
 
 #define MAX_EPOLL_EVENTS 256
 #define SWEEP_US	1000000	/* [µs] RTP timeout check period */
-#define CONNECT_IDLE_US	100000	/* [µs] connected peer quiet this long: hear anyone again */
+#define CONNECT_IDLE_US	100000	/* [µs] connected peer quiet this long: hear its stream
+				 * from a new address again (NAT rebinding) */
 
 static void post_event(struct media_engine *e, const struct media_event *ev)
 {
@@ -345,6 +346,18 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 	r = recvfrom(ch->rtp_fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
 	if (r < 0)
 		return;
+	if (ch->symmetric && ch->latched && !engine_same_addr(&from, &ch->remote)) {
+		/* Symmetric RTP (RFC 4961) latched: a new address is the same stream behind a
+		 * NAT that rebound (its SSRC), never someone else's (RFC 3550 §8.2). UDPTL has
+		 * no SSRC: its latch is the address. Peeked before the transport opens the
+		 * packet, so a stranger costs SRTP no replay state. */
+		uint32_t ssrc = r >= RTP_HDR_LEN ? rtp_peek_ssrc(buf) : 0;
+
+		if (ch->pipe.mode == MEDIA_MODE_T38 || ssrc != ch->latched_ssrc) {
+			engine_stranger(ch, "RTP", &from, ssrc);
+			return;
+		}
+	}
 	err = pipe_from_net(&ch->pipe, buf, (size_t)r, now, &rx);
 	if (err) {
 		unsigned sup;
@@ -356,10 +369,11 @@ static void on_rtp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 			     (unsigned long long)ch->cookie, transport_strerror(err), sup);
 		return;
 	}
-	if (ch->symmetric && (!ch->latched || (rx.h.ssrc != ch->latched_ssrc &&
-					       !engine_same_addr(&from, &ch->remote)))) {
-		/* Symmetric RTP (RFC 4961): answer where the media comes from. (Connected,
-		 * only a packet queued before the connect can come from elsewhere.) */
+	if (ch->symmetric && (!ch->latched || rx.h.ssrc != ch->latched_ssrc ||
+			      !engine_same_addr(&from, &ch->remote))) {
+		/* Answer where the media comes from: latched on the stream's first packet
+		 * (again after each media modify), followed to a new address only with the
+		 * same SSRC; the latched address may start a new SSRC (a new stream). */
 		if (ch->connected && !engine_same_addr(&from, &ch->remote))
 			engine_rtp_disconnect(ch);
 		ch->remote = from;

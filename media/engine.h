@@ -174,6 +174,8 @@ struct media_chan_stats {
 	double rtt_ms;			/* [ms] round trip (§6.4.1); < 0: not known */
 	uint64_t srtp_auth_failed;	/* SRTP/SRTCP packets that failed authentication */
 	uint64_t srtp_replayed;		/* ... refused as replays (RFC 3711 §3.3.2) */
+	uint64_t strangers_dropped;	/* RTP/RTCP from another address and SSRC than the
+					 * latched stream's (symmetric) */
 };
 
 enum media_event_type {

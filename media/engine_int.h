@@ -38,6 +38,7 @@ struct media_chan {
 	bool can_connect;			/* rtp_fd bound to one address (engine_rtp_connect) */
 	bool symmetric, latched;
 	bool timed_out;
+	bool stranger_logged;			/* a stranger's packet was logged */
 	socklen_t remote_len;			/* 0: peer unknown, nothing is sent */
 	uint32_t latched_ssrc;
 	int rtcp_fd;				/* ≤ 0: none */
@@ -55,6 +56,7 @@ struct media_chan {
 	socklen_t local_len;
 	struct sockaddr_storage rtcp_remote;	/* learned from the peer's RTCP */
 	socklen_t rtcp_remote_len;		/* 0: RTP peer's address, port + 1 */
+	uint32_t rtcp_ssrc;			/* sender SSRC of the report latched on */
 	char cname[64];				/* SDES CNAME (RFC 3550 §6.5.1) */
 	uint32_t rng;				/* xorshift32 state for the interval */
 	uint32_t lsr;				/* peer's last SR, NTP middle 32 bits */
@@ -115,6 +117,10 @@ bool engine_bound_to_one_address(struct media_chan *ch);
 void engine_rtp_connect(struct media_chan *ch);
 void engine_rtp_disconnect(struct media_chan *ch);
 ssize_t engine_rtp_send(struct media_chan *ch, const void *pkt, size_t len);
+/* A packet (what: "RTP", "RTCP") from a stranger to the latched stream, dropped: counted,
+ * logged once per channel. */
+void engine_stranger(struct media_chan *ch, const char *what,
+		     const struct sockaddr_storage *from, uint32_t ssrc);
 
 /* engine_rtcp.c (RFC 3550 §6) */
 void engine_rtcp_schedule(struct media_engine *e, struct media_chan *ch, uint64_t now, bool first);

@@ -130,12 +130,22 @@ void engine_on_rtcp(struct media_engine *e, struct media_chan *ch, uint64_t now)
 			     (unsigned long long)ch->cookie, transport_strerror(err), sup);
 		return;
 	}
-	ch->pipe.st.rtcp_received++;
-	if (ch->symmetric && (!ch->pipe.have_src || info.ssrc == ch->pipe.src_ssrc)) {
-		/* answer where the RTP peer's RTCP comes from, not anyone's */
+	if (ch->symmetric) {
+		/* Latched as RTP is: on the first report (the latched stream's, once RTP
+		 * latched), then a new address only with the latched SSRC. */
+		bool from_latched = ch->rtcp_remote_len && engine_same_addr(&from, &ch->rtcp_remote);
+
+		if (!from_latched && ((ch->latched && info.ssrc != ch->latched_ssrc) ||
+				      (!ch->latched && ch->rtcp_remote_len &&
+				       info.ssrc != ch->rtcp_ssrc))) {
+			engine_stranger(ch, "RTCP", &from, info.ssrc);
+			return;
+		}
 		ch->rtcp_remote = from;
 		ch->rtcp_remote_len = fromlen;
+		ch->rtcp_ssrc = info.ssrc;
 	}
+	ch->pipe.st.rtcp_received++;
 	if (info.sr) {
 		ch->lsr = rtcp_ntp_mid(info.si.ntp);
 		ch->lsr_arrival_us = now;

@@ -3,6 +3,7 @@
 #include "media/engine_int.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -41,8 +42,8 @@ bool engine_same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
  * loopback send+receive here: 4.6 → 4.0 µs), but hears only its peer. So rtp_fd is connected
  * only while the peer's RTP comes from the address we send to (symmetric in fact, latched
  * or not), and disconnected when the remote changes or the peer has been quiet for
- * CONNECT_IDLE_US: a peer that moves, or symmetric RTP latching on a new source, is heard
- * again. Only a socket bound to one address qualifies: connect() narrows a wildcard
+ * CONNECT_IDLE_US: a peer that moves, or a latched stream whose NAT binding changed, is
+ * heard again (on_rtp drops strangers). Only a socket bound to one address qualifies: connect() narrows a wildcard
  * socket's local address to the route's source, which may not be where the peer sends.
  */
 bool engine_bound_to_one_address(struct media_chan *ch)
@@ -114,4 +115,22 @@ ssize_t engine_rtp_send(struct media_chan *ch, const void *pkt, size_t len)
 	if (r < 0 && errno == ECONNREFUSED)
 		r = send(ch->rtp_fd, pkt, len, 0);
 	return r;
+}
+
+void engine_stranger(struct media_chan *ch, const char *what,
+		     const struct sockaddr_storage *from, uint32_t ssrc)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	const void *a = from->ss_family == AF_INET6 ?
+		(const void *)&((const struct sockaddr_in6 *)from)->sin6_addr :
+		(const void *)&((const struct sockaddr_in *)from)->sin_addr;
+
+	ch->pipe.st.strangers_dropped++;
+	if (ch->stranger_logged)	/* once per call: a flood would repeat it per packet */
+		return;
+	ch->stranger_logged = true;
+	(void)inet_ntop(from->ss_family, a, host, sizeof host);
+	LOGN(LS_RTP, "channel %llu: %s from stranger %s:%u ssrc %08x dropped (latched on "
+	     "ssrc %08x)", (unsigned long long)ch->cookie, what, host, port_of(from),
+	     (unsigned)ssrc, (unsigned)ch->latched_ssrc);
 }

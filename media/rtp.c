@@ -28,6 +28,11 @@ static inline void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+uint32_t rtp_peek_ssrc(const uint8_t *buf)
+{
+	return get32(buf + 8);
+}
+
 int rtp_decode(struct rtp_hdr *h, const uint8_t *buf, size_t len, const uint8_t **payload,
 	       size_t *plen)
 {

@@ -37,6 +37,10 @@ struct rtp_hdr {
 int rtp_decode(struct rtp_hdr *h, const uint8_t *buf, size_t len, const uint8_t **payload,
 	       size_t *plen);
 
+/* The SSRC of a packet of at least RTP_HDR_LEN bytes, before any validation (SRTP leaves
+ * the header in the clear, RFC 3711 §3.1). */
+uint32_t rtp_peek_ssrc(const uint8_t *buf);
+
 /*
  * Encode h followed by plen bytes of payload (and h->pad_len bytes of padding if non-zero)
  * into buf of size bytes; *lenp gets the packet length. payload may already sit at

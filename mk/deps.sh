@@ -32,9 +32,9 @@ BUILD_PKGS="build-essential pkg-config libinih-dev dahdi-source libtonezone-dev 
 # qemu guest that runs the real DAHDI driver ("dahdi" for dahdi_cfg; naming dahdi-source too
 # keeps apt from building dahdi-dkms), debootstrap and git for the fresh-machine check
 # (tests/fresh/fresh-check.sh), sqlite3 and curl to check CDRs and metrics, chromium
-# (headless) to load the status page.
+# (headless) to load the status page, tshark to read the SIP trace's pcap files.
 TEST_PKGS="libcriterion-dev sip-tester baresip-core kamailio socat dnsmasq-base dahdi qemu-system-x86 busybox-static kmod cpio xz-utils iproute2
-	debootstrap git sqlite3 curl chromium"
+	debootstrap git sqlite3 curl chromium tshark"
 
 have_all() {
 	for p in $BUILD_PKGS $TEST_PKGS "$@"; do

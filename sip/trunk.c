@@ -4,6 +4,8 @@
 
 #include "sip/trunk.h"
 
+#include "sip/reg.h"
+
 #include "common/log.h"
 
 #include <arpa/inet.h>
@@ -37,7 +39,6 @@ struct srv_target {
 };
 
 struct sip_trunk {
-	struct sip_hctx reg_ctx;	/* magic of reg_nh */
 	struct sip_hctx opt_ctx;	/* magic of opt_nh */
 	struct sipua *ua;
 	char *name;
@@ -55,13 +56,7 @@ struct sip_trunk {
 	bool inbound_auth;		/* authenticated INVITEs from anywhere are ours */
 	bool retired;			/* removed by a reload: takes no new calls, withdraws
 					 * its registration, lives on for its calls */
-	nua_handle_t *old_reg_nh;	/* a binding being withdrawn (Expires 0) after a change */
-
-	enum sip_trunk_reg_state reg_state;
-	nua_handle_t *reg_nh;
-	bool reg_auth_tried;		/* credentials sent since the last 2xx */
-	unsigned backoff;		/* [s] next retry delay */
-	su_timer_t *reg_timer;
+	struct sip_reg *reg;		/* the trunk's own registration (sip/reg.h), or NULL */
 
 	/* RFC 3263 §4.3 failover on 503: nta tries the next SRV target itself after a
 	 * transport error or a timeout, not after a 503; the targets, to retry there */
@@ -77,16 +72,9 @@ struct sip_trunk {
 	int up;				/* -1 unknown, 0 down, 1 up */
 };
 
-static const char *const reg_state_names[] = {
-	[SIP_TRUNK_UNREGISTERED] = "unregistered",
-	[SIP_TRUNK_REGISTERING] = "registering",
-	[SIP_TRUNK_REGISTERED] = "registered",
-	[SIP_TRUNK_REG_WAIT] = "waiting to retry",
-};
-
 const char *sip_trunk_reg_state_name(enum sip_trunk_reg_state s)
 {
-	return (unsigned)s <= SIP_TRUNK_REG_WAIT ? reg_state_names[s] : "?";
+	return sip_reg_state_name((enum sip_reg_state)s);
 }
 
 const char *sip_trunk_name(const struct sip_trunk *t)
@@ -96,7 +84,7 @@ const char *sip_trunk_name(const struct sip_trunk *t)
 
 enum sip_trunk_reg_state sip_trunk_reg_state(const struct sip_trunk *t)
 {
-	return t->reg_state;
+	return (enum sip_trunk_reg_state)sip_reg_state(t->reg);
 }
 
 bool sip_trunk_is_up(const struct sip_trunk *t)
@@ -130,15 +118,6 @@ const char *sip_trunk_inbound_password(const struct sip_trunk *t, const char *us
 	if (t->retired)
 		return NULL;	/* removed by a reload: no new calls */
 	return t->inbound_auth && user && !strcmp(user, t->username) ? t->password : NULL;
-}
-
-static void set_reg_state(struct sip_trunk *t, enum sip_trunk_reg_state s)
-{
-	if (s == t->reg_state)
-		return;
-	LOGD(LS_SIP, "trunk %s: registration %s -> %s", t->name, reg_state_names[t->reg_state],
-	     reg_state_names[s]);
-	t->reg_state = s;
 }
 
 /* A host name as RFC 1123 §2.1 allows it: letters, digits, hyphens and dots. */
@@ -263,139 +242,57 @@ int sip_trunk_uri(const struct sip_trunk *t, const char *user, char *buf, size_t
 	return uri_build(t, user, true, buf, len);
 }
 
+int sip_trunk_aor(const struct sip_trunk *t, const char *user, char *buf, size_t len)
+{
+	return uri_build(t, user, false, buf, len);
+}
+
 int sip_trunk_auth(const struct sip_trunk *t, const char *realm, char *buf, size_t len)
 {
-	if (!t->username || !t->password)
-		return ENOENT;
-	bool quoted = realm[0] == '"';
-	int n = snprintf(buf, len, "Digest:%s%s%s:%s:%s", quoted ? "" : "\"", realm,
-			 quoted ? "" : "\"", t->username, t->password);
-	return n < 0 || (size_t)n >= len ? ENOSPC : 0;
+	return sip_digest_auth_str(realm, t->username, t->password, buf, len);
 }
 
-/* ---- Registration (RFC 3261 §10.2) ------------------------------------------------------ */
+/* ---- Registration (RFC 3261 §10.2, sip/reg.h) ------------------------------------------ */
 
-static void reg_send(struct sip_trunk *t)
+/* The trunk's registration reports as trunk events. */
+static void reg_event(struct sip_reg *r, enum sip_reg_event e, int status, const char *phrase,
+		      unsigned secs, void *arg)
 {
-	char aor[URI_MAX], registrar[URI_MAX], expires[16];
-	nua_t *nua = sipua_nua(t->ua);
-
-	if (uri_build(t, t->username, false, aor, sizeof(aor)) ||
-	    uri_build(t, NULL, true, registrar, sizeof(registrar)))
-		return;	/* sizes checked at alloc */
-	snprintf(expires, sizeof(expires), "%u", t->expires);
-	t->reg_auth_tried = false;
-	t->reg_nh = nua_handle(nua, &t->reg_ctx, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor),
-			       TAG_IF(t->transport != SIP_TP_UDP,
-				      NUTAG_M_PARAMS(sip_contact_params(t->transport))),
-			       TAG_END());
-	if (!t->reg_nh) {
-		LOGE(LS_SIP, "trunk %s: cannot create a REGISTER handle", t->name);
-		return;
-	}
-	set_reg_state(t, SIP_TRUNK_REGISTERING);
-	LOGI(LS_SIP, "trunk %s: REGISTER %s to %s (expires %s s)", t->name, aor, registrar,
-	     expires);
-	nua_register(t->reg_nh, NUTAG_REGISTRAR(registrar), SIPTAG_EXPIRES_STR(expires),
-		     TAG_IF(t->username, NUTAG_M_USERNAME(t->username)), TAG_END());
-}
-
-static void reg_retry_timer(su_root_magic_t *magic, su_timer_t *timer, struct sip_trunk *t)
-{
-	(void)magic;
-	(void)timer;
-	reg_send(t);
-}
-
-static void reg_failed(struct sip_trunk *t, int status, const char *phrase)
-{
+	struct sip_trunk *t = arg;
 	struct sipua_event ev = {
-		.type = SIPUA_EV_TRUNK_REG_FAILED,
+		.type = e == SIP_REG_EV_REGISTERED ? SIPUA_EV_TRUNK_REGISTERED
+						   : SIPUA_EV_TRUNK_REG_FAILED,
 		.trunk = t,
 		.status = status,
 		.phrase = phrase,
-		.retry_in = t->backoff,
+		.expires = e == SIP_REG_EV_REGISTERED ? secs : 0,
+		.retry_in = e == SIP_REG_EV_FAILED ? secs : 0,
 	};
 
-	LOGW(LS_SIP, "trunk %s: registration failed: %d %s, retry in %u s", t->name, status,
-	     phrase ? phrase : "", t->backoff);
-	nua_handle_bind(t->reg_nh, NULL);
-	nua_handle_destroy(t->reg_nh);
-	t->reg_nh = NULL;
-	set_reg_state(t, SIP_TRUNK_REG_WAIT);
-	su_timer_set_interval(t->reg_timer, reg_retry_timer, t, t->backoff * 1000);
-	t->backoff = t->backoff * 2 > t->retry_max ? t->retry_max : t->backoff * 2;
+	(void)r;
 	sipua_emit(t->ua, &ev);
 }
 
-/* The expiry the registrar granted: our Contact's expires param, else Expires (§10.2.4). */
-static unsigned granted_expires(const struct sip_trunk *t, const sip_t *sip)
+/* The registration's data from the trunk's: made at the first register = yes, updated at a
+ * change. 0 or an errno value. */
+static int reg_setup(struct sip_trunk *t)
 {
-	unsigned best = 0;
+	char name[300];
+	struct sip_reg_params rp = {
+		.name = name,
+		.user = t->username,
+		.password = t->password,
+		.expires = t->expires,
+		.retry_min = t->retry_min,
+		.retry_max = t->retry_max,
+		.evh = reg_event,
+		.arg = t,
+	};
 
-	for (const sip_contact_t *m = sip ? sip->sip_contact : NULL; m; m = m->m_next) {
-		if (!m->m_expires)
-			continue;
-		unsigned v = (unsigned)strtoul(m->m_expires, NULL, 10);
-		if (m->m_url->url_user && t->username && strcmp(m->m_url->url_user, t->username))
-			continue;
-		if (!best || v < best)
-			best = v;
-	}
-	if (!best && sip && sip->sip_expires)
-		best = (unsigned)sip->sip_expires->ex_delta;
-	return best ? best : t->expires;
-}
-
-static void reg_response(struct sip_trunk *t, int status, const char *phrase, const sip_t *sip)
-{
-	if (status < 200)
-		return;
-	if (t->retired && (t->reg_auth_tried || (status != 401 && status != 407))) {
-		/* the withdrawal's answer: whatever it is, we are done with the registrar */
-		LOGN(LS_SIP, "trunk %s: registration withdrawn (%d %s)", t->name, status,
-		     phrase ? phrase : "");
-		set_reg_state(t, SIP_TRUNK_UNREGISTERED);
-		return;
-	}
-	if (status < 300) {
-		unsigned exp = granted_expires(t, sip);
-		t->reg_auth_tried = false;
-		t->backoff = t->retry_min;
-		if (t->reg_state != SIP_TRUNK_REGISTERED) {
-			struct sipua_event ev = {
-				.type = SIPUA_EV_TRUNK_REGISTERED,
-				.trunk = t,
-				.status = status,
-				.phrase = phrase,
-				.expires = exp,
-			};
-			set_reg_state(t, SIP_TRUNK_REGISTERED);
-			LOGN(LS_SIP, "trunk %s: registered (expires %u s)", t->name, exp);
-			sipua_emit(t->ua, &ev);
-		} else {
-			LOGD(LS_SIP, "trunk %s: registration refreshed (expires %u s)", t->name, exp);
-		}
-		return;
-	}
-	if ((status == 401 || status == 407) && !t->reg_auth_tried && sip) {
-		const msg_param_t *params = NULL;
-		char auth[512];
-
-		if (status == 407 && sip->sip_proxy_authenticate)
-			params = sip->sip_proxy_authenticate->au_params;
-		else if (sip->sip_www_authenticate)
-			params = sip->sip_www_authenticate->au_params;
-		const char *realm = params ? msg_params_find(params, "realm=") : NULL;
-		if (realm && !sip_trunk_auth(t, realm, auth, sizeof(auth))) {
-			t->reg_auth_tried = true;
-			LOGI(LS_SIP, "trunk %s: challenged by realm %s, sending credentials", t->name,
-			     realm);
-			nua_authenticate(t->reg_nh, NUTAG_AUTH(auth), TAG_END());
-			return;
-		}
-	}
-	reg_failed(t, status, phrase);
+	if (!t->do_register)
+		return 0;
+	snprintf(name, sizeof(name), "trunk %s", t->name);
+	return t->reg ? sip_reg_set(t->reg, &rp) : sip_reg_alloc(&t->reg, t->ua, t, &rp);
 }
 
 /* ---- OPTIONS keepalive (RFC 3261 §11) --------------------------------------------------- */
@@ -485,19 +382,10 @@ void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char
 {
 	struct sip_trunk *t;
 
-	if (ctx->kind == SIP_HK_REGISTER) {
-		t = (struct sip_trunk *)((char *)ctx - offsetof(struct sip_trunk, reg_ctx));
-		/* a retired trunk's withdrawal (nua_unregister) answers as nua_r_unregister */
-		if ((event == nua_r_register || event == nua_r_unregister) && nh == t->reg_nh)
-			reg_response(t, status, phrase, sip);
-		else
-			LOGD(LS_SIP, "trunk %s: %s %d %s", t->name, nua_event_name(event), status,
-			     phrase ? phrase : "");
-	} else {
-		t = (struct sip_trunk *)((char *)ctx - offsetof(struct sip_trunk, opt_ctx));
-		if (event == nua_r_options)
-			opt_response(t, nh, status, phrase);
-	}
+	(void)sip;
+	t = (struct sip_trunk *)((char *)ctx - offsetof(struct sip_trunk, opt_ctx));
+	if (event == nua_r_options)
+		opt_response(t, nh, status, phrase);
 }
 
 /* ---- SRV targets for 503 failover (RFC 3263 §4.3, RFC 2782) --------------------------- */
@@ -569,18 +457,9 @@ static char *dup_or_null(const char *s)
 
 static void trunk_release(struct sip_trunk *t)
 {
-	if (t->reg_timer)
-		su_timer_destroy(t->reg_timer);
 	if (t->opt_timer)
 		su_timer_destroy(t->opt_timer);
-	if (t->reg_nh) {
-		nua_handle_bind(t->reg_nh, NULL);
-		nua_handle_destroy(t->reg_nh);
-	}
-	if (t->old_reg_nh) {
-		nua_handle_bind(t->old_reg_nh, NULL);
-		nua_handle_destroy(t->old_reg_nh);
-	}
+	sip_reg_free(t->reg);
 	opt_drop(t);
 	if (t->res) {
 		if (t->srv_query)
@@ -617,7 +496,6 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return ENOMEM;
-	t->reg_ctx.kind = SIP_HK_REGISTER;
 	t->opt_ctx.kind = SIP_HK_OPTIONS;
 	t->ua = ua;
 	t->up = -1;
@@ -631,7 +509,6 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	t->retry_max = p->retry_max ? p->retry_max : RETRY_MAX_DEFAULT;
 	if (t->retry_max < t->retry_min)
 		t->retry_max = t->retry_min;
-	t->backoff = t->retry_min;
 
 	err = parse_proxy(t, p->proxy);
 	if (err) {
@@ -649,11 +526,14 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	if (uri_build(t, t->username, true, probe, sizeof(probe)))
 		goto out;
 	err = ENOMEM;
-	t->reg_timer = su_timer_create(su_root_task(sipua_root(ua)), 0);
 	if (t->keepalive)
 		t->opt_timer = su_timer_create(su_root_task(sipua_root(ua)), t->keepalive * 1000);
-	if (!t->reg_timer || (t->keepalive && !t->opt_timer))
+	if (t->keepalive && !t->opt_timer)
 		goto out;
+	err = reg_setup(t);
+	if (err)
+		goto out;
+	err = ENOMEM;
 	/* A host name without a port: its SRV targets, for failover on 503 */
 	if (t->addr.ss_family == AF_UNSPEC && !strchr(t->hostport, ':')) {
 		t->res = sres_resolver_create(sipua_root(ua), sipua_resolv_conf(ua), TAG_END());
@@ -672,7 +552,7 @@ int sip_trunk_alloc(struct sip_trunk **tp, struct sipua *ua, const struct sip_tr
 	     t->inbound_auth ? ", inbound digest auth as " : "",
 	     t->inbound_auth ? t->username : "", t->keepalive);
 	if (t->do_register)
-		reg_send(t);
+		sip_reg_start(t->reg);
 	if (t->keepalive) {
 		opt_send(t);
 		su_timer_run(t->opt_timer, opt_timer, t);
@@ -694,38 +574,6 @@ void sip_trunk_free(struct sip_trunk *t)
 
 /* ---- Reload ----------------------------------------------------------------------------- */
 
-/* Withdraw the binding of the REGISTER handle, if any (RFC 3261 §10.2.2: Expires 0). keep:
- * the handle stays the trunk's reg_nh (retired: its answer ends the withdrawal), else it
- * moves to old_reg_nh and is destroyed at the next change or at free. */
-static bool reg_withdraw(struct sip_trunk *t, bool keep)
-{
-	bool sent = false;
-
-	su_timer_reset(t->reg_timer);
-	if (!t->reg_nh)
-		return false;
-	if (t->reg_state == SIP_TRUNK_REGISTERED || t->reg_state == SIP_TRUNK_REGISTERING) {
-		LOGI(LS_SIP, "trunk %s: withdrawing the registration (REGISTER, Expires 0)",
-		     t->name);
-		nua_unregister(t->reg_nh, TAG_END());
-		sent = true;
-	}
-	if (!keep) {
-		if (t->old_reg_nh) {
-			nua_handle_bind(t->old_reg_nh, NULL);
-			nua_handle_destroy(t->old_reg_nh);
-		}
-		t->old_reg_nh = sent ? t->reg_nh : NULL;
-		if (!sent) {
-			nua_handle_bind(t->reg_nh, NULL);
-			nua_handle_destroy(t->reg_nh);
-		}
-		t->reg_nh = NULL;
-		set_reg_state(t, SIP_TRUNK_UNREGISTERED);
-	}
-	return sent;
-}
-
 void sip_trunk_retire(struct sip_trunk *t)
 {
 	if (!t || t->retired)
@@ -734,15 +582,14 @@ void sip_trunk_retire(struct sip_trunk *t)
 	if (t->opt_timer)
 		su_timer_reset(t->opt_timer);
 	opt_drop(t);
-	t->reg_auth_tried = false;
-	if (!reg_withdraw(t, true))
-		set_reg_state(t, SIP_TRUNK_UNREGISTERED);
+	if (t->reg)
+		(void)sip_reg_withdraw(t->reg, true);
 	LOGN(LS_SIP, "trunk %s: removed: no new calls; its calls finish", t->name);
 }
 
 bool sip_trunk_withdrawing(const struct sip_trunk *t)
 {
-	return t && t->retired && t->reg_state != SIP_TRUNK_UNREGISTERED;
+	return t && t->retired && sip_reg_withdrawing(t->reg);
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -795,8 +642,8 @@ int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool
 		return ENOTSUP;
 	}
 	/* The old binding goes with the old data: a registrar keys it on the AOR. */
-	if (reg_changed)
-		(void)reg_withdraw(t, false);
+	if (reg_changed && t->reg)
+		(void)sip_reg_withdraw(t->reg, false);
 	t->addr = probe.addr;
 	memcpy(t->hostport, probe.hostport, sizeof(t->hostport));
 	t->transport = p->transport;
@@ -823,9 +670,8 @@ int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool
 			su_timer_run(t->opt_timer, opt_timer, t);
 		}
 	}
-	if (reg_changed && t->do_register) {
-		t->backoff = t->retry_min;
-		reg_send(t);
+	if (reg_changed && t->do_register && !reg_setup(t)) {
+		sip_reg_start(t->reg);
 		if (reregistered)
 			*reregistered = true;
 	}

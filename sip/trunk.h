@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sip/reg.h"
 #include "sip/ua.h"
 
 enum sip_transport { SIP_TP_UDP, SIP_TP_TCP, SIP_TP_TLS };
@@ -56,11 +57,12 @@ struct sip_trunk_params {
 					 * both, and a username no other such trunk has */
 };
 
+/* The trunk's registration (sip/reg.h) */
 enum sip_trunk_reg_state {
-	SIP_TRUNK_UNREGISTERED,		/* registration off, or not started */
-	SIP_TRUNK_REGISTERING,		/* REGISTER outstanding */
-	SIP_TRUNK_REGISTERED,
-	SIP_TRUNK_REG_WAIT,		/* failed; retry timer running */
+	SIP_TRUNK_UNREGISTERED = SIP_REG_UNREGISTERED,	/* registration off, or not started */
+	SIP_TRUNK_REGISTERING = SIP_REG_REGISTERING,	/* REGISTER outstanding */
+	SIP_TRUNK_REGISTERED = SIP_REG_REGISTERED,
+	SIP_TRUNK_REG_WAIT = SIP_REG_WAIT,		/* failed; retry timer running */
 };
 
 /* Create a trunk on ua and start registering / probing. The UA owns it afterwards (freed
@@ -101,7 +103,7 @@ struct nua_handle_s;
 struct sip_s;
 struct sockaddr;
 
-/* A response or event on one of the trunk's handles (kind REGISTER or OPTIONS). */
+/* A response or event on one of the trunk's OPTIONS handles. */
 void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char *phrase,
 			 struct nua_handle_s *nh, const struct sip_s *sip);
 /* The password a peer authenticating as user must know for this trunk (inbound_auth on,
@@ -135,6 +137,10 @@ void sip_trunk_tls_refused(struct sip_trunk *t, const char *reason);
  * tried). Looks the records up again once their TTL has run out (the answer serves the
  * next call). */
 const char *sip_trunk_srv_next(struct sip_trunk *t, unsigned n, char *buf, size_t len);
+
+/* "sip:user@host[:port]" without transport: an address-of-record at the trunk (To and
+ * From of a REGISTER). 0 or ENOSPC. */
+int sip_trunk_aor(const struct sip_trunk *t, const char *user, char *buf, size_t len);
 
 /* NUTAG_AUTH string for a challenge's realm (quoted, as in the header). 0 or ENOSPC/ENOENT
  * (no credentials configured). */

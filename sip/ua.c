@@ -7,16 +7,24 @@
 #include "sip/auth.h"
 #include "sip/tcp_guard.h"
 #include "sip/tpdir.h"
+#include "sip/trace.h"
 #include "sip/trunk.h"
+#include "sip/mwi.h"
+#include "sip/mwi_sub.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <sofia-sip/auth_digest.h>
@@ -42,7 +50,7 @@
 #define TCP_MSG_TIMEOUT_MS 16000	/* [ms] bound on one incoming message's arrival */
 #define GUARD_SWEEP_MS	 1000	/* [ms] between sweeps of inbound TCP (sip/tcp_guard.h) */
 /* The methods we handle (RFC 3261 §20.5): INVITE dialogs, and PRACK and UPDATE in them. */
-#define SIPUA_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE"
+#define SIPUA_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, NOTIFY"
 #define FDS_LOW_PERCENT	 90	/* fds in use from which OPTIONS is answered 503 */
 
 struct sipua_call {
@@ -56,6 +64,8 @@ struct sipua_call {
 	bool answered;			/* 2xx to the initial INVITE sent or received */
 	bool confirmed;			/* CONFIRMED reported */
 	bool auth_tried;		/* credentials sent once for this INVITE */
+	char auth_user[128];		/* the dial's own credentials, "" = the trunk's */
+	char auth_password[128];
 	bool invite_final;		/* final response to our initial INVITE received */
 	uint32_t progress_hash;		/* of the last 1xx reported, see progress_hash() */
 	bool cancelled;			/* we sent CANCEL for our INVITE (§9.1) */
@@ -105,6 +115,7 @@ struct sipua {
 	nua_t *nua;
 	sipua_event_h *evh;
 	sipua_ready_h *ready;
+	sipua_mwi_h *mwi;
 	void *arg;
 	unsigned max_calls;
 	unsigned retry_after;		/* [s] */
@@ -125,6 +136,17 @@ struct sipua {
 	char resolv_conf[PATH_MAX + 16];	/* its resolv.conf, when tpdir.resolv */
 	bool shutdown_done;
 	unsigned st_second_ms;			/* [ms] a session timer second (tests) */
+	/* SIP trace (sipua_trace_on()) */
+	struct sockaddr_storage bind_addr;	/* sip_address: our side of UDP messages */
+	uint16_t port, tls_port;
+	struct sip_trace *trace;		/* NULL: off */
+	enum sipua_trace_scope trace_scope;
+	char trace_what[CALL_ID_MAX];		/* the trunk's name or the Call-ID */
+	su_timer_t *trace_timer;		/* writes the buffered records out */
+	struct trace_conn {			/* TCP/TLS: our side of a peer's connection */
+		struct sockaddr_storage peer, local;
+		uint64_t at;			/* [ms] found; 0: free */
+	} trace_conns[16];
 };
 
 static const char *const state_names[SIPUA_CS_COUNT] = {
@@ -699,7 +721,9 @@ static bool call_authenticate(struct sipua_call *c, const sip_t *sip)
 	else if (sip->sip_www_authenticate)
 		params = sip->sip_www_authenticate->au_params;
 	const char *realm = params ? msg_params_find(params, "realm=") : NULL;
-	if (!realm || sip_trunk_auth(c->trunk, realm, auth, sizeof(auth)))
+	if (!realm || (c->auth_user[0] ? sip_digest_auth_str(realm, c->auth_user,
+							   c->auth_password, auth, sizeof(auth))
+				      : sip_trunk_auth(c->trunk, realm, auth, sizeof(auth))))
 		return false;
 	c->auth_tried = true;
 	LOGI(LS_SIP, "call %s: challenged by realm %s, sending credentials", c->call_id, realm);
@@ -757,6 +781,12 @@ static void on_invite_response(struct sipua_call *c, int status, const char *phr
 			nua_ack(c->nh, TAG_END());
 		c->reinvite_out = false;
 		st_refresh_answered(c, status, sip);
+		if (status < 300 && sdp) {
+			/* RFC 3264 §8: the answer to an unchanged offer may still move the
+			 * peer's media (a new port after a failover of its media server) */
+			ev.type = SIPUA_EV_CALL_REFRESHED;
+			call_emit(c, &ev);
+		}
 	} else if (status < 200) {
 		uint32_t h = progress_hash(status, sdp);
 		if (c->answered) {
@@ -1260,6 +1290,68 @@ static void answer_options(struct sipua *ua, nua_handle_t *nh)
 						: "the gateway cannot take calls");
 }
 
+/* The trunk whose address the request being handled comes from, or NULL. */
+static struct sip_trunk *request_trunk(struct sipua *ua)
+{
+	msg_t *msg = nua_current_request(ua->nua);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+	bool tcp = ai && ai->ai_protocol == IPPROTO_TCP;
+
+	for (unsigned i = 0; ai && i < ua->ntrunks; i++)
+		if (sip_trunk_match_source(ua->trunks[i], ai->ai_addr, tcp))
+			return ua->trunks[i];
+	return NULL;
+}
+
+/* An unsolicited NOTIFY (RFC 3842 §3.2: message-summary, outside any subscription): from a
+ * trunk's address only (403 otherwise); 489 for another event package (RFC 6665 §8.3.1 /
+ * RFC 3265 §3.2.4), 400 for a body that breaks §5.2, then the owner's verdict for the
+ * Request-URI's user: 200, or 481 when no port is that user. */
+static void on_notify(struct sipua *ua, nua_handle_t *nh, const sip_t *sip)
+{
+	const char *cid = sip && sip->sip_call_id ? sip->sip_call_id->i_id : "?";
+	const char *user = sip && sip->sip_request && sip->sip_request->rq_url->url_user ?
+			   sip->sip_request->rq_url->url_user : "";
+	int status = 481;
+	const char *phrase = NULL;
+	char err[128] = "";
+
+	if (!sip) {
+		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(ua->nua), TAG_END());
+		return;
+	}
+	struct sip_trunk *trunk = request_trunk(ua);
+	if (!trunk) {
+		LOGW(LS_SIP, "NOTIFY %s from no trunk's address: 403", cid);
+		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(ua->nua), TAG_END());
+		return;
+	}
+	if (!sip->sip_event || strcasecmp(sip->sip_event->o_type, "message-summary")) {
+		LOGN(LS_SIP, "NOTIFY %s for event %s: 489", cid,
+		     sip->sip_event ? sip->sip_event->o_type : "(none)");
+		nua_respond(nh, SIP_489_BAD_EVENT, NUTAG_WITH_THIS(ua->nua),
+			    SIPTAG_ALLOW_EVENTS_STR("message-summary"), TAG_END());
+		return;
+	}
+	struct mwi_summary ms;
+	const char *body = sip->sip_payload ? sip->sip_payload->pl_data : NULL;
+	size_t len = sip->sip_payload ? sip->sip_payload->pl_len : 0;
+	if (mwi_summary_parse(body, len, &ms, err, sizeof(err))) {
+		LOGN(LS_SIP, "NOTIFY %s for %s: message-summary unreadable (%s): 400", cid, user,
+		     err);
+		nua_respond(nh, 400, "Bad message-summary", NUTAG_WITH_THIS(ua->nua), TAG_END());
+		return;
+	}
+	if (ua->mwi)
+		status = ua->mwi(sip_trunk_name(trunk), user, &ms, ua->arg);
+	if (status == 481)
+		phrase = "Subscription does not exist";
+	LOGI(LS_SIP, "NOTIFY %s: message-summary for %s: messages waiting %s: %d", cid, user,
+	     ms.waiting ? "yes" : "no", status);
+	nua_respond(nh, status, phrase ? phrase : sip_status_phrase(status),
+		    NUTAG_WITH_THIS(ua->nua), TAG_END());
+}
+
 static void guard_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
 {
 	static struct log_ratelimit rl;
@@ -1310,9 +1402,294 @@ static const char *sofia_line(char const *fmt, va_list ap)
 	return whole;
 }
 
+/* ---- SIP trace ------------------------------------------------------------------------
+ * Sofia logs each message it sends or receives (TPTAG_LOG, always on) through su_log; the
+ * reassembler (sip/trace.h) swallows those pieces whether or not a trace is on, and hands
+ * whole messages to trace_msg() while one is. */
+#define TRACE_FLUSH_MS	500	/* [ms] buffered records reach the file at least this often */
+#define TRACE_CONN_MS	2000	/* [ms] a connection's local address found is good this long */
+
+static struct sip_tplog tplog;
+static struct sipua *trace_ua;		/* the UA that traces, NULL: none */
+
+static void trace_stop(struct sipua *ua)
+{
+	if (ua->trace_timer)
+		su_timer_destroy(ua->trace_timer);
+	ua->trace_timer = NULL;
+	int err = sip_trace_close(ua->trace);
+	if (err)
+		LOGE(LS_SIP, "SIP trace: cannot write the file: %s", strerror(err));
+	ua->trace = NULL;
+	tplog.collect = false;
+	tplog.h = NULL;
+	trace_ua = NULL;
+	sip_tplog_free(&tplog);
+}
+
+static size_t sa_len(const struct sockaddr_storage *a)
+{
+	return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static bool sa_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return a->ss_family == b->ss_family && !memcmp(a, b, sa_len(a));
+}
+
+static bool sa_any(const struct sockaddr_storage *a)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr == INADDR_ANY;
+	return !memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr, &any6,
+		       sizeof(any6));
+}
+
+static void sa_set_port(struct sockaddr_storage *a, uint16_t port)
+{
+	if (a->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)a)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)(void *)a)->sin_port = htons(port);
+}
+
+/* Our side of the TCP connection with peer: the socket of ours connected to it (Sofia keeps
+ * the fd; we only ask the kernel), remembered a while. false: none found. */
+static bool conn_local(struct sipua *ua, const struct sockaddr_storage *peer,
+		       struct sockaddr_storage *local)
+{
+	uint64_t now = clock_now_us() / 1000;
+	struct trace_conn *free_slot = &ua->trace_conns[0];
+
+	for (unsigned i = 0; i < sizeof(ua->trace_conns) / sizeof(ua->trace_conns[0]); i++) {
+		struct trace_conn *c = &ua->trace_conns[i];
+		if (c->at && now - c->at < TRACE_CONN_MS && sa_same(&c->peer, peer)) {
+			*local = c->local;
+			return true;
+		}
+		if (c->at < free_slot->at)
+			free_slot = c;
+	}
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		int fd = atoi(e->d_name), type = 0;
+		socklen_t tl = sizeof(type), pl = sizeof(struct sockaddr_storage), ll = pl;
+		struct sockaddr_storage p, l;
+		struct stat st;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d) ||
+		    fstat(fd, &st) || !S_ISSOCK(st.st_mode) ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) || type != SOCK_STREAM ||
+		    getpeername(fd, (struct sockaddr *)&p, &pl) || !sa_same(&p, peer) ||
+		    getsockname(fd, (struct sockaddr *)&l, &ll))
+			continue;
+		*local = l;
+		found = true;
+	}
+	if (d)
+		closedir(d);
+	if (found)
+		*free_slot = (struct trace_conn){ .peer = *peer, .local = *local, .at = now };
+	return found;
+}
+
+/* Our address towards peer when we listen on the wildcard: the kernel's route choice (a
+ * UDP connect sends nothing). */
+static void route_source(const struct sockaddr_storage *peer, struct sockaddr_storage *local)
+{
+	int fd = socket(peer->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t ll = sizeof(*local);
+	struct sockaddr_storage l;
+
+	if (fd < 0)
+		return;
+	if (!connect(fd, (const struct sockaddr *)peer, (socklen_t)sa_len(peer)) &&
+	    !getsockname(fd, (struct sockaddr *)&l, &ll) && l.ss_family == local->ss_family) {
+		uint16_t port = ntohs(local->ss_family == AF_INET6
+				      ? ((struct sockaddr_in6 *)(void *)local)->sin6_port
+				      : ((struct sockaddr_in *)(void *)local)->sin_port);
+		*local = l;
+		sa_set_port(local, port);
+	}
+	close(fd);
+}
+
+/* The Call-ID header's value (RFC 3261 §20.8, compact form "i"), or "". */
+static void header_call_id(const char *msg, size_t len, char *buf, size_t size)
+{
+	const char *end = msg + len;
+
+	buf[0] = '\0';
+	for (const char *p = msg; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		if (n == 0 || (n == 1 && p[0] == '\r'))
+			return;	/* the end of the headers */
+		const char *v = NULL;
+		if (n > 8 && !strncasecmp(p, "Call-ID", 7))
+			v = p + 7;
+		else if (n > 2 && (p[0] == 'i' || p[0] == 'I') && (p[1] == ':' || p[1] == ' ' ||
+								  p[1] == '\t'))
+			v = p + 1;
+		if (v) {
+			while (v < p + n && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v < p + n && *v == ':') {
+				v++;
+				while (v < p + n && (*v == ' ' || *v == '\t'))
+					v++;
+				size_t k = (size_t)(p + n - v);
+				while (k && (v[k - 1] == '\r' || v[k - 1] == ' ' || v[k - 1] == '\t'))
+					k--;
+				snprintf(buf, size, "%.*s", (int)k, v);
+				return;
+			}
+		}
+		p += n + 1;
+	}
+}
+
+static bool trace_wants(struct sipua *ua, const struct sip_tplog_msg *m, bool tcp)
+{
+	char cid[CALL_ID_MAX];
+
+	switch (ua->trace_scope) {
+	case SIPUA_TRACE_ALL:
+		return true;
+	case SIPUA_TRACE_TRUNK:
+		for (unsigned i = 0; i < ua->ntrunks; i++)
+			if (!strcmp(sip_trunk_name(ua->trunks[i]), ua->trace_what))
+				return sip_trunk_match_source(ua->trunks[i],
+							      (const struct sockaddr *)&m->peer, tcp);
+		return false;	/* removed by a reload: nothing of it any more */
+	case SIPUA_TRACE_CALL:
+		header_call_id(m->data, m->len, cid, sizeof(cid));
+		return !strcmp(cid, ua->trace_what);
+	}
+	return false;
+}
+
+static void trace_msg(const struct sip_tplog_msg *m, void *arg)
+{
+	struct sipua *ua = arg;
+	bool tcp = strcmp(m->proto, "udp") != 0, tls = !strcmp(m->proto, "tls");
+	struct sockaddr_storage local = ua->bind_addr;
+
+	if (!ua->trace || !trace_wants(ua, m, tcp))
+		return;
+	if (local.ss_family != m->peer.ss_family)
+		local.ss_family = m->peer.ss_family;	/* Sofia bound both: the peer's family */
+	sa_set_port(&local, tls ? ua->tls_port : ua->port);
+	if (!tcp || !conn_local(ua, &m->peer, &local)) {
+		if (sa_any(&local) || local.ss_family != ua->bind_addr.ss_family)
+			route_source(&m->peer, &local);
+	}
+	struct sip_trace_msg tm = {
+		.tcp = tcp,
+		.src = (const struct sockaddr *)(m->sent ? &local : &m->peer),
+		.dst = (const struct sockaddr *)(m->sent ? &m->peer : &local),
+		.tv = m->tv,
+		.data = m->data,
+		.len = m->len,
+	};
+	int err = sip_trace_write(ua->trace, &tm);
+
+	if (err == EFBIG) {
+		LOGW(LS_SIP, "SIP trace %s reached its size cap (trace_max_mb, %" PRIu64 " bytes "
+		     "written): trace off", sip_trace_path(ua->trace), sip_trace_bytes(ua->trace));
+		trace_stop(ua);
+	} else if (err == EIO) {
+		LOGE(LS_SIP, "SIP trace %s: cannot write: trace off", sip_trace_path(ua->trace));
+		trace_stop(ua);
+	}
+}
+
+static void trace_tick(su_root_magic_t *magic, su_timer_t *t, struct sipua *ua)
+{
+	(void)magic;
+	(void)t;
+	if (ua->trace && sip_trace_flush(ua->trace)) {
+		LOGE(LS_SIP, "SIP trace %s: cannot write: trace off", sip_trace_path(ua->trace));
+		trace_stop(ua);
+	}
+}
+
+static const char *const scope_names[] = { "all", "trunk", "call" };
+
+int sipua_trace_on(struct sipua *ua, const struct sipua_trace_spec *s)
+{
+	struct sip_trace *t = NULL;
+	bool found = s->scope != SIPUA_TRACE_TRUNK;
+	int err;
+
+	if (trace_ua && trace_ua != ua)
+		return EBUSY;
+	for (unsigned i = 0; !found && i < ua->ntrunks; i++)
+		found = s->what && !strcmp(sip_trunk_name(ua->trunks[i]), s->what);
+	if (!found)
+		return ENOENT;
+	if (s->scope != SIPUA_TRACE_ALL && (!s->what || !s->what[0] ||
+					     strlen(s->what) >= sizeof(ua->trace_what)))
+		return EINVAL;
+	if ((err = sip_trace_open(&t, s->path, s->max_bytes)))
+		return err;
+	if (ua->trace)
+		trace_stop(ua);
+	ua->trace_timer = su_timer_create(su_root_task(ua->root), TRACE_FLUSH_MS);
+	if (!ua->trace_timer || su_timer_run(ua->trace_timer, trace_tick, ua)) {
+		if (ua->trace_timer)
+			su_timer_destroy(ua->trace_timer);
+		ua->trace_timer = NULL;
+		sip_trace_close(t);
+		return ENOMEM;
+	}
+	ua->trace = t;
+	ua->trace_scope = s->scope;
+	snprintf(ua->trace_what, sizeof(ua->trace_what), "%s",
+		 s->scope == SIPUA_TRACE_ALL ? "" : s->what);
+	memset(ua->trace_conns, 0, sizeof(ua->trace_conns));
+	trace_ua = ua;
+	tplog.h = trace_msg;
+	tplog.arg = ua;
+	tplog.collect = true;
+	LOGN(LS_SIP, "SIP trace on: %s%s%s to %s", scope_names[s->scope],
+	     ua->trace_what[0] ? " " : "", ua->trace_what, s->path);
+	return 0;
+}
+
+int sipua_trace_off(struct sipua *ua, uint64_t *msgs)
+{
+	if (!ua->trace)
+		return ENOENT;
+	if (msgs)
+		*msgs = sip_trace_messages(ua->trace);
+	LOGN(LS_SIP, "SIP trace off: %" PRIu64 " messages in %s", sip_trace_messages(ua->trace),
+	     sip_trace_path(ua->trace));
+	trace_stop(ua);
+	return 0;
+}
+
+void sipua_trace_describe(const struct sipua *ua, char *buf, size_t len)
+{
+	if (!ua->trace) {
+		snprintf(buf, len, "off");
+		return;
+	}
+	snprintf(buf, len, "%s%s%s to %s: %" PRIu64 " messages, %" PRIu64 " bytes",
+		 scope_names[ua->trace_scope], ua->trace_what[0] ? " " : "", ua->trace_what,
+		 sip_trace_path(ua->trace), sip_trace_messages(ua->trace),
+		 sip_trace_bytes(ua->trace));
+}
+
 static void sofia_log(void *stream, char const *fmt, va_list ap)
 {
 	(void)stream;
+	if (sip_tplog_feed(&tplog, fmt, ap))
+		return;	/* a piece of a message: the trace's, never the log's */
 	(void)sofia_line(fmt, ap);
 }
 
@@ -1442,6 +1819,10 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 			if (cs == nua_callstate_terminated && nh)
 				nua_handle_destroy(nh);
 			break;
+		case nua_i_notify:	/* ours to answer */
+			on_notify(ua, nh, sip);
+			nua_handle_destroy(nh);
+			break;
 		case nua_i_bye:		/* ours to answer (on_bye()); no call here */
 		case nua_i_update:	/* ours too (on_update()) */
 			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(ua->nua), TAG_END());
@@ -1458,8 +1839,13 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 		call_event((struct sipua_call *)ctx, event, status, phrase, sip, tags);
 		break;
 	case SIP_HK_REGISTER:
+		sip_reg_nua_event(ctx, event, status, phrase, nh, sip);
+		break;
 	case SIP_HK_OPTIONS:
 		sip_trunk_nua_event(ctx, event, status, phrase, nh, sip);
+		break;
+	case SIP_HK_SUBSCRIBE:
+		sip_mwi_sub_nua_event(ctx, event, status, phrase, nh, sip, tags);
 		break;
 	case SIP_HK_REJECT:
 		if (event == nua_i_bye)		/* ours to answer, even here */
@@ -1478,12 +1864,31 @@ static void nua_callback(nua_event_t event, int status, char const *phrase, nua_
 
 /* ---- The UA ------------------------------------------------------------------------------ */
 
+/* The URL Sofia binds and names itself by: "scheme:ADDR:PORT;transport", or with an
+ * external address (NAT) "scheme:EXT:PORT;maddr=ADDR;transport": the socket is bound to
+ * maddr, while the host part is what our Via sent-by and Contact say (RFC 3261 §18.1.1,
+ * §8.1.1.8), so that a trunk beyond the NAT answers and calls back to the public side. */
+static int fmt_bind_url(char *url, size_t size, const char *scheme,
+			const struct sipua_params *p, uint16_t port, const char *tp)
+{
+	const char *ext = p->external_addr && p->external_addr[0] ? p->external_addr : NULL;
+	bool v6 = strchr(p->addr, ':') != NULL, ev6 = ext && strchr(ext, ':');
+	int n;
+
+	if (ext)
+		n = snprintf(url, size, "%s:%s%s%s:%u;maddr=%s%s%s%s", scheme, ev6 ? "[" : "", ext,
+			     ev6 ? "]" : "", port, v6 ? "[" : "", p->addr, v6 ? "]" : "", tp);
+	else
+		n = snprintf(url, size, "%s:%s%s%s:%u%s", scheme, v6 ? "[" : "", p->addr,
+			     v6 ? "]" : "", port, tp);
+	return n < 0 || (size_t)n >= size ? EINVAL : 0;
+}
+
 int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 {
 	struct sipua *ua;
 	char url[URI_MAX];
 	const char *tp = "";
-	bool v6;
 	int err;
 
 	if (!uap || !p || !p->root || !p->addr || !p->port ||
@@ -1493,13 +1898,11 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 		LOGE(LS_SIP, "SIP over TLS needs a certificate and its key (tls_cert, tls_key)");
 		return EINVAL;
 	}
-	v6 = strchr(p->addr, ':') != NULL;
 	if (p->transports == SIPUA_TP_UDP)
 		tp = ";transport=udp";
 	else if (p->transports == SIPUA_TP_TCP)
 		tp = ";transport=tcp";
-	if (snprintf(url, sizeof(url), "sip:%s%s%s:%u%s", v6 ? "[" : "", p->addr, v6 ? "]" : "",
-		     p->port, tp) >= (int)sizeof(url))
+	if (fmt_bind_url(url, sizeof(url), "sip", p, p->port, tp))
 		return EINVAL;
 
 	ua = calloc(1, sizeof(*ua));
@@ -1508,10 +1911,23 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	ua->root = p->root;
 	ua->evh = p->evh ? p->evh : evh_noop;
 	ua->ready = p->ready ? p->ready : ready_always;
+	ua->mwi = p->mwi;
 	ua->arg = p->arg;
 	ua->max_calls = p->max_calls;
 	ua->retry_after = p->retry_after ? p->retry_after : 5;
 	ua->st_second_ms = p->st_second_ms ? p->st_second_ms : 1000;
+	ua->port = p->port;
+	ua->tls_port = p->tls_port;
+	/* Our own address for the SIP trace's packets (sip/trace.h). */
+	if (strchr(p->addr, ':')) {
+		struct sockaddr_in6 *a6 = (void *)&ua->bind_addr;
+		a6->sin6_family = AF_INET6;
+		(void)inet_pton(AF_INET6, p->addr, &a6->sin6_addr);
+	} else {
+		struct sockaddr_in *a4 = (void *)&ua->bind_addr;
+		a4->sin_family = AF_INET;
+		(void)inet_pton(AF_INET, p->addr, &a4->sin_addr);
+	}
 	ua->reject_ctx.kind = SIP_HK_REJECT;
 
 	/* The nonce key: new on every start, so nonces die with the process. */
@@ -1549,8 +1965,8 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 	const char *resolv = sip_tpdir_resolv_conf(&ua->tpdir, ua->resolv_conf,
 						   sizeof(ua->resolv_conf));
 	if (p->tls_port)
-		snprintf(sips_url, sizeof(sips_url), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "",
-			 p->addr, v6 ? "]" : "", p->tls_port);
+		(void)fmt_bind_url(sips_url, sizeof(sips_url), "sips", p, p->tls_port,
+				   ";transport=tls");
 	if (p->tls_port && !p->tls_verify)
 		LOGW(LS_SIP, "tls_verify = no: TLS peers' certificates are not checked; anyone "
 		     "between us and a trunk can read and change its calls");
@@ -1583,6 +1999,8 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     NUTAG_APPL_METHOD("BYE"),	/* see on_bye() */
 			     NUTAG_APPL_METHOD("OPTIONS"),	/* see answer_options() */
 			     NUTAG_APPL_METHOD("UPDATE"),	/* see on_update() */
+			     NUTAG_APPL_METHOD("NOTIFY"),	/* see on_notify() */
+			     NUTAG_ALLOW_EVENTS("message-summary"),
 			     /* What we do: not Sofia's default, which names REFER, MESSAGE,
 			      * SUBSCRIBE and NOTIFY that nothing here handles (it answered a
 			      * REFER 202 Accepted and transferred nothing). Sofia answers them
@@ -1593,6 +2011,8 @@ int sipua_alloc(struct sipua **uap, const struct sipua_params *p)
 			     TPTAG_IDLE(ua->guard.idle_ms),
 			     TPTAG_TIMEOUT(ua->guard.idle_ms < TCP_MSG_TIMEOUT_MS
 					   ? ua->guard.idle_ms : TCP_MSG_TIMEOUT_MS),
+			     /* every message into su_log, where the SIP trace finds it */
+			     TPTAG_LOG(1),
 			     SIPTAG_USER_AGENT_STR(agent),
 			     SIPTAG_SERVER_STR(agent),
 			     SIPTAG_ACCEPT_STR("application/sdp"),
@@ -1669,6 +2089,8 @@ void sipua_free(struct sipua *ua)
 		sip_trunk_free(ua->trunks[ua->ntrunks - 1]);
 	free(ua->trunks);
 
+	if (ua->trace)
+		trace_stop(ua);
 	if (tls_watch_ua == ua) {
 		tls_watch_ua = NULL;
 		su_log_redirect(tport_log, NULL, NULL);	/* sofia_log, as every other */
@@ -1786,13 +2208,16 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	char to[URI_MAX], from[URI_MAX], pai[URI_MAX] = "";
 	struct sipua_call *c;
 
-	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0])
+	if (!callp || !ua || !d || !d->trunk || !d->user || !d->user[0] ||
+	    (d->auth_user && (strlen(d->auth_user) >= sizeof(c->auth_user) || !d->auth_password ||
+			      strlen(d->auth_password) >= sizeof(c->auth_password))))
 		return EINVAL;
 	if (ua->max_calls && ua->ncalls >= ua->max_calls)
 		return EBUSY;
 	if (sip_trunk_uri(d->trunk, d->user, to, sizeof(to)) ||
 	    (d->from_user && identity_uri(d, d->from_user, from, sizeof(from))) ||
-	    (d->pai_user && identity_uri(d, d->pai_user, pai, sizeof(pai))))
+	    (d->pai_user && !d->pai_uri && identity_uri(d, d->pai_user, pai, sizeof(pai))) ||
+	    (d->pai_uri && (size_t)snprintf(pai, sizeof(pai), "%s", d->pai_uri) >= sizeof(pai)))
 		return EINVAL;
 	/* RFC 3323 §4.1.1.3: the anonymous From; the tag keeps it unique */
 	if (!d->from_user)
@@ -1814,9 +2239,14 @@ int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct 
 	if (d->timer)
 		c->st = *d->timer;
 	c->prack = d->prack;
+	if (d->auth_user) {
+		snprintf(c->auth_user, sizeof(c->auth_user), "%s", d->auth_user);
+		snprintf(c->auth_password, sizeof(c->auth_password), "%s", d->auth_password);
+	}
 	sdp_keep(&c->local_sdp, d->sdp);
 	c->nh = nua_handle(ua->nua, &c->ctx, SIPTAG_TO_STR(to_hdr), SIPTAG_FROM_STR(from_hdr),
 			   SIPTAG_CALL_ID(cid),
+			   TAG_IF(d->contact_user, NUTAG_M_USERNAME(d->contact_user)),
 			   TAG_IF(sip_trunk_transport(d->trunk) != SIP_TP_UDP,
 				  NUTAG_M_PARAMS(sip_contact_params(sip_trunk_transport(d->trunk)))),
 			   TAG_END());

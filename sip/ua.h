@@ -23,6 +23,7 @@
 #define STROWGER_SIP_UA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct su_root_s;
@@ -55,6 +56,10 @@ enum sipua_event_type {
 					 * 491: the peer's re-INVITE crossed ours; Sofia
 					 * answered that one 491 itself (no REINVITE event).
 					 * The retry (RFC 3261 §14.1) is the owner's timer */
+	SIPUA_EV_CALL_REFRESHED,	/* 2xx with SDP to our session refresh re-INVITE (RFC
+					 * 4028 §7.4): sdp, the peer's answer, which may differ
+					 * from its last one (RFC 3264 §8): the owner applies
+					 * what changed (the UA ACKs) */
 	SIPUA_EV_CALL_EXPIRED,		/* session timer (RFC 4028 §10): no refresh came, or
 					 * ours failed (408, 481, timeout); the UA has sent
 					 * BYE with Reason: SIP;cause=408. status: 408 */
@@ -94,6 +99,11 @@ struct sipua_event {
 typedef void (sipua_event_h)(const struct sipua_event *ev, void *arg);
 /* Whether the owner can take a call now (e.g. some span is up with a free channel). */
 typedef bool (sipua_ready_h)(void *arg);
+struct mwi_summary;
+/* A message-waiting NOTIFY (RFC 3842) from trunk for Request-URI user: the owner's answer,
+ * 200 (taken) or 481 (no such user). */
+typedef int (sipua_mwi_h)(const char *trunk, const char *user, const struct mwi_summary *s,
+			  void *arg);
 
 enum sipua_transports {
 	SIPUA_TP_UDP = 1,
@@ -103,6 +113,9 @@ enum sipua_transports {
 struct sipua_params {
 	struct su_root_s *root;		/* caller's loop; su_root_threading(root, 0) already done */
 	const char *addr;		/* numeric local address to bind, "127.0.0.1" */
+	const char *external_addr;	/* NAT: the numeric address our Via sent-by and
+					 * Contact name instead of addr (sockets stay on addr);
+					 * NULL or "": addr */
 	uint16_t port;			/* local SIP port */
 	unsigned transports;		/* SIPUA_TP_* mask; 0 means UDP and TCP */
 	unsigned max_calls;		/* beyond it new INVITEs get 503; 0 = no limit */
@@ -135,7 +148,9 @@ struct sipua_params {
 					 * cannot (or our fds are nearly all used), OPTIONS is
 					 * answered 503 so that a dispatcher in front stops
 					 * sending (RFC 3261 §11.2) */
-	void *arg;			/* passed to evh and ready */
+	sipua_mwi_h *mwi;		/* message-waiting NOTIFYs (RFC 3842) from a trunk's
+					 * address; NULL: every one is answered 481 */
+	void *arg;			/* passed to evh, ready and mwi */
 };
 
 #define SIPUA_TCP_IDLE_DEFAULT		60000	/* [ms] */
@@ -222,6 +237,8 @@ struct sipua_dial {
 	const char *from_display;	/* From display name, or NULL */
 	const char *pai_user;		/* P-Asserted-Identity user part (RFC 3325 §9.1), or
 					 * NULL for none */
+	const char *pai_uri;		/* a whole P-Asserted-Identity URI ("sip:...", "tel:..."),
+					 * over pai_user; or NULL */
 	const char *pai_display;	/* its display name, or NULL */
 	const char *privacy;		/* Privacy header value (RFC 3323 §4.2), or NULL */
 	const char *from_domain;	/* host of From and P-Asserted-Identity, or NULL for
@@ -233,11 +250,15 @@ struct sipua_dial {
 	const char *history_info;	/* History-Info header value (RFC 7044), or NULL */
 	const struct sipua_timer *timer; /* session timer (RFC 4028), NULL: accept, 1800/90 */
 	enum sipua_prack prack;		/* 100rel (RFC 3262) */
+	const char *auth_user;		/* digest credentials for a 401/407 (an analog port
+					 * registered as its own user), or NULL: the trunk's */
+	const char *auth_password;	/* needed with auth_user */
+	const char *contact_user;	/* Contact's user part, or NULL: Sofia-SIP's */
 	void *priv;			/* owner's pointer, see sipua_call_priv() */
 };
 
-/* Send an INVITE (RFC 3261 §13.2.1). A 401/407 is answered once with the trunk's
- * credentials. Return 0 with *callp set, EINVAL, EBUSY (call limit) or ENOMEM. */
+/* Send an INVITE (RFC 3261 §13.2.1). A 401/407 is answered once with the dial's or the
+ * trunk's credentials. Return 0 with *callp set, EINVAL, EBUSY (call limit) or ENOMEM. */
 int sipua_call_invite(struct sipua_call **callp, struct sipua *ua, const struct sipua_dial *d);
 
 /* Respond to the call's pending INVITE (initial or re-INVITE): status 100..699, phrase
@@ -272,11 +293,34 @@ enum sipua_call_state sipua_call_state(const struct sipua_call *call);
 bool sipua_call_is_outgoing(const struct sipua_call *call);
 const char *sipua_call_state_name(enum sipua_call_state state);
 
+/* ---- SIP trace (sip/trace.h) ------------------------------------------------------------
+ * Every SIP message this UA sends or receives, over UDP, TCP or TLS (decrypted), into a pcap
+ * file, switched on and off at run time: all of them, a trunk's (those to and from its
+ * proxy's address), or one call's (its Call-ID). One trace at a time per process; a new
+ * one replaces the old. Past max_bytes the trace stops with a WARNING. */
+enum sipua_trace_scope { SIPUA_TRACE_ALL, SIPUA_TRACE_TRUNK, SIPUA_TRACE_CALL };
+
+struct sipua_trace_spec {
+	enum sipua_trace_scope scope;
+	const char *what;		/* TRUNK: the trunk's name; CALL: the SIP Call-ID */
+	const char *path;		/* the pcap file, created or truncated */
+	uint64_t max_bytes;		/* the file's cap; 0: none */
+};
+
+/* Start (or replace) the trace. 0; ENOENT: no such trunk; EBUSY: another UA of this process
+ * traces; else the file's errno value. */
+int sipua_trace_on(struct sipua *ua, const struct sipua_trace_spec *s);
+/* Stop it. Return 0, or ENOENT when none was on. *msgs (if not NULL): messages written. */
+int sipua_trace_off(struct sipua *ua, uint64_t *msgs);
+/* "all to /tmp/x.pcap: 12 messages, 8120 bytes" or "off". */
+void sipua_trace_describe(const struct sipua *ua, char *buf, size_t len);
+
 /* ---- For sip/trunk.c only ---------------------------------------------------------- */
 struct nua_s;
 
 /* Every nua handle we create is bound to one of these, the first member of its owner. */
-enum sip_hkind { SIP_HK_CALL = 1, SIP_HK_REGISTER, SIP_HK_OPTIONS, SIP_HK_REJECT };
+enum sip_hkind { SIP_HK_CALL = 1, SIP_HK_REGISTER, SIP_HK_OPTIONS, SIP_HK_REJECT,
+		 SIP_HK_SUBSCRIBE };
 struct sip_hctx {
 	enum sip_hkind kind;
 };

@@ -33,6 +33,7 @@ struct pri_call {
 	bool hungup;			/* pri_call_hangup() done */
 	bool finishing;			/* RELEASE event due on the next pass */
 	bool connected;			/* PRI_EV_CONNECT delivered */
+	bool probed;			/* INFORMATION sent after a data link reset */
 	int cause;			/* [Q.850] the clearing cause */
 	struct bchan_ref chan;		/* pos 0: none */
 	struct pri_setup setup;		/* incoming calls */
@@ -49,6 +50,8 @@ struct pri_span {
 	uint32_t restarting;		/* bit pos: RESTART sent at link-up, not yet acknowledged */
 	struct timeval restart_by;	/* when the link-up restart stops waiting */
 	bool restart_retried;		/* the unacknowledged RESTARTs were sent again */
+	bool dl_reset;			/* the far end re-established the link (SABME in
+					 * state 7): its calls are checked on this pass */
 	struct pri_call *calls;
 	unsigned ncalls;
 	struct log_ratelimit wr_rl;
@@ -551,6 +554,9 @@ static void on_hangup(struct pri_span *span, const pri_event_hangup *h, bool ack
 		     ack ? "_ACK" : "");
 		return;
 	}
+	if (!ack && c->probed && !c->hungup)
+		CLOG(LL_NOTICE, c, "the far end does not know the call since its data link reset "
+		     "(RELEASE COMPLETE cause %d, %s): clearing it", h->cause, pri_cause2str(h->cause));
 	if (!ack) {
 		/* RELEASE or RELEASE COMPLETE from the far end. libpri answers a RELEASE with
 		 * RELEASE COMPLETE and frees its call only once we hang up too, even when we
@@ -593,6 +599,66 @@ static void on_restart(struct pri_span *span, int encoded)
 	ev.restart.whole_interface = !pos;
 	ev.restart.pos = pos;
 	emit(span, &ev);
+}
+
+/* Q.921 tells layer 3 nothing when a SABME arrives in the multiple-frame established state
+ * with no I-frame outstanding: it answers UA and reports MDL-ERROR (F) to management only
+ * (Q.921 Annex B, Figure B.7). That SABME means the far end reset its data link: it may be a
+ * new D-channel entity (a PBX restarted faster than our T203 + N200 x T200 noticed) that
+ * knows none of our calls, or the old one after a layer 2 hiccup, which still has them.
+ * Q.931 §5.8.8 (data link reset) keeps calls in the establishment phase and in the active
+ * state: whether the far end really has them we ask with an INFORMATION (its information
+ * elements are all optional, §3.1.7; libpri sends a Called party number with no digits,
+ * libpri has no STATUS ENQUIRY). A far end that knows the call takes it; one that does not
+ * answers RELEASE COMPLETE cause 81 (§5.8.3.2 a) and the call is cleared through the usual
+ * HANGUP path (on_hangup). Calls being cleared (U11/U12/U19) have their own timers. */
+static bool dl_reset_checks(const struct pri_call *c)
+{
+	if (!c->qc || c->hungup || c->finishing)
+		return false;
+	switch (c->state) {
+	case PRI_CS_OVERLAP_SENDING:
+	case PRI_CS_OUTGOING_CALL_PROCEEDING:
+	case PRI_CS_CALL_DELIVERED:
+	case PRI_CS_CALL_RECEIVED:
+	case PRI_CS_CONNECT_REQUEST:
+	case PRI_CS_INCOMING_CALL_PROCEEDING:
+	case PRI_CS_ACTIVE:
+	case PRI_CS_OVERLAP_RECEIVING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void dl_reset_check(struct pri_span *span)
+{
+	unsigned n = 0;
+
+	if (!span->dl_reset)
+		return;
+	span->dl_reset = false;
+	for (struct pri_call *c = span->calls; c; c = c->next)
+		n += dl_reset_checks(c);
+	if (!n) {
+		LOGI(LS_PRI, "span %u: the far end re-established the D-channel (Q.921 SABME while "
+		     "established): no call to check", span->p.span);
+		return;
+	}
+	LOGN(LS_PRI, "span %u: the far end re-established the D-channel (Q.921 SABME while "
+	     "established): checking %u call%s (Q.931 §5.8.8)", span->p.span, n, n == 1 ? "" : "s");
+	for (struct pri_call *c = span->calls; c; c = c->next) {
+		if (!dl_reset_checks(c))
+			continue;
+		if (pri_information(span->pri, c->qc, '\0')) {
+			CLOG(LL_WARN, c, "libpri could not send INFORMATION to check the call");
+			continue;
+		}
+		c->probed = true;
+		CLOG(LL_INFO, c, "%c%d %s: INFORMATION sent; RELEASE COMPLETE cause 81 would mean "
+		     "the far end does not know the call", side(span), (int)c->state,
+		     pri_call_state_name(c->state));
+	}
 }
 
 static void handle(struct pri_span *span, pri_event *e)
@@ -763,16 +829,24 @@ static int switch_of(enum pri_switch sw, enum pri_line line)
 /* Which span a libpri controller belongs to: libpri's log callbacks only name the
  * controller. A few spans per process: a small table is enough. */
 #define MAX_CTRLS 64
-static struct { const struct pri *ctrl; unsigned span; } ctrls[MAX_CTRLS];
+static struct { const struct pri *ctrl; struct pri_span *span; } ctrls[MAX_CTRLS];
 
-static void ctrl_register(const struct pri *ctrl, unsigned number)
+static void ctrl_register(const struct pri *ctrl, struct pri_span *span)
 {
 	for (unsigned i = 0; i < MAX_CTRLS; i++)
 		if (!ctrls[i].ctrl || ctrls[i].ctrl == ctrl) {
 			ctrls[i].ctrl = ctrl;
-			ctrls[i].span = number;
+			ctrls[i].span = span;
 			return;
 		}
+}
+
+static struct pri_span *ctrl_span(const struct pri *ctrl)
+{
+	for (unsigned i = 0; i < MAX_CTRLS; i++)
+		if (ctrl && ctrls[i].ctrl == ctrl)
+			return ctrls[i].span;
+	return NULL;
 }
 
 static void ctrl_forget(const struct pri *ctrl)
@@ -784,10 +858,18 @@ static void ctrl_forget(const struct pri *ctrl)
 
 unsigned pri_ctrl_span(const struct pri *ctrl)
 {
-	for (unsigned i = 0; i < MAX_CTRLS; i++)
-		if (ctrl && ctrls[i].ctrl == ctrl)
-			return ctrls[i].span;
-	return 0;
+	struct pri_span *span = ctrl_span(ctrl);
+
+	return span ? span->p.span : 0;
+}
+
+void pri_ctrl_message(const struct pri *ctrl, const char *msg)
+{
+	struct pri_span *span = ctrl_span(ctrl);
+
+	/* libpri's words for Q.921 MDL-ERROR (F), "SABME in state 7" (or 8): see dl_reset_check() */
+	if (span && msg && strstr(msg, "MDL-ERROR (F)"))
+		span->dl_reset = true;
 }
 
 int pri_span_alloc(struct pri_span **spanp, const struct pri_span_params *p)
@@ -811,7 +893,7 @@ int pri_span_alloc(struct pri_span **spanp, const struct pri_span_params *p)
 	else
 		span->pri = pri_new(p->fd, node, sw);
 	if (span->pri)
-		ctrl_register(span->pri, p->span);
+		ctrl_register(span->pri, span);
 	if (!span->pri) {
 		LOGE(LS_PRI, "span %u: libpri refused to start the D-channel", p->span);
 		free(span);
@@ -831,9 +913,10 @@ int pri_span_alloc(struct pri_span **spanp, const struct pri_span_params *p)
 	(void)pri_set_timer(span->pri, PRI_TIMER_T305, T305_MS);
 	(void)pri_set_timer(span->pri, PRI_TIMER_T308, T308_MS);
 	(void)pri_set_timer(span->pri, PRI_TIMER_T310, T310_MS);
-	if (log_enabled(LS_PRI, LL_DEBUG))
-		pri_set_debug(span->pri, PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE |
-			      PRI_DEBUG_Q921_STATE);
+	/* Q.921 state tracing always: libpri reports a data link reset by the far end only
+	 * there (pri_ctrl_message()); the lines are logged at debug level. */
+	pri_set_debug(span->pri, PRI_DEBUG_Q921_STATE | (log_enabled(LS_PRI, LL_DEBUG) ?
+			      PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE : 0));
 	/* Until the link is up, this span's channels are not offered to anyone. */
 	(void)bchan_set_span_usable(p->chans, p->span, false);
 	LOGI(LS_PRI, "span %u: %s %s, %s", p->span, p->role == PRI_ROLE_NET ? "net" : "cpe",
@@ -910,6 +993,7 @@ void pri_span_on_readable(struct pri_span *span)
 	e = pri_check_event(span->pri);
 	if (e)
 		handle(span, e);
+	dl_reset_check(span);
 	if (span->eof)
 		link_down(span, Q850_NETWORK_OUT_OF_ORDER, "far end closed the D-channel");
 	run_finishing(span);
@@ -924,6 +1008,7 @@ void pri_span_run_timers(struct pri_span *span)
 	/* pri_schedule_run_tv() is declared but not exported by libpri 1.6.0. */
 	while ((e = pri_schedule_run(span->pri)))
 		handle(span, e);
+	dl_reset_check(span);
 	if (span->restarting) {
 		struct timeval t = now_or(NULL);
 		if (!timercmp(&t, &span->restart_by, <))

@@ -267,6 +267,11 @@ const char *pri_call_state_name(enum pri_call_state state);
 /* The span number of a live libpri controller (for its log lines); 0 if unknown. */
 struct pri;
 unsigned pri_ctrl_span(const struct pri *ctrl);
+/* A line libpri printed for a controller (its message callback, tdm_log_init()): how a
+ * span learns that the far end reset the data link (Q.921 MDL-ERROR (F)); its calls are
+ * then checked on the next pri_span_on_readable() / pri_span_run_timers() (Q.931 §5.8.8).
+ * Lines of controllers that are not a live span's are ignored. */
+void pri_ctrl_message(const struct pri *ctrl, const char *msg);
 const char *pri_event_name(enum pri_event_type type);
 
 #endif

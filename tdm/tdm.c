@@ -23,6 +23,7 @@ static void pri_line(struct pri *pri, char *s, enum log_level level)
 
 static void pri_message_cb(struct pri *pri, char *s)
 {
+	pri_ctrl_message(pri, s);
 	pri_line(pri, s, LL_DEBUG);
 }
 

@@ -60,7 +60,8 @@ t_start phone "${PHONE[@]}" -e 'offhook; expect-tones 350+440 1s within 3s;
 	sleep 10s; onhook; sleep 1s'
 phone=$T_PID
 t_wait_log gw "media: .* to 127.0.0.1:6000" 30 || { t_tail phone; t_tail gw 30; t_fail "the first call got no media"; }
-sleep 1
+# Bob calls once the phone has checked the first call's audio (then it listens for the tone).
+t_wait_log phone "ok +L2 +expect-tone 1800" 15 || { t_tail phone; t_fail "no audio on the first call"; }
 
 # Bob calls while the phone talks; the phone flashes to him, he talks and hangs up.
 t_start probe-2 "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6002 --tag sip2 \

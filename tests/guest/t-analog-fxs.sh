@@ -60,9 +60,9 @@ phone=$T_PID
 sleep 2
 # The port state dump (after the status line): port 5:1 off-hook with dial tone, 5:2 idle.
 gw_status || t_fail "no status"
-grep -q '^port 5:1 fxs number=2001 hook=off state=dial tone call=0$' "$GW_STATUS" ||
+grep -q '^port 5:1 fxs number=2001 hook=off state=dial tone ringing=no reg=- call=0$' "$GW_STATUS" ||
 	{ cat "$GW_STATUS"; t_fail "state dump of port 5:1 wrong"; }
-grep -q '^port 5:2 fxs number=2002 hook=on state=idle call=0$' "$GW_STATUS" ||
+grep -q '^port 5:2 fxs number=2002 hook=on state=idle ringing=no reg=- call=0$' "$GW_STATUS" ||
 	{ cat "$GW_STATUS"; t_fail "state dump of port 5:2 wrong"; }
 sip_uac gw_uac_fail.xml 6002 2001 -trace_msg -message_file "$T_LOGDIR/uac-busy.msg" ||
 	{ t_tail sipp-uac; t_fail "SIP -> busy port: SIPp status $T_RC"; }

@@ -51,7 +51,7 @@ round_end() {
 # until the gateway's side of its D-channel went down (T203 + N200 x T200, ~13 s, Q.921) so
 # that the calls it had are cleared (cause 38) before the next simulator takes the span.
 # Without the wait (STROWGER_SOAK_QUICK_RESTORE=1) the next simulator re-establishes the link
-# first and the gateway keeps those calls as zombies: see the note at the end of this file.
+# first: the gateway's data link reset check clears those calls (see the end of this file).
 pbx_end() {	# PID SPAN [killed: 1 if a t_run already timed it out]
 	local was_running=${3:-0} deadline
 	if [ "$1" != 0 ]; then	# 0: already gone (never kill -0 / -KILL 0: our own group)
@@ -196,11 +196,11 @@ echo "soak: seed $SEED, $rounds rounds ($summary ), $created calls, $lines CALL 
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass
 
-# Found by this soak (STROWGER_SOAK_QUICK_RESTORE=1 reproduces it): when the PBX dies during an
+# Found by this soak (STROWGER_SOAK_QUICK_RESTORE=1 runs it): when the PBX dies during an
 # answered call and a new PBX re-establishes the D-channel before the gateway's Q.921 noticed
-# the loss, the gateway keeps the call (U10 Active, its B-channel busy, its SIP leg up) though
-# the new PBX knows nothing of it; nothing ever clears it (RTP timeout off, SIP peer gone).
-# The new PBX's SETUPs on that span then went unanswered (T303 twice, cause 18) with nothing
-# logged, and the zombie was cleared minutes later by a DISCONNECT the gateway took for it:
-# apparently the new PBX's call references collide with the zombie's. Q.931 §5.8.8 (data link
-# reset: status enquiry for calls in the active state) would clear it at once.
+# the loss, the gateway kept the call (U10 Active, its B-channel busy, its SIP leg up) though
+# the new PBX knew nothing of it, and the new PBX's SETUPs collided with its call reference
+# (unanswered, T303 twice, cause 18) until a stray DISCONNECT cleared it minutes later. Fixed:
+# the new PBX's SABME while our link is established is a data link reset (Q.931 §5.8.8); the
+# gateway checks each call with an INFORMATION and clears those the new PBX answers with
+# RELEASE COMPLETE cause 81 (tdm/pri.c, docs/architecture.md §4; t-call-dlreset proves it).

@@ -10,10 +10,12 @@
 #     "span block 2" blocks the E1 span: a SETUP there is refused with cause 34, a SIP call
 #     routed to the span gets 503 (cause 34: the span is skipped as unavailable), while the
 #     call up finishes normally; peer3 is freed after it.
+#  2b. The block outlives the daemon: it is in state_file, written whole and renamed; after a
+#     SIGKILL and a restart span 2 starts blocked (log line, show spans).
 #  3. Unblocked, the number takes the catch-all route e1-out to trunk peer; "show routes"
 #     lists the routes with their counts.
 # needs: strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
-# timeout: 150
+# timeout: 200
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
@@ -21,6 +23,7 @@ t_need strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 
 CTL_SOCK=$T_LOGDIR/control
 CONF=$T_LOGDIR/gw.conf
+STATE=$T_LOGDIR/state/blocked	# state/: the daemon makes the directory
 
 # write_conf VARIANT: the guest's gateway.conf with the control socket and, before the
 # catch-all route e1-out, route reload-r: v1 to trunk peer; v2 to a new trunk peer3 (and
@@ -32,7 +35,7 @@ write_conf() {
 	v2) extra='[route reload-r]\nfrom = span 2\nmatch = 4930555\nto = trunk peer3\n[trunk peer3]\nproxy = sip:127.0.0.1:5074\nkeepalive = 0\nrtp_timeout = 0\n' ;;
 	v3) extra= ;;
 	esac
-	sed -e "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK|" \
+	sed -e "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK\nstate_file = $STATE|" \
 		-e "s|^\[route dead-out\]\$|$extra[route dead-out]|" \
 		"$STROWGER_ROOT/tests/guest/gateway.conf" >"$CONF.tmp"
 	[ "$1" != v1 ] && sed -i 's|^proxy = sip:127.0.0.1:5070$|&\nfrom_user = gw-account|' "$CONF.tmp"
@@ -66,13 +69,13 @@ gw_baseline
 
 # ---- 1. reload under a call -------------------------------------------------------------
 t_start probe-uas "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
-	--send-tone 1800 --expect-tone 1004 --duration 30 --wait-first 20
+	--send-tone 1800 --expect-tone 1004 --duration 40 --wait-first 20
 probe=$T_PID
 sip_uas gw_uas_answer.xml 6000
 uas=$T_PID
 # The PBX sleeps through the reloads, then checks the SIP side's tone still arrives.
 t_start pbx-1 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930555 from 5551000;
-	expect alerting 10s; expect answer 10s; tone 1004; sleep 9s;
+	expect alerting 10s; expect answer 10s; tone 1004; sleep 16s;
 	expect-tone 1800 2s within 5s; sleep 1s; hangup 16; expect hangup 5s'
 pbx=$T_PID
 wait_active 1 || { t_tail pbx-1; t_tail gw 30; t_fail "call 1 never active"; }
@@ -145,17 +148,32 @@ t_wait_log gw "CALL id=[0-9]+ dir=tdm-sip span 2 ch [0-9]+ .*called=4930556 .*an
 	t_fail "the SETUP on the blocked span is not refused with 34"
 t_wait_log gw "trunk peer3: last call gone, freed" 10 || t_fail "removed trunk peer3 not freed after its call"
 
+# ---- 2b. the block outlives a SIGKILL and a restart ---------------------------------------
+gw_check_baseline
+grep -qx 'blocked_spans = 2' "$STATE" || t_fail "state_file does not hold span 2: $(cat "$STATE" 2>&1)"
+kill -KILL "$GW_PID"
+t_wait_exit "$GW_PID" 10
+gw_start "$CONF"
+gw_wait_up 2 31 20 || t_fail "span 2 not up after the restart"
+t_wait_log gw "span 2 blocked, as it was before the restart \(state_file $STATE\)" 5 ||
+	t_fail "the restarted daemon did not say span 2 is still blocked"
+ctl show spans
+grep -qE '^2 +E1 +pri_cpe +[a-z]+ +[a-z]+ +0/30 +blocked$' <<<"$CTL_OUT" ||
+	t_fail "span 2 not blocked after the restart"
+gw_baseline
+
 # ---- 3. unblocked: the number takes the catch-all route now ------------------------------
 ctl span unblock 2
+grep -qx 'blocked_spans =' "$STATE" || t_fail "state_file still blocks after unblock: $(cat "$STATE")"
 ctl show spans
-grep -qE '^2 +E1 +pri_cpe +up +up +0/30 +-$' <<<"$CTL_OUT" || t_fail "span 2 still blocked"
+grep -qE '^2 +E1 +pri_cpe +up +[a-z]+ +0/30 +-$' <<<"$CTL_OUT" || t_fail "span 2 still blocked"
 sip_uas gw_uas_answer.xml 6000
 uas=$T_PID
 t_run pbx-3 60 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930555 from 5551000;
 	expect alerting 10s; expect answer 10s; sleep 1s; hangup 16; expect hangup 5s' ||
 	{ t_tail pbx-3; t_tail gw 30; t_fail "the call after unblock failed (pstnsim status $T_RC)"; }
 t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS of the last call did not get its BYE"; }
-t_wait_log gw "CALL id=5 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930555 .*cause=16.* route=e1-out to=trunk:peer " 5 ||
+t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930555 .*cause=16.* route=e1-out to=trunk:peer " 5 ||
 	t_fail "after the trunk's removal the number did not take route e1-out to peer"
 ctl show routes
 grep -qE '^e1-out +span 2 +\* +trunk peer +0 +- +1$' <<<"$CTL_OUT" || t_fail "show routes: e1-out does not count its call"

@@ -44,6 +44,10 @@ static int dchan_read(struct pri *pri, void *buf, int buflen)
 			LOGW(LS_PRI, "D-channel read: %s", strerror(errno));
 		return 0;
 	}
+	if (s->relink == RELINK_DEAF)
+		return 0;	/* the frame is lost */
+	if (s->relink == RELINK_ARMED && n > 0)
+		s->relink = RELINK_DEAF;
 	return (int)n;
 }
 
@@ -53,6 +57,12 @@ static int dchan_write(struct pri *pri, void *buf, int buflen)
 	uint8_t f[DCHAN_BUFSIZE];
 	size_t len = (size_t)buflen;
 
+	/* SABME (Q.921 §3.6.1: 011P1111 in the control octet) ends a relink's deafness */
+	if (s->relink == RELINK_DEAF && len > 2 && (((const uint8_t *)buf)[2] & ~0x10) == 0x6f) {
+		s->relink = RELINK_NONE;
+		s->relinks++;
+		sim_say(s, "evt   Q.921: SABME sent, re-establishing the link");
+	}
 	if (s->restart_class && len > 2 && len <= sizeof(f)) {
 		memcpy(f, buf, len);
 		len = sim_q931_restart_rewrite(f, len - 2, s->restart_class) + 2;
@@ -102,6 +112,16 @@ void sim_pri_close(struct sim *s)
 	if (s->dfd >= 0)
 		close(s->dfd);
 	s->dfd = -1;
+}
+
+#define RELINK_T203_MS	2000	/* [ms] T203 from a relink on: the loss is noticed sooner */
+#define RELINK_T200_MS	500	/* [ms] T200 likewise: N200 (3) polls go unanswered */
+
+void sim_pri_relink(struct sim *s)
+{
+	(void)pri_set_timer(s->pri, PRI_TIMER_T203, RELINK_T203_MS);
+	(void)pri_set_timer(s->pri, PRI_TIMER_T200, RELINK_T200_MS);
+	s->relink = RELINK_ARMED;
 }
 
 int sim_pri_timeout(struct sim *s, int cap)

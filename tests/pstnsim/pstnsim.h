@@ -98,6 +98,8 @@ struct sim {
 	unsigned failures;
 	int restart_class;		/* RESTARTs go out with this class (q931.h) */
 	unsigned restart_acks;		/* RESTART ACKNOWLEDGEs received */
+	enum { RELINK_NONE, RELINK_ARMED, RELINK_DEAF } relink;	/* sim_pri_relink() */
+	unsigned relinks;		/* SABMEs sent while relinking */
 	struct sim_line *line;		/* the analog line (analog.c), NULL in PRI mode */
 };
 
@@ -124,6 +126,12 @@ int sim_pri_hangup(struct sim *s, struct sim_call *call, int cause);
  * RESTART ACKNOWLEDGE counts in s->restart_acks. 0, ENOTCONN, EINVAL (not our channel),
  * EIO. */
 int sim_pri_restart(struct sim *s, int ts);
+/* Layer 2 loss (relink step): after the next frame received (which restarts T203 with the
+ * short value set here) hear nothing on the D-channel, so that our Q.921 polls in vain
+ * (T203, then N200 x T200: timer recovery, Q.921 §5.6.7) and then re-establishes the link
+ * with SABME; from that SABME on the D-channel is heard again. The far end, which keeps
+ * hearing our polls, never times out. libpri keeps its calls (no DL-RELEASE). */
+void sim_pri_relink(struct sim *s);
 /* Answers that were scheduled with a delay. */
 void sim_pri_tick(struct sim *s);
 

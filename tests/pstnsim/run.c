@@ -13,6 +13,7 @@
 /* Defaults when a step gives no time [ms]. */
 #define DEF_WAIT_UP	15000
 #define DEF_EXPECT	10000
+#define DEF_RELINK	20000
 #define DEF_DTMF_WAIT	5000
 #define DEF_TONE_FOR	1000
 #define DEF_TONE_WITHIN	5000
@@ -40,6 +41,7 @@ struct sim_run {
 	char msg[MSG_LEN];		/* step-level message when there are no targets */
 	bool all;			/* step addressed @all */
 	unsigned restart_acks;		/* restart: ACKs counted before the RESTART went out */
+	unsigned relinks;		/* relink: SABMEs counted before it */
 };
 
 int sim_run_alloc(struct sim_run **rp, struct sim *s, const struct sim_script *sc)
@@ -209,6 +211,15 @@ static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 			snprintf(r->msg, sizeof(r->msg), "RESTART of channel %d", ts);
 		return V_PENDING;
 	}
+	case OP_RELINK:
+		if (!s->up) {
+			snprintf(r->msg, sizeof(r->msg), "D-channel down");
+			return V_FAIL;
+		}
+		r->relinks = s->relinks;
+		sim_pri_relink(s);
+		snprintf(r->msg, sizeof(r->msg), "layer 2 loss");
+		return V_PENDING;
 	case OP_CALL: {
 		unsigned count = c->count ? c->count : 1;
 		for (unsigned i = 0; i < count; i++) {
@@ -370,6 +381,8 @@ static unsigned step_limit(const struct sim_cmd *c)
 		return 3000 + (unsigned)strlen(c->digits) * 400;
 	case OP_EXPECT_FAX:
 		return t ? t : DEF_FAX;
+	case OP_RELINK:		/* the T203 running (libpri's 10 s) + N200 x T200 */
+		return t ? t : DEF_RELINK;
 	default:
 		return t ? t : DEF_EXPECT;
 	}
@@ -512,6 +525,20 @@ static enum verdict poll_step(struct sim_run *r, const struct sim_cmd *c)
 		return V_PENDING;
 	case OP_SLEEP:
 		return elapsed >= c->dur_ms ? V_OK : V_PENDING;
+	case OP_RELINK: {
+		size_t n = strlen(r->msg);
+
+		if (s->relinks > r->relinks && s->up && s->up_since + elapsed >= sim_now(s)) {
+			snprintf(r->msg + n, sizeof(r->msg) - n, ": link re-established after %llu ms",
+				 (unsigned long long)elapsed);
+			return V_OK;
+		}
+		if (!late)
+			return V_PENDING;
+		snprintf(r->msg + n, sizeof(r->msg) - n, ": link not re-established within %u ms",
+			 step_limit(c));
+		return V_FAIL;
+	}
 	case OP_RESTART: {
 		size_t n = strlen(r->msg);
 

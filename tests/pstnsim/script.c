@@ -15,7 +15,7 @@ static const char *const op_names[OP_COUNT] = {
 	[OP_RING] = "ring", [OP_PROCEED] = "proceed", [OP_REJECT] = "reject",
 	[OP_HANGUP] = "hangup", [OP_TONE] = "tone", [OP_DTMF] = "dtmf", [OP_INFO] = "info",
 	[OP_SLEEP] = "sleep", [OP_USE] = "use", [OP_ON_RING] = "on-ring", [OP_EXIT] = "exit",
-	[OP_RESTART] = "restart", [OP_FAX_SEND] = "fax-send", [OP_FAX_RECV] = "fax-recv",
+	[OP_RESTART] = "restart", [OP_RELINK] = "relink", [OP_FAX_SEND] = "fax-send", [OP_FAX_RECV] = "fax-recv",
 	[OP_EXPECT_RING] = "expect ring", [OP_EXPECT_PROCEEDING] = "expect proceeding",
 	[OP_EXPECT_ALERTING] = "expect alerting", [OP_EXPECT_ANSWER] = "expect answer",
 	[OP_EXPECT_HANGUP] = "expect hangup", [OP_EXPECT_TONE] = "expect-tone",
@@ -409,7 +409,8 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 			i++;
 			continue;
 		}
-		if ((sim_op_is_expect(c->op) || c->op == OP_WAIT_UP || c->op == OP_RESTART) &&
+		if ((sim_op_is_expect(c->op) || c->op == OP_WAIT_UP || c->op == OP_RESTART ||
+	     c->op == OP_RELINK) &&
 		    c->op != OP_EXPECT_TONE && c->op != OP_EXPECT_SILENCE && c->op != OP_EXPECT_TONES &&
 		    !sim_parse_duration(t, &c->timeout_ms))
 			continue;

@@ -21,6 +21,7 @@ enum sim_op {
 	OP_ON_RING,		/* on-ring answer [after D] | ring | reject [CAUSE] | none */
 	OP_EXIT,		/* exit */
 	OP_RESTART,		/* restart [CHAN|all] [T]: RESTART (Q.931 §5.5), wait for its ACK */
+	OP_RELINK,		/* relink [T]: layer 2 loss, our Q.921 re-establishes the link */
 	OP_FAX_SEND,		/* fax-send FILE [ecm|noecm] [ident TEXT]: T.30 sender on the B-channel */
 	OP_FAX_RECV,		/* fax-recv FILE [ecm|noecm] [ident TEXT]: T.30 receiver */
 	OP_OFFHOOK,		/* offhook: analog line, DAHDI_HOOK off-hook (answer / seize) */

@@ -934,6 +934,20 @@ Test(conf, sip_and_rtp_addresses)
 	conf_free(c);
 }
 
+Test(conf, external_address)
+{
+	struct conf *c = load_ok("[general]\n");
+	cr_expect_str_eq(c->general.external_address, "", "none by default");
+	conf_free(c);
+	c = load_ok("[general]\nexternal_address = 192.0.2.10\n");
+	cr_expect_str_eq(c->general.external_address, "192.0.2.10");
+	cr_expect_str_eq(c->general.sip_address, "127.0.0.1", "the sockets' address unchanged");
+	conf_free(c);
+	expect_error("[general]\nexternal_address = gw.example.net\n",
+		     "t.conf:2: external_address: 'gw.example.net' is not a numeric IPv4 or IPv6 "
+		     "address");
+}
+
 Test(conf, rtp_range_needs_a_port_pair)
 {
 	expect_error("[general]\nrtp_port_min = 30000\nrtp_port_max = 30000\n",
@@ -1031,6 +1045,26 @@ Test(conf, trunk_from_account)
 	expect_errors("[trunk t]\nproxy = sip:127.0.0.1\nfrom_user = a@b\nfrom_domain = -x\n", 2,
 		      "t.conf:3: from_user: 'a@b': '@' is not allowed in a SIP user part",
 		      "t.conf:4: from_domain: '-x' is not a host name or numeric address");
+}
+
+Test(conf, fixed_identity_trunk_and_route)
+{
+	struct conf *c = load_ok("[trunk t]\nproxy = sip:127.0.0.1\n"
+				 "pai = sip:+4930999@carrier.example\nprivacy = none\n"
+				 "[route r]\nto = trunk t\npai = +4940555\nprivacy = header;user\n");
+	cr_expect_str_eq(c->trunks[0].pai, "sip:+4930999@carrier.example");
+	cr_expect_str_eq(c->trunks[0].privacy, "none");
+	cr_expect_str_eq(c->routes[0].pai, "+4940555");
+	cr_expect_str_eq(c->routes[0].privacy, "header;user");
+	conf_free(c);
+	expect_errors("[trunk t]\nproxy = sip:127.0.0.1\npai = sip:a b@c\nprivacy = id;none\n"
+		      "[route r]\nto = trunk t\npai = sip:\nprivacy = id;\n", 4,
+		      "t.conf:3: pai: 'sip:a b@c' is not a sip:, sips: or tel: URI (no spaces, "
+		      "quotes or <>)",
+		      "t.conf:4: privacy: 'id;none' is not none or id, header, user joined by ';'",
+		      "t.conf:7: pai: 'sip:' is not a sip:, sips: or tel: URI (no spaces, quotes "
+		      "or <>)",
+		      "t.conf:8: privacy: 'id;' ends in ';'");
 }
 
 /* ---- fax ------------------------------------------------------------------------------ */
@@ -1479,4 +1513,40 @@ Test(conf, err_ports)
 		      "t.conf:12: [port 9:1]: span 9 is not defined",
 		      "t.conf:16: from: 'port 5:1' is not any, span N, group NAME or trunk NAME",
 		      "t.conf:18: [route s]: to: span 2 is not an fxs or fxo span");
+}
+
+/* [port] register/username/password: an FXS range registering as its own users at a
+ * trunk; the trunk must exist, only FXS ports register, a range's username needs trailing
+ * digits to count up. */
+Test(conf, ports_register)
+{
+	struct conf *c = load_ok("[span 5]\ntype = t1\nsignalling = fxs\n"
+				 "[trunk pbx]\nproxy = sip:127.0.0.1\n"
+				 "[port 5:1-8]\nnumber = 2001\nregister = trunk pbx\n"
+				 "username = line01\npassword = s3cret\nmwi = subscribe\n"
+				 "[port 5:9]\nnumber = 2009\n");
+
+	cr_assert_eq(c->ports[0].reg.kind, EP_TRUNK);
+	cr_assert_str_eq(c->ports[0].reg.trunk, "pbx");
+	cr_assert_str_eq(c->ports[0].username, "line01");
+	cr_assert_str_eq(c->ports[0].password, "s3cret");
+	cr_assert_eq(c->ports[0].mwi, MWI_SUBSCRIBE);
+	cr_assert_eq(c->ports[1].reg.kind, EP_ANY, "default: share the trunk");
+	cr_assert_eq(c->ports[1].mwi, MWI_NOTIFY);
+	conf_free(c);
+
+	expect_errors("[span 5]\ntype = t1\nsignalling = fxs\n"
+		      "[span 7]\ntype = t1\nsignalling = fxo\nchannels = 1-4\n"
+		      "[trunk pbx]\nproxy = sip:127.0.0.1\n"
+		      "[port 5:1]\nnumber = 1\nregister = trunk nope\n"
+		      "[port 5:2-3]\nregister = trunk pbx\nusername = desk\n"
+		      "[port 7:1]\nnumber = 3\nregister = trunk pbx\n"
+		      "[port 5:4]\nusername = a@b\n"
+		      "[port 5:5]\nmwi = subscribe\n", 5,
+		      "t.conf:10: [port 5:1]: register: trunk 'nope' is not defined",
+		      "t.conf:13: [port 5:2-3]: username: a range's users count up its trailing "
+		      "digits, 'desk' has none",
+		      "t.conf:16: [port 7:1]: register: only FXS ports register",
+		      "t.conf:20: username: 'a@b': '@' is not allowed in a SIP user part",
+		      "t.conf:21: [port 5:5]: mwi = subscribe: needs register = trunk NAME");
 }

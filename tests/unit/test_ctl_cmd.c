@@ -149,8 +149,47 @@ static unsigned f_routes(void *arg, struct ctl_route_row *rows, unsigned max)
 	return f->nroutes;
 }
 
+/* The last trace request: "on all - PATH", "off", "show" */
+static char trace_req[256];
+
+static int f_trace(void *arg, bool on, const char *scope, const char *what, const char *path,
+		   char *reply, size_t len)
+{
+	(void)arg;
+	if (!scope)
+		snprintf(trace_req, sizeof(trace_req), "show");
+	else if (!on)
+		snprintf(trace_req, sizeof(trace_req), "off");
+	else
+		snprintf(trace_req, sizeof(trace_req), "on %s %s %s", scope, what ? what : "-",
+			 path ? path : "-");
+	if (what && !strcmp(what, "nosuch")) {
+		snprintf(reply, len, "no trunk 'nosuch'");
+		return -1;
+	}
+	snprintf(reply, len, "ok");
+	return 0;
+}
+
+static unsigned f_ports(void *arg, struct ctl_port_row *rows, unsigned max)
+{
+	static const struct ctl_port_row fixed[] = {
+		{ .span = 5, .pos = 1, .kind = "fxs", .number = "2001", .offhook = true,
+		  .state = "connected", .reg = "registered", .user = "line01", .expires = 3412,
+		  .call_id = 12 },
+		{ .span = 5, .pos = 2, .kind = "fxs", .number = "2002", .ringing = true,
+		  .state = "ringing", .reg = "failed", .user = "line02", .expires = -1 },
+		{ .span = 7, .pos = 1, .kind = "fxo", .state = "idle", .reg = "-", .expires = -1 },
+	};
+	(void)arg;
+	for (unsigned i = 0; i < 3 && i < max; i++)
+		rows[i] = fixed[i];
+	return 3;
+}
+
 static const struct ctl_ops ops = { f_spans, f_calls, f_trunks, f_status, f_hangup,
-				    f_channels, f_cdr_tail, f_reload, f_span_block, f_routes };
+				    f_channels, f_cdr_tail, f_reload, f_span_block, f_routes,
+				    f_trace, f_ports };
 
 /* Run line; return the reply (caller frees) and the status in *rc. */
 static char *run(struct fake *f, const char *line, int *rc)
@@ -263,6 +302,29 @@ Test(ctl_cmd, show_trunks_and_status)
 	       "sockets=8\ndahdi_fds=4\ndchan_up=1,2\n\n");
 }
 
+/* The port state dump: hook, ringing, line state, registration with its user and the
+ * seconds left, call; aligned, and as JSON. */
+Test(ctl_cmd, show_ports)
+{
+	struct fake f = { 0 };
+
+	expect(&f, "show ports", 0,
+	       "PORT    KIND NUMBER     HOOK RINGING STATE       REGISTRATION               CALL\n"
+	       "5:1     fxs  2001       off  no      connected   registered line01 3412s    12\n"
+	       "5:2     fxs  2002       on   yes     ringing     failed line02              -\n"
+	       "7:1     fxo  -          on   no      idle        -                          -\n\n");
+	expect(&f, "show ports --json", 0,
+	       "{\"ports\":[{\"port\":\"5:1\",\"kind\":\"fxs\",\"number\":\"2001\",\"hook\":"
+	       "\"off\",\"ringing\":false,\"state\":\"connected\",\"registration\":"
+	       "\"registered\",\"user\":\"line01\",\"expires\":3412,\"call\":12},"
+	       "{\"port\":\"5:2\",\"kind\":\"fxs\",\"number\":\"2002\",\"hook\":\"on\","
+	       "\"ringing\":true,\"state\":\"ringing\",\"registration\":\"failed\",\"user\":"
+	       "\"line02\",\"call\":0},{\"port\":\"7:1\",\"kind\":\"fxo\",\"number\":\"\","
+	       "\"hook\":\"on\",\"ringing\":false,\"state\":\"idle\",\"registration\":\"-\","
+	       "\"user\":\"\",\"call\":0}]}\n\n");
+	expect(&f, "show ports 5", -1, "error: 'show ports' takes no arguments\n\n");
+}
+
 Test(ctl_cmd, hangup_passes_id_and_cause)
 {
 	struct fake f = { 0 };
@@ -320,7 +382,7 @@ Test(ctl_cmd, help_lists_every_command)
 	cr_expect_eq(rc, 0);
 	for (const char *c = "show spans\0show calls\0show trunks\0show status\0hangup \0"
 			     "log level \0help\0show channels\0cdr tail\0--json\0show routes\0"
-			     "reload\0span block|unblock N\0"; *c; c += strlen(c) + 1)
+			     "reload\0span block|unblock N\0show ports\0"; *c; c += strlen(c) + 1)
 		cr_expect_not_null(strstr(r, c), "help lacks '%s'", c);
 	free(r);
 }
@@ -493,4 +555,32 @@ Test(ctl_cmd, new_commands_without_the_daemon_ops_say_so)
 				   "error: span block is not available\n\n"
 				   "error: show routes is not available\n\n");
 	ctl_buf_free(&out);
+}
+
+Test(ctl_cmd, trace_on_off_and_its_scopes)
+{
+	struct fake f = { 0 };
+
+	expect(&f, "trace on", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "on all - -");
+	expect(&f, "trace on all file /tmp/a.pcap", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "on all - /tmp/a.pcap");
+	expect(&f, "trace on trunk carrier", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "on trunk carrier -");
+	expect(&f, "trace on call 17 file /tmp/b.pcap", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "on call 17 /tmp/b.pcap");
+	expect(&f, "trace off", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "off");
+	expect(&f, "trace", 0, "ok\n\n");
+	cr_expect_str_eq(trace_req, "show");
+	expect(&f, "trace on trunk nosuch", -1, "error: no trunk 'nosuch'\n\n");
+	trace_req[0] = '\0';
+	static const char usage[] = "error: usage: trace on [all | trunk NAME | call ID] "
+				    "[file PATH] | trace off | trace\n\n";
+	expect(&f, "trace on trunk", -1, usage);
+	expect(&f, "trace on file", -1, usage);
+	expect(&f, "trace on call 1 file /x extra", -1, usage);
+	expect(&f, "trace off now", -1, usage);
+	expect(&f, "trace maybe", -1, usage);
+	cr_expect_str_eq(trace_req, "", "a malformed request reached the daemon");
 }

@@ -165,6 +165,47 @@ Test(party, trunk_account_in_from)
 	cr_expect_str_eq(id.pai_user, "");
 }
 
+/* pai and privacy of a trunk and a route: the route's win part by part; a URI goes whole,
+ * a number as the user part; the caller's name leaves with the caller; a forced Privacy
+ * replaces what presentation says, either way. */
+Test(party, fixed_identity_route_over_trunk)
+{
+	struct pri_party shown = party("30123", Q931_TON_NATIONAL, Q931_PRES_ALLOWED,
+				       Q931_SCREEN_NETWORK, "Alice");
+	struct pri_party hidden = party("30123", Q931_TON_NATIONAL, Q931_PRES_RESTRICTED,
+					Q931_SCREEN_NETWORK, "Alice");
+	const struct party_fixed trunk = { .pai = "sip:+4930999@carrier.example",
+					   .privacy = "none" };
+	const struct party_fixed route = { .pai = "+4940555", .privacy = "" };
+	struct party_sip_identity id;
+
+	party_calling_to_sip(&de, &shown, true, &id);
+	cr_expect_null(party_sip_privacy(&id), "shown: no Privacy");
+	party_sip_fixed(&id, NULL, &trunk);
+	cr_expect_str_eq(id.pai_uri, "sip:+4930999@carrier.example");
+	cr_expect_str_eq(id.pai_user, "");
+	cr_expect_str_eq(id.pai_display, "", "the caller's name with the trunk's identity");
+	cr_expect_str_eq(id.from_user, "+4930123", "From is not pai's business");
+	cr_expect_str_eq(party_sip_privacy(&id), "none");
+
+	party_calling_to_sip(&de, &hidden, true, &id);
+	party_sip_fixed(&id, &route, &trunk);
+	cr_expect_str_eq(id.pai_user, "+4940555", "the route's pai does not win");
+	cr_expect_str_eq(id.pai_uri, "");
+	cr_expect_str_eq(party_sip_privacy(&id), "none", "the trunk's privacy not kept");
+
+	party_calling_to_sip(&de, &hidden, true, &id);
+	cr_expect_str_eq(party_sip_privacy(&id), "id");
+	party_sip_fixed(&id, &(struct party_fixed){ .privacy = "header;user" }, NULL);
+	cr_expect_str_eq(party_sip_privacy(&id), "header;user");
+	cr_expect_str_eq(id.pai_user, "+4930123", "no pai set: the caller's");
+
+	party_calling_to_sip(&de, &shown, true, &id);
+	party_sip_fixed(&id, &(struct party_fixed){ .pai = "", .privacy = "" }, NULL);
+	cr_expect_str_eq(id.pai_user, "+4930123");
+	cr_expect_null(party_sip_privacy(&id));
+}
+
 Test(party, presentation_restricted_to_sip)
 {
 	struct pri_party p = party("30123", Q931_TON_NATIONAL, Q931_PRES_RESTRICTED,

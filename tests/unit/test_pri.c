@@ -13,6 +13,7 @@
 
 #include "tdm/bchan.h"
 #include "tdm/pri.h"
+#include "tdm/tdm.h"
 #include "tests/pstnsim/q931.h"
 
 #define SPAN		1
@@ -36,6 +37,8 @@ struct far {
 	int restart_acks;		/* RESTART ACKNOWLEDGEs received */
 	int restart_ack_channel;	/* channel of the last one (-1: none named) */
 	int restarts;			/* RESTARTs received */
+	int node, sw;			/* libpri node type and switch, for far_replace() */
+	bool deaf;			/* frames to the far end are lost until it sends SABME */
 };
 
 struct ours_ev {
@@ -104,6 +107,9 @@ static int far_write(struct pri *pri, void *buf, int buflen)
 
 	cr_assert_leq(len, sizeof(f));
 	memcpy(f, buf, len);
+	/* SABME (Q.921 §3.6.1: 011P1111 in octet 3) */
+	if (far.deaf && len >= 3 && (f[2] & ~0x10) == 0x6f)
+		far.deaf = false;
 	if (far.restart_class)
 		len = sim_q931_restart_rewrite(f, len, far.restart_class);
 	if (send(far.fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
@@ -240,7 +246,10 @@ static void pass(int max_ms)
 	cr_assert_geq(poll(pfd, 2, t), 0);
 	if (pfd[0].revents)
 		pri_span_on_readable(ours.span);
-	if (pfd[1].revents & POLLIN) {
+	if ((pfd[1].revents & POLLIN) && far.deaf) {
+		unsigned char lost[512];
+		(void)recv(far.fd, lost, sizeof(lost), MSG_DONTWAIT);
+	} else if (pfd[1].revents & POLLIN) {
 		e = pri_check_event(far.pri);
 		if (e)
 			far_handle(e);
@@ -316,8 +325,10 @@ static void setup_rig(enum pri_role role, enum pri_switch sw, bool overlap)
 	p.fd = ours.fd;
 	p.chans = ours.g;
 	cr_assert_eq(pri_span_alloc(&ours.span, &p), 0);
-	far.pri = pri_new_cb(far.fd, role == PRI_ROLE_CPE ? PRI_NETWORK : PRI_CPE, farsw,
-			     far_read, far_write, NULL);
+	far.node = role == PRI_ROLE_CPE ? PRI_NETWORK : PRI_CPE;
+	far.sw = farsw;
+	tdm_log_init();		/* libpri's lines reach pri_ctrl_message(), as in the daemon */
+	far.pri = pri_new_cb(far.fd, far.node, far.sw, far_read, far_write, NULL);
 	cr_assert_not_null(far.pri);
 	pri_set_overlapdial(far.pri, 1);
 	/* a switch that sends calling names the way its variant does */
@@ -1019,4 +1030,89 @@ ParameterizedTestParameters(pri, switch_variants)
 ParameterizedTest(struct sw_case *k, pri, switch_variants)
 {
 	call_both_ways(k);
+}
+
+/* ---- data link reset by the far end (Q.921 SABME in state 7, Q.931 §5.8.8) --------------- */
+
+/* A new D-channel entity takes over the far end of the link, knowing none of the old calls:
+ * a PBX restarted faster than our Q.921 noticed it was gone (T203 + N200 x T200). Its
+ * SABME finds our link established. The old libpri is abandoned (no destructor). */
+static void far_replace(void)
+{
+	far.call = NULL;
+	far.up = false;
+	far.pri = pri_new_cb(far.fd, far.node, far.sw, far_read, far_write, NULL);
+	cr_assert_not_null(far.pri);
+	pri_set_overlapdial(far.pri, 1);
+}
+
+/* The call the new far end does not know is checked and cleared at once with the cause it
+ * answers: RELEASE COMPLETE 81 (invalid call reference, to our INFORMATION) or, when an
+ * I-frame of ours was still unacknowledged, 101 (message not compatible with call state:
+ * libpri's answer to the STATUS our libpri then sends itself, DL-ESTABLISH indication).
+ * The channel is free, the link never went down, the channel takes the new far end's calls. */
+static void dl_reset_clears_unknown_call(enum pri_role role, bool incoming)
+{
+	struct pri_call *c;
+	const struct ours_ev *ev;
+
+	setup_rig(role, PRI_SW_EUROISDN, false);
+	c = incoming ? far_call_active(2) : ours_call_active(2);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 2);
+	ours.nev = 0;
+	far.nev = 0;
+	far_replace();
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 3000),
+		  "the call the new far end does not know was kept");
+	ev = ours_last(PRI_EV_RELEASE);
+	cr_expect_eq(ev->call, c);
+	cr_expect(ev->cause == 81 || ev->cause == 101, "cause %d", ev->cause);
+	cr_expect_eq(ev->chan.pos, 2);
+	cr_expect_not(ours_saw(PRI_EV_DCHAN_DOWN), "the link never went down on our side");
+	cr_expect(pri_span_dchan_up(ours.span));
+	cr_expect_eq(pri_span_calls(ours.span), 0);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	cr_assert(RUN_UNTIL(far.up, 1000));
+	channel_carries_calls(2);
+	teardown_rig();
+}
+
+Test(pri, cpe_dl_reset_clears_incoming_call_far_end_lost)
+{
+	dl_reset_clears_unknown_call(PRI_ROLE_CPE, true);
+}
+
+Test(pri, net_dl_reset_clears_outgoing_call_far_end_lost)
+{
+	dl_reset_clears_unknown_call(PRI_ROLE_NET, false);
+}
+
+/* The same far end re-establishes the link after a layer 2 loss (its T203 and N200 x T200
+ * expired while our frames were lost: Q.921 §5.6.7 timer recovery): it still has the call,
+ * takes the INFORMATION and the call goes on, then clears normally. */
+Test(pri, cpe_dl_reset_keeps_call_far_end_still_has)
+{
+	struct pri_call *c;
+
+	setup_rig(PRI_ROLE_CPE, PRI_SW_EUROISDN, false);
+	/* short far timers from the start, so that the T203 running when it goes deaf is short */
+	cr_assert_eq(pri_set_timer(far.pri, PRI_TIMER_T203, 200), 0);
+	cr_assert_eq(pri_set_timer(far.pri, PRI_TIMER_T200, 300), 0);
+	c = far_call_active(1);
+	ours.nev = 0;
+	far.nev = 0;
+	far.deaf = true;
+	cr_assert(RUN_UNTIL(!far.deaf, 4000), "the far end never re-established the link");
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_INFO_RECEIVED), 2000),
+		  "no INFORMATION reached the far end after its data link reset");
+	RUN_UNTIL(false, 500);
+	cr_expect_not(ours_saw(PRI_EV_RELEASE), "a call the far end still has was cleared");
+	cr_expect_eq(pri_call_state(c), PRI_CS_ACTIVE);
+	cr_expect_eq(far.ring.callednum[0], '\0', "INFORMATION carried digits");
+	cr_assert_eq(pri_hangup(far.pri, far.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+	cr_expect_eq(ours_last(PRI_EV_RELEASE)->cause, 16);
+	cr_expect_eq(bchan_available(ours.g, SPAN), 3);
+	RUN_UNTIL(!far.call, 500);
+	teardown_rig();
 }

@@ -170,6 +170,19 @@ Test(pstnsim_script, restart)
 	parse_bad("! restart", "expectations only");
 }
 
+Test(pstnsim_script, relink)
+{
+	struct sim_script s = parse_ok("relink; relink 15s");
+
+	cr_assert_eq(s.n, 2);
+	cr_assert_eq(s.cmds[0].op, OP_RELINK);
+	cr_assert_eq(s.cmds[0].timeout_ms, 0);
+	cr_assert_eq(s.cmds[1].timeout_ms, 15000);
+	cr_assert_str_eq(sim_op_name(OP_RELINK), "relink");
+	sim_script_free(&s);
+	parse_bad("relink now", "unexpected 'now'");
+}
+
 /* ---------------------------------------------------------------- Q.931 rewriting */
 
 /* What libpri 1.6.0's pri_reset(pri, 2) puts on the D-channel (measured): Q.921 I-frame

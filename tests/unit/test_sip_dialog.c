@@ -8,7 +8,7 @@
  * The UA runs with st_second_ms = 100 (its test-only time scale for the session timer): a
  * 90 s session (the RFC's smallest) refreshes at 3.8 "s" and expires at 6 "s" here; at
  * 1000 these are 38 s and 60 s (measured once that way; the scale changes nothing else).
- * Ports: test i uses 26160 + 8*i (UA), +1
+ * Ports: test i uses 26900 + 8*i (UA), +1
  * (SIPp), +2 (SIPp control), +4..+7 (SIPp media). Scenarios: tests/sip/st_*.xml, lo_*.xml; SIPp
  * logs go to /tmp/sipst-<port>-*.log. */
 #include <criterion/criterion.h>
@@ -38,7 +38,7 @@
 #include "sip/ua.h"
 #include "tests/unit/sipp_args.h"
 
-#define PORT_BASE 26160
+#define PORT_BASE 26900
 #define PORT_STEP 8
 #define EV_MAX	  32
 #define ST_SECOND_MS 100	/* [ms] a session timer second in these tests */

@@ -673,6 +673,29 @@ Test(sipua, proxy_auth_wrong_password_fails_once)
 	done();
 }
 
+/* A dial's own credentials (an FXS port registered as its own user) answer the 407, not the
+ * trunk's: the trunk's password is wrong, the dial's is right. */
+Test(sipua, proxy_auth_with_the_dials_credentials)
+{
+	ua_start(48, 0);
+	sipp_start_auth407("5551234");
+	struct sip_trunk *t = trunk_add("auth", H.base + 1, false, "wrong", 0);
+	H.hook = bye_on_answer;
+	struct sipua_call *c = NULL;
+	struct sipua_dial d = { .trunk = t, .user = "5551234", .from_user = "alice",
+				.auth_user = "alice", .auth_password = "secret",
+				.contact_user = "alice", .sdp = test_sdp };
+	cr_assert_eq(sipua_call_invite(&c, H.ua, &d), 0);
+	struct rec *r = wait_event(SIPUA_EV_CALL_ANSWERED, 5000);
+	cr_assert_not_null(r, "not answered after 407 (see /tmp/sipua-%u-*.log)", H.base);
+	cr_assert_not_null(wait_event(SIPUA_EV_CALL_TERMINATED, 5000));
+	cr_expect_eq(sipp_wait(5000), 0, "SIPp scenario failed (see /tmp/sipua-%u-*.log)", H.base);
+	struct sipua_dial bad = d;
+	bad.auth_password = NULL;
+	cr_expect_eq(sipua_call_invite(&c, H.ua, &bad), EINVAL, "auth_user without a password");
+	done();
+}
+
 /* ---- (h) OPTIONS keepalive: up, down when the peer goes, up when it returns --------------- */
 
 Test(sipua, options_keepalive_up_down_up)
