@@ -1123,7 +1123,8 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 		}
 	}
 	/* Trunks are all reloadable (added, changed and removed by gateway/): not listed. */
-	/* Ports are opened with their spans: any change needs a restart. */
+	/* Ports are opened with their spans: a section added, removed or moved needs a
+	 * restart, and so do its options not marked reloadable. */
 	if (old->nports != new->nports)
 		diff_add(&d, "port", "sections added or removed");
 	for (unsigned i = 0; i < old->nports && i < new->nports; i++) {
@@ -1157,6 +1158,11 @@ static void take_reloadable(enum conf_sect_kind kind, void *dst, const void *src
 	}
 }
 
+void conf_port_take_reloadable(struct conf_port *dst, const struct conf_port *src)
+{
+	take_reloadable(CS_PORT, dst, src);
+}
+
 static void *dup_array(const void *a, unsigned n, size_t size)
 {
 	void *p = malloc(n ? n * size : 1);
@@ -1187,6 +1193,11 @@ int conf_reload_merge(const struct conf *old, struct conf *new)
 		if (b && b->sig == spans[i].sig && b->type == spans[i].type)
 			take_reloadable(CS_SPAN, &spans[i], b);
 	}
+	/* The ports as they were opened, with their reloadable options from the same section
+	 * of the new file (same span and positions; otherwise conf_restart_needed() says so). */
+	for (unsigned i = 0; i < old->nports && old->nports == new->nports; i++)
+		if (ports[i].span == new->ports[i].span && ports[i].chans == new->ports[i].chans)
+			take_reloadable(CS_PORT, &ports[i], &new->ports[i]);
 	struct conf_general g = old->general;
 	take_reloadable(CS_GENERAL, &g, &new->general);
 	new->general = g;

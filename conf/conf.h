@@ -291,6 +291,9 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
  * new's. 0, or EINVAL/ENOMEM with new unchanged. */
 int conf_reload_merge(const struct conf *old, struct conf *new);
 
+/* Copy a [port] section's reloadable options from src to dst (a port's own copy). */
+void conf_port_take_reloadable(struct conf_port *dst, const struct conf_port *src);
+
 /* Whether every option of two [trunk]s is the same (their lines may differ). */
 bool conf_trunk_equal(const struct conf_trunk *a, const struct conf_trunk *b);
 

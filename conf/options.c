@@ -847,19 +847,19 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "FXS: message waiting (RFC 3842) from NOTIFYs the trunk sends unasked "
 	  "(notify), or also SUBSCRIBE for message-summary as each port's user, refreshed "
 	  "(subscribe; needs register); messages waiting: stutter dial tone" },
-	{ CS_PORT, "caller_id_name", OT_STRING, 0, .def = "", P(caller_id_name),
+	{ CS_PORT, "caller_id_name", OT_STRING, OPT_RELOAD, .def = "", P(caller_id_name),
 	  .desc = "FXS: the calling name of the port's calls" },
 	{ CS_PORT, "tone_zone", OT_STRING, 0, .check = check_zone, .def = "us", P(tone_zone),
 	  .desc = "tones (libtonezone): us, de, uk, fr, ..." },
 	{ CS_PORT, "dial_plan", OT_STRING, 0, .def = "", P(dial_plan),
 	  .desc = "FXS: patterns \"911|1NXXNXXXXXX|0.\"; empty: dial once a route matches" },
-	{ CS_PORT, "caller_id", OT_ENUM, 0, .names = callerid_names, .def = "bell202",
+	{ CS_PORT, "caller_id", OT_ENUM, OPT_RELOAD, .names = callerid_names, .def = "bell202",
 	  P(caller_id), .desc = "caller ID between the rings: bell202, v23, dtmf or none" },
-	{ CS_PORT, "ring_timeout", OT_UINT, 0, .min = 5, .max = 600, .def = "60",
+	{ CS_PORT, "ring_timeout", OT_UINT, OPT_RELOAD, .min = 5, .max = 600, .def = "60",
 	  P(ring_timeout), .desc = "FXS: ringing unanswered this long: cause 19 [s]" },
-	{ CS_PORT, "first_digit_timeout_ms", OT_UINT, 0, .min = 1000, .max = 60000,
+	{ CS_PORT, "first_digit_timeout_ms", OT_UINT, OPT_RELOAD, .min = 1000, .max = 60000,
 	  .def = "10000", P(first_digit_ms), .desc = "FXS: dial tone without a digit [ms]" },
-	{ CS_PORT, "digit_timeout_ms", OT_UINT, 0, .min = 500, .max = 30000, .def = "4000",
+	{ CS_PORT, "digit_timeout_ms", OT_UINT, OPT_RELOAD, .min = 500, .max = 30000, .def = "4000",
 	  P(digit_ms), .desc = "FXS: between two digits [ms]" },
 	{ CS_PORT, "flash_min_ms", OT_UINT, 0, .min = 20, .max = 2000, .def = "80",
 	  P(flash_min_ms), .desc = "FXS: a shorter on-hook is ignored [ms] (reserved: DAHDI's "
@@ -867,26 +867,26 @@ const struct conf_opt conf_opts[] = {
 	{ CS_PORT, "flash_max_ms", OT_UINT, 0, .min = 50, .max = 3000, .def = "800",
 	  P(flash_max_ms), .desc = "FXS: a longer on-hook is a hang-up (DAHDI rxflashtime); a "
 	  "flash in an answered call goes to SIP as RFC 4733 event 16 [ms]" },
-	{ CS_PORT, "howler_after", OT_UINT, 0, .min = 1, .max = 600, .def = "30",
+	{ CS_PORT, "howler_after", OT_UINT, OPT_RELOAD, .min = 1, .max = 600, .def = "30",
 	  P(howler_after), .desc = "FXS: after the far end cleared, busy tone this long, then "
 	  "off-hook warning [s]" },
-	{ CS_PORT, "call_waiting", OT_BOOL, 0, .def = "yes", P(call_waiting),
+	{ CS_PORT, "call_waiting", OT_BOOL, OPT_RELOAD, .def = "yes", P(call_waiting),
 	  .desc = "FXS: a second call for a port in an answered call waits (call-waiting tone, "
 	  "type II caller ID; flash holds and swaps); no: 486" },
-	{ CS_PORT, "to", OT_ENDPOINT, OPT_NO_ANY, .def = "none", P(to),
+	{ CS_PORT, "to", OT_ENDPOINT, OPT_NO_ANY | OPT_RELOAD, .def = "none", P(to),
 	  .desc = "FXO: where the line's incoming calls go (trunk NAME, span N...); none" },
-	{ CS_PORT, "to_number", OT_STRING, 0, .check = check_port_number, .def = "", P(to_number),
+	{ CS_PORT, "to_number", OT_STRING, OPT_RELOAD, .check = check_port_number, .def = "", P(to_number),
 	  .desc = "FXO: the number called there; empty: the port's number" },
-	{ CS_PORT, "dial_delay_ms", OT_UINT, 0, .min = 0, .max = 10000, .def = "1000",
+	{ CS_PORT, "dial_delay_ms", OT_UINT, OPT_RELOAD, .min = 0, .max = 10000, .def = "1000",
 	  P(dial_delay_ms), .desc = "FXO: off-hook to the first digit dialled [ms]" },
-	{ CS_PORT, "silence_timeout", OT_UINT, 0, .min = 0, .max = 3600, .def = "0",
+	{ CS_PORT, "silence_timeout", OT_UINT, OPT_RELOAD, .min = 0, .max = 3600, .def = "0",
 	  P(silence_timeout), .desc = "FXO: a connected call with no audio energy from the line "
 	  "(below -45 dBm0) this long is cleared (cause 16); 0: off [s]" },
-	{ CS_PORT, "disconnect_tone", OT_BOOL, 0, .def = "yes", P(disconnect_tone),
+	{ CS_PORT, "disconnect_tone", OT_BOOL, OPT_RELOAD, .def = "yes", P(disconnect_tone),
 	  .desc = "FXO: the tone zone's busy or congestion tone (2 cycles of its cadence) from the "
 	  "line clears a connected call (cause 16): the far end hung up without dropping loop "
 	  "current" },
-	{ CS_PORT, "distinctive_ring", OT_STRING, 0, .check = check_dring, .def = "",
+	{ CS_PORT, "distinctive_ring", OT_STRING, OPT_RELOAD, .check = check_dring, .def = "",
 	  P(distinctive_ring), .desc = "FXS: ring cadences an INVITE's Alert-Info may name, "
 	  "\"NAME:ON/OFF[/ON/OFF...], ...\" [ms] (up to 8 pairs); Bellcore-dr1..dr5 are built in" },
 };

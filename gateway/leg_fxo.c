@@ -561,6 +561,17 @@ int leg_fxo_ports_alloc(struct daemon *d)
 	return 0;
 }
 
+void leg_fxo_ports_reload(struct daemon *d)
+{
+	for (unsigned i = 0; d->fxo && i < d->fxo->n; i++) {
+		struct fxo_port *p = &d->fxo->ports[i];
+		const struct conf_port *cp = conf_port_find(d->conf, p->spanno, p->pos);
+
+		if (cp)
+			conf_port_take_reloadable(&p->cp, cp);
+	}
+}
+
 void leg_fxo_ports_free(struct daemon *d)
 {
 	struct fxo_ports *fp = d->fxo;

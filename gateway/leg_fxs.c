@@ -1437,6 +1437,17 @@ int leg_fxs_ports_alloc(struct daemon *d)
 	return 0;
 }
 
+void leg_fxs_ports_reload(struct daemon *d)
+{
+	for (unsigned i = 0; d->analog && i < d->analog->n; i++) {
+		struct fxs_port *p = &d->analog->ports[i];
+		const struct conf_port *cp = conf_port_find(d->conf, p->spanno, p->pos);
+
+		if (cp)
+			conf_port_take_reloadable(&p->cp, cp);
+	}
+}
+
 void leg_fxs_ports_free(struct daemon *d)
 {
 	struct analog_ports *ap = d->analog;

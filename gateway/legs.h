@@ -96,6 +96,9 @@ int leg_fxs_mwi(struct daemon *d, const char *trunk, const char *user, bool wait
 /* A reload changed (registering again: withdraw, then REGISTER at its registrar) or removed
  * (withdraw) trunk: the ports registered there follow. */
 void leg_fxs_trunk_changed(struct daemon *d, const char *trunk, bool removed);
+/* After a reload: each port takes its section's reloadable options from d->conf (timers,
+ * caller ID, call waiting...; the next call or ring uses them). */
+void leg_fxs_ports_reload(struct daemon *d);
 
 /* ---- analog FXO ports (gateway/leg_fxo.c) ----------------------------------------- */
 
@@ -108,6 +111,8 @@ int leg_fxo_alloc_out(struct leg **lp, struct daemon *d, const struct conf_endpo
 		      bool *alaw, int *cause);
 /* Whether span has FXO ports (a route "to = port N" leads to one of them). */
 bool leg_fxo_is_port(struct daemon *d, unsigned span);
+/* After a reload: as leg_fxs_ports_reload() (where calls go, dial delay, supervision). */
+void leg_fxo_ports_reload(struct daemon *d);
 unsigned leg_fxo_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned max);
 
 /* ---- routing (gateway/call_route.c) ------------------------------------------------ */

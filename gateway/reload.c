@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "gateway/cause.h"
+#include "gateway/legs.h"
 #include "gateway/route.h"
 
 #include <errno.h>
@@ -214,6 +215,8 @@ int gw_reload(struct daemon *d, char *reply, size_t len)
 	d->causes = causes;
 	conf_free(d->conf);
 	d->conf = next;
+	leg_fxs_ports_reload(d);
+	leg_fxo_ports_reload(d);
 	s.routes = next->nroutes;
 	reload_summary_format(&s, reply, len);
 	LOGN(LS_CONF, "reload done: %s", strncmp(reply, "reloaded: ", 10) ? reply : reply + 10);

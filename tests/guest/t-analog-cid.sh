@@ -6,20 +6,23 @@
 #     answers and talks (1004 Hz at the peer) until the peer hangs up (busy tone).
 #  2. port 5:2 with caller_id = dtmf (ETSI ES 200 778-1 / EN 300 659-1 Annex B DTMF CLIP):
 #     the same with the number sent as DTMF digits.
-#  3. port 5:3 (Bell 202): an INVITE with Privacy: id (RFC 3323) rings the phone with the
-#     caller ID "private" (MDMF reason 'P', no number); unanswered, the call ends 480 after the
-#     port's ring_timeout (5 s).
-# needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
+#  3. port 5:3 starts with caller_id = dtmf and ring_timeout = 60; "strowgerctl reload" of a
+#     file saying bell202 and 5 s changes both (no restart: port options reload). Then an
+#     INVITE with Privacy: id (RFC 3323) rings the phone with the Bell 202 caller ID
+#     "private" (MDMF reason 'P', no number); unanswered, the call ends 480 after 5 s.
+# needs: strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 # timeout: 120
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
-t_need strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
+t_need strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 
 # The guest's gateway.conf with its one [port 5:1-8] section replaced by three.
 CONF=$T_LOGDIR/gw.conf
+CTL_SOCK=$T_LOGDIR/control
 awk '/^\[port 5:1-8\]$/ { skip = 1; next } /^\[/ { skip = 0 } !skip' \
-	"$STROWGER_ROOT/tests/guest/gateway.conf" >"$CONF"
+	"$STROWGER_ROOT/tests/guest/gateway.conf" |
+	sed "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK|" >"$CONF"
 cat >>"$CONF" <<'EOF'
 [port 5:1]
 number = 2001
@@ -31,9 +34,9 @@ caller_id = dtmf
 tone_zone = us
 [port 5:3]
 number = 2003
-caller_id = bell202
+caller_id = dtmf
 tone_zone = us
-ring_timeout = 5
+ring_timeout = 60
 EOF
 
 # Port 5:P is DAHDI channel 110+P; its phone is 134+P (tests/guest/spans.sh).
@@ -68,7 +71,12 @@ for v in "2001 135 v23" "2002 136 dtmf"; do
 		t_fail "gateway's summary of the call to $number missing or wrong"
 done
 
-# ---- 3: a withheld caller (Privacy: id): "private", unanswered -> 480 --------------------
+# ---- 3: reload port 5:3 to Bell 202 and 5 s; a withheld caller: "private", 480 ------------
+sed -i -e '/^\[port 5:3\]$/,$s/^caller_id = dtmf$/caller_id = bell202/' \
+	-e '/^\[port 5:3\]$/,$s/^ring_timeout = 60$/ring_timeout = 5/' "$CONF"
+out=$("$(t_bin strowgerctl)" -s "$CTL_SOCK" reload 2>&1) || t_fail "reload failed: $out"
+t_log "strowgerctl reload: $out"
+grep -q "restart needed" <<<"$out" && t_fail "the port's caller_id/ring_timeout were refused: $out"
 # shellcheck disable=SC2046
 t_start phone-private $(phone 137 bell202 phone-private) -e 'expect ringing x 1 20s;
 	expect cid pres restricted 8s; sleep 6s'

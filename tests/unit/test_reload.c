@@ -69,3 +69,53 @@ Test(reload, summary_counts_and_refusals)
 	cr_expect_str_eq(buf, "reloaded: 1 trunk changed, 0 added, 1 removed; 1 route; refused: "
 			      "span 3 signalling (restart needed); failed: trunk x not started");
 }
+
+/* A [port] section's timers, caller ID, call waiting and FXO destination reload; its tone
+ * zone (loaded into DAHDI per channel), dial plan and registration need a restart, and a
+ * section whose positions moved keeps everything. */
+Test(reload, port_options_reload_but_not_the_zone)
+{
+	static const char *spans = "[span 5]\ntype = t1\nsignalling = fxs\n"
+				   "[span 7]\ntype = t1\nsignalling = fxo\nchannels = 1-4\n"
+				   "[trunk t]\nproxy = sip:127.0.0.1\n[trunk u]\nproxy = sip:127.0.0.2\n"
+				   "[route r]\nto = trunk t\n";
+	char a_text[1024], b_text[1024], restart[512], brief[256];
+
+	snprintf(a_text, sizeof(a_text), "%s[port 5:1-8]\nnumber = 2001\nring_timeout = 20\n"
+		 "caller_id = bell202\ncall_waiting = yes\n[port 7:1-4]\nto = trunk t\n"
+		 "dial_delay_ms = 1000\n", spans);
+	snprintf(b_text, sizeof(b_text), "%s[port 5:1-8]\nnumber = 2001\nring_timeout = 7\n"
+		 "caller_id = v23\ncall_waiting = no\ntone_zone = de\n[port 7:1-4]\nto = trunk u\n"
+		 "dial_delay_ms = 300\n", spans);
+	struct conf *a = load(a_text), *b = load(b_text);
+
+	cr_assert_eq(conf_restart_needed(a, b, restart, sizeof(restart)), 1, "%s", restart);
+	cr_assert_eq(reload_refusals(restart, NULL, 0, brief, sizeof(brief)), 1);
+	cr_expect_str_eq(brief, "port 5:1-8 tone_zone (restart needed)");
+	cr_assert_eq(conf_reload_merge(a, b), 0);
+	cr_expect_eq(b->ports[0].ring_timeout, 7);
+	cr_expect_eq(b->ports[0].caller_id, CID_V23);
+	cr_expect_eq(b->ports[0].call_waiting, false);
+	cr_expect_str_eq(b->ports[0].tone_zone, "us", "the zone changed without a restart");
+	cr_expect_str_eq(b->ports[1].to.trunk, "u");
+	cr_expect_eq(b->ports[1].dial_delay_ms, 300);
+
+	/* a port's own copy (gateway/leg_fxs.c) takes the same options, keeps the rest */
+	struct conf_port copy = a->ports[0];
+	conf_port_take_reloadable(&copy, &b->ports[0]);
+	cr_expect_eq(copy.ring_timeout, 7);
+	cr_expect_str_eq(copy.tone_zone, "us");
+	conf_free(a);
+	conf_free(b);
+
+	/* positions moved: a restart, and nothing of the section taken */
+	a = load(a_text);
+	snprintf(b_text, sizeof(b_text), "%s[port 5:1-4]\nnumber = 2001\nring_timeout = 7\n"
+		 "[port 7:1-4]\nto = trunk t\n", spans);
+	b = load(b_text);
+	cr_assert_eq(conf_restart_needed(a, b, restart, sizeof(restart)), 1, "%s", restart);
+	cr_assert_eq(conf_reload_merge(a, b), 0);
+	cr_expect_eq(b->ports[0].ring_timeout, 20);
+	conf_free(a);
+	conf_free(b);
+}
