@@ -568,6 +568,7 @@ static void on_digit(struct fxs_port *p, char digit)
 
 static void offhook_idle(struct fxs_port *p)
 {
+	cid_stop(p);	/* a message waiting indicator still going out */
 	p->digits[0] = '\0';
 	set_state(p, FXS_DIALTONE);
 	/* messages waiting: the zone's stutter dial tone (GR-506's "message waiting" tone) */
@@ -1030,6 +1031,7 @@ static int fxs_place(struct leg *leg, const struct leg_place *lp, int *cause)
 		*cause = CAUSE_USER_BUSY;
 		return EBUSY;
 	}
+	cid_stop(p);	/* a message waiting indicator still going out */
 	cid_from_caller(p, lp->caller);
 	p->cid_wanted = true;
 	p->cid_done = false;
@@ -1252,12 +1254,54 @@ static void number_plus(char *out, size_t len, const char *first, unsigned k)
 /* ---- per-port registration (RFC 3261 §10; sip/reg.h) ------------------------------------ */
 
 /* Messages waiting or not: the next dial tones stutter or not. */
+/* Visual message waiting (GR-30-CORE §2.3, EN 300 659-1 §6.1.2): an on-hook FSK message
+ * 0x82 with the VMWI parameter, sent with the line held powered (on-hook transmission) so
+ * the phone's lamp follows. Only an idle port with FSK caller ID; a ring or an off-hook
+ * stops it (cid_stop) and the next change sends the state again. */
+static void vmwi_send(struct fxs_port *p)
+{
+	struct callerid id = { .mwi = p->mwi, .number_absent = CALLERID_PRESENT };
+	enum callerid_std std = p->cp.caller_id == CID_V23 ? CALLERID_V23 : CALLERID_BELL202;
+	size_t max = callerid_max_samples();
+	int n, err;
+
+	if (p->st != FXS_IDLE || p->offhook || p->cid_audio ||
+	    (p->cp.caller_id != CID_BELL202 && p->cp.caller_id != CID_V23))
+		return;
+	p->cid_audio = malloc(max * sizeof(*p->cid_audio));
+	if (!p->cid_audio)
+		return;
+	n = callerid_render(std, &id, p->cid_audio, max);
+	if (n <= 0) {
+		PLOG(LL_WARN, p, "message waiting indicator not sent: %s", strerror(n ? -n : EINVAL));
+		cid_stop(p);
+		return;
+	}
+	p->cid_len = (size_t)n;
+	p->cid_pos = 0;
+	/* FXS modules (wctdm, wcaxx) power the line for on-hook data on request; a driver
+	 * without the request (ENOTTY: dahdi_dynamic's CAS) passes on-hook audio as it is, as
+	 * it does caller ID between rings. */
+	err = analog_onhook_transfer(port_fd(p), (unsigned)(n / 8) + 300);
+	if (err && err != ENOTTY) {
+		PLOG(LL_WARN, p, "message waiting indicator not sent: on-hook transmission: %s",
+		     strerror(err));
+		cid_stop(p);
+		return;
+	}
+	PLOG(LL_INFO, p, "message waiting indicator %s sent (%s FSK, %zu ms%s)",
+	     p->mwi ? "on" : "off", callerid_std_name(std), p->cid_len / 8,
+	     err ? "; the driver has no on-hook transmission request" : "");
+	cid_push(p);
+}
+
 static void port_mwi(struct fxs_port *p, bool waiting)
 {
 	if (p->mwi != waiting)
 		PLOG(LL_NOTICE, p, "messages waiting: %s (%s)", waiting ? "yes" : "no",
 		     waiting ? "stutter dial tone" : "steady dial tone");
 	p->mwi = waiting;
+	vmwi_send(p);
 }
 
 static void on_sub_mwi(const struct mwi_summary *s, void *arg)

@@ -256,6 +256,13 @@ unsigned analog_zone_ring_cadence(const char *zone, unsigned *ms, unsigned max)
 	return n;
 }
 
+int analog_onhook_transfer(int fd, unsigned ms)
+{
+	int arg = (int)ms;
+
+	return ioctl(fd, DAHDI_ONHOOKTRANSFER, &arg) ? errno : 0;
+}
+
 int analog_set_flash(int fd, unsigned max_ms)
 {
 	struct dahdi_params p;

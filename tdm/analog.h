@@ -95,6 +95,9 @@ unsigned analog_zone_ring_cadence(const char *zone, unsigned *ms, unsigned max);
  * a longer one is a hang-up. The shortest is DAHDI's own: an on-hook up to its pulse-dialling
  * limit (DAHDI_MAXPULSETIME, 80 or 200 ms as built) is a dial pulse. */
 int analog_set_flash(int fd, unsigned max_ms);
+/* FXS: on-hook transmission (DAHDI_ONHOOKTRANSFER) for ms: the line stays powered on-hook so
+ * the phone takes data sent now (visual message waiting, GR-30 §2.3). 0 or an errno. */
+int analog_onhook_transfer(int fd, unsigned ms);
 
 /* Dial digits as DTMF (DAHDI_DIAL, "T" prefix): 0-9 * # A-D, 'w' a 500 ms pause. The
  * channel reports ANALOG_EV_DIAL_DONE when finished. */

@@ -4,7 +4,9 @@
 # sharing the trunk): 200. The phone goes off-hook and hears the us zone's stutter dial tone:
 # 350+440 Hz in 100/100 ms bursts (checked by frequency and cadence), then steady. NOTIFY
 # "no": 200, and the next dial tone is steady from the start (350+440 Hz for 95% of 1.5 s,
-# which the stutter's first 1.2 s could not give).
+# which the stutter's first 1.2 s could not give). Each NOTIFY also lights or darkens the
+# phone's lamp: an on-hook FSK message-waiting message (Bell 202 MDMF 0x82, VMWI parameter;
+# DAHDI's on-hook transmission) that the phone decodes on-hook before it lifts.
 # needs: strowger tests/pstnsim/pstnsim
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
@@ -28,15 +30,25 @@ notify() {
 	grep -q '^SIP/2.0 200' "$T_LOGDIR/$name.msg" || { cat "$T_LOGDIR/$name.msg"; t_fail "NOTIFY $name not answered 200"; }
 }
 
+t_start phone-lamp-on "${PHONE[@]}" -e 'expect cid mwi on 10s'
+lamp=$T_PID
+sleep 1
 notify mwi-on 2001 yes
 t_wait_log gw "port 5:1: messages waiting: yes" 2 || t_fail "port 5:1 did not take the NOTIFY"
+t_wait_exit "$lamp" 15 ||
+	{ t_tail phone-lamp-on; t_tail gw 20; t_fail "no visual message waiting 'on' at the phone (pstnsim status $T_RC)"; }
 t_run phone-stutter 30 "${PHONE[@]}" -e 'offhook;
 	expect-tones 350+440 1000ms within 3s min 35 cadence 100/100;
 	expect-tones 350+440 1s within 2s min 80; onhook; sleep 1s' ||
 	{ t_tail phone-stutter; t_tail gw 20; t_fail "no stutter dial tone (pstnsim status $T_RC)"; }
 
+t_start phone-lamp-off "${PHONE[@]}" -e 'expect cid mwi off 10s'
+lamp=$T_PID
+sleep 1
 notify mwi-off 2001 no
 t_wait_log gw "port 5:1: messages waiting: no" 2 || t_fail "port 5:1 did not take the second NOTIFY"
+t_wait_exit "$lamp" 15 ||
+	{ t_tail phone-lamp-off; t_tail gw 20; t_fail "no visual message waiting 'off' at the phone (pstnsim status $T_RC)"; }
 t_run phone-steady 30 "${PHONE[@]}" -e 'offhook; expect-tones 350+440 1500ms within 3s min 95;
 	onhook; sleep 1s' ||
 	{ t_tail phone-steady; t_tail gw 20; t_fail "dial tone not steady after NOTIFY no (pstnsim status $T_RC)"; }

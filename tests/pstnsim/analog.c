@@ -572,11 +572,14 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 			bool ok = (!c->from[0] || !strcmp(c->from, id->number)) &&
 				  (!c->cname[0] || !strcmp(c->cname, id->name)) &&
 				  (c->pres != 1 || id->number_absent == CALLERID_PRIVATE) &&
-				  (c->pres != 2 || id->number_absent == CALLERID_UNAVAILABLE);
-			snprintf(msg, len, "caller ID number '%s'%s name '%s' date '%s'%s", id->number,
+				  (c->pres != 2 || id->number_absent == CALLERID_UNAVAILABLE) &&
+				  (!c->mwi || id->mwi == (c->mwi == 1));
+			snprintf(msg, len, "caller ID number '%s'%s name '%s' date '%s'%s%s", id->number,
 				 id->number_absent == CALLERID_PRIVATE ? " (private)" :
 				 id->number_absent == CALLERID_UNAVAILABLE ? " (unavailable)" : "",
-				 id->name, id->datetime, ok ? "" : ": not as expected");
+				 id->name, id->datetime, id->mwi < 0 ? "" : id->mwi ?
+				 " message waiting on" : " message waiting off",
+				 ok ? "" : ": not as expected");
 			l->cid_have = false;
 			return ok ? 1 : -1;
 		}

@@ -347,6 +347,13 @@ static int parse_args(struct parser *ps, struct sim_cmd *c, char **tok, int ntok
 				i++;
 				continue;
 			}
+			if (c->op == OP_EXPECT_CID && !strcmp(t, "mwi") && v) {
+				if (strcmp(v, "on") && strcmp(v, "off"))
+					return fail(ps, "bad message waiting '%s' (on or off)", v);
+				c->mwi = strcmp(v, "on") ? 2 : 1;
+				i++;
+				continue;
+			}
 			break;
 		case OP_EXPECT_FAX:
 			if (!strcmp(t, "pages") && v) {

@@ -42,7 +42,7 @@ enum sim_op {
 	OP_EXPECT_OFFHOOK,	/* expect offhook [T]: the far end of the line went off-hook */
 	OP_EXPECT_ONHOOK,	/* expect onhook [T]: ... on-hook (loop current dropped) */
 	OP_EXPECT_TONES,	/* expect-tones F1[+F2] [D] [within T] [min PCT] [cadence ON/OFF] */
-	OP_EXPECT_CID,		/* expect cid [from NUM] [name NAME] [pres P] [T]: caller ID */
+	OP_EXPECT_CID,		/* expect cid [from NUM] [name NAME] [pres P] [mwi on|off] [T] */
 	OP_EXPECT_CAS,		/* expect cas [T]: the call-waiting CAS (2130 + 2750 Hz) while
 				 * off-hook; then listens for type II caller ID (expect cid) */
 	OP_COUNT
@@ -72,6 +72,7 @@ struct sim_cmd {
 	int ton;			/* calling number's type of number (Q.931), -1 = not given */
 	int called_ton;			/* called number's type of number, -1 = not given */
 	int pres;			/* calling presentation (Q.931 §4.5.9), -1 = not given */
+	int mwi;			/* expect cid: 0 any; 1 a message-waiting on, 2 off (VMWI) */
 	char cname[SIM_NUM_LEN];	/* calling name, "" = not given */
 	char rdnis[SIM_NUM_LEN];	/* redirecting number (Q.931 §4.5.13), "" = not given */
 	int rdnis_reason;		/* its reason for redirection (libpri PRI_REDIR_*), -1 */

@@ -183,6 +183,25 @@ Test(pstnsim_script, relink)
 	parse_bad("relink now", "unexpected 'now'");
 }
 
+Test(pstnsim_script, expect_cid_fields)
+{
+	struct sim_script s = parse_ok("expect cid from 5551000 name Bob 8s; "
+				       "expect cid pres restricted; expect cid mwi on; "
+				       "expect cid mwi off 10s");
+
+	cr_assert_eq(s.n, 4);
+	cr_expect_str_eq(s.cmds[0].from, "5551000");
+	cr_expect_str_eq(s.cmds[0].cname, "Bob");
+	cr_expect_eq(s.cmds[0].timeout_ms, 8000);
+	cr_expect_eq(s.cmds[0].mwi, 0);
+	cr_expect_eq(s.cmds[1].pres, 1);
+	cr_expect_eq(s.cmds[2].mwi, 1);
+	cr_expect_eq(s.cmds[3].mwi, 2);
+	cr_expect_eq(s.cmds[3].timeout_ms, 10000);
+	sim_script_free(&s);
+	parse_bad("expect cid mwi maybe", "bad message waiting 'maybe'");
+}
+
 /* ---------------------------------------------------------------- Q.931 rewriting */
 
 /* What libpri 1.6.0's pri_reset(pri, 2) puts on the D-channel (measured): Q.921 I-frame
