@@ -359,27 +359,37 @@ static void cid_stop(struct fxs_port *p)
 	p->cid_audio = NULL;
 }
 
-static void cid_send(struct fxs_port *p)
+/* Render id in std into cid_audio for cid_push(). 0, or an errno with nothing kept and
+ * "WHAT not sent" logged. */
+static int cid_render(struct fxs_port *p, enum callerid_std std, const struct callerid *id,
+		      const char *what)
 {
 	size_t max = callerid_max_samples();
 	int n;
 
-	if (!p->cid_wanted || p->cid_done || p->cp.caller_id == CID_NONE)
-		return;
-	p->cid_done = true;
 	p->cid_audio = malloc(max * sizeof(*p->cid_audio));
 	if (!p->cid_audio)
-		return;
-	enum callerid_std std = p->cp.caller_id == CID_V23 ? CALLERID_V23 :
-				p->cp.caller_id == CID_DTMF ? CALLERID_DTMF : CALLERID_BELL202;
-	n = callerid_render(std, &p->cid, p->cid_audio, max);
+		return ENOMEM;
+	n = callerid_render(std, id, p->cid_audio, max);
 	if (n <= 0) {
-		PLOG(LL_WARN, p, "caller ID not sent: %s", strerror(n ? -n : EINVAL));
+		PLOG(LL_WARN, p, "%s not sent: %s", what, strerror(n ? -n : EINVAL));
 		cid_stop(p);
-		return;
+		return n ? -n : EINVAL;
 	}
 	p->cid_len = (size_t)n;
 	p->cid_pos = 0;
+	return 0;
+}
+
+static void cid_send(struct fxs_port *p)
+{
+	if (!p->cid_wanted || p->cid_done || p->cp.caller_id == CID_NONE)
+		return;
+	p->cid_done = true;
+	enum callerid_std std = p->cp.caller_id == CID_V23 ? CALLERID_V23 :
+				p->cp.caller_id == CID_DTMF ? CALLERID_DTMF : CALLERID_BELL202;
+	if (cid_render(p, std, &p->cid, "caller ID"))
+		return;
 	PLOG(LL_INFO, p, "caller ID %s: number '%s'%s, name '%s' (%zu ms)",
 	     callerid_std_name(std), p->cid.number,
 	     p->cid.number_absent == CALLERID_PRIVATE ? " (private)" :
@@ -1262,27 +1272,17 @@ static void vmwi_send(struct fxs_port *p)
 {
 	struct callerid id = { .mwi = p->mwi, .number_absent = CALLERID_PRESENT };
 	enum callerid_std std = p->cp.caller_id == CID_V23 ? CALLERID_V23 : CALLERID_BELL202;
-	size_t max = callerid_max_samples();
-	int n, err;
+	int err;
 
 	if (p->st != FXS_IDLE || p->offhook || p->cid_audio ||
 	    (p->cp.caller_id != CID_BELL202 && p->cp.caller_id != CID_V23))
 		return;
-	p->cid_audio = malloc(max * sizeof(*p->cid_audio));
-	if (!p->cid_audio)
+	if (cid_render(p, std, &id, "message waiting indicator"))
 		return;
-	n = callerid_render(std, &id, p->cid_audio, max);
-	if (n <= 0) {
-		PLOG(LL_WARN, p, "message waiting indicator not sent: %s", strerror(n ? -n : EINVAL));
-		cid_stop(p);
-		return;
-	}
-	p->cid_len = (size_t)n;
-	p->cid_pos = 0;
 	/* FXS modules (wctdm, wcaxx) power the line for on-hook data on request; a driver
 	 * without the request (ENOTTY: dahdi_dynamic's CAS) passes on-hook audio as it is, as
 	 * it does caller ID between rings. */
-	err = analog_onhook_transfer(port_fd(p), (unsigned)(n / 8) + 300);
+	err = analog_onhook_transfer(port_fd(p), (unsigned)(p->cid_len / 8) + 300);
 	if (err && err != ENOTTY) {
 		PLOG(LL_WARN, p, "message waiting indicator not sent: on-hook transmission: %s",
 		     strerror(err));
