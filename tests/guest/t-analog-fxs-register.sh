@@ -35,6 +35,8 @@ for n in 1 2 3 4 5 6 7 8; do
 	t_wait_log gw "port 5:$n as line0$n .trunk peer.: registered " 2 || t_fail "port 5:$n not registered"
 done
 
+gw_baseline	# registered: the call below must give back what it takes
+
 # ports ROW-REGEX...: each row is in strowgerctl show ports.
 ports() {
 	local out rx
@@ -63,5 +65,6 @@ t_wait_exit "$phone" 20 || { t_tail phone; t_tail gw 30; t_fail "port 5:3's phon
 t_wait_log gw "CALL id=1 dir=sip-tdm port 5:3 trunk=peer called=line03 .*answered=yes" 5 ||
 	t_fail "gateway's summary of the call to line03 missing or wrong"
 
+gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
 t_pass
