@@ -29,15 +29,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef __SANITIZE_ADDRESS__
-#include <sanitizer/lsan_interface.h>
-#endif
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
 #include "common/log.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tests/unit/leak_check.h"
 #include "tests/unit/sipp_args.h"
 
 #define PORT_BASE 27320
@@ -198,9 +196,7 @@ static void teardown(void)
 static void done(void)
 {
 	teardown();
-#ifdef __SANITIZE_ADDRESS__
-	cr_expect_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked (report above)");
-#endif
+	leak_check_expect_none();
 }
 
 TestSuite(sipcarrier, .fini = teardown, .timeout = 40);

@@ -29,9 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef __SANITIZE_ADDRESS__
-#include <sanitizer/lsan_interface.h>
-#endif
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_md5.h>
 #include <sofia-sip/su_wait.h>
@@ -40,6 +37,7 @@
 #include "sip/sdp.h"
 #include "sip/trunk.h"
 #include "sip/ua.h"
+#include "tests/unit/leak_check.h"
 #include "tests/unit/log_capture.h"
 #include "tests/unit/sipp_args.h"
 
@@ -386,9 +384,7 @@ static void teardown(void)
 static void done(void)
 {
 	teardown();
-#ifdef __SANITIZE_ADDRESS__
-	cr_expect_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked (report above)");
-#endif
+	leak_check_expect_none();
 }
 
 TestSuite(sipua, .fini = teardown, .timeout = 40);
