@@ -71,6 +71,7 @@ void mq_push_node(struct mq *q, struct mq_node *n)
 {
 	n->next = NULL;
 	pthread_mutex_lock(&q->lock);
+	n->after = q->tail;
 	if (q->last)
 		q->last->next = n;
 	else
@@ -86,7 +87,8 @@ int mq_pop(struct mq *q, void *item, struct mq_node **np)
 
 	*np = NULL;
 	pthread_mutex_lock(&q->lock);
-	if (q->head != q->tail) {
+	/* the first node once the items pushed before it are taken */
+	if (q->head != q->tail && !(q->first && q->first->after == q->head)) {
 		memcpy(item, q->buf + (q->head++ % q->cap) * q->elem, q->elem);
 	} else if (q->first) {
 		*np = q->first;

@@ -1,4 +1,5 @@
-/* media/queue: the ring refuses when full, nodes never are, order (items, then nodes),
+/* media/queue: the ring refuses when full, nodes never are, order (as pushed, items and
+ * nodes mixed),
  * and an eventfd that is readable exactly while something is queued, with no lost
  * wake-up under a racing producer. */
 #include "media/queue.h"
@@ -47,6 +48,39 @@ Test(media_queue, full_ring_refuses_nodes_never)
 	cr_assert(readable(mq_fd(&q)), "a node alone makes it readable");
 	cr_assert_eq(mq_pop(&q, &v, &n), 0);
 	cr_assert_eq(n, &a);
+	mq_destroy(&q);
+}
+
+/* A remove request (node) pushed before an add (item) is taken first: the engine must not
+ * add a stream on a B-channel whose old stream it has not removed yet. */
+Test(media_queue, items_and_nodes_in_push_order)
+{
+	struct mq q;
+	struct mq_node a, b, *n;
+	int v;
+
+	cr_assert_eq(mq_init(&q, 4, sizeof(int)), 0);
+	cr_assert_eq(mq_push(&q, &(int){ 1 }), 0);
+	mq_push_node(&q, &a);
+	cr_assert_eq(mq_push(&q, &(int){ 2 }), 0);
+	cr_assert_eq(mq_push(&q, &(int){ 3 }), 0);
+	mq_push_node(&q, &b);
+	cr_assert_eq(mq_push(&q, &(int){ 4 }), 0);
+
+	cr_assert_eq(mq_pop(&q, &v, &n), 0);
+	cr_assert(!n && v == 1, "the item pushed first");
+	cr_assert_eq(mq_pop(&q, &v, &n), 0);
+	cr_assert_eq(n, &a, "then the node pushed before item 2");
+	cr_assert_eq(mq_pop(&q, &v, &n), 0);
+	cr_assert(!n && v == 2);
+	cr_assert_eq(mq_pop(&q, &v, &n), 0);
+	cr_assert(!n && v == 3);
+	cr_assert_eq(mq_pop(&q, &v, &n), 0);
+	cr_assert_eq(n, &b);
+	cr_assert_eq(mq_pop(&q, &v, &n), 0);
+	cr_assert(!n && v == 4);
+	cr_assert_not(readable(mq_fd(&q)), "empty: the eventfd is cleared");
+	cr_assert_eq(mq_pop(&q, &v, &n), EAGAIN);
 	mq_destroy(&q);
 }
 
