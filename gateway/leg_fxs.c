@@ -65,6 +65,11 @@ enum fxs_cw {
 	CW_PLAY,		/* the tone alone, or the caller ID, going out */
 };
 
+static const char *const cw_step_names[] = {
+	[CW_NONE] = "none", [CW_MUTE] = "muting the call", [CW_ACK] = "waiting for the ACK",
+	[CW_PLAY] = "tone or caller ID going out",
+};
+
 /* The port's line state, from the phone's point of view. */
 enum fxs_state {
 	FXS_IDLE,		/* on-hook, nothing to do */
@@ -1098,8 +1103,14 @@ static void fxs_clear(struct leg *leg, int cause)
 	if (!p || l->over)
 		return;
 	if (l != p->leg) {	/* the held or waiting call: the talking one goes on */
-		if (l->waiting && p->cw != CW_NONE)
+		if (l->waiting && p->cw != CW_NONE) {
+			/* a CANCEL crossing the alert: what DAHDI holds still plays (at most
+			 * its buffer), nothing after it; the talking call's audio comes back */
+			CLOG(LL_INFO, leg->call, "port %u:%u: the waiting call cleared during the "
+			     "call-waiting alert (%s): the alert stops", p->spanno, p->pos,
+			     cw_step_names[p->cw]);
 			cw_stop(p);
+		}
 		if (l->waiting && p->wait_timer)
 			su_timer_reset(p->wait_timer);
 		CLOG(LL_INFO, leg->call, "port %u:%u: the %s call cleared", p->spanno, p->pos,
