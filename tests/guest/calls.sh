@@ -4,6 +4,8 @@
 #   sip_uas SCENARIO PROBE_PORT [sipp args]                start a UAS (T_PID), log sipp-uas
 #   sip_uac SCENARIO PROBE_PORT NUMBER [sipp args]         run a UAC to the gateway, log sipp-uac
 #                                                          (from port $SIP_UAC_PORT, default 5070)
+#   sip_uac_bg NAME SCENARIO PROBE_PORT NUMBER [args]      the same in the background (T_PID), log
+#                                                          NAME, its messages in NAME.msg
 
 PBX_E1=("$(t_bin tests/pstnsim/pstnsim)" --dchan "$E1_PBX_D" --bchans "$E1_PBX_B" --role net
 	--switch euroisdn --law alaw --tag pbx)
@@ -34,4 +36,12 @@ sip_uac() {
 	t_run sipp-uac 60 sipp -sf "$SIP_SCEN/$scen" -key probe_port "$port" -s "$number" \
 		-i 127.0.0.1 -p "${SIP_UAC_PORT:-5070}" -mp 7100 127.0.0.1:5060 -m 1 -timeout 45s -timeout_error -nostdin \
 		-trace_err -error_file "$T_LOGDIR/sipp-uac-err.log" "$@"
+}
+
+sip_uac_bg() {
+	local name=$1 scen=$2 port=$3 number=$4
+	shift 4
+	t_start "$name" sipp -sf "$SIP_SCEN/$scen" -key probe_port "$port" -s "$number" \
+		-i 127.0.0.1 -p "${SIP_UAC_PORT:-5070}" -mp 7200 127.0.0.1:5060 -m 1 -timeout 60s -timeout_error \
+		-nostdin -trace_msg -message_file "$T_LOGDIR/$name.msg" "$@"
 }

@@ -3,7 +3,7 @@
 # with caller_id = v23 and tone_zone = de; its phone (pstnsim --analog 143 --cid v23) calls
 # the SIP peer (SIPp gw_uas_answer.xml, 1800 Hz). Bob (2002) calls 2009 from trunk peer2: he
 # gets 180; the phone hears the zone's call-waiting tone (425 Hz), the DT-AS (2130 + 2750 Hz,
-# ETSI EN 300 659-2 §6.2, the same dual tone as Bellcore's CAS), acknowledges with DTMF D
+# ETSI EN 300 659-1/-2, the same dual tone as Bellcore's CAS), acknowledges with DTMF D
 # (the TE-ACK) and decodes the V.23 type II caller ID by field; the first call's audio comes
 # back. The phone hangs up with Bob still waiting: the first call clears (BYE), the phone
 # rings again for Bob with his caller ID (V.23, on-hook this time), off-hook answers him
@@ -55,9 +55,7 @@ t_wait_log phone "ok +L2 +expect-tone 1800" 15 || { t_tail phone; t_fail "no aud
 t_start probe-2 "$PROBE" --listen 127.0.0.1:6002 --tag sip2 \
 	--send-tone 1400 --expect-tone 1004 --duration 60 --wait-first 40
 probe2=$T_PID
-t_start uac-bob sipp -sf "$SIP_SCEN/gw_uac_cw_bye.xml" -key probe_port 6002 -s 2009 \
-	-i 127.0.0.1 -p 5072 -mp 7200 127.0.0.1:5060 -m 1 -timeout 60s -timeout_error -nostdin \
-	-trace_msg -message_file "$T_LOGDIR/uac-bob.msg"
+SIP_UAC_PORT=5072 sip_uac_bg uac-bob gw_uac_cw_bye.xml 6002 2009
 bob=$T_PID
 t_wait_log gw "port 5:9: call waiting: tone \(.*\), then the CAS" 20 || { t_tail gw 30; t_fail "no call-waiting alert"; }
 t_wait_log gw "port 5:9: call waiting: the phone acknowledged with DTMF D" 15 || { t_tail phone; t_fail "no TE-ACK taken"; }
