@@ -133,6 +133,7 @@ struct fxs_port {
 	struct leg_fxs *other;
 	enum fxs_cw cw;
 	su_timer_t *cw_timer;		/* the alert's steps */
+	uint64_t cw_heard_at;		/* [us] when the phone has heard what cw_play wrote */
 	su_timer_t *wait_timer;		/* the waiting call unanswered: ring_timeout */
 	struct leg_fxs *pend[FXS_PEND_MAX];	/* legs with events for the zero timer */
 	unsigned npend;
@@ -768,6 +769,7 @@ static void cw_play(struct fxs_port *p, bool alert)
 	}
 	p->cid_len = (size_t)n;
 	p->cid_pos = 0;
+	p->cw_heard_at = clock_now_us() + (uint64_t)n * 125;	/* 8 samples a ms */
 	if (alert)
 		PLOG(LL_INFO, p, "call waiting: tone (%s, %d ms)%s", def ? def : CW_TONE_DEFAULT,
 		     (n - (cw_type2(p) ? k : 0)) / 8, cw_type2(p) ? ", then the CAS" : "");
@@ -1104,12 +1106,21 @@ static void fxs_clear(struct leg *leg, int cause)
 		return;
 	if (l != p->leg) {	/* the held or waiting call: the talking one goes on */
 		if (l->waiting && p->cw != CW_NONE) {
-			/* a CANCEL crossing the alert: what DAHDI holds still plays (at most
-			 * its buffer), nothing after it; the talking call's audio comes back */
+			/* A CANCEL crossing the alert: no caller ID after it. A tone and CAS
+			 * still playing end first (the talking call's stream would flush them
+			 * from the channel mid-signal, and a phone that caught part of a CAS
+			 * mutes for an FSK that never comes); else the call's audio is back
+			 * at once. */
+			uint64_t now = clock_now_us();
+			unsigned ms = p->cw == CW_ACK && p->cw_heard_at > now ?
+				      (unsigned)((p->cw_heard_at - now) / 1000) + 20 : 0;
 			CLOG(LL_INFO, leg->call, "port %u:%u: the waiting call cleared during the "
-			     "call-waiting alert (%s): the alert stops", p->spanno, p->pos,
-			     cw_step_names[p->cw]);
-			cw_stop(p);
+			     "call-waiting alert (%s): the alert stops%s", p->spanno, p->pos,
+			     cw_step_names[p->cw], ms ? " once the tone and CAS have played" : "");
+			if (ms)
+				cw_step(p, CW_PLAY, ms);
+			else
+				cw_stop(p);
 		}
 		if (l->waiting && p->wait_timer)
 			su_timer_reset(p->wait_timer);

@@ -44,7 +44,7 @@ sip_uas gw_uas_answer.xml 6000 -trace_msg -message_file "$T_LOGDIR/uas.msg"
 uas=$T_PID
 t_start phone "${PHONE[@]}" -e 'offhook; expect-tones 425 1s within 3s
 	dtmf 5551234; tone 1004; expect-tone 1800 2s within 8s
-	expect-tones 425 160ms within 20s min 60; expect cas 3s; silence; dtmf D
+	expect-tones 425 100ms within 20s min 60; expect cas 3s; silence; dtmf D
 	expect cid from 2002 name Bob 5s; tone 1004; expect-tone 1800 1s within 5s
 	onhook; expect ringing x 1 16s; expect cid from 2002 name Bob 8s
 	offhook; tone 1004; expect-tone 1400 2s within 8s; sleep 1s; onhook; sleep 1s'

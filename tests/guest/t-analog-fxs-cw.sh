@@ -82,7 +82,7 @@ t_start uac-3 sipp -sf "$SIP_SCEN/gw_uac_fail.xml" -key probe_port 6004 -s 2001 
 	-i 127.0.0.1 -p 5072 -mp 7200 127.0.0.1:5060 -m 1 -timeout 30s -timeout_error -nostdin \
 	-trace_msg -message_file "$T_LOGDIR/uac-3.msg"
 uac3=$T_PID
-t_wait_log gw "port 5:1 is in a call: call waiting" 10 || t_fail "the third call did not wait"
+t_wait_log gw "call 3 .*port 5:1 is in a call: call waiting" 10 || t_fail "the third call did not wait"
 SIP_UAC_PORT=5074 sip_uac gw_uac_fail.xml 6006 2001 -trace_msg -message_file "$T_LOGDIR/uac-4.msg" ||
 	{ t_tail sipp-uac; t_fail "the fourth call: SIPp status $T_RC"; }
 grep -q '^SIP/2.0 486' "$T_LOGDIR/uac-4.msg" || { cat "$T_LOGDIR/uac-4.msg"; t_fail "the fourth call got no 486"; }
