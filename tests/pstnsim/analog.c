@@ -365,6 +365,59 @@ static bool near(unsigned got, unsigned want)
 	return d <= want * 3 / 10 || d <= 60;
 }
 
+/* Rotary dialling by DAHDI's own pulse dialler: DAHDI_DIAL "P<digits>" makes each digit
+ * that many loop breaks (0: ten) on the channel's hook bits, then pauses pulseaftertime
+ * (750 ms) before the next. A dial's 10 pulses per second, 60 ms break and 40 ms make;
+ * DAHDI's defaults are 50/50. Pending until DAHDI_DIALING says it is done. */
+#define PULSE_BREAK_MS	60
+#define PULSE_MAKE_MS	40
+
+static int pulse(struct sim_line *l, const struct sim_cmd *c, bool first, uint64_t elapsed,
+		 unsigned limit, char *msg, size_t len)
+{
+	int dialing = 0;
+
+	if (first) {
+		struct dahdi_params pa;
+		struct dahdi_dialoperation op = { .op = DAHDI_DIAL_OP_REPLACE };
+
+		if (!l->offhook) {
+			snprintf(msg, len, "pulse: the phone is on-hook");
+			return -1;
+		}
+		memset(&pa, 0, sizeof(pa));
+		if (ioctl(l->fd, DAHDI_GET_PARAMS, &pa)) {
+			snprintf(msg, len, "DAHDI_GET_PARAMS: %s", strerror(errno));
+			return -1;
+		}
+		pa.pulsebreaktime = PULSE_BREAK_MS;
+		pa.pulsemaketime = PULSE_MAKE_MS;
+		if (ioctl(l->fd, DAHDI_SET_PARAMS, &pa)) {
+			snprintf(msg, len, "DAHDI_SET_PARAMS: %s", strerror(errno));
+			return -1;
+		}
+		snprintf(op.dialstr, sizeof(op.dialstr), "P%s", c->digits);
+		if (ioctl(l->fd, DAHDI_DIAL, &op)) {
+			snprintf(msg, len, "DAHDI_DIAL: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (ioctl(l->fd, DAHDI_DIALING, &dialing)) {
+		snprintf(msg, len, "DAHDI_DIALING: %s", strerror(errno));
+		return -1;
+	}
+	if (!dialing) {
+		snprintf(msg, len, "pulse-dialled %s (%d/%d ms break/make) in %llu ms", c->digits,
+			 PULSE_BREAK_MS, PULSE_MAKE_MS, (unsigned long long)elapsed);
+		return 1;
+	}
+	if (elapsed >= limit) {
+		snprintf(msg, len, "pulse dialling of %s not done within %u ms", c->digits, limit);
+		return -1;
+	}
+	return 0;
+}
+
 int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t elapsed,
 		    unsigned limit, char *msg, size_t len)
 {
@@ -407,6 +460,8 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 		err = hook(l, DAHDI_FLASH);
 		snprintf(msg, len, err ? "DAHDI_HOOK flash: %s" : "flash%s", err ? strerror(err) : "");
 		return err ? -1 : 1;
+	case OP_PULSE:
+		return pulse(l, c, first, elapsed, limit, msg, len);
 	case OP_LINE_TONE:
 		l->lt_f1 = c->freq;
 		l->lt_f2 = c->freq2;
