@@ -31,6 +31,7 @@ struct sim_line {
 	bool exchange;
 	bool offhook;			/* our own hook state */
 	bool ringing;			/* the exchange: ring-line until answered */
+	bool pulsing;			/* the phone: DAHDI pulse-dials, nothing written meanwhile */
 	/* events seen, not yet consumed by an expectation */
 	unsigned rings, offhooks, onhooks;
 	uint64_t ring_t[MAX_RINGS];	/* [ms] every ring burst seen */
@@ -58,7 +59,6 @@ struct sim_line {
 	uint64_t cid_tx_at;		/* [ms] not before */
 	/* line-tone: the exchange's busy/congestion tone, in its cadence, loop current kept */
 	unsigned lt_f1, lt_f2;		/* [Hz] 0: off */
-	bool pulsing;			/* DAHDI is pulse-dialling: nothing written meanwhile */
 	unsigned lt_on, lt_off;		/* [ms] cadence; 0: continuous */
 	double lt_amp;			/* per frequency */
 	uint64_t lt_pos;		/* [samples] since the tone began */
