@@ -1550,3 +1550,21 @@ Test(conf, ports_register)
 		      "t.conf:20: username: 'a@b': '@' is not allowed in a SIP user part",
 		      "t.conf:21: [port 5:5]: mwi = subscribe: needs register = trunk NAME");
 }
+
+/* The flash limits: flash_max_ms only, above DAHDI's fixed 200 ms pulse limit (a shorter
+ * on-hook is a dial pulse, tdm/analog.h); there is no flash_min_ms to set. */
+Test(conf, port_flash_limits)
+{
+	struct conf *c = load_ok("[span 5]\ntype = t1\nsignalling = fxs\n"
+				 "[port 5:1]\nflash_max_ms = 250\n[port 5:2]\n");
+
+	cr_assert_eq(c->ports[0].flash_max_ms, 250);
+	cr_assert_eq(c->ports[1].flash_max_ms, 800, "default");
+	conf_free(c);
+
+	expect_errors("[span 5]\ntype = t1\nsignalling = fxs\n"
+		      "[port 5:1]\nflash_max_ms = 200\n[port 5:2]\nflash_min_ms = 80\n", 2,
+		      "t.conf:5: flash_max_ms: 200 is out of range (250..3000)",
+		      "t.conf:7: unknown key 'flash_min_ms' in [port 5:2] (did you mean "
+		      "'flash_max_ms'?)");
+}
