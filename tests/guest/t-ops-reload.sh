@@ -14,8 +14,12 @@
 #     SIGKILL and a restart span 2 starts blocked (log line, show spans).
 #  3. Unblocked, the number takes the catch-all route e1-out to trunk peer; "show routes"
 #     lists the routes with their counts.
+#  4. Group pbx (spans 2, 4; span 4 has no PBX here) changes its hunt from ascending to
+#     descending under a PBX call on span 2: "groups: 1 changed"; the call's channel stays
+#     busy (show channels) and its audio goes on; a SIP call to the group (route to-group)
+#     then takes span 2's highest free channel, and clears 16.
 # needs: strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
-# timeout: 200
+# timeout: 240
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
@@ -33,12 +37,13 @@ write_conf() {
 	case $1 in
 	v1) extra='[route reload-r]\nfrom = span 2\nmatch = 4930555\nto = trunk peer\n' ;;
 	v2) extra='[route reload-r]\nfrom = span 2\nmatch = 4930555\nto = trunk peer3\n[trunk peer3]\nproxy = sip:127.0.0.1:5074\nkeepalive = 0\nrtp_timeout = 0\n' ;;
-	v3) extra= ;;
+	v3|v4) extra= ;;
 	esac
 	sed -e "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK\nstate_file = $STATE|" \
 		-e "s|^\[route dead-out\]\$|$extra[route dead-out]|" \
 		"$STROWGER_ROOT/tests/guest/gateway.conf" >"$CONF.tmp"
 	[ "$1" != v1 ] && sed -i 's|^proxy = sip:127.0.0.1:5070$|&\nfrom_user = gw-account|' "$CONF.tmp"
+	[ "$1" = v4 ] && sed -i 's|^hunt = ascending$|hunt = descending|' "$CONF.tmp"
 	mv "$CONF.tmp" "$CONF"
 }
 
@@ -181,6 +186,41 @@ grep -q '^reload-r ' <<<"$CTL_OUT" && t_fail "show routes still lists the remove
 ctl --json show routes
 grep -q '"name":"e1-out","from":"span 2","match":"","to":\["trunk peer"\],"strip":0,"prepend":"","calls":1' <<<"$CTL_OUT" ||
 	t_fail "show routes --json"
+
+# ---- 4. a group's hunt changed under a call on it -----------------------------------------
+t_start probe-uas4 "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
+	--send-tone 1800 --expect-tone 1004 --duration 30 --wait-first 20
+probe=$T_PID
+sip_uas gw_uas_answer.xml 6000
+uas=$T_PID
+t_start pbx-4 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930555 from 5551000 as a;
+	expect alerting 10s; expect answer 10s; tone 1004;
+	expect ring to 4930997 from 5551000 as b 20s; answer; expect hangup 16 10s;
+	use a; expect-tone 1800 2s within 5s; sleep 1s; hangup 16; expect hangup 5s'
+pbx=$T_PID
+wait_active 1 || { t_tail pbx-4; t_tail gw 30; t_fail "call 4a never active"; }
+ctl show channels span 2
+ch=$(awk '$1 == 2 && $3 == "busy" { print $2; exit }' <<<"$CTL_OUT")
+[ -n "$ch" ] || t_fail "no busy channel on span 2 under call 4a"
+write_conf v4
+ctl reload
+grep -qE '^reloaded: 0 trunks changed, 0 added, 0 removed; [0-9]+ routes; groups: 1 changed, 0 added, 0 removed$' <<<"$CTL_OUT" ||
+	t_fail "hunt change of group pbx: $CTL_OUT"
+t_wait_log gw "group pbx: changed: 2 spans, 53 B-channels, hunt descending" 5 || t_fail "group pbx not rebuilt"
+ctl show channels span 2
+grep -qE "^2 +$ch +busy " <<<"$CTL_OUT" || t_fail "call 4a's channel $ch not busy after the reload"
+# Descending over 2, 4 (span 4 down): span 2's last channel, or the one below if 4a has it.
+want=31; [ "$ch" = 31 ] && want=30
+SIP_UAC_PORT=5072 sip_uac gw_uac_call.xml 6002 774930997 -d 2000 ||
+	{ t_tail sipp-uac; t_tail gw 30; t_fail "SIP call to group pbx after the reload failed (SIPp status $T_RC)"; }
+t_wait_log gw "CALL id=[0-9]+ dir=sip-tdm span 2 ch $want trunk=peer2 called=4930997 .*answered=yes cause=16 " 10 ||
+	{ t_tail gw 30; t_fail "the call after the reload did not hunt descending (span 2 ch $want)"; }
+t_wait_exit "$pbx" 30 || { t_tail pbx-4; t_tail gw 30; t_fail "call 4a lost its audio or did not end normally (pstnsim status $T_RC)"; }
+t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS of call 4a did not get its BYE (status $T_RC)"; }
+kill -TERM "$probe"
+t_wait_exit "$probe" 5 || { t_tail probe-uas4; t_fail "no 1004 Hz on the SIP side of call 4a (rtpprobe status $T_RC)"; }
+t_wait_log gw "CALL id=[0-9]+ dir=tdm-sip span 2 ch $ch trunk=peer called=4930555 .*answered=yes cause=16" 5 ||
+	t_fail "call 4a did not end normally on channel $ch"
 
 gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
