@@ -250,7 +250,8 @@ static void apply_groups(struct daemon *d, const struct conf *conf, struct reloa
 			continue;
 		span_group_describe(groups[i], what, sizeof(what));
 		bool was = gw_group_find(d, defs[i].name) != NULL;
-		LOGN(LS_CONF, "%s: %s: %s", defs[i].name, was ? "changed" : "added", what);
+		LOGN(LS_CONF, "%s%s: %s: %s", is_span_group(defs[i].name) ? "" : "group ",
+		     defs[i].name, was ? "changed" : "added", what);
 		if (!is_span_group(defs[i].name))
 			was ? s->groups_changed++ : s->groups_added++;
 	}
@@ -263,7 +264,7 @@ static void apply_groups(struct daemon *d, const struct conf *conf, struct reloa
 		for (unsigned i = 0; i < n && gone; i++)
 			gone = strcmp(name, defs[i].name) != 0;
 		if (gone) {
-			LOGN(LS_CONF, "%s: removed", name);
+			LOGN(LS_CONF, "%s%s: removed", is_span_group(name) ? "" : "group ", name);
 			s->groups_removed += !is_span_group(name);
 		}
 		span_group_free(d->groups[j]);
