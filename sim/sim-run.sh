@@ -22,134 +22,151 @@
 # analog line saw (dial tone, rings, caller ID, digits) and the tones heard.
 # Sets SIM_CALLS (calls placed) and SIM_ANSWERED (calls answered with audio both ways).
 
-_sim_field() {	# FILE PREFIX KEY: KEY=value from the first line of FILE starting with PREFIX
-	grep -m1 "^$2" "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$3=//p" | head -1
-}
-
-# The INVITE in a SIPp message log: "sip:...  From: ..." (sent or received).
-_sim_invite() {
-	local f=$1 ruri from
-	ruri=$(grep -m1 -E '^INVITE ' "$f" 2>/dev/null | awk '{ print $2 }')
-	from=$(awk '/^INVITE /{ on = 1 } on && tolower($0) ~ /^(from|f):/ { sub(/\r$/, ""); sub(/^[^:]*: */, ""); print; exit }' "$f" 2>/dev/null)
-	[ -n "$ruri" ] && echo "$ruri, From $from"
-}
-
 # The gateway's CALL line number N (1-based), waiting up to SECS (10) for it.
 _sim_call_line() {
 	local i
-	for i in $(seq $((${2:-10} * 10))); do
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
 		[ "$(grep -c 'CALL id=' "$T_LOGDIR/gw.log")" -ge "$1" ] && break
 		sleep 0.1
 	done
 	grep 'CALL id=' "$T_LOGDIR/gw.log" | sed -n "${1}p"
 }
 
-# What a simulator heard from the SIP side: "1800 Hz" or "nothing". Its CALL line's audio=
-# ("1800:ok:1900/2000"), or, when it was stopped before it printed one, its passed
-# expect-tone step ("audio ok: heard 1800 Hz").
-_sim_heard() {
-	local a
-	a=$(_sim_field "$1" "CALL " audio)
-	case $a in
-	*:ok:*) echo "${a%%:*} Hz"; return ;;
-	?*) echo nothing; return ;;
-	esac
-	a=$(sed -n 's/.* ok .*audio ok: heard \([0-9]*\) Hz.*/\1/p' "$1" 2>/dev/null | head -1)
-	echo "${a:+$a Hz}${a:-nothing}"
-}
+# One call's block, from the gateway's CALL line and log, the simulator's log, the RTP
+# probe's and SIPp's: one awk run (a fork costs ~0.1 s in the TCG guest). Status 0 when
+# both sides heard each other.
+#   N WHAT CALL_LINE SIDE(PBX|phone|exchange) SIDE_LOG PROBE_LOG got|sent ORIGINATED(yes|no)
+#   PORT(guest "5:2" or -) REORDER_SKIP SIPP_MSG...
+# REORDER_SKIP: the port's "reorder" lines in gw.log before this call (a later one says
+# why the gateway made no call).
+_sim_report() {
+	local n=$1 what=$2 line=$3 side=$4 log=$5 probe=$6 how=$7 orig=$8 port=$9 skip=${10}
+	shift 10
+	awk -v n="$n" -v what="$what" -v line="$line" -v side="$side" -v slog="$log" \
+		-v plog="$probe" -v how="$how" -v orig="$orig" -v port="$port" -v rskip="$skip" \
+		-v maps="$SIM_MAP" -v gwlog="$T_LOGDIR/gw.log" '
+	# guest span and port numbers as the user numbered them: "port 5:2" -> "port 3:2"
+	function user(s,    out, w, num) {
+		out = ""
+		while (match(s, /(span|port) [0-9]+/)) {
+			w = substr(s, RSTART, RLENGTH); num = substr(w, 6)
+			out = out substr(s, 1, RSTART - 1) substr(w, 1, 5) ((num in um) ? um[num] : num)
+			s = substr(s, RSTART + RLENGTH)
+		}
+		return out s
+	}
+	function field(l, k) {	# KEY=value of a "k=v k=v" line
+		return match(" " l " ", " " k "=[^ ]*") ? substr(" " l " ", RSTART + length(k) + 2, RLENGTH - length(k) - 2) : ""
+	}
+	function after(l, re) {	# the text after the first match of the regex (a string) re in l
+		return match(l, re) ? substr(l, RSTART + RLENGTH) : ""
+	}
+	BEGIN {
+		k = split(maps, m, " ")
+		for (i = 1; i <= k; i++) { split(m[i], g, "="); um[g[1]] = g[2] }
+		if (line != "" && match(line, / CALL id=[0-9]+/))
+			id = substr(line, RSTART + 9, RLENGTH - 9)
+		route = field(line, "route")
+		to = field(line, "to"); gsub(/(^|,)[a-z]+:/, "& ", to); gsub(/: /, " ", to); gsub(/,/, ", ", to)
+		to = user(to)
+		if (match(line, /(sip|tdm)-(sip|tdm) port [0-9]+:[0-9]+/))
+			where = user(substr(line, RSTART + 8, RLENGTH - 8))
+		# calls to and from analog ports name their route in info lines, not the CALL line:
+		# "call 3 (...): port 5:2 dialled 5551234 (...) -> 5551234 (route out)",
+		# "call 4 (...): INVITE 2002 from ... (route to-phones to port 5, Call-ID ...)",
+		# "call 5 (...): port 7:1 rings: caller ..."
+		re = "call " id " \\([^)]*\\): (INVITE .*\\(route |port [0-9]+:[0-9]+ (dialled .*\\(route |rings))"
+		while ((getline l < gwlog) > 0) {
+			if (route == "" && id != "" && r == "" && l ~ re)
+				r = l
+			if (port != "-" && index(l, "port " port ": ") && l ~ /: reorder$/ && ++rc > rskip)
+				why = user("port " port ": " after(l, "port [0-9]+:[0-9]+: "))
+		}
+		if (r != "" && match(r, /\(route [^,)]*/)) {
+			r = substr(r, RSTART + 7, RLENGTH - 7)
+			route = user(r); sub(/ to .*/, "", route)
+			to = (r ~ / to /) ? user(substr(r, index(r, " to ") + 4)) : ""
+		} else if (r != "" && match(r, /: port [0-9]+:[0-9]+ rings/)) {
+			route = "[" user(substr(r, RSTART + 2, RLENGTH - 8)) "]"
+		}
+		if (route != "" && to == "" && field(line, "trunk") != "")
+			to = "trunk " field(line, "trunk")
+		if (where != "" && to ~ /^port / && where != to)
+			to = to " (" where ")"
 
-# "1800:ok:1900/2000" (rtpprobe's tone=): "1800 Hz" or "nothing"
-_sim_tone() {
-	case $1 in
-	*:ok:*) echo "${1%%:*} Hz" ;;
-	*) echo "nothing" ;;
-	esac
-}
+		# the simulator: what it heard and what its line saw
+		while ((getline l < slog) > 0) {
+			if (l ~ /^CALL /) { a = field(l, "audio"); rx = field(l, "dtmf_rx") }
+			if (l ~ / ok .*audio ok: heard [0-9]+ Hz/ && heard == "")
+				heard = after(l, "audio ok: heard ")
+			if (l ~ / FAIL / && failed == "")
+				failed = after(l, " FAIL +")
+			if (l ~ / ok .*expect-tones [0-9+]+ .* ok: heard/ && dial == "") {
+				dial = after(l, "expect-tones "); sub(/ .*/, "", dial)
+			}
+			if (l ~ / ok .*dtmf [0-9*#A-D]+: line: sent/ && dialled == "") {
+				dialled = after(l, " dtmf "); sub(/:.*/, "", dialled)
+			}
+			if (l ~ / ok .*expect ringing/ && rang == "")
+				rang = after(l, "expect ringing[^:]*: ")
+			if (l ~ /evt +line: caller ID number/ && cid == "") {
+				cid = after(l, "caller ID "); sub(/ date .*/, "", cid)
+			}
+			if (l ~ / ok .*offhook: off-hook/)
+				offhook = 1
+			if (l ~ / ok .*expect offhook/ && seized == "")
+				seized = after(l, "expect offhook[^:]*: ")
+		}
+		heard_side = a ~ /:ok:/ ? substr(a, 1, index(a, ":") - 1) " Hz" : \
+			     a == "" && heard != "" ? heard : "nothing"
+		sub(/ for .*/, "", heard_side)
+		if (heard_side ~ /^[0-9]+$/)
+			heard_side = heard_side " Hz"
+		while ((getline l < plog) > 0)
+			if (l ~ /^PROBE /) t = field(l, "tone")
+		heard_sip = t ~ /:ok:/ ? substr(t, 1, index(t, ":") - 1) " Hz" : "nothing"
+		# the INVITE as SIPp sent or got it: Request-URI, From
+		for (i = 1; i < ARGC && invite == ""; i++) {
+			on = 0
+			while ((getline l < ARGV[i]) > 0) {
+				sub(/\r$/, "", l)
+				if (!on && l ~ /^INVITE /) { split(l, w, " "); ruri = w[2]; on = 1 }
+				else if (on && tolower(l) ~ /^(from|f):/) {
+					sub(/^[^:]*: */, "", l); invite = ruri ", From " l; break
+				}
+			}
+		}
 
-# Guest span and port numbers in TEXT as the user numbered them ("port 5:2" -> "port 3:2").
-_sim_user() {
-	sed -E "${SIM_SPANS:-} s/@//g" <<<"$1"
-}
-
-# The first failed step of a simulator's log, "L3 expect-tones 350+440 1s within 3s: ...".
-_sim_failed() {
-	sed -n 's/^\[[ 0-9.]*\] [a-z]* FAIL  *\(L[0-9]*\) *\(.*\)/\1 \2/p' "$1" 2>/dev/null | head -1
-}
-
-# What an analog simulator's log says about its line, one line: dial tone, rings, caller ID,
-# digits, or the step that failed.
-_sim_line_note() {	# LOG ROLE(phone|exchange) PORT ORIGINATED(yes|no)
-	local log=$1 role=$2 port=$3 orig=$4 s out="" fl
-	if [ "$role" = phone ] && [ "$orig" = yes ]; then
-		s=$(sed -n 's/.* ok .*expect-tones \([0-9+]*\) .*: .* ok: heard.*/\1/p' "$log" | head -1)
-		if [ -n "$s" ]; then out="dial tone $s Hz heard"; else out="no dial tone checked or heard"; fi
-		s=$(sed -n 's/.* ok .*dtmf \([0-9*#ABCD]*\): line: sent.*/\1/p' "$log" | head -1)
-		out="$out, dialled ${s:-nothing}"
-	elif [ "$role" = phone ]; then
-		s=$(sed -n 's/.* ok .*expect ringing[^:]*: \(.*\)/\1/p' "$log" | head -1)
-		out="rang: ${s:-no}"
-		s=$(sed -n "s/.* evt   line: caller ID number '\([^']*\)' name '\([^']*\)'.*/number '\1' name '\2'/p" "$log" | head -1)
-		out="$out; caller ID ${s:-none decoded}"
-		grep -q ' ok .* offhook: off-hook' "$log" && out="$out; answered"
-	elif [ "$orig" = yes ]; then
-		s=$(sed -n 's/.* ok .*expect offhook[^:]*: \(.*\)/\1/p' "$log" | head -1)
-		out="rang the line; the gateway went ${s:-not off-hook}"
-	else
-		s=$(_sim_field "$log" "CALL " dtmf_rx)
-		out="line seized; digits heard ${s:-?}"
-	fi
-	fl=$(_sim_failed "$log")
-	echo "$role on $port: $out${fl:+; FAILED $fl}"
-}
-
-_sim_report() {	# N WHAT CALL_LINE SIDE SIDE_LOG PROBE_LOG INVITE got|sent [LINE_NOTE] [NO_CALL_WHY]
-	local n=$1 what=$2 line=$3 side=$4 log=$5 probe=$6 invite=$7 how=$8 note=${9:-} why=${10:-}
-	local route to cause status heard_side heard_sip where
-	route=$(tr ' ' '\n' <<<"$line" | sed -n 's/^route=//p')
-	# "trunk:carrier", "span:2", "port:5:1": the destination, in the user's span numbers
-	to=$(_sim_user "$(tr ' ' '\n' <<<"$line" | sed -n 's/^to=//p' | sed -E 's/(^|,)([a-z]+):/\1\2 /g; s/,/, /g')")
-	# the port that took a call routed to a whole FXS span ("to=port:5" rang port 5:2)
-	where=$(grep -oE '(sip|tdm)-(sip|tdm) port [0-9]+:[0-9]+' <<<"$line" | grep -oE 'port [0-9:]+')
-	where=$(_sim_user "$where")
-	[ -n "$where" ] && [ "$where" != "$to" ] && [ "${to%% *}" = port ] && to="$to ($where)"
-	# calls to and from analog ports name their route in the gateway's info lines, not in
-	# the CALL line: "call 3 (...): port 5:2 dialled 5551234 (...) -> 5551234 (route out)",
-	# "INVITE 2002 from ... -> 2002 (route to-phones to port 5, Call-ID ...)", "port 7:1 rings"
-	if [ -z "$route" ] && [ -n "$line" ]; then
-		local id r
-		id=$(sed -n 's/.* CALL id=\([0-9]*\) .*/\1/p' <<<"$line")
-		r=$(grep -m1 -E "call $id \([^)]*\): (INVITE .*\(route |port [0-9]+:[0-9]+ (dialled .*\(route |rings))" \
-			"$T_LOGDIR/gw.log" | sed -E 's/.*\(route ([^,)]*).*/\1/; s/.*: (port [0-9]+:[0-9]+) rings.*/[\1]/')
-		route=$(_sim_user "${r%% to *}")
-		case $r in
-		*" to "*) to=$(_sim_user "${r#* to }") ;;
-		*) to=$(tr ' ' '\n' <<<"$line" | sed -n 's/^trunk=/trunk /p' | head -1) ;;
-		esac
-		[ -n "$where" ] && [ "$where" != "$to" ] && [ "${to%% *}" = port ] && to="$to ($where)"
-	fi
-	cause=$(sed -n 's/.* cause=\([0-9-]*\) (\(.*\)) sip_status=.*/\1 (\2)/p' <<<"$line")
-	status=$(tr ' ' '\n' <<<"$line" | sed -n 's/^sip_status=//p')
-	[ "$status" = 0 ] && status=none
-	heard_side=$(_sim_heard "$log")
-	heard_sip=$(_sim_tone "$(_sim_field "$probe" "PROBE" tone)")
-	echo "sim: call $n: $what"
-	if [ -n "$route" ]; then
-		echo "sim:   route: $route to $to"
-	elif [ -n "$why" ]; then
-		echo "sim:   route: none ($why)"
-	else
-		echo "sim:   route: none (no route matched)"
-	fi
-	echo "sim:   SIP peer $how: ${invite:-no INVITE}"
-	[ -n "$note" ] && echo "sim:   $note"
-	if [ -n "$line" ]; then
-		echo "sim:   cause ${cause:-?}, SIP status ${status:-?}, answered $(tr ' ' '\n' <<<"$line" | sed -n 's/^answered=//p')"
-	else
-		echo "sim:   cause none (no call: the gateway logged no CALL line), SIP status none, answered no"
-	fi
-	echo "sim:   audio: $side heard $heard_side, SIP peer heard $heard_sip (the $side sends 1004 Hz, the SIP peer 1800 Hz)"
-	[ "$heard_side" = "1800 Hz" ] && [ "$heard_sip" = "1004 Hz" ] && SIM_ANSWERED=$((SIM_ANSWERED + 1))
-	return 0
+		printf "sim: call %s: %s\n", n, what
+		if (route != "")
+			printf "sim:   route: %s to %s\n", route, to
+		else
+			printf "sim:   route: none (%s)\n", why != "" ? why : "no route matched"
+		printf "sim:   SIP peer %s: %s\n", how, invite != "" ? invite : "no INVITE"
+		if (side != "PBX" && port != "-") {
+			p = user("port " port)
+			if (side == "phone" && orig == "yes")
+				s = (dial != "" ? "dial tone " dial " Hz heard" : "no dial tone checked or heard") \
+				    ", dialled " (dialled != "" ? dialled : "nothing")
+			else if (side == "phone")
+				s = "rang: " (rang != "" ? rang : "no") "; caller ID " \
+				    (cid != "" ? cid : "none decoded") (offhook ? "; answered" : "")
+			else if (orig == "yes")
+				s = "rang the line; the gateway went " (seized != "" ? seized : "not off-hook")
+			else
+				s = "line seized; digits heard " (rx != "" ? rx : "?")
+			printf "sim:   %s on %s: %s%s\n", side, p, s, failed != "" ? "; FAILED " failed : ""
+		}
+		if (line != "") {
+			c = line; sub(/.* cause=/, "", c); sub(/\) sip_status=.*/, ")", c)
+			st = field(line, "sip_status"); if (st == "0") st = "none"
+			printf "sim:   cause %s, SIP status %s, answered %s\n", c, st, field(line, "answered")
+		} else
+			print "sim:   cause none (no call: the gateway logged no CALL line), SIP status none, answered no"
+		printf "sim:   audio: %s heard %s, SIP peer heard %s (the %s sends 1004 Hz, the SIP peer 1800 Hz)\n",
+			side, heard_side, heard_sip, side
+		exit !(heard_side == "1800 Hz" && heard_sip == "1004 Hz")
+	}' "$@"
 }
 
 # The analog port G:P (guest numbers) of DIR/ports: its fields into _P (gw pos kind span chan
@@ -160,15 +177,19 @@ _sim_port() {
 
 # Wait for PID to exit, at most SECS; stop it early when gw.log gets a line matching PATTERN
 # beyond its first SKIP such lines (the gateway gave up on the call: no point waiting).
+# Sets SIM_GAVE_UP to 1 when it did.
 _sim_wait_or() {	# PID SECS PATTERN SKIP
-	for _ in $(seq $(($2 * 5))); do
-		kill -0 "$1" 2>/dev/null || break
+	local i
+	SIM_GAVE_UP=0
+	for ((i = 0; i < $2 * 4; i++)); do
 		if [ "$(grep -cE -- "$3" "$T_LOGDIR/gw.log")" -gt "$4" ]; then
+			SIM_GAVE_UP=1
 			sleep 1	# let the simulator log what it heard
 			kill -TERM "$1" 2>/dev/null
 			break
 		fi
-		sleep 0.2
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.25
 	done
 	t_wait_exit "$1" 5
 }
@@ -182,15 +203,16 @@ sim_run() {
 	[ -f "$dir/ports" ] || : >"$dir/ports"
 	SIM_CALLS=0 SIM_ANSWERED=0
 	gw_start "$dir/strowger.conf"
-	SIM_SPANS=""
+	SIM_MAP=""	# "2=1 5=3": guest span = the user's
 	while IFS='|' read -r -u 5 span _ _ user; do
-		SIM_SPANS="$SIM_SPANS s/\\b(span|port) $span\\b/\\1 @$user/g;"
+		SIM_MAP="$SIM_MAP $span=$user"
 		t_wait_log gw "span $span: up," 40 || { t_tail gw 20; t_fail "span $span did not come up"; }
 	done 5<"$dir/spans"
 	while IFS='|' read -r -u 3 kind what gs number from; do
 		n=$((n + 1))
-		local before note="" why="" side=PBX log
+		local before side=PBX log port=- skip=0
 		before=$(grep -c 'CALL id=' "$T_LOGDIR/gw.log")
+		line=""
 		pids=() plogs=()
 		if [ "$kind" != sip ]; then
 			t_start "probe-$n" "$probe" --listen 127.0.0.1:6000 --tag sip --send-tone 1800 \
@@ -223,11 +245,8 @@ sim_run() {
 					$dial; dtmf $number; tone 1004; expect-tone 1800 2s within 20s;
 					sleep 2s; onhook; sleep 1s"
 				# a number the gateway cannot route: it plays reorder at once
-				_sim_wait_or "$T_PID" 40 "port $gs: .*: reorder" \
-					"$(grep -cE "port $gs: .*: reorder" "$T_LOGDIR/gw.log")"
-				why=$(grep -E "port $gs: .*: reorder" "$T_LOGDIR/gw.log" | tail -1 | sed 's/.*port \([0-9]*:[0-9]*\): /port \1: /')
-				why=$(_sim_user "$why")
-				note=$(_sim_line_note "$log" phone "$(_sim_user "port $gs")" yes)
+				port=$gs skip=$(grep -cE "port $gs: .*: reorder" "$T_LOGDIR/gw.log")
+				_sim_wait_or "$T_PID" 40 "port $gs: .*: reorder" "$skip"
 				;;
 			exchange)
 				_sim_port "$dir" "$gs"
@@ -236,19 +255,15 @@ sim_run() {
 				t_run "exch-$n" 60 "$sim" --analog "${_P[4]}" --role exchange --tag exch \
 					--cid "${_P[5]/none/bell202}" -e "ring-line $number; expect offhook 20s;
 					tone 1004; expect-tone 1800 2s within 8s; sleep 2s; onhook; sleep 2s"
-				note=$(_sim_line_note "$log" exchange "$(_sim_user "port $gs")" yes)
+				port=$gs
 				;;
 			esac
 			# a call that never reached the gateway's router has no CALL line: do not wait
-			if [ -n "$why" ]; then line=""; else line=$(_sim_call_line $((before + 1))); fi
-			local inv=""
-			for f in "$T_LOGDIR"/uas-$n-*.msg; do
-				[ -n "$inv" ] || inv=$(_sim_invite "$f")
-			done
+			[ "$kind" = phone ] && [ "$SIM_GAVE_UP" = 1 ] || line=$(_sim_call_line $((before + 1)))
 			for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 			for p in "${pids[@]}"; do t_wait_exit "$p" 5; done
-			_sim_report "$n" "$what" "$line" "$side" "$log" "$T_LOGDIR/probe-$n.log" "$inv" got \
-				"$note" "$why"
+			_sim_report "$n" "$what" "$line" "$side" "$log" "$T_LOGDIR/probe-$n.log" got yes \
+				"$port" "$skip" "$T_LOGDIR"/uas-$n-*.msg && SIM_ANSWERED=$((SIM_ANSWERED + 1))
 		else
 			addr=$gs
 			while IFS='|' read -r -u 4 span k args _; do
@@ -300,8 +315,8 @@ sim_run() {
 				case $f in
 				*/pbx-*) grep -q ' ok .*expect ring [0-9]' "$f" && log=$f side=PBX ;;
 				*/phone-*) grep -qE ' ok .*expect ringing|FAIL .*expect ringing[^:]*: [1-9]' "$f" &&
-					log=$f side=phone ;;
-				*/exch-*) grep -q ' ok .*expect offhook' "$f" && log=$f side=exchange ;;
+					log=$f side=phone port=${f##*/phone-$n-} ;;
+				*/exch-*) grep -q ' ok .*expect offhook' "$f" && log=$f side=exchange port=${f##*/exch-$n-} ;;
 				esac
 			done
 			for k in "${!pids[@]}"; do
@@ -309,13 +324,9 @@ sim_run() {
 				kill -TERM "${pids[$k]}" 2>/dev/null
 			done
 			for p in "${pids[@]}"; do t_wait_exit "$p" 5; done
-			if [ "$side" != PBX ] && [ -n "$log" ]; then
-				local pp
-				pp=$(basename "$log" .log | sed -E 's/^[a-z]+-[0-9]+-([0-9]+)-([0-9]+)$/port \1:\2/')
-				note=$(_sim_line_note "$log" "$side" "$(_sim_user "$pp")" no)
-			fi
+			[ "$port" = - ] || port=${port%.log} port=${port/-/:}	# "5-2.log" -> "5:2"
 			_sim_report "$n" "$what" "$line" "$side" "${log:-/dev/null}" "$T_LOGDIR/probe-$n.log" \
-				"$(_sim_invite "$T_LOGDIR/uac-$n.msg")" sent "$note"
+				sent no "$port" 999999 "$T_LOGDIR/uac-$n.msg" && SIM_ANSWERED=$((SIM_ANSWERED + 1))
 		fi
 		SIM_CALLS=$n
 	done 3<"$dir/plan"

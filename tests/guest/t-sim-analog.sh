@@ -75,7 +75,7 @@ expect 5 "$both" "audio both ways"
 # 6: a number no route takes: reorder, no call
 expect 6 'route: none \(port 3:3: no route for the number: reorder\)$' "no route"
 expect 6 'SIP peer got: no INVITE' "no INVITE"
-expect 6 'phone on port 3:3: .*dialled 7#' "digits"
+expect 6 'phone on port 3:3: .*dialled 0123#' "digits"
 expect 6 'cause none \(no call' "no call"
 expect 6 'audio: phone heard nothing, SIP peer heard nothing' "no audio"
 [ "$SIM_ANSWERED" = 5 ] || t_fail "$SIM_ANSWERED calls with audio both ways, not 5"
