@@ -243,7 +243,7 @@ sim_run() {
 				# the dial tone, the digits; the call's audio once the SIP peer answers
 				t_start "phone-$n" "$sim" --analog "${_P[4]}" --role phone --tag phone -e "offhook;
 					$dial; dtmf $number; tone 1004; expect-tone 1800 2s within 20s;
-					sleep 2s; onhook; sleep 1s"
+					sleep 1s; onhook; sleep 500ms"
 				# a number the gateway cannot route: it plays reorder at once
 				port=$gs skip=$(grep -cE "port $gs: .*: reorder" "$T_LOGDIR/gw.log")
 				_sim_wait_or "$T_PID" 40 "port $gs: .*: reorder" "$skip"
@@ -254,7 +254,7 @@ sim_run() {
 				[ "$number" = - ] && number=""
 				t_run "exch-$n" 60 "$sim" --analog "${_P[4]}" --role exchange --tag exch \
 					--cid "${_P[5]/none/bell202}" -e "ring-line $number; expect offhook 20s;
-					tone 1004; expect-tone 1800 2s within 8s; sleep 2s; onhook; sleep 2s"
+					tone 1004; expect-tone 1800 2s within 8s; sleep 1s; onhook; sleep 1s"
 				port=$gs
 				;;
 			esac
