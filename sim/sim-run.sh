@@ -332,3 +332,20 @@ sim_run() {
 	done 3<"$dir/plan"
 	gw_stop_clean || t_log "the gateway did not stop cleanly (status $T_RC)"
 }
+
+# For the tests of this half (t-sim, t-sim-analog): sim_run DIR with its report in
+# $T_LOGDIR/sim.out (and the test's log); sim_expect N REGEX WHAT fails the test unless a
+# line of call N's block matches REGEX (grep -E).
+sim_run_report() {
+	sim_run "$1" >"$T_LOGDIR/sim.out"
+	cat "$T_LOGDIR/sim.out"
+}
+
+sim_call() {	# N: call N's block, from "sim: call N:" to the next call
+	awk -v n="sim: call $1:" 'index($0, "sim: call ") == 1 { on = index($0, n) == 1 } on' \
+		"$T_LOGDIR/sim.out"
+}
+
+sim_expect() {	# N REGEX WHAT
+	sim_call "$1" | grep -qE -- "$2" || { sim_call "$1"; t_tail gw 30; t_fail "call $1: $3"; }
+}
