@@ -301,6 +301,15 @@ def main():
                         notes.append(f"trunk {tname}: {k} = {v} -> {fixed[k]}")
                     text.append(f"{k} = {fixed[k]}")
                     continue
+            if kind == "port" and (k == "register" and v != "none" or
+                                   k == "mwi" and v == "subscribe"):
+                # the loopback peers take no REGISTER or SUBSCRIBE (no trunk registers either)
+                new = "none" if k == "register" else "notify"
+                notes.append(f"[{name}] {k} = {v} -> {new} " + (
+                    "(registration is not simulated: an INVITE for the port's user needs a "
+                    "route to it)" if k == "register" else "(no SUBSCRIBE without registration)"))
+                text.append(f"{k} = {new}")
+                continue
             if kind in ("route", "port") and k in ("from", "to"):
                 v2 = re.sub(r"\b(span|port)\s+(\d+)(:[0-9-]+)?", span_ref, v)
                 text.append(f"{k} = {v2}")
