@@ -7,8 +7,9 @@
 #  2. port 7:2, caller_id = dtmf: DTMF CLIP (EN 300 659-1 Annex B); From <sip:5553001@...>.
 #  3. port 7:3, Bell 202 with the reason "private" (MDMF 'P'): an anonymous From
 #     (RFC 3323 §4.1.1.3), logged as withheld. (No number: no P-Asserted-Identity to hide.)
-#  4. port 7:4: the peer answers 486; the exchange rings on for 14 s (three more bursts).
-#     Those rings are the same call: exactly one INVITE, and once they stop the port is idle.
+#  4. port 7:1 again: the peer answers 486; the exchange rings on for 14 s (two more bursts).
+#     Those rings are the same call: exactly one INVITE. A call out on the port meanwhile gets
+#     486 (the line is ringing in: seizing it would answer the caller); idle once they stop.
 # needs: strowger tests/pstnsim/pstnsim
 # timeout: 150
 . "$STROWGER_ROOT/tests/guest/lib.sh"
@@ -59,18 +60,25 @@ EOF
 grep -q "port 7:3 rings: caller withheld (private)" "$T_LOGDIR/gw.log" ||
 	t_fail "call 3: the log does not say the caller was withheld"
 
-# ---- 4: refused while ringing: one INVITE for the whole ringing ----------------------------
+# ---- 4: refused while ringing: one INVITE for the whole ringing, the line busy meanwhile ----
 sip_uas gw_uas_busy.xml 6000 -trace_msg -message_file "$T_LOGDIR/uas-4.msg"
 uas=$T_PID
 # shellcheck disable=SC2046
-t_run exch-4 60 $(exch 4 bell202) -e 'ring-line from 5553004; sleep 14s' ||
-	{ t_tail exch-4; t_fail "the exchange on port 7:4 failed (pstnsim status $T_RC)"; }
-t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "port 7:4: the 486 scenario did not end (SIPp status $T_RC)"; }
-t_wait_log gw "port 7:4: offered -> idle" 15 || { t_tail gw 20; t_fail "port 7:4 not idle after the ringing stopped"; }
-invites=$(grep -c "port 7:4 rings: caller" "$T_LOGDIR/gw.log")
-[ "$invites" = 1 ] || { t_tail gw 40; t_fail "port 7:4: $invites calls offered for one ringing (want 1)"; }
-t_wait_log gw "CALL id=4 dir=tdm-sip port 7:4 trunk=peer called=3004 calling=5553004 .*answered=no cause=17" 5 ||
+t_start exch-4 $(exch 1 v23) -e 'ring-line from 5553004; sleep 14s'
+exch=$T_PID
+t_wait_exit "$uas" 15 || { t_tail sipp-uas; t_fail "port 7:1: the 486 scenario did not end (SIPp status $T_RC)"; }
+# The peer calls out on port 7:1 (95551234) while its line still rings: busy, not seized.
+sip_uac gw_uac_fail.xml 6002 95551234 -trace_msg -message_file "$T_LOGDIR/uac-4.msg" ||
+	{ t_tail sipp-uac; t_fail "the call out on the ringing port 7:1 was not refused (SIPp status $T_RC)"; }
+grep -q '^SIP/2.0 486 ' "$T_LOGDIR/uac-4.msg" || t_fail "the call out on the ringing port 7:1 did not get 486"
+t_wait_exit "$exch" 20 || { t_tail exch-4; t_fail "the exchange on port 7:1 failed (pstnsim status $T_RC)"; }
+t_wait_log gw "port 7:1: offered -> idle" 15 || { t_tail gw 20; t_fail "port 7:1 not idle after the ringing stopped"; }
+invites=$(grep -c "port 7:1 rings: caller 5553004" "$T_LOGDIR/gw.log")
+[ "$invites" = 1 ] || { t_tail gw 40; t_fail "port 7:1: $invites calls offered for one ringing (want 1)"; }
+t_wait_log gw "CALL id=4 dir=tdm-sip port 7:1 trunk=peer called=3001 calling=5553004 .*answered=no cause=17" 5 ||
 	t_fail "gateway's summary of the refused call missing or not cause 17"
+t_wait_log gw "CALL id=5 dir=sip-tdm port 7:1 trunk=peer called=5551234 .*answered=no cause=17" 5 ||
+	t_fail "gateway's summary of the call out on the ringing line missing or not cause 17"
 
 gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"
