@@ -1067,13 +1067,14 @@ static void diff_add(struct diff *d, const char *title, const char *what)
 		d->used += (unsigned)n < d->len - d->used ? (unsigned)n : d->len - d->used - 1;
 }
 
-/* Options of kind that differ between a and b and cannot change on reload. */
+/* Options of kind that differ between a and b and cannot change on reload (OPT_GROUPED
+ * ones change with the groups). */
 static void diff_sect(struct diff *d, enum conf_sect_kind kind, const char *title,
 		      const void *a, const void *b)
 {
 	for (unsigned i = 0; i < conf_nopts; i++) {
 		const struct conf_opt *o = &conf_opts[i];
-		if (o->sect != kind || (o->flags & OPT_RELOAD))
+		if (o->sect != kind || (o->flags & (OPT_RELOAD | OPT_GROUPED)))
 			continue;
 		if (conf_opt_applies(o, a) != conf_opt_applies(o, b) ||
 		    (conf_opt_applies(o, a) && !conf_opt_equal(o, a, b)))
@@ -1081,11 +1082,51 @@ static void diff_sect(struct diff *d, enum conf_sect_kind kind, const char *titl
 	}
 }
 
+/* A span that runs on unchanged in kind: in both files, same type and signalling. */
+static bool span_stable(const struct conf *old, const struct conf *new, unsigned n)
+{
+	const struct conf_span *a = conf_span_find(old, n), *b = conf_span_find(new, n);
+
+	return a && b && a->sig == b->sig && a->type == b->type;
+}
+
+static bool group_equal(const struct conf_group *a, const struct conf_group *b)
+{
+	if (!a || !b || a->hunt != b->hunt || a->spans.n != b->spans.n)
+		return false;
+	for (unsigned k = 0; k < a->spans.n; k++)
+		if (a->spans.span[k] != b->spans.span[k])
+			return false;
+	return true;
+}
+
+/* Whether the groups of new can replace those of old while the spans run: every span of
+ * a group added, removed or changed must run on as it is (a span added, removed or changed
+ * in kind waits for the restart, and so do the groups around it). *wait: such a span. */
+static bool groups_reloadable(const struct conf *old, const struct conf *new, unsigned *wait)
+{
+	for (unsigned i = 0; i < old->ngroups + new->ngroups; i++) {
+		const struct conf_group *g = i < old->ngroups ? &old->groups[i] :
+					     &new->groups[i - old->ngroups];
+		const struct conf *other = i < old->ngroups ? new : old;
+
+		if (group_equal(g, conf_group_find(other, g->name)))
+			continue;
+		for (unsigned k = 0; k < g->spans.n; k++)
+			if (!span_stable(old, new, g->spans.span[k])) {
+				*wait = g->spans.span[k];
+				return false;
+			}
+	}
+	return true;
+}
+
 unsigned conf_restart_needed(const struct conf *old, const struct conf *new, char *buf,
 			     unsigned buflen)
 {
 	struct diff d = { .buf = buf, .len = buflen };
-	char title[CONF_NAME_MAX + 16];
+	char title[CONF_NAME_MAX + 16], what[32];
+	unsigned wait;
 
 	if (buf && buflen)
 		buf[0] = '\0';
@@ -1107,21 +1148,22 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 			diff_add(&d, title, "added");
 		}
 	}
-	for (unsigned i = 0; i < old->ngroups; i++) {
-		const struct conf_group *a = &old->groups[i], *b;
-		snprintf(title, sizeof(title), "group %s", a->name);
-		b = conf_group_find(new, a->name);
-		if (!b)
-			diff_add(&d, title, "removed");
-		else
-			diff_sect(&d, CS_GROUP, title, a, b);
-	}
-	for (unsigned i = 0; i < new->ngroups; i++) {
-		if (!conf_group_find(old, new->groups[i].name)) {
-			snprintf(title, sizeof(title), "group %s", new->groups[i].name);
-			diff_add(&d, title, "added");
+	/* Groups are rebuilt by gateway/reload.c, unless one that changes holds a span that
+	 * itself waits for a restart: then they all wait (see groups_reloadable()). */
+	if (!groups_reloadable(old, new, &wait))
+		for (unsigned i = 0; i < old->ngroups + new->ngroups; i++) {
+			const struct conf_group *g = i < old->ngroups ? &old->groups[i] :
+						     &new->groups[i - old->ngroups];
+			const struct conf *other = i < old->ngroups ? new : old;
+
+			if (i >= old->ngroups && conf_group_find(old, g->name))
+				continue;	/* listed with the old ones */
+			if (group_equal(g, conf_group_find(other, g->name)))
+				continue;
+			snprintf(title, sizeof(title), "group %s", g->name);
+			snprintf(what, sizeof(what), "waits for span %u", wait);
+			diff_add(&d, title, what);
 		}
-	}
 	/* Trunks are all reloadable (added, changed and removed by gateway/): not listed. */
 	/* Ports are opened with their spans: a section added, removed or moved needs a
 	 * restart, and so do its options not marked reloadable. */
@@ -1148,12 +1190,13 @@ unsigned conf_restart_needed(const struct conf *old, const struct conf *new, cha
 	return d.count;
 }
 
-/* Copy the reloadable options of a section of kind from src to dst. */
+/* Copy the reloadable options of a section of kind from src to dst, and those a group
+ * decides (OPT_GROUPED: a span's own hunt is its group of one's, rebuilt on reload). */
 static void take_reloadable(enum conf_sect_kind kind, void *dst, const void *src)
 {
 	for (unsigned i = 0; i < conf_nopts; i++) {
 		const struct conf_opt *o = &conf_opts[i];
-		if (o->sect == kind && (o->flags & OPT_RELOAD))
+		if (o->sect == kind && (o->flags & (OPT_RELOAD | OPT_GROUPED)))
 			memcpy((char *)dst + o->off, (const char *)src + o->off, o->size);
 	}
 }
@@ -1193,6 +1236,9 @@ int conf_reload_merge(const struct conf *old, struct conf *new)
 		if (b && b->sig == spans[i].sig && b->type == spans[i].type)
 			take_reloadable(CS_SPAN, &spans[i], b);
 	}
+	/* The groups of the new file when they can change (gateway/reload.c regroups the
+	 * spans, their calls going on), else those that run. */
+	bool regroup = groups_reloadable(old, new, &(unsigned){ 0 });
 	/* The ports as they were opened, with their reloadable options from the same section
 	 * of the new file (same span and positions; otherwise conf_restart_needed() says so). */
 	for (unsigned i = 0; i < old->nports && old->nports == new->nports; i++)
@@ -1202,12 +1248,16 @@ int conf_reload_merge(const struct conf *old, struct conf *new)
 	take_reloadable(CS_GENERAL, &g, &new->general);
 	new->general = g;
 	free(new->spans);
-	free(new->groups);
 	free(new->ports);
 	new->spans = spans;
 	new->nspans = old->nspans;
-	new->groups = groups;
-	new->ngroups = old->ngroups;
+	if (regroup) {
+		free(groups);
+	} else {
+		free(new->groups);
+		new->groups = groups;
+		new->ngroups = old->ngroups;
+	}
 	new->ports = ports;
 	new->nports = old->nports;
 	return 0;

@@ -175,8 +175,7 @@ struct conf_port {
 	unsigned ring_timeout;		/* [s] FXS: no answer this long: cause 19 */
 	unsigned first_digit_ms;	/* [ms] FXS: dial tone without a digit */
 	unsigned digit_ms;		/* [ms] FXS: between digits */
-	unsigned flash_min_ms;		/* [ms] FXS: an on-hook this short is no flash */
-	unsigned flash_max_ms;		/* [ms] FXS: ... this long is a hang-up */
+	unsigned flash_max_ms;		/* [ms] FXS: an on-hook this long is a hang-up */
 	unsigned howler_after;		/* [s] FXS: busy tone, then off-hook warning */
 	bool call_waiting;		/* FXS: a second call in an answered one waits (flash) */
 	struct conf_endpoint to;	/* FXO: where a ringing line's call goes */

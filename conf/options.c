@@ -861,12 +861,12 @@ const struct conf_opt conf_opts[] = {
 	  .def = "10000", P(first_digit_ms), .desc = "FXS: dial tone without a digit [ms]" },
 	{ CS_PORT, "digit_timeout_ms", OT_UINT, OPT_RELOAD, .min = 500, .max = 30000, .def = "4000",
 	  P(digit_ms), .desc = "FXS: between two digits [ms]" },
-	{ CS_PORT, "flash_min_ms", OT_UINT, 0, .min = 20, .max = 2000, .def = "80",
-	  P(flash_min_ms), .desc = "FXS: a shorter on-hook is ignored [ms] (reserved: DAHDI's "
-	  "pulse-dialling limit decides)" },
-	{ CS_PORT, "flash_max_ms", OT_UINT, 0, .min = 50, .max = 3000, .def = "800",
+	/* No flash_min_ms: DAHDI takes an on-hook of up to 200 ms for a dial pulse, a fixed
+	 * limit (tdm/analog.h); a flash_max_ms below it would leave no flash at all. */
+	{ CS_PORT, "flash_max_ms", OT_UINT, 0, .min = 250, .max = 3000, .def = "800",
 	  P(flash_max_ms), .desc = "FXS: a longer on-hook is a hang-up (DAHDI rxflashtime); a "
-	  "flash in an answered call goes to SIP as RFC 4733 event 16 [ms]" },
+	  "flash (over DAHDI's fixed 200 ms) in an answered call goes to SIP as RFC 4733 "
+	  "event 16 [ms]" },
 	{ CS_PORT, "howler_after", OT_UINT, OPT_RELOAD, .min = 1, .max = 600, .def = "30",
 	  P(howler_after), .desc = "FXS: after the far end cleared, busy tone this long, then "
 	  "off-hook warning [s]" },

@@ -245,55 +245,32 @@ static void on_prepoll(struct daemon *d, su_root_t *root)
 static int build_groups(struct daemon *d)
 {
 	const struct conf *conf = d->conf;
-	unsigned n = conf->ngroups;
-	int err;
+	unsigned max = conf->ngroups + conf->nspans, n;
+	struct span_group_def *defs = calloc(max ? max : 1, sizeof(*defs));
+	int err = 0;
 
-	for (unsigned i = 0; i < conf->nspans; i++)
-		n += conf->spans[i].sig == SIG_PRI_CPE || conf->spans[i].sig == SIG_PRI_NET;
-	d->groups = calloc(n ? n : 1, sizeof(*d->groups));
-	if (!d->groups)
+	d->groups = calloc(max ? max : 1, sizeof(*d->groups));
+	if (!d->groups || !defs) {
+		free(defs);
 		return ENOMEM;
-	for (unsigned i = 0; i < conf->ngroups; i++) {
-		const struct conf_group *cg = &conf->groups[i];
-		const struct conf_span *spans[CONF_GROUP_MAX_SPANS];
-		unsigned nchans = 0;
-
-		for (unsigned k = 0; k < cg->spans.n; k++) {
-			/* conf/ checked that each is a PRI span of the file. */
-			spans[k] = conf_span_find(conf, cg->spans.span[k]);
-			nchans += (unsigned)__builtin_popcount(spans[k]->bchans);
-		}
-		struct span_group_params p = { .name = cg->name, .spans = spans,
-					       .nspans = cg->spans.n, .hunt = cg->hunt };
-		err = span_group_alloc(&d->groups[d->ngroups], &p);
+	}
+	n = span_group_defs(conf, defs, max);
+	for (unsigned i = 0; i < n && !err; i++) {
+		err = span_group_alloc_def(&d->groups[d->ngroups], &defs[i]);
 		if (err) {
-			LOGE(LS_CONF, "group %s: %s", cg->name, strerror(err));
-			return err;
+			LOGE(LS_CONF, "%s: %s", defs[i].name, strerror(err));
+			break;
 		}
 		d->ngroups++;
-		LOGI(LS_CALL, "group %s: %u span%s, %u B-channels, hunt %s", cg->name, cg->spans.n,
-		     cg->spans.n == 1 ? "" : "s", nchans,
-		     cg->hunt == HUNT_DESCENDING ? "descending" :
-		     cg->hunt == HUNT_ROUNDROBIN ? "roundrobin" : "ascending");
-	}
-	for (unsigned i = 0; i < conf->nspans; i++) {
-		const struct conf_span *cs = &conf->spans[i];
-		char name[16];
+		if (i < conf->ngroups) {
+			char what[96];
 
-		if ((cs->sig != SIG_PRI_CPE && cs->sig != SIG_PRI_NET) ||
-		    conf_span_group(conf, cs->number))
-			continue;
-		snprintf(name, sizeof(name), "span %u", cs->number);
-		struct span_group_params p = { .name = name, .spans = &cs, .nspans = 1,
-					       .hunt = cs->hunt };
-		err = span_group_alloc(&d->groups[d->ngroups], &p);
-		if (err) {
-			LOGE(LS_CONF, "span %u: %s", cs->number, strerror(err));
-			return err;
+			span_group_describe(d->groups[i], what, sizeof(what));
+			LOGI(LS_CALL, "group %s: %s", defs[i].name, what);
 		}
-		d->ngroups++;
 	}
-	return 0;
+	free(defs);
+	return err;
 }
 
 static int open_spans(struct daemon *d)

@@ -196,12 +196,22 @@ static void to_idle(struct fxo_port *p)
 	set_state(p, FXO_IDLE);
 }
 
-/* The call on the port ends: idle, CLEARED (when the line ended it) and GONE. */
+/* The call on the port ends: idle, CLEARED (when the line ended it) and GONE. A call the
+ * far side refused while the line still rings leaves the port "offered": the rest of that
+ * ringing is the same call, not a new one to offer again at the next ring (on_timer idles
+ * the port once the rings stop). */
 static void leg_end(struct fxo_port *p, bool cleared, int cause)
 {
 	struct leg_fxo *l = p->leg;
 
-	to_idle(p);
+	if (p->st == FXO_OFFERED && !cleared) {
+		reading(p, false);
+		p->cid_have = false;
+		PLOG(LL_INFO, p, "the call was refused (cause %d): the rest of this ringing is "
+		     "ignored", cause);
+	} else {
+		to_idle(p);
+	}
 	if (!l || l->over)
 		return;
 	l->over = true;
@@ -270,7 +280,8 @@ static void offer(struct fxo_port *p)
 	}
 	snprintf(ci->calling, sizeof(ci->calling), "%s", ci->caller.number.digits);
 	CLOG(LL_INFO, c, "port %u:%u rings: caller %s%s%s%s -> %s", p->spanno, p->pos,
-	     ci->calling[0] ? ci->calling : "(no caller ID)", ci->caller.name[0] ? ", name '" : "",
+	     ci->calling[0] ? ci->calling : ci->caller.pres == Q931_PRES_RESTRICTED ?
+	     "withheld (private)" : "(no caller ID)", ci->caller.name[0] ? ", name '" : "",
 	     ci->caller.name, ci->caller.name[0] ? "'" : "", called);
 	struct leg_place lp = {
 		.called = ci->called,

@@ -127,7 +127,6 @@ struct fxs_port {
 	int16_t *cid_audio;
 	size_t cid_len, cid_pos;
 	su_timer_t *cid_timer;
-	uint64_t onhook_at;		/* [us] on-hook seen in a call: a flash if short */
 	bool mwi;			/* messages waiting (RFC 3842 NOTIFY): stutter dial tone */
 	/* call waiting: the port's second leg (waiting to be answered, or held) */
 	struct leg_fxs *other;
@@ -640,7 +639,8 @@ static void on_timer(struct daemon *d, su_timer_t *t, void *arg)
 	}
 }
 
-/* DAHDI tells a flash from a hang-up by the on-hook's length: flash_max_ms. */
+/* DAHDI tells a flash from a hang-up by the on-hook's length: flash_max_ms. A flash is
+ * longer than DAHDI's pulse limit (ANALOG_PULSE_MAX_MS), a shorter on-hook a dial pulse. */
 static void flash_limit(struct fxs_port *p)
 {
 	int err = analog_set_flash(port_fd(p), p->cp.flash_max_ms);
@@ -1557,7 +1557,13 @@ bool leg_fxs_on_event(struct daemon *d, unsigned span, unsigned pos, int event)
 	analog_event_decode(event, &ev);
 	PLOG(LL_DEBUG, p, "event %s (%d) in state %s", analog_event_name(ev.type), event,
 	     fxs_state_names[p->st]);
-	if (ev.type == ANALOG_EV_PULSE_DIGIT)
+	/* in a call, a too short flash: say so, or it vanishes without a trace */
+	if (ev.type == ANALOG_EV_PULSE_DIGIT && p->cw != CW_ACK &&
+	    (p->st == FXS_CALLING || p->st == FXS_CONNECTED))
+		PLOG(LL_INFO, p, "on-hook of %u-%u ms in state %s: dial pulses (digit %c), no "
+		     "flash: ignored", ANALOG_PULSE_MIN_MS, ANALOG_PULSE_MAX_MS,
+		     fxs_state_names[p->st], ev.digit);
+	else if (ev.type == ANALOG_EV_PULSE_DIGIT)
 		on_digit(p, ev.digit);
 	else
 		on_line(p, &ev);

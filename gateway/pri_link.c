@@ -118,6 +118,18 @@ void pri_link_detach(struct pri_link *l)
 	(void)bchan_set_span_usable(l->chans, l->span, false);
 }
 
+int pri_link_set_chans(struct pri_link *l, struct bchan_group *chans)
+{
+	int err = l->pri ? pri_span_set_chans(l->pri, chans) : 0;
+
+	if (err)
+		return err;
+	if (!l->pri)	/* no D-channel: nothing usable, nothing busy */
+		(void)bchan_set_span_usable(chans, l->span, false);
+	l->chans = chans;
+	return 0;
+}
+
 void pri_link_set_alarm(struct pri_link *l, bool alarm)
 {
 	l->alarm = alarm;

@@ -23,6 +23,11 @@ void pri_link_free(struct pri_link *l);
 void pri_link_attach(struct pri_link *l, int fd);
 void pri_link_detach(struct pri_link *l);
 
+/* A reload put the span in another group: take its channels from that group's table, with
+ * the channels of the calls up marked busy there (tdm/pri.h pri_span_set_chans). 0 or
+ * EBUSY (the old table stays). */
+int pri_link_set_chans(struct pri_link *l, struct bchan_group *chans);
+
 /* The span went into alarm (true) or out of it. */
 void pri_link_set_alarm(struct pri_link *l, bool alarm);
 

@@ -5,16 +5,21 @@
  * not build, changes nothing. Then, per part: routes are replaced as a whole (a call up
  * keeps the copy it took, gateway/call_route.c note_route); trunks are added, changed in
  * place (re-registering when the registration data changed) or removed (retired: their
- * calls hold a reference and finish, gateway/gw_trunk.c); [general] options, spans, groups
- * and ports take only their reloadable options, and the rest is refused by name ("span 2:
- * signalling changed; restart needed") while the other parts still apply. */
+ * calls hold a reference and finish, gateway/gw_trunk.c); groups are rebuilt where they
+ * changed, added or removed, their spans taking their channels from the new group's table
+ * with the channels of their calls busy there (the calls go on; the next hunt is the new
+ * group's); [general] options, spans and ports take only their reloadable options, and the
+ * rest is refused by name ("span 2: signalling changed; restart needed") while the other
+ * parts still apply. A group that holds a span waiting for a restart waits with it. */
 #include "gateway/gw.h"
 #include "gateway/reload.h"
 
 #include "common/log.h"
 #include "gateway/cause.h"
 #include "gateway/legs.h"
+#include "gateway/pri_link.h"
 #include "gateway/route.h"
+#include "gateway/span_group.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -76,6 +81,9 @@ void reload_summary_format(const struct reload_summary *s, char *buf, size_t len
 	snprintf(buf, len, "reloaded: %u trunk%s changed, %u added, %u removed; %u route%s",
 		 s->trunks_changed, s->trunks_changed == 1 ? "" : "s", s->trunks_added,
 		 s->trunks_removed, s->routes, s->routes == 1 ? "" : "s");
+	if (s->groups_changed || s->groups_added || s->groups_removed)
+		out_add(buf, len, "; groups: %u changed, %u added, %u removed", s->groups_changed,
+			s->groups_added, s->groups_removed);
 	if (s->refused[0])
 		out_add(buf, len, "; refused: %s", s->refused);
 	if (s->failed[0])
@@ -159,6 +167,119 @@ static void apply_trunks(struct daemon *d, const struct conf *next, struct reloa
 	}
 }
 
+static struct span_group *group_in(struct span_group *const *groups, unsigned n, unsigned span)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (span_group_has(groups[i], span))
+			return groups[i];
+	return NULL;
+}
+
+/* Move every PRI span to its group's table in groups (the calls up keep their channels
+ * busy there: pri_link_set_chans). On a failure the spans moved go back. */
+static int move_links(struct daemon *d, struct span_group *const *groups, unsigned n)
+{
+	unsigned moved;
+	int err = 0;
+
+	for (moved = 0; moved < d->nlinks; moved++) {
+		unsigned span = pri_link_span(d->links[moved]);
+		struct span_group *from = gw_group_of_span(d, span), *to = group_in(groups, n, span);
+
+		if (!to) {
+			err = ENOENT;
+			break;
+		}
+		if (from != to && (err = pri_link_set_chans(d->links[moved], span_group_chans(to))))
+			break;
+	}
+	if (err)
+		while (moved-- > 0) {
+			unsigned span = pri_link_span(d->links[moved]);
+			(void)pri_link_set_chans(d->links[moved],
+						 span_group_chans(gw_group_of_span(d, span)));
+		}
+	return err;
+}
+
+static bool is_span_group(const char *name)
+{
+	return !strncmp(name, "span ", 5);	/* a span's group of one: not a [group] */
+}
+
+/* Groups: those the config (merged: conf_reload_merge) runs as before are kept with their
+ * state; the others are built anew and the spans move to them, their calls going on. */
+static void apply_groups(struct daemon *d, const struct conf *conf, struct reload_summary *s)
+{
+	unsigned max = conf->ngroups + conf->nspans, n = 0, built = 0;
+	struct span_group_def *defs = calloc(max ? max : 1, sizeof(*defs));
+	struct span_group **groups = calloc(max ? max : 1, sizeof(*groups));
+	bool *keep = calloc(d->ngroups ? d->ngroups : 1, sizeof(*keep));
+	bool *fresh = calloc(max ? max : 1, sizeof(*fresh));
+	int err = defs && groups && keep && fresh ? 0 : ENOMEM;
+
+	if (!err)
+		n = span_group_defs(conf, defs, max);
+	for (unsigned i = 0; i < n && !err; i++) {
+		for (unsigned j = 0; j < d->ngroups && !groups[i]; j++)
+			if (!keep[j] && span_group_is(d->groups[j], &defs[i])) {
+				groups[i] = d->groups[j];
+				keep[j] = true;
+			}
+		if (!groups[i]) {
+			err = span_group_alloc_def(&groups[i], &defs[i]);
+			fresh[i] = !err;
+			built += !err;
+		}
+	}
+	if (!err && built)
+		err = move_links(d, groups, n);
+	if (err) {
+		LOGE(LS_CONF, "groups: %s: the spans stay grouped as they were", strerror(err));
+		out_add(s->failed, sizeof(s->failed), "%sgroups unchanged",
+			s->failed[0] ? ", " : "");
+		for (unsigned i = 0; i < n; i++)
+			if (fresh[i])
+				span_group_free(groups[i]);
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		char what[96];
+
+		if (!fresh[i])
+			continue;
+		span_group_describe(groups[i], what, sizeof(what));
+		bool was = gw_group_find(d, defs[i].name) != NULL;
+		LOGN(LS_CONF, "%s%s: %s: %s", is_span_group(defs[i].name) ? "" : "group ",
+		     defs[i].name, was ? "changed" : "added", what);
+		if (!is_span_group(defs[i].name))
+			was ? s->groups_changed++ : s->groups_added++;
+	}
+	for (unsigned j = 0; j < d->ngroups; j++) {
+		const char *name = span_group_name(d->groups[j]);
+		bool gone = true;
+
+		if (keep[j])
+			continue;
+		for (unsigned i = 0; i < n && gone; i++)
+			gone = strcmp(name, defs[i].name) != 0;
+		if (gone) {
+			LOGN(LS_CONF, "%s%s: removed", is_span_group(name) ? "" : "group ", name);
+			s->groups_removed += !is_span_group(name);
+		}
+		span_group_free(d->groups[j]);
+	}
+	free(d->groups);
+	d->groups = groups;
+	d->ngroups = n;
+	groups = NULL;
+out:
+	free(groups);
+	free(defs);
+	free(keep);
+	free(fresh);
+}
+
 int gw_reload(struct daemon *d, char *reply, size_t len)
 {
 	struct conf_errors errs = { 0 };
@@ -207,6 +328,7 @@ int gw_reload(struct daemon *d, char *reply, size_t len)
 		LOGW(LS_CONF, "reload: %s", l);
 
 	apply_trunks(d, next, &s);
+	apply_groups(d, next, &s);
 	/* The route table copies its routes: calls in progress keep their own copies. */
 	route_table_carry(routes, d->routes);
 	route_table_free(d->routes);

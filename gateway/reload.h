@@ -12,14 +12,15 @@ struct route_table;
 /* What a reload did, for its one-line reply. */
 struct reload_summary {
 	unsigned trunks_added, trunks_changed, trunks_removed, trunks_reregistered;
+	unsigned groups_added, groups_changed, groups_removed;	/* [group]s */
 	unsigned routes;		/* routes now */
 	unsigned nrefused;
 	char refused[1024];		/* "span 3 signalling, group pbx added (restart needed)" */
 	char failed[256];		/* trunks the UA refused: "trunk x not started" */
 };
 
-/* "reloaded: 2 trunks changed, 1 added, 0 removed; 7 routes; refused: span 3 signalling
- * (restart needed)". */
+/* "reloaded: 2 trunks changed, 1 added, 0 removed; 7 routes[; groups: 1 changed, 0 added,
+ * 0 removed]; refused: span 3 signalling (restart needed)". */
 void reload_summary_format(const struct reload_summary *s, char *buf, size_t len);
 
 /* conf_restart_needed()'s lines ("[span 2] signalling") as log lines ("span 2: signalling

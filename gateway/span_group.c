@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tdm/bchan.h"
 
@@ -16,6 +17,8 @@ struct span_group {
 	struct bchan_group *chans;
 	unsigned spans[CONF_GROUP_MAX_SPANS];
 	unsigned nspans;
+	enum conf_hunt hunt;
+	unsigned nchans;
 };
 
 int span_group_alloc(struct span_group **gp, const struct span_group_params *p)
@@ -36,6 +39,7 @@ int span_group_alloc(struct span_group **gp, const struct span_group_params *p)
 	if (!g)
 		return ENOMEM;
 	snprintf(g->name, sizeof(g->name), "%s", p->name);
+	g->hunt = p->hunt;
 	for (unsigned i = 0; i < p->nspans; i++) {
 		const struct conf_span *cs = p->spans[i];
 		unsigned before = n;
@@ -54,6 +58,7 @@ int span_group_alloc(struct span_group **gp, const struct span_group_params *p)
 			goto out;
 		}
 	}
+	g->nchans = n;
 	err = bchan_alloc(&g->chans, &(struct bchan_params){ .chans = refs, .nchans = n,
 							     .hunt = hunts[p->hunt] });
 	if (err)
@@ -76,6 +81,74 @@ void span_group_free(struct span_group *g)
 		return;
 	bchan_free(g->chans);
 	free(g);
+}
+
+unsigned span_group_defs(const struct conf *conf, struct span_group_def *defs, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; conf && i < conf->ngroups; i++, n++) {
+		const struct conf_group *cg = &conf->groups[i];
+		struct span_group_def *def = n < max ? &defs[n] : NULL;
+
+		if (!def)
+			continue;
+		*def = (struct span_group_def){ .nspans = cg->spans.n, .hunt = cg->hunt };
+		snprintf(def->name, sizeof(def->name), "%s", cg->name);
+		/* conf/ checked that each is a PRI span of the file */
+		for (unsigned k = 0; k < cg->spans.n && k < CONF_GROUP_MAX_SPANS; k++)
+			def->spans[k] = conf_span_find(conf, cg->spans.span[k]);
+	}
+	for (unsigned i = 0; conf && i < conf->nspans; i++) {
+		const struct conf_span *cs = &conf->spans[i];
+
+		if ((cs->sig != SIG_PRI_CPE && cs->sig != SIG_PRI_NET) ||
+		    conf_span_group(conf, cs->number))
+			continue;
+		if (n < max) {
+			defs[n] = (struct span_group_def){ .spans = { cs }, .nspans = 1,
+							   .hunt = cs->hunt };
+			snprintf(defs[n].name, sizeof(defs[n].name), "span %u", cs->number);
+		}
+		n++;
+	}
+	return n;
+}
+
+int span_group_alloc_def(struct span_group **gp, const struct span_group_def *def)
+{
+	if (!def)
+		return EINVAL;
+	for (unsigned k = 0; k < def->nspans && k < CONF_GROUP_MAX_SPANS; k++)
+		if (!def->spans[k])
+			return EINVAL;
+	return span_group_alloc(gp, &(struct span_group_params){
+		.name = def->name, .spans = def->spans, .nspans = def->nspans, .hunt = def->hunt });
+}
+
+bool span_group_is(const struct span_group *g, const struct span_group_def *def)
+{
+	if (!g || !def || strcmp(g->name, def->name) || g->nspans != def->nspans ||
+	    g->hunt != def->hunt)
+		return false;
+	for (unsigned k = 0; k < g->nspans; k++)
+		if (!def->spans[k] || def->spans[k]->number != g->spans[k])
+			return false;
+	return true;
+}
+
+enum conf_hunt span_group_hunt(const struct span_group *g)
+{
+	return g ? g->hunt : HUNT_ASCENDING;
+}
+
+void span_group_describe(const struct span_group *g, char *buf, size_t len)
+{
+	static const char *const hunts[] = { "ascending", "descending", "roundrobin" };
+
+	if (g && buf && len)
+		snprintf(buf, len, "%u span%s, %u B-channels, hunt %s", g->nspans,
+			 g->nspans == 1 ? "" : "s", g->nchans, hunts[g->hunt]);
 }
 
 const char *span_group_name(const struct span_group *g)

@@ -10,6 +10,7 @@
 #define STROWGER_GATEWAY_SPAN_GROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "conf/conf.h"
 #include "tdm/bchan.h"
@@ -31,6 +32,31 @@ int span_group_alloc(struct span_group **gp, const struct span_group_params *p);
 
 /* NULL is a no-op. */
 void span_group_free(struct span_group *g);
+
+/* How a config groups its PRI spans: its [group]s in file order, then a group of one
+ * ("span N", with the span's own hunt) for each PRI span in none. The daemon builds its
+ * groups from this at start, and a reload rebuilds those that differ. */
+struct span_group_def {
+	char name[CONF_NAME_MAX + 8];
+	const struct conf_span *spans[CONF_GROUP_MAX_SPANS];	/* into the conf */
+	unsigned nspans;
+	enum conf_hunt hunt;
+};
+
+/* Fill defs (room for max: conf->ngroups + conf->nspans is always enough) and return how
+ * many groups the config has; those past max are left out. */
+unsigned span_group_defs(const struct conf *conf, struct span_group_def *defs, unsigned max);
+
+/* span_group_alloc() for a def. */
+int span_group_alloc_def(struct span_group **gp, const struct span_group_def *def);
+
+/* Whether g runs as def says: same name, same spans in the same order, same hunt. */
+bool span_group_is(const struct span_group *g, const struct span_group_def *def);
+
+enum conf_hunt span_group_hunt(const struct span_group *g);
+
+/* "2 spans, 53 B-channels, hunt descending", for logs. */
+void span_group_describe(const struct span_group *g, char *buf, size_t len);
 
 const char *span_group_name(const struct span_group *g);
 

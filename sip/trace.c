@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define PCAP_MAGIC	0xa1b2c3d4u	/* microsecond timestamps, our byte order */
@@ -439,4 +440,45 @@ void sip_tplog_free(struct sip_tplog *l)
 	free(l->buf);
 	l->buf = NULL;
 	l->len = l->cap = 0;
+}
+
+int sip_msg_request_host(const char *msg, size_t len, char *host, size_t size)
+{
+	const char *end = memchr(msg, '\n', len), *sp, *u, *h, *he;
+
+	if (!end)
+		end = msg + len;
+	/* Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1); a response's
+	 * start line begins "SIP/" */
+	sp = memchr(msg, ' ', (size_t)(end - msg));
+	if (!sp || !size || (end - msg >= 4 && !memcmp(msg, "SIP/", 4)))
+		return EINVAL;
+	u = sp + 1;
+	if (end - u > 4 && !strncasecmp(u, "sip:", 4))
+		u += 4;
+	else if (end - u > 5 && !strncasecmp(u, "sips:", 5))
+		u += 5;
+	else
+		return EINVAL;
+	/* userinfo "@" ends before the host; the URI ends at its SP */
+	const char *uend = memchr(u, ' ', (size_t)(end - u));
+	if (!uend)
+		return EINVAL;
+	const char *at = memchr(u, '@', (size_t)(uend - u));
+	h = at ? at + 1 : u;
+	if (*h == '[') {
+		h++;
+		he = memchr(h, ']', (size_t)(uend - h));
+		if (!he)
+			return EINVAL;
+	} else {
+		he = h;
+		while (he < uend && *he != ':' && *he != ';' && *he != '?' && *he != '>')
+			he++;
+	}
+	if (he == h || (size_t)(he - h) >= size)
+		return EINVAL;
+	memcpy(host, h, (size_t)(he - h));
+	host[he - h] = '\0';
+	return 0;
 }

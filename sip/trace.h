@@ -91,4 +91,10 @@ bool sip_tplog_feed(struct sip_tplog *l, const char *fmt, va_list ap);
 /* Free the buffer. */
 void sip_tplog_free(struct sip_tplog *l);
 
+/* The host of a request's Request-URI ("INVITE sip:5551234@carrier.example:5070;x SIP/2.0"
+ * gives "carrier.example"; an IPv6 reference without its brackets), for the per-trunk
+ * trace. 0, or EINVAL: not a request with a sip: or sips: URI, or a host longer than
+ * size - 1. */
+int sip_msg_request_host(const char *msg, size_t len, char *host, size_t size);
+
 #endif

@@ -33,6 +33,9 @@
 #define RETRY_MAX_DEFAULT	60	/* [s] */
 #define SRV_MAX			8	/* SRV targets kept for failover */
 
+#define TRACE_ADDRS	4	/* SRV targets and A records one trunk is traced at */
+#define TRACE_CIDS	16	/* registrations, OPTIONS and calls, the latest */
+
 struct srv_target {
 	char host[256];
 	uint16_t port;
@@ -65,6 +68,14 @@ struct sip_trunk {
 	struct srv_target srv[SRV_MAX];	/* RFC 2782 order: priority, then weight */
 	unsigned nsrv;
 	uint64_t srv_expires_us;	/* the smallest TTL of the answer ran out */
+
+	/* SIP trace of a trunk named by a host name (sip_trunk_trace_learn): where its
+	 * requests went once Sofia-SIP resolved the name, and their Call-IDs; a few of
+	 * each, the oldest overwritten */
+	struct sockaddr_storage sent_to[TRACE_ADDRS];
+	unsigned nsent_to;
+	char sent_cid[TRACE_CIDS][128];
+	unsigned nsent_cid;
 
 	nua_handle_t *opt_nh;		/* OPTIONS outstanding, or NULL */
 	su_timer_t *opt_timer;
@@ -207,23 +218,71 @@ const char *sip_trunk_host(const struct sip_trunk *t, char *buf, size_t len)
 	return buf;
 }
 
-bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp)
+/* sa is want's address (and port, over UDP: over TCP the far end's port is its own). */
+static bool addr_match(const struct sockaddr_storage *want, const struct sockaddr *sa, bool tcp)
 {
-	if (t->retired)
-		return false;
-	if (sa->sa_family != t->addr.ss_family)
+	if (sa->sa_family != want->ss_family)
 		return false;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)sa;
-		const struct sockaddr_in *b = (const void *)&t->addr;
+		const struct sockaddr_in *b = (const void *)want;
 		return a->sin_addr.s_addr == b->sin_addr.s_addr && (tcp || a->sin_port == b->sin_port);
 	}
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const void *)sa;
-		const struct sockaddr_in6 *b = (const void *)&t->addr;
+		const struct sockaddr_in6 *b = (const void *)want;
 		return !memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) &&
 		       (tcp || a->sin6_port == b->sin6_port);
 	}
+	return false;
+}
+
+bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp)
+{
+	return !t->retired && addr_match(&t->addr, sa, tcp);
+}
+
+bool sip_trunk_is_host(const struct sip_trunk *t, const char *host)
+{
+	size_t n = strcspn(t->hostport, ":");
+
+	/* a name (AF_UNSPEC) only: a numeric proxy is matched by its address */
+	return t->addr.ss_family == AF_UNSPEC && host && strlen(host) == n &&
+	       !strncasecmp(host, t->hostport, n);
+}
+
+void sip_trunk_trace_learn(struct sip_trunk *t, const struct sockaddr *peer, const char *call_id)
+{
+	bool known = false;
+
+	for (unsigned i = 0; i < t->nsent_to && i < TRACE_ADDRS && !known; i++)
+		known = addr_match(&t->sent_to[i], peer, false);
+	if (!known && (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)) {
+		struct sockaddr_storage *a = &t->sent_to[t->nsent_to++ % TRACE_ADDRS];
+
+		memset(a, 0, sizeof(*a));
+		memcpy(a, peer, peer->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+							   : sizeof(struct sockaddr_in6));
+	}
+	known = !call_id || !call_id[0] || strlen(call_id) >= sizeof(t->sent_cid[0]);
+	for (unsigned i = 0; i < t->nsent_cid && i < TRACE_CIDS && !known; i++)
+		known = !strcmp(t->sent_cid[i], call_id);
+	if (!known)
+		snprintf(t->sent_cid[t->nsent_cid++ % TRACE_CIDS], sizeof(t->sent_cid[0]), "%s",
+			 call_id);
+}
+
+bool sip_trunk_trace_match(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp,
+			   const char *call_id)
+{
+	if (addr_match(&t->addr, sa, tcp))
+		return true;
+	for (unsigned i = 0; i < t->nsent_to && i < TRACE_ADDRS; i++)
+		if (addr_match(&t->sent_to[i], sa, tcp))
+			return true;
+	for (unsigned i = 0; call_id && call_id[0] && i < t->nsent_cid && i < TRACE_CIDS; i++)
+		if (!strcmp(t->sent_cid[i], call_id))
+			return true;
 	return false;
 }
 
@@ -644,6 +703,8 @@ int sip_trunk_update(struct sip_trunk *t, const struct sip_trunk_params *p, bool
 	/* The old binding goes with the old data: a registrar keys it on the AOR. */
 	if (reg_changed && t->reg)
 		(void)sip_reg_withdraw(t->reg, false);
+	if (strcmp(probe.hostport, t->hostport))
+		t->nsent_to = t->nsent_cid = 0;	/* learnt for the old proxy */
 	t->addr = probe.addr;
 	memcpy(t->hostport, probe.hostport, sizeof(t->hostport));
 	t->transport = p->transport;

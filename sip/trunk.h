@@ -111,6 +111,19 @@ void sip_trunk_nua_event(struct sip_hctx *ctx, int event, int status, const char
 const char *sip_trunk_inbound_password(const struct sip_trunk *t, const char *user);
 /* Does a request from sa (over TCP or TLS if tcp) come from this trunk? */
 bool sip_trunk_match_source(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp);
+
+/* SIP trace of a trunk (sip/ua.c). A trunk named by a host name has no address to match
+ * until Sofia-SIP resolves the name per request (RFC 3263): the trace learns from the
+ * requests it sends whose Request-URI names that host (sip_trunk_is_host) where they went
+ * and their Call-IDs, and takes the messages from or to those addresses, or with those
+ * Call-IDs (responses, in-dialog requests), as the trunk's. */
+bool sip_trunk_is_host(const struct sip_trunk *t, const char *host);
+void sip_trunk_trace_learn(struct sip_trunk *t, const struct sockaddr *peer,
+			   const char *call_id);
+/* The proxy's numeric address (as sip_trunk_match_source, retired or not), an address
+ * learnt, or a Call-ID learnt. */
+bool sip_trunk_trace_match(const struct sip_trunk *t, const struct sockaddr *sa, bool tcp,
+			   const char *call_id);
 /* "sip:user@host[:port][;transport=tcp|tls]" for a request to the trunk. 0 or ENOSPC. */
 int sip_trunk_uri(const struct sip_trunk *t, const char *user, char *buf, size_t len);
 /* Contact URI parameters for the handles of a TCP trunk (NUTAG_M_PARAMS). Sofia-SIP pairs

@@ -1553,21 +1553,42 @@ static void header_call_id(const char *msg, size_t len, char *buf, size_t size)
 	}
 }
 
+/* Whether the Call-ID is one of the trunk's calls up. */
+static bool trunk_call(const struct sipua *ua, const struct sip_trunk *t, const char *cid)
+{
+	for (const struct sipua_call *c = ua->calls; c && cid[0]; c = c->next)
+		if (c->trunk == t && !strcmp(c->call_id, cid))
+			return true;
+	return false;
+}
+
 static bool trace_wants(struct sipua *ua, const struct sip_tplog_msg *m, bool tcp)
 {
-	char cid[CALL_ID_MAX];
+	char cid[CALL_ID_MAX], host[256];
+	struct sip_trunk *t = NULL;
 
+	if (ua->trace_scope == SIPUA_TRACE_ALL)
+		return true;
+	header_call_id(m->data, m->len, cid, sizeof(cid));
 	switch (ua->trace_scope) {
 	case SIPUA_TRACE_ALL:
 		return true;
 	case SIPUA_TRACE_TRUNK:
-		for (unsigned i = 0; i < ua->ntrunks; i++)
+		for (unsigned i = 0; i < ua->ntrunks && !t; i++)
 			if (!strcmp(sip_trunk_name(ua->trunks[i]), ua->trace_what))
-				return sip_trunk_match_source(ua->trunks[i],
-							      (const struct sockaddr *)&m->peer, tcp);
-		return false;	/* removed by a reload: nothing of it any more */
+				t = ua->trunks[i];
+		if (!t)
+			return false;	/* removed by a reload: nothing of it any more */
+		/* A proxy named by a host name: Sofia-SIP resolved it (RFC 3263) for this
+		 * request, which names it; where it went and its Call-ID are the trunk's. */
+		if (m->sent && !sip_msg_request_host(m->data, m->len, host, sizeof(host)) &&
+		    sip_trunk_is_host(t, host)) {
+			sip_trunk_trace_learn(t, (const struct sockaddr *)&m->peer, cid);
+			return true;
+		}
+		return sip_trunk_trace_match(t, (const struct sockaddr *)&m->peer, tcp, cid) ||
+		       trunk_call(ua, t, cid);
 	case SIPUA_TRACE_CALL:
-		header_call_id(m->data, m->len, cid, sizeof(cid));
 		return !strcmp(cid, ua->trace_what);
 	}
 	return false;

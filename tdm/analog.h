@@ -91,9 +91,19 @@ int analog_set_cadence(int fd, const unsigned *ms, unsigned n);
 /* The zone's ring cadence (on, off, on, off... in ms, up to max values); the count. */
 unsigned analog_zone_ring_cadence(const char *zone, unsigned *ms, unsigned max);
 
+/* How DAHDI (dahdi-base.c, __dahdi_hooksig_pvt, case DAHDI_SIG_FXOKS) tells an FXS port's
+ * on-hooks apart, by their length when the phone goes off-hook again: shorter than
+ * DAHDI_MINPULSETIME, nothing; up to DAHDI_MAXPULSETIME, a dial pulse (counted; 250 ms
+ * without one ends the digit: DAHDI_EVENT_PULSEDIGIT, ten pulses '0'); longer, a hook flash
+ * (DAHDI_EVENT_WINKFLASH); lasting rxflashtime, a hang-up (DAHDI_EVENT_ONHOOK, at once).
+ * Both pulse limits are compile-time constants of the kernel's dahdi/kernel.h, no parameter:
+ * 15 and 200 ms (80 ms if DAHDI is built with SHORT_FLASH_TIME in dahdi_config.h, which
+ * Debian's dahdi-dkms is not). So the shortest flash is fixed; the longest is ours. */
+#define ANALOG_PULSE_MIN_MS	15
+#define ANALOG_PULSE_MAX_MS	200
+
 /* FXS: the longest on-hook DAHDI reports as a hook flash (rxflashtime, DAHDI_SET_PARAMS);
- * a longer one is a hang-up. The shortest is DAHDI's own: an on-hook up to its pulse-dialling
- * limit (DAHDI_MAXPULSETIME, 80 or 200 ms as built) is a dial pulse. */
+ * a longer one is a hang-up. */
 int analog_set_flash(int fd, unsigned max_ms);
 /* FXS: on-hook transmission (DAHDI_ONHOOKTRANSFER) for ms: the line stays powered on-hook so
  * the phone takes data sent now (visual message waiting, GR-30 §2.3). 0 or an errno. */

@@ -1048,6 +1048,32 @@ unsigned pri_span_calls(const struct pri_span *span)
 	return span ? span->ncalls : 0;
 }
 
+int pri_span_set_chans(struct pri_span *span, struct bchan_group *chans)
+{
+	struct bchan_ref got;
+	int cause;
+
+	if (!span || !chans)
+		return EINVAL;
+	/* The busy state comes from the calls themselves: a channel is busy while a call
+	 * holds it (chan_release() frees it from whichever table the span has then). */
+	(void)bchan_set_span_usable(chans, span->p.span, true);
+	for (struct pri_call *c = span->calls; c; c = c->next) {
+		struct bchan_req req = { .want = BCHAN_WANT_EXCLUSIVE, .chan = c->chan };
+
+		if (c->chan.pos && bchan_acquire(chans, &req, &got, &cause)) {
+			for (struct pri_call *u = span->calls; u != c; u = u->next)
+				if (u->chan.pos)
+					(void)bchan_release(chans, u->chan);
+			(void)bchan_set_span_usable(chans, span->p.span, false);
+			return EBUSY;
+		}
+	}
+	(void)bchan_set_span_usable(chans, span->p.span, span->usable);
+	span->p.chans = chans;
+	return 0;
+}
+
 int pri_call_place(struct pri_span *span, struct pri_call **callp,
 		   const struct pri_call_params *p, int *cause)
 {

@@ -213,6 +213,12 @@ unsigned pri_span_number(const struct pri_span *span);
 enum pri_role pri_span_role(const struct pri_span *span);
 unsigned pri_span_calls(const struct pri_span *span);
 
+/* Take the span's B-channels from another table (a reload regrouped the span): the
+ * channels of its calls are marked busy there and the span usable there as it is now, so
+ * the calls go on and the next hunt passes over them. chans must hold the span's channels.
+ * 0, EINVAL, or EBUSY when a call's channel cannot be taken there (nothing changed). */
+int pri_span_set_chans(struct pri_span *span, struct bchan_group *chans);
+
 /* An outgoing call (Q.931 §5.1.1). */
 struct pri_call_params {
 	struct pri_number called;

@@ -14,8 +14,12 @@
 #     SIGKILL and a restart span 2 starts blocked (log line, show spans).
 #  3. Unblocked, the number takes the catch-all route e1-out to trunk peer; "show routes"
 #     lists the routes with their counts.
+#  4. Group pbx (spans 2, 4; span 4 has no PBX here) changes its hunt from ascending to
+#     descending under a PBX call on span 2: "groups: 1 changed"; the call's channel stays
+#     busy (show channels) and its audio goes on; a SIP call to the group (route to-group)
+#     then takes span 2's highest free channel, and clears 16.
 # needs: strowger strowgerctl tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
-# timeout: 200
+# timeout: 240
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
 . "$STROWGER_ROOT/tests/guest/calls.sh"
@@ -33,12 +37,13 @@ write_conf() {
 	case $1 in
 	v1) extra='[route reload-r]\nfrom = span 2\nmatch = 4930555\nto = trunk peer\n' ;;
 	v2) extra='[route reload-r]\nfrom = span 2\nmatch = 4930555\nto = trunk peer3\n[trunk peer3]\nproxy = sip:127.0.0.1:5074\nkeepalive = 0\nrtp_timeout = 0\n' ;;
-	v3) extra= ;;
+	v3|v4) extra= ;;
 	esac
 	sed -e "s|^\[general\]\$|[general]\ncontrol_socket = $CTL_SOCK\nstate_file = $STATE|" \
 		-e "s|^\[route dead-out\]\$|$extra[route dead-out]|" \
 		"$STROWGER_ROOT/tests/guest/gateway.conf" >"$CONF.tmp"
 	[ "$1" != v1 ] && sed -i 's|^proxy = sip:127.0.0.1:5070$|&\nfrom_user = gw-account|' "$CONF.tmp"
+	[ "$1" = v4 ] && sed -i 's|^hunt = ascending$|hunt = descending|' "$CONF.tmp"
 	mv "$CONF.tmp" "$CONF"
 }
 
@@ -62,17 +67,31 @@ wait_active() {	# N
 	done
 }
 
+# The SIP side of a PBX call: rtpprobe sending 1800 Hz and expecting 1004 Hz for SECONDS,
+# SIPp answering on 5070 (sets probe and uas).
+sip_side_start() {	# PROBE-LOG-NAME SECONDS
+	t_start "$1" "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
+		--send-tone 1800 --expect-tone 1004 --duration "$2" --wait-first 20
+	probe=$T_PID
+	sip_uas gw_uas_answer.xml 6000
+	uas=$T_PID
+}
+
+# The PBX call $pbx ends normally, with audio both ways to its end.
+call_ends_with_audio() {	# CALL-NAME PBX-LOG-NAME PROBE-LOG-NAME
+	t_wait_exit "$pbx" 40 || { t_tail "$2"; t_tail gw 30; t_fail "$1 lost its audio or did not end normally (pstnsim status $T_RC)"; }
+	t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS of $1 did not get its BYE (status $T_RC)"; }
+	kill -TERM "$probe"
+	t_wait_exit "$probe" 5 || { t_tail "$3"; t_fail "no 1004 Hz on the SIP side of $1 (rtpprobe status $T_RC)"; }
+}
+
 write_conf v1
 gw_start "$CONF"
 gw_wait_up 2 31 || t_fail "span 2 not up"
 gw_baseline
 
 # ---- 1. reload under a call -------------------------------------------------------------
-t_start probe-uas "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6000 --tag sip \
-	--send-tone 1800 --expect-tone 1004 --duration 40 --wait-first 20
-probe=$T_PID
-sip_uas gw_uas_answer.xml 6000
-uas=$T_PID
+sip_side_start probe-uas 40
 # The PBX sleeps through the reloads, then checks the SIP side's tone still arrives.
 t_start pbx-1 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930555 from 5551000;
 	expect alerting 10s; expect answer 10s; tone 1004; sleep 16s;
@@ -102,10 +121,7 @@ grep -qE '^peer +sip:127.0.0.1:5070 +udp +off +- +1$' <<<"$CTL_OUT" || t_fail "t
 # All of that while the PBX still had its call up.
 kill -0 "$pbx" 2>/dev/null || { t_tail pbx-1; t_fail "call 1 ended before the reloads were done"; }
 
-t_wait_exit "$pbx" 40 || { t_tail pbx-1; t_tail gw 30; t_fail "call 1 lost its audio or did not end normally (pstnsim status $T_RC)"; }
-t_wait_exit "$uas" 10 || { t_tail sipp-uas; t_fail "SIPp UAS of call 1 did not get its BYE (status $T_RC)"; }
-kill -TERM "$probe"
-t_wait_exit "$probe" 5 || { t_tail probe-uas; t_fail "no 1004 Hz on the SIP side of call 1 (rtpprobe status $T_RC)"; }
+call_ends_with_audio "call 1" pbx-1 probe-uas
 t_wait_log gw "CALL id=1 dir=tdm-sip span 2 ch [0-9]+ trunk=peer called=4930555 .*answered=yes cause=16.* route=reload-r to=trunk:peer " 5 ||
 	t_fail "call 1's summary is not trunk peer, route reload-r, cause 16"
 
@@ -181,6 +197,34 @@ grep -q '^reload-r ' <<<"$CTL_OUT" && t_fail "show routes still lists the remove
 ctl --json show routes
 grep -q '"name":"e1-out","from":"span 2","match":"","to":\["trunk peer"\],"strip":0,"prepend":"","calls":1' <<<"$CTL_OUT" ||
 	t_fail "show routes --json"
+
+# ---- 4. a group's hunt changed under a call on it -----------------------------------------
+sip_side_start probe-uas4 30
+t_start pbx-4 "${PBX_E1[@]}" -e "$PBX_READY; "'call 4930555 from 5551000 as a;
+	expect alerting 10s; expect answer 10s; tone 1004;
+	expect ring to 4930997 from 5551000 as b 20s; answer; expect hangup 16 10s;
+	use a; expect-tone 1800 2s within 5s; sleep 1s; hangup 16; expect hangup 5s'
+pbx=$T_PID
+wait_active 1 || { t_tail pbx-4; t_tail gw 30; t_fail "call 4a never active"; }
+ctl show channels span 2
+ch=$(awk '$1 == 2 && $3 == "busy" { print $2; exit }' <<<"$CTL_OUT")
+[ -n "$ch" ] || t_fail "no busy channel on span 2 under call 4a"
+write_conf v4
+ctl reload
+grep -qE '^reloaded: 0 trunks changed, 0 added, 0 removed; [0-9]+ routes; groups: 1 changed, 0 added, 0 removed$' <<<"$CTL_OUT" ||
+	t_fail "hunt change of group pbx: $CTL_OUT"
+t_wait_log gw "group pbx: changed: 2 spans, 53 B-channels, hunt descending" 5 || t_fail "group pbx not rebuilt"
+ctl show channels span 2
+grep -qE "^2 +$ch +busy " <<<"$CTL_OUT" || t_fail "call 4a's channel $ch not busy after the reload"
+# Descending over 2, 4 (span 4 down): span 2's last channel, or the one below if 4a has it.
+want=31; [ "$ch" = 31 ] && want=30
+SIP_UAC_PORT=5072 sip_uac gw_uac_call.xml 6002 774930997 -d 2000 ||
+	{ t_tail sipp-uac; t_tail gw 30; t_fail "SIP call to group pbx after the reload failed (SIPp status $T_RC)"; }
+t_wait_log gw "CALL id=[0-9]+ dir=sip-tdm span 2 ch $want trunk=peer2 called=4930997 .*answered=yes cause=16 " 10 ||
+	{ t_tail gw 30; t_fail "the call after the reload did not hunt descending (span 2 ch $want)"; }
+call_ends_with_audio "call 4a" pbx-4 probe-uas4
+t_wait_log gw "CALL id=[0-9]+ dir=tdm-sip span 2 ch $ch trunk=peer called=4930555 .*answered=yes cause=16" 5 ||
+	t_fail "call 4a did not end normally on channel $ch"
 
 gw_check_baseline
 gw_stop_clean || t_fail "daemon did not stop cleanly (status $T_RC)"

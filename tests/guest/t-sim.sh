@@ -27,25 +27,18 @@ python3 "$STROWGER_ROOT/sim/simprep.py" "$STROWGER_ROOT/tests/sim/example.conf" 
 	"$STROWGER_ROOT/tests/sim/calls.txt" "$T_LOGDIR/sim" >"$T_LOGDIR/prep.log" 2>&1 ||
 	{ cat "$T_LOGDIR/prep.log"; t_fail "simprep refused the example"; }
 grep -q 'span 1 (E1 pri_cpe) runs as guest span 2' "$T_LOGDIR/sim/notes" || t_fail "no note on the span"
-out=$T_LOGDIR/sim.out
-sim_run "$T_LOGDIR/sim" >"$out"
-cat "$out"
-# one call's lines: from "sim: call N:" to the next call
-call() { awk -v n="sim: call $1:" 'index($0, "sim: call ") == 1 { on = index($0, n) == 1 } on' "$out"; }
-expect() {	# N REGEX WHAT
-	call "$1" | grep -qE -- "$2" || { call "$1"; t_tail gw 30; t_fail "call $1: $3"; }
-}
-[ "$(grep -c '^sim: call [0-9]*:' "$out")" = 3 ] || t_fail "not 3 calls reported"
-expect 1 'route: out to trunk carrier' "route"
-expect 1 'SIP peer got: sip:\+4930123456@127\.0\.1\.1:5070, From .*sip:201@' "INVITE as the carrier saw it"
-expect 1 'cause 16 \(normal' "cause"
-expect 1 'audio: PBX heard 1800 Hz, SIP peer heard 1004 Hz' "audio both ways"
-expect 2 'route: in to span 1$' "route (in the user's span numbers)"
-expect 2 'SIP peer sent: sip:4930555123@127\.0\.0\.1:5060, From <sip:4989123@' "the INVITE sent"
-expect 2 'audio: PBX heard 1800 Hz, SIP peer heard 1004 Hz' "audio both ways"
-expect 3 'route: none' "no route"
-expect 3 'SIP peer got: no INVITE' "no INVITE"
-expect 3 'cause 1 \(unallocated.*SIP status none, answered no' "cause 1"
-expect 3 'audio: PBX heard nothing, SIP peer heard nothing' "no audio"
+sim_run_report "$T_LOGDIR/sim"
+[ "$(grep -c '^sim: call [0-9]*:' "$T_LOGDIR/sim.out")" = 3 ] || t_fail "not 3 calls reported"
+sim_expect 1 'route: out to trunk carrier' "route"
+sim_expect 1 'SIP peer got: sip:\+4930123456@127\.0\.1\.1:5070, From .*sip:201@' "INVITE as the carrier saw it"
+sim_expect 1 'cause 16 \(normal' "cause"
+sim_expect 1 'audio: PBX heard 1800 Hz, SIP peer heard 1004 Hz' "audio both ways"
+sim_expect 2 'route: in to span 1$' "route (in the user's span numbers)"
+sim_expect 2 'SIP peer sent: sip:4930555123@127\.0\.0\.1:5060, From <sip:4989123@' "the INVITE sent"
+sim_expect 2 'audio: PBX heard 1800 Hz, SIP peer heard 1004 Hz' "audio both ways"
+sim_expect 3 'route: none' "no route"
+sim_expect 3 'SIP peer got: no INVITE' "no INVITE"
+sim_expect 3 'cause 1 \(unallocated.*SIP status none, answered no' "cause 1"
+sim_expect 3 'audio: PBX heard nothing, SIP peer heard nothing' "no audio"
 [ "$SIM_ANSWERED" = 2 ] || t_fail "$SIM_ANSWERED calls with audio both ways, not 2"
 t_pass

@@ -31,6 +31,7 @@ struct sim_line {
 	bool exchange;
 	bool offhook;			/* our own hook state */
 	bool ringing;			/* the exchange: ring-line until answered */
+	bool pulsing;			/* the phone: DAHDI pulse-dials, nothing written meanwhile */
 	/* events seen, not yet consumed by an expectation */
 	unsigned rings, offhooks, onhooks;
 	uint64_t ring_t[MAX_RINGS];	/* [ms] every ring burst seen */
@@ -157,6 +158,20 @@ static void tone_block(struct sim_line *l, const int16_t *x)
 	l->run++;
 }
 
+/* A lead of silence in the send buffer: each block read sends one block, so a simulator
+ * descheduled for less than this leaves no gap in what it sends (a gap in the caller ID's
+ * FSK garbles it). */
+static void tx_lead(struct sim *s, int fd)
+{
+	int16_t zero[SIM_BLOCK] = { 0 };
+	uint8_t blk[SIM_BLOCK];
+
+	sim_law_encode(s->o.law, zero, blk, SIM_BLOCK);
+	for (int i = 0; i < LINE_TX_LEAD; i++)
+		if (write(fd, blk, sizeof(blk)) != (ssize_t)sizeof(blk))
+			break;
+}
+
 int sim_analog_open(struct sim *s)
 {
 	struct sim_line *l = calloc(1, sizeof(*l));
@@ -176,15 +191,7 @@ int sim_analog_open(struct sim *s)
 		s->o.law = p.curlaw == DAHDI_LAW_ALAW ? SIM_LAW_ALAW : SIM_LAW_ULAW;
 	l->fd = fd;
 	l->exchange = !s->o.network;	/* --role exchange */
-	/* A lead of silence in the send buffer: each block read sends one block, so a
-	 * simulator descheduled for less than this leaves no gap in what it sends (a gap in
-	 * the caller ID's FSK garbles it). */
-	int16_t zero[SIM_BLOCK] = { 0 };
-	uint8_t blk[SIM_BLOCK];
-	sim_law_encode(s->o.law, zero, blk, SIM_BLOCK);
-	for (int i = 0; i < LINE_TX_LEAD; i++)
-		if (write(fd, blk, sizeof(blk)) != (ssize_t)sizeof(blk))
-			break;
+	tx_lead(s, fd);
 	s->line = l;
 	call = sim_call_new(s, false, "line");
 	if (!call)
@@ -327,6 +334,11 @@ static void line_tone(struct sim_line *l, int16_t *lin, size_t n)
 	}
 }
 
+bool sim_analog_quiet(const struct sim *s)
+{
+	return s->line && s->line->pulsing;
+}
+
 bool sim_analog_tx(struct sim *s, uint8_t *buf, size_t n)
 {
 	struct sim_line *l = s->line;
@@ -363,6 +375,69 @@ static bool near(unsigned got, unsigned want)
 	unsigned d = got > want ? got - want : want - got;
 
 	return d <= want * 3 / 10 || d <= 60;
+}
+
+/* Rotary dialling by DAHDI's own pulse dialler: DAHDI_DIAL "P<digits>" makes each digit
+ * that many loop breaks (0: ten) on the channel's hook bits, then pauses pulseaftertime
+ * (750 ms) before the next. A dial's 10 pulses per second, 60 ms break and 40 ms make;
+ * DAHDI's defaults are 50/50. Pending until DAHDI_DIALING says it is done. Any write() on
+ * the channel meanwhile cancels the rest (dahdi_chan_write() clears pdialcount and the dial
+ * string), so the line sends nothing while it dials, as a rotary phone's transmitter is
+ * shunted while the dial turns; the lead of silence goes out again after. */
+#define PULSE_BREAK_MS	60
+#define PULSE_MAKE_MS	40
+
+static int pulse(struct sim *s, const struct sim_cmd *c, bool first, uint64_t elapsed,
+		 unsigned limit, char *msg, size_t len)
+{
+	struct sim_line *l = s->line;
+	int dialing = 0;
+
+	if (first) {
+		struct dahdi_params pa;
+		struct dahdi_dialoperation op = { .op = DAHDI_DIAL_OP_REPLACE };
+
+		if (!l->offhook) {
+			snprintf(msg, len, "pulse: the phone is on-hook");
+			return -1;
+		}
+		memset(&pa, 0, sizeof(pa));
+		if (ioctl(l->fd, DAHDI_GET_PARAMS, &pa)) {
+			snprintf(msg, len, "DAHDI_GET_PARAMS: %s", strerror(errno));
+			return -1;
+		}
+		pa.pulsebreaktime = PULSE_BREAK_MS;
+		pa.pulsemaketime = PULSE_MAKE_MS;
+		if (ioctl(l->fd, DAHDI_SET_PARAMS, &pa)) {
+			snprintf(msg, len, "DAHDI_SET_PARAMS: %s", strerror(errno));
+			return -1;
+		}
+		snprintf(op.dialstr, sizeof(op.dialstr), "P%s", c->digits);
+		if (ioctl(l->fd, DAHDI_DIAL, &op)) {
+			snprintf(msg, len, "DAHDI_DIAL: %s", strerror(errno));
+			return -1;
+		}
+		l->pulsing = true;
+	}
+	if (ioctl(l->fd, DAHDI_DIALING, &dialing)) {
+		snprintf(msg, len, "DAHDI_DIALING: %s", strerror(errno));
+		l->pulsing = false;
+		return -1;
+	}
+	if (!dialing || elapsed >= limit) {
+		l->pulsing = false;
+		tx_lead(s, l->fd);
+	}
+	if (!dialing) {
+		snprintf(msg, len, "pulse-dialled %s (%d/%d ms break/make) in %llu ms", c->digits,
+			 PULSE_BREAK_MS, PULSE_MAKE_MS, (unsigned long long)elapsed);
+		return 1;
+	}
+	if (elapsed >= limit) {
+		snprintf(msg, len, "pulse dialling of %s not done within %u ms", c->digits, limit);
+		return -1;
+	}
+	return 0;
 }
 
 int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t elapsed,
@@ -407,6 +482,8 @@ int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t
 		err = hook(l, DAHDI_FLASH);
 		snprintf(msg, len, err ? "DAHDI_HOOK flash: %s" : "flash%s", err ? strerror(err) : "");
 		return err ? -1 : 1;
+	case OP_PULSE:
+		return pulse(s, c, first, elapsed, limit, msg, len);
 	case OP_LINE_TONE:
 		l->lt_f1 = c->freq;
 		l->lt_f2 = c->freq2;

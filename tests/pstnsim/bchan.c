@@ -127,6 +127,8 @@ void sim_bchan_io(struct sim *s, struct sim_call *call, short revents)
 		sim_rx_feed(call->rx, buf, (size_t)n);
 		if (s->line)
 			sim_analog_audio(s, buf, (size_t)n);
+		if (sim_analog_quiet(s))
+			continue;
 		if (call->fax) {
 			/* the fax machine owns the channel: its signals replace the tone */
 			sim_fax_rx(call->fax, buf, (size_t)n);

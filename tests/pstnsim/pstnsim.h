@@ -150,6 +150,8 @@ void sim_analog_event(struct sim *s, int ev);
 void sim_analog_audio(struct sim *s, const uint8_t *buf, size_t n);
 /* The exchange's caller ID to send: fills buf and returns true while there is some. */
 bool sim_analog_tx(struct sim *s, uint8_t *buf, size_t n);
+/* True while nothing may be written on the line (DAHDI pulse-dials it: a write cancels). */
+bool sim_analog_quiet(const struct sim *s);
 /* Run an analog step: 0 pending, 1 passed, -1 failed (msg says why). first: the step's
  * first call; limit [ms] its time limit. */
 int sim_analog_step(struct sim *s, const struct sim_cmd *c, bool first, uint64_t elapsed,

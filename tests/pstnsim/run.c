@@ -153,6 +153,7 @@ static enum verdict begin(struct sim_run *r, const struct sim_cmd *c)
 	case OP_OFFHOOK:
 	case OP_ONHOOK:
 	case OP_FLASH:
+	case OP_PULSE:
 	case OP_RING_LINE:
 	case OP_LINE_TONE:
 	case OP_EXPECT_RINGING:
@@ -379,6 +380,8 @@ static unsigned step_limit(const struct sim_cmd *c)
 		       (c->dur_ms ? c->dur_ms : DEF_TONE_FOR) + TONE_SLACK;
 	case OP_DTMF:
 		return 3000 + (unsigned)strlen(c->digits) * 400;
+	case OP_PULSE:		/* up to ten 100 ms pulses and the inter-digit pause each */
+		return 3000 + (unsigned)strlen(c->digits) * 2000;
 	case OP_EXPECT_FAX:
 		return t ? t : DEF_FAX;
 	case OP_RELINK:		/* the T203 running (libpri's 10 s) + N200 x T200 */
@@ -503,6 +506,7 @@ static enum verdict poll_step(struct sim_run *r, const struct sim_cmd *c)
 	unsigned pending = 0, nfail = 0;
 
 	switch (c->op) {
+	case OP_PULSE:
 	case OP_EXPECT_RINGING:
 	case OP_EXPECT_OFFHOOK:
 	case OP_EXPECT_ONHOOK:

@@ -22,6 +22,7 @@ static const char *const op_names[OP_COUNT] = {
 	[OP_EXPECT_SILENCE] = "expect-silence", [OP_EXPECT_DTMF] = "expect-dtmf",
 	[OP_EXPECT_FAX] = "expect fax-done",
 	[OP_OFFHOOK] = "offhook", [OP_ONHOOK] = "onhook", [OP_FLASH] = "flash",
+	[OP_PULSE] = "pulse",
 	[OP_RING_LINE] = "ring-line", [OP_LINE_TONE] = "line-tone", [OP_EXPECT_RINGING] = "expect ringing",
 	[OP_EXPECT_OFFHOOK] = "expect offhook", [OP_EXPECT_ONHOOK] = "expect onhook",
 	[OP_EXPECT_TONES] = "expect-tones", [OP_EXPECT_CID] = "expect cid", [OP_EXPECT_CAS] = "expect cas",
@@ -538,6 +539,13 @@ static int parse_step(struct parser *ps, struct sim_cmd *c, char *text)
 	case OP_EXPECT_DTMF:
 		if (ntok < 2 || !is_digits(tok[1]))
 			return fail(ps, "%s: digits 0-9 * # A-D expected", tok[0]);
+		snprintf(c->digits, sizeof(c->digits), "%s", tok[1]);
+		i = 2;
+		break;
+	case OP_PULSE:		/* a rotary dial has 1-9 and 0 (ten breaks) only */
+		if (ntok < 2 || strlen(tok[1]) >= sizeof(c->digits) - 1 ||
+		    strspn(tok[1], "0123456789") != strlen(tok[1]))
+			return fail(ps, "pulse: digits 0-9 expected");
 		snprintf(c->digits, sizeof(c->digits), "%s", tok[1]);
 		i = 2;
 		break;

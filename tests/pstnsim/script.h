@@ -27,6 +27,7 @@ enum sim_op {
 	OP_OFFHOOK,		/* offhook: analog line, DAHDI_HOOK off-hook (answer / seize) */
 	OP_ONHOOK,		/* onhook: hang up (the exchange: drop loop current) */
 	OP_FLASH,		/* flash [D]: hook flash (on-hook for D; DAHDI's flashtime if none) */
+	OP_PULSE,		/* pulse DIGITS: dial them as loop breaks (rotary, 10 pps) */
 	OP_RING_LINE,		/* ring-line [from NUM] [name NAME] [pres P]: the exchange rings */
 	OP_LINE_TONE,		/* line-tone F1[+F2] [cadence ON/OFF] [LEVEL] | line-tone off */
 	OP_EXPECT_RING,		/* expect ring [x COUNT] [from NUM] [to NUM] [as NAME] [T] */

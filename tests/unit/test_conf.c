@@ -774,10 +774,11 @@ Test(conf, restart_needed_when_signalling_changes)
 	struct conf *b = load_ok("[span 1]\ntype = e1\nsignalling = fxs\n");
 	char buf[256];
 
-	/* country_code and national_prefix are reloadable: not listed even as they vanish */
-	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 5, "%s", buf);
+	/* country_code and national_prefix are reloadable: not listed even as they vanish;
+	 * nor is hunt, which changes with the groups */
+	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 4, "%s", buf);
 	cr_assert_str_eq(buf, "[span 1] signalling\n[span 1] switchtype\n[span 1] dchannel\n"
-			      "[span 1] overlap\n[span 1] hunt\n");
+			      "[span 1] overlap\n");
 	conf_free(a);
 	conf_free(b);
 }
@@ -813,7 +814,8 @@ Test(conf, reload_merge_keeps_what_needs_a_restart)
 	cr_expect_null(conf_span_find(b, 3));
 	cr_expect_eq(conf_span_find(b, 2)->echocancel, false);
 	cr_expect_str_eq(conf_span_find(b, 2)->country_code, "49");
-	cr_expect_not_null(conf_group_find(b, "g"));
+	/* group g removed over a span that runs on: span 2 is a plain span again */
+	cr_expect_null(conf_group_find(b, "g"));
 	/* trunks and routes are the new file's */
 	cr_expect_null(conf_trunk_find(b, "t"));
 	cr_expect_not_null(conf_trunk_find(b, "u"));
@@ -1388,22 +1390,23 @@ Test(conf, print_group_and_its_spans)
 	conf_free(c);
 }
 
-Test(conf, restart_needed_for_groups)
+/* Groups reload (gateway/reload.c regroups the spans): changed, added or removed, they need
+ * no restart while their spans run on as they are. */
+Test(conf, groups_need_no_restart)
 {
 	struct conf *a = load_ok(TWO_PRI "[group pbx]\nspans = 2, 4\n"
 				 "[group old]\nspans = 7\n[span 7]\ntype = e1\nsignalling = pri_net\n");
 	struct conf *b = load_ok(TWO_PRI "[group pbx]\nspans = 4, 2\nhunt = roundrobin\n"
 				 "[group new]\nspans = 7\n[span 7]\ntype = e1\nsignalling = pri_net\n");
-	struct conf *c = load_ok(TWO_PRI "[group pbx]\nspans = 2,4\n"
-				 "[group old]\nspans = 7\n[span 7]\ntype = e1\nsignalling = pri_net\n"
-				 "[route r]\nto = group pbx\n");
+	struct conf *c = load_ok(TWO_PRI "[group pbx]\nspans = 2, 4, 9\n[group old]\nspans = 7\n"
+				 "[span 7]\ntype = e1\nsignalling = pri_net\n"
+				 "[span 9]\ntype = e1\nsignalling = pri_cpe\n");
 	char buf[256];
 
-	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 4);
-	cr_assert_str_eq(buf, "[group pbx] spans\n[group pbx] hunt\n[group old] removed\n"
-			      "[group new] added\n");
-	/* Same groups written differently, and a new route to one: nothing to restart. */
-	cr_assert_eq(conf_restart_needed(a, c, buf, sizeof(buf)), 0);
+	cr_assert_eq(conf_restart_needed(a, b, buf, sizeof(buf)), 0, "%s", buf);
+	/* span 9 is new: it waits for the restart, and so does the group that takes it */
+	cr_assert_eq(conf_restart_needed(a, c, buf, sizeof(buf)), 2, "%s", buf);
+	cr_assert_str_eq(buf, "[span 9] added\n[group pbx] waits for span 9\n");
 	conf_free(a);
 	conf_free(b);
 	conf_free(c);
@@ -1549,4 +1552,22 @@ Test(conf, ports_register)
 		      "t.conf:16: [port 7:1]: register: only FXS ports register",
 		      "t.conf:20: username: 'a@b': '@' is not allowed in a SIP user part",
 		      "t.conf:21: [port 5:5]: mwi = subscribe: needs register = trunk NAME");
+}
+
+/* The flash limits: flash_max_ms only, above DAHDI's fixed 200 ms pulse limit (a shorter
+ * on-hook is a dial pulse, tdm/analog.h); there is no flash_min_ms to set. */
+Test(conf, port_flash_limits)
+{
+	struct conf *c = load_ok("[span 5]\ntype = t1\nsignalling = fxs\n"
+				 "[port 5:1]\nflash_max_ms = 250\n[port 5:2]\n");
+
+	cr_assert_eq(c->ports[0].flash_max_ms, 250);
+	cr_assert_eq(c->ports[1].flash_max_ms, 800, "default");
+	conf_free(c);
+
+	expect_errors("[span 5]\ntype = t1\nsignalling = fxs\n"
+		      "[port 5:1]\nflash_max_ms = 200\n[port 5:2]\nflash_min_ms = 80\n", 2,
+		      "t.conf:5: flash_max_ms: 200 is out of range (250..3000)",
+		      "t.conf:7: unknown key 'flash_min_ms' in [port 5:2] (did you mean "
+		      "'flash_max_ms'?)");
 }

@@ -1116,3 +1116,45 @@ Test(pri, cpe_dl_reset_keeps_call_far_end_still_has)
 	RUN_UNTIL(!far.call, 500);
 	teardown_rig();
 }
+
+/* A reload regroups the span (gateway/reload.c): its call goes on, its channel busy in the
+ * new group's table, and comes free there when the call clears. */
+Test(pri, call_carries_over_to_another_channel_table)
+{
+	static const struct bchan_ref chans[] = { { 7, 1 }, { 7, 2 }, { SPAN, 3 }, { SPAN, 2 },
+						  { SPAN, 1 } };
+	struct bchan_group *next;
+	struct pri_call *c;
+	enum bchan_state st;
+	struct bchan_ref got;
+	int cause = 0;
+
+	setup_rig(PRI_ROLE_CPE, PRI_SW_EUROISDN, false);
+	c = ours_call("4989765432", BCHAN_WANT_ANY, 0);
+	cr_assert(RUN_UNTIL(far_saw(PRI_EVENT_RING), 1000));
+	cr_assert_eq(pri_answer(far.pri, far.call, 1, 0), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_CONNECT), 1000));
+	cr_assert_eq(pri_call_chan(c).pos, 1);
+
+	cr_assert_eq(bchan_alloc(&next, &(struct bchan_params){ .chans = chans, .nchans = 5,
+								 .hunt = BCHAN_HUNT_DESC }), 0);
+	(void)bchan_set_span_usable(next, 7, false);
+	cr_assert_eq(pri_span_set_chans(ours.span, next), 0);
+	cr_expect_eq(pri_call_state(c), PRI_CS_ACTIVE);
+	cr_assert_eq(bchan_state(next, (struct bchan_ref){ SPAN, 1 }, &st), 0);
+	cr_expect_eq(st, BCHAN_BUSY, "the call's channel is busy in the new table");
+	cr_expect(bchan_span_usable(next, SPAN), "the span is up: usable in the new table");
+	cr_expect_eq(bchan_available(next, SPAN), 2);
+	/* The new table's hunt (descending over span 7 then SPAN 3, 2, 1) skips the busy one. */
+	cr_assert_eq(bchan_select(next, &(struct bchan_req){ .want = BCHAN_WANT_ANY }, &got,
+				  &cause), 0);
+	cr_expect_eq(got.span, SPAN);
+	cr_expect_eq(got.pos, 2);
+
+	cr_assert_eq(pri_hangup(far.pri, far.call, 16), 0);
+	cr_assert(RUN_UNTIL(ours_saw(PRI_EV_RELEASE), 1000));
+	cr_expect_eq(bchan_available(next, SPAN), 3, "the channel comes free in the new table");
+	RUN_UNTIL(!far.call, 500);
+	teardown_rig();
+	bchan_free(next);
+}

@@ -41,3 +41,23 @@ Test(pstnsim_line, line_tone_and_flash)
 		cr_expect_eq(sim_script_parse(&s, bad[i], err, sizeof(err)), EINVAL, "accepted: %s",
 			     bad[i]);
 }
+
+Test(pstnsim_line, pulse)
+{
+	struct sim_script s;
+	char err[128];
+
+	cr_assert_eq(sim_script_parse(&s, "offhook; pulse 5550190", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(s.n, 2);
+	cr_expect_eq(s.cmds[1].op, OP_PULSE);
+	cr_expect_str_eq(s.cmds[1].digits, "5550190");
+	cr_expect(!sim_op_is_expect(OP_PULSE));
+	cr_expect_str_eq(sim_op_name(OP_PULSE), "pulse");
+	sim_script_free(&s);
+
+	/* a rotary dial has no * # A-D */
+	static const char *const bad[] = { "pulse", "pulse 12#", "pulse *1", "pulse 1A", "pulse x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(sim_script_parse(&s, bad[i], err, sizeof(err)), EINVAL, "accepted: %s",
+			     bad[i]);
+}

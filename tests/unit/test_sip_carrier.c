@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
@@ -348,9 +349,10 @@ static int udp_on(uint16_t port)
 	return fd;
 }
 
-/* An SRV target of our own: each INVITE on fd is answered 486 at once (statelessly: its
- * Via, From, To, Call-ID and CSeq back, RFC 3261 §8.2.6.2) to where it came from; other
- * requests (the ACK) are read and dropped. Return how many INVITEs came. */
+/* An SRV target of our own: each INVITE on fd is answered 486 at once, each REGISTER 200
+ * with its Contact bound for 60 s (statelessly: its Via, From, To, Call-ID and CSeq back,
+ * RFC 3261 §8.2.6.2) to where it came from; other requests (the ACK) are read and dropped.
+ * Return how many INVITEs came. */
 static unsigned target_serve(int fd)
 {
 	char req[4096], resp[4096];
@@ -361,20 +363,25 @@ static unsigned target_serve(int fd)
 
 	while ((n = recvfrom(fd, req, sizeof(req) - 1, 0, (struct sockaddr *)&from, &flen)) > 0) {
 		size_t o = 0;
+		bool reg = !strncmp(req, "REGISTER ", 9);
 
 		req[n] = '\0';
-		if (strncmp(req, "INVITE ", 7))
+		if (strncmp(req, "INVITE ", 7) && !reg)
 			continue;
-		invites++;
-		o += (size_t)snprintf(resp, sizeof(resp), "SIP/2.0 486 Busy Here\r\n");
+		invites += !reg;
+		o += (size_t)snprintf(resp, sizeof(resp), reg ? "SIP/2.0 200 OK\r\n"
+								: "SIP/2.0 486 Busy Here\r\n");
 		for (char *save = NULL, *l = strtok_r(req, "\r\n", &save); l;
 		     l = strtok_r(NULL, "\r\n", &save)) {
 			bool to = !strncasecmp(l, "To:", 3);
+			bool contact = reg && (!strncasecmp(l, "Contact:", 8) || !strncmp(l, "m:", 2));
 
-			if (to || !strncasecmp(l, "Via:", 4) || !strncasecmp(l, "From:", 5) ||
-			    !strncasecmp(l, "Call-ID:", 8) || !strncasecmp(l, "CSeq:", 5))
+			if (to || contact || !strncasecmp(l, "Via:", 4) ||
+			    !strncasecmp(l, "From:", 5) || !strncasecmp(l, "Call-ID:", 8) ||
+			    !strncasecmp(l, "CSeq:", 5))
 				o += (size_t)snprintf(resp + o, sizeof(resp) - o, "%s%s\r\n", l,
-						      to ? ";tag=srvtarget" : "");
+						      to ? ";tag=srvtarget" :
+						      contact ? ";expires=60" : "");
 			cr_assert_lt(o, sizeof(resp));
 		}
 		o += (size_t)snprintf(resp + o, sizeof(resp) - o, "Content-Length: 0\r\n\r\n");
@@ -516,5 +523,89 @@ Test(sipcarrier, call_waits_for_a_late_dns_answer)
 		close(fds[i]);
 	close(relay);
 	close(fwd);
+	done();
+}
+
+/* "trace on trunk NAME" for trunks named by host names (sip/ua.c trace_wants): carrier.test
+ * (SRV to a.carrier.test, our target on base+1) and other.test (A record, base+2) both
+ * resolve to 127.0.0.1, and neither has an address to match before Sofia-SIP resolves it.
+ * Both register and place a call; the pcap of carrier's trace, read by tshark, holds its
+ * REGISTER, INVITE and ACK and their answers, all to and from base+1, and nothing of
+ * other's. */
+Test(sipcarrier, trace_of_a_trunk_named_by_a_host_name)
+{
+	char srv[96], other[64], path[64], cmd[256], line[512];
+	unsigned hits[2] = { 0, 0 }, n = 0, from_carrier = 0;
+	bool seen_register = false, seen_200 = false, seen_invite = false, seen_486 = false,
+	     seen_ack = false;
+	uint64_t msgs = 0;
+
+	ua_start(6, NULL);
+	const unsigned mine = H.base + 1u, theirs = H.base + 2u;	/* the targets' ports */
+	int fds[2] = { udp_on((uint16_t)mine), udp_on((uint16_t)theirs) };
+	snprintf(srv, sizeof(srv), "srv-host=_sip._udp.carrier.test,a.carrier.test,%u,10,1",
+		 mine);
+	const char *rec[] = { srv, "host-record=a.carrier.test,127.0.0.1",
+			      "host-record=other.test,127.0.0.1", NULL };
+	dnsmasq_start(H.base + 3, rec);
+	snprintf(other, sizeof(other), "sip:other.test:%u", theirs);
+	struct sip_trunk_params cp = { .name = "carrier", .proxy = "sip:carrier.test",
+				       .transport = SIP_TP_UDP, .username = "alice",
+				       .do_register = true, .expires = 60 };
+	struct sip_trunk_params op = { .name = "other", .proxy = other, .transport = SIP_TP_UDP,
+				       .username = "bob", .do_register = true, .expires = 60 };
+	struct sip_trunk *tc = NULL, *to = NULL;
+	cr_assert_eq(sip_trunk_alloc(&tc, H.ua, &cp), 0);
+	cr_assert_eq(sip_trunk_alloc(&to, H.ua, &op), 0);
+	snprintf(path, sizeof(path), "/tmp/sipnat-%u-trace.pcap", H.base);
+	cr_assert_eq(sipua_trace_on(H.ua, &(struct sipua_trace_spec){
+		.scope = SIPUA_TRACE_TRUNK, .what = "carrier", .path = path }), 0);
+
+	uint64_t end = now_ms() + 10000;
+	while ((sip_trunk_reg_state(tc) != SIP_TRUNK_REGISTERED ||
+		sip_trunk_reg_state(to) != SIP_TRUNK_REGISTERED) && now_ms() < end) {
+		su_root_step(H.root, 5);
+		for (unsigned i = 0; i < 2; i++)
+			(void)target_serve(fds[i]);
+	}
+	cr_assert_eq(sip_trunk_reg_state(tc), SIP_TRUNK_REGISTERED, "carrier not registered");
+	cr_assert_eq(sip_trunk_reg_state(to), SIP_TRUNK_REGISTERED, "other not registered");
+	cr_assert_eq(call_to_targets(tc, fds, hits), 0);
+	cr_assert_eq(call_to_targets(to, fds, hits), 0);
+	cr_expect(hits[0] == 1 && hits[1] == 1, "INVITEs: %u to carrier's target, %u to other's",
+		  hits[0], hits[1]);
+	cr_assert_eq(sipua_trace_off(H.ua, &msgs), 0);
+
+	snprintf(cmd, sizeof(cmd), "tshark -r '%s' -Y sip -T fields -E separator='|' -e udp.srcport "
+		 "-e udp.dstport -e sip.Method -e sip.Status-Code 2>/dev/null", path);
+	FILE *f = popen(cmd, "r");
+	cr_assert_not_null(f, "tshark");
+	while (fgets(line, sizeof(line), f)) {
+		char *rest = line, *field[4] = { NULL, NULL, NULL, NULL };
+
+		line[strcspn(line, "\n")] = '\0';
+		for (unsigned k = 0; k < 4; k++)
+			field[k] = strsep(&rest, "|");
+		cr_assert(field[3], "tshark line '%s'", line);
+		unsigned sport = (unsigned)atoi(field[0]), dport = (unsigned)atoi(field[1]);
+		const char *what[2] = { field[2], field[3] };	/* method; status */
+		n++;
+		from_carrier += sport == mine || dport == mine;
+		cr_expect(sport != theirs && dport != theirs, "other's message traced: "
+			  "%u -> %u %s%s", sport, dport, what[0], what[1]);
+		seen_register |= !strcmp(what[0], "REGISTER") && dport == mine;
+		seen_invite |= !strcmp(what[0], "INVITE") && dport == mine;
+		seen_ack |= !strcmp(what[0], "ACK") && dport == mine;
+		seen_200 |= !strcmp(what[1], "200") && sport == mine;
+		seen_486 |= !strcmp(what[1], "486") && sport == mine;
+	}
+	cr_assert_eq(pclose(f), 0, "tshark -r %s failed", path);
+	cr_expect_eq(n, msgs, "tshark dissects every message written as SIP");
+	cr_expect_eq(from_carrier, n, "every message traced is carrier's");
+	cr_expect(seen_register && seen_200, "carrier's REGISTER and its 200 not in the trace");
+	cr_expect(seen_invite && seen_486 && seen_ack, "carrier's INVITE, 486, ACK not all in "
+		  "the trace");
+	close(fds[0]);
+	close(fds[1]);
 	done();
 }

@@ -133,6 +133,38 @@ Test(sip_trace, tplog_reassembles_whole_messages)
 	sip_tplog_free(&l);
 }
 
+/* The per-trunk trace of a trunk named by a host name knows its requests by the host of
+ * their Request-URI. */
+Test(sip_trace, request_uri_host)
+{
+	static const struct { const char *msg, *host; } cases[] = {
+		{ "INVITE sip:5551234@carrier.example:5070;user=phone SIP/2.0\r\nVia: x\r\n",
+		  "carrier.example" },
+		{ "REGISTER sip:Carrier.Example SIP/2.0\r\n", "Carrier.Example" },
+		{ "OPTIONS sips:[2001:db8::7]:5061 SIP/2.0\r\n", "2001:db8::7" },
+		{ "BYE sip:a@192.0.2.1;transport=tcp SIP/2.0", "192.0.2.1" },
+		{ "SIP/2.0 200 OK\r\nContact: <sip:a@carrier.example>\r\n", NULL },
+		{ "INVITE tel:+4930123 SIP/2.0\r\n", NULL },
+		{ "INVITE sip: SIP/2.0\r\n", NULL },
+		{ "garbage", NULL },
+	};
+	char host[64];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		host[0] = '\0';
+		int err = sip_msg_request_host(cases[i].msg, strlen(cases[i].msg), host,
+					       sizeof(host));
+		if (!cases[i].host) {
+			cr_expect_eq(err, EINVAL, "'%s' gave '%s'", cases[i].msg, host);
+			continue;
+		}
+		cr_expect_eq(err, 0, "'%s'", cases[i].msg);
+		cr_expect_str_eq(host, cases[i].host);
+	}
+	/* a host longer than the room: refused, not cut */
+	cr_expect_eq(sip_msg_request_host(cases[0].msg, strlen(cases[0].msg), host, 8), EINVAL);
+}
+
 /* ---- tshark ------------------------------------------------------------------------------ */
 
 struct pkt {
