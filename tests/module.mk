@@ -38,7 +38,7 @@ san-gw:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=address,undefined $(SAN_GW)
 
 guest: all san-gw
-	$(Q)tests/guest/run.sh --build $(BUILD) --gw $(SAN_GW) --timeout $${STROWGER_GUEST_TIMEOUT:-3600} tests/guest/suite.sh
+	$(Q)tests/guest/run.sh --build $(BUILD) --gw $(SAN_GW) --timeout $${STROWGER_GUEST_TIMEOUT:-4500} tests/guest/suite.sh
 
 demo: all
 	$(Q)tests/guest/run.sh --build $(BUILD) tests/guest/demo.sh
