@@ -26,7 +26,7 @@ static int detector(const char *text, struct tone_detect **out)
 
 bool stage_disconnect_wanted(const struct media_line_sup *sup)
 {
-	return sup->busy[0] || sup->congestion[0] || sup->silence_ms;
+	return sup->busy[0] || sup->congestion[0] || sup->silence_ms || sup->answer_voice;
 }
 
 int stage_disconnect_init(struct stage_disconnect *s, const struct media_line_sup *sup)
@@ -39,6 +39,10 @@ int stage_disconnect_init(struct stage_disconnect *s, const struct media_line_su
 		return EINVAL;
 	s->sup = *sup;
 	err = detector(sup->busy, &s->busy);
+	if (!err && sup->answer_voice) {
+		err = stage_answer_init(&s->ans, sup);
+		s->answering = !err;
+	}
 	if (!err)
 		err = detector(sup->congestion, &s->congestion);
 	if (err)
@@ -51,6 +55,9 @@ void stage_disconnect_release(struct stage_disconnect *s)
 	tone_detect_free(s->busy);
 	tone_detect_free(s->congestion);
 	s->busy = s->congestion = NULL;
+	if (s->answering)
+		stage_answer_release(&s->ans);
+	s->answering = false;
 }
 
 /* [dBm0] the frame's mean power. */
@@ -70,6 +77,14 @@ enum media_disconnect stage_disconnect_frame(struct stage_disconnect *s, const i
 {
 	enum media_disconnect found = MEDIA_DISC_NONE;
 
+	if (s->answering) {
+		found = stage_answer_frame(&s->ans, lin, n);
+		if (found) {
+			stage_answer_release(&s->ans);
+			s->answering = false;
+		}
+		return found;
+	}
 	if (s->busy && tone_detect_feed(s->busy, lin, n) == 1) {
 		tone_detect_reset(s->busy);
 		found = MEDIA_DISC_BUSY;
