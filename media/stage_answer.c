@@ -8,22 +8,6 @@
 #include <string.h>
 
 #define RATE 8000			/* [samples/s] */
-#define FULL_SCALE_DBM0 3.14		/* SpanDSP's scale: a full-scale sine is +3.14 dBm0 */
-
-static int detector(const char *text, struct tone_detect **out)
-{
-	struct tone_spec *ts = NULL;
-	int err;
-
-	*out = NULL;
-	if (!text[0])
-		return 0;
-	err = tone_spec_parse(text, &ts);
-	if (!err)
-		err = tone_detect_new(out, ts, STAGE_ANSWER_CYCLES);
-	tone_spec_free(ts);
-	return err == -ENOMEM ? ENOMEM : err ? EINVAL : 0;
-}
 
 /* The frequencies of a tone as libtonezone writes it ("!350+440/100,0/100,350+440"; f1*f2
  * modulated counts both): each element's part before '/', split at '+' and '*'. */
@@ -72,9 +56,10 @@ int stage_answer_init(struct stage_answer *s, const struct media_line_sup *sup)
 	for (unsigned i = 0; !err && i < sizeof tones / sizeof tones[0]; i++)
 		err = freqs_add(s, tones[i]);
 	if (!err)
-		err = detector(sup->ans_busy, &s->busy);
+		err = tone_detect_from_text(&s->busy, sup->ans_busy, STAGE_ANSWER_CYCLES);
 	if (!err)
-		err = detector(sup->ans_congestion, &s->congestion);
+		err = tone_detect_from_text(&s->congestion, sup->ans_congestion,
+					    STAGE_ANSWER_CYCLES);
 	if (err)
 		stage_answer_release(s);
 	return err;
@@ -90,14 +75,8 @@ void stage_answer_release(struct stage_answer *s)
 /* Whether the frame is voice: loud enough, and not mostly the zone's tones. */
 static bool voice_frame(const struct stage_answer *s, const int16_t *lin, unsigned n)
 {
-	double sum = 0, tone = 0;
+	double tone = 0, total = tone_power_dbm0(lin, n);
 
-	for (unsigned i = 0; i < n; i++)
-		sum += (double)lin[i] * lin[i];
-	if (!n || sum == 0)
-		return false;
-	/* [dBm0] -> the frame's power, in the same units as tone_level_dbm0()'s */
-	double total = 10 * log10(sum / n / (32767.0 * 32767.0 / 2)) + FULL_SCALE_DBM0;
 	if (total < STAGE_ANSWER_LEVEL_DBM0)
 		return false;
 	for (unsigned i = 0; i < s->nfreq; i++)

@@ -3,25 +3,13 @@
 #include "media/tone_detect.h"
 
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 
 #define RATE 8000			/* [samples/s] */
-#define FULL_SCALE_DBM0 3.14		/* SpanDSP's scale: a full-scale sine is +3.14 dBm0 */
 
 static int detector(const char *text, struct tone_detect **out)
 {
-	struct tone_spec *ts = NULL;
-	int err;
-
-	*out = NULL;
-	if (!text[0])
-		return 0;
-	err = tone_spec_parse(text, &ts);
-	if (!err)
-		err = tone_detect_new(out, ts, STAGE_DISCONNECT_CYCLES);
-	tone_spec_free(ts);
-	return err == -ENOMEM ? ENOMEM : err ? EINVAL : 0;
+	return tone_detect_from_text(out, text, STAGE_DISCONNECT_CYCLES);
 }
 
 bool stage_disconnect_wanted(const struct media_line_sup *sup)
@@ -60,18 +48,6 @@ void stage_disconnect_release(struct stage_disconnect *s)
 	s->answering = false;
 }
 
-/* [dBm0] the frame's mean power. */
-static double power_dbm0(const int16_t *lin, unsigned n)
-{
-	double sum = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		sum += (double)lin[i] * lin[i];
-	if (!n || sum == 0)
-		return -120;
-	return 10 * log10(sum / n / (32767.0 * 32767.0 / 2)) + FULL_SCALE_DBM0;
-}
-
 enum media_disconnect stage_disconnect_frame(struct stage_disconnect *s, const int16_t *lin,
 					     unsigned n)
 {
@@ -95,7 +71,7 @@ enum media_disconnect stage_disconnect_frame(struct stage_disconnect *s, const i
 			found = MEDIA_DISC_CONGESTION;
 	}
 	if (s->sup.silence_ms) {
-		if (power_dbm0(lin, n) >= STAGE_DISCONNECT_SILENCE_DBM0) {
+		if (tone_power_dbm0(lin, n) >= STAGE_DISCONNECT_SILENCE_DBM0) {
 			s->silent_ms = 0;
 		} else {
 			s->silent_ms += n * 1000 / RATE;
