@@ -61,6 +61,10 @@ enum conf_callerid { CID_BELL202, CID_V23, CID_DTMF, CID_NONE };
 /* An FXS port's message waiting (RFC 3842): unsolicited NOTIFYs only, or SUBSCRIBE too. */
 enum conf_mwi { MWI_NOTIFY, MWI_SUBSCRIBE };
 
+/* When an FXO port's outgoing call counts as answered (a loop-start line has no answer
+ * signal of its own): once dialled, on battery reversal, or on voice from the line. */
+enum conf_answer_sup { ANSWER_SUP_IMMEDIATE, ANSWER_SUP_POLARITY, ANSWER_SUP_VOICE };
+
 /* A route's source or destination: "any", "span N", "group NAME", "trunk NAME", or (a
  * destination only) "port N:P" (one analog port) or "port N" (the port of span N whose
  * number is the called number). */
@@ -183,6 +187,7 @@ struct conf_port {
 	unsigned dial_delay_ms;		/* [ms] FXO: off-hook to the first digit */
 	unsigned silence_timeout;	/* [s] FXO: clear after this long of silence; 0 = off */
 	bool disconnect_tone;		/* FXO: the zone's busy/congestion tone clears the call */
+	int answer_supervision;		/* enum conf_answer_sup: FXO, outgoing calls */
 	char distinctive_ring[CONF_STR_MAX];	/* FXS: "NAME:ON/OFF[/ON/OFF...], ..." [ms] */
 	unsigned line;
 };

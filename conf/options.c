@@ -42,6 +42,7 @@ static const char *const session_refresh_names[] = { "reinvite", "update", NULL 
 static const char *const prack_names[] = { "no", "supported", "required", NULL };
 static const char *const mwi_names[] = { "notify", "subscribe", NULL };
 static const char *const callerid_names[] = { "bell202", "v23", "dtmf", "none", NULL };
+static const char *const answer_sup_names[] = { "immediate", "polarity", "voice", NULL };
 static const char *const hunt_names[] = { "ascending", "descending", "roundrobin", NULL };
 
 static bool sig_is_pri(enum conf_span_sig sig)
@@ -856,7 +857,8 @@ const struct conf_opt conf_opts[] = {
 	{ CS_PORT, "caller_id", OT_ENUM, OPT_RELOAD, .names = callerid_names, .def = "bell202",
 	  P(caller_id), .desc = "caller ID between the rings: bell202, v23, dtmf or none" },
 	{ CS_PORT, "ring_timeout", OT_UINT, OPT_RELOAD, .min = 5, .max = 600, .def = "60",
-	  P(ring_timeout), .desc = "FXS: ringing unanswered this long: cause 19 [s]" },
+	  P(ring_timeout), .desc = "FXS: ringing unanswered this long; FXO with answer_supervision "
+	  "polarity or voice: no answer this long after dialling: cause 19 [s]" },
 	{ CS_PORT, "first_digit_timeout_ms", OT_UINT, OPT_RELOAD, .min = 1000, .max = 60000,
 	  .def = "10000", P(first_digit_ms), .desc = "FXS: dial tone without a digit [ms]" },
 	{ CS_PORT, "digit_timeout_ms", OT_UINT, OPT_RELOAD, .min = 500, .max = 30000, .def = "4000",
@@ -886,6 +888,11 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "FXO: the tone zone's busy or congestion tone (2 cycles of its cadence) from the "
 	  "line clears a connected call (cause 16): the far end hung up without dropping loop "
 	  "current" },
+	{ CS_PORT, "answer_supervision", OT_ENUM, OPT_RELOAD, .names = answer_sup_names,
+	  .def = "immediate", P(answer_supervision), .desc = "FXO: an outgoing call is answered "
+	  "once dialled (immediate), on battery reversal (polarity), or on sustained audio from the "
+	  "line that is none of the zone's call progress tones (voice; 183 with the line's audio "
+	  "until then, busy tone: cause 17, nothing within ring_timeout: cause 19)" },
 	{ CS_PORT, "distinctive_ring", OT_STRING, OPT_RELOAD, .check = check_dring, .def = "",
 	  P(distinctive_ring), .desc = "FXS: ring cadences an INVITE's Alert-Info may name, "
 	  "\"NAME:ON/OFF[/ON/OFF...], ...\" [ms] (up to 8 pairs); Bellcore-dr1..dr5 are built in" },

@@ -408,6 +408,19 @@ static void line_disconnect(struct call *c, enum media_disconnect what)
 	};
 	const char *text = (unsigned)what <= MEDIA_DISC_SILENCE && why[what] ? why[what] : "?";
 
+	/* Before the answer the line's leg may be listening for it (answer supervision by
+	 * voice): what the line said is its business. */
+	if (call_state(c) == CALL_PLACED || call_state(c) == CALL_EARLY) {
+		struct leg *legs[] = { call_leg_a(c), call_leg_b(c) };
+
+		for (unsigned i = 0; i < 2; i++)
+			if (legs[i] && legs[i]->live && legs[i]->ops->line_heard) {
+				legs[i]->ops->line_heard(legs[i], what);
+				return;
+			}
+	}
+	if (what == MEDIA_DISC_VOICE)
+		return;		/* an answer heard: nobody listens for it now */
 	if (call_state(c) != CALL_ACTIVE) {
 		CLOG(LL_DEBUG, c, "%s: ignored in state %s", text, call_state_name(call_state(c)));
 		return;

@@ -107,6 +107,9 @@ struct leg_ops {
 	/* The other leg put the call on hold (on) or took it back: tell the far end (SIP: a
 	 * re-INVITE with a=sendonly, then sendrecv, RFC 3264 §8.4). NULL: nothing to tell. */
 	void (*hold)(struct leg *l, bool on);
+	/* Before the answer: what the leg's line said in band (media_line_sup.answer_voice:
+	 * the far end answered, or busy/congestion tone). NULL: nothing to do. */
+	void (*line_heard)(struct leg *l, enum media_disconnect what);
 	/* The leg in a few words: "span 2 ch 1", "trunk=peer", for the summary, and a
 	 * shorter form for the prefix of log lines ("span 2 ch 1", "peer"). */
 	void (*summary)(const struct leg *l, char *buf, size_t len);

@@ -7,9 +7,14 @@
  * caller in From/P-Asserted-Identity. The line is answered (off-hook) when the far end
  * answers. If the ringing stops first, the caller gave up: cause 16.
  * Out (a route "to = port N:P"): off-hook, wait dial_delay_ms (the test bed has no dial
- * tone detection of its own to wait for), dial the number as DTMF (DAHDI_DIAL); answer
- * supervision is immediate once dialled (a loop-start line gives no answer signal; battery
- * reversal is not emulated on the test bed).
+ * tone detection of its own to wait for), dial the number as DTMF (DAHDI_DIAL); then answer
+ * supervision as the port says (answer_supervision): immediate once dialled (a loop-start
+ * line gives no answer signal), or the port waits ("answer wait") for battery reversal
+ * (DAHDI's POLARITY event; the test bed's dynamic spans cannot reverse it) or for voice: the
+ * call gets progress with the line's audio as early media (183, RFC 3960: the caller hears
+ * the exchange's ringback) while the media engine listens for audio that is none of the
+ * zone's tones (media/stage_answer.h) and tells the leg (line_heard): voice answers, busy
+ * tone clears with cause 17, congestion with 34; ring_timeout without an answer: cause 19.
  * Disconnect supervision: loop current drop (kewlstart: the exchange going on-hook shows as
  * an on-hook event on the fxsks channel); and in band, for exchanges and PBXs that signal
  * the far end's hang-up only with tone: the port's media endpoint asks the media engine to
@@ -27,12 +32,14 @@
 #include "gateway/route.h"
 #include "media/callerid.h"
 #include "media/g711.h"
+#include "media/stage_answer.h"
 #include "media/stage_disconnect.h"
 #include "tdm/analog.h"
 #include "tdm/dahdi.h"
 #include "tdm/span.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +53,15 @@ enum fxo_state {
 	FXO_OFFERED,		/* leg A of a call, still ringing, not answered */
 	FXO_SEIZED,		/* leg B: off-hook, waiting to dial */
 	FXO_DIALLING,		/* leg B: DTMF going out */
+	FXO_ANSWER_WAIT,	/* leg B: dialled, answer supervision (polarity, voice) waits */
 	FXO_CONNECTED,		/* off-hook in a call */
 	FXO_STATE_COUNT
 };
 
 static const char *const fxo_state_names[FXO_STATE_COUNT] = {
 	[FXO_IDLE] = "idle", [FXO_RINGING] = "ringing", [FXO_OFFERED] = "offered",
-	[FXO_SEIZED] = "seized", [FXO_DIALLING] = "dialling", [FXO_CONNECTED] = "connected",
+	[FXO_SEIZED] = "seized", [FXO_DIALLING] = "dialling", [FXO_ANSWER_WAIT] = "answer wait",
+	[FXO_CONNECTED] = "connected",
 };
 
 struct leg_fxo;
@@ -83,7 +92,7 @@ struct leg_fxo {
 	unsigned spanno, pos;
 	bool b;
 	bool over;
-	bool ev_answer, ev_cleared, ev_gone;
+	bool ev_progress, ev_answer, ev_cleared, ev_gone;
 	int cause;
 };
 
@@ -157,6 +166,13 @@ static void on_defer(struct daemon *d, su_timer_t *t, void *arg)
 
 	if (!l)
 		return;
+	if (l->ev_progress && !l->over) {
+		l->ev_progress = false;
+		ev = (struct leg_event){ .type = LEG_EV_PROGRESS, .inband = true };
+		(void)call_leg_event(&l->leg, &ev);
+		if (p->leg != l)
+			return;
+	}
 	if (l->ev_answer && !l->over) {
 		l->ev_answer = false;
 		ev.type = LEG_EV_ANSWER;
@@ -184,12 +200,18 @@ static void defer(struct fxo_port *p)
 	(void)gw_timer_arm(p->d, &p->defer, on_defer, p, 0);
 }
 
+static bool offhook(const struct fxo_port *p)
+{
+	return p->st == FXO_SEIZED || p->st == FXO_DIALLING || p->st == FXO_ANSWER_WAIT ||
+	       p->st == FXO_CONNECTED;
+}
+
 static void to_idle(struct fxo_port *p)
 {
 	timer_stop(p);
 	reading(p, false);
 	(void)echocan(p, false);
-	if (p->st == FXO_SEIZED || p->st == FXO_DIALLING || p->st == FXO_CONNECTED)
+	if (offhook(p))
 		hook(p, ANALOG_ONHOOK);
 	p->rings = 0;
 	p->cid_have = false;
@@ -325,6 +347,34 @@ static void on_ring(struct fxo_port *p)
 
 /* ---- out: leg B --------------------------------------------------------------------------- */
 
+static void answered(struct fxo_port *p)
+{
+	timer_stop(p);
+	set_state(p, FXO_CONNECTED);
+	if (p->leg) {
+		p->leg->ev_answer = true;
+		defer(p);
+	}
+}
+
+/* The number is out: answer now (immediate), or wait for the line to say so, with its
+ * audio (the exchange's ringback) to the caller meanwhile. */
+static void dialled(struct fxo_port *p)
+{
+	if (p->cp.answer_supervision == ANSWER_SUP_IMMEDIATE) {
+		answered(p);
+		return;
+	}
+	set_state(p, FXO_ANSWER_WAIT);
+	timer_start(p, p->cp.ring_timeout * 1000);
+	PLOG(LL_INFO, p, "dialled: waiting up to %u s for the answer (%s)", p->cp.ring_timeout,
+	     p->cp.answer_supervision == ANSWER_SUP_VOICE ? "voice" : "battery reversal");
+	if (p->leg) {
+		p->leg->ev_progress = true;
+		defer(p);
+	}
+}
+
 static int fxo_place(struct leg *leg, const struct leg_place *lp, int *cause)
 {
 	struct leg_fxo *l = lo_of(leg);
@@ -366,13 +416,14 @@ static void on_timer(struct daemon *d, su_timer_t *t, void *arg)
 		PLOG(LL_INFO, p, "the ringing stopped: the caller gave up");
 		leg_end(p, true, CAUSE_NORMAL_CLEARING);
 		break;
+	case FXO_ANSWER_WAIT:
+		PLOG(LL_INFO, p, "no answer within %u s (ring_timeout): cause %d",
+		     p->cp.ring_timeout, CAUSE_NO_ANSWER);
+		leg_end(p, true, CAUSE_NO_ANSWER);
+		break;
 	case FXO_SEIZED:
 		if (!p->dial[0]) {
-			set_state(p, FXO_CONNECTED);
-			if (p->leg) {
-				p->leg->ev_answer = true;
-				defer(p);
-			}
+			dialled(p);
 			break;
 		}
 		/* DAHDI plays a dial string only after the audio queued for sending, and a
@@ -426,6 +477,38 @@ static int fxo_digits(struct leg *leg, const char *digits)
 	return ENOTSUP;
 }
 
+/* Answer supervision by voice: the zone's tones are not the answer (a tone too long for
+ * the media interface is left out: it would answer the call, which is logged). */
+static void answer_sup(const struct fxo_port *p, struct media_line_sup *sup)
+{
+	static const struct { enum analog_tone tone; size_t off; } tones[] = {
+		{ ANALOG_TONE_BUSY, offsetof(struct media_line_sup, ans_busy) },
+		{ ANALOG_TONE_CONGESTION, offsetof(struct media_line_sup, ans_congestion) },
+		{ ANALOG_TONE_RINGBACK, offsetof(struct media_line_sup, ans_ringback) },
+		{ ANALOG_TONE_DIAL, offsetof(struct media_line_sup, ans_dialtone) },
+	};
+
+	sup->answer_voice = true;
+	for (size_t i = 0; i < sizeof tones / sizeof tones[0]; i++) {
+		const char *t = analog_zone_tone(p->cp.tone_zone, tones[i].tone);
+		char *dst = (char *)sup + tones[i].off;
+
+		if (t && strlen(t) < MEDIA_TONE_SPEC_MAX)
+			snprintf(dst, MEDIA_TONE_SPEC_MAX, "%s", t);
+		else if (t)
+			PLOG(LL_WARN, p, "zone %s: tone '%s' too long to listen for", p->cp.tone_zone, t);
+	}
+	struct stage_answer chk;
+	if (stage_answer_init(&chk, sup)) {
+		PLOG(LL_WARN, p, "zone %s: its tones cannot be listened for: the first audio "
+		     "answers", p->cp.tone_zone);
+		sup->ans_busy[0] = sup->ans_congestion[0] = '\0';
+		sup->ans_ringback[0] = sup->ans_dialtone[0] = '\0';
+	} else {
+		stage_answer_release(&chk);
+	}
+}
+
 /* Disconnect supervision in the line's audio: the zone's tones as libtonezone writes them
  * (a zone without one is not listened for), the silence timeout. */
 static void line_sup(const struct fxo_port *p, struct media_line_sup *sup)
@@ -442,6 +525,8 @@ static void line_sup(const struct fxo_port *p, struct media_line_sup *sup)
 			snprintf(sup->congestion, sizeof sup->congestion, "%s", cong);
 	}
 	sup->silence_ms = p->cp.silence_timeout * 1000;
+	if (p->cp.answer_supervision == ANSWER_SUP_VOICE && p->leg && p->leg->b)
+		answer_sup(p, sup);
 	/* a tone the detector cannot take is left out, not the call */
 	struct stage_disconnect chk;
 	if ((sup->busy[0] || sup->congestion[0]) && stage_disconnect_init(&chk, sup)) {
@@ -459,7 +544,8 @@ static int fxo_media(struct leg *leg, struct leg_media *m)
 	struct fxo_port *p = l->port;
 	int fd = p ? port_fd(p) : -1;
 
-	if (!p || l->over || fd < 0 || (l->b && p->st != FXO_CONNECTED))
+	if (!p || l->over || fd < 0 ||
+	    (l->b && p->st != FXO_CONNECTED && p->st != FXO_ANSWER_WAIT))
 		return EAGAIN;
 	reading(p, false);
 	*m = (struct leg_media){ .kind = LEG_MEDIA_TDM, .fd = fd, .rtcp_fd = -1,
@@ -491,6 +577,36 @@ static void fxo_destroy(struct leg *leg)
 	free(l);
 }
 
+/* What the line said while the call waits for the answer (answer_supervision voice). */
+static void fxo_line_heard(struct leg *leg, enum media_disconnect what)
+{
+	struct leg_fxo *l = lo_of(leg);
+	struct fxo_port *p = l->port;
+
+	if (!p || l->over || p->st != FXO_ANSWER_WAIT)
+		return;
+	switch (what) {
+	case MEDIA_DISC_VOICE:
+		CLOG(LL_INFO, leg->call, "port %u:%u: voice on the line: answered", p->spanno,
+		     p->pos);
+		answered(p);
+		break;
+	case MEDIA_DISC_BUSY:
+		CLOG(LL_INFO, leg->call, "port %u:%u: busy tone on the line: cause %d", p->spanno,
+		     p->pos, CAUSE_USER_BUSY);
+		leg_end(p, true, CAUSE_USER_BUSY);
+		break;
+	case MEDIA_DISC_CONGESTION:
+		CLOG(LL_INFO, leg->call, "port %u:%u: congestion tone on the line: cause %d",
+		     p->spanno, p->pos, CAUSE_NO_CIRCUIT_AVAILABLE);
+		leg_end(p, true, CAUSE_NO_CIRCUIT_AVAILABLE);
+		break;
+	case MEDIA_DISC_NONE:
+	case MEDIA_DISC_SILENCE:
+		break;
+	}
+}
+
 static const struct leg_ops fxo_ops = {
 	.side = "tdm",
 	.line_side = true,
@@ -503,6 +619,7 @@ static const struct leg_ops fxo_ops = {
 	.clear = fxo_clear,
 	.digits = fxo_digits,
 	.media = fxo_media,
+	.line_heard = fxo_line_heard,
 	.summary = fxo_summary,
 	.tag = fxo_summary,
 	.debug = fxo_debug,
@@ -620,19 +737,20 @@ bool leg_fxo_on_event(struct daemon *d, unsigned span, unsigned pos, int event)
 			on_ring(p);
 		break;
 	case ANALOG_EV_ONHOOK:		/* the exchange dropped loop current */
-		if (p->st == FXO_CONNECTED || p->st == FXO_SEIZED || p->st == FXO_DIALLING) {
+		if (offhook(p)) {
 			PLOG(LL_INFO, p, "loop current dropped: the far end cleared (cause 16)");
 			leg_end(p, true, CAUSE_NORMAL_CLEARING);
 		}
 		break;
 	case ANALOG_EV_DIAL_DONE:
-		if (p->st == FXO_DIALLING) {
-			/* Immediate answer supervision: a loop-start line says nothing more. */
-			set_state(p, FXO_CONNECTED);
-			if (p->leg) {
-				p->leg->ev_answer = true;
-				defer(p);
-			}
+		if (p->st == FXO_DIALLING)
+			dialled(p);
+		break;
+	case ANALOG_EV_POLARITY:	/* battery reversal: the far end answered */
+		if (p->st == FXO_ANSWER_WAIT &&
+		    p->cp.answer_supervision == ANSWER_SUP_POLARITY) {
+			PLOG(LL_INFO, p, "battery reversal: answered");
+			answered(p);
 		}
 		break;
 	default:
@@ -717,8 +835,7 @@ unsigned leg_fxo_port_rows(struct daemon *d, struct ctl_port_row *rows, unsigned
 			continue;
 		rows[n] = (struct ctl_port_row){
 			.span = p->spanno, .pos = p->pos, .kind = "fxo",
-			.offhook = p->st == FXO_SEIZED || p->st == FXO_DIALLING ||
-				   p->st == FXO_CONNECTED,
+			.offhook = offhook(p),
 			.ringing = p->st == FXO_RINGING,
 			.state = fxo_state_names[p->st],
 			.reg = "-",

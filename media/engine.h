@@ -48,7 +48,9 @@ enum media_fax_tone { MEDIA_FAX_CNG = 1, MEDIA_FAX_CED, MEDIA_FAX_V21 };
 /* Disconnect supervision on an analog line (FXO): what the line said after the far end hung
  * up without dropping loop current (media/stage_disconnect.h). */
 enum media_disconnect { MEDIA_DISC_NONE = 0, MEDIA_DISC_BUSY, MEDIA_DISC_CONGESTION,
-			MEDIA_DISC_SILENCE };
+			MEDIA_DISC_SILENCE,
+			MEDIA_DISC_VOICE };	/* answer supervision by voice (answer_voice):
+						 * the far end answered (media/stage_answer.h) */
 #define MEDIA_TONE_SPEC_MAX 96	/* [bytes] a tone as libtonezone writes it, with its NUL */
 
 /* What to listen for on the B-channel: the zone's tones as libtonezone writes them
@@ -57,6 +59,14 @@ struct media_line_sup {
 	char busy[MEDIA_TONE_SPEC_MAX];
 	char congestion[MEDIA_TONE_SPEC_MAX];
 	unsigned silence_ms;		/* [ms] no energy on the line this long; 0 = off */
+	/* Answer supervision by voice, before the answer (media/stage_answer.h): the
+	 * zone's tones that are not an answer; busy and congestion heard then are reported
+	 * whatever disconnect_tone says. answer_voice false: off. */
+	bool answer_voice;
+	char ans_busy[MEDIA_TONE_SPEC_MAX];
+	char ans_congestion[MEDIA_TONE_SPEC_MAX];
+	char ans_ringback[MEDIA_TONE_SPEC_MAX];
+	char ans_dialtone[MEDIA_TONE_SPEC_MAX];
 };
 
 /* A T.38 session's terms (the gateway translates the agreed SDP into these). */

@@ -3,30 +3,18 @@
 #include "media/tone_detect.h"
 
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 
 #define RATE 8000			/* [samples/s] */
-#define FULL_SCALE_DBM0 3.14		/* SpanDSP's scale: a full-scale sine is +3.14 dBm0 */
 
 static int detector(const char *text, struct tone_detect **out)
 {
-	struct tone_spec *ts = NULL;
-	int err;
-
-	*out = NULL;
-	if (!text[0])
-		return 0;
-	err = tone_spec_parse(text, &ts);
-	if (!err)
-		err = tone_detect_new(out, ts, STAGE_DISCONNECT_CYCLES);
-	tone_spec_free(ts);
-	return err == -ENOMEM ? ENOMEM : err ? EINVAL : 0;
+	return tone_detect_from_text(out, text, STAGE_DISCONNECT_CYCLES);
 }
 
 bool stage_disconnect_wanted(const struct media_line_sup *sup)
 {
-	return sup->busy[0] || sup->congestion[0] || sup->silence_ms;
+	return sup->busy[0] || sup->congestion[0] || sup->silence_ms || sup->answer_voice;
 }
 
 int stage_disconnect_init(struct stage_disconnect *s, const struct media_line_sup *sup)
@@ -39,6 +27,10 @@ int stage_disconnect_init(struct stage_disconnect *s, const struct media_line_su
 		return EINVAL;
 	s->sup = *sup;
 	err = detector(sup->busy, &s->busy);
+	if (!err && sup->answer_voice) {
+		err = stage_answer_init(&s->ans, sup);
+		s->answering = !err;
+	}
 	if (!err)
 		err = detector(sup->congestion, &s->congestion);
 	if (err)
@@ -51,18 +43,9 @@ void stage_disconnect_release(struct stage_disconnect *s)
 	tone_detect_free(s->busy);
 	tone_detect_free(s->congestion);
 	s->busy = s->congestion = NULL;
-}
-
-/* [dBm0] the frame's mean power. */
-static double power_dbm0(const int16_t *lin, unsigned n)
-{
-	double sum = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		sum += (double)lin[i] * lin[i];
-	if (!n || sum == 0)
-		return -120;
-	return 10 * log10(sum / n / (32767.0 * 32767.0 / 2)) + FULL_SCALE_DBM0;
+	if (s->answering)
+		stage_answer_release(&s->ans);
+	s->answering = false;
 }
 
 enum media_disconnect stage_disconnect_frame(struct stage_disconnect *s, const int16_t *lin,
@@ -70,6 +53,14 @@ enum media_disconnect stage_disconnect_frame(struct stage_disconnect *s, const i
 {
 	enum media_disconnect found = MEDIA_DISC_NONE;
 
+	if (s->answering) {
+		found = stage_answer_frame(&s->ans, lin, n);
+		if (found) {
+			stage_answer_release(&s->ans);
+			s->answering = false;
+		}
+		return found;
+	}
 	if (s->busy && tone_detect_feed(s->busy, lin, n) == 1) {
 		tone_detect_reset(s->busy);
 		found = MEDIA_DISC_BUSY;
@@ -80,7 +71,7 @@ enum media_disconnect stage_disconnect_frame(struct stage_disconnect *s, const i
 			found = MEDIA_DISC_CONGESTION;
 	}
 	if (s->sup.silence_ms) {
-		if (power_dbm0(lin, n) >= STAGE_DISCONNECT_SILENCE_DBM0) {
+		if (tone_power_dbm0(lin, n) >= STAGE_DISCONNECT_SILENCE_DBM0) {
 			s->silent_ms = 0;
 		} else {
 			s->silent_ms += n * 1000 / RATE;

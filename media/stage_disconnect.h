@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "media/engine.h"
+#include "media/stage_answer.h"
 
 #define STAGE_DISCONNECT_CYCLES 2		/* on/off cycles of a tone's cadence */
 #define STAGE_DISCONNECT_SILENCE_DBM0 (-45.0)	/* [dBm0] a frame below this is silence */
@@ -22,6 +23,10 @@ struct stage_disconnect {
 	struct media_line_sup sup;		/* as set up, to tell a change on modify */
 	struct tone_detect *busy, *congestion;	/* NULL: not listened for */
 	unsigned silent_ms;			/* [ms] of silence so far */
+	/* sup.answer_voice: answer supervision first (stage_answer.h); the disconnect
+	 * supervision above listens only once it reported */
+	struct stage_answer ans;
+	bool answering;
 };
 
 /* Set up for sup (the tone strings as libtonezone writes them). Return 0, EINVAL (a tone
@@ -32,7 +37,7 @@ void stage_disconnect_release(struct stage_disconnect *s);
 bool stage_disconnect_wanted(const struct media_line_sup *sup);
 
 /* One frame of n linear samples (20 ms = 160). Returns what was recognised with this
- * frame, else MEDIA_DISC_NONE. */
+ * frame (while answering: the answer stage's report), else MEDIA_DISC_NONE. */
 enum media_disconnect stage_disconnect_frame(struct stage_disconnect *s, const int16_t *lin,
 					     unsigned n);
 

@@ -189,6 +189,17 @@ double tone_level_dbm0(const int16_t *samples, size_t n, double freq)
 	return amp2_dbm0(goertzel_amp2(samples, n, freq));
 }
 
+double tone_power_dbm0(const int16_t *samples, size_t n)
+{
+	double sum = 0;
+
+	if (!samples || !n)
+		return -120.0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)samples[i] * samples[i];
+	return amp2_dbm0(2 * sum / (double)n);	/* a sine of amplitude A: mean power A*A/2 */
+}
+
 /* --- detecting --- */
 
 static unsigned add_freq(struct tone_detect *td, double f)
@@ -482,4 +493,19 @@ int tone_detect_feed(struct tone_detect *td, const int16_t *samples, size_t n)
 		}
 	}
 	return td->found ? 1 : 0;
+}
+
+int tone_detect_from_text(struct tone_detect **out, const char *text, unsigned cycles)
+{
+	struct tone_spec *ts = NULL;
+	int err;
+
+	*out = NULL;
+	if (!text[0])
+		return 0;
+	err = tone_spec_parse(text, &ts);
+	if (!err)
+		err = tone_detect_new(out, ts, cycles);
+	tone_spec_free(ts);
+	return err == -ENOMEM ? ENOMEM : err ? EINVAL : 0;
 }

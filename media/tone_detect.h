@@ -32,11 +32,17 @@ int tone_detect_new(struct tone_detect **out, const struct tone_spec *ts, unsign
 int tone_detect_feed(struct tone_detect *td, const int16_t *samples, size_t n);
 void tone_detect_reset(struct tone_detect *td);
 void tone_detect_free(struct tone_detect *td);
+/* A detector straight from the text: "" gives none (*out NULL). Returns 0, EINVAL (a tone
+ * that does not parse, or nothing to listen for) or ENOMEM (positive: the stages' errors). */
+int tone_detect_from_text(struct tone_detect **out, const char *text, unsigned cycles);
 
 /* Measure the strongest frequency present in a block (for tests checking "is this 350+440?"):
  * returns the energy in dBm0 at freq, so a caller can check presence of each frequency.
  * The level of a sine at freq (a DFT bin over all n samples: about 8000/n Hz wide); -120
  * for nothing. */
 double tone_level_dbm0(const int16_t *samples, size_t n, double freq);
+/* The block's mean power in dBm0 on the same scale (a full-scale sine +3.14); -120 for
+ * nothing. */
+double tone_power_dbm0(const int16_t *samples, size_t n);
 
 #endif

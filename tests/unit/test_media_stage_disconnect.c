@@ -13,32 +13,11 @@
 #include "media/g711.h"
 #include "media/pipe.h"
 #include "media/stage_disconnect.h"
+#include "tone_src.h"
 
 /* The US zone as libtonezone writes it */
 #define US_BUSY "480+620/500,0/500"
 #define US_CONGESTION "480+620/250,0/250"
-
-/* A signal source: tones with continuous phase, speech-like noise, or silence; 20 ms a frame. */
-struct src {
-	double ph1, ph2;
-	unsigned seed;
-	unsigned long t;	/* [samples] */
-};
-
-static void tone_frame(struct src *g, int16_t *out, double f1, double f2, double dbm0)
-{
-	double a = 32767.0 * pow(10, (dbm0 - 3.14) / 20);
-
-	for (unsigned i = 0; i < 160; i++, g->t++) {
-		double v = f1 > 0 ? a * sin(g->ph1) : 0;
-
-		if (f2 > 0)
-			v += a * sin(g->ph2);
-		g->ph1 += 2 * M_PI * f1 / 8000;
-		g->ph2 += 2 * M_PI * f2 / 8000;
-		out[i] = (int16_t)lrint(v);
-	}
-}
 
 /* Low-passed noise gated at syllable rate, pauses under 0.5 s: talk. */
 static void speech_frame(struct src *g, int16_t *out, double dbm0)
