@@ -629,8 +629,8 @@ static void on_timer(struct daemon *d, su_timer_t *t, void *arg)
 		}
 		break;
 	case FXS_CLEARED:
-		/* Off-hook too long after the call: the off-hook warning (the zone's
-		 * congestion tone where it has no howler of its own). */
+		/* Off-hook too long after the call: the off-hook warning, as the zone's
+		 * congestion (reorder) tone: DAHDI's tone zones define no howler. */
 		set_state(p, FXS_HOWLER);
 		tone(p, ANALOG_TONE_CONGESTION);
 		break;

@@ -6,7 +6,9 @@
 # (1004 Hz to the peer, 1800 Hz back, checked by rtpprobe and the phone); the phone hangs up
 # and the peer gets BYE. Then the peer calls the port's number 2001: the phone counts two
 # ring bursts with the zone's 6 s period, answers, talks, and hears busy tone (480+620 Hz,
-# 500/500 ms) when the peer hangs up. A call to a port that is off-hook gets 486.
+# 500/500 ms) when the peer hangs up, then, still off-hook after howler_after (10 s), the
+# off-hook warning (the zone's reorder, 480+620 Hz 250/250 ms). A call to a port that is
+# off-hook gets 486.
 # needs: strowger tests/pstnsim/pstnsim tests/rtpprobe/rtpprobe
 . "$STROWGER_ROOT/tests/guest/lib.sh"
 . "$STROWGER_ROOT/tests/guest/daemon.sh"
@@ -41,14 +43,15 @@ t_wait_log gw "CALL id=1 dir=tdm-sip port 5:1 trunk=peer called=5551234 calling=
 # SIP -> phone: two rings 6 s apart, answer, talk, the peer hangs up: busy tone.
 t_start phone-in "${PHONE[@]}" -e 'expect ringing x 2 cadence 6s 20s; expect cid from 5551000 1s; offhook;
 	tone 1004; expect-tone 1800 2s within 5s;
-	expect-tones 480+620 2s within 10s min 30 cadence 500/500; onhook; sleep 1s'
+	expect-tones 480+620 2s within 10s min 30 cadence 500/500;
+	sleep 9s; expect-tones 480+620 1500ms within 5s min 30 cadence 250/250; onhook; sleep 1s'
 phone=$T_PID
 t_start probe-uac "$(t_bin tests/rtpprobe/rtpprobe)" --listen 127.0.0.1:6002 --tag sip \
 	--send-tone 1800 --expect-tone 1004 --duration 20 --wait-first 25
 probe=$T_PID
 sip_uac gw_uac_call.xml 6002 2001 -d 4000 ||
 	{ t_tail sipp-uac; t_tail gw 30; t_fail "SIP -> phone call failed (SIPp status $T_RC)"; }
-t_wait_exit "$phone" 20 || { t_tail phone-in; t_tail gw 30; t_fail "phone side of SIP -> phone failed (status $T_RC)"; }
+t_wait_exit "$phone" 30 || { t_tail phone-in; t_tail gw 30; t_fail "phone side of SIP -> phone failed (status $T_RC)"; }
 kill -TERM "$probe"
 t_wait_exit "$probe" 5 || { t_tail probe-uac; t_fail "no 1004 Hz from the phone on the SIP side (rtpprobe status $T_RC)"; }
 t_wait_log gw "CALL id=2 dir=sip-tdm port 5:1 trunk=peer called=2001 calling=5551000 .*answered=yes cause=16" 5 ||
